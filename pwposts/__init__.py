@@ -1,0 +1,50 @@
+"""pwposts — 乡村公益性岗位管理系统."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """App factory: extensions, blueprints, CLI and error handlers. Never migrates."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("PWPOSTS_INSTANCE") or str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    from .config import engine_options, load_config
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(load_config(app.instance_path))
+    if os.environ.get("PWPOSTS_TODAY"):
+        app.config["PWPOSTS_TODAY"] = os.environ["PWPOSTS_TODAY"]
+    if config:
+        app.config.update(config)
+        if "SQLALCHEMY_DATABASE_URI" in config and "SQLALCHEMY_ENGINE_OPTIONS" not in config:
+            app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(config["SQLALCHEMY_DATABASE_URI"])
+
+    from . import models  # noqa: F401  (register every table)
+    from .extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from .web import register_web
+
+    register_web(app)
+
+    from .api import register_api
+
+    register_api(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    return app

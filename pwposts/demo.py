@@ -1,0 +1,1074 @@
+"""`pwposts demo`: a realistic, deterministic demo county (DOMAIN.md §1, §5).
+
+generate_county() builds everything as plain dicts in Python with explicit primary keys and
+inserts them table by table with executemany (no per-row round trips), so 50,000 persons take
+seconds. The same seed and `today` give the same county, persons, ID numbers and names.
+
+What it makes:
+- 青山县 (made-up code 522799000000), 8–20 乡镇, 100–300 村/社区 with 村民小组;
+- households (户编号 = village code + 4 digits) of 1–6 members, families split over several
+  households (elderly parents living apart from their sons), relations stored once per pair;
+- persons with valid 18-digit 身份证号 (prefix 522799, GB 11643 check digit), names with some
+  rare characters, phones, 银行卡/社保卡 accounts, categories with dates, work capacity, deaths;
+- 村干部 for every village (current and previous term; 书记/主任 一肩挑 in about half of them),
+  some with a married daughter and son-in-law in another household that is in an eligible
+  category (the 优亲厚友 pattern), and deliberate traces for the anomaly rules: one phone on many
+  unrelated people, one account on several people, accounts whose holder name differs;
+- employment (参保) records for about 1% of persons;
+- policy: 10 post categories, county standards from 2024-01-01 (two revised from 2026-01-01),
+  funds for 2025 and 2026 (光伏收益 restricted to 脱贫人口 and 防止返贫监测对象), statutory
+  holidays and make-up workdays of 2025 and 2026;
+- one login per role, all with the password DEMO_PASSWORD (see DEMO_LOGINS).
+
+Children under 16 are stored with work capacity 弱劳力 (the schema has no "无劳动力"); the 大龄
+category is not stored because it follows from birth date and sex.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.orm import Session
+
+from .domain.people import age_on, check_digit
+from .domain.roles import COUNTY_ADMIN, HOLDER, INSPECTOR, ROLE_LABELS, TOWNSHIP_CLERK, VILLAGE_CLERK
+from .models._types import utcnow
+from .models.accounts import User
+from .models.people import Cadre, EmploymentRecord, Household, Person, PersonCategory, Region, Relation
+from .models.policy import Fund, FundCategory, Holiday, PostCategory, Standard
+from .services import audit
+from .services.accounts import create_user
+
+DEMO_ACTOR = "演示数据"
+DEMO_PASSWORD = "demo-pass-2026"
+# username → role; the scope is chosen by generate_users (county, first township, its largest village).
+DEMO_LOGINS = (
+    ("admin", COUNTY_ADMIN),
+    ("township1", TOWNSHIP_CLERK),
+    ("village1", VILLAGE_CLERK),
+    ("inspector", INSPECTOR),
+    ("holder1", HOLDER),
+)
+COUNTY_NAME = "青山县"
+COUNTY_CODE6 = "522799"
+MIN_PERSONS = 400
+MIN_PER_VILLAGE = 4
+CHUNK = 5000
+
+# ---------------------------------------------------------------------------------------------
+# Reference lists
+# ---------------------------------------------------------------------------------------------
+
+TOWNSHIP_STEMS = (
+    "龙场", "石门", "青岩", "平坝", "大坪", "木洞", "高峰", "茶园", "白岩", "桃花", "凤凰", "马鞍",
+    "双河", "金竹", "新场", "沙坝", "云雾", "黄泥", "岩脚", "长岭", "羊场", "花溪", "松林", "猫场",
+)
+VILLAGE_FIRST = (
+    "青", "石", "龙", "凤", "马", "牛", "羊", "竹", "松", "桃", "李", "杨", "柳", "花", "茶", "白",
+    "红", "黄", "金", "银", "高", "平", "长", "新", "上", "下", "中", "东", "西", "南", "北", "双",
+    "三", "五", "水", "田", "岩", "沙", "云", "雾", "杉", "枫", "梨", "桐", "鹿", "鹤", "燕", "冷",
+)
+VILLAGE_SECOND = (
+    "坪", "坝", "寨", "沟", "岭", "河", "湾", "冲", "山", "田", "塘", "桥", "溪", "井", "庄", "坡",
+    "堡", "屯", "洞", "关", "林", "场", "铺", "头", "边", "垭", "丫", "园",
+)
+COMMUNITY_NAMES = ("东门", "河滨", "新城", "文昌", "北街", "南苑", "滨江", "和平", "西关", "育才")
+CN_DIGITS = "一二三四五六七八九十"
+
+# Surnames: common ones weighted, local clan names (龙, 杨, 吴, 石, 潘, 韦, 罗), a few rare ones.
+SURNAMES = (
+    ("王", 60), ("李", 60), ("张", 55), ("刘", 45), ("陈", 45), ("杨", 50), ("黄", 30), ("赵", 20),
+    ("吴", 40), ("周", 20), ("徐", 15), ("孙", 12), ("马", 12), ("朱", 12), ("胡", 15), ("郭", 10),
+    ("何", 12), ("高", 10), ("林", 10), ("罗", 30), ("郑", 8), ("梁", 8), ("谢", 8), ("宋", 8),
+    ("唐", 10), ("许", 6), ("韩", 6), ("冯", 6), ("邓", 10), ("曹", 6), ("彭", 8), ("曾", 8),
+    ("肖", 6), ("田", 12), ("董", 5), ("袁", 6), ("潘", 20), ("蒋", 5), ("蔡", 5), ("余", 8),
+    ("杜", 5), ("叶", 5), ("程", 5), ("魏", 5), ("丁", 4), ("任", 5), ("姚", 4), ("卢", 4),
+    ("崔", 3), ("钟", 4), ("谭", 5), ("陆", 4), ("汪", 4), ("范", 3), ("金", 3), ("石", 25),
+    ("廖", 5), ("贾", 3), ("夏", 3), ("韦", 20), ("付", 4), ("方", 3), ("白", 3), ("邹", 3),
+    ("熊", 6), ("秦", 3), ("邱", 3), ("江", 3), ("龙", 25), ("陶", 4), ("黎", 4), ("贺", 3),
+    ("毛", 3), ("向", 6), ("覃", 5), ("莫", 4), ("欧阳", 2), ("令狐", 1), ("𠮷", 1), ("昝", 1),
+    ("亓", 1), ("禤", 1), ("逄", 1),
+)
+# Given-name characters by generation (birth year), plus rare characters used now and then.
+GIVEN_CHARS = {
+    ("old", "M"): "德贵富荣福祥发财成文明国忠华山林树生才庆全学正光兴顺开良友",
+    ("old", "F"): "秀英兰桂芳珍凤花翠菊梅玉莲香琼仙素芝淑银春美娥",
+    ("mid", "M"): "伟强军勇杰涛明华平刚波斌辉建国志兵海飞鹏峰磊超洪春云龙毅",
+    ("mid", "F"): "芳娟敏静丽艳霞燕红梅英兰琴萍芬玲雪婷莉慧洁蓉倩丹",
+    ("young", "M"): "浩宇轩睿泽昊博子天佳一家俊航晨阳鑫锦辰宸铭瑞凯",
+    ("young", "F"): "欣怡雨萱涵诗梦琳悦瑶娜佳思梓馨可若雅紫语晗婧",
+}
+RARE_CHARS = "喆堃赟昇淼犇燚垚玥珺翀昱琤彧甯㛃旻"
+SINGLE_GIVEN_SHARE = 0.3
+RARE_SHARE = 0.02
+
+PHONE_PREFIXES = ("130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152",
+                  "155", "157", "158", "159", "180", "181", "182", "183", "185", "186", "187", "188", "189")
+CARD_BINS = {"社保卡": ("623668", "621799", "622908"), "银行卡": ("622848", "621700", "623190", "622188")}
+EMPLOYERS = (
+    "青山县城投建筑工程有限公司", "青山县人民医院", "青山县顺达物流有限公司", "贵州黔山食品有限公司",
+    "贵阳南明区恒通保安服务有限公司", "东莞市长安精密电子有限公司", "宁波市鄞州华美服装有限公司",
+    "佛山市顺德区美家电器有限公司", "浙江义乌小商品物流有限公司", "贵州青山茶业有限公司",
+)
+
+# Categories held by a whole household (start window) and by one person (持证残疾人).
+POST_CATEGORIES = (
+    # code, name, kind, description
+    ("cleaning", "保洁", "普通", "村内道路、公共场所、河道垃圾清扫保洁"),
+    ("road_care", "护路", "普通", "农村公路日常巡查、养护和路障清理"),
+    ("forest", "护林", "专项", "林区巡护、森林防火宣传和火情报告（生态护林员）"),
+    ("water", "水利设施管护", "技术技能", "饮水工程、山塘沟渠的巡查、维护和水质简易检测"),
+    ("facilities", "公共设施维护", "技术技能", "路灯、文体设施、公厕等公共设施的日常维护"),
+    ("elder_care", "养老服务", "普通", "留守、独居老人的探访、照料和代办"),
+    ("child_care", "儿童关爱", "普通", "留守儿童的看护、课后照料和安全提醒"),
+    ("disability", "残疾人帮扶", "专项", "重度残疾人的生活照料和康复协助"),
+    ("security", "治安协管", "普通", "村内治安巡逻、矛盾纠纷排查和交通劝导"),
+    ("info_officer", "防返贫信息员", "技术技能", "防止返贫动态监测信息采集和上报"),
+)
+# code → (monthly allowance fen, required days, full_time, 优秀 fen, 合格 fen)
+STANDARDS_2024 = {
+    "cleaning": (50000, 15, False, 5000, 4000),
+    "road_care": (50000, 12, False, 5000, 4000),
+    "forest": (100000, 22, True, 5000, 4000),
+    "water": (60000, 10, False, 5000, 4000),
+    "facilities": (50000, 10, False, 5000, 4000),
+    "elder_care": (70000, 20, False, 5000, 4000),
+    "child_care": (40000, 8, False, 3000, 2000),
+    "disability": (40000, 8, False, 3000, 2000),
+    "security": (60000, 15, False, 5000, 4000),
+    "info_officer": (30000, 4, False, 0, 0),
+}
+REVISED_2026 = {"cleaning": (60000, 15, False, 5000, 4000), "road_care": (55000, 12, False, 5000, 4000)}
+
+# name, share of the county's yearly need, restricted categories
+FUNDS = (
+    ("衔接推进乡村振兴补助资金", 0.50, ()),
+    ("就业补助资金", 0.25, ()),
+    ("光伏收益", 0.15, ("脱贫人口", "防止返贫监测对象")),
+    ("村集体经济收益", 0.10, ()),
+)
+HOLDER_SHARE = 0.05  # expected holders per registered person, for sizing fund allocations
+
+# (first day, last day, name) of each statutory holiday, and make-up working days.
+HOLIDAYS = {
+    2025: (
+        ((1, 1), (1, 1), "元旦"), ((1, 28), (2, 4), "春节"), ((4, 4), (4, 6), "清明节"),
+        ((5, 1), (5, 5), "劳动节"), ((5, 31), (6, 2), "端午节"), ((10, 1), (10, 8), "国庆节、中秋节"),
+    ),
+    2026: (
+        ((1, 1), (1, 3), "元旦"), ((2, 15), (2, 23), "春节"), ((4, 4), (4, 6), "清明节"),
+        ((5, 1), (5, 5), "劳动节"), ((6, 19), (6, 21), "端午节"), ((9, 25), (9, 27), "中秋节"),
+        ((10, 1), (10, 7), "国庆节"),
+    ),
+}
+MAKEUP_WORKDAYS = {
+    2025: (((1, 26), "春节"), ((2, 8), "春节"), ((4, 27), "劳动节"), ((9, 28), "国庆节"), ((10, 11), "国庆节")),
+    2026: (((1, 4), "元旦"), ((2, 14), "春节"), ((2, 28), "春节"), ((5, 9), "劳动节"), ((9, 20), "国庆节"),
+           ((10, 10), "国庆节")),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# In-memory build state
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class _Person:
+    id: int
+    name: str
+    surname: str
+    sex: str
+    birth: date
+    id_number: str
+    village: "_Village"
+    household: "_Household"
+    work_capacity: str = "全劳力"
+    cannot_leave_home: bool = False
+    phone: str | None = None
+    account_kind: str | None = None
+    account_no: str | None = None
+    account_name: str | None = None
+    death_date: date | None = None
+    categories: list = field(default_factory=list)  # [category, start_on, end_on]
+    kin: list = field(default_factory=list)  # (other _Person, kind as seen from self)
+
+
+@dataclass(eq=False)
+class _Household:
+    id: int
+    code: str
+    village: "_Village"
+    group_name: str
+    members: list = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class _Village:
+    id: int
+    code: str
+    name: str
+    township: "_Township"
+    poverty: float  # multiplies the household category odds (深度贫困村 > 1)
+    groups: int
+    clans: list
+    households: list = field(default_factory=list)
+    persons: list = field(default_factory=list)
+    cadres: dict = field(default_factory=dict)  # office → _Person (current term)
+
+
+@dataclass(eq=False)
+class _Township:
+    id: int
+    code: str
+    name: str
+    elections: dict = field(default_factory=dict)  # election year → date
+    villages: list = field(default_factory=list)
+
+
+@dataclass
+class _Build:
+    rng: random.Random
+    today: date
+    seed: int
+    next_id: dict
+    county_id: int = 0
+    townships: list = field(default_factory=list)
+    villages: list = field(default_factory=list)
+    persons: list = field(default_factory=list)
+    households: list = field(default_factory=list)
+    relations: list = field(default_factory=list)  # (person_id, relative_id, kind)
+    pairs: set = field(default_factory=set)
+    cadres: list = field(default_factory=list)  # (person, village, office, start, end)
+    employment: list = field(default_factory=list)
+    id_numbers: set = field(default_factory=set)
+    phones: set = field(default_factory=set)
+    accounts: set = field(default_factory=set)
+    anomalies: dict = field(default_factory=dict)
+
+    def new_id(self, table: str) -> int:
+        value = self.next_id[table]
+        self.next_id[table] = value + 1
+        return value
+
+    def relate(self, a: _Person, b: _Person, kind: str, back: str) -> bool:
+        """Store `b is a's kind` once for the pair; `back` is the kind seen from b."""
+        key = (min(a.id, b.id), max(a.id, b.id))
+        if a is b or key in self.pairs:
+            return False
+        self.pairs.add(key)
+        self.relations.append((a.id, b.id, kind))
+        a.kin.append((b, kind))
+        b.kin.append((a, back))
+        return True
+
+
+# ---------------------------------------------------------------------------------------------
+# Regions
+# ---------------------------------------------------------------------------------------------
+
+
+def _clamp(value: int, low: int, high: int) -> int:
+    return max(low, min(high, value))
+
+
+def _split(rng: random.Random, total: int, parts: int, minimum: int) -> list[int]:
+    """`total` split into `parts` integers >= minimum, in random proportions (largest remainder)."""
+    weights = [rng.uniform(0.5, 1.8) for _ in range(parts)]
+    spare = total - minimum * parts
+    shares = [spare * w / sum(weights) for w in weights]
+    counts = [int(s) for s in shares]
+    order = sorted(range(parts), key=lambda i: shares[i] - counts[i], reverse=True)
+    for i in order[: spare - sum(counts)]:
+        counts[i] += 1
+    return [minimum + c for c in counts]
+
+
+def generate_regions(b: _Build, persons: int) -> None:
+    rng = b.rng
+    n_towns = _clamp(round(persons / 2500), 8, 20)
+    n_villages = _clamp(round(persons / 45), 100, 300)
+    b.county_id = b.new_id("region")
+    stems = list(TOWNSHIP_STEMS)
+    rng.shuffle(stems)
+    town_names = ["城关镇"] + [s + ("镇" if i < n_towns * 0.6 else "乡") for i, s in enumerate(stems[: n_towns - 1])]
+    village_names = [f + s for f in VILLAGE_FIRST for s in VILLAGE_SECOND if f != s]
+    rng.shuffle(village_names)
+    per_town = _split(rng, n_villages, n_towns, 5)
+    used = 0
+    serials = {"镇": 100, "乡": 200}  # 统计用区划代码: towns 1xx, townships 2xx
+    for t_index, (t_name, n_vill) in enumerate(zip(town_names, per_town)):
+        serials[t_name[-1]] += 1
+        town = _Township(b.new_id("region"), f"{COUNTY_CODE6}{serials[t_name[-1]]:03d}000", t_name)
+        for year in range(2011, b.today.year + 6, 5):
+            town.elections[year] = date(year, 1, 10) + timedelta(days=rng.randrange(100))
+        b.townships.append(town)
+        communities = rng.randint(3, 5) if t_index == 0 else 0
+        for v_index in range(n_vill):
+            if v_index < communities:
+                name, code = COMMUNITY_NAMES[v_index] + "社区", f"{town.code[:9]}{v_index + 1:03d}"
+            else:
+                name, code = village_names[used] + "村", f"{town.code[:9]}{200 + v_index + 1:03d}"
+                used += 1
+            poverty = rng.choice((0.6, 0.8, 1.0, 1.0, 1.2, 1.5)) * (0.6 if v_index < communities else 1.0)
+            clans = [_weighted(rng, SURNAMES) for _ in range(rng.randint(2, 4))]
+            village = _Village(b.new_id("region"), code, name, town, poverty, rng.randint(4, 12), clans)
+            town.villages.append(village)
+            b.villages.append(village)
+
+
+# ---------------------------------------------------------------------------------------------
+# People: households, families, categories, accounts
+# ---------------------------------------------------------------------------------------------
+
+
+def _weighted(rng: random.Random, pairs) -> str:
+    return rng.choices([p[0] for p in pairs], weights=[p[1] for p in pairs])[0]
+
+
+def _given_name(rng: random.Random, sex: str, birth: date) -> str:
+    era = "old" if birth.year < 1965 else ("mid" if birth.year < 1995 else "young")
+    pool = GIVEN_CHARS[(era, sex)]
+    n = 1 if rng.random() < SINGLE_GIVEN_SHARE else 2
+    chars = [rng.choice(pool) for _ in range(n)]
+    if rng.random() < RARE_SHARE:
+        chars[-1] = rng.choice(RARE_CHARS)
+    return "".join(chars)
+
+
+def _id_number(b: _Build, birth: date, sex: str) -> str:
+    """County prefix, birth date, a sequence whose last digit is odd for men, GB 11643 check digit."""
+    while True:
+        seq = b.rng.randrange(500) * 2 + (1 if sex == "M" else 0)
+        first17 = f"{COUNTY_CODE6}{birth:%Y%m%d}{seq:03d}"
+        if first17 not in b.id_numbers:
+            b.id_numbers.add(first17)
+            return first17 + check_digit(first17)
+
+
+def _birth(b: _Build, age: int) -> date:
+    return b.today - timedelta(days=int(age * 365.2425) + b.rng.randrange(365))
+
+
+def _person(b: _Build, h: _Household, sex: str, age: int, surname: str) -> _Person:
+    birth = _birth(b, age)
+    p = _Person(b.new_id("person"), surname + _given_name(b.rng, sex, birth), surname, sex, birth,
+                _id_number(b, birth, sex), h.village, h)
+    h.members.append(p)
+    h.village.persons.append(p)
+    b.persons.append(p)
+    return p
+
+
+def _chinese_number(n: int) -> str:
+    """1..99 → 一 … 十二 … 九十九 (村民小组 names)."""
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else CN_DIGITS[tens - 1] + "十")
+    return head + ("" if ones == 0 else CN_DIGITS[ones - 1])
+
+
+def _household(b: _Build, v: _Village) -> _Household:
+    serial = len(v.households) + 1
+    group = f"{_chinese_number(b.rng.randrange(v.groups) + 1)}组"
+    h = _Household(b.new_id("household"), f"{v.code}{serial:04d}", v, group)
+    v.households.append(h)
+    b.households.append(h)
+    return h
+
+
+def _surname(b: _Build, v: _Village) -> str:
+    """Most villages are dominated by two to four clans (同姓聚居)."""
+    return b.rng.choice(v.clans) if b.rng.random() < 0.55 else _weighted(b.rng, SURNAMES)
+
+
+def _family(b: _Build, h: _Household, surname: str, head_sex: str, head_age: int, *, spouse: bool,
+            children: int, parents: int) -> dict:
+    """One household: head, spouse, children and the head's parents, with every relation."""
+    rng = b.rng
+    head = _person(b, h, head_sex, head_age, surname)
+    wife = None
+    if spouse:
+        other = "F" if head_sex == "M" else "M"
+        age = max(18, head_age + (rng.randint(-6, 2) if head_sex == "M" else rng.randint(-2, 6)))
+        wife = _person(b, h, other, age, _weighted(rng, SURNAMES))
+        b.relate(head, wife, "配偶", "配偶")
+    kids = []
+    base = min(head_age, age_on(wife.birth, b.today)) if wife else head_age
+    if head_sex == "M":
+        kid_surname = surname
+    else:  # a woman heading the household: the children carry their (absent) father's surname
+        kid_surname = wife.surname if wife else _weighted(rng, SURNAMES)
+    for _ in range(children if base >= 20 else 0):
+        kid_age = rng.randint(max(0, base - 40), base - 20)
+        kid = _person(b, h, rng.choice("MF"), kid_age, kid_surname)
+        for k in kids:
+            b.relate(k, kid, "兄弟姐妹", "兄弟姐妹")
+        b.relate(head, kid, "子女", "父母")
+        if wife:
+            b.relate(wife, kid, "子女", "父母")
+        kids.append(kid)
+    elders = []
+    for i in range(parents):
+        age = head_age + rng.randint(22, 32) + (0 if i == 0 else -rng.randint(0, 4))
+        if age > 95:
+            continue
+        elder = _person(b, h, "M" if i == 0 else "F", age, surname if i == 0 else _weighted(rng, SURNAMES))
+        if elders:
+            b.relate(elders[0], elder, "配偶", "配偶")
+        b.relate(head, elder, "父母", "子女")
+        if wife:
+            b.relate(wife, elder, "公婆岳父母", "儿媳女婿")
+        for kid in kids:
+            b.relate(kid, elder, "祖孙", "祖孙")
+        elders.append(elder)
+    return {"head": head, "spouse": wife, "children": kids, "parents": elders}
+
+
+def _cluster(b: _Build, v: _Village, budget: int, first: bool) -> None:
+    """Build one family cluster (one or more households) of at most `budget` persons."""
+    rng = b.rng
+    surname = _surname(b, v)
+    if first:  # a working-age couple with a grown child: every village can staff its offices
+        _family(b, _household(b, v), surname, "M", rng.randint(42, 56), spouse=True,
+                children=min(budget - 2, rng.randint(1, 2)), parents=0)
+        return
+    for _ in range(6):
+        kind = rng.choices(("single", "couple", "nuclear", "three_gen", "split"), weights=(8, 14, 40, 24, 14))[0]
+        if kind == "single":
+            size = 1
+        elif kind == "couple":
+            size = 2
+        elif kind == "nuclear":
+            spouse = rng.random() < 0.9
+            kids = rng.choice((1, 1, 2, 2, 2, 3))
+            size = 1 + spouse + kids
+        elif kind == "three_gen":
+            kids, elders = rng.choice((1, 2, 2)), rng.choice((1, 2, 2))
+            size = 2 + kids + elders
+        else:
+            sons = rng.choice((1, 1, 2))
+            elders = rng.choice((1, 2, 2))
+            son_kids = [rng.choice((0, 1, 1, 2)) for _ in range(sons)]
+            size = elders + sum(2 + k for k in son_kids)
+        if size <= budget:
+            break
+    else:
+        kind, size = ("couple", 2) if budget >= 2 else ("single", 1)
+    if kind == "single":
+        _family(b, _household(b, v), surname, "M" if rng.random() < 0.6 else "F", rng.randint(20, 80),
+                spouse=False, children=0, parents=0)
+    elif kind == "couple":
+        _family(b, _household(b, v), surname, "M", rng.randint(25, 80), spouse=True, children=0, parents=0)
+    elif kind == "nuclear":
+        head_sex = "M" if spouse or rng.random() < 0.5 else "F"
+        _family(b, _household(b, v), surname, head_sex, rng.randint(26, 58), spouse=spouse, children=kids,
+                parents=0)
+    elif kind == "three_gen":
+        _family(b, _household(b, v), surname, "M", rng.randint(28, 52), spouse=True, children=kids,
+                parents=elders)
+    else:
+        _split_family(b, v, surname, elders, son_kids)
+
+
+def _split_family(b: _Build, v: _Village, surname: str, elders: int, son_kids: list[int]) -> None:
+    """Elderly parents in their own household and their married sons in theirs (分户)."""
+    rng = b.rng
+    elder_age = rng.randint(62, 84)
+    elder_sex = "M" if elders == 2 or rng.random() < 0.4 else "F"  # a widow keeps her own surname
+    old = _family(b, _household(b, v), surname if elder_sex == "M" else _weighted(rng, SURNAMES), elder_sex,
+                  elder_age, spouse=elders == 2, children=0, parents=0)
+    old_people = [p for p in (old["head"], old["spouse"]) if p]
+    sons = []
+    for kids in son_kids:
+        son_age = max(22, elder_age - rng.randint(22, 34))
+        fam = _family(b, _household(b, v), surname, "M", son_age, spouse=True, children=kids, parents=0)
+        son = fam["head"]
+        for brother in sons:
+            b.relate(brother, son, "兄弟姐妹", "兄弟姐妹")
+        for elder in old_people:
+            b.relate(son, elder, "父母", "子女")
+            if fam["spouse"]:
+                b.relate(fam["spouse"], elder, "公婆岳父母", "儿媳女婿")
+            for kid in fam["children"]:
+                b.relate(kid, elder, "祖孙", "祖孙")
+        sons.append(son)
+
+
+def _random_day(rng: random.Random, start: date, end: date) -> date:
+    if end <= start:
+        return start
+    return start + timedelta(days=rng.randrange((end - start).days + 1))
+
+
+def _household_categories(b: _Build, h: _Household) -> None:
+    """Categories decided per household (脱贫户 …), with dates; some ended; 持证残疾人 per person."""
+    rng, today, f = b.rng, b.today, h.village.poverty
+    spans = []
+    if rng.random() < 0.30 * f:
+        spans.append(["脱贫人口", _random_day(rng, date(2015, 10, 1), date(2020, 11, 30)), None])
+        if rng.random() < 0.15:
+            spans.append(["易地搬迁人口", _random_day(rng, date(2016, 6, 1), date(2019, 12, 31)), None])
+    if rng.random() < 0.07 * f:
+        start = _random_day(rng, date(2021, 3, 1), today - timedelta(days=30))
+        end = start + timedelta(days=rng.randint(180, 900)) if rng.random() < 0.45 else None
+        spans.append(["防止返贫监测对象", start, end if end and end < today else None])
+    if rng.random() < 0.12 * f:
+        start = _random_day(rng, date(2019, 1, 1), today - timedelta(days=30))
+        end = start + timedelta(days=rng.randint(365, 1500)) if rng.random() < 0.2 else None
+        spans.append(["农村低收入人口", start, end if end and end < today else None])
+    if rng.random() < 0.025:
+        start = _random_day(rng, date(2022, 1, 1), today - timedelta(days=30))
+        end = start + timedelta(days=rng.randint(120, 700)) if rng.random() < 0.3 else None
+        spans.append(["零就业家庭", start, end if end and end < today else None])
+    for p in h.members:
+        for cat, start, end in spans:
+            begin = max(start, p.birth)
+            if end is None or end >= begin:
+                p.categories.append([cat, begin, end])
+        age = age_on(p.birth, today)
+        if rng.random() < (0.02 if age < 60 else 0.06):
+            p.categories.append(["持证残疾人", _random_day(rng, max(p.birth, date(2008, 1, 1)), today), None])
+
+
+def _capacity(b: _Build, p: _Person, household: _Household) -> None:
+    rng = b.rng
+    age = age_on(p.birth, b.today)
+    disabled = any(c[0] == "持证残疾人" for c in p.categories)
+    if age < 16:
+        p.work_capacity = "弱劳力"
+        return
+    if disabled:
+        weights = (20, 45, 35)
+    elif age < 60:
+        weights = (78, 15, 7)
+    elif age < 70:
+        weights = (40, 40, 20)
+    else:
+        weights = (10, 35, 55)
+    p.work_capacity = rng.choices(("全劳力", "半劳力", "弱劳力"), weights=weights)[0]
+    if age > 70:
+        return
+    carer = p.sex == "F" and any(age_on(m.birth, b.today) < 12 or age_on(m.birth, b.today) >= 75
+                                 for m in household.members if m is not p)
+    odds = 0.08 + (0.25 if carer else 0) + (0.4 if disabled else 0) + (0.12 if p.work_capacity != "全劳力" else 0)
+    p.cannot_leave_home = rng.random() < odds
+
+
+def _new_phone(b: _Build) -> str:
+    while True:
+        phone = b.rng.choice(PHONE_PREFIXES) + f"{b.rng.randrange(10 ** 8):08d}"
+        if phone not in b.phones:
+            b.phones.add(phone)
+            return phone
+
+
+def _luhn(digits: str) -> str:
+    total = 0
+    for i, c in enumerate(reversed(digits)):
+        d = int(c)
+        if i % 2 == 0:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return str((10 - total % 10) % 10)
+
+
+def _new_account(b: _Build, kind: str) -> str:
+    while True:
+        body = b.rng.choice(CARD_BINS[kind]) + f"{b.rng.randrange(10 ** 12):012d}"
+        number = body + _luhn(body)
+        if number not in b.accounts:
+            b.accounts.add(number)
+            return number
+
+
+def _contacts(b: _Build, h: _Household) -> None:
+    """Phones (elderly often on the head's phone) and accounts (usually in the person's name)."""
+    rng = b.rng
+    head = h.members[0]
+    for p in h.members:
+        age = age_on(p.birth, b.today)
+        if age >= 16:
+            if age < 65 or rng.random() < 0.5:
+                p.phone = _new_phone(b)
+            elif head.phone and head is not p:
+                p.phone = head.phone
+            if rng.random() < 0.9:
+                p.account_kind = "社保卡" if rng.random() < 0.55 else "银行卡"
+                p.account_no = _new_account(b, p.account_kind)
+                p.account_name = p.name
+
+
+def generate_people(b: _Build, persons: int) -> None:
+    rng = b.rng
+    quotas = _split(rng, persons, len(b.villages), MIN_PER_VILLAGE)
+    for v, quota in zip(b.villages, quotas):
+        made = 0
+        first = True
+        while made < quota:
+            before = len(v.persons)
+            _cluster(b, v, quota - made, first)
+            made += len(v.persons) - before
+            first = False
+        for h in v.households:
+            _household_categories(b, h)
+            for p in h.members:
+                _capacity(b, p, h)
+
+
+def _finish_people(b: _Build) -> None:
+    """After cadres are known: deaths (never a cadre), contacts, anomaly traces, employment."""
+    rng, today = b.rng, b.today
+    cadre_ids = {c[0].id for c in b.cadres}
+    elderly = [p for p in b.persons if p.id not in cadre_ids and age_on(p.birth, today) >= 65]
+    younger = [p for p in b.persons if p.id not in cadre_ids and 16 <= age_on(p.birth, today) < 65]
+    deaths = rng.sample(elderly, min(len(elderly), max(3, len(b.persons) // 200)))
+    deaths += rng.sample(younger, min(len(younger), max(1, len(b.persons) // 2000)))
+    for p in deaths:
+        p.death_date = _random_day(rng, max(p.birth + timedelta(days=1), today - timedelta(days=3 * 365)),
+                                   today - timedelta(days=15))
+        kept = []
+        for cat, start, end in p.categories:
+            if start <= p.death_date:
+                kept.append([cat, start, p.death_date if end is None or end > p.death_date else end])
+        p.categories = kept
+    b.anomalies["deaths"] = len(deaths)
+    for h in b.households:
+        _contacts(b, h)
+    _anomaly_traces(b)
+    _employment(b)
+
+
+def _anomaly_traces(b: _Build) -> None:
+    """Deliberate traces for the inspectors' rules (SHARED_PHONE, SHARED_ACCOUNT, name mismatch)."""
+    rng = b.rng
+    n = len(b.villages)
+    shared_phone = rng.sample(b.villages, max(2, n // 25))
+    shared_account = rng.sample(b.villages, max(2, n // 50))
+    b.anomalies["shared_phone_people"] = 0
+    b.anomalies["shared_account_people"] = 0
+    for v in b.villages:
+        clerk = v.cadres.get("村文书")
+        if clerk is None or (v not in shared_phone and v not in shared_account):
+            continue
+        others = [p for p in v.persons if p.household is not clerk.household and p.death_date is None
+                  and age_on(p.birth, b.today) >= 18]
+        for p in rng.sample(others, min(len(others), rng.randint(3, 6))):
+            if v in shared_phone:  # 代管: the clerk's phone on people of other households
+                clerk.phone = clerk.phone or _new_phone(b)
+                p.phone = clerk.phone
+                b.anomalies["shared_phone_people"] += 1
+            if v in shared_account:  # 代领: the clerk's account receives for others
+                if not clerk.account_no:
+                    clerk.account_kind, clerk.account_name = "银行卡", clerk.name
+                    clerk.account_no = _new_account(b, "银行卡")
+                p.account_kind, p.account_no, p.account_name = clerk.account_kind, clerk.account_no, clerk.name
+                b.anomalies["shared_account_people"] += 1
+    holders = [p for p in b.persons if p.account_no and p.account_name == p.name and len(p.household.members) > 1]
+    mismatched = rng.sample(holders, min(len(holders), max(5, len(b.persons) // 500)))
+    for p in mismatched:
+        other = rng.choice([m for m in p.household.members if m is not p])
+        p.account_name = other.name if other.name != p.name else other.name + "（代）"
+    b.anomalies["account_name_mismatch"] = len(mismatched)
+
+
+def _employment(b: _Build) -> None:
+    rng, today = b.rng, b.today
+    workers = [p for p in b.persons if p.death_date is None and 18 <= age_on(p.birth, today) <= 55]
+    for p in rng.sample(workers, min(len(workers), max(3, len(b.persons) // 100))):
+        start = _random_day(rng, date(2021, 1, 1), today - timedelta(days=30))
+        end = start + timedelta(days=rng.randint(90, 900)) if rng.random() < 0.5 else None
+        b.employment.append({
+            "id": b.new_id("employment_record"), "id_number": p.id_number, "employer": rng.choice(EMPLOYERS),
+            "full_time": rng.random() < 0.75, "start_on": start, "end_on": end if end and end < today else None,
+            "source": "社会保险参保记录（演示导入）",
+        })
+
+
+# ---------------------------------------------------------------------------------------------
+# Cadres
+# ---------------------------------------------------------------------------------------------
+
+OPTIONAL_OFFICES = (("村委会副主任", 0.4, 25, 60), ("党组织副书记", 0.15, 30, 60), ("村务监督委员会主任", 0.4, 30, 65))
+
+
+def _kin_in_category(p: _Person, on: date) -> bool:
+    return any(age_on(k.birth, on) >= 16 and any(s <= on and (e is None or on <= e) for _, s, e in k.categories)
+               for k, _ in p.kin)
+
+
+def _pick(b: _Build, v: _Village, on: date, low: int, high: int, used: set, prefer=None) -> _Person | None:
+    pool = [p for p in v.persons if p.id not in used and low <= age_on(p.birth, on) <= high]
+    if not pool:
+        pool = [p for p in v.persons if p.id not in used and 18 <= age_on(p.birth, on) <= 70]
+    if not pool:
+        return None
+    if prefer:
+        preferred = [p for p in pool if prefer(p)]
+        if preferred:
+            pool = preferred
+    return b.rng.choice(pool)
+
+
+def _term_years(town: _Township, today: date) -> list[int]:
+    held = [y for y, d in sorted(town.elections.items()) if d <= today]
+    return held[-2:]
+
+
+def generate_cadres(b: _Build) -> None:
+    """Offices for the current and previous term of every village; some 书记 with kin in categories."""
+    rng, today = b.rng, b.today
+    for v in b.villages:
+        years = _term_years(v.township, today)
+        previous: dict[str, _Person] = {}
+        for term_no, year in enumerate(years):
+            start = v.township.elections[year]
+            end = v.township.elections.get(year + 5, date(year + 5, start.month, start.day)) - timedelta(days=1)
+            current = term_no == len(years) - 1
+            offices = _fill_offices(b, v, start, previous)
+            for office, person in offices.items():
+                b.cadres.append((person, v, office, start, end))
+            if current:
+                v.cadres = offices
+            previous = offices
+        if v.cadres and rng.random() < 0.3:
+            _married_daughter(b, v, v.cadres["党组织书记"])
+
+
+def _fill_offices(b: _Build, v: _Village, start: date, previous: dict) -> dict:
+    rng = b.rng
+    used: set[int] = set()
+    offices: dict[str, _Person] = {}
+
+    def keep_or_pick(office, low, high, prefer=None):
+        old = previous.get(office)
+        if old is not None and old.id not in used and rng.random() < 0.6 and age_on(old.birth, start) <= high:
+            return old
+        return _pick(b, v, start, low, high, used, prefer)
+
+    prefer_kin = (lambda p: _kin_in_category(p, b.today)) if rng.random() < 0.35 else (lambda p: p.sex == "M")
+    secretary = keep_or_pick("党组织书记", 32, 60, prefer_kin)
+    if secretary is None:
+        return offices
+    offices["党组织书记"] = secretary
+    used.add(secretary.id)
+    director = secretary if rng.random() < 0.55 else keep_or_pick("村委会主任", 28, 60)
+    offices["村委会主任"] = director or secretary
+    used.add(offices["村委会主任"].id)
+    clerk = keep_or_pick("村文书", 22, 55)
+    if clerk is not None:
+        offices["村文书"] = clerk
+        used.add(clerk.id)
+    for office, odds, low, high in OPTIONAL_OFFICES:
+        if rng.random() < odds:
+            person = _pick(b, v, start, low, high, used)
+            if person is not None:
+                offices[office] = person
+                used.add(person.id)
+    return offices
+
+
+def _married_daughter(b: _Build, v: _Village, cadre: _Person) -> None:
+    """The 书记's daughter married into another household of the village that is in a category."""
+    today = b.today
+    age = age_on(cadre.birth, today)
+    if age < 45:
+        return
+    candidates = []
+    for h in v.households:
+        if h is cadre.household or len(h.members) < 2:
+            continue
+        head, wife = h.members[0], h.members[1]
+        if (head.sex == "M" and wife.sex == "F" and (wife, "配偶") in head.kin
+                and 20 <= age - age_on(wife.birth, today) <= 32
+                and any(c[2] is None for c in wife.categories)
+                and not any(k is cadre for k, _ in wife.kin)):
+            candidates.append((head, wife))
+    if not candidates:
+        return
+    son_in_law, daughter = b.rng.choice(candidates)
+    family_surname = cadre.surname if cadre.sex == "M" else next(
+        (k.surname for k, kind in cadre.kin if kind == "配偶"), daughter.surname)
+    daughter.name = family_surname + daughter.name[len(daughter.surname):]
+    daughter.surname = family_surname
+    parents = [cadre] + [k for k, kind in cadre.kin if kind == "配偶"]
+    for parent in parents:
+        b.relate(parent, daughter, "子女", "父母")
+        b.relate(parent, son_in_law, "儿媳女婿", "公婆岳父母")
+    b.anomalies["cadre_daughters_married_out"] = b.anomalies.get("cadre_daughters_married_out", 0) + 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Policy
+# ---------------------------------------------------------------------------------------------
+
+
+def generate_policy(b: _Build, persons: int) -> dict[str, list[dict]]:
+    county = b.county_id
+    categories, standards = [], []
+    for code, name, kind, description in POST_CATEGORIES:
+        cid = b.new_id("post_category")
+        categories.append({"id": cid, "code": code, "name": name, "kind": kind, "description": description})
+        revised = REVISED_2026.get(code)
+        periods = [(date(2024, 1, 1), date(2025, 12, 31) if revised else None, STANDARDS_2024[code])]
+        if revised:
+            periods.append((date(2026, 1, 1), None, revised))
+        for start, end, (allowance, days, full_time, excellent, passed) in periods:
+            standards.append({
+                "id": b.new_id("standard"), "county_id": county, "category_id": cid, "effective_from": start,
+                "effective_to": end, "monthly_allowance_fen": allowance, "required_days": days,
+                "full_time": full_time, "required_hours": None, "perf_excellent_fen": excellent,
+                "perf_pass_fen": passed, "perf_fail_fen": 0,
+            })
+    mean_allowance = sum(s[0] + s[4] for s in STANDARDS_2024.values()) // len(STANDARDS_2024)
+    yearly_need = int(persons * HOLDER_SHARE) * mean_allowance * 12
+    funds, fund_categories = [], []
+    for year, growth in ((2025, 1.0), (2026, 1.05)):
+        for name, share, allowed in FUNDS:
+            fid = b.new_id("fund")
+            allocation = round(yearly_need * share * growth * 1.1 / 1_000_000) * 1_000_000  # whole 万元
+            funds.append({"id": fid, "county_id": county, "name": name, "year": year,
+                          "allocation_fen": max(allocation, 1_000_000), "restricts_categories": bool(allowed)})
+            fund_categories += [{"fund_id": fid, "category": c} for c in allowed]
+    holidays = []
+    for year in sorted(HOLIDAYS):
+        for (m1, d1), (m2, d2), name in HOLIDAYS[year]:
+            day = date(year, m1, d1)
+            while day <= date(year, m2, d2):
+                holidays.append({"id": b.new_id("holiday"), "county_id": county, "day": day, "name": name,
+                                 "is_workday": False})
+                day += timedelta(days=1)
+        for (m, d), name in MAKEUP_WORKDAYS[year]:
+            holidays.append({"id": b.new_id("holiday"), "county_id": county, "day": date(year, m, d),
+                             "name": f"{name}调休上班", "is_workday": True})
+    return {"post_category": categories, "standard": standards, "fund": funds, "fund_category": fund_categories,
+            "holiday": holidays}
+
+
+# ---------------------------------------------------------------------------------------------
+# Rows, insertion, audit
+# ---------------------------------------------------------------------------------------------
+
+
+def _registry_rows(b: _Build) -> dict[str, list[dict]]:
+    now = utcnow()
+    regions = [{"id": b.county_id, "code": COUNTY_CODE6 + "000000", "name": COUNTY_NAME, "level": "county",
+                "parent_id": None}]
+    regions += [{"id": t.id, "code": t.code, "name": t.name, "level": "township", "parent_id": b.county_id}
+                for t in b.townships]
+    regions += [{"id": v.id, "code": v.code, "name": v.name, "level": "village", "parent_id": v.township.id}
+                for v in b.villages]
+    households = [{"id": h.id, "code": h.code, "village_id": h.village.id} for h in b.households]
+    persons, categories = [], []
+    for p in b.persons:
+        persons.append({
+            "id": p.id, "name": p.name, "id_number": p.id_number, "birth_date": p.birth, "sex": p.sex,
+            "phone": p.phone, "village_id": p.village.id, "household_id": p.household.id,
+            "group_name": p.household.group_name, "work_capacity": p.work_capacity,
+            "cannot_leave_home": p.cannot_leave_home, "account_kind": p.account_kind, "account_no": p.account_no,
+            "account_name": p.account_name, "death_date": p.death_date, "created_at": now, "updated_at": now,
+        })
+        for cat, start, end in p.categories:
+            categories.append({"id": b.new_id("person_category"), "person_id": p.id, "category": cat,
+                               "start_on": start, "end_on": end})
+    relations = [{"id": b.new_id("relation"), "person_id": a, "relative_id": r, "kind": k}
+                 for a, r, k in b.relations]
+    cadres = [{"id": b.new_id("cadre"), "person_id": p.id, "village_id": v.id, "office": office,
+               "term_start": start, "term_end": end} for p, v, office, start, end in b.cadres]
+    for e in b.employment:
+        e["imported_at"] = now
+    return {"region": regions, "household": households, "person": persons, "person_category": categories,
+            "relation": relations, "cadre": cadres, "employment_record": b.employment}
+
+
+MODELS = {
+    "region": Region, "household": Household, "person": Person, "person_category": PersonCategory,
+    "relation": Relation, "cadre": Cadre, "employment_record": EmploymentRecord, "post_category": PostCategory,
+    "standard": Standard, "fund": Fund, "fund_category": FundCategory, "holiday": Holiday,
+}
+
+
+def _insert(session: Session, table: str, rows: list[dict]) -> None:
+    model = MODELS[table]
+    for i in range(0, len(rows), CHUNK):
+        session.execute(insert(model), rows[i:i + CHUNK])
+
+
+def _sync_sequences(session: Session, tables) -> None:
+    """PostgreSQL: explicit ids leave the serial sequences behind; move them to MAX(id)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for table in tables:
+        if "id" in MODELS[table].__table__.c:
+            session.execute(text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"
+            ))
+
+
+def _next_ids(session: Session) -> dict[str, int]:
+    ids = {}
+    for table, model in MODELS.items():
+        if "id" in model.__table__.c:
+            ids[table] = (session.scalar(select(func.max(model.__table__.c.id))) or 0) + 1
+    return ids
+
+
+# ---------------------------------------------------------------------------------------------
+# Users
+# ---------------------------------------------------------------------------------------------
+
+
+def _holder_person(b: _Build, v: _Village) -> _Person:
+    """A plausible post holder: adult, alive, in a category today, neither cadre nor cadre's kin."""
+    cadre_ids = {c[0].id for c in b.cadres}
+    kin_of_cadres = {k.id for c in b.cadres for k, _ in c[0].kin}
+
+    def ok(p, strict):
+        age = age_on(p.birth, b.today)
+        if p.death_date or not 18 <= age <= 60 or p.id in cadre_ids:
+            return False
+        if not strict:
+            return True
+        return p.id not in kin_of_cadres and any(e is None for _, _, e in p.categories)
+
+    for strict in (True, False):
+        found = [p for p in v.persons if ok(p, strict)]
+        if found:
+            return found[0]
+    return next(p for p in b.persons if ok(p, False))
+
+
+def generate_users(session: Session, b: _Build) -> int:
+    """One login per role (DEMO_LOGINS), each created with create_user (which audits)."""
+    county = session.get(Region, b.county_id)
+    town = b.townships[0]
+    village = max(town.villages, key=lambda v: len(v.persons))
+    holder = _holder_person(b, village)
+    scopes = {
+        "admin": (county, None, f"{COUNTY_NAME}管理员"),
+        "township1": (session.get(Region, town.id), None, f"{town.name}经办人"),
+        "village1": (session.get(Region, village.id), None, f"{village.name}录入员"),
+        "inspector": (county, None, f"{COUNTY_NAME}纪委监委"),
+        "holder1": (None, session.get(Person, holder.id), holder.name),
+    }
+    for username, role in DEMO_LOGINS:
+        region, person, display = scopes[username]
+        create_user(session, DEMO_ACTOR, username=username, password=DEMO_PASSWORD, display_name=display,
+                    role=role, region=region, person=person)
+    return len(DEMO_LOGINS)
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry points
+# ---------------------------------------------------------------------------------------------
+
+
+def generate_county(session: Session, *, seed: int, persons: int, today: date) -> dict[str, int]:
+    """Generate the whole demo county into `session` (flushed, not committed); return row counts."""
+    if persons < MIN_PERSONS:
+        raise ValueError(f"演示人数至少为{MIN_PERSONS}人（100个村每村至少{MIN_PER_VILLAGE}人）")
+    b = _Build(random.Random(seed), today, seed, _next_ids(session))
+    generate_regions(b, persons)
+    generate_people(b, persons)
+    generate_cadres(b)
+    _finish_people(b)
+    tables = _registry_rows(b)
+    tables.update(generate_policy(b, persons))
+    for name, rows in tables.items():
+        _insert(session, name, rows)
+    _sync_sequences(session, tables)
+    session.flush()
+    for name, rows in tables.items():
+        audit.record(session, DEMO_ACTOR, "demo_generate", name, None, after={"rows": len(rows), "seed": seed},
+                     summary=f"生成演示数据：{name} {len(rows)} 行")
+    users = generate_users(session, b)
+    today_adults = [p for p in b.persons if age_on(p.birth, today) >= 16]
+    counts = {
+        "county": 1,
+        "townships": len(b.townships),
+        "villages": len(b.villages),
+        "households": len(tables["household"]),
+        "persons": len(tables["person"]),
+        "adults_in_category": sum(1 for p in today_adults if p.categories),
+        "adults": len(today_adults),
+        "person_categories": len(tables["person_category"]),
+        "relations": len(tables["relation"]),
+        "cadres": len(tables["cadre"]),
+        "employment_records": len(tables["employment_record"]),
+        "post_categories": len(tables["post_category"]),
+        "standards": len(tables["standard"]),
+        "funds": len(tables["fund"]),
+        "fund_categories": len(tables["fund_category"]),
+        "holidays": len(tables["holiday"]),
+        "users": users,
+    }
+    counts.update({k: b.anomalies.get(k, 0) for k in ("deaths", "shared_phone_people", "shared_account_people",
+                                                      "account_name_mismatch", "cadre_daughters_married_out")})
+    return counts
+
+
+def reset_all(session: Session) -> None:
+    """Delete every row of every table, children before parents."""
+    from .extensions import db
+
+    for table in reversed(db.metadata.sorted_tables):
+        session.execute(table.delete())
+    session.flush()
+
+
+SUMMARY = (
+    ("townships", "乡镇", "个"), ("villages", "村（社区）", "个"), ("households", "户", "户"),
+    ("persons", "人员", "人"), ("person_categories", "人员类别记录", "条"), ("relations", "亲属关系", "条"),
+    ("cadres", "村干部任职", "条"), ("employment_records", "参保就业记录", "条"), ("post_categories", "岗位类别", "个"),
+    ("standards", "补贴标准", "条"), ("funds", "资金来源", "项"), ("holidays", "节假日及调休", "天"),
+)
+
+
+@click.command("demo")
+@click.option("--seed", type=int, default=2026, show_default=True, help="随机种子（相同种子生成相同数据）")
+@click.option("--persons", type=int, default=5000, show_default=True, help="人员数量")
+@click.option("--reset", is_flag=True, help="先清空所有表中的数据")
+@click.option("--today", "today_text", help="基准日期 YYYY-MM-DD（默认为今天）")
+@with_appcontext
+def demo_command(seed: int, persons: int, reset: bool, today_text: str | None):
+    """生成一个演示县（青山县）：区划、人员、户、亲属、村干部、政策和各角色的登录账号。"""
+    from . import clock
+    from .domain.errors import DomainError
+    from .domain.formats import parse_date
+    from .extensions import db
+
+    session = db.session
+    try:
+        today = parse_date(today_text, "基准日期") if today_text else clock.today()
+    except DomainError as err:
+        raise click.ClickException(err.message) from None
+    if persons < MIN_PERSONS:
+        raise click.ClickException(f"人员数量至少为{MIN_PERSONS}")
+    if reset:
+        reset_all(session)
+    elif session.scalar(select(func.count(Person.id))) or session.scalar(select(func.count(Region.id))):
+        raise click.ClickException("数据库中已有人员或区划数据；如需重新生成演示数据，请加 --reset（将清空所有数据）")
+    else:
+        taken = session.scalars(select(User.username).where(User.username.in_([u for u, _ in DEMO_LOGINS]))).all()
+        if taken:
+            raise click.ClickException(f"用户名已存在：{'、'.join(taken)}；请加 --reset 后重试")
+    started = datetime.now()
+    counts = generate_county(session, seed=seed, persons=persons, today=today)
+    session.commit()
+    seconds = (datetime.now() - started).total_seconds()
+    click.echo(f"已生成演示数据：{COUNTY_NAME}（{COUNTY_CODE6}000000），种子 {seed}，基准日期 {today.isoformat()}，"
+               f"用时 {seconds:.1f} 秒")
+    for key, label, unit in SUMMARY:
+        click.echo(f"  {label}：{counts[key]} {unit}")
+    click.echo(f"  16岁以上人员 {counts['adults']} 人，其中有人员类别记录 {counts['adults_in_category']} 人；"
+               f"已故 {counts['deaths']} 人")
+    click.echo("演示账号（密码均为 " + DEMO_PASSWORD + "）：")
+    users = {u.username: u for u in session.scalars(select(User).where(
+        User.username.in_([u for u, _ in DEMO_LOGINS]))).all()}
+    for username, role in DEMO_LOGINS:
+        user = users[username]
+        scope = user.region.full_name if user.region else f"人员：{user.person.name}（{user.person.village.full_name}）"
+        click.echo(f"  {username} / {DEMO_PASSWORD}  {ROLE_LABELS[role]}  {scope}")

@@ -1,0 +1,1 @@
+"""Pure policy rules: no Flask, no database session."""

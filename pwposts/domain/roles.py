@@ -1,0 +1,67 @@
+"""Roles and what each may do. services/permissions.py applies this table to objects and scopes."""
+from __future__ import annotations
+
+COUNTY_ADMIN = "county_admin"
+TOWNSHIP_CLERK = "township_clerk"
+VILLAGE_CLERK = "village_clerk"
+INSPECTOR = "inspector"
+HOLDER = "holder"
+ROLES = (COUNTY_ADMIN, TOWNSHIP_CLERK, VILLAGE_CLERK, INSPECTOR, HOLDER)
+ROLE_LABELS = {
+    COUNTY_ADMIN: "县级管理员",
+    TOWNSHIP_CLERK: "乡镇经办人",
+    VILLAGE_CLERK: "村级录入员",
+    INSPECTOR: "纪检监察",
+    HOLDER: "岗位人员",
+}
+# The region level each role's scope must be.
+SCOPE_LEVEL = {
+    COUNTY_ADMIN: "county",
+    TOWNSHIP_CLERK: "township",
+    VILLAGE_CLERK: "village",
+    INSPECTOR: "county",
+    HOLDER: None,
+}
+STAFF = (COUNTY_ADMIN, TOWNSHIP_CLERK, VILLAGE_CLERK)
+READERS = (COUNTY_ADMIN, TOWNSHIP_CLERK, VILLAGE_CLERK, INSPECTOR)
+
+# action -> roles that may perform it (before the object's scope is checked).
+# Inspectors appear only on view_* actions: they change nothing anywhere.
+ACTIONS: dict[str, tuple[str, ...]] = {
+    "view_dashboard": ROLES,
+    "view_person": READERS,  # plus a holder for their own person, see permissions.can
+    "view_full_id_number": (COUNTY_ADMIN, TOWNSHIP_CLERK, VILLAGE_CLERK),
+    "edit_person": STAFF,
+    "import_roster": STAFF,
+    "export_roster": READERS,
+    "view_audit": (COUNTY_ADMIN, INSPECTOR),
+    "verify_audit": (COUNTY_ADMIN, INSPECTOR),
+    "manage_users": (COUNTY_ADMIN,),
+    "manage_policy": (COUNTY_ADMIN,),  # categories, standards, funds, settings, holidays
+    "view_policy": READERS,
+    # 按需设岗 / 以岗聘任
+    "view_post": READERS,
+    "propose_post": (COUNTY_ADMIN, TOWNSHIP_CLERK),
+    "approve_post": (COUNTY_ADMIN,),
+    "open_recruitment": (COUNTY_ADMIN, TOWNSHIP_CLERK),
+    "enter_application": STAFF,
+    "publish_shortlist": (COUNTY_ADMIN, TOWNSHIP_CLERK),
+    "record_objection": STAFF,
+    "resolve_objection": (COUNTY_ADMIN, TOWNSHIP_CLERK),
+    "hire": (COUNTY_ADMIN, TOWNSHIP_CLERK),
+    "sign_contract": (COUNTY_ADMIN, TOWNSHIP_CLERK),
+    "view_contract": READERS,
+    # 在岗领补
+    "enter_attendance": STAFF,
+    "approve_attendance": (COUNTY_ADMIN, TOWNSHIP_CLERK),
+    "enter_assessment": (COUNTY_ADMIN, TOWNSHIP_CLERK),
+    "prepare_payroll": (COUNTY_ADMIN, TOWNSHIP_CLERK),
+    "approve_payroll": (COUNTY_ADMIN, TOWNSHIP_CLERK),
+    "record_bank_result": (COUNTY_ADMIN, TOWNSHIP_CLERK),
+    "correct_payment": (COUNTY_ADMIN, TOWNSHIP_CLERK),
+    "view_payroll": READERS,
+    "answer_payment_objection": (COUNTY_ADMIN, TOWNSHIP_CLERK),
+    # the holder's own records
+    "view_own_records": (HOLDER,),
+    "raise_payment_objection": (HOLDER,),
+}

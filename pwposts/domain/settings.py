@@ -1,0 +1,67 @@
+"""County settings: every number DOMAIN.md leaves to the county, with its default and validation."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from .errors import DomainError
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    key: str
+    label: str
+    default: str
+    kind: str  # "int", "optional_int", "choice"
+    help: str
+    minimum: int | None = None
+    maximum: int | None = None
+    choices: tuple[str, ...] = ()
+
+
+SPECS: tuple[SettingSpec, ...] = (
+    SettingSpec("parity_tolerance_pct", "同类岗位补贴偏离容差（%）", "10", "int",
+                "岗位补贴或出勤天数偏离县定标准超过此比例，须书面说明理由并经县级批准", 0, 100),
+    SettingSpec("publicity_working_days", "公示期（工作日）", "5", "int", "拟聘人员名单公示的工作日天数", 1, 30),
+    SettingSpec("household_post_limit", "每户在岗人数上限", "1", "int", "同一户籍家庭同时在岗的最多人数", 1, 10),
+    SettingSpec("age_cap", "聘用年龄上限（岁，留空为不设）", "", "optional_int",
+                "聘用时年龄上限；年龄或残疾本身不得作为拒绝理由", 16, 80),
+    SettingSpec("arrears_days", "拖欠认定天数", "30", "int", "审批后超过此天数未发放即认定为拖欠", 1, 365),
+    SettingSpec("pay_frequency", "发放周期", "monthly", "choice", "按月或按季度发放", choices=("monthly", "quarterly")),
+    SettingSpec("assessment_due_day", "月度考核截止日（次月几日）", "10", "int", "月度考核结果须在次月此日前录入", 1, 28),
+    SettingSpec("exit_report_days", "退岗报告时限（天）", "5", "int", "退岗须在此天数内报告", 1, 30),
+)
+SETTING_KEYS = tuple(s.key for s in SPECS)
+BY_KEY = {s.key: s for s in SPECS}
+CHOICE_LABELS = {"monthly": "按月", "quarterly": "按季度"}
+
+
+def validate_setting(key: str, raw: str) -> str:
+    """Return the canonical stored value, or raise DomainError naming the setting and value."""
+    spec = BY_KEY.get(key)
+    if spec is None:
+        raise DomainError("setting_unknown", f"未知的县级设置项：{key}")
+    value = (raw or "").strip()
+    if spec.kind == "optional_int" and value == "":
+        return ""
+    if spec.kind in ("int", "optional_int"):
+        if not value.lstrip("-").isdigit():
+            raise DomainError("setting_not_integer", f"“{spec.label}”须为整数，收到“{value}”")
+        n = int(value)
+        if (spec.minimum is not None and n < spec.minimum) or (spec.maximum is not None and n > spec.maximum):
+            raise DomainError(
+                "setting_out_of_range", f"“{spec.label}”须在{spec.minimum}至{spec.maximum}之间，收到{n}"
+            )
+        return str(n)
+    if value not in spec.choices:
+        raise DomainError("setting_bad_choice", f"“{spec.label}”只能为{'、'.join(spec.choices)}，收到“{value}”")
+    return value
+
+
+def value_on(history, key: str, on: date) -> str:
+    """The value in force on `on` from (key, value, effective_from) rows; the default if none."""
+    best = None
+    for k, v, since in history:
+        if k == key and since <= on and (best is None or since > best[1]):
+            best = (v, since)
+    return best[0] if best else BY_KEY[key].default

@@ -1,0 +1,95 @@
+"""Registry use cases: searching persons, loading a person with household and relations."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from ..domain.people import normalize_id_number
+from ..models.people import Cadre, Household, Person, PersonCategory, Region, Relation
+from .permissions import get_scoped, scope_persons
+
+
+@dataclass
+class PersonFilter:
+    q: str = ""
+    township_id: int | None = None
+    village_id: int | None = None
+    category: str = ""
+    work_capacity: str = ""
+    eligible_only: bool = False
+    cadres_only: bool = False
+    include_dead: bool = True
+
+
+def person_query(actor, f: PersonFilter, today: date) -> Select:
+    """Persons in the actor's scope matching the filter, ordered by village then name."""
+    q = scope_persons(actor, select(Person))
+    text = (f.q or "").strip()
+    if text:
+        idn = normalize_id_number(text)
+        like = f"%{text}%"
+        q = q.where(or_(Person.name.like(like), Person.id_number.like(f"%{idn}%"), Person.phone.like(like),
+                        Person.household_id.in_(select(Household.id).where(Household.code.like(like)))))
+    if f.village_id:
+        q = q.where(Person.village_id == f.village_id)
+    elif f.township_id:
+        q = q.where(Person.village_id.in_(select(Region.id).where(Region.parent_id == f.township_id)))
+    if f.work_capacity:
+        q = q.where(Person.work_capacity == f.work_capacity)
+    if f.category or f.eligible_only:
+        sub = select(PersonCategory.person_id).where(
+            PersonCategory.start_on <= today, or_(PersonCategory.end_on.is_(None), PersonCategory.end_on >= today))
+        if f.category:
+            sub = sub.where(PersonCategory.category == f.category)
+        q = q.where(Person.id.in_(sub))
+    if f.cadres_only:
+        q = q.where(Person.id.in_(select(Cadre.person_id).where(
+            Cadre.term_start <= today, or_(Cadre.term_end.is_(None), Cadre.term_end >= today))))
+    if not f.include_dead:
+        q = q.where(Person.death_date.is_(None))
+    return q.options(joinedload(Person.village).joinedload(Region.parent), joinedload(Person.household),
+                     selectinload(Person.categories)).order_by(Person.village_id, Person.name, Person.id)
+
+
+@dataclass
+class PersonView:
+    person: Person
+    household_members: list[Person]
+    relations: list[tuple[str, Person]]
+    cadre_terms: list[Cadre]
+    relatives_who_are_cadres: list[tuple[str, Cadre]]
+
+
+def load_person(session: Session, actor, person_id: int, today: date) -> PersonView:
+    person = get_scoped(session, actor, Person, person_id, "view_person", "人员")
+    members = []
+    if person.household_id:
+        members = session.scalars(select(Person).where(Person.household_id == person.household_id,
+                                                        Person.id != person.id).order_by(Person.birth_date)).all()
+    rels = []
+    for r in session.scalars(select(Relation).where(or_(Relation.person_id == person.id,
+                                                        Relation.relative_id == person.id))).all():
+        if r.person_id == person.id:
+            rels.append((r.kind, r.relative))
+        else:
+            rels.append((inverse_kind(r.kind), r.person))
+    terms = session.scalars(select(Cadre).where(Cadre.person_id == person.id).order_by(Cadre.term_start)).all()
+    kin_ids = {p.id: k for k, p in rels}
+    kin_ids.update({m.id: "同户" for m in members if m.id not in kin_ids})
+    kin_cadres = []
+    if kin_ids:
+        for c in session.scalars(select(Cadre).where(Cadre.person_id.in_(kin_ids.keys()))).all():
+            if c.term_start <= today and (c.term_end is None or c.term_end >= today):
+                kin_cadres.append((kin_ids[c.person_id], c))
+    return PersonView(person, members, rels, terms, kin_cadres)
+
+
+_INVERSE = {"父母": "子女", "子女": "父母", "儿媳女婿": "公婆岳父母", "公婆岳父母": "儿媳女婿"}
+
+
+def inverse_kind(kind: str) -> str:
+    """The relation seen from the other side: if B is A's 父母, A is B's 子女."""
+    return _INVERSE.get(kind, kind)

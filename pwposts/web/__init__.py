@@ -1,0 +1,122 @@
+"""Web UI: blueprints by lifecycle stage, shared filters, error pages, the commit point."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from flask import Flask, flash, render_template, request
+from flask_login import current_user
+
+from ..domain import formats
+from ..domain.errors import DomainError
+from ..domain.people import SEX_LABELS, mask_id_number
+from ..domain.roles import ROLE_LABELS
+from ..extensions import db, login_manager
+from ..services.permissions import can
+
+
+@contextmanager
+def unit_of_work():
+    """The commit point for a view: commit on success, roll back on any error."""
+    try:
+        yield db.session
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def flash_error(err: DomainError) -> None:
+    flash(err.message, "error")
+    for d in err.details[:50]:
+        flash(str(d), "error")
+
+
+def register_web(app: Flask) -> None:
+    from ..models.accounts import User
+    from . import audit, auth, dashboard, people
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id))
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录"
+    login_manager.login_message_category = "info"
+
+    for bp in (auth.bp, dashboard.bp, people.bp, audit.bp):
+        app.register_blueprint(bp)
+
+    app.add_template_filter(formats.yuan, "yuan")
+    app.add_template_filter(formats.ymd, "ymd")
+    app.add_template_filter(formats.beijing, "beijing")
+    app.add_template_filter(formats.month_heading, "month_heading")
+    app.add_template_filter(mask_id_number, "mask_id")
+    app.add_template_filter(lambda s: SEX_LABELS.get(s, s), "sex")
+    app.add_template_filter(lambda r: ROLE_LABELS.get(r, r), "role_label")
+
+    @app.context_processor
+    def inject():
+        return {"can": lambda action, obj=None: can(current_user, action, obj), "ROLE_LABELS": ROLE_LABELS,
+                "nav_items": nav_items, "current_app": app}
+
+    @app.errorhandler(DomainError)
+    def domain_error(err: DomainError):
+        db.session.rollback()
+        if request.path.startswith("/api/"):
+            from ..api import error_response
+
+            return error_response(err.status, err.code, err.message, err.details)
+        return render_template("error.html", code=err.status, message=err.message), err.status
+
+    for code, message in ((403, "您无权访问此页面"), (404, "页面不存在或您无权查看"), (405, "不支持此操作方式"),
+                          (413, "上传的文件过大（上限20MB）")):
+        app.register_error_handler(code, _error_page(code, message))
+
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(err):
+        if request.path.startswith("/api/"):
+            from ..api import error_response
+
+            return error_response(400, "csrf", "缺少或无效的CSRF令牌")
+        return render_template("error.html", code=400, message="页面已过期或表单令牌无效，请刷新页面后重试"), 400
+
+
+# (label, endpoint, action): shown when the endpoint exists and can(actor, action) holds.
+NAV = (
+    ("工作台", "dashboard.home", "view_dashboard"),
+    ("我的岗位", "holder.home", "view_own_records"),
+    ("人员", "people.index", "view_person"),
+    ("岗位", "posts.index", "view_post"),
+    ("招聘", "hiring.index", "view_post"),
+    ("合同", "contracts.index", "view_contract"),
+    ("考勤", "pay.attendance", "enter_attendance"),
+    ("发放", "pay.runs", "view_payroll"),
+    ("政策设置", "policy.index", "view_policy"),
+    ("审计", "audit.index", "view_audit"),
+    ("用户", "users.index", "manage_users"),
+)
+
+
+def nav_items():
+    from flask import current_app, url_for
+
+    items = []
+    for label, endpoint, action in NAV:
+        if endpoint in current_app.view_functions and can(current_user, action):
+            url = url_for(endpoint)
+            items.append({"label": label, "url": url, "prefix": url if url != "/" else "/\0"})
+    return items
+
+
+def _error_page(code: int, message: str):
+    def handler(err):
+        if request.path.startswith("/api/"):
+            from ..api import error_response
+
+            return error_response(code, {403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+                                         413: "too_large"}[code], message)
+        return render_template("error.html", code=code, message=message), code
+
+    return handler

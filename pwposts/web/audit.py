@@ -1,0 +1,67 @@
+"""The audit trail for inspectors and the county: browse, filter, verify the chain."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..domain.errors import DomainError, NotFound
+from ..domain.formats import parse_date
+from ..extensions import db
+from ..models.audit import AuditEntry
+from ..services import audit as audit_service
+from ..services.permissions import require
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+
+@bp.route("/")
+@login_required
+def index():
+    require(current_user, "view_audit")
+    q = select(AuditEntry)
+    args = request.args
+    errors = []
+    if args.get("action"):
+        q = q.where(AuditEntry.action == args["action"])
+    if args.get("object_type"):
+        q = q.where(AuditEntry.object_type == args["object_type"])
+    if args.get("object_id"):
+        q = q.where(AuditEntry.object_id == args["object_id"].strip())
+    if args.get("actor"):
+        q = q.where(AuditEntry.actor_label.like(f"%{args['actor'].strip()}%"))
+    for key, op in (("from", "ge"), ("to", "lt")):
+        if args.get(key):
+            try:
+                d = parse_date(args[key], "起始日期" if key == "from" else "截止日期")
+            except DomainError as err:
+                errors.append(err.message)
+                continue
+            # dates are Beijing days; entries are stored in naive UTC
+            bound = datetime(d.year, d.month, d.day) - timedelta(hours=8) + timedelta(days=1 if key == "to" else 0)
+            q = q.where(AuditEntry.at >= bound if op == "ge" else AuditEntry.at < bound)
+    page = db.paginate(q.order_by(AuditEntry.id.desc()), page=request.args.get("page", 1, type=int),
+                       per_page=50, error_out=False)
+    actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
+    types = db.session.scalars(select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)).all()
+    return render_template("audit/index.html", page=page, actions=actions, types=types, errors=errors)
+
+
+@bp.route("/<int:entry_id>")
+@login_required
+def detail(entry_id: int):
+    require(current_user, "view_audit")
+    entry = db.session.get(AuditEntry, entry_id)
+    if entry is None:
+        raise NotFound("审计记录")
+    return render_template("audit/detail.html", e=entry)
+
+
+@bp.route("/verify", methods=["POST"])
+@login_required
+def verify():
+    require(current_user, "verify_audit")
+    result = audit_service.verify_chain(db.session)
+    return render_template("audit/verify.html", result=result)

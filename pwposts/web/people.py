@@ -1,0 +1,58 @@
+"""Person list (search, filters, pagination) and person detail."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .. import clock
+from ..domain.people import CATEGORIES, WORK_CAPACITIES
+from ..extensions import db
+from ..models.people import Region
+from ..services import people as people_service
+from ..services.permissions import require, scope_prefix
+
+bp = Blueprint("people", __name__, url_prefix="/people")
+
+
+def region_choices(actor):
+    """Townships and villages inside the actor's scope, for filter drop-downs."""
+    prefix = scope_prefix(actor) or "-"
+    rows = db.session.execute(
+        select(Region.id, Region.name, Region.level, Region.parent_id)
+        .where(Region.code.like(prefix + "%"), Region.level.in_(("township", "village")))
+        .order_by(Region.code)
+    ).all()
+    townships = [(r.id, r.name) for r in rows if r.level == "township"]
+    villages = [(r.id, r.name, r.parent_id) for r in rows if r.level == "village"]
+    return townships, villages
+
+
+def int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.route("/")
+@login_required
+def index():
+    require(current_user, "view_person")
+    today = clock.today()
+    f = people_service.PersonFilter(
+        q=request.args.get("q", ""), township_id=int_arg("township"), village_id=int_arg("village"),
+        category=request.args.get("category", "") if request.args.get("category") in CATEGORIES else "",
+        work_capacity=request.args.get("capacity", "") if request.args.get("capacity") in WORK_CAPACITIES else "",
+        eligible_only=request.args.get("eligible") == "1", cadres_only=request.args.get("cadre") == "1",
+    )
+    page = db.paginate(people_service.person_query(current_user, f, today), page=int_arg("page") or 1,
+                       per_page=min(int_arg("per_page") or 50, 200), error_out=False)
+    townships, villages = region_choices(current_user)
+    return render_template("people/index.html", page=page, f=f, townships=townships, villages=villages,
+                           categories=CATEGORIES, capacities=WORK_CAPACITIES, today=today)
+
+
+@bp.route("/<int:person_id>")
+@login_required
+def detail(person_id: int):
+    view = people_service.load_person(db.session, current_user, person_id, clock.today())
+    return render_template("people/detail.html", v=view, p=view.person, today=clock.today())

@@ -1,0 +1,118 @@
+"""Fixtures. SQLite by default; PostgreSQL when PWPOSTS_TEST_DATABASE_URL is set.
+
+The schema is created once per run; every test starts from empty tables.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from pwposts import create_app
+from pwposts.extensions import db
+
+TEST_DB_URL = os.environ.get("PWPOSTS_TEST_DATABASE_URL")
+PASSWORD = "test-pass-123"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if TEST_DB_URL:
+        return TEST_DB_URL
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def _app(database_url, tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    os.environ["PWPOSTS_INSTANCE"] = str(instance)
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "SECRET_KEY": "test",
+        "PWPOSTS_TODAY": "2026-11-25",
+        "SERVER_NAME": None,
+    })
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _empty_tables():
+    db.session.rollback()
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    else:
+        with db.engine.begin() as conn:
+            for t in tables:
+                conn.execute(text(f'DELETE FROM "{t}"'))
+
+
+@pytest.fixture
+def app(_app):
+    ctx = _app.app_context()
+    ctx.push()
+    _empty_tables()
+    _app.config["PWPOSTS_TODAY"] = "2026-11-25"
+    _app.config["WTF_CSRF_ENABLED"] = False
+    yield _app
+    db.session.remove()
+    ctx.pop()
+
+
+@pytest.fixture
+def session(app):
+    return db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def today():
+    return date(2026, 11, 25)
+
+
+@pytest.fixture
+def county(session):
+    """A small county: 2 townships × 2 villages, a few persons, and one user per role."""
+    from tests.builders import build_county
+
+    c = build_county(session)
+    session.commit()
+    return c
+
+
+def login(client, username, password=PASSWORD):
+    return client.post("/login", data={"username": username, "password": password})
+
+
+def api_token(client, username, password=PASSWORD):
+    r = client.post("/api/v1/auth/token", json={"username": username, "password": password})
+    assert r.status_code == 201, r.get_json()
+    return {"Authorization": "Bearer " + r.get_json()["token"]}
+
+
+@pytest.fixture
+def login_as(client, county):
+    def _login(role_username):
+        client.post("/logout")
+        r = login(client, role_username)
+        assert r.status_code == 302, r.data.decode()[:500]
+        return client
+
+    return _login

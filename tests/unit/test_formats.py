@@ -1,0 +1,43 @@
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+from pwposts.domain.errors import DomainError
+from pwposts.domain.formats import beijing, month_bounds, month_heading, parse_date, parse_month, parse_yuan, round_fen, yuan
+
+
+def test_yuan():
+    assert yuan(123456) == "1,234.56 元"
+    assert yuan(5) == "0.05 元"
+    assert yuan(-45000) == "-450.00 元"
+
+
+def test_round_half_up():
+    assert round_fen(Decimal("0.5")) == 1
+    assert round_fen(Decimal("2.5")) == 3
+    assert round_fen(Decimal("-2.5")) == -3
+
+
+def test_parse_yuan():
+    assert parse_yuan("1,234.5") == 123450
+    assert parse_yuan("600元") == 60000
+    with pytest.raises(DomainError):
+        parse_yuan("12.345")
+    with pytest.raises(DomainError):
+        parse_yuan("abc")
+
+
+@pytest.mark.parametrize("raw", ["2027-02-29", "2026-09-31", "2026-13-01"])
+def test_impossible_dates_refused(raw):
+    with pytest.raises(DomainError) as err:
+        parse_date(raw)
+    assert "不是真实存在的日期" in err.value.message
+
+
+def test_dates_and_months():
+    assert parse_date("2026/3/1") == date(2026, 3, 1)
+    assert parse_month("2026年3月") == "2026-03"
+    assert month_heading("2026-03") == "2026年3月"
+    assert month_bounds("2028-02") == (date(2028, 2, 1), date(2028, 2, 29))
+    assert beijing(datetime(2026, 3, 1, 16, 30)) == "2026-03-02 00:30"
