@@ -6,3 +6,4 @@ from .policy import CountySetting, Fund, FundCategory, Holiday, PostCategory, St
 from .posts import Post  # noqa: F401
 from .hiring import Application, Notice, Objection, Publicity  # noqa: F401
 from .contracts import Assessment, Contract, InsurancePolicy  # noqa: F401
+from .pay import AttendanceDay, AttendanceRecord, Payment, PaymentObjection, PayrollRun  # noqa: F401

@@ -1,0 +1,167 @@
+"""在岗领补: attendance, payroll runs, payments, bank batches, holders' objections (DOMAIN.md §2)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional
+
+from sqlalchemy import BigInteger, CheckConstraint, Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..domain.pay import ATTENDANCE_STATES, DAY_KINDS, OBJECTION_STATES, PAYMENT_KINDS, PAYMENT_STATES, RUN_STATES
+from ..extensions import db
+from ._types import one_of, utcnow
+from .contracts import Contract
+from .people import Person, Region
+
+
+class AttendanceRecord(db.Model):
+    """One holder's month under one contract: days (or hours) worked, leave, absence."""
+
+    __tablename__ = "attendance_record"
+    __table_args__ = (
+        one_of("status", ATTENDANCE_STATES),
+        UniqueConstraint("contract_id", "month"),
+        CheckConstraint("days_worked BETWEEN 0 AND 31", name="days_range"),
+        CheckConstraint("leave_days >= 0 AND absent_days >= 0 AND days_worked + leave_days + absent_days <= 31",
+                        name="days_total"),
+        CheckConstraint("hours_worked IS NULL OR hours_worked >= 0", name="hours_not_negative"),
+        CheckConstraint("length(month) = 7", name="month_format"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    days_worked: Mapped[int]
+    hours_worked: Mapped[Optional[int]]
+    leave_days: Mapped[int] = mapped_column(default=0)
+    absent_days: Mapped[int] = mapped_column(default=0)
+    note: Mapped[Optional[str]] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    entered_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    entered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    approved_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    approved_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+
+    contract: Mapped[Contract] = relationship()
+    person: Mapped[Person] = relationship()
+    days: Mapped[list["AttendanceDay"]] = relationship(back_populates="record", cascade="all, delete-orphan",
+                                                       order_by="AttendanceDay.day")
+
+
+class AttendanceDay(db.Model):
+    """An optional dated line of a month's attendance; never the same day twice."""
+
+    __tablename__ = "attendance_day"
+    __table_args__ = (one_of("kind", DAY_KINDS), UniqueConstraint("record_id", "day"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("attendance_record.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(10), default="work")
+
+    record: Mapped[AttendanceRecord] = relationship(back_populates="days")
+
+
+class PayrollRun(db.Model):
+    """A township's payroll for a month: computed at once, approved by a second person."""
+
+    __tablename__ = "payroll_run"
+    __table_args__ = (
+        one_of("status", RUN_STATES),
+        CheckConstraint("approved_by_id IS NULL OR approved_by_id <> prepared_by_id", name="four_eyes"),
+        CheckConstraint("(status = 'approved') = (approved_at IS NOT NULL)", name="approved_has_time"),
+        # one live run per township and month (a void run may be followed by a new one)
+        Index("uq_payroll_run_live", "township_id", "month", unique=True,
+              sqlite_where=text("status <> 'void'"), postgresql_where=text("status <> 'void'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    township_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
+    month: Mapped[str] = mapped_column(String(7))
+    status: Mapped[str] = mapped_column(String(10), default="preview")
+    total_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    line_count: Mapped[int] = mapped_column(default=0)
+    unpaid_count: Mapped[int] = mapped_column(default=0)  # holders without approved attendance
+    prepared_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    prepared_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    approved_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    approved_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+
+    township: Mapped[Region] = relationship()
+
+
+class Payment(db.Model):
+    """One payment line. Never edited once paid: corrections are new 补发/扣回 lines with a reason."""
+
+    __tablename__ = "payment"
+    __table_args__ = (
+        one_of("kind", PAYMENT_KINDS),
+        one_of("status", PAYMENT_STATES),
+        CheckConstraint("kind = 'regular' OR (reason IS NOT NULL AND original_payment_id IS NOT NULL)",
+                        name="correction_has_reason"),
+        CheckConstraint("kind <> 'regular' OR amount_fen >= 0", name="regular_not_negative"),
+        # never two regular payments for the same contract and month
+        Index("uq_payment_regular_contract_month", "contract_id", "month", unique=True,
+              sqlite_where=text("kind = 'regular'"), postgresql_where=text("kind = 'regular'")),
+        Index("ix_payment_run_id", "run_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[Optional[int]] = mapped_column(ForeignKey("payroll_run.id"))
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    fund_id: Mapped[Optional[int]] = mapped_column(ForeignKey("fund.id"), index=True)
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    kind: Mapped[str] = mapped_column(String(10), default="regular")
+    standard_fen: Mapped[int] = mapped_column(BigInteger)
+    required_days: Mapped[int]
+    attended_days: Mapped[int]
+    covered_days: Mapped[int]  # c: calendar days of the month the contract covers
+    month_days: Mapped[int]  # d
+    cap_fen: Mapped[int] = mapped_column(BigInteger)
+    base_fen: Mapped[int] = mapped_column(BigInteger)
+    grade: Mapped[Optional[str]] = mapped_column(String(5))
+    performance_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    calc_text: Mapped[str] = mapped_column(Text)  # e.g. 600 ÷ 20 × 15 = 450.00
+    account_kind: Mapped[Optional[str]] = mapped_column(String(10))
+    account_no: Mapped[Optional[str]] = mapped_column(String(40))
+    account_name: Mapped[Optional[str]] = mapped_column(String(50))
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    bank_batch: Mapped[int] = mapped_column(default=1)  # failed payments go into a later batch
+    bank_ref: Mapped[Optional[str]] = mapped_column(String(60))
+    failure_reason: Mapped[Optional[str]] = mapped_column(Text)
+    paid_on: Mapped[Optional[date]] = mapped_column(Date)
+    reason: Mapped[Optional[str]] = mapped_column(Text)  # for 补发/扣回
+    original_payment_id: Mapped[Optional[int]] = mapped_column(ForeignKey("payment.id"))
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    run: Mapped[Optional[PayrollRun]] = relationship()
+    contract: Mapped[Contract] = relationship()
+    person: Mapped[Person] = relationship()
+    original: Mapped[Optional["Payment"]] = relationship(remote_side=[id])
+
+
+class PaymentObjection(db.Model):
+    """申诉: a holder objects to a payment; HR answers; the holder sees the answer."""
+
+    __tablename__ = "payment_objection"
+    __table_args__ = (
+        one_of("status", OBJECTION_STATES),
+        CheckConstraint("status = 'open' OR answer IS NOT NULL", name="answered_has_text"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payment.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    content: Mapped[str] = mapped_column(Text)
+    raised_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    answer: Mapped[Optional[str]] = mapped_column(Text)
+    answered_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
+    answered_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+
+    payment: Mapped[Payment] = relationship()
+    person: Mapped[Person] = relationship()
