@@ -113,3 +113,24 @@ def revoke_token(session: Session, user: User, token: str, now: datetime) -> Non
     row.revoked_at = now
     session.flush()
     audit.record(session, user, "revoke_token", "api_token", row.id)
+
+
+def set_active(session: Session, actor, user: User, active: bool) -> None:
+    """Deactivate or reactivate a login; one cannot deactivate oneself."""
+    if user.id == getattr(actor, "id", None) and not active:
+        raise DomainError("self_deactivate", "不能停用自己的账号，请由另一位县级管理员操作")
+    if user.active == active:
+        return
+    user.active = active
+    session.flush()
+    audit.record(session, actor, "activate_user" if active else "deactivate_user", "user", user.id,
+                 before={"active": not active}, after={"active": active},
+                 summary=f"{'启用' if active else '停用'}账号 {user.username}")
+
+
+def reset_password(session: Session, actor, user: User, password: str) -> None:
+    if len(password or "") < MIN_PASSWORD:
+        raise DomainError("password_short", f"密码至少{MIN_PASSWORD}位")
+    user.password_hash = hash_password(password)
+    session.flush()
+    audit.record(session, actor, "reset_password", "user", user.id, summary=f"重置账号 {user.username} 的密码")
