@@ -33,7 +33,7 @@ def flash_error(err: DomainError) -> None:
 
 def register_web(app: Flask) -> None:
     from ..models.accounts import User
-    from . import audit, auth, dashboard, people
+    from . import audit, auth, dashboard, holder, people, roster, users
 
     @login_manager.user_loader
     def load_user(user_id: str):
@@ -43,7 +43,8 @@ def register_web(app: Flask) -> None:
     login_manager.login_message = "请先登录"
     login_manager.login_message_category = "info"
 
-    for bp in (auth.bp, dashboard.bp, people.bp, audit.bp):
+    for bp in (auth.bp, dashboard.bp, people.bp, audit.bp, roster.bp, users.bp, holder.bp, holder.staff_bp,
+               holder.public_bp):
         app.register_blueprint(bp)
 
     app.add_template_filter(formats.yuan, "yuan")
@@ -93,6 +94,7 @@ NAV = (
     ("合同", "contracts.index", "view_contract"),
     ("考勤", "pay.attendance", "enter_attendance"),
     ("发放", "pay.runs", "view_payroll"),
+    ("申诉", "objections.index", "view_payroll"),
     ("政策设置", "policy.index", "view_policy"),
     ("审计", "audit.index", "view_audit"),
     ("用户", "users.index", "manage_users"),
