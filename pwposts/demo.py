@@ -55,7 +55,7 @@ DEMO_LOGINS = (
 )
 COUNTY_NAME = "青山县"
 COUNTY_CODE6 = "522799"
-MIN_PERSONS = 400
+MIN_PERSONS = 500
 MIN_PER_VILLAGE = 4
 CHUNK = 5000
 
@@ -93,6 +93,7 @@ SURNAMES = (
     ("毛", 3), ("向", 6), ("覃", 5), ("莫", 4), ("欧阳", 2), ("令狐", 1), ("𠮷", 1), ("昝", 1),
     ("亓", 1), ("禤", 1), ("逄", 1),
 )
+CLAN_SURNAMES = tuple(s for s in SURNAMES if s[1] >= 10)
 # Given-name characters by generation (birth year), plus rare characters used now and then.
 GIVEN_CHARS = {
     ("old", "M"): "德贵富荣福祥发财成文明国忠华山林树生才庆全学正光兴顺开良友",
@@ -295,7 +296,8 @@ def generate_regions(b: _Build, persons: int) -> None:
     b.county_id = b.new_id("region")
     stems = list(TOWNSHIP_STEMS)
     rng.shuffle(stems)
-    town_names = ["城关镇"] + [s + ("镇" if i < n_towns * 0.6 else "乡") for i, s in enumerate(stems[: n_towns - 1])]
+    town_names = ["城关镇"] + [stem + ("镇" if i < n_towns * 0.6 else "乡")
+                               for i, stem in enumerate(stems[: n_towns - 1])]
     village_names = [f + s for f in VILLAGE_FIRST for s in VILLAGE_SECOND if f != s]
     rng.shuffle(village_names)
     per_town = _split(rng, n_villages, n_towns, 5)
@@ -315,7 +317,7 @@ def generate_regions(b: _Build, persons: int) -> None:
                 name, code = village_names[used] + "村", f"{town.code[:9]}{200 + v_index + 1:03d}"
                 used += 1
             poverty = rng.choice((0.6, 0.8, 1.0, 1.0, 1.2, 1.5)) * (0.6 if v_index < communities else 1.0)
-            clans = [_weighted(rng, SURNAMES) for _ in range(rng.randint(2, 4))]
+            clans = [_weighted(rng, CLAN_SURNAMES) for _ in range(rng.randint(2, 4))]
             village = _Village(b.new_id("region"), code, name, town, poverty, rng.randint(4, 12), clans)
             town.villages.append(village)
             b.villages.append(village)
@@ -428,16 +430,20 @@ def _family(b: _Build, h: _Household, surname: str, head_sex: str, head_age: int
     return {"head": head, "spouse": wife, "children": kids, "parents": elders}
 
 
+CLUSTER_KINDS = ("single", "couple", "nuclear", "three_gen", "split")
+CLUSTER_WEIGHTS = (8, 14, 40, 24, 14)
+
+
 def _cluster(b: _Build, v: _Village, budget: int, first: bool) -> None:
     """Build one family cluster (one or more households) of at most `budget` persons."""
     rng = b.rng
     surname = _surname(b, v)
-    if first:  # a working-age couple with a grown child: every village can staff its offices
-        _family(b, _household(b, v), surname, "M", rng.randint(42, 56), spouse=True,
-                children=min(budget - 2, rng.randint(1, 2)), parents=0)
+    if first:  # a young couple living with his parents: four adults, so every village can staff its offices
+        _family(b, _household(b, v), surname, "M", rng.randint(28, 36), spouse=True,
+                children=min(budget - 4, rng.randint(0, 2)), parents=2)
         return
     for _ in range(6):
-        kind = rng.choices(("single", "couple", "nuclear", "three_gen", "split"), weights=(8, 14, 40, 24, 14))[0]
+        kind = rng.choices(CLUSTER_KINDS, weights=CLUSTER_WEIGHTS)[0]
         if kind == "single":
             size = 1
         elif kind == "couple":
@@ -508,7 +514,7 @@ def _household_categories(b: _Build, h: _Household) -> None:
     """Categories decided per household (脱贫户 …), with dates; some ended; 持证残疾人 per person."""
     rng, today, f = b.rng, b.today, h.village.poverty
     spans = []
-    if rng.random() < 0.30 * f:
+    if rng.random() < 0.36 * f:
         spans.append(["脱贫人口", _random_day(rng, date(2015, 10, 1), date(2020, 11, 30)), None])
         if rng.random() < 0.15:
             spans.append(["易地搬迁人口", _random_day(rng, date(2016, 6, 1), date(2019, 12, 31)), None])
@@ -554,7 +560,8 @@ def _capacity(b: _Build, p: _Person, household: _Household) -> None:
         return
     carer = p.sex == "F" and any(age_on(m.birth, b.today) < 12 or age_on(m.birth, b.today) >= 75
                                  for m in household.members if m is not p)
-    odds = 0.08 + (0.25 if carer else 0) + (0.4 if disabled else 0) + (0.12 if p.work_capacity != "全劳力" else 0)
+    odds = 0.08 + (0.25 if carer else 0) + (0.4 if disabled else 0)
+    odds += 0.12 if p.work_capacity != "全劳力" else 0
     p.cannot_leave_home = rng.random() < odds
 
 
@@ -645,18 +652,23 @@ def _finish_people(b: _Build) -> None:
 def _anomaly_traces(b: _Build) -> None:
     """Deliberate traces for the inspectors' rules (SHARED_PHONE, SHARED_ACCOUNT, name mismatch)."""
     rng = b.rng
-    n = len(b.villages)
-    shared_phone = rng.sample(b.villages, max(2, n // 25))
-    shared_account = rng.sample(b.villages, max(2, n // 50))
-    b.anomalies["shared_phone_people"] = 0
-    b.anomalies["shared_account_people"] = 0
+    others = {}
     for v in b.villages:
         clerk = v.cadres.get("村文书")
-        if clerk is None or (v not in shared_phone and v not in shared_account):
+        if clerk is not None:
+            others[v.id] = [p for p in v.persons if p.household is not clerk.household
+                            and p.death_date is None and age_on(p.birth, b.today) >= 18]
+    roomy = [v for v in b.villages if len(others.get(v.id, ())) >= 3]
+    n = len(b.villages)
+    shared_phone = rng.sample(roomy, min(len(roomy), max(2, n // 25)))
+    shared_account = rng.sample(roomy, min(len(roomy), max(2, n // 50)))
+    b.anomalies["shared_phone_people"] = 0
+    b.anomalies["shared_account_people"] = 0
+    for v in roomy:
+        if v not in shared_phone and v not in shared_account:
             continue
-        others = [p for p in v.persons if p.household is not clerk.household and p.death_date is None
-                  and age_on(p.birth, b.today) >= 18]
-        for p in rng.sample(others, min(len(others), rng.randint(3, 6))):
+        clerk = v.cadres["村文书"]
+        for p in rng.sample(others[v.id], min(len(others[v.id]), rng.randint(3, 6))):
             if v in shared_phone:  # 代管: the clerk's phone on people of other households
                 clerk.phone = clerk.phone or _new_phone(b)
                 p.phone = clerk.phone
@@ -665,9 +677,11 @@ def _anomaly_traces(b: _Build) -> None:
                 if not clerk.account_no:
                     clerk.account_kind, clerk.account_name = "银行卡", clerk.name
                     clerk.account_no = _new_account(b, "银行卡")
-                p.account_kind, p.account_no, p.account_name = clerk.account_kind, clerk.account_no, clerk.name
+                p.account_kind, p.account_no = clerk.account_kind, clerk.account_no
+                p.account_name = clerk.name
                 b.anomalies["shared_account_people"] += 1
-    holders = [p for p in b.persons if p.account_no and p.account_name == p.name and len(p.household.members) > 1]
+    holders = [p for p in b.persons
+               if p.account_no and p.account_name == p.name and len(p.household.members) > 1]
     mismatched = rng.sample(holders, min(len(holders), max(5, len(b.persons) // 500)))
     for p in mismatched:
         other = rng.choice([m for m in p.household.members if m is not p])
@@ -683,7 +697,8 @@ def _employment(b: _Build) -> None:
         end = start + timedelta(days=rng.randint(90, 900)) if rng.random() < 0.5 else None
         b.employment.append({
             "id": b.new_id("employment_record"), "id_number": p.id_number, "employer": rng.choice(EMPLOYERS),
-            "full_time": rng.random() < 0.75, "start_on": start, "end_on": end if end and end < today else None,
+            "full_time": rng.random() < 0.75, "start_on": start,
+            "end_on": end if end and end < today else None,
             "source": "社会保险参保记录（演示导入）",
         })
 
@@ -696,7 +711,8 @@ OPTIONAL_OFFICES = (("村委会副主任", 0.4, 25, 60), ("党组织副书记", 
 
 
 def _kin_in_category(p: _Person, on: date) -> bool:
-    return any(age_on(k.birth, on) >= 16 and any(s <= on and (e is None or on <= e) for _, s, e in k.categories)
+    return any(age_on(k.birth, on) >= 16
+               and any(s <= on and (e is None or on <= e) for _, s, e in k.categories)
                for k, _ in p.kin)
 
 
@@ -726,7 +742,7 @@ def generate_cadres(b: _Build) -> None:
         previous: dict[str, _Person] = {}
         for term_no, year in enumerate(years):
             start = v.township.elections[year]
-            end = v.township.elections.get(year + 5, date(year + 5, start.month, start.day)) - timedelta(days=1)
+            end = v.township.elections[year + 5] - timedelta(days=1)  # the next 换届 (planned if in the future)
             current = term_no == len(years) - 1
             offices = _fill_offices(b, v, start, previous)
             for office, person in offices.items():
@@ -734,7 +750,7 @@ def generate_cadres(b: _Build) -> None:
             if current:
                 v.cadres = offices
             previous = offices
-        if v.cadres and rng.random() < 0.3:
+        if v.cadres and rng.random() < 0.5:
             _married_daughter(b, v, v.cadres["党组织书记"])
 
 
@@ -772,10 +788,10 @@ def _fill_offices(b: _Build, v: _Village, start: date, previous: dict) -> dict:
 
 
 def _married_daughter(b: _Build, v: _Village, cadre: _Person) -> None:
-    """The 书记's daughter married into another household of the village that is in a category."""
+    """The 书记's daughter married into another household of the village, preferably one in a category."""
     today = b.today
     age = age_on(cadre.birth, today)
-    if age < 45:
+    if age < 42:
         return
     candidates = []
     for h in v.households:
@@ -783,13 +799,13 @@ def _married_daughter(b: _Build, v: _Village, cadre: _Person) -> None:
             continue
         head, wife = h.members[0], h.members[1]
         if (head.sex == "M" and wife.sex == "F" and (wife, "配偶") in head.kin
-                and 20 <= age - age_on(wife.birth, today) <= 32
-                and any(c[2] is None for c in wife.categories)
+                and 18 <= age - age_on(wife.birth, today) <= 34
                 and not any(k is cadre for k, _ in wife.kin)):
             candidates.append((head, wife))
+    in_category = [c for c in candidates if any(cat[2] is None for cat in c[1].categories)]
     if not candidates:
         return
-    son_in_law, daughter = b.rng.choice(candidates)
+    son_in_law, daughter = b.rng.choice(in_category or candidates)
     family_surname = cadre.surname if cadre.sex == "M" else next(
         (k.surname for k, kind in cadre.kin if kind == "配偶"), daughter.surname)
     daughter.name = family_surname + daughter.name[len(daughter.surname):]
@@ -831,7 +847,8 @@ def generate_policy(b: _Build, persons: int) -> dict[str, list[dict]]:
             fid = b.new_id("fund")
             allocation = round(yearly_need * share * growth * 1.1 / 1_000_000) * 1_000_000  # whole 万元
             funds.append({"id": fid, "county_id": county, "name": name, "year": year,
-                          "allocation_fen": max(allocation, 1_000_000), "restricts_categories": bool(allowed)})
+                          "allocation_fen": max(allocation, 1_000_000),
+                          "restricts_categories": bool(allowed)})
             fund_categories += [{"fund_id": fid, "category": c} for c in allowed]
     holidays = []
     for year in sorted(HOLIDAYS):
@@ -844,8 +861,8 @@ def generate_policy(b: _Build, persons: int) -> dict[str, list[dict]]:
         for (m, d), name in MAKEUP_WORKDAYS[year]:
             holidays.append({"id": b.new_id("holiday"), "county_id": county, "day": date(year, m, d),
                              "name": f"{name}调休上班", "is_workday": True})
-    return {"post_category": categories, "standard": standards, "fund": funds, "fund_category": fund_categories,
-            "holiday": holidays}
+    return {"post_category": categories, "standard": standards, "fund": funds,
+            "fund_category": fund_categories, "holiday": holidays}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -868,8 +885,9 @@ def _registry_rows(b: _Build) -> dict[str, list[dict]]:
             "id": p.id, "name": p.name, "id_number": p.id_number, "birth_date": p.birth, "sex": p.sex,
             "phone": p.phone, "village_id": p.village.id, "household_id": p.household.id,
             "group_name": p.household.group_name, "work_capacity": p.work_capacity,
-            "cannot_leave_home": p.cannot_leave_home, "account_kind": p.account_kind, "account_no": p.account_no,
-            "account_name": p.account_name, "death_date": p.death_date, "created_at": now, "updated_at": now,
+            "cannot_leave_home": p.cannot_leave_home, "account_kind": p.account_kind,
+            "account_no": p.account_no, "account_name": p.account_name, "death_date": p.death_date,
+            "created_at": now, "updated_at": now,
         })
         for cat, start, end in p.categories:
             categories.append({"id": b.new_id("person_category"), "person_id": p.id, "category": cat,
@@ -886,7 +904,8 @@ def _registry_rows(b: _Build) -> dict[str, list[dict]]:
 
 MODELS = {
     "region": Region, "household": Household, "person": Person, "person_category": PersonCategory,
-    "relation": Relation, "cadre": Cadre, "employment_record": EmploymentRecord, "post_category": PostCategory,
+    "relation": Relation, "cadre": Cadre, "employment_record": EmploymentRecord,
+    "post_category": PostCategory,
     "standard": Standard, "fund": Fund, "fund_category": FundCategory, "holiday": Holiday,
 }
 
@@ -894,7 +913,7 @@ MODELS = {
 def _insert(session: Session, table: str, rows: list[dict]) -> None:
     model = MODELS[table]
     for i in range(0, len(rows), CHUNK):
-        session.execute(insert(model), rows[i:i + CHUNK])
+        session.execute(insert(model.__table__), rows[i:i + CHUNK])
 
 
 def _sync_sequences(session: Session, tables) -> None:
@@ -904,7 +923,8 @@ def _sync_sequences(session: Session, tables) -> None:
     for table in tables:
         if "id" in MODELS[table].__table__.c:
             session.execute(text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
             ))
 
 
@@ -945,7 +965,7 @@ def generate_users(session: Session, b: _Build) -> int:
     """One login per role (DEMO_LOGINS), each created with create_user (which audits)."""
     county = session.get(Region, b.county_id)
     town = b.townships[0]
-    village = max(town.villages, key=lambda v: len(v.persons))
+    village = max(town.villages, key=lambda v: (v.name.endswith("村"), len(v.persons)))
     holder = _holder_person(b, village)
     scopes = {
         "admin": (county, None, f"{COUNTY_NAME}管理员"),
@@ -982,8 +1002,8 @@ def generate_county(session: Session, *, seed: int, persons: int, today: date) -
     _sync_sequences(session, tables)
     session.flush()
     for name, rows in tables.items():
-        audit.record(session, DEMO_ACTOR, "demo_generate", name, None, after={"rows": len(rows), "seed": seed},
-                     summary=f"生成演示数据：{name} {len(rows)} 行")
+        audit.record(session, DEMO_ACTOR, "demo_generate", name, None,
+                     after={"rows": len(rows), "seed": seed}, summary=f"生成演示数据：{name} {len(rows)} 行")
     users = generate_users(session, b)
     today_adults = [p for p in b.persons if age_on(p.birth, today) >= 16]
     counts = {
@@ -1005,8 +1025,9 @@ def generate_county(session: Session, *, seed: int, persons: int, today: date) -
         "holidays": len(tables["holiday"]),
         "users": users,
     }
-    counts.update({k: b.anomalies.get(k, 0) for k in ("deaths", "shared_phone_people", "shared_account_people",
-                                                      "account_name_mismatch", "cadre_daughters_married_out")})
+    traces = ("deaths", "shared_phone_people", "shared_account_people", "account_name_mismatch",
+              "cadre_daughters_married_out")
+    counts.update({k: b.anomalies.get(k, 0) for k in traces})
     return counts
 
 
@@ -1052,7 +1073,8 @@ def demo_command(seed: int, persons: int, reset: bool, today_text: str | None):
     elif session.scalar(select(func.count(Person.id))) or session.scalar(select(func.count(Region.id))):
         raise click.ClickException("数据库中已有人员或区划数据；如需重新生成演示数据，请加 --reset（将清空所有数据）")
     else:
-        taken = session.scalars(select(User.username).where(User.username.in_([u for u, _ in DEMO_LOGINS]))).all()
+        names = [u for u, _ in DEMO_LOGINS]
+        taken = session.scalars(select(User.username).where(User.username.in_(names))).all()
         if taken:
             raise click.ClickException(f"用户名已存在：{'、'.join(taken)}；请加 --reset 后重试")
     started = datetime.now()
@@ -1070,5 +1092,8 @@ def demo_command(seed: int, persons: int, reset: bool, today_text: str | None):
         User.username.in_([u for u, _ in DEMO_LOGINS]))).all()}
     for username, role in DEMO_LOGINS:
         user = users[username]
-        scope = user.region.full_name if user.region else f"人员：{user.person.name}（{user.person.village.full_name}）"
+        if user.region:
+            scope = user.region.full_name
+        else:
+            scope = f"人员：{user.person.name}（{user.person.village.full_name}）"
         click.echo(f"  {username} / {DEMO_PASSWORD}  {ROLE_LABELS[role]}  {scope}")

@@ -5,9 +5,7 @@ The schema is created once per run; every test starts from empty tables.
 from __future__ import annotations
 
 import os
-import tempfile
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -28,6 +26,9 @@ def database_url(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def _app(database_url, tmp_path_factory):
+    from pwposts.services import accounts
+
+    accounts.PASSWORD_METHOD = "pbkdf2:sha256:1000"  # fast hashes for test users; login checks them for real
     instance = tmp_path_factory.mktemp("instance")
     os.environ["PWPOSTS_INSTANCE"] = str(instance)
     app = create_app({

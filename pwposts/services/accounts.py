@@ -18,10 +18,12 @@ from . import audit
 MAX_FAILURES = 5
 WINDOW = timedelta(minutes=15)
 MIN_PASSWORD = 8
+# scrypt in production; the test suite lowers the cost (tests/conftest.py), since it creates many users.
+PASSWORD_METHOD = "scrypt"
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    return generate_password_hash(password, method=PASSWORD_METHOD)
 
 
 def create_user(session: Session, actor, *, username: str, password: str, display_name: str, role: str,
