@@ -73,7 +73,8 @@ PERSON_DETAIL = schema("PersonDetail", {"allOf": [PERSON, obj({
     "household": nullable(obj({
         "code": {"type": "string"}, "members": array(PERSON_BRIEF),
     }, required=("code", "members"))),
-    "relations": array(obj({"kind": {"type": "string"}, "person": PERSON_BRIEF}, required=("kind", "person"))),
+    "relations": array(obj({"kind": {"type": "string"}, "person": PERSON_BRIEF},
+                           required=("kind", "person"))),
     "cadre_terms": array(CADRE_TERM),
     "relatives_who_are_cadres": array(obj({
         "kind": {"type": "string", "description": "与本人的关系，同户成员为“同户”"},
@@ -144,10 +145,27 @@ def person_detail_json(view: people_service.PersonView, actor, today: date) -> d
         if p.household else None,
         "relations": [{"kind": kind, "person": person_brief(r)} for kind, r in view.relations],
         "cadre_terms": [cadre_json(c, today) for c in view.cadre_terms],
-        "relatives_who_are_cadres": [{"kind": kind, "person": person_brief(c.person), "term": cadre_json(c, today)}
-                                     for kind, c in view.relatives_who_are_cadres],
+        "relatives_who_are_cadres": [
+            {"kind": kind, "person": person_brief(c.person), "term": cadre_json(c, today)}
+            for kind, c in view.relatives_who_are_cadres],
     })
     return out
+
+
+# ---- query parameters ----
+
+def region_code_arg() -> str:
+    code = request.args.get("parent_code", "").strip()
+    if code and not (len(code) == 12 and code.isdigit()):
+        raise BadInput(f"参数 parent_code 须为12位区划代码，收到“{code}”")
+    return code
+
+
+def request_text(name: str, max_len: int = 100) -> str:
+    text = request.args.get(name, "").strip()
+    if len(text) > max_len:
+        raise BadInput(f"参数 {name} 过长（最多{max_len}个字符）")
+    return text
 
 
 # ---- regions ----
@@ -161,20 +179,13 @@ def person_detail_json(view: people_service.PersonView, actor, today: date) -> d
 def list_regions():
     require(g.actor, VIEW_REGISTRY)
     level = choice_arg("level", REGION_LEVELS)
-    parent_code = choice_parent_code()
+    parent_code = region_code_arg()
     q = scope_regions(g.actor, select(Region), Region.id).options(joinedload(Region.parent))
     if level:
         q = q.where(Region.level == level)
     if parent_code:
         q = q.where(Region.parent_id.in_(select(Region.id).where(Region.code == parent_code)))
     return paginated(q.order_by(Region.code), region_json)
-
-
-def choice_parent_code() -> str:
-    code = request.args.get("parent_code", "").strip()
-    if code and not (len(code) == 12 and code.isdigit()):
-        raise BadInput(f"参数 parent_code 须为12位区划代码，收到“{code}”")
-    return code
 
 
 @bp.get("/regions/<code>")
@@ -186,9 +197,8 @@ def get_region(code: str):
         require(g.actor, VIEW_REGISTRY)  # a role without the right hears 403 even for unknown codes
         raise NotFound("区划")
     require(g.actor, VIEW_REGISTRY, region, what="区划")
-    children = db.session.scalars(
-        scope_regions(g.actor, select(Region).where(Region.parent_id == region.id), Region.id).order_by(Region.code)
-    ).all()
+    children_q = scope_regions(g.actor, select(Region).where(Region.parent_id == region.id), Region.id)
+    children = db.session.scalars(children_q.order_by(Region.code)).all()
     return jsonify({**region_json(region), "full_name": region.full_name, "parent": region_ref(region.parent),
                     "children": [region_ref(c) for c in children]})
 
@@ -213,18 +223,13 @@ def list_persons():
     require(actor, "view_person")
     today = clock.today()
     f = people_service.PersonFilter(
-        q=request_text("q"), township_id=int_arg("township_id", minimum=1), village_id=int_arg("village_id", minimum=1),
-        category=choice_arg("category", CATEGORIES), work_capacity=choice_arg("work_capacity", WORK_CAPACITIES),
+        q=request_text("q"),
+        township_id=int_arg("township_id", minimum=1), village_id=int_arg("village_id", minimum=1),
+        category=choice_arg("category", CATEGORIES),
+        work_capacity=choice_arg("work_capacity", WORK_CAPACITIES),
         eligible_only=flag_arg("eligible"), cadres_only=flag_arg("cadre"),
     )
     return paginated(people_service.person_query(actor, f, today), lambda p: person_json(p, actor, today))
-
-
-def request_text(name: str, max_len: int = 100) -> str:
-    text = request.args.get(name, "").strip()
-    if len(text) > max_len:
-        raise BadInput(f"参数 {name} 过长（最多{max_len}个字符）")
-    return text
 
 
 @bp.get("/persons/<int:person_id>")

@@ -33,12 +33,18 @@ from ..domain.errors import DomainError
 from ..extensions import db
 from ..services import accounts
 from . import error_response
-from .openapi import build_document, document, obj, ref, schema
+from .openapi import build_document, document, obj, schema
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 200
+
+
+@bp.record_once
+def _json_keeps_chinese(state) -> None:
+    """Answer with readable Chinese instead of \\u escapes (Flask 3 ignores the JSON_AS_ASCII key)."""
+    state.app.json.ensure_ascii = bool(state.app.config.get("JSON_AS_ASCII", False))
 
 
 class BadInput(DomainError):
@@ -100,7 +106,7 @@ def int_arg(name: str, default: int | None = None, *, minimum: int | None = None
     return value
 
 
-def choice_arg(name: str, choices, label: str | None = None) -> str:
+def choice_arg(name: str, choices) -> str:
     """An optional parameter that must be one of `choices` ('' when absent)."""
     raw = request.args.get(name, "").strip()
     if raw and raw not in choices:
@@ -131,7 +137,8 @@ def paginated(query, serializer: Callable):
     one row into a dict. A page past the end answers with empty items, not an error.
     """
     page, per_page = page_args()
-    p = db.paginate(query, page=page, per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False, count=True)
+    p = db.paginate(query, page=page, per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False,
+                    count=True)
     return jsonify({"items": [serializer(row) for row in p.items], "page": page, "per_page": per_page,
                     "total": p.total, "pages": p.pages})
 
@@ -218,3 +225,8 @@ def openapi_json():
 
 # Resource modules: importing them registers their routes on `bp`.
 from . import people  # noqa: E402,F401
+from . import contracts  # noqa: E402,F401
+from . import hiring  # noqa: E402,F401
+from . import posts  # noqa: E402,F401
+from . import attendance  # noqa: E402,F401
+from . import payroll  # noqa: E402,F401

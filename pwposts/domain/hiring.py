@@ -1,5 +1,15 @@
-"""以岗聘任 rules: application states, eligibility, priority, 公示 working days (DOMAIN.md §2)."""
+"""以岗聘任 rules: application states, eligibility, priority, 公示 working days (DOMAIN.md §2).
+
+Everything here is pure: the service gathers plain facts in a few queries (ApplicantFacts),
+the county settings (EligibilityRules), and asks check_eligibility() for *every* failed rule,
+each with a stable code and its own Chinese reason.
+"""
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from .people import CATEGORIES, age_on, category_held, is_older_worker
 
 APPLICATION_STATES = ("eligible", "ineligible", "shortlisted", "removed", "hired", "withdrawn", "not_selected")
 APPLICATION_STATE_LABELS = {
@@ -7,4 +17,259 @@ APPLICATION_STATE_LABELS = {
     "hired": "已聘用", "withdrawn": "已撤回", "not_selected": "未入选",
 }
 PUBLICITY_STATES = ("open", "ended")
+PUBLICITY_STATE_LABELS = {"open": "公示中", "ended": "已结束"}
 OBJECTION_STATES = ("open", "upheld", "rejected")
+OBJECTION_STATE_LABELS = {"open": "待处理", "upheld": "异议成立", "rejected": "异议不成立"}
+NOTICE_STATE_LABELS = {"open": "报名中", "closed": "已结束"}
+
+# Statuses an application may be shortlisted from (not_selected: a supplementary 公示 after a removal).
+SHORTLISTABLE = ("eligible", "not_selected")
+
+MIN_AGE = 16
+OLDER_WORKER = "大龄"
+
+# Stable failure codes, in the order the rules are checked (and reported).
+FAILURE_CODES = {
+    "not_local": "非本村户籍",
+    "underage": "未满16周岁",
+    "age_cap": "超过聘用年龄上限",
+    "dead": "已死亡",
+    "no_eligible_category": "不属于帮扶类别",
+    "fund_category": "不符合资金来源的人员类别",
+    "one_person_one_post": "已在其他公益性岗位（一人一岗）",
+    "household_limit": "同户在岗人数已达上限",
+    "cadre_kin": "村干部或其家庭成员",
+    "employed_elsewhere": "已在其他单位全日制就业",
+}
+
+
+@dataclass(frozen=True)
+class Failure:
+    code: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True)
+class HeldPost:
+    """A post someone holds: an active contract, or a hire not yet under contract (contract_id None)."""
+
+    holder_name: str
+    post_title: str
+    contract_id: int | None = None
+    post_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CadreTie:
+    """A cadre in office that makes the applicant ineligible: themself, a relative, or a household member.
+
+    relation is seen from the applicant: "本人", "配偶", "父母" (the cadre is the applicant's parent), "同户成员" …
+    """
+
+    cadre_name: str
+    office: str
+    village_name: str
+    relation: str
+    term_start: date
+    term_end: date | None
+
+
+@dataclass(frozen=True)
+class Employment:
+    employer: str
+    start_on: date
+    end_on: date | None
+    full_time: bool = True
+
+
+@dataclass(frozen=True)
+class ApplicantFacts:
+    """Plain values about one applicant and one post, gathered by the service."""
+
+    name: str
+    birth_date: date
+    sex: str  # "M" / "F"
+    household_village_id: int  # the village of the person's 户籍 (household), else the person's village
+    household_village_name: str
+    post_village_id: int
+    post_village_name: str
+    dead: bool = False
+    death_date: date | None = None
+    category_spans: tuple[tuple[str, date, date | None], ...] = ()  # (category, start_on, end_on)
+    fund_name: str = ""
+    fund_restricts: bool = False
+    fund_categories: tuple[str, ...] = ()
+    held_posts: tuple[HeldPost, ...] = ()  # the applicant's own active contracts and pending hires
+    household_held_posts: tuple[HeldPost, ...] = ()  # those of the other members of the household
+    cadre_ties: tuple[CadreTie, ...] = ()  # every cadre office tied to the applicant (term filtering is here)
+    employments: tuple[Employment, ...] = ()  # imported social-insurance records for the ID number
+
+
+@dataclass(frozen=True)
+class EligibilityRules:
+    """County settings in force on the date."""
+
+    age_cap: int | None = None  # default: none
+    household_limit: int = 1
+    min_age: int = MIN_AGE
+
+
+def categories_on(facts: ApplicantFacts, on: date) -> list[str]:
+    """The categories the applicant holds on `on`, in CATEGORIES order.
+
+    大龄 is judged from the birth date (women 45+, men 50+), never from a recorded span, since
+    the ID number already says it.
+    """
+    held = [c for c in CATEGORIES if c != OLDER_WORKER and category_held(facts.category_spans, c, on)]
+    if is_older_worker(facts.sex, facts.birth_date, on):
+        held.append(OLDER_WORKER)
+    return held
+
+
+def _in_term(tie: CadreTie, on: date) -> bool:
+    return tie.term_start <= on and (tie.term_end is None or tie.term_end >= on)
+
+
+def _employed_on(e: Employment, on: date) -> bool:
+    return e.full_time and e.start_on <= on and (e.end_on is None or e.end_on >= on)
+
+
+def _held(posts: tuple[HeldPost, ...], ignore_contract_id: int | None) -> list[HeldPost]:
+    return [p for p in posts if ignore_contract_id is None or p.contract_id != ignore_contract_id]
+
+
+def _post_label(p: HeldPost) -> str:
+    return f"“{p.post_title}”" + ("" if p.contract_id else "（已聘用待签协议）")
+
+
+def check_eligibility(facts: ApplicantFacts, on: date, rules: EligibilityRules = EligibilityRules(),
+                      ignore_contract_id: int | None = None) -> list[Failure]:
+    """Every rule of DOMAIN.md §2 以岗聘任 step 3 the applicant fails on `on`; [] means eligible.
+
+    ignore_contract_id: the contract being renewed, so a holder's own current signing does not
+    count against 一人一岗 or the household limit when checking a renewal.
+    Age or disability is never a reason by itself: only under 16 and the county's age cap are.
+    """
+    out: list[Failure] = []
+    age = age_on(facts.birth_date, on)
+
+    if facts.household_village_id != facts.post_village_id:
+        out.append(Failure("not_local", f"申请人户籍在{facts.household_village_name}，岗位在{facts.post_village_name}："
+                                        f"乡村公益性岗位须聘用本村户籍人员"))
+    if age < rules.min_age:
+        out.append(Failure("underage", f"申请人年龄{age}岁，未满{rules.min_age}周岁，不得聘用"))
+    if rules.age_cap is not None and age > rules.age_cap:
+        out.append(Failure("age_cap", f"申请人年龄{age}岁，超过本县聘用年龄上限{rules.age_cap}岁"))
+    if facts.dead or (facts.death_date is not None and facts.death_date <= on):
+        when = f"于{facts.death_date.isoformat()}" if facts.death_date else ""
+        out.append(Failure("dead", f"申请人已{when}死亡，不得聘用"))
+
+    held = categories_on(facts, on)
+    if not held:
+        out.append(Failure("no_eligible_category",
+                           f"申请人在{on.isoformat()}不属于任何帮扶类别（{'、'.join(CATEGORIES)}），"
+                           f"不是公益性岗位安置对象"))
+    elif facts.fund_restricts and not set(held) & set(facts.fund_categories):
+        allowed = "、".join(facts.fund_categories) or "（未设定）"
+        out.append(Failure("fund_category",
+                           f"岗位资金来源“{facts.fund_name}”只能安置{allowed}人员，申请人类别为{'、'.join(held)}"))
+
+    own = _held(facts.held_posts, ignore_contract_id)
+    if own:
+        out.append(Failure("one_person_one_post",
+                           f"申请人已在岗：{'、'.join(_post_label(p) for p in own)}；"
+                           f"一人只能同时在一个公益性岗位（一人一岗）"))
+
+    others = _held(facts.household_held_posts, ignore_contract_id)
+    if len(others) >= rules.household_limit:
+        names = "、".join(f"{p.holder_name}{_post_label(p)}" for p in others)
+        out.append(Failure("household_limit",
+                           f"申请人同户已有{len(others)}人在岗（{names}），本县每户在岗人数上限为{rules.household_limit}人"))
+
+    for tie in facts.cadre_ties:
+        if not _in_term(tie, on):
+            continue
+        term = f"任期{tie.term_start.isoformat()}至{tie.term_end.isoformat() if tie.term_end else '今'}"
+        if tie.relation == "本人":
+            msg = f"申请人本人现任{tie.village_name}{tie.office}（{term}），村干部不得聘用"
+        else:
+            msg = (f"申请人的{tie.relation}{tie.cadre_name}现任{tie.village_name}{tie.office}（{term}），"
+                   f"村干部及其家庭成员不得聘用")
+        out.append(Failure("cadre_kin", msg))
+
+    for e in facts.employments:
+        if _employed_on(e, on):
+            since = f"自{e.start_on.isoformat()}起" + (f"至{e.end_on.isoformat()}" if e.end_on else "")
+            out.append(Failure("employed_elsewhere",
+                               f"申请人在{e.employer}全日制就业（参保记录{since}），不得聘用"))
+    return out
+
+
+# ---- priority among eligible applicants ----
+
+CAPACITY_RANK = {"弱劳力": 0, "半劳力": 1, "全劳力": 2}
+
+
+def priority_key(work_capacity: str, cannot_leave_home: bool) -> int:
+    """Lower comes first: 弱劳力, then 半劳力, then 全劳力; within each, 无法离乡 first.
+
+    Ties are broken by earlier entry (see shortlist_order); this number is stored in
+    Application.priority.
+    """
+    return CAPACITY_RANK.get(work_capacity, len(CAPACITY_RANK)) * 2 + (0 if cannot_leave_home else 1)
+
+
+def priority_label(priority: int) -> str:
+    caps = {v: k for k, v in CAPACITY_RANK.items()}
+    cap = caps.get(priority // 2, "其他")
+    return cap + ("·无法离乡" if priority % 2 == 0 else "")
+
+
+def shortlist_order(entries):
+    """Sort (priority, entered_at, id, …) tuples or objects with those attributes: the default shortlist order."""
+    def key(e):
+        if isinstance(e, tuple):
+            return e[:3]
+        return (e.priority, e.entered_at, e.id)
+
+    return sorted(entries, key=key)
+
+
+# ---- 公示 counted in working days ----
+
+def is_working_day(day: date, exceptions: dict[date, bool]) -> bool:
+    """Monday–Friday, unless the county calendar says otherwise (holiday False, make-up working day True)."""
+    if day in exceptions:
+        return exceptions[day]
+    return day.weekday() < 5
+
+
+def next_working_day(day: date, exceptions: dict[date, bool]) -> date:
+    """The first working day after `day`."""
+    d = day + timedelta(days=1)
+    while not is_working_day(d, exceptions):
+        d += timedelta(days=1)
+    return d
+
+
+def add_working_days(start: date, n: int, exceptions: dict[date, bool]) -> date:
+    """The last day of a period of `n` working days published on `start`.
+
+    The publication day itself does not count (even when it is a working day): the period starts
+    on the next working day, so a list published on Wednesday 2026-11-25 for 5 working days runs
+    Thursday 26 to Wednesday 2026-12-02, and hiring is possible from the day after.
+    """
+    if n < 1:
+        raise ValueError("公示期至少1个工作日")
+    d = start
+    for _ in range(n):
+        d = next_working_day(d, exceptions)
+    return d
+
+
+def calendar_window(start: date, n: int) -> tuple[date, date]:
+    """A date range certainly long enough to hold n working days after start (for loading holidays)."""
+    return start, start + timedelta(days=n * 2 + 40)

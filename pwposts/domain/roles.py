@@ -43,6 +43,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "view_post": READERS,
     "propose_post": (COUNTY_ADMIN, TOWNSHIP_CLERK),
     "approve_post": (COUNTY_ADMIN,),
+    "close_post": (COUNTY_ADMIN, TOWNSHIP_CLERK),  # 撤销 a post no longer needed
     "open_recruitment": (COUNTY_ADMIN, TOWNSHIP_CLERK),
     "enter_application": STAFF,
     "publish_shortlist": (COUNTY_ADMIN, TOWNSHIP_CLERK),
@@ -50,16 +51,22 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "resolve_objection": (COUNTY_ADMIN, TOWNSHIP_CLERK),
     "hire": (COUNTY_ADMIN, TOWNSHIP_CLERK),
     "sign_contract": (COUNTY_ADMIN, TOWNSHIP_CLERK),
-    "view_contract": READERS,
+    "view_contract": READERS,  # plus a holder for their own contract, see permissions.can
+    "record_insurance": (COUNTY_ADMIN, TOWNSHIP_CLERK),
+    "activate_contract": (COUNTY_ADMIN, TOWNSHIP_CLERK),
+    "renew_contract": (COUNTY_ADMIN, TOWNSHIP_CLERK),
+    "void_contract": (COUNTY_ADMIN, TOWNSHIP_CLERK),
     # 在岗领补
     "enter_attendance": STAFF,
-    "approve_attendance": (COUNTY_ADMIN, TOWNSHIP_CLERK),
+    "approve_attendance": (COUNTY_ADMIN, TOWNSHIP_CLERK),  # also sends an approved month back (reopen)
+    "view_attendance": READERS,  # attendance sheets and grades, read only
     "enter_assessment": (COUNTY_ADMIN, TOWNSHIP_CLERK),
     "prepare_payroll": (COUNTY_ADMIN, TOWNSHIP_CLERK),
     "approve_payroll": (COUNTY_ADMIN, TOWNSHIP_CLERK),
     "record_bank_result": (COUNTY_ADMIN, TOWNSHIP_CLERK),
     "correct_payment": (COUNTY_ADMIN, TOWNSHIP_CLERK),
     "view_payroll": READERS,
+    "view_arrears": (COUNTY_ADMIN, TOWNSHIP_CLERK, INSPECTOR),  # 拖欠: approved but unpaid, roster vs paid
     "answer_payment_objection": (COUNTY_ADMIN, TOWNSHIP_CLERK),
     # the holder's own records
     "view_own_records": (HOLDER,),

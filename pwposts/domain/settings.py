@@ -65,3 +65,23 @@ def value_on(history, key: str, on: date) -> str:
         if k == key and since <= on and (best is None or since > best[1]):
             best = (v, since)
     return best[0] if best else BY_KEY[key].default
+
+
+WEEKDAY_NAMES = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
+def check_calendar_day(day: date, name: str, is_workday: bool, today: date) -> str:
+    """A county calendar entry: a named holiday, or a make-up working day (调休上班) on a weekend.
+    Not for a day before today — working-day counts already made are never rewritten. Returns the name."""
+    label = (name or "").strip()
+    if not label:
+        raise DomainError("holiday_name_required", f"{day.isoformat()}须填写名称（如 国庆节、国庆节调休上班）")
+    if len(label) > 50:
+        raise DomainError("holiday_name_too_long", f"{day.isoformat()}的名称过长（最多50个字）")
+    if day < today:
+        raise DomainError("holiday_backdated",
+                          f"{day.isoformat()}早于今天{today.isoformat()}：已过去的日期不得登记或更改，以免改变已计算的工作日")
+    if is_workday and day.weekday() < 5:
+        raise DomainError("makeup_not_weekend",
+                          f"{day.isoformat()}是{WEEKDAY_NAMES[day.weekday()]}：调休上班日只能是周六或周日")
+    return label

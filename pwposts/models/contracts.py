@@ -71,6 +71,11 @@ class Contract(db.Model):
     policies: Mapped[list["InsurancePolicy"]] = relationship(back_populates="contract")
 
     @property
+    def village(self):
+        """The post's village: a contract belongs to the region that runs its post (permissions scope)."""
+        return self.post.village if self.post is not None else None
+
+    @property
     def last_day(self) -> date:
         """The last day the contract pays for: the exit date if it ended early, else end_on."""
         return self.exit_on or self.end_on

@@ -33,7 +33,7 @@ def flash_error(err: DomainError) -> None:
 
 def register_web(app: Flask) -> None:
     from ..models.accounts import User
-    from . import audit, auth, dashboard, holder, people, roster, users
+    from . import audit, auth, contracts, dashboard, hiring, holder, pay, people, policy, posts, public, roster, users
 
     @login_manager.user_loader
     def load_user(user_id: str):
@@ -44,7 +44,7 @@ def register_web(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     for bp in (auth.bp, dashboard.bp, people.bp, audit.bp, roster.bp, users.bp, holder.bp, holder.staff_bp,
-               holder.public_bp):
+               holder.public_bp, contracts.bp, hiring.bp, public.bp, posts.bp, policy.bp, pay.bp):
         app.register_blueprint(bp)
 
     app.add_template_filter(formats.yuan, "yuan")

@@ -1,0 +1,182 @@
+"""Bank files for a payroll run: the payment file sent to the bank (.xlsx or .csv) and the
+result file the bank sends back. Plain values in and out — no queries here.
+
+The CSV is UTF-8 with a byte-order mark so that Excel opens the Chinese names correctly;
+account numbers and references are written as text (the .xlsx marks the cells as text, the CSV
+quotes every field) so that Excel does not turn a 19-digit card number into 6.22E+18.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Iterable
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font
+
+from ..domain.errors import DomainError
+from ..domain.payroll import money
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_MIMETYPE = "text/csv; charset=utf-8"
+BOM = "\ufeff"
+
+PAYMENT_HEADERS = ("序号", "收款账号", "户名", "金额（元）", "业务参考号", "账户类型", "摘要")
+# What the bank sends back: a header row with these columns (others are ignored).
+RESULT_COLUMNS = {
+    "reference": ("业务参考号", "参考号", "流水号", "reference"),
+    "status": ("状态", "处理结果", "结果", "发放结果", "status"),
+    "reason": ("失败原因", "原因", "备注", "reason"),
+    "date": ("日期", "发放日期", "入账日期", "处理日期", "date"),
+}
+MAX_RESULT_ROWS = 200_000
+
+
+@dataclass(frozen=True)
+class BankRow:
+    account_no: str
+    account_name: str
+    amount_fen: int
+    reference: str
+    account_kind: str = ""
+    memo: str = ""
+
+
+@dataclass
+class ResultRow:
+    line: int  # row number in the file, for error messages
+    reference: str
+    status: str
+    reason: str
+    date: Any  # as the file gave it: str, date or datetime
+
+
+def _payment_table(rows: Iterable[BankRow]) -> list[list[str]]:
+    return [[str(n), r.account_no, r.account_name, money(r.amount_fen), r.reference, r.account_kind, r.memo]
+            for n, r in enumerate(rows, start=1)]
+
+
+def payment_csv(rows: Iterable[BankRow]) -> bytes:
+    """The payment file as CSV: UTF-8 with BOM, every field quoted, CRLF line ends."""
+    out = io.StringIO()
+    w = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    w.writerow(PAYMENT_HEADERS)
+    w.writerows(_payment_table(rows))
+    return (BOM + out.getvalue()).encode("utf-8")
+
+
+def payment_xlsx(rows: Iterable[BankRow], title: str) -> bytes:
+    """The payment file as a workbook: header on row 1 (banks' import templates expect it there)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "代发明细"
+    ws.append(list(PAYMENT_HEADERS))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center")
+    for n, r in enumerate(rows, start=1):
+        ws.append([n, r.account_no, r.account_name, money(r.amount_fen), r.reference, r.account_kind, r.memo])
+        for col in (2, 4, 5):
+            ws.cell(row=n + 1, column=col).number_format = "@"
+        ws.cell(row=n + 1, column=4).alignment = Alignment(horizontal="right")
+    for letter, width in zip("ABCDEFG", (6, 24, 12, 12, 16, 8, 30)):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A2"
+    wb.properties.title = title
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+# ---- reading the bank's result file ----
+
+def _norm(text: Any) -> str:
+    t = unicodedata.normalize("NFKC", str(text or "")).strip().replace(" ", "").replace("*", "")
+    return t.lower()
+
+
+def _header_map(header: list[Any]) -> dict[str, int]:
+    names = [_norm(h) for h in header]
+    found = {}
+    for key, aliases in RESULT_COLUMNS.items():
+        for alias in aliases:
+            a = _norm(alias)
+            if a in names:
+                found[key] = names.index(a)
+                break
+    return found
+
+
+def _rows_from_table(table: list[list[Any]]) -> list[ResultRow]:
+    """Find the header row (within the first 10 rows), then read the data rows below it."""
+    for h, header in enumerate(table[:10]):
+        cols = _header_map(list(header))
+        if "reference" in cols and "status" in cols:
+            break
+    else:
+        raise DomainError("bank_file_header",
+                          "结果文件中找不到表头：须包含“业务参考号”和“状态”两列（可另有“失败原因”“日期”列）")
+    out = []
+    for n, raw in enumerate(table[h + 1:], start=h + 2):
+        cells = list(raw)
+
+        def get(key):
+            i = cols.get(key)
+            return cells[i] if i is not None and i < len(cells) else None
+
+        if all(c is None or str(c).strip() == "" for c in cells):
+            continue
+        ref = get("reference")
+        out.append(ResultRow(n, str(ref).strip() if ref is not None else "", str(get("status") or "").strip(),
+                             str(get("reason") or "").strip(), get("date")))
+        if len(out) > MAX_RESULT_ROWS:
+            raise DomainError("bank_file_too_long", f"结果文件超过{MAX_RESULT_ROWS}行，请分批导入")
+    return out
+
+
+def read_results(filename: str, data: bytes) -> list[ResultRow]:
+    """The rows of a bank result file (.xlsx or .csv; the CSV in UTF-8, with or without BOM, or GBK)."""
+    name = (filename or "").lower()
+    if not data:
+        raise DomainError("bank_file_empty", "上传的结果文件是空的")
+    if name.endswith(".xlsx") or data[:2] == b"PK":
+        try:
+            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception:
+            raise DomainError("bank_file_unreadable", "无法读取该Excel文件，请确认是 .xlsx 格式") from None
+        ws = wb.worksheets[0]
+        table = [list(r) for r in ws.iter_rows(values_only=True)]
+        wb.close()
+    elif name.endswith(".csv") or name.endswith(".txt"):
+        for enc in ("utf-8-sig", "gb18030"):
+            try:
+                text = data.decode(enc)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise DomainError("bank_file_encoding", "无法识别CSV文件的编码，请另存为UTF-8")
+        table = [row for row in csv.reader(io.StringIO(text))]
+    else:
+        raise DomainError("bank_file_type", f"不支持的文件类型“{filename}”：请上传 .xlsx 或 .csv 结果文件")
+    rows = _rows_from_table(table)
+    if not rows:
+        raise DomainError("bank_file_no_rows", "结果文件中没有数据行")
+    return rows
+
+
+def result_date(raw: Any) -> date | None | str:
+    """A date cell as a date; '' / None → None; anything else returned as text for the caller to refuse."""
+    if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+        return None
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    text = str(raw).strip()
+    if text.isdigit() and len(text) == 8:  # 20261105
+        text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
+    return text

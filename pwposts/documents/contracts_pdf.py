@@ -1,0 +1,23 @@
+"""The printed contract (劳务协议 / 劳动合同) as PDF: values in, bytes out — no queries here."""
+from __future__ import annotations
+
+from datetime import date
+
+from ..domain.contracts import capital_yuan, party_a_name
+from .pdf import render_pdf
+
+
+def cn_date(d: date | None) -> str:
+    """2026-03-01 → 2026年3月1日 (as written on a contract)."""
+    return f"{d.year}年{d.month}月{d.day}日" if d else "　　年　　月　　日"
+
+
+def contract_pdf(contract, policy, township_name: str) -> bytes:
+    """Render templates/pdf/contract.html; `policy` is the covering InsurancePolicy or None."""
+    return render_pdf("pdf/contract.html", c=contract, p=contract.person, post=contract.post, policy=policy,
+                      party_a=party_a_name(township_name), capital=capital_yuan(contract.allowance_fen),
+                      cn_date=cn_date)
+
+
+def contract_filename(contract) -> str:
+    return f"{contract.kind}-{contract.code}-{contract.person.name}.pdf"
