@@ -86,6 +86,19 @@ def mask_id_number(number: str | None) -> str:
     return number[:6] + "*" * 8 + number[-4:]
 
 
+_ID_IN_TEXT = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9])")
+_ACCOUNT_IN_TEXT = re.compile(r"(?<![0-9*])[0-9]{12,15}([0-9]{4})(?![0-9])")
+
+
+def mask_numbers_in_text(text: str | None) -> str:
+    """Mask every ID number (first 6 + 8 * + last 4) and long account number (**** + last 4) in free text,
+    e.g. an audit entry's before/after, for display in logs."""
+    if not text:
+        return text or ""
+    text = _ID_IN_TEXT.sub(lambda m: m.group(1) + "*" * 8 + m.group(2), text)
+    return _ACCOUNT_IN_TEXT.sub(lambda m: "****" + m.group(1), text)
+
+
 def age_on(birth: date, on: date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 

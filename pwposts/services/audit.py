@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from ..models._types import utcnow
@@ -54,13 +54,30 @@ def actor_fields(actor) -> tuple[int | None, str]:
     return actor.id, actor.label
 
 
+_LAST_HASH = "pwposts_audit_last_hash"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_last_hash(session, transaction):
+    """The cached chain head is only valid inside the transaction (and savepoint) that wrote it."""
+    session.info.pop(_LAST_HASH, None)
+
+
 def record(session: Session, actor, action: str, obj_type: str, obj_id: Any = None, *,
            before: Any = None, after: Any = None, summary: str = "") -> AuditEntry:
-    """Append one audit entry (flush only). `actor` is a User, a label such as "系统", or None."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
-    last = session.execute(select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)).scalar()
-    prev = last or GENESIS
+    """Append one audit entry. `actor` is a User, a label such as "系统", or None.
+
+    The first entry of a transaction reads the chain head (under the PostgreSQL advisory lock,
+    held until commit); later entries of the same transaction chain onto the cached head, so a
+    bulk change costs one query, not one per entry. Entries are flushed with the caller's work.
+    """
+    prev = session.info.get(_LAST_HASH)
+    if prev is None:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+        session.flush()  # entries added earlier in this transaction but not yet flushed
+        prev = session.execute(select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)).scalar()
+        prev = prev or GENESIS
     actor_id, actor_label = actor_fields(actor)
     at = utcnow()
     before_json, after_json = canonical(before), canonical(after)
@@ -71,7 +88,7 @@ def record(session: Session, actor, action: str, obj_type: str, obj_id: Any = No
         entry_hash=_digest(prev, at, actor_id, actor_label, action, obj_type, oid, summary, before_json, after_json),
     )
     session.add(entry)
-    session.flush()
+    session.info[_LAST_HASH] = entry.entry_hash
     return entry
 
 

@@ -27,7 +27,7 @@ from operator import itemgetter
 from datetime import date, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import and_, bindparam, case, delete, func, literal, or_, select, text, tuple_, union_all, update
+from sqlalchemy import and_, bindparam, case, delete, func, literal, literal_column, or_, select, text, tuple_, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, joinedload
 
@@ -128,6 +128,7 @@ class Unpaid:
 _POST_FUND = aliased(Fund, name="post_fund")
 _YEAR_FUND = aliased(Fund, name="year_fund")
 _EXISTING = aliased(Payment, name="existing")
+_REGULAR = literal_column("'regular'")
 
 
 def _input_rows(session: Session, township_id: int, month: str):
@@ -144,7 +145,13 @@ def _input_rows(session: Session, township_id: int, month: str):
                # the post's fund, or the fund of the same name for the month's year (allocations are yearly)
                func.coalesce(year_fund.id, Post.fund_id).label("fund_id"),
                AttendanceRecord.status.label("att_status"), AttendanceRecord.days_worked,
-               Assessment.grade, existing.run_id.label("paid_run_id"))
+               Assessment.grade,
+               # a scalar subquery, not a join: one index probe per contract, whatever the statistics say
+               # (a payroll inserts thousands of payments faster than PostgreSQL's autoanalyze notices)
+               # ('regular' written into the SQL, not bound: PostgreSQL's generic plan for a prepared
+               # statement can then still use the partial unique index … WHERE kind = 'regular')
+               select(existing.run_id).where(existing.contract_id == Contract.id, existing.month == month,
+                                             existing.kind == _REGULAR).scalar_subquery().label("paid_run_id"))
         .join(Post, Contract.post_id == Post.id)
         .join(Person, Contract.person_id == Person.id)
         .join(post_fund, post_fund.id == Post.fund_id)
@@ -154,8 +161,6 @@ def _input_rows(session: Session, township_id: int, month: str):
                                           AttendanceRecord.month == month))
         .outerjoin(Assessment, and_(Assessment.contract_id == Contract.id, Assessment.kind == "monthly",
                                     Assessment.period == month))
-        .outerjoin(existing, and_(existing.contract_id == Contract.id, existing.month == month,
-                                  existing.kind == "regular"))
         # status || '' keeps SQLite's planner (no statistics) from scanning every contract of the county
         # through the status index: it starts from the township's posts instead
         .where(Post.township_id == township_id, (Contract.status + "").in_(rules.PAYABLE_CONTRACT_STATES),

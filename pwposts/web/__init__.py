@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from ..domain import formats
 from ..domain.errors import DomainError
-from ..domain.people import SEX_LABELS, mask_id_number
+from ..domain.people import SEX_LABELS, mask_id_number, mask_numbers_in_text
 from ..domain.roles import ROLE_LABELS
 from ..extensions import db, login_manager
 from ..services.permissions import can
@@ -52,6 +52,7 @@ def register_web(app: Flask) -> None:
     app.add_template_filter(formats.beijing, "beijing")
     app.add_template_filter(formats.month_heading, "month_heading")
     app.add_template_filter(mask_id_number, "mask_id")
+    app.add_template_filter(mask_numbers_in_text, "mask_numbers")
     app.add_template_filter(lambda s: SEX_LABELS.get(s, s), "sex")
     app.add_template_filter(lambda r: ROLE_LABELS.get(r, r), "role_label")
 

@@ -55,3 +55,13 @@ def test_age_and_older_worker():
     assert age_on(date(2010, 11, 25), date(2026, 11, 25)) == 16
     assert is_older_worker("F", date(1981, 1, 1), date(2026, 1, 1))
     assert not is_older_worker("M", date(1981, 1, 1), date(2026, 1, 1))
+
+
+def test_numbers_masked_in_free_text():
+    from pwposts.domain.people import mask_numbers_in_text
+
+    text = '{"id_number":"11010519491231002X","account_no":"6221000011112222","phone":"13800001111"}'
+    masked = mask_numbers_in_text(text)
+    assert "11010519491231002X" not in masked and "110105********002X" in masked
+    assert "6221000011112222" not in masked and "****2222" in masked
+    assert "13800001111" in masked  # an 11-digit phone is not an account

@@ -116,3 +116,13 @@ def test_audit_page_for_inspector_and_verify(login_as, county):
 def test_village_clerk_cannot_read_audit(login_as, county):
     c = login_as("village")
     assert c.get("/audit/").status_code == 403
+
+
+def test_audit_detail_masks_id_numbers(login_as, county, session):
+    from pwposts.services import audit as audit_service
+
+    idn = county.persons["wang"].id_number
+    e = audit_service.record(session, "测试", "update_person", "person", 1, after={"id_number": idn})
+    session.commit()
+    page = login_as("inspector").get(f"/audit/{e.id}").get_data(as_text=True)
+    assert idn not in page and idn[:6] + "********" + idn[-4:] in page
