@@ -14,7 +14,7 @@ from ..models.contracts import Assessment, Contract
 from ..models.pay import AttendanceRecord, Payment, PaymentObjection, PayrollRun
 from ..models.people import Person, Region
 from ..models.posts import Post
-from . import audit
+from . import assessment, audit
 from .permissions import require, scope_regions
 
 MAX_OBJECTION = 1000
@@ -28,7 +28,7 @@ class HolderOverview:
     payments: list[Payment]
     objections: list[PaymentObjection]
     grades: dict[tuple[int, str], str]  # (contract_id, month) → grade
-    pending_deductions: list[tuple[Contract, str, str]]  # (contract, month, reason)
+    pending_deductions: list  # services.assessment.Deduction, newest month first
 
 
 def holder_overview(session: Session, actor, today: date) -> HolderOverview:
@@ -52,16 +52,7 @@ def holder_overview(session: Session, actor, today: date) -> HolderOverview:
     grades = {(a.contract_id, a.period): a.grade for a in session.scalars(
         select(Assessment).where(Assessment.kind == "monthly",
                                  Assessment.contract_id.in_([c.id for c in contracts] or [-1]))).all()}
-    paid_months = {(p.contract_id, p.month) for p in payments if p.kind == "regular"}
-    deductions = []
-    for rec in attendance:
-        if (rec.contract_id, rec.month) in paid_months:
-            continue
-        grade = grades.get((rec.contract_id, rec.month))
-        if grade == "不合格":
-            deductions.append((rec.contract, rec.month, "本月考核不合格，不发放绩效补贴"))
-        elif grade is None and rec.status == "approved":
-            deductions.append((rec.contract, rec.month, "本月尚未考核；未考核的月份不发放绩效补贴，如有疑问请联系乡镇"))
+    deductions = assessment.deductions_for(session, person.id, today)
     return HolderOverview(person, contracts, attendance, payments, objections, grades, deductions)
 
 

@@ -106,3 +106,16 @@ def test_public_payment_notice_masks_ids_without_login(client, paid, county):
 
 def test_staff_cannot_open_holder_portal(login_as, paid):
     assert login_as("town").get("/me/").status_code == 403
+
+
+def test_holder_is_told_of_a_deduction_before_payment(login_as, paid, session):
+    from pwposts.models.contracts import Assessment
+
+    c = session.get(Contract, paid["wang"].contract_id)
+    c.perf_pass_fen = 4000
+    session.add(AttendanceRecord(contract_id=c.id, person_id=c.person_id, month="2026-11", days_worked=10,
+                                 status="approved"))
+    session.add(Assessment(contract_id=c.id, kind="monthly", period="2026-09", grade="不合格"))
+    session.commit()
+    page = login_as("holder").get("/me/").get_data(as_text=True)
+    assert "发放前提示" in page and "2026年9月" in page and "考核不合格" in page
