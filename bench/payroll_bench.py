@@ -5,18 +5,22 @@ same arithmetic for the whole county.
     .venv/bin/python bench/payroll_bench.py                       # SQLite only
     .venv/bin/python bench/payroll_bench.py --pg postgresql+psycopg://postgres@127.0.0.1/pw_payroll_bench
 
-The county is `pwposts demo --persons 50000` (pwposts.demo.generate_county, seed 2026). Then, set-based
-(executemany, no query per person): every eligible person — alive, 18–65 on 2026-10-01, holding a
-category, not a serving cadre — gets a post in their village (one post per village and category,
-headcount = its holders) and a contract; 5% start on 2026-10-16 (prorated), 3% left on 2026-10-20
-(terminated); October 2026 attendance is approved for 97% (2% draft, 1% none), with days around the
-required days; grades 优秀 15% / 合格 70% / 不合格 5% / none 10%. Accounts of holders are made the holders'
-own and fund allocations are raised so that every approval goes through (the checks still run).
+The county is `pwposts demo --persons 50000` (pwposts.demo.generate_county, seed 2026; the demo makes
+no contracts, so this script adds them). Set-based (executemany, no query per person): every eligible
+person — alive, 18–65 on 2026-10-01, holding a category, not a serving cadre — gets a post in their
+village (one post per village and category, headcount = its holders) and a contract; 5% start on
+2026-10-16 (prorated), 3% left on 2026-10-20 (terminated); October 2026 attendance is approved for 97%
+(2% draft, 1% none), days around the required days; grades 优秀 15% / 合格 70% / 不合格 5% / none 10%.
+Holders' accounts are made their own and fund allocations raised, so that every approval goes
+through (the checks still run).
 
-Timed: for every township, prepare_run (admin) + commit, then approve_run (a second county admin)
-+ commit — the path the web takes. The floor computes the same amounts for the whole county in one
-INSERT … SELECT into a scratch table; its total must equal the prepared runs' total.
-Results are appended to bench/RESULTS.md.
+Timed: for every township, prepare_run (admin) + commit, then approve_run (a second county admin) +
+commit — two transactions per township, the path the web takes. SQLite is measured twice on copies
+of the same file: as configured (rollback journal) and with WAL + synchronous=NORMAL.
+Floors, in the same run and database: one INSERT … SELECT computing the same amounts (and a short
+calc_text) for the whole county in one transaction — into a bare table, and into a table shaped like
+payment with its seven indexes. Their totals must equal the runs' total. Results are appended to
+bench/RESULTS.md.
 """
 from __future__ import annotations
 
@@ -32,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import bindparam, func, insert, select, text  # noqa: E402
+from sqlalchemy import bindparam, func, insert, select, text
 
 TODAY = date(2026, 11, 25)
 MONTH = "2026-10"
@@ -42,7 +46,6 @@ SEED = 2026
 def build_county(session, persons: int) -> dict:
     from pwposts.demo import generate_county
     from pwposts.domain.people import age_on
-    from pwposts.models.accounts import User
     from pwposts.models.contracts import Assessment, Contract
     from pwposts.models.pay import AttendanceRecord
     from pwposts.models.people import Cadre, Person, PersonCategory, Region
@@ -320,20 +323,23 @@ def write_results(results: list[dict], command: str, persons: int) -> None:
     path = ROOT / "bench" / "RESULTS.md"
     header = "" if path.exists() else (
         "# Benchmarks\n\nMeasured by the scripts in bench/; each run appends a section.\n")
-    lines = [header, f"\n## payroll — prepare + approve a whole county ({datetime.now():%Y-%m-%d %H:%M})\n",
-             f"\nCommand: `{command}`\n",
-             f"\nCounty: `generate_county(seed={SEED}, persons={persons})`; holders = every eligible person "
-             "(alive, 18–65, in a category, not a serving cadre) with a contract and October 2026 attendance "
-             f"(97% approved). Machine: {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}; "
-             "`load` = 1-minute load average when the timing started (other work on the machine inflates wall "
-             "time; `cpu` is this process's CPU time, which for SQLite includes the database engine).\n",
-             "\nTimed: for each township, `prepare_run` + commit, then `approve_run` by a second person + commit "
-             "(2 transactions per township, as through the web). Floors, in the same run: one INSERT … SELECT "
-             "computing the same amounts (and a short calc_text) for the whole county, into a bare 6-column table, "
-             "and into a payment-shaped table with payment's seven indexes; one commit each, best of 3.\n",
-             "\n| backend | holders | runs | lines | prepare | approve | **total** | cpu | load | floor bare "
-             "| floor payment-shaped | total ÷ bare | total ÷ shaped | same amounts as floor | target |\n"
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n"]
+    lines = [
+        header,
+        f"\n## payroll — prepare + approve a whole county ({datetime.now():%Y-%m-%d %H:%M})\n",
+        f"\nCommand: `{command}`\n",
+        (f"\nCounty: `generate_county(seed={SEED}, persons={persons})`; holders = every eligible person "
+         "(alive, 18–65, in a category, not a serving cadre) with a contract and October 2026 attendance "
+         f"(97% approved). Machine: {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}; "
+         "`load` = 1-minute load average when the timing started (other work on the machine inflates wall "
+         "time; `cpu` is this process's CPU time, which for SQLite includes the database engine).\n"),
+        ("\nTimed: for each township, `prepare_run` + commit, then `approve_run` by a second person + commit "
+         "(2 transactions per township, as through the web). Floors, in the same run: one INSERT … SELECT "
+         "computing the same amounts (and a short calc_text) for the whole county, into a bare 6-column table, "
+         "and into a payment-shaped table with payment's seven indexes; one commit each, best of 3.\n"),
+        ("\n| backend | holders | runs | lines | prepare | approve | **total** | cpu | load | floor bare "
+         "| floor payment-shaped | total ÷ bare | total ÷ shaped | same amounts as floor | target |\n"
+         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n"),
+    ]
     for r in results:
         rb, rf = r["total_s"] / r["bare_s"], r["total_s"] / r["full_s"]
         if r["dialect"] == "sqlite":

@@ -36,6 +36,11 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
+    from .extensions import install_sqlite_pragmas
+
+    with app.app_context():
+        install_sqlite_pragmas(db.engine)
+
     from .web import register_web
 
     register_web(app)

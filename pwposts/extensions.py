@@ -23,3 +23,19 @@ db = SQLAlchemy(model_class=Base)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 migrate = Migrate()
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    """SQLite: enforce foreign keys; WAL so readers don't block the writer (and the writer is faster)."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def install_sqlite_pragmas(engine) -> None:
+    if engine.dialect.name == "sqlite":
+        from sqlalchemy import event
+
+        event.listen(engine, "connect", _sqlite_pragmas)

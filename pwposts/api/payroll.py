@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from .. import clock
 from ..documents import bank_files
-from ..domain.errors import NotFound
+from ..domain.errors import DomainError, NotFound
 from ..domain.formats import month_heading, parse_month
 from ..domain.pay import PAYMENT_KINDS, PAYMENT_STATES, RUN_STATES
 from ..domain.people import mask_id_number
@@ -182,7 +182,7 @@ def list_runs():
     if month:
         try:
             month = parse_month(month)
-        except Exception:
+        except DomainError:
             raise BadInput(f"参数 month 须为 YYYY-MM，收到“{month}”") from None
     q = service.run_query(g.actor, township_id=int_arg("township_id", minimum=1), month=month or None,
                           status=choice_arg("status", RUN_STATES) or None)
@@ -319,7 +319,7 @@ def list_arrears():
     if month:
         try:
             month = parse_month(month)
-        except Exception:
+        except DomainError:
             raise BadInput(f"参数 month 须为 YYYY-MM，收到“{month}”") from None
     limit, rows = service.arrears(db.session, g.actor, clock.today(), township_id=int_arg("township_id", minimum=1),
                                   month=month or None, flagged_only=not flag_arg("all"))

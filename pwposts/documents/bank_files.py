@@ -10,12 +10,15 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Iterable
+from typing import Any
+from zipfile import BadZipFile
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils.exceptions import InvalidFileException
 
 from ..domain.errors import DomainError
 from ..domain.payroll import money
@@ -119,19 +122,18 @@ def _rows_from_table(table: list[list[Any]]) -> list[ResultRow]:
     else:
         raise DomainError("bank_file_header",
                           "结果文件中找不到表头：须包含“业务参考号”和“状态”两列（可另有“失败原因”“日期”列）")
+    def get(cells, key):
+        i = cols.get(key)
+        return cells[i] if i is not None and i < len(cells) else None
+
     out = []
     for n, raw in enumerate(table[h + 1:], start=h + 2):
         cells = list(raw)
-
-        def get(key):
-            i = cols.get(key)
-            return cells[i] if i is not None and i < len(cells) else None
-
         if all(c is None or str(c).strip() == "" for c in cells):
             continue
-        ref = get("reference")
-        out.append(ResultRow(n, str(ref).strip() if ref is not None else "", str(get("status") or "").strip(),
-                             str(get("reason") or "").strip(), get("date")))
+        ref = get(cells, "reference")
+        out.append(ResultRow(n, str(ref).strip() if ref is not None else "", str(get(cells, "status") or "").strip(),
+                             str(get(cells, "reason") or "").strip(), get(cells, "date")))
         if len(out) > MAX_RESULT_ROWS:
             raise DomainError("bank_file_too_long", f"结果文件超过{MAX_RESULT_ROWS}行，请分批导入")
     return out
@@ -145,12 +147,12 @@ def read_results(filename: str, data: bytes) -> list[ResultRow]:
     if name.endswith(".xlsx") or data[:2] == b"PK":
         try:
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:
+        except (BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
             raise DomainError("bank_file_unreadable", "无法读取该Excel文件，请确认是 .xlsx 格式") from None
         ws = wb.worksheets[0]
         table = [list(r) for r in ws.iter_rows(values_only=True)]
         wb.close()
-    elif name.endswith(".csv") or name.endswith(".txt"):
+    elif name.endswith((".csv", ".txt")):
         for enc in ("utf-8-sig", "gb18030"):
             try:
                 text = data.decode(enc)

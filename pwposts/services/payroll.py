@@ -21,13 +21,26 @@ Services flush only; the web, API or CLI commits.
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from operator import itemgetter
-from datetime import date, timedelta
-from typing import Any, Iterable
+from typing import Any
 
-from sqlalchemy import and_, bindparam, case, delete, func, literal, literal_column, or_, select, text, tuple_, union_all, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, joinedload
 
@@ -88,7 +101,7 @@ def _lock_funds(session: Session, fund_ids: Iterable[int]) -> bool:
     True when locks were taken (SQLite needs none: its writers are serialised anyway)."""
     if session.get_bind().dialect.name != "postgresql":
         return False
-    for fid in sorted(set(f for f in fund_ids if f is not None)):
+    for fid in sorted({f for f in fund_ids if f is not None}):
         session.execute(text("SELECT pg_advisory_xact_lock(:ns, :id)"), {"ns": _FUND_LOCK, "id": fid})
     return True
 
@@ -185,8 +198,8 @@ def _lines(rows, month: str, run_id: int | None) -> tuple[list[dict], list[Unpai
         paid_to = exit_on or end_on
         if death_date is not None and death_date < paid_to:
             paid_to = death_date
-        lo = start_on if start_on > first else first
-        hi = paid_to if paid_to < last else last
+        lo = max(first, start_on)
+        hi = min(last, paid_to)
         c = (hi - lo).days + 1
         if c <= 0 or att_status not in PAID_ATTENDANCE:
             reason = (f"已故（{death_date.isoformat()}），当月不予计发" if c <= 0
@@ -295,7 +308,16 @@ def _insert_payments(session: Session, lines: list[dict]) -> None:
         created = to_db(lines[0]["created_at"])
         for ln in lines:
             ln["created_at"] = created
-    if compiled.positional:
+    if conn.dialect.name == "postgresql":  # COPY: PostgreSQL's bulk load, several times an executemany
+        row = itemgetter(*_PAYMENT_COLUMNS)
+        sql = f"COPY payment ({', '.join(_PAYMENT_COLUMNS)}) FROM STDIN"
+        try:
+            with conn.connection.driver_connection.cursor() as cur, cur.copy(sql) as copy:
+                for ln in lines:
+                    copy.write_row(row(ln))
+        except conn.dialect.dbapi.IntegrityError as err:  # as SQLAlchemy would have raised it
+            raise IntegrityError(sql, None, err) from err
+    elif compiled.positional:
         row = itemgetter(*compiled.positiontup)
         conn.exec_driver_sql(compiled.string, [row(ln) for ln in lines])
     else:
@@ -359,14 +381,17 @@ class FundCheck:
                 f"超出{yuan(-self.after_fen)}")
 
 
-def fund_checks(session: Session, run: PayrollRun) -> list[FundCheck]:
-    """Each fund the run charges: allocation − approved payments elsewhere − this run (two aggregates)."""
+def fund_checks(session: Session, run: PayrollRun, *, lock: bool = False) -> list[FundCheck]:
+    """Each fund the run charges: allocation − approved payments elsewhere − this run (two aggregates).
+    lock=True (approval) takes the funds' locks between finding them and summing their use."""
     per_fund = dict(session.execute(
         select(Payment.fund_id, func.sum(Payment.amount_fen)).where(Payment.run_id == run.id)
         .group_by(Payment.fund_id)).all())
     per_fund.pop(None, None)
     if not per_fund:
         return []
+    if lock:
+        _lock_funds(session, per_fund)
     used = dict(session.execute(
         select(Payment.fund_id, func.sum(Payment.amount_fen))
         .join(PayrollRun, Payment.run_id == PayrollRun.id)
@@ -442,6 +467,8 @@ def run_view(session: Session, actor, run_id: Any, today: date) -> RunView:
         fresh, unpaid = compute_run(session, run.township_id, months, run.id)
         if run.status == "preview":
             stale = _stale_names(session, run, fresh)
+        else:
+            unpaid += _late_holders(session, run, fresh)
     villages = dict(session.execute(select(Region.id, Region.name).where(Region.parent_id == run.township_id)).all())
     by_status = {s: (int(n), int(f or 0)) for s, n, f in session.execute(
         select(Payment.status, func.count(Payment.id), func.sum(Payment.amount_fen))
@@ -455,6 +482,23 @@ def run_view(session: Session, actor, run_id: Any, today: date) -> RunView:
 
 _STALE_KEYS = ("amount_fen", "attended_days", "covered_days", "standard_fen", "grade", "fund_id", "account_no",
                "account_name")
+
+
+def _late_holders(session: Session, run: PayrollRun, fresh: list[dict]) -> list[Unpaid]:
+    """Holders who would have a line now but are not in the approved run (attendance approved late)."""
+    stored = set(session.execute(select(Payment.contract_id, Payment.month).where(
+        Payment.run_id == run.id, Payment.kind == "regular")).all())
+    late = {(ln["contract_id"], ln["month"]) for ln in fresh} - stored
+    if not late:
+        return []
+    who = {r.id: r for r in session.execute(
+        select(Contract.id, Contract.code, Contract.person_id, Person.name, Person.id_number, Post.village_id,
+               Post.title)
+        .join(Person, Contract.person_id == Person.id).join(Post, Contract.post_id == Post.id)
+        .where(Contract.id.in_({cid for cid, _ in late}))).all()}
+    return [Unpaid(cid, who[cid].code, who[cid].person_id, who[cid].name, who[cid].id_number, who[cid].village_id,
+                   who[cid].title, m, "考勤在清册审批后才审核，未列入本清册")
+            for cid, m in sorted(late, key=lambda k: (k[1], who[k[0]].name))]
 
 
 def _stale_names(session: Session, run: PayrollRun, fresh: list[dict]) -> list[str]:
@@ -510,9 +554,7 @@ def approve_run(session: Session, actor, run_id: Any, today: date) -> PayrollRun
                           f"{len(blockers)}人不能发放到本人账户，请先更正人员账户信息再重新生成清册："
                           + "；".join(f"{b.name}：{b.reason}" for b in blockers[:SHOWN_NAMES]),
                           details=[f"{b.name}：{b.reason}" for b in blockers])
-    checks = fund_checks(session, run)
-    if _lock_funds(session, [f.fund_id for f in checks]):
-        checks = fund_checks(session, run)  # again, under the fund locks
+    checks = fund_checks(session, run, lock=True)
     exceeded = [f for f in checks if f.exceeded]
     if exceeded:
         raise DomainError("fund_exceeded", "；".join(f.message for f in exceeded) + "。请调整资金或待追加拨款后再审批")

@@ -240,7 +240,7 @@ def _results_csv(rows):
 
 
 def test_bank_results_mark_paid_and_failed_then_failed_lines_are_retried(session, county):
-    data, run = _approved(session, county)
+    _, run = _approved(session, county)
     _, rows = svc.bank_file_rows(session, run)
     by_name = {r.account_name: r for r in rows}
     res = svc.import_bank_results(session, county.users["town"], run.id, "结果.csv", _results_csv([
@@ -288,8 +288,9 @@ def test_bank_results_are_all_or_nothing(session, county):
 
 
 def test_bank_results_from_xlsx_with_header_below_a_title(session, county):
-    from openpyxl import Workbook
     import io
+
+    from openpyxl import Workbook
 
     _, run = _approved(session, county)
     _, rows = svc.bank_file_rows(session, run)
@@ -368,7 +369,7 @@ def test_quarterly_county_runs_only_for_a_quarters_last_month_and_covers_three_m
 
 
 def test_arrears_lists_unpaid_beyond_the_limit_and_roster_gaps(session, county):
-    data, run = _approved(session, county)
+    _, run = _approved(session, county)
     # approved long ago, still unpaid → arrears
     run.approved_at = datetime(2026, 10, 1)
     session.commit()
@@ -404,3 +405,26 @@ def test_arrears_clear_once_paid(session, county):
     assert oct_row.paid == 2 and oct_row.unpaid_lines == 0
     # October ended 25 days ago (< 30): the roster gap (刘桂兰 unpaid) is not yet arrears
     assert oct_row.reasons == []
+
+
+def test_the_bulk_insert_keeps_the_one_regular_payment_per_contract_month_rule(session, county):
+    """The executemany / COPY path raises SQLAlchemy's IntegrityError on a duplicate (prepare_run turns it
+    into a Conflict), like the ORM would."""
+    from sqlalchemy.exc import IntegrityError
+
+    township_setup(session, county)
+    run = _prepare(session, county)
+    line = session.scalars(select(Payment).where(Payment.run_id == run.id)).first()
+    dup = {c: getattr(line, c) for c in svc._PAYMENT_COLUMNS}
+    with pytest.raises(IntegrityError):
+        svc._insert_payments(session, [dup])
+    session.rollback()
+
+
+def test_attendance_approved_after_the_run_shows_the_holder_as_not_in_the_run(session, county):
+    data, run = _approved(session, county)
+    rec = session.scalar(select(AttendanceRecord).where(AttendanceRecord.contract_id == data["wife"].id))
+    rec.status = "approved"
+    session.commit()
+    view = svc.run_view(session, county.users["town"], run.id, TODAY)
+    assert [(u.name, u.reason) for u in view.unpaid] == [("刘桂兰", "考勤在清册审批后才审核，未列入本清册")]

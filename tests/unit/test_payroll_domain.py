@@ -6,7 +6,12 @@ import pytest
 
 from pwposts.domain.formats import round_fen
 from pwposts.domain.payroll import (
-    bank_reference, bank_status, compute_line, half_up, parse_bank_reference, run_months,
+    bank_reference,
+    bank_status,
+    compute_line,
+    half_up,
+    parse_bank_reference,
+    run_months,
 )
 
 

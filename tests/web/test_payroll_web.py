@@ -170,7 +170,7 @@ def test_bank_results_upload_then_retry_failed(login_as, county, setup, session)
     rows = list(csv.DictReader(io.StringIO(c.get(f"/pay/runs/{run.id}/bank.csv").data.decode("utf-8-sig"))))
     refs = {row["户名"]: row["业务参考号"] for row in rows}
     body = ("业务参考号,状态,失败原因,日期\r\n"
-            f"{refs['王秀英']},成功,,2026-11-20\r\n{refs['李建国']},失败,户名不符,2026-11-20\r\n").encode("utf-8")
+            f"{refs['王秀英']},成功,,2026-11-20\r\n{refs['李建国']},失败,户名不符,2026-11-20\r\n").encode()
     r = c.post(f"/pay/runs/{run.id}/bank-results", data={"file": (io.BytesIO(body), "结果.csv")},
                content_type="multipart/form-data", follow_redirects=True)
     assert "成功1笔，失败1笔" in _text(r)
@@ -185,14 +185,14 @@ def test_bank_results_upload_then_retry_failed(login_as, county, setup, session)
 def test_bad_bank_result_file_is_refused_whole(login_as, county, setup, session):
     run = _approved(login_as, county, session)
     c = login_as("town")
-    body = "业务参考号,状态\r\nPW99999-1,成功\r\n".encode("utf-8")
+    body = "业务参考号,状态\r\nPW99999-1,成功\r\n".encode()
     r = c.post(f"/pay/runs/{run.id}/bank-results", data={"file": (io.BytesIO(body), "r.csv")},
                content_type="multipart/form-data", follow_redirects=True)
     assert "整份文件未导入" in _text(r) and "第2行" in _text(r)
 
 
 def test_correction_form_adds_a_new_line(login_as, county, setup, session):
-    run = _approved(login_as, county, session)
+    _approved(login_as, county, session)
     c = login_as("town")
     wang = session.scalar(select(Payment).where(Payment.person_id == county.persons["wang"].id))
     page = _text(c.get(f"/pay/payments/{wang.id}/correct"))

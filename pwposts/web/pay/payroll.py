@@ -152,6 +152,7 @@ def _act(run_id: int, fn, success: str):
 @bp.route("/runs/<int:run_id>/approve", methods=["POST"])
 @login_required
 def run_approve(run_id: int):
+    require(current_user, "approve_payroll")
     today = clock.today()
     return _act(run_id, lambda s: service.approve_run(s, current_user, run_id, today).line_count,
                 "清册已审批（{result}人），相应考勤已锁定。可导出银行代发文件。")
@@ -160,6 +161,7 @@ def run_approve(run_id: int):
 @bp.route("/runs/<int:run_id>/reprepare", methods=["POST"])
 @login_required
 def run_reprepare(run_id: int):
+    require(current_user, "prepare_payroll")
     today = clock.today()
     run = service.load_run(db.session, current_user, run_id, "prepare_payroll")
     township_id, month = run.township_id, run.month
@@ -170,6 +172,7 @@ def run_reprepare(run_id: int):
 @bp.route("/runs/<int:run_id>/void", methods=["POST"])
 @login_required
 def run_void(run_id: int):
+    require(current_user, "prepare_payroll")
     today = clock.today()
     reason = request.form.get("reason", "")
     try:
@@ -215,6 +218,7 @@ def _download(body: bytes, mimetype: str, filename: str) -> Response:
 @bp.route("/runs/<int:run_id>/bank-results", methods=["POST"])
 @login_required
 def run_bank_results(run_id: int):
+    require(current_user, "record_bank_result")
     today = clock.today()
     upload = request.files.get("file")
     if upload is None or not upload.filename:
@@ -228,6 +232,7 @@ def run_bank_results(run_id: int):
 @bp.route("/runs/<int:run_id>/retry", methods=["POST"])
 @login_required
 def run_retry(run_id: int):
+    require(current_user, "record_bank_result")
     today = clock.today()
     return _act(run_id, lambda s: service.retry_failed(s, current_user, run_id, today),
                 "发放失败的{result}笔已转入新批次，请导出新的代发文件。")
@@ -276,6 +281,7 @@ def run_notice_pdf(run_id: int):
 @bp.route("/payments/<int:payment_id>/correct", methods=["GET", "POST"])
 @login_required
 def payment_correct(payment_id: int):
+    require(current_user, "correct_payment")
     today = clock.today()
     payment = db.session.get(Payment, payment_id)
     if payment is None or payment.run is None:
