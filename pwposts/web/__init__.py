@@ -31,6 +31,26 @@ def flash_error(err: DomainError) -> None:
         flash(str(d), "error")
 
 
+def attempt(fn, success: str | None = None) -> bool:
+    """Run one use case `fn(session)` at the commit point; flash a refusal and return False.
+
+    Not-found and forbidden still become error pages (404/403).
+    """
+    from ..domain.errors import Forbidden, NotFound
+
+    try:
+        with unit_of_work() as s:
+            fn(s)
+    except (NotFound, Forbidden):
+        raise
+    except DomainError as err:
+        flash_error(err)
+        return False
+    if success:
+        flash(success, "success")
+    return True
+
+
 def register_web(app: Flask) -> None:
     from ..models.accounts import User
     from . import audit, auth, contracts, dashboard, hiring, holder, pay, people, policy, posts, public, roster, users

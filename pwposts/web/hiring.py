@@ -5,14 +5,13 @@ from datetime import timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from .. import clock
 from ..domain import hiring as rules
-from ..domain.errors import DomainError, Forbidden, NotFound
+from ..domain.errors import DomainError
 from ..domain.formats import parse_date
 from ..domain.roles import COUNTY_ADMIN, INSPECTOR, TOWNSHIP_CLERK, VILLAGE_CLERK
 from ..extensions import db
@@ -20,26 +19,14 @@ from ..models.hiring import Application, Notice
 from ..services import hiring as service
 from ..services import posts as posts_service
 from ..services.permissions import get_scoped, require
-from . import flash_error, unit_of_work
+from . import attempt, flash_error
+from .forms import ChineseForm
 from .dashboard import Card, card
 from .people import int_arg, region_choices
 
 bp = Blueprint("hiring", __name__, url_prefix="/hiring")
 
 
-def _attempt(fn, success: str | None = None) -> bool:
-    """Run one use case at the commit point; flash a refusal (404/403 still become error pages)."""
-    try:
-        with unit_of_work() as s:
-            fn(s)
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as err:
-        flash_error(err)
-        return False
-    if success:
-        flash(success, "success")
-    return True
 
 
 # ---- notices ----
@@ -61,7 +48,7 @@ def index():
                            labels=rules.NOTICE_STATE_LABELS, today=clock.today())
 
 
-class NoticeForm(FlaskForm):
+class NoticeForm(ChineseForm):
     title = StringField("公告标题", validators=[DataRequired("请填写公告标题"), Length(max=200)])
     conditions = TextAreaField("报名条件", validators=[DataRequired("请填写报名条件")])
     places = IntegerField("招聘名额（人）", validators=[DataRequired("请填写招聘名额"), NumberRange(min=1, max=999)])
@@ -109,7 +96,7 @@ def new_notice(post_id: int):
                     places=form.places.data, start_on=start_on, end_on=end_on, contact=form.contact.data, today=today)
                 return holder["n"]
 
-            if _attempt(run, "招聘公告已发布，岗位进入招聘"):
+            if attempt(run, "招聘公告已发布，岗位进入招聘"):
                 return redirect(url_for("hiring.notice", notice_id=holder["n"].id))
     return render_template("hiring/new_notice.html", form=form, post=post)
 
@@ -128,7 +115,7 @@ def notice(notice_id: int):
 @login_required
 def close(notice_id: int):
     require(current_user, "open_recruitment")
-    _attempt(lambda s: service.close_notice(s, current_user, notice_id, clock.today()),
+    attempt(lambda s: service.close_notice(s, current_user, notice_id, clock.today()),
              "招聘公告已结束，未聘用的报名人员记为未入选")
     return redirect(url_for("hiring.notice", notice_id=notice_id))
 
@@ -152,7 +139,7 @@ def apply(notice_id: int):
                                                     note=request.form.get("note"))
             return holder["a"]
 
-        if _attempt(run):
+        if attempt(run):
             a = holder["a"]
             fails = service.failures_of(a)
             if fails:
@@ -190,7 +177,7 @@ def recheck(application_id: int):
         holder["a"] = service.recheck_application(s, current_user, application_id, clock.today())
         return holder["a"]
 
-    if _attempt(run):
+    if attempt(run):
         a = holder["a"]
         fails = service.failures_of(a)
         if fails:
@@ -213,7 +200,7 @@ def _back(application_id: int) -> str:
 @login_required
 def hire(application_id: int):
     require(current_user, "hire")
-    if _attempt(lambda s: service.hire(s, current_user, application_id, clock.today())):
+    if attempt(lambda s: service.hire(s, current_user, application_id, clock.today())):
         a = db.session.get(Application, application_id)
         flash(f"已聘用{a.person.name}，请签订劳务协议", "success")
     return redirect(_back(application_id))
@@ -232,7 +219,7 @@ def shortlist(notice_id: int):
         ids = [int(i) for i in request.form.getlist("application_id") if i.isdigit()]
         if not ids:
             flash("请至少勾选一名拟聘人员", "error")
-        elif _attempt(lambda s: service.publish_shortlist(s, current_user, notice_id, ids, today,
+        elif attempt(lambda s: service.publish_shortlist(s, current_user, notice_id, ids, today,
                                                           where_to_object=request.form.get("where_to_object")),
                       "拟聘人员名单已公示"):
             return redirect(url_for("hiring.notice", notice_id=notice_id))
@@ -250,7 +237,7 @@ def end_publicity(publicity_id: int):
     require(current_user, "publish_shortlist")
     pub = service.load_publicity(db.session, current_user, publicity_id)
     notice_id = pub.notice_id
-    _attempt(lambda s: service.end_publicity(s, current_user, publicity_id, clock.today()), "公示已结束")
+    attempt(lambda s: service.end_publicity(s, current_user, publicity_id, clock.today()), "公示已结束")
     return redirect(url_for("hiring.notice", notice_id=notice_id))
 
 
@@ -265,7 +252,7 @@ def record_objection(application_id: int):
     except DomainError as err:
         flash_error(err)
     else:
-        _attempt(lambda s: service.record_objection(
+        attempt(lambda s: service.record_objection(
             s, current_user, application_id, content=request.form.get("content", ""),
             objector_name=request.form.get("objector_name"), objector_contact=request.form.get("objector_contact"),
             received_on=received, today=clock.today()), "异议已记录；处理完毕前不能聘用")
@@ -283,7 +270,7 @@ def resolve_objection(objection_id: int):
                                                 request.form.get("resolution", ""), clock.today())
         return holder["o"]
 
-    if _attempt(run, "异议已处理"):
+    if attempt(run, "异议已处理"):
         return redirect(url_for("hiring.application", application_id=holder["o"].application_id))
     from ..models.hiring import Objection
 

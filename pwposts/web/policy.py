@@ -15,16 +15,16 @@ from .. import clock
 from ..documents.holidays_xlsx import holidays_template, read_holidays
 from ..documents.parity_xlsx import XLSX_MIMETYPE
 from ..domain import settings as spec
-from ..domain.errors import DomainError, Forbidden, NotFound
+from ..domain.errors import DomainError, NotFound
 from ..extensions import db
 from ..models.accounts import User
 from ..models.policy import CountySetting, Fund, Holiday, PostCategory, Standard
 from ..services import settings as settings_service
 from ..services.permissions import require
 from ..services.posts import actor_county
-from . import flash_error, unit_of_work
+from . import attempt, flash_error
+from .forms import ChineseForm
 from .people import int_arg
-from .posts import ChineseForm
 
 bp = Blueprint("policy", __name__, url_prefix="/policy")
 
@@ -52,18 +52,6 @@ def _county():
     return county
 
 
-def _attempt(fn, success: str | None = None) -> bool:
-    try:
-        with unit_of_work() as s:
-            fn(s)
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as err:
-        flash_error(err)
-        return False
-    if success:
-        flash(success, "success")
-    return True
 
 
 def _display(key: str, value: str) -> str:
@@ -105,7 +93,7 @@ def change(key: str):
             flash(f"“{spec.BY_KEY[key].label}”未修改：{errors[0]}", "error")
             break
     else:
-        _attempt(lambda s: settings_service.change_setting(
+        attempt(lambda s: settings_service.change_setting(
             s, current_user, county, key, form.value.data or "", form.effective_from.data,
             (form.note.data or "").strip() or None, clock.today()),
             f"已设置“{spec.BY_KEY[key].label}”，自{form.effective_from.data.isoformat()}起生效")
@@ -140,7 +128,7 @@ def holidays():
             for errors in form.errors.values():
                 flash(errors[0], "error")
                 break
-        elif _attempt(lambda s: settings_service.add_holiday(s, current_user, county, form.day.data, form.name.data,
+        elif attempt(lambda s: settings_service.add_holiday(s, current_user, county, form.day.data, form.name.data,
                                                              form.is_workday.data, today),
                       f"已登记 {form.day.data.isoformat()} {form.name.data}"):
             return redirect(url_for("policy.holidays", year=form.day.data.year))
@@ -172,7 +160,7 @@ def import_holidays():
     def run(s):
         result.update(settings_service.import_holidays(s, current_user, county, rows, clock.today(), read_errors))
 
-    if _attempt(run):
+    if attempt(run):
         flash(f"导入完成：新增{result['added']}天，更改{result['changed']}天，未变{result['unchanged']}天", "success")
     return redirect(url_for("policy.holidays"))
 

@@ -4,24 +4,23 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.meta import DefaultMeta
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from .. import clock
 from ..documents.parity_xlsx import XLSX_MIMETYPE, parity_workbook
 from ..documents.posts_xlsx import posts_workbook
 from ..domain import posts as rules
-from ..domain.errors import DomainError, Forbidden, NotFound
+from ..domain.errors import DomainError
 from ..domain.formats import parse_yuan, yuan
 from ..domain.roles import COUNTY_ADMIN, INSPECTOR, TOWNSHIP_CLERK, VILLAGE_CLERK
 from ..extensions import db
 from ..models.policy import PostCategory
 from ..services import posts as service
 from ..services.permissions import require
-from . import flash_error, unit_of_work
+from . import attempt
+from .forms import ChineseForm
 from .dashboard import Card, card
 from .people import int_arg, region_choices
 
@@ -31,16 +30,6 @@ EXPORT_LIMIT = 50_000
 
 
 # ---- forms ----
-
-class ChineseForm(FlaskForm):
-    """WTForms' own messages (不是有效的整数 …) in Chinese, without Flask-Babel."""
-
-    class Meta:
-        locales = ("zh",)
-
-        def get_translations(self, form):
-            return DefaultMeta.get_translations(self, form)
-
 
 class PostForm(ChineseForm):
     title = StringField("岗位名称", validators=[DataRequired("请填写岗位名称"), Length(max=100, message="岗位名称最多100个字")])
@@ -103,19 +92,6 @@ class ReasonForm(ChineseForm):
                                                                                 message="理由须在2至1000个字之间")])
 
 
-def _attempt(fn, success: str | None = None) -> bool:
-    """Run one use case at the commit point; flash a refusal (404/403 still become error pages)."""
-    try:
-        with unit_of_work() as s:
-            fn(s)
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as err:
-        flash_error(err)
-        return False
-    if success:
-        flash(success, "success")
-    return True
 
 
 def _first_error(form) -> str:
@@ -194,7 +170,7 @@ def new():
         def run(s):
             created["post"] = service.propose_post(s, current_user, form.to_input(), today)
 
-        if _attempt(run):
+        if attempt(run):
             post = created["post"]
             flash(f"已保存岗位草稿 {post.code}；核对后请提交县级审批", "success")
             return redirect(url_for("posts.detail", post_id=post.id))
@@ -213,7 +189,7 @@ def edit(post_id: int):
     if request.method == "GET":
         form.allowance.data = yuan(post.allowance_fen, unit=False).replace(",", "")
     if form.validate_on_submit():
-        if _attempt(lambda s: service.update_draft(s, current_user, post, form.to_input(), today), "已保存修改"):
+        if attempt(lambda s: service.update_draft(s, current_user, post, form.to_input(), today), "已保存修改"):
             return redirect(url_for("posts.detail", post_id=post.id))
     elif request.method == "POST":
         flash(_first_error(form), "error")
@@ -250,7 +226,7 @@ def submit(post_id: int):
     if not form.validate():
         flash(_first_error(form), "error")
     else:
-        _attempt(lambda s: service.submit_post(s, current_user, post, clock.today(), form.deviation_reason.data),
+        attempt(lambda s: service.submit_post(s, current_user, post, clock.today(), form.deviation_reason.data),
                  "已提交县级审批")
     return _back(post_id)
 
@@ -263,7 +239,7 @@ def approve(post_id: int):
     if not form.validate():
         flash(_first_error(form), "error")
     else:
-        _attempt(lambda s: service.approve_post(s, current_user, post, clock.today(),
+        attempt(lambda s: service.approve_post(s, current_user, post, clock.today(),
                                                 approve_deviation=form.approve_deviation.data, note=form.note.data),
                  "已批准岗位")
     return _back(post_id)
@@ -277,7 +253,7 @@ def reject(post_id: int):
     if not form.validate():
         flash("退回须写明理由：" + _first_error(form), "error")
     else:
-        _attempt(lambda s: service.reject_post(s, current_user, post, form.reason.data, clock.today()), "已退回岗位")
+        attempt(lambda s: service.reject_post(s, current_user, post, form.reason.data, clock.today()), "已退回岗位")
     return _back(post_id)
 
 
@@ -285,7 +261,7 @@ def reject(post_id: int):
 @login_required
 def revise(post_id: int):
     post = service.load_post(db.session, current_user, post_id, "propose_post")
-    if _attempt(lambda s: service.revise_post(s, current_user, post, clock.today()), "已转为草稿，请修改后重新提交"):
+    if attempt(lambda s: service.revise_post(s, current_user, post, clock.today()), "已转为草稿，请修改后重新提交"):
         return redirect(url_for("posts.edit", post_id=post_id))
     return _back(post_id)
 
@@ -298,7 +274,7 @@ def close(post_id: int):
     if not form.validate():
         flash("撤销须写明理由：" + _first_error(form), "error")
     else:
-        _attempt(lambda s: service.close_post(s, current_user, post, form.reason.data, clock.today()), "已撤销岗位")
+        attempt(lambda s: service.close_post(s, current_user, post, form.reason.data, clock.today()), "已撤销岗位")
     return _back(post_id)
 
 
