@@ -24,8 +24,8 @@ bp = Blueprint("users", __name__, url_prefix="/users")
 class UserForm(FlaskForm):
     username = StringField("用户名", validators=[DataRequired("请填写用户名"), Length(max=50)])
     display_name = StringField("姓名", validators=[DataRequired("请填写姓名"), Length(max=50)])
-    role = SelectField("角色", choices=[(r, ROLE_LABELS[r]) for r in ROLES])
-    region_code = SelectField("管辖范围", choices=[], validate_choice=False,
+    role = SelectField("角色")
+    region_code = SelectField("管辖范围", validate_choice=False,
                               description="县级管理员、纪检监察选县；乡镇经办人选乡镇；村级录入员选村；岗位人员不选")
     id_number = StringField("岗位人员身份证号", validators=[Optional(), Length(max=30)],
                             description="仅岗位人员账号填写，须为已登记人员")
@@ -67,6 +67,7 @@ def index():
 def new():
     require(current_user, "manage_users")
     form = UserForm()
+    form.role.choices = [(r, ROLE_LABELS[r]) for r in ROLES]
     regions = _regions()
     level_names = {"county": "", "township": "　", "village": "　　"}
     form.region_code.choices = [("", "（岗位人员不选）")] + [(r.code, level_names[r.level] + r.name) for r in regions]
