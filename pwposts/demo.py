@@ -18,7 +18,12 @@ What it makes:
 - policy: 10 post categories, county standards from 2024-01-01 (two revised from 2026-01-01),
   funds for 2025 and 2026 (光伏收益 restricted to 脱贫人口 and 防止返贫监测对象), statutory
   holidays and make-up workdays of 2025 and 2026;
-- one login per role, all with the password DEMO_PASSWORD (see DEMO_LOGINS).
+- one login per role, all with the password DEMO_PASSWORD (see DEMO_LOGINS), plus a clerk for every
+  other township (township2 …) and a second clerk of the first (township1b) for four-eyes payroll;
+- history (demo_history.py): posts in every township since 2024, recruitments with the eligibility
+  engine's own results, 公示 and objections, one-year contracts with insurance, renewals, annual grades
+  and exits, attendance, monthly grades and payroll for the last 13 ended months; holder1 is a real
+  holder, and two deliberate anomaly seeds (CADRE_KIN, PAID_AFTER_DEATH) await the oversight rules.
 
 Children under 16 are stored with work capacity 弱劳力 (the schema has no "无劳动力"); the 大龄
 category is not stored because it follows from birth date and sex.
@@ -34,6 +39,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
+from .demo_history import HISTORY_MODELS, extra_users, generate_history, prepare_history
 from .domain.people import age_on, check_digit
 from .domain.roles import COUNTY_ADMIN, HOLDER, INSPECTOR, ROLE_LABELS, TOWNSHIP_CLERK, VILLAGE_CLERK
 from .models._types import utcnow
@@ -186,8 +192,8 @@ class _Person:
     sex: str
     birth: date
     id_number: str
-    village: "_Village"
-    household: "_Household"
+    village: _Village
+    household: _Household
     work_capacity: str = "全劳力"
     cannot_leave_home: bool = False
     phone: str | None = None
@@ -203,7 +209,7 @@ class _Person:
 class _Household:
     id: int
     code: str
-    village: "_Village"
+    village: _Village
     group_name: str
     members: list = field(default_factory=list)
 
@@ -213,7 +219,7 @@ class _Village:
     id: int
     code: str
     name: str
-    township: "_Township"
+    township: _Township
     poverty: float  # multiplies the household category odds (深度贫困村 > 1)
     groups: int
     clans: list
@@ -930,7 +936,7 @@ def _sync_sequences(session: Session, tables) -> None:
 
 def _next_ids(session: Session) -> dict[str, int]:
     ids = {}
-    for table, model in MODELS.items():
+    for table, model in {**MODELS, **HISTORY_MODELS}.items():
         if "id" in model.__table__.c:
             ids[table] = (session.scalar(select(func.max(model.__table__.c.id))) or 0) + 1
     return ids
@@ -961,24 +967,43 @@ def _holder_person(b: _Build, v: _Village) -> _Person:
     return next(p for p in b.persons if ok(p, False))
 
 
-def generate_users(session: Session, b: _Build) -> int:
-    """One login per role (DEMO_LOGINS), each created with create_user (which audits)."""
+def generate_staff(session: Session, b: _Build) -> dict:
+    """The county admin, township1 and the inspector (create_user, audited), a clerk for every other
+    township and a second clerk for the first (set-based); returns the ids the history needs."""
     county = session.get(Region, b.county_id)
     town = b.townships[0]
-    village = max(town.villages, key=lambda v: (v.name.endswith("村"), len(v.persons)))
-    holder = _holder_person(b, village)
-    scopes = {
-        "admin": (county, None, f"{COUNTY_NAME}管理员"),
-        "township1": (session.get(Region, town.id), None, f"{town.name}经办人"),
-        "village1": (session.get(Region, village.id), None, f"{village.name}录入员"),
-        "inspector": (county, None, f"{COUNTY_NAME}纪委监委"),
-        "holder1": (None, session.get(Person, holder.id), holder.name),
-    }
-    for username, role in DEMO_LOGINS:
-        region, person, display = scopes[username]
-        create_user(session, DEMO_ACTOR, username=username, password=DEMO_PASSWORD, display_name=display,
-                    role=role, region=region, person=person)
-    return len(DEMO_LOGINS)
+    made = {}
+    for username, region, display, role in (
+            ("admin", county, f"{COUNTY_NAME}管理员", COUNTY_ADMIN),
+            ("township1", session.get(Region, town.id), f"{town.name}经办人", TOWNSHIP_CLERK),
+            ("inspector", county, f"{COUNTY_NAME}纪委监委", INSPECTOR)):
+        made[username] = create_user(session, DEMO_ACTOR, username=username, password=DEMO_PASSWORD,
+                                     display_name=display, role=role, region=region).id
+    extras = extra_users(session, b, DEMO_ACTOR, DEMO_PASSWORD)
+    clerks = {town.id: made["township1"]}
+    for i, t in enumerate(b.townships[1:], start=2):
+        clerks[t.id] = extras[f"township{i}"]
+    return {"admin": made["admin"], "clerk": clerks, "second": {town.id: extras["township1b"]},
+            "count": len(made) + len(extras)}
+
+
+def generate_logins(session: Session, b: _Build, candidates: list) -> int:
+    """village1 and holder1: the holder with the longest paid history in the first township (a real
+    holder with a contract, attendance and payments), and the village clerk of that holder's village."""
+    town = b.townships[0]
+    by_id = {p.id: p for p in b.persons}
+    if candidates:
+        village_id, person_id, _paid = candidates[0]
+        village = next(v for v in town.villages if v.id == village_id)
+        holder = by_id[person_id]
+    else:  # no history (a `today` before 2024): a plausible person of the largest village
+        village = max(town.villages, key=lambda v: (v.name.endswith("村"), len(v.persons)))
+        holder = _holder_person(b, village)
+    create_user(session, DEMO_ACTOR, username="village1", password=DEMO_PASSWORD,
+                display_name=f"{village.name}录入员", role=VILLAGE_CLERK, region=session.get(Region, village.id))
+    create_user(session, DEMO_ACTOR, username="holder1", password=DEMO_PASSWORD, display_name=holder.name,
+                role=HOLDER, person=session.get(Person, holder.id))
+    return 2
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1004,7 +1029,10 @@ def generate_county(session: Session, *, seed: int, persons: int, today: date) -
     for name, rows in tables.items():
         audit.record(session, DEMO_ACTOR, "demo_generate", name, None,
                      after={"rows": len(rows), "seed": seed}, summary=f"生成演示数据：{name} {len(rows)} 行")
-    users = generate_users(session, b)
+    plan = prepare_history(session, b, tables)  # puts the logins' township first in b.townships
+    staff = generate_staff(session, b)
+    history = generate_history(plan, staff, actor=DEMO_ACTOR, chunk=CHUNK)
+    users = staff["count"] + generate_logins(session, b, history.pop("holder_candidates"))
     today_adults = [p for p in b.persons if age_on(p.birth, today) >= 16]
     counts = {
         "county": 1,
@@ -1028,6 +1056,7 @@ def generate_county(session: Session, *, seed: int, persons: int, today: date) -
     traces = ("deaths", "shared_phone_people", "shared_account_people", "account_name_mismatch",
               "cadre_daughters_married_out")
     counts.update({k: b.anomalies.get(k, 0) for k in traces})
+    counts.update({k: v for k, v in history.items() if k not in counts})
     return counts
 
 
@@ -1045,6 +1074,10 @@ SUMMARY = (
     ("persons", "人员", "人"), ("person_categories", "人员类别记录", "条"), ("relations", "亲属关系", "条"),
     ("cadres", "村干部任职", "条"), ("employment_records", "参保就业记录", "条"), ("post_categories", "岗位类别", "个"),
     ("standards", "补贴标准", "条"), ("funds", "资金来源", "项"), ("holidays", "节假日及调休", "天"),
+    ("post", "岗位", "个"), ("notice", "招聘公告", "份"), ("application", "报名记录", "条"), ("publicity", "公示", "次"),
+    ("objection", "公示异议", "件"), ("contract", "合同（含续签）", "份"), ("insurance_policy", "意外伤害保险", "份"),
+    ("assessment", "考核结果（月度及年度）", "条"), ("attendance_record", "考勤记录", "条"),
+    ("payroll_run", "发放清册", "份"), ("payment", "发放明细", "条"),
 )
 
 
@@ -1055,7 +1088,7 @@ SUMMARY = (
 @click.option("--today", "today_text", help="基准日期 YYYY-MM-DD（默认为今天）")
 @with_appcontext
 def demo_command(seed: int, persons: int, reset: bool, today_text: str | None):
-    """生成一个演示县（青山县）：区划、人员、户、亲属、村干部、政策和各角色的登录账号。"""
+    """生成一个演示县（青山县）：区划、人员、户、亲属、村干部、政策、岗位、招聘、合同、考勤、发放历史和各角色的登录账号。"""
     from . import clock
     from .domain.errors import DomainError
     from .domain.formats import parse_date
@@ -1073,7 +1106,7 @@ def demo_command(seed: int, persons: int, reset: bool, today_text: str | None):
     elif session.scalar(select(func.count(Person.id))) or session.scalar(select(func.count(Region.id))):
         raise click.ClickException("数据库中已有人员或区划数据；如需重新生成演示数据，请加 --reset（将清空所有数据）")
     else:
-        names = [u for u, _ in DEMO_LOGINS]
+        names = [u for u, _ in DEMO_LOGINS] + ["township1b", "township2"]
         taken = session.scalars(select(User.username).where(User.username.in_(names))).all()
         if taken:
             raise click.ClickException(f"用户名已存在：{'、'.join(taken)}；请加 --reset 后重试")
@@ -1084,7 +1117,7 @@ def demo_command(seed: int, persons: int, reset: bool, today_text: str | None):
     click.echo(f"已生成演示数据：{COUNTY_NAME}（{COUNTY_CODE6}000000），种子 {seed}，基准日期 {today.isoformat()}，"
                f"用时 {seconds:.1f} 秒")
     for key, label, unit in SUMMARY:
-        click.echo(f"  {label}：{counts[key]} {unit}")
+        click.echo(f"  {label}：{counts.get(key, 0)} {unit}")
     click.echo(f"  16岁以上人员 {counts['adults']} 人，其中有人员类别记录 {counts['adults_in_category']} 人；"
                f"已故 {counts['deaths']} 人")
     click.echo("演示账号（密码均为 " + DEMO_PASSWORD + "）：")
@@ -1097,3 +1130,6 @@ def demo_command(seed: int, persons: int, reset: bool, today_text: str | None):
         else:
             scope = f"人员：{user.person.name}（{user.person.village.full_name}）"
         click.echo(f"  {username} / {DEMO_PASSWORD}  {ROLE_LABELS[role]}  {scope}")
+    click.echo(f"  township1b / {DEMO_PASSWORD}  {ROLE_LABELS[TOWNSHIP_CLERK]}（复核人，可审批 township1 生成的清册）  "
+               f"{users['township1'].region.full_name}")
+    click.echo(f"  其他乡镇经办人：township2 … township{counts['townships']}（密码相同）")

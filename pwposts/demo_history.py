@@ -21,6 +21,19 @@ Deliberate anomaly seeds for the oversight rules, and nothing else that breaks a
 - ANOMALY SEED PAID_AFTER_DEATH: one holder's death is recorded in the registry, but no exit was
   made and attendance and pay continue for the months after the death.
 Both are listed in the counts (anomaly_*) the generator returns.
+
+Choices worth knowing:
+- Users: every payroll run is prepared by its township's clerk and approved by someone else (the
+  county admin; in the logins' township the second clerk township1b). The month before today's month
+  is left as work: a preview prepared by township1b in township1's township (township1 may approve
+  it), nothing prepared yet in township2's (attendance partly draft), approved but not yet paid in
+  township3's; every earlier month is paid (a few lines paid on a second bank batch, two still failed).
+- The logins' township is 城关镇 unless, in a very small county, nobody there stays eligible after
+  the 2026 换届; then it is the township with the person eligible longest (put first in b.townships).
+- Posts proposed in 2024 carry the 2025 line of their fund (the policy has no 2024 funds); payroll
+  charges each month to the fund of the same name for its year, as services.payroll does.
+- The revised standards of 2026 (保洁, 护路): a live post shows the standard in force today; each
+  signing copies the post's terms for its start date, so signings of 2025 keep the old allowance.
 """
 from __future__ import annotations
 
@@ -36,8 +49,15 @@ from sqlalchemy.orm import Session
 from .domain.contracts import latest_end
 from .domain.formats import month_bounds
 from .domain.hiring import (
-    ApplicantFacts, CadreTie, EligibilityRules, Employment, HeldPost, add_working_days, categories_on,
-    check_eligibility, next_working_day, priority_key,
+    ApplicantFacts,
+    CadreTie,
+    EligibilityRules,
+    Employment,
+    HeldPost,
+    add_working_days,
+    check_eligibility,
+    next_working_day,
+    priority_key,
 )
 from .domain.payroll import bank_reference, compute_line, money
 from .domain.people import age_on
@@ -261,7 +281,7 @@ class _Contract:
     person: object
     post: _Post
     app_id: int | None
-    prev: "_Contract | None"
+    prev: _Contract | None
     start: date
     end: date
     signed_on: date
@@ -348,15 +368,17 @@ class _History:
         self.plans = {"upheld": None, "rejected": []}
         self.counts = defaultdict(int)
         self.seed_contract: _Contract | None = None
+        self.holder1 = None  # the person the holder1 login will be: hired early, eligible throughout
+        self.holder1_from = HISTORY_FROM
 
     # ---- policy look-ups -------------------------------------------------------------------
 
     def standard_on(self, cat: str, d: date) -> dict:
         best = None
         for s in self.standards[cat]:
-            if s["effective_from"] <= d and (s["effective_to"] is None or d <= s["effective_to"]):
-                if best is None or s["effective_from"] > best["effective_from"]:
-                    best = s
+            in_force = s["effective_from"] <= d and (s["effective_to"] is None or d <= s["effective_to"])
+            if in_force and (best is None or s["effective_from"] > best["effective_from"]):
+                best = s
         return best or min(self.standards[cat], key=lambda s: s["effective_from"])
 
     def terms_on(self, post: _Post, d: date) -> tuple[dict, int, int]:
@@ -449,10 +471,22 @@ class _History:
     def alive(self, p, d: date) -> bool:
         return p.death_date is None or p.death_date > d
 
-    def likely(self, p, d: date) -> bool:
-        """A plausible applicant on `d`: adult, alive, in a category, free, with an own account."""
-        return (self.alive(p, d) and 18 <= age_on(p.birth, d) <= 68 and p.id not in self.blacklist
-                and self.has_category(p, d) and self.own_account(p) and not self.busy(p, d))
+    def cadre_family(self, p, d: date) -> bool:
+        """A cadre in office on `d`, or a family member of one (what the cadre_kin rule refuses)."""
+        return any(t.term_start <= d and (t.term_end is None or d <= t.term_end) for t in self.cadre_ties(p))
+
+    def likely(self, p, d: date, restricted: tuple = (), kin_ok: bool = False, post=None) -> bool:
+        """A plausible applicant on `d`: adult, alive, in a category (the fund's, if it restricts them),
+        free, with an own account, not a cadre's family (HR knows its cadres)."""
+        if not (self.alive(p, d) and 18 <= age_on(p.birth, d) <= 68 and p.id not in self.blacklist
+                and self.has_category(p, d) and self.own_account(p) and not self.busy(p, d)):
+            return False
+        if self.holder1 is not None and p.household is self.holder1.household and (
+                post is None or post.forced_hire is not self.holder1):
+            return False  # kept free for the holder1 post
+        if restricted and not any(c in restricted and s <= d and (e is None or d <= e) for c, s, e in p.categories):
+            return False
+        return kin_ok or not self.cadre_family(p, d)
 
     # ---- users -----------------------------------------------------------------------------
 
@@ -472,7 +506,7 @@ def _pool(h: _History, v, on: date) -> list:
     for p in v.persons:
         if not (h.alive(p, on) and 18 <= age_on(p.birth, on) <= 65 and h.has_category(p, on)):
             continue
-        if any(t.term_start <= on and (t.term_end is None or on <= t.term_end) for t in h.cadre_ties(p)):
+        if h.cadre_family(p, on):
             continue  # a cadre in office or a cadre's family member
         out.append(p)
     return out
@@ -507,6 +541,66 @@ def _choose_fund(h: _History, post_cost: int, pool: list, budget: dict) -> str:
     return name
 
 
+def _steady_people(h: _History, town, until_election: bool = False) -> list[tuple[date, object]]:
+    """(since, person): people of the township who stay eligible from `since` until today — an
+    open-ended category begun, every cadre office in the family ended and none serving now, no other
+    employment, an own account — early enough for a recruitment and some paid months.
+    until_election: (for counties too small to have such people) eligible from 2024 until a relative
+    takes office at the 2026 换届, after the first paid months of late 2025."""
+    latest = h.today - timedelta(days=200)
+    found = []
+    for v in town.villages:
+        for p in v.persons:
+            if (p.death_date is not None or not h.own_account(p) or h.employment.get(p.id_number)
+                    or not 22 <= age_on(p.birth, h.today) <= 62):
+                continue
+            opened = [s for _, s, e in p.categories if e is None]
+            ties = h.cadre_ties(p)
+            if not opened:
+                continue
+            if until_election:
+                since = max(HISTORY_FROM, min(opened))
+                if any(t.term_start <= date(2025, 12, 31) and (t.term_end is None or t.term_end >= since)
+                       for t in ties) or since > date(2024, 6, 30):
+                    continue
+                found.append((since, p))
+                continue
+            if any(t.term_end is None or t.term_end >= h.today for t in ties):
+                continue
+            since = max([HISTORY_FROM, min(opened)] + [t.term_end + timedelta(days=1) for t in ties])
+            if since <= latest:
+                found.append((since, p))
+    return found
+
+
+def _plan_holder1(h: _History) -> None:
+    """The holder1 login must show a populated portal: its township is 城关镇 when a person there stays
+    eligible since early on, else the township with the earliest such person; that person's village gets
+    the township's first post just after `since`, which hires them, and renewals keep them. The logins'
+    township is put first in b.townships (township1; the others are township2 … in order)."""
+    towns = h.b.townships
+    best = None
+    for until_election in (False, True):
+        for i, town in enumerate(towns):
+            found = _steady_people(h, town, until_election)
+            if not found:
+                continue
+            first = min(since for since, _ in found)
+            if best is None or first < best[0] or (i == 0 and first <= date(2025, 1, 1)):
+                best = (first, town, found)
+            if i == 0 and first <= date(2025, 1, 1):
+                break
+        if best is not None:
+            break
+    if best is None:
+        return
+    first, town, found = best
+    h.holder1 = h.rng.choice([p for since, p in found if since <= max(first, date(2024, 3, 1))])
+    h.holder1_from = next(since for since, p in found if p is h.holder1)
+    towns.remove(town)
+    towns.insert(0, town)
+
+
 def generate_posts(h: _History) -> None:
     """Posts in every township, about one per 15–25 eligible adults, spread over 2024–2026."""
     b, rng, today = h.b, h.rng, h.today
@@ -525,6 +619,8 @@ def generate_posts(h: _History) -> None:
         per_village = defaultdict(int)
         weights = [len(pools[v.id]) for v in town.villages]
         biggest = max(town.villages, key=lambda v: (v.name.endswith("村"), len(v.persons)))
+        if t_index == 0 and h.holder1 is not None:
+            biggest = h.holder1.village
         if t_index == 0:  # the demo logins' township: its largest village surely has posts with history
             per_village[biggest.id] += 2
             n_posts = max(1, n_posts - 2)
@@ -546,11 +642,18 @@ def generate_posts(h: _History) -> None:
                 lo = max(HISTORY_FROM, date(year, 1, 10))
                 hi = min(date(year, 12, 15), last_created)
                 created = _day(rng, lo, hi)
+                forced = t_index == 0 and v is biggest and k == 0 and h.holder1 is not None
+                if forced:
+                    created = min(h.holder1_from + timedelta(days=rng.randint(0, 20)), last_created)
                 std = h.standard_on(cat, created)
                 cost = headcount * (std["monthly_allowance_fen"] + std["perf_excellent_fen"])
                 fund_name = _choose_fund(h, cost, pool, budget)
+                if forced:
+                    fund_name = FUND_WEIGHTS[0][0]  # no category restriction for the holder1 post
                 pid = b.new_id("post")
                 post = _Post(pid, "", rng.choice(TITLES[cat]), v, cat, headcount, fund_name, 0, created, "live")
+                if forced:
+                    post.forced_hire = h.holder1
                 post.contract_kind = "劳动合同" if std["full_time"] and rng.random() < 0.7 else "劳务协议"
                 _texts(h, post, pool)
                 h.posts.append(post)
@@ -578,9 +681,14 @@ def _plan_post_states(h: _History) -> None:
     rng, today = h.rng, h.today
     posts = h.posts
     n = len(posts)
-    recent = [p for p in posts if p.created_on.year == today.year or p.created_on >= today - timedelta(days=200)]
+    # recently created posts first; older ones (not yet simulated) are re-dated when a county has too few
+    is_recent = {p.id: p.created_on.year == today.year or p.created_on >= today - timedelta(days=200) for p in posts}
+    recent = [p for p in posts if is_recent[p.id]]
+    older = [p for p in posts if not is_recent[p.id]]
     rng.shuffle(recent)
-    recent = [p for p in recent if not (p.village.township is h.b.townships[0] and p.created_on.year < 2026)]
+    rng.shuffle(older)
+    recent = [p for p in recent + older if p.forced_hire is None
+              and not (p.village.township is h.b.townships[0] and p.created_on.year < 2026)]
 
     def take(k):
         out = recent[:k]
@@ -591,7 +699,7 @@ def _plan_post_states(h: _History) -> None:
         p.plan = "draft"
         p.created_on = _day(rng, today - timedelta(days=20), today - timedelta(days=2))
     pending_dev = 1 if n < 100 else 2
-    for i, p in enumerate(take(max(2, n // 70) + pending_dev)):
+    for i, p in enumerate(take(max(1, n // 70) + pending_dev)):
         p.plan = "submitted"
         p.created_on = _day(rng, today - timedelta(days=40), today - timedelta(days=8))
         p.submitted_on = p.created_on + timedelta(days=rng.randint(1, 6))
@@ -599,16 +707,16 @@ def _plan_post_states(h: _History) -> None:
             std = h.standard_on(p.cat, p.submitted_on)
             p.deviation = (int(round(std["monthly_allowance_fen"] * 1.3, -3)), std["required_days"],
                            rng.choice(PENDING_REASONS), "pending")
-    for p in take(1):
+    for p in take(1 if n >= 15 else 0):
         p.plan = "rejected"
         p.created_on = _day(rng, today - timedelta(days=90), today - timedelta(days=45))
         p.submitted_on = p.created_on + timedelta(days=rng.randint(1, 5))
         p.decided_on = p.submitted_on + timedelta(days=rng.randint(3, 12))
         p.decision_reason = rng.choice(REJECT_REASONS)
-    older = [p for p in posts if p.plan == "live" and p.created_on.year == 2024 and p.headcount == 1
-             and p.village.township is not h.b.townships[0]]
-    if n >= 20 and older:
-        rng.choice(older).plan = "closed"
+    first_year = [p for p in posts if p.plan == "live" and p.created_on.year == 2024 and p.headcount == 1
+                  and p.village.township is not h.b.townships[0]]
+    if n >= 20 and first_year:
+        rng.choice(first_year).plan = "closed"
     live = [p for p in posts if p.plan in ("live", "closed")]
     for p in live:
         p.submitted_on = p.created_on + timedelta(days=rng.randint(1, 7))
@@ -643,7 +751,7 @@ def _plan_cadre_kin_seed(h: _History) -> None:
         hire_on = term[3] + timedelta(days=60)
         kin = [h.b.persons_by_id[pid] for pid, kind in h.relatives.get(secretary.id, ()) if kind in ("子女", "儿媳女婿")]
         for k in kin:
-            if k.village is not v or not h.likely(k, hire_on) or k.death_date is not None:
+            if k.village is not v or not h.likely(k, hire_on, kin_ok=True) or k.death_date is not None:
                 continue
             post = next((p for p in h.posts if p.village is v and p.plan == "live" and p.headcount == 1
                          and p.fund_name != "光伏收益"), None)
@@ -693,7 +801,9 @@ def simulate(h: _History) -> None:
 
 def _applicants(h: _History, post: _Post, d0: date, places: int) -> list:
     rng, v = h.rng, post.village
-    pool = [p for p in v.persons if h.likely(p, d0)]
+    fund = h.post_fund(post)
+    restricted = fund["categories"] if fund["restricts_categories"] and h.rng.random() < 0.9 else ()
+    pool = [p for p in v.persons if h.likely(p, d0, restricted, post=post)]
     k = min(len(pool), places + rng.randint(1, 3) + (1 if rng.random() < 0.3 else 0))
     chosen = rng.sample(pool, k)
     if post.forced_hire is not None and post.forced_hire not in chosen:
@@ -778,9 +888,15 @@ def _recruit(h: _History, post: _Post, d0: date, places: int) -> list[date]:
         hire_on = next_working_day(last, h.exceptions) + timedelta(days=rng.randint(0, 3))
         order = sorted((a for a in apps if a["status"] in ("eligible", "not_selected") and a["id"] not in excluded),
                        key=lambda a: (a["_person"] is not post.forced_hire, a["priority"], a["entered_at"], a["id"]))
+        reserved = h.holder1.household if h.holder1 is not None and post.forced_hire is not h.holder1 else None
         fit = [a for a in order if h.own_account(a["_person"]) and not h.busy(a["_person"], published)
+               and a["_person"].household is not reserved
                and not h.check(a["_person"], post, published) and not h.check(a["_person"], post, hire_on)]
-        chosen = fit[:places]
+        chosen, households = [], set()
+        for a in fit:  # the second of a household would be refused at hire (household limit)
+            if len(chosen) < places and a["_person"].household.id not in households:
+                chosen.append(a)
+                households.add(a["_person"].household.id)
         if not chosen:
             close_on = published
             _close_notice(h, notice, apps, close_on)
@@ -908,6 +1024,8 @@ def _insure(h: _History, c: _Contract) -> bool:
     rng = h.rng
     latest = max(c.signed_on, c.start - timedelta(days=1))
     insured = min(c.signed_on + timedelta(days=rng.randint(0, 3)), latest)
+    if c.start > h.today and (h.today - c.signed_on).days <= 12 and rng.random() < 0.6:
+        insured = h.today + timedelta(days=1)  # the policy is still being bought
     if insured > h.today:
         return False
     insurer, prefix = rng.choice(INSURERS)
@@ -923,7 +1041,7 @@ def _insure(h: _History, c: _Contract) -> bool:
     return True
 
 
-def _exit_event(h: _History, c: _Contract) -> tuple[date, str, str] | None:
+def _exit_event(h: _History, c: _Contract, hired: date, steady: bool = False) -> tuple[date, str, str] | None:
     """The first thing that ends the signing early (death, other employment, category ended, own request …)."""
     rng, p = h.rng, c.person
     events = []
@@ -939,20 +1057,29 @@ def _exit_event(h: _History, c: _Contract) -> tuple[date, str, str] | None:
             when = min(e + timedelta(days=rng.randint(3, 20)), c.end)
             events.append((when, "ineligible", f"不再符合条件：{cat}身份已于{e.isoformat()}终止，无其他帮扶类别"))
             break
-    if rng.random() < 0.035 and (c.end - c.start).days > 90:
+    if p.id not in h.cadre_kin_seed:
+        for t in h.cadre_ties(p):  # a 换届 makes the holder (or a relative) a cadre: no longer eligible
+            if hired < t.term_start <= c.end:
+                when = max(c.start, min(t.term_start + timedelta(days=rng.randint(10, 30)), c.end))
+                who = "本人" if t.relation == "本人" else f"{t.relation}{t.cadre_name}"
+                reason = (f"不再符合条件：{who}自{t.term_start.isoformat()}起任{t.village_name}{t.office}，"
+                          "村干部及其家庭成员不得在岗")
+                events.append((when, "cadre", reason))
+                break
+    if not steady and rng.random() < 0.035 and (c.end - c.start).days > 90:
         kind, reason, _w = rng.choices(RANDOM_EXITS, weights=[r[2] for r in RANDOM_EXITS])[0]
         events.append((_day(rng, c.start + timedelta(days=45), c.end - timedelta(days=15)), kind, reason))
     events = [e for e in events if e[0] >= c.start]
     return min(events, key=lambda e: e[0]) if events else None
 
 
-def _annual(h: _History, c: _Contract, on: date) -> str:
+def _annual(h: _History, c: _Contract, on: date, steady: bool = False) -> str:
     """The annual grade of a signing, assessed near its end (period: the year it mostly covers)."""
     rng = h.rng
     first_year_days = (min(c.end, date(c.start.year, 12, 31)) - c.start).days + 1
     total = (c.end - c.start).days + 1
     period = str(c.start.year if first_year_days * 2 >= total else c.end.year)
-    grade = rng.choices(("优秀", "合格", "不合格"), weights=(20, 77, 3))[0]
+    grade = rng.choices(("优秀", "合格", "不合格"), weights=(20, 77, 0 if steady else 3))[0]
     h.rows["assessment"].append({
         "id": h.b.new_id("assessment"), "contract_id": c.id, "kind": "annual", "period": period, "grade": grade,
         "note": "全年多次无故缺勤，工作任务完成差" if grade == "不合格" else None,
@@ -965,6 +1092,7 @@ def _serve(h: _History, tenure: _Tenure) -> None:
     """From the hire to the exit (or today): signings, insurance, renewals, annual grades, exits."""
     rng, today = h.rng, h.today
     p, post = tenure.person, tenure.post
+    steady = p is h.holder1  # the holder1 login: no chance exits, passing grades
     signed = tenure.hire + timedelta(days=rng.randint(0, 3))
     if signed > today:
         return  # hired, contract not yet signed
@@ -976,7 +1104,7 @@ def _serve(h: _History, tenure: _Tenure) -> None:
     if not _insure(h, c):
         return  # ANOMALY-FREE: a draft waiting for its insurance
     while True:
-        event = _exit_event(h, c)
+        event = _exit_event(h, c, tenure.hire, steady)
         if event is not None and event[0] <= today and event[0] <= c.end:
             when, kind, reason = event
             c.status, c.exit_on, c.end_reason = "terminated", when, reason
@@ -988,7 +1116,7 @@ def _serve(h: _History, tenure: _Tenure) -> None:
         assessed = max(c.start, signing - timedelta(days=rng.randint(1, 10)))
         if c.end >= today and (signing > today or assessed > today):
             return  # still serving today
-        grade = _annual(h, c, assessed)
+        grade = _annual(h, c, assessed, steady)
         reason = None
         if grade == "不合格":
             reason = "年度考核不合格，期满不再续签"
@@ -999,7 +1127,7 @@ def _serve(h: _History, tenure: _Tenure) -> None:
             failures = h.check(p, post, c.end + timedelta(days=1), state=signing, ignore=c.id)
             if failures:
                 reason = "期满不再续签：续签资格复核未通过（" + "；".join(f.message for f in failures) + "）"
-            elif rng.random() < 0.04:
+            elif not steady and rng.random() < 0.04:
                 reason = "期满本人不再续签（外出务工）"
         if reason is not None:
             if c.end >= today:
@@ -1081,7 +1209,7 @@ def _pay_months(today: date) -> list[str]:
     return [_add_months(last, -k) for k in range(PAY_MONTHS - 1, -1, -1)]
 
 
-def _paid_after_death_seed(h: _History, months: list[str], exclude_town) -> _Contract | None:
+def _paid_after_death_seed(h: _History, months: list[str], exclude_towns) -> _Contract | None:
     """ANOMALY SEED PAID_AFTER_DEATH: a holder (not in the demo logins' township) whose death gets recorded
     three months before the last month, while the signing stays active and attendance and pay go on."""
     if len(months) < 4:
@@ -1089,7 +1217,7 @@ def _paid_after_death_seed(h: _History, months: list[str], exclude_town) -> _Con
     death_month = months[-3]
     first, last = month_bounds(death_month)
     cands = [c for c in h.contracts if c.status == "active" and c.start <= first and c.end >= h.today
-             and c.post.township is not exclude_town and c.person.death_date is None
+             and c.post.township not in exclude_towns and c.person.death_date is None
              and c.person.id not in h.cadre_kin_seed]
     if not cands:
         return None
@@ -1135,7 +1263,7 @@ def generate_pay(h: _History) -> None:
     town0 = b.townships[0]
     town1 = b.townships[1] if len(b.townships) > 1 else None
     town2 = b.townships[2] if len(b.townships) > 2 else None
-    seed = _paid_after_death_seed(h, months, town0)
+    seed = _paid_after_death_seed(h, months, (town0, town1, town2))
     last_month = months[-1]
 
     def state(town, month) -> str:
@@ -1359,10 +1487,18 @@ def _insert_all(session: Session, rows: dict, chunk: int) -> None:
     session.flush()
 
 
-def generate_history(session: Session, b, tables: dict, users: dict, *, actor: str, chunk: int = 5000) -> dict:
-    """Build and insert the county's history; return counts and what the logins need (holder1)."""
-    h = _History(session, b, tables, users)
+def prepare_history(session: Session, b, tables: dict) -> _History:
+    """Index the registry and choose the logins' township and the holder1 person (before the users exist)."""
     b.persons_by_id = {p.id: p for p in b.persons}
+    h = _History(session, b, tables, {})
+    _plan_holder1(h)
+    return h
+
+
+def generate_history(h: _History, users: dict, *, actor: str, chunk: int = 5000) -> dict:
+    """Build and insert the county's history; return counts and what the logins need (holder1)."""
+    session, b = h.session, h.b
+    h.users = users
     generate_posts(h)
     _plan_cadre_kin_seed(h)
     _finish_posts(h)
@@ -1387,8 +1523,9 @@ def generate_history(session: Session, b, tables: dict, users: dict, *, actor: s
 
 
 def _holder_candidates(h: _History, excluded) -> list[tuple[int, int, int]]:
-    """(village id, person id, paid lines) of holders fit for the holder1 login: an active signing today,
-    alive, paid at least once, no anomaly seed — in the demo logins' township."""
+    """(village id, person id, paid lines) for the holder1 login, best first: the planned holder1, then
+    holders of the logins' township with an active signing, alive and paid, no anomaly seed; in a county
+    too small to have anyone eligible after the 2026 换届, a former holder with the longest paid history."""
     paid = defaultdict(int)
     for p in h.rows["payment"]:
         if p["status"] == "paid" and p["kind"] == "regular":
@@ -1397,7 +1534,8 @@ def _holder_candidates(h: _History, excluded) -> list[tuple[int, int, int]]:
     out = []
     for c in h.contracts:
         p = c.person
-        if (c.status == "active" and c.start <= h.today and c.post.township is town0 and p.death_date is None
-                and p is not excluded and p.id not in h.cadre_kin_seed and paid[p.id] >= 3):
-            out.append((c.post.village.id, p.id, paid[p.id]))
-    return sorted(out, key=lambda x: (-x[2], x[1]))
+        if (c.post.township is town0 and p.death_date is None and p is not excluded
+                and p.id not in h.cadre_kin_seed and paid[p.id] >= 1):
+            current = c.status == "active" and c.start <= h.today
+            out.append((p.id != getattr(h.holder1, "id", None), not current, -paid[p.id], p.id, c.post.village.id))
+    return [(vid, pid, -neg) for _h, _c, neg, pid, vid in sorted(set(out))]
