@@ -239,8 +239,8 @@ class Deduction:
 
 
 def deductions_for(session: Session, person_id: int, today: date) -> list[Deduction]:
-    """For the holder portal: ended, unpaid months of the person's contracts graded 不合格 or not yet graded,
-    where the contract has a performance component. Newest month first. No permission check — the
+    """For the holder portal: ended months about to be paid (attendance recorded, not yet locked or paid)
+    of the person's contracts graded 不合格 or not yet graded, where the contract has a performance component. Newest month first. No permission check — the
     caller shows a holder only their own person."""
     contracts = session.scalars(select(Contract).where(
         Contract.person_id == person_id, Contract.status.in_(HOLDER_STATES),
@@ -258,12 +258,13 @@ def deductions_for(session: Session, person_id: int, today: date) -> list[Deduct
         paid = set(session.scalars(select(Payment.month).where(
             Payment.contract_id == c.id, Payment.kind == "regular", Payment.status == "paid",
             Payment.month.in_(months))))
-        paid |= set(session.scalars(select(AttendanceRecord.month).where(
-            AttendanceRecord.contract_id == c.id, AttendanceRecord.status == "locked",
+        # only months about to be paid: attendance recorded and not yet locked by a payment
+        pending = set(session.scalars(select(AttendanceRecord.month).where(
+            AttendanceRecord.contract_id == c.id, AttendanceRecord.status != "locked",
             AttendanceRecord.month.in_(months))))
         for m in months:
             g = grades.get(m)
-            if m in paid or rules.pays_performance(g):
+            if m in paid or m not in pending or rules.pays_performance(g):
                 continue
             due = rules.assessment_due(m, due_day(session, c.person.village, month_bounds(rules.next_month(m))[0]))
             out.append(Deduction(c.id, c.code, m, g, c.perf_pass_fen, due))

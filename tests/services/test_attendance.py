@@ -405,14 +405,18 @@ def test_deductions_list_failed_and_ungraded_unpaid_months(session, county, h):
         assessment_service.set_monthly_grade(session, u(county, "town"), wang.id, m, "合格", TODAY)
     assessment_service.set_monthly_grade(session, u(county, "town"), wang.id, "2026-09", "不合格", TODAY)
     session.commit()
+    # months without attendance are not about to be paid: nothing to announce yet
+    assert assessment_service.deductions_for(session, county.persons["wang"].id, TODAY) == []
+    for m in ("2026-08", "2026-09", "2026-10"):
+        svc.enter_month(session, u(county, "village"), v0(county), m,
+                        [{"contract_id": wang.id, "days_worked": 20}], TODAY)
+    session.commit()
     found = assessment_service.deductions_for(session, county.persons["wang"].id, TODAY)
     assert [(d.month, d.grade) for d in found] == [("2026-10", None), ("2026-09", "不合格")]
     assert found[1].performance_fen == 4000 and "不合格" in found[1].reason
     assert found[0].due_on == date(2026, 11, 10) and "尚未评定" in found[0].reason
     # once October's attendance is locked (paid), it is no longer announced
-    svc.enter_month(session, u(county, "village"), v0(county), "2026-10",
-                    [{"contract_id": wang.id, "days_worked": 20}], TODAY)
-    session.scalar(select(AttendanceRecord)).status = "locked"
+    session.scalar(select(AttendanceRecord).where(AttendanceRecord.month == "2026-10")).status = "locked"
     session.commit()
     assert [d.month for d in assessment_service.deductions_for(session, county.persons["wang"].id, TODAY)] == \
         ["2026-09"]

@@ -113,7 +113,7 @@ def test_holder_is_told_of_a_deduction_before_payment(login_as, paid, session):
 
     c = session.get(Contract, paid["wang"].contract_id)
     c.perf_pass_fen = 4000
-    session.add(AttendanceRecord(contract_id=c.id, person_id=c.person_id, month="2026-11", days_worked=10,
+    session.add(AttendanceRecord(contract_id=c.id, person_id=c.person_id, month="2026-09", days_worked=10,
                                  status="approved"))
     session.add(Assessment(contract_id=c.id, kind="monthly", period="2026-09", grade="不合格"))
     session.commit()
