@@ -126,3 +126,29 @@ def test_audit_detail_masks_id_numbers(login_as, county, session):
     session.commit()
     page = login_as("inspector").get(f"/audit/{e.id}").get_data(as_text=True)
     assert idn not in page and idn[:6] + "********" + idn[-4:] in page
+
+
+@pytest.mark.parametrize("username", ["holder", "village"])
+def test_holders_and_village_clerks_cannot_use_township_or_county_actions(app, login_as, county, session, username):
+    """Routes that approve, decide or pay refuse a holder and a village clerk, and write nothing."""
+    c = login_as(username)
+    before = session.query(AuditEntry).count()
+    county_only = ("approve", "reject", "void", "activate", "renew", "insurance", "bank", "retry", "correct",
+                   "setting", "holiday", "answer", "hire", "publicity", "resolve", "users.")
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        methods = (rule.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"}
+        if not methods or rule.rule.startswith("/api/") or not any(k in rule.endpoint + rule.rule for k in county_only):
+            continue
+        if username == "holder" and rule.endpoint.startswith("holder."):
+            continue
+        url = rule.rule
+        for arg in rule.arguments:
+            url = url.replace(f"<int:{arg}>", "1").replace(f"<{arg}>", "1")
+        for m in methods:
+            r = c.open(url, method=m, data={})
+            assert r.status_code in (400, 403, 404, 405), f"{m} {url} gave {r.status_code} to {username}"
+            checked += 1
+    assert checked >= 10
+    session.expire_all()
+    assert session.query(AuditEntry).count() == before
