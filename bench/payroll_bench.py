@@ -56,6 +56,20 @@ def build_county(session, persons: int) -> dict:
     counts = generate_county(session, seed=SEED, persons=persons, today=TODAY)
     rng = random.Random(SEED)
     on = date(2026, 10, 1)
+    # The demo now has a payroll history up to the last ended month (October 2026): remove its October
+    # runs (their lines, corrections and objections) and unlock their attendance, so that October is
+    # prepared here again; its contracts covering October stay and are paid with the bench's own.
+    from pwposts.models.pay import Payment, PaymentObjection, PayrollRun
+    oct_runs = select(PayrollRun.id).where(PayrollRun.month == MONTH)
+    oct_pay = select(Payment.id).where(Payment.run_id.in_(oct_runs))
+    session.execute(PaymentObjection.__table__.delete().where(PaymentObjection.payment_id.in_(oct_pay)))
+    session.execute(Payment.__table__.delete().where(Payment.original_payment_id.in_(oct_pay)))
+    session.execute(Payment.__table__.delete().where(Payment.run_id.in_(oct_runs)))
+    session.execute(PayrollRun.__table__.delete().where(PayrollRun.month == MONTH))
+    at = AttendanceRecord.__table__
+    session.execute(at.update().where(at.c.month == MONTH, at.c.status == "locked").values(status="approved"))
+    contracted = set(session.scalars(select(Contract.person_id).where(
+        (Contract.status == "active") | (func.coalesce(Contract.exit_on, Contract.end_on) >= on))))
     county_id = session.scalar(select(Region.id).where(Region.level == "county"))
     cadres = set(session.scalars(select(Cadre.person_id).where(
         Cadre.term_start <= on, (Cadre.term_end.is_(None)) | (Cadre.term_end >= on))))
@@ -64,7 +78,7 @@ def build_county(session, persons: int) -> dict:
     people = session.execute(select(Person.id, Person.village_id, Person.birth_date, Person.death_date,
                                     Person.name)).all()
     eligible = [p for p in people if p.id in in_category and p.id not in cadres and p.death_date is None
-                and 18 <= age_on(p.birth_date, on) <= 65]
+                and 18 <= age_on(p.birth_date, on) <= 65 and p.id not in contracted]
     # every holder's account is their own (the demo plants mismatches for the anomaly rules)
     pt = Person.__table__
     session.execute(pt.update().where(pt.c.id == bindparam("pid"))
@@ -137,7 +151,10 @@ def build_county(session, persons: int) -> dict:
     admin2 = create_user(session, "bench", username="admin2", password="bench-pass-2026", display_name="复核人",
                          role="county_admin", region=county)
     session.commit()
-    counts.update(holders=len(contracts), posts=len(posts), attendance=len(attendance), grades=len(grades),
+    holders = session.scalar(select(func.count(Contract.id)).where(
+        Contract.status.in_(("active", "ended", "terminated")), Contract.start_on <= date(2026, 10, 31),
+        func.coalesce(Contract.exit_on, Contract.end_on) >= on))
+    counts.update(holders=holders, bench_contracts=len(contracts), posts=len(posts), attendance=len(attendance), grades=len(grades),
                   admin2=admin2.id)
     return counts
 
@@ -194,7 +211,8 @@ JOIN person p ON p.id = c.person_id
 JOIN attendance_record ar ON ar.contract_id = c.id AND ar.month = '2026-10' AND ar.status IN ('approved', 'locked')
 LEFT JOIN assessment a ON a.contract_id = c.id AND a.kind = 'monthly' AND a.period = '2026-10'
 WHERE c.status IN ('active', 'ended', 'terminated') AND c.start_on <= '2026-10-31'
-  AND COALESCE(c.exit_on, c.end_on) >= '2026-10-01'"""
+  AND COALESCE(c.exit_on, c.end_on) >= '2026-10-01'
+  AND COALESCE(p.death_date, c.start_on) >= c.start_on AND COALESCE(p.death_date, '2026-10-01') >= '2026-10-01'"""
     return {"covered": covered, "cap": cap, "base": base, "perf": perf, "calc": calc, "src": src}
 
 
@@ -298,9 +316,10 @@ def measure(label: str, url: str, counts: dict, wal: bool = False) -> dict:
             appr_s += time.perf_counter() - t1
         total_s = time.perf_counter() - t_all
         cpu_s = time.process_time() - cpu0
-        lines = session.scalar(select(func.count(Payment.id)))
-        total_fen = int(session.scalar(select(func.sum(Payment.amount_fen))) or 0)
-        approved = session.scalar(select(func.count(PayrollRun.id)).where(PayrollRun.status == "approved"))
+        lines = session.scalar(select(func.count(Payment.id)).where(Payment.month == MONTH))
+        total_fen = int(session.scalar(select(func.sum(Payment.amount_fen)).where(Payment.month == MONTH)) or 0)
+        approved = session.scalar(select(func.count(PayrollRun.id)).where(PayrollRun.status == "approved",
+                                                                         PayrollRun.month == MONTH))
         # the floors read the same inputs; after approval the paid attendance is locked, which they accept
         bare_s, bare_rows, bare_fen = _time_floor(session, FLOOR_BARE, floor_bare_sql(dialect), "bench_floor")
         full_s, full_rows, full_fen = _time_floor(session, FLOOR_FULL, floor_full_sql(dialect), "bench_floor_full")

@@ -28,9 +28,12 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
+    Date,
+    Integer,
     and_,
     bindparam,
     case,
+    cast,
     delete,
     func,
     literal,
@@ -466,7 +469,7 @@ def run_view(session: Session, actor, run_id: Any, today: date) -> RunView:
     if run.status != "void":
         fresh, unpaid = compute_run(session, run.township_id, months, run.id)
         if run.status == "preview":
-            stale = _stale_names(session, run, fresh)
+            stale = _stale_names(session, run, months)
         else:
             unpaid += _late_holders(session, run, fresh)
     villages = dict(session.execute(select(Region.id, Region.name).where(Region.parent_id == run.township_id)).all())
@@ -501,8 +504,9 @@ def _late_holders(session: Session, run: PayrollRun, fresh: list[dict]) -> list[
             for cid, m in sorted(late, key=lambda k: (k[1], who[k[0]].name))]
 
 
-def _stale_names(session: Session, run: PayrollRun, fresh: list[dict]) -> list[str]:
-    """Holders whose line would now come out differently (attendance, grade, contract, account changed)."""
+def _stale_names_computed(session: Session, run: PayrollRun, fresh: list[dict]) -> list[str]:
+    """Holders whose line would now come out differently, found by comparing the run's lines with a
+    re-computation (`fresh`, from compute_run) — the reference the set-based _stale_names is tested against."""
     cols = [PAYMENT.c[k] for k in _STALE_KEYS]
     stored = {(cid, m): (pid, rest) for cid, m, pid, *rest in session.connection().execute(
         select(PAYMENT.c.contract_id, PAYMENT.c.month, PAYMENT.c.person_id, *cols)
@@ -516,6 +520,99 @@ def _stale_names(session: Session, run: PayrollRun, fresh: list[dict]) -> list[s
     if not changed_persons:
         return []
     return list(session.scalars(select(Person.name).where(Person.id.in_(changed_persons)).order_by(Person.name)))
+
+
+def _covered_days(dialect: str, contract, person, first: date, last: date):
+    """c of the rule in SQL: days from max(start, first) to min(exit or end, death, last), both included."""
+    lo_args = (contract.start_on, literal(first, Date))
+    hi_args = (func.coalesce(contract.exit_on, contract.end_on),
+               func.coalesce(person.death_date, func.coalesce(contract.exit_on, contract.end_on)),
+               literal(last, Date))
+    if dialect == "postgresql":
+        return func.least(*hi_args) - func.greatest(*lo_args) + 1
+    # SQLite: dates are ISO strings; min()/max() with several arguments are its scalar least/greatest
+    return cast(func.julianday(func.min(*hi_args)) - func.julianday(func.max(*lo_args)), Integer) + 1
+
+
+def _stale_statement(dialect: str, run_id: int, township_id: int, month: str):
+    """Ids of the persons whose line in run `run_id` for `month` is stale, in ONE statement:
+    (a) a line with no current row giving exactly its inputs — the contract (still payable, covering the
+        month, same standard, required days and covered days), attendance still approved (or locked) with
+        the same days, the same grade and performance component, the same fund, the person's current
+        account number and name; or
+    (b) a contract of the township covering the month, with approved attendance (and alive on a day of
+        the month), that has no regular line in any run (attendance approved after the preview).
+    Same inputs → the same line: compute_line is a pure function of them."""
+    first, last = month_bounds(month)
+    post_fund, year_fund = _POST_FUND, _YEAR_FUND
+    p = PAYMENT.alias("p")
+    perf = case((Assessment.grade == "优秀", Contract.perf_excellent_fen),
+                (Assessment.grade == "合格", Contract.perf_pass_fen), else_=0)
+    current = (
+        select(literal(1))
+        .select_from(Contract)
+        .join(Post, Contract.post_id == Post.id)
+        .join(Person, Contract.person_id == Person.id)
+        .join(post_fund, post_fund.id == Post.fund_id)
+        .outerjoin(year_fund, and_(year_fund.county_id == post_fund.county_id, year_fund.name == post_fund.name,
+                                   year_fund.year == int(month[:4])))
+        .join(AttendanceRecord, and_(AttendanceRecord.contract_id == Contract.id, AttendanceRecord.month == month))
+        .outerjoin(Assessment, and_(Assessment.contract_id == Contract.id, Assessment.kind == "monthly",
+                                    Assessment.period == month))
+        .where(Contract.id == p.c.contract_id, Contract.person_id == p.c.person_id,
+               p.c.month_days == (last - first).days + 1,
+               Post.township_id == township_id,
+               Contract.status.in_(rules.PAYABLE_CONTRACT_STATES),
+               Contract.start_on <= last, func.coalesce(Contract.exit_on, Contract.end_on) >= first,
+               Contract.allowance_fen == p.c.standard_fen, Contract.required_days == p.c.required_days,
+               _covered_days(dialect, Contract, Person, first, last) == p.c.covered_days,
+               AttendanceRecord.status.in_(PAID_ATTENDANCE), AttendanceRecord.days_worked == p.c.attended_days,
+               Assessment.grade.is_not_distinct_from(p.c.grade), perf == p.c.performance_fen,
+               func.coalesce(year_fund.id, Post.fund_id).is_not_distinct_from(p.c.fund_id),
+               Person.account_no.is_not_distinct_from(p.c.account_no),
+               Person.account_name.is_not_distinct_from(p.c.account_name))
+    )
+    changed = (select(p.c.person_id)
+               .where(p.c.run_id == run_id, p.c.kind == _REGULAR, p.c.month == month, ~current.exists()))
+    existing = _EXISTING
+    late = (
+        select(Contract.person_id)
+        .join(Post, Contract.post_id == Post.id)
+        .join(Person, Contract.person_id == Person.id)
+        # month || '' and status || '' : SQLite's planner starts from the township's posts, not from the
+        # county's attendance of the month (see _input_rows)
+        .join(AttendanceRecord, and_(AttendanceRecord.contract_id == Contract.id,
+                                     (AttendanceRecord.month + "") == month))
+        .where(Post.township_id == township_id, (Contract.status + "").in_(rules.PAYABLE_CONTRACT_STATES),
+               Contract.start_on <= last, func.coalesce(Contract.exit_on, Contract.end_on) >= first,
+               or_(Person.death_date.is_(None), Person.death_date >= func.coalesce(
+                   case((Contract.start_on > first, Contract.start_on)), literal(first, Date))),
+               AttendanceRecord.status.in_(PAID_ATTENDANCE),
+               # a scalar subquery, not NOT EXISTS: PostgreSQL would plan an anti-join on statistics that
+               # predate the preview's lines (scanning the month's lines per contract); this is one probe
+               # of the partial unique index per contract, as in _input_rows (keyed on the attendance's
+               # contract_id, so that it runs after the township's contracts are found, not on every contract)
+               select(existing.id).where(existing.contract_id == AttendanceRecord.contract_id,
+                                         existing.month == month,
+                                         existing.kind == _REGULAR).scalar_subquery().is_(None))
+    )
+    return union_all(changed, late)
+
+
+def _stale_names(session: Session, run: PayrollRun, months: list[str]) -> list[str]:
+    """Holders whose line would now come out differently (attendance, grade, contract, account changed) or
+    who would now get a line but have none — one set-based statement per month of the run, no re-computation."""
+    conn = session.connection()
+    dialect = conn.dialect.name
+    persons = set()
+    for m in months:
+        persons.update(conn.execute(_stale_statement(dialect, run.id, run.township_id, m)).scalars())
+    # a line for a month outside the run's months cannot be checked against anything: stale
+    persons.update(conn.execute(select(PAYMENT.c.person_id).where(
+        PAYMENT.c.run_id == run.id, PAYMENT.c.kind == _REGULAR, PAYMENT.c.month.not_in(months))).scalars())
+    if not persons:
+        return []
+    return list(session.scalars(select(Person.name).where(Person.id.in_(persons)).order_by(Person.name)))
 
 
 def _names(names: list[str]) -> str:
@@ -543,8 +640,7 @@ def approve_run(session: Session, actor, run_id: Any, today: date) -> PayrollRun
     if run.line_count == 0:
         raise DomainError("payroll_empty", f"第{run.id}号清册没有可发放的明细（无人有已审核的考勤），无需审批；可作废后待考勤审核再造册")
     months = run_months(run, session)
-    fresh, _ = compute_run(session, run.township_id, months, run.id)
-    stale = _stale_names(session, run, fresh)
+    stale = _stale_names(session, run, months)
     if stale:
         raise DomainError("payroll_stale",
                           f"造册后考勤、考核、合同或账户有变动（{_names(stale)}），清册已不是最新：请重新生成清册后再审批")

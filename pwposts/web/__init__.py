@@ -7,6 +7,7 @@ from flask import Flask, flash, render_template, request
 from flask_login import current_user
 
 from ..domain import formats
+from ..domain.audit_labels import action_label, object_label
 from ..domain.errors import DomainError
 from ..domain.people import SEX_LABELS, mask_id_number, mask_numbers_in_text
 from ..domain.roles import ROLE_LABELS
@@ -75,6 +76,8 @@ def register_web(app: Flask) -> None:
     app.add_template_filter(mask_numbers_in_text, "mask_numbers")
     app.add_template_filter(lambda s: SEX_LABELS.get(s, s), "sex")
     app.add_template_filter(lambda r: ROLE_LABELS.get(r, r), "role_label")
+    app.add_template_filter(action_label, "audit_action")
+    app.add_template_filter(object_label, "audit_object")
 
     @app.context_processor
     def inject():
@@ -126,7 +129,10 @@ def nav_items():
     from flask import current_app, url_for
 
     items = []
+    own_home = "holder.home" in current_app.view_functions and can(current_user, "view_own_records")
     for label, endpoint, action in NAV:
+        if endpoint == "dashboard.home" and own_home:
+            continue  # a holder's 工作台 only redirects to 我的岗位
         if endpoint in current_app.view_functions and can(current_user, action):
             url = url_for(endpoint)
             items.append({"label": label, "url": url, "prefix": url if url != "/" else "/\0"})

@@ -487,3 +487,18 @@ def test_history_is_audited_once_per_table(session, counts):
             "attendance_record", "payroll_run", "payment", "user_account"} <= set(generated)
     assert set(generated.values()) == {1}
     assert verify_chain(session).ok
+
+
+def test_recruitment_under_way_shows_on_the_public_page(app, session, today):
+    """Two posts proposed and approved through the services, one notice in its 公示 period now."""
+    from pwposts.models.hiring import Notice, Publicity
+
+    counts = demo.generate_county(session, seed=SEED, persons=3000, today=today)
+    session.commit()
+    assert counts["open_notices"] == 2
+    open_notices = session.query(Notice).filter_by(status="open").all()
+    assert open_notices
+    assert session.query(Publicity).filter_by(status="open").count() >= 1
+    page = app.test_client().get("/public/").get_data(as_text=True)
+    assert open_notices[0].title in page
+    assert verify_chain(session).ok

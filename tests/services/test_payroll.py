@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from pwposts.documents.bank_files import payment_csv, payment_xlsx, read_results
 from pwposts.domain.errors import Conflict, DomainError, Forbidden
 from pwposts.models.audit import AuditEntry
+from pwposts.models.contracts import Assessment
 from pwposts.models.pay import AttendanceRecord, Payment, PayrollRun
 from pwposts.models.policy import CountySetting
 from pwposts.services import payroll as svc
@@ -428,3 +429,58 @@ def test_attendance_approved_after_the_run_shows_the_holder_as_not_in_the_run(se
     session.commit()
     view = svc.run_view(session, county.users["town"], run.id, TODAY)
     assert [(u.name, u.reason) for u in view.unpaid] == [("刘桂兰", "考勤在清册审批后才审核，未列入本清册")]
+
+
+def _reopen(rec):
+    rec.status = "draft"
+
+
+def _exit_earlier(data):
+    data["wang"].status, data["wang"].exit_on = "terminated", date(2026, 10, 10)
+
+
+@pytest.mark.parametrize("change, who", [
+    (lambda s, d: setattr(_att(s, d["wang"]), "days_worked", 12), "王秀英"),  # attendance changed
+    (lambda s, d: _reopen(_att(s, d["wang"])), "王秀英"),  # attendance reopened by the attendance screen
+    (lambda s, d: setattr(s.scalar(select(Assessment).where(Assessment.contract_id == d["wang"].id)),
+                          "grade", "优秀"), "王秀英"),  # grade changed
+    (lambda s, d: grade(s, d["li"], "2026-10", "合格"), "李"),  # a grade appeared
+    (lambda s, d: setattr(d["wang"].person, "account_no", "6230000000000000999"), "王秀英"),  # account changed
+    (lambda s, d: setattr(d["wang"].person, "account_name", "张村长"), "王秀英"),  # account holder changed
+    (lambda s, d: setattr(d["li"], "required_days", 22), "李"),  # contract changed
+    (lambda s, d: _exit_earlier(d), "王秀英"),  # covered days changed
+    (lambda s, d: setattr(_att(s, d["wife"]), "status", "approved"), "刘桂兰"),  # new approved attendance appeared
+])
+def test_each_kind_of_stale_preview_is_refused_by_the_set_based_check(session, county, change, who):
+    data = township_setup(session, county)
+    run = _prepare(session, county)
+    assert svc._stale_names(session, run, ["2026-10"]) == []
+    change(session, data)
+    session.commit()
+    fresh, _ = svc.compute_run(session, run.township_id, ["2026-10"], run.id)
+    expected = svc._stale_names_computed(session, run, fresh)
+    assert expected and svc._stale_names(session, run, ["2026-10"]) == expected
+    with pytest.raises(DomainError, match=who) as err:
+        svc.approve_run(session, county.users["town2"], run.id, TODAY)
+    assert err.value.code == "payroll_stale"
+    assert session.get(PayrollRun, run.id).status == "preview"
+
+
+def test_an_unchanged_preview_of_a_quarter_is_not_stale(session, county):
+    data = township_setup(session, county)
+    for m in ("2026-07", "2026-08", "2026-09"):
+        attend(session, data["wang"], m, 20)
+    session.add(CountySetting(county_id=county.county.id, key="pay_frequency", value="quarterly",
+                              effective_from=date(2026, 1, 1)))
+    session.commit()
+    run = _prepare(session, county, month="2026-09")
+    assert run.line_count == 3
+    assert svc._stale_names(session, run, ["2026-07", "2026-08", "2026-09"]) == []
+    _att(session, data["wang"], "2026-08").days_worked = 19
+    session.commit()
+    assert svc._stale_names(session, run, ["2026-07", "2026-08", "2026-09"]) == [data["wang"].person.name]
+
+
+def _att(session, contract, month="2026-10"):
+    return session.scalar(select(AttendanceRecord).where(AttendanceRecord.contract_id == contract.id,
+                                                         AttendanceRecord.month == month))
