@@ -1076,7 +1076,7 @@ def generate_open_recruitment(session: Session, today: date) -> int:
             eligible = session.scalar(select(Application.id).where(Application.notice_id == notice.id,
                                                                    Application.status == "eligible"))
             if n == 0 and eligible:
-                hiring.publish_shortlist(session, clerk, notice.id, [eligible], today - timedelta(days=1))
+                hiring.publish_shortlist(session, clerk, notice.id, None, today - timedelta(days=1))  # by priority
             opened += 1
         except DomainError:  # the rules would not let this recruitment happen now: leave it out
             continue
