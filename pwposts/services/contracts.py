@@ -155,6 +155,9 @@ def sign_contract(session: Session, actor, application_id: int, kind: str, start
         raise DomainError("application_not_hired",
                           f"只能为已聘用的人员签订合同：{app.person.name}的报名状态为"
                           f"“{APPLICATION_STATE_LABELS.get(app.status, app.status)}”")
+    from .hiring import lock_post
+
+    lock_post(session, post.id)  # a second clerk signing the same application waits, then sees this contract
     existing = session.scalars(select(Contract).where(Contract.application_id == app.id,
                                                       Contract.status != "void").limit(1)).first()
     if existing is not None:

@@ -140,6 +140,12 @@ def _refusal(code: str, lead: str, failures: list[Failure]) -> DomainError:
 # Headcount: active contracts + hires not yet under contract
 # =====================================================================================
 
+def lock_post(session: Session, post_id: int) -> None:
+    """Hold the post's row until commit (PostgreSQL SELECT … FOR UPDATE), so headcount checks of
+    concurrent hires and signings are made one after the other. SQLite serialises writers anyway."""
+    session.execute(select(Post.id).where(Post.id == post_id).with_for_update())
+
+
 def occupied(session: Session, post_id: int) -> tuple[int, int]:
     """(active contracts, hired applications not yet signed into force) on the post."""
     active = session.scalar(select(func.count(Contract.id)).where(Contract.post_id == post_id,
@@ -511,6 +517,7 @@ def hire(session: Session, actor, application_id: int, today: date) -> Applicati
             f"对{o.application.person.name}的异议（{o.received_on.isoformat()}收到）" for o in pending)
             + "。请先处理异议")
     post = app.notice.post
+    lock_post(session, post.id)  # two clerks hiring for the last place at once: the second waits, then counts
     active, hired = occupied(session, post.id)
     if active + hired + 1 > post.headcount:
         raise DomainError("headcount_full",
