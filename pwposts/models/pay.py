@@ -105,13 +105,16 @@ class Payment(db.Model):
         Index("uq_payment_regular_contract_month", "contract_id", "month", unique=True,
               sqlite_where=text("kind = 'regular'"), postgresql_where=text("kind = 'regular'")),
         Index("ix_payment_run_id", "run_id"),
+        # a fund's approved use (approval's allocation check) is summed from this index alone, without
+        # reading the payment rows; its first column also serves lookups by fund
+        Index("ix_payment_fund_run", "fund_id", "run_id", "amount_fen"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[Optional[int]] = mapped_column(ForeignKey("payroll_run.id"))
     contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
-    fund_id: Mapped[Optional[int]] = mapped_column(ForeignKey("fund.id"), index=True)
+    fund_id: Mapped[Optional[int]] = mapped_column(ForeignKey("fund.id"))  # indexed by ix_payment_fund_run
     month: Mapped[str] = mapped_column(String(7), index=True)
     kind: Mapped[str] = mapped_column(String(10), default="regular")
     standard_fen: Mapped[int] = mapped_column(BigInteger)

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
@@ -46,6 +47,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..documents.bank_files import BankRow, ResultRow, read_results, result_date
 from ..domain import payroll as rules
@@ -149,6 +151,14 @@ _REGULAR = literal_column("'regular'")
 
 def _input_rows(session: Session, township_id: int, month: str):
     """Every contract of the township covering `month`, with what its line needs — one SELECT."""
+    # Core execution (no ORM row loading): tens of thousands of plain rows, unpacked by position in _lines
+    return session.connection().execute(_input_statement(month), {"in_township": township_id}).all()
+
+
+@lru_cache(maxsize=64)
+def _input_statement(month: str):
+    """_input_rows' SELECT for `month`, township bound as :in_township (built once per month)."""
+    township_id = bindparam("in_township", type_=Integer)
     first, last = month_bounds(month)
     year = int(month[:4])
     post_fund, year_fund, existing = _POST_FUND, _YEAR_FUND, _EXISTING
@@ -183,8 +193,7 @@ def _input_rows(session: Session, township_id: int, month: str):
                Contract.start_on <= last, func.coalesce(Contract.exit_on, Contract.end_on) >= first)
         .order_by(Post.village_id, Person.name, Contract.id)
     )
-    # Core execution (no ORM row loading): tens of thousands of plain rows, unpacked by position below
-    return session.connection().execute(q).all()
+    return q
 
 
 def _lines(rows, month: str, run_id: int | None) -> tuple[list[dict], list[Unpaid]]:
@@ -395,15 +404,16 @@ def fund_checks(session: Session, run: PayrollRun, *, lock: bool = False) -> lis
         return []
     if lock:
         _lock_funds(session, per_fund)
-    used = dict(session.execute(
-        select(Payment.fund_id, func.sum(Payment.amount_fen))
-        .join(PayrollRun, Payment.run_id == PayrollRun.id)
-        .where(Payment.fund_id.in_(per_fund), PayrollRun.status == "approved", Payment.run_id != run.id)
-        .group_by(Payment.fund_id)).all())
-    funds = session.execute(select(Fund.id, Fund.name, Fund.year, Fund.allocation_fen)
+    # approved use per fund, summed from ix_payment_fund_run alone (no payment rows read), as a scalar
+    # subquery per fund: one statement for the funds and their use
+    used = (select(func.coalesce(func.sum(PAYMENT.c.amount_fen), 0))
+            .select_from(PAYMENT.join(RUN, PAYMENT.c.run_id == RUN.c.id))
+            .where(PAYMENT.c.fund_id == Fund.id, RUN.c.status == "approved", PAYMENT.c.run_id != run.id)
+            .scalar_subquery())
+    funds = session.execute(select(Fund.id, Fund.name, Fund.year, Fund.allocation_fen, used)
                             .where(Fund.id.in_(per_fund)).order_by(Fund.name, Fund.year)).all()
-    return [FundCheck(f.id, f.name, f.year, f.allocation_fen, int(used.get(f.id) or 0), int(per_fund[f.id]))
-            for f in funds]
+    return [FundCheck(fid, name, year, allocation, int(used_fen or 0), int(per_fund[fid]))
+            for fid, name, year, allocation, used_fen in funds]
 
 
 @dataclass
@@ -450,15 +460,20 @@ class RunView:
         return [f for f in self.funds if f.exceeded]
 
 
+def _line_months(session: Session, run: PayrollRun) -> list[str]:
+    """The distinct months of the run's lines, in order."""
+    return list(session.scalars(select(Payment.month).where(Payment.run_id == run.id).distinct()
+                                .order_by(Payment.month)).all())
+
+
 def run_months(run: PayrollRun, session: Session) -> list[str]:
-    months = session.scalars(select(Payment.month).where(Payment.run_id == run.id).distinct()
-                             .order_by(Payment.month)).all()
-    if months:
-        return list(months)
+    """Every month the run covers: those of its pay frequency and those its lines have (a quarterly run
+    whose lines fill only some months must still see attendance approved later for the others)."""
     try:
-        return run_months_for(session, run.township, run.month)
+        intended = run_months_for(session, run.township, run.month)
     except DomainError:
-        return [run.month]
+        intended = [run.month]
+    return sorted(set(intended) | set(_line_months(session, run)))
 
 
 def run_view(session: Session, actor, run_id: Any, today: date) -> RunView:
@@ -534,8 +549,10 @@ def _covered_days(dialect: str, contract, person, first: date, last: date):
     return cast(func.julianday(func.min(*hi_args)) - func.julianday(func.max(*lo_args)), Integer) + 1
 
 
-def _stale_statement(dialect: str, run_id: int, township_id: int, month: str):
-    """Ids of the persons whose line in run `run_id` for `month` is stale, in ONE statement:
+@lru_cache(maxsize=64)
+def _stale_statement(dialect: str, month: str):
+    """Ids of the persons whose line in run :st_run (of township :st_township) for `month` is stale, in ONE
+    statement (built once per dialect and month — building it costs more than running it):
     (a) a line with no current row giving exactly its inputs — the contract (still payable, covering the
         month, same standard, required days and covered days), attendance still approved (or locked) with
         the same days, the same grade and performance component, the same fund, the person's current
@@ -544,6 +561,7 @@ def _stale_statement(dialect: str, run_id: int, township_id: int, month: str):
         the month), that has no regular line in any run (attendance approved after the preview).
     Same inputs → the same line: compute_line is a pure function of them."""
     first, last = month_bounds(month)
+    run_id, township_id = bindparam("st_run", type_=Integer), bindparam("st_township", type_=Integer)
     post_fund, year_fund = _POST_FUND, _YEAR_FUND
     p = PAYMENT.alias("p")
     perf = case((Assessment.grade == "优秀", Contract.perf_excellent_fen),
@@ -599,17 +617,21 @@ def _stale_statement(dialect: str, run_id: int, township_id: int, month: str):
     return union_all(changed, late)
 
 
-def _stale_names(session: Session, run: PayrollRun, months: list[str]) -> list[str]:
+def _stale_names(session: Session, run: PayrollRun, months: list[str], *, months_of_lines: bool = False) -> list[str]:
     """Holders whose line would now come out differently (attendance, grade, contract, account changed) or
-    who would now get a line but have none — one set-based statement per month of the run, no re-computation."""
+    who would now get a line but have none — one set-based statement per month of the run, no re-computation.
+    months_of_lines=True: `months` are the distinct months of the run's lines (run_months found lines), so no
+    line lies outside them and that check is skipped."""
     conn = session.connection()
     dialect = conn.dialect.name
     persons = set()
     for m in months:
-        persons.update(conn.execute(_stale_statement(dialect, run.id, run.township_id, m)).scalars())
+        persons.update(conn.execute(_stale_statement(dialect, m),
+                                    {"st_run": run.id, "st_township": run.township_id}).scalars())
     # a line for a month outside the run's months cannot be checked against anything: stale
-    persons.update(conn.execute(select(PAYMENT.c.person_id).where(
-        PAYMENT.c.run_id == run.id, PAYMENT.c.kind == _REGULAR, PAYMENT.c.month.not_in(months))).scalars())
+    if not months_of_lines:
+        persons.update(conn.execute(select(PAYMENT.c.person_id).where(
+            PAYMENT.c.run_id == run.id, PAYMENT.c.kind == _REGULAR, PAYMENT.c.month.not_in(months))).scalars())
     if not persons:
         return []
     return list(session.scalars(select(Person.name).where(Person.id.in_(persons)).order_by(Person.name)))
@@ -639,8 +661,8 @@ def approve_run(session: Session, actor, run_id: Any, today: date) -> PayrollRun
         raise DomainError("four_eyes_required", f"第{run.id}号清册已由您本人重新生成，造册人不能审批自己的清册")
     if run.line_count == 0:
         raise DomainError("payroll_empty", f"第{run.id}号清册没有可发放的明细（无人有已审核的考勤），无需审批；可作废后待考勤审核再造册")
-    months = run_months(run, session)
-    stale = _stale_names(session, run, months)
+    months = run_months(run, session)  # includes every month of the lines: none can lie outside them
+    stale = _stale_names(session, run, months, months_of_lines=True)
     if stale:
         raise DomainError("payroll_stale",
                           f"造册后考勤、考核、合同或账户有变动（{_names(stale)}），清册已不是最新：请重新生成清册后再审批")
@@ -660,7 +682,9 @@ def approve_run(session: Session, actor, run_id: Any, today: date) -> PayrollRun
         .values(status="approved", approved_by_id=actor.id, approved_at=now))
     if won.rowcount != 1:
         raise Conflict("payroll_not_preview", f"第{run.id}号清册已被他人审批或作废，请刷新页面")
-    session.expire(run)
+    # the values just written, as loaded state (no re-SELECT of the run; the refresh above is this transaction's)
+    for key, value in (("status", "approved"), ("approved_by_id", actor.id), ("approved_at", now)):
+        set_committed_value(run, key, value)
     locked = session.execute(
         ATTENDANCE.update()
         .where(ATTENDANCE.c.status == "approved",

@@ -484,3 +484,21 @@ def test_an_unchanged_preview_of_a_quarter_is_not_stale(session, county):
 def _att(session, contract, month="2026-10"):
     return session.scalar(select(AttendanceRecord).where(AttendanceRecord.contract_id == contract.id,
                                                          AttendanceRecord.month == month))
+
+
+def test_quarter_with_a_month_missing_at_preview_is_stale_once_that_month_is_approved(session, county):
+    """A quarterly preview whose lines cover only July and September must still notice August's
+    attendance approved afterwards: approving the old preview would skip August."""
+    data = township_setup(session, county)
+    for m in ("2026-07", "2026-09"):
+        attend(session, data["wang"], m, 20)
+    session.add(CountySetting(county_id=county.county.id, key="pay_frequency", value="quarterly",
+                              effective_from=date(2026, 1, 1)))
+    session.commit()
+    run = _prepare(session, county, month="2026-09")
+    assert run.line_count == 2
+    attend(session, data["wang"], "2026-08", 20)
+    session.commit()
+    with pytest.raises(DomainError) as err:
+        svc.approve_run(session, county.users["town2"], run.id, TODAY)
+    assert err.value.code == "payroll_stale"
