@@ -13,11 +13,12 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import IO, Any, Iterable, Sequence
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ..domain.errors import DomainError
+from .workbooks import first_sheet
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("seq", "序号"),
@@ -105,24 +106,9 @@ def _blank(value: Any) -> bool:
 
 def read_attendance(stream: IO[bytes]) -> AttendanceSheet:
     """Read the attendance sheet of an uploaded .xlsx; DomainError when the file as a whole is unusable."""
-    try:
-        wb = load_workbook(stream, read_only=True, data_only=True)
-    except Exception:
-        raise DomainError("attendance_file_unreadable", "文件无法读取：请上传 .xlsx 文件（.xls 或 .csv 请先在 Excel/WPS 中"
-                                                        "“另存为” .xlsx）") from None
-    try:
-        sheets = sorted((ws for ws in wb.worksheets if ws.title.strip() != HELP_SHEET),
-                        key=lambda ws: ws.title.strip() != SHEET_NAME)
-        for ws in sheets:
-            sheet = _read_sheet(ws)
-            if sheet is not None:
-                return sheet
-    except DomainError:
-        raise
-    except Exception:
-        raise DomainError("attendance_file_unreadable", "文件内容无法解析，可能已损坏：请在 Excel 中重新保存为 .xlsx 后上传") from None
-    finally:
-        wb.close()
+    sheet = first_sheet(stream, _read_sheet, code="attendance_file_unreadable", preferred=SHEET_NAME, skip=HELP_SHEET)
+    if sheet is not None:
+        return sheet
     raise DomainError("attendance_header", f"未找到考勤表表头：前{HEADER_SCAN_ROWS}行中没有包含“合同编号”“出勤天数”的表头行，"
                                            "请使用系统下载的考勤模板")
 

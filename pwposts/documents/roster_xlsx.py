@@ -13,13 +13,14 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import IO, Any, Iterable, Sequence
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..domain.errors import DomainError
+from .workbooks import first_sheet
 from ..domain.people import ACCOUNT_KINDS, CATEGORIES, WORK_CAPACITIES
 
 # (key, header) in the order of DOMAIN.md §4, then 账户类型 (an extra column this system adds so
@@ -148,24 +149,9 @@ def read_roster(stream: IO[bytes]) -> RosterSheet:
     Raises DomainError (code roster_unreadable / roster_header / roster_too_large) when the
     file as a whole cannot be used; problems in single cells are left to the caller.
     """
-    try:
-        wb = load_workbook(stream, read_only=True, data_only=True)
-    except Exception:  # zip, XML or openpyxl errors: the upload is not a usable .xlsx
-        raise DomainError("roster_unreadable", "文件无法读取：请上传 Excel 2007 及以上版本的 .xlsx 文件"
-                                               "（.xls、.et 或 .csv 文件请先在 Excel/WPS 中“另存为” .xlsx）") from None
-    try:
-        sheets = sorted((ws for ws in wb.worksheets if ws.title.strip() != HELP_SHEET),
-                        key=lambda ws: ws.title.strip() != SHEET_NAME)
-        for ws in sheets:
-            sheet = _read_sheet(ws)
-            if sheet is not None:
-                return sheet
-    except DomainError:
-        raise
-    except Exception:
-        raise DomainError("roster_unreadable", "文件内容无法解析，可能已损坏：请在 Excel 中打开并重新保存为 .xlsx 后再上传") from None
-    finally:
-        wb.close()
+    sheet = first_sheet(stream, _read_sheet, code="roster_unreadable", preferred=SHEET_NAME, skip=HELP_SHEET)
+    if sheet is not None:
+        return sheet
     names = "”“".join(HEADERS[k] for k in REQUIRED)
     raise DomainError("roster_header", f"未找到花名册表头：表格前{HEADER_SCAN_ROWS}行中没有包含“{names}”等列名的表头行。"
                                        "请使用系统提供的模板，可在表头上方保留一行标题")
