@@ -142,3 +142,23 @@ def answer_objection(objection_id: int):
     o = portal.answer_objection(db.session, g.actor, objection_id, _text("answer"), clock.today())
     commit()
     return jsonify(_objection_json(o))
+
+
+ATTENDANCE = schema("MyAttendance", obj({
+    "month": {"type": "string"}, "contract_id": {"type": "integer"}, "days_worked": {"type": "integer"},
+    "hours_worked": {"type": "integer", "nullable": True}, "leave_days": {"type": "integer"},
+    "absent_days": {"type": "integer"}, "grade": {"type": "string", "nullable": True, "description": "月度考核，未考核为空"},
+    "status": {"type": "string", "enum": ["draft", "approved", "locked"]},
+}, required=("month", "contract_id", "days_worked", "status")))
+
+
+@bp.get("/me/attendance")
+@document("我的出勤", tags=["岗位人员"], response=array(ATTENDANCE),
+          description="岗位人员本人每月的出勤、请假、缺勤与月度考核等次，最近的月份在前。")
+@token_required
+def my_attendance():
+    view = portal.holder_overview(db.session, g.actor, clock.today())
+    return jsonify([{
+        "month": a.month, "contract_id": a.contract_id, "days_worked": a.days_worked, "hours_worked": a.hours_worked,
+        "leave_days": a.leave_days, "absent_days": a.absent_days, "grade": view.grades.get((a.contract_id, a.month)),
+        "status": a.status} for a in view.attendance])

@@ -38,3 +38,9 @@ def test_staff_read_payments_in_scope_only(client, paid):  # noqa: F811
     assert client.get(f"/api/v1/payments/{paid['wang'].id}",
                       headers=api_token(client, "otherTown")).status_code == 404
     assert client.get("/api/v1/me/payments", headers=api_token(client, "town")).status_code == 403
+
+
+def test_holder_reads_own_attendance(client, paid):  # noqa: F811
+    rows = client.get("/api/v1/me/attendance", headers=api_token(client, "holder")).get_json()
+    assert [(r["month"], r["days_worked"], r["status"]) for r in rows] == [("2026-10", 15, "locked")]
+    assert client.get("/api/v1/me/attendance", headers=api_token(client, "village")).status_code == 403
