@@ -152,3 +152,22 @@ def test_holders_and_village_clerks_cannot_use_township_or_county_actions(app, l
     assert checked >= 10
     session.expire_all()
     assert session.query(AuditEntry).count() == before
+
+
+def test_audit_export_for_inspectors_masks_numbers_and_keeps_hashes(login_as, county, session):
+    import io
+
+    from openpyxl import load_workbook
+
+    from pwposts.services import audit as audit_service
+
+    idn = county.persons["wang"].id_number
+    e = audit_service.record(session, "测试", "update_person", "person", 1, after={"id_number": idn})
+    session.commit()
+    r = login_as("inspector").get("/audit/export?object_type=person")
+    assert r.status_code == 200 and "filename*=UTF-8''" in r.headers["Content-Disposition"]
+    rows = list(load_workbook(io.BytesIO(r.data)).active.iter_rows(values_only=True))
+    assert rows[1][0] == "序号" and len(rows) == 3  # title, header, the one person entry
+    assert rows[2][0] == e.id and idn not in rows[2][8] and idn[:6] + "********" in rows[2][8]
+    assert rows[2][10] == e.entry_hash
+    assert login_as("village").get("/audit/export").status_code == 403
