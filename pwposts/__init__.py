@@ -41,6 +41,14 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         install_sqlite_pragmas(db.engine)
 
+    from . import clock
+    from .services.clock_binding import bind_now
+
+    @app.before_request
+    def _bind_clock() -> None:
+        """One clock per request: every service this request calls stamps with the same `now`."""
+        bind_now(db.session, clock.now())
+
     from .web import register_web
 
     register_web(app)

@@ -55,6 +55,10 @@ def create_user(username, password, display_name, role, region_code, id_number):
     from .models.people import Person, Region
     from .services.accounts import create_user as create
 
+    from . import clock
+    from .services.clock_binding import bind_now
+
+    bind_now(db.session, clock.now())
     region = db.session.scalar(select(Region).where(Region.code == region_code)) if region_code else None
     person = db.session.scalar(select(Person).where(Person.id_number == id_number)) if id_number else None
     try:

@@ -1093,6 +1093,10 @@ def generate_county(session: Session, *, seed: int, persons: int, today: date) -
     """Generate the whole demo county into `session` (flushed, not committed); return row counts."""
     if persons < MIN_PERSONS:
         raise ValueError(f"演示人数至少为{MIN_PERSONS}人（100个村每村至少{MIN_PER_VILLAGE}人）")
+    from .services.clock_binding import bind_now
+
+    # the demo's technical timestamps follow its own `today` (10:00 Beijing), so a seed always builds the same county
+    bind_now(session, datetime(today.year, today.month, today.day, 2, 0))
     b = _Build(random.Random(seed), today, seed, _next_ids(session))
     generate_regions(b, persons)
     generate_people(b, persons)

@@ -1179,6 +1179,7 @@ def _post_rows(h: _History) -> None:
             "created_by_id": h.clerk(post), "created_at": _at(rng, post.created_on),
             "submitted_at": _at(rng, post.submitted_on) if post.submitted_on else None,
             "decided_by_id": admin if decided else None, "decided_at": _at(rng, decided) if decided else None,
+            "decided_on": decided if decided else None,
             "closed_on": post.closed_on if status == "closed" else None,
         })
         h.counts[f"posts_{status}"] += 1
@@ -1326,7 +1327,8 @@ def generate_pay(h: _History) -> None:
                        "line_count": 0, "unpaid_count": 0, "prepared_by_id": preparer,
                        "prepared_at": _at(rng, prepared),
                        "approved_by_id": approver if st in ("paid", "approved") else None,
-                       "approved_at": _at(rng, approved) if st in ("paid", "approved") else None}
+                       "approved_at": _at(rng, approved) if st in ("paid", "approved") else None,
+                       "approved_on": approved if st in ("paid", "approved") else None}
                 h.rows["payroll_run"].append(run)
             items.sort(key=lambda it: (it[0].post.village.id, it[0].person.name, it[0].id))
             for c, covered, month_days in items:

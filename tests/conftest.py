@@ -5,16 +5,18 @@ The schema is created once per run; every test starts from empty tables.
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import text
 
 from pwposts import create_app
 from pwposts.extensions import db
+from pwposts.services.clock_binding import bind_now
 
 TEST_DB_URL = os.environ.get("PWPOSTS_TEST_DATABASE_URL")
 PASSWORD = "test-pass-123"
+NOW = datetime(2026, 11, 25, 2, 0)  # 10:00 Beijing on the tests' today: the `now` bound for direct service calls
 
 
 @pytest.fixture(scope="session")
@@ -68,6 +70,7 @@ def app(_app):
     _empty_tables()
     _app.config["PWPOSTS_TODAY"] = "2026-11-25"
     _app.config["WTF_CSRF_ENABLED"] = False
+    bind_now(db.session, NOW)
     yield _app
     db.session.remove()
     ctx.pop()

@@ -42,10 +42,12 @@ def parse_yuan(raw: object, label: str = "金额") -> int:
 
 
 def ymd(value: date | datetime | None) -> str:
+    """A date as 2026-03-01; a stored naive-UTC timestamp as its Beijing date."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = value.date()
+        aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        value = aware.astimezone(BEIJING).date()
     return value.isoformat()
 
 

@@ -87,6 +87,7 @@ class PayrollRun(db.Model):
     prepared_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     approved_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
     approved_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    approved_on: Mapped[Optional[date]] = mapped_column(Date)  # business date of approval (arrears count from it)
 
     township: Mapped[Region] = relationship()
 

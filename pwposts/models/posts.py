@@ -51,6 +51,7 @@ class Post(db.Model):
     submitted_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
     decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
     decided_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    decided_on: Mapped[Optional[date]] = mapped_column(Date)  # business date of the county's decision
     closed_on: Mapped[Optional[date]] = mapped_column(Date)
 
     township: Mapped[Region] = relationship(foreign_keys=[township_id])

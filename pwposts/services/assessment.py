@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, joinedload
 from ..domain import attendance as rules
 from ..domain.errors import DomainError, NotFound
 from ..domain.formats import month_bounds, month_heading
-from ..models._types import utcnow
+from .clock_binding import now_of
 from ..models.contracts import Assessment, Contract
 from ..models.pay import AttendanceRecord, Payment
 from ..models.people import Person, Region
@@ -77,7 +77,7 @@ def _upsert(session: Session, actor, contract: Contract, kind: str, period: str,
     if note is not None:
         row.note = note
     row.assessed_by_id = getattr(actor, "id", None)
-    row.assessed_at = utcnow()
+    row.assessed_at = now_of(session)
     session.flush()
     label = month_heading(period) if kind == "monthly" else f"{period}年度"
     what = "月度考核" if kind == "monthly" else "年度考核"

@@ -25,7 +25,7 @@ from ..domain import attendance as rules
 from ..domain.errors import DomainError, NotFound
 from ..domain.formats import month_bounds, month_heading, parse_month
 from ..domain.pay import ATTENDANCE_STATE_LABELS
-from ..models._types import utcnow
+from .clock_binding import now_of
 from ..models.contracts import Assessment, Contract
 from ..models.pay import AttendanceDay, AttendanceRecord, Payment, PayrollRun
 from ..models.people import Person, Region
@@ -336,7 +336,7 @@ def _write(session: Session, actor, month: str, planned, source: str) -> EntryRe
             result.updated += 1
         rec.days_worked, rec.leave_days, rec.absent_days = entry.days_worked, entry.leave_days, entry.absent_days
         rec.hours_worked, rec.note = entry.hours, entry.note
-        rec.entered_by_id, rec.entered_at = getattr(actor, "id", None), utcnow()
+        rec.entered_by_id, rec.entered_at = getattr(actor, "id", None), now_of(session)
         _replace_days(session, rec, entry.marks)
         session.flush()
         holder.record = rec
@@ -405,7 +405,7 @@ def approve_month(session: Session, actor, township_or_village: Any, month: Any,
         .order_by(AttendanceRecord.id)).unique().all()
     if not records:
         raise DomainError("nothing_to_approve", f"{region.name}{month_heading(month)}没有待审核的考勤（未录入，或已全部审核）")
-    now = utcnow()
+    now = now_of(session)
     for rec in records:
         rec.status, rec.approved_by_id, rec.approved_at = "approved", getattr(actor, "id", None), now
     session.flush()

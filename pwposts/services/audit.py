@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
-from ..models._types import utcnow
+from .clock_binding import now_of
 from ..models.audit import AuditEntry
 
 GENESIS = "0" * 64
@@ -79,7 +79,7 @@ def record(session: Session, actor, action: str, obj_type: str, obj_id: Any = No
         prev = session.execute(select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)).scalar()
         prev = prev or GENESIS
     actor_id, actor_label = actor_fields(actor)
-    at = utcnow()
+    at = now_of(session)
     before_json, after_json = canonical(before), canonical(after)
     oid = None if obj_id is None else str(obj_id)
     entry = AuditEntry(

@@ -24,7 +24,7 @@ from ..domain.hiring import APPLICATION_STATE_LABELS
 from ..domain.people import normalize_id_number
 from ..domain.posts import LIVE_STATES as POST_LIVE_STATES
 from ..domain.posts import POST_STATE_LABELS
-from ..models._types import utcnow
+from .clock_binding import now_of
 from ..models.audit import AuditEntry
 from ..models.contracts import Assessment, Contract, InsurancePolicy
 from ..models.hiring import Application, Notice
@@ -237,7 +237,7 @@ def activate_contract(session: Session, actor, contract_id: int, today: date) ->
                          summary=f"合同 {previous.code} 因续签（{c.code}）终止，期满日 {previous.end_on.isoformat()}")
     before = audit.snapshot(c, STATUS_FIELDS)
     c.status = "active"
-    c.activated_at = utcnow()
+    c.activated_at = now_of(session)
     session.flush()
     audit.record(session, actor, "activate_contract", "contract", c.id, before=before,
                  after=audit.snapshot(c, STATUS_FIELDS),

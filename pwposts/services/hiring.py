@@ -23,6 +23,7 @@ from ..models.people import Cadre, EmploymentRecord, Person, Region, Relation
 from ..models.policy import Fund
 from ..models.posts import Post
 from . import audit
+from .clock_binding import now_of
 from .people import inverse_kind
 from .permissions import get_scoped, require, scope_regions
 from .settings import calendar_exceptions, county_of, int_setting
@@ -474,9 +475,7 @@ def resolve_objection(session: Session, actor, objection_id: int, decision: str,
     app = obj.application
     obj.status, obj.resolution = decision, resolution
     obj.resolved_by_id = getattr(actor, "id", None)
-    from ..models._types import utcnow
-
-    obj.resolved_at = utcnow()
+    obj.resolved_at = now_of(session)
     before_app = app.status
     if decision == "upheld" and app.status == "shortlisted":
         app.status = "removed"

@@ -53,7 +53,7 @@ from ..documents.bank_files import BankRow, ResultRow, read_results, result_date
 from ..domain import payroll as rules
 from ..domain.errors import Conflict, DomainError, Forbidden, NotFound
 from ..domain.formats import month_bounds, month_heading, parse_date, parse_month, yuan
-from ..models._types import utcnow
+from .clock_binding import now_of
 from ..models.contracts import Assessment, Contract
 from ..models.pay import AttendanceRecord, Payment, PayrollRun
 from ..models.people import Person, Region
@@ -259,7 +259,7 @@ def prepare_run(session: Session, actor, township_id: Any, month: Any, today: da
         raise Conflict("payroll_already_approved",
                        f"{township.name}{month_heading(month)}的发放清册（第{run.id}号）已审批，不能重新生成；"
                        "如有差错请对相应明细办理补发或扣回")
-    now = utcnow()
+    now = now_of(session)
     before = None
     if run is None:
         run = PayrollRun(township_id=township.id, month=month, status="preview", prepared_by_id=actor.id,
@@ -676,14 +676,15 @@ def approve_run(session: Session, actor, run_id: Any, today: date) -> PayrollRun
     exceeded = [f for f in checks if f.exceeded]
     if exceeded:
         raise DomainError("fund_exceeded", "；".join(f.message for f in exceeded) + "。请调整资金或待追加拨款后再审批")
-    now = utcnow()
+    now = now_of(session)
     won = session.execute(
         RUN.update().where(RUN.c.id == run.id, RUN.c.status == "preview", RUN.c.prepared_by_id != actor.id)
-        .values(status="approved", approved_by_id=actor.id, approved_at=now))
+        .values(status="approved", approved_by_id=actor.id, approved_at=now, approved_on=today))
     if won.rowcount != 1:
         raise Conflict("payroll_not_preview", f"第{run.id}号清册已被他人审批或作废，请刷新页面")
     # the values just written, as loaded state (no re-SELECT of the run; the refresh above is this transaction's)
-    for key, value in (("status", "approved"), ("approved_by_id", actor.id), ("approved_at", now)):
+    for key, value in (("status", "approved"), ("approved_by_id", actor.id), ("approved_at", now),
+                       ("approved_on", today)):
         set_committed_value(run, key, value)
     locked = session.execute(
         ATTENDANCE.update()
@@ -1100,7 +1101,7 @@ def arrears(session: Session, actor, today: date, *, months: int = 12, township_
     for tid, m, n in session.execute(roster_q).all():
         row(tid, m).roster = int(n)
     positive_unpaid = and_(Payment.status != "paid", Payment.amount_fen > 0)
-    pay_q = (select(PayrollRun.township_id, Payment.month, func.max(PayrollRun.id), func.min(PayrollRun.approved_at),
+    pay_q = (select(PayrollRun.township_id, Payment.month, func.max(PayrollRun.id), func.min(PayrollRun.approved_on),
                     func.count(Payment.id),
                     func.sum(case((Payment.status == "paid", 1), else_=0)),
                     func.sum(case((positive_unpaid, 1), else_=0)),
@@ -1109,18 +1110,18 @@ def arrears(session: Session, actor, today: date, *, months: int = 12, township_
              .where(PayrollRun.status == "approved", Payment.kind == "regular", Payment.month.in_(month_list),
                     PayrollRun.township_id.in_(towns))
              .group_by(PayrollRun.township_id, Payment.month))
-    for tid, m, rid, approved_at, n, paid, unpaid, unpaid_fen in session.execute(pay_q).all():
+    for tid, m, rid, approved_on, n, paid, unpaid, unpaid_fen in session.execute(pay_q).all():
         r = row(tid, m)
         r.run_id, r.run_status = rid, "approved"
-        r.approved_on = approved_at.date() if approved_at else None
+        r.approved_on = approved_on
         r.lines, r.paid, r.unpaid_lines, r.unpaid_fen = int(n), int(paid or 0), int(unpaid or 0), int(unpaid_fen or 0)
-    for rid, tid, m, status, approved_at in session.execute(
-            select(PayrollRun.id, PayrollRun.township_id, PayrollRun.month, PayrollRun.status, PayrollRun.approved_at)
+    for rid, tid, m, status, approved_on in session.execute(
+            select(PayrollRun.id, PayrollRun.township_id, PayrollRun.month, PayrollRun.status, PayrollRun.approved_on)
             .where(PayrollRun.status != "void", PayrollRun.month.in_(month_list), PayrollRun.township_id.in_(towns))):
         r = row(tid, m)
         if r.run_id is None:
             r.run_id, r.run_status = rid, status
-            r.approved_on = approved_at.date() if approved_at else None
+            r.approved_on = approved_on
     out = []
     for (tid, m), r in rows.items():
         month_end = bounds[m][1]

@@ -15,6 +15,7 @@ from ..models.pay import AttendanceRecord, Payment, PaymentObjection, PayrollRun
 from ..models.people import Person, Region
 from ..models.posts import Post
 from . import assessment, audit
+from .clock_binding import now_of
 from .permissions import require, scope_regions
 
 MAX_OBJECTION = 1000
@@ -102,9 +103,7 @@ def answer_objection(session: Session, actor, objection_id: int, answer: str, to
     if len(answer) < 5:
         raise DomainError("answer_too_short", "请写明答复内容（至少5个字）：核查了什么、结论如何、是否补发")
     obj.status, obj.answer, obj.answered_by_id = "answered", answer, actor.id
-    from ..models._types import utcnow
-
-    obj.answered_at = utcnow()
+    obj.answered_at = now_of(session)
     session.flush()
     audit.record(session, actor, "answer_payment_objection", "payment_objection", obj.id,
                  before={"status": "open"}, after={"status": "answered", "answer": answer})

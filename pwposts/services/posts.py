@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from ..domain import posts as rules
 from ..domain.errors import Conflict, DomainError, NotFound
-from ..models._types import utcnow
+from .clock_binding import now_of
 from ..models.audit import AuditEntry
 from ..models.people import Region
 from ..models.policy import Fund, PostCategory, Standard
@@ -223,7 +223,7 @@ def submit_post(session: Session, actor, post: Post, today: date, deviation_reas
         post.allowance_fen, post.required_days, std.monthly_allowance_fen, std.required_days, tol,
         post.deviation_reason)
     post.status = "submitted"
-    post.submitted_at = utcnow()
+    post.submitted_at = now_of(session)
     post.decision_reason = None
     session.flush()
     note = ""
@@ -250,7 +250,7 @@ def approve_post(session: Session, actor, post: Post, today: date, *, approve_de
         post.deviation_status = "approved"
     post.status = "approved"
     post.decision_reason = (note or "").strip() or None
-    post.decided_by_id, post.decided_at = getattr(actor, "id", None), utcnow()
+    post.decided_by_id, post.decided_at, post.decided_on = getattr(actor, "id", None), now_of(session), today
     session.flush()
     audit.record(session, actor, "approve_post", "post", post.id, before=before, after=_snap(post),
                  summary=f"批准岗位{_label(post)}" + ("（含补贴偏离理由）" if post.deviation_status == "approved" else ""))
@@ -270,7 +270,7 @@ def reject_post(session: Session, actor, post: Post, reason: str, today: date) -
         post.deviation_status = "rejected"
     post.status = "rejected"
     post.decision_reason = reason
-    post.decided_by_id, post.decided_at = getattr(actor, "id", None), utcnow()
+    post.decided_by_id, post.decided_at, post.decided_on = getattr(actor, "id", None), now_of(session), today
     session.flush()
     audit.record(session, actor, "reject_post", "post", post.id, before=before, after=_snap(post),
                  summary=f"退回岗位{_label(post)}：{reason}")
@@ -430,7 +430,7 @@ def vacant_posts(session: Session, actor, today: date, *, township_id: int | Non
         q = q.where(Post.village_id == village_id)
     out = []
     for post, active, last in session.execute(q.order_by(Post.id)).all():
-        since = post.decided_at.date() if post.decided_at else None
+        since = post.decided_on
         if last is not None:
             after_last = last + timedelta(days=1)
             since = max(since, after_last) if since else after_last

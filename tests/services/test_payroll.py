@@ -372,7 +372,7 @@ def test_quarterly_county_runs_only_for_a_quarters_last_month_and_covers_three_m
 def test_arrears_lists_unpaid_beyond_the_limit_and_roster_gaps(session, county):
     _, run = _approved(session, county)
     # approved long ago, still unpaid → arrears
-    run.approved_at = datetime(2026, 10, 1)
+    run.approved_on = date(2026, 10, 1)
     session.commit()
     limit, rows = svc.arrears(session, county.users["inspector"], TODAY)
     assert limit == 30

@@ -10,6 +10,9 @@ import threading
 from datetime import date
 
 import pytest
+
+from pwposts.services.clock_binding import bind_now
+from tests.conftest import NOW
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -40,6 +43,7 @@ def _race(usernames, action):
 
     def worker(username):
         with Session(engine) as s:
+            bind_now(s, NOW)
             actor = s.scalar(select(User).where(User.username == username))
             s.commit()  # start the race with a fresh transaction
             barrier.wait()

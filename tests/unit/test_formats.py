@@ -41,3 +41,12 @@ def test_dates_and_months():
     assert month_heading("2026-03") == "2026年3月"
     assert month_bounds("2028-02") == (date(2028, 2, 1), date(2028, 2, 29))
     assert beijing(datetime(2026, 3, 1, 16, 30)) == "2026-03-02 00:30"
+
+
+def test_ymd_shows_a_utc_timestamp_as_its_beijing_date():
+    from datetime import datetime
+
+    from pwposts.domain.formats import ymd
+
+    assert ymd(datetime(2026, 12, 2, 16, 30)) == "2026-12-03"  # 00:30 Beijing on the 3rd
+    assert ymd(datetime(2026, 12, 2, 15, 59)) == "2026-12-02"

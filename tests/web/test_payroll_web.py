@@ -2,7 +2,7 @@
 printed documents (汇总表 total = bank file total = sum of payments), arrears, dashboard cards."""
 import csv
 import io
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -221,7 +221,7 @@ def test_void_from_the_page(login_as, county, setup, session):
 
 def test_arrears_page_for_hr_and_inspectors_only(login_as, county, setup, session):
     run = _approved(login_as, county, session)
-    run.approved_at = datetime(2026, 10, 1)
+    run.approved_on = date(2026, 10, 1)
     session.commit()
     page = _text(login_as("inspector").get("/pay/arrears"))
     assert "东坪镇" in page and "仍有2人未发放成功" in page and "月末已过56天仍未审批发放" in page
