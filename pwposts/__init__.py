@@ -41,6 +41,10 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         install_sqlite_pragmas(db.engine)
 
+    from .logs import configure_logging
+
+    configure_logging(app)
+
     from . import clock
     from .services.clock_binding import bind_now
 

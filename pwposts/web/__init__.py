@@ -12,6 +12,7 @@ from ..domain.errors import DomainError
 from ..domain.people import SEX_LABELS, mask_id_number, mask_numbers_in_text
 from ..domain.roles import ROLE_LABELS
 from ..extensions import db, login_manager
+from ..logs import log_refusal
 from ..services.permissions import can
 
 
@@ -27,6 +28,7 @@ def unit_of_work():
 
 
 def flash_error(err: DomainError) -> None:
+    log_refusal(err.code, err.message)
     flash(err.message, "error")
     for d in err.details[:50]:
         flash(str(d), "error")
@@ -87,6 +89,7 @@ def register_web(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(err: DomainError):
         db.session.rollback()
+        log_refusal(err.code, err.message)
         if request.path.startswith("/api/"):
             from ..api import error_response
 
