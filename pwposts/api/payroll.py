@@ -9,7 +9,7 @@ from .. import clock
 from ..documents import bank_files
 from ..domain.errors import DomainError, NotFound
 from ..domain.formats import month_heading, parse_month
-from ..domain.pay import PAYMENT_KINDS, PAYMENT_STATES, RUN_STATES
+from ..domain.pay import PAYMENT_KINDS, PAYMENT_STATES, RUN_KINDS, RUN_STATES
 from ..domain.people import mask_id_number
 from ..extensions import db
 from ..models.pay import Payment
@@ -26,6 +26,8 @@ RUN = schema("PayrollRun", obj({
     "id": {"type": "integer"},
     "township": obj({"id": {"type": "integer"}, "name": {"type": "string"}}, required=("id", "name")),
     "month": MONTH,
+    "kind": {"type": "string", "enum": list(RUN_KINDS),
+             "description": "regular 月度清册 · supplementary 补充清册（月度清册审批后考勤才审核的人员）"},
     "status": {"type": "string", "enum": list(RUN_STATES), "description": "preview 待审批 · approved 已审批 · void 已作废"},
     "total_fen": {"type": "integer", "description": "合计（分）"},
     "line_count": {"type": "integer"},
@@ -33,7 +35,7 @@ RUN = schema("PayrollRun", obj({
     "prepared_by": {"type": "string"}, "prepared_at": {"type": "string", "format": "date-time"},
     "approved_by": {"type": "string", "nullable": True},
     "approved_at": {"type": "string", "format": "date-time", "nullable": True},
-}, required=("id", "township", "month", "status", "total_fen", "line_count", "unpaid_count", "prepared_by",
+}, required=("id", "township", "month", "kind", "status", "total_fen", "line_count", "unpaid_count", "prepared_by",
              "prepared_at", "approved_by", "approved_at")))
 PAYMENT = schema("PaymentLine", obj({
     "id": {"type": "integer"},
@@ -58,6 +60,14 @@ PAYMENT = schema("PaymentLine", obj({
     "reason": {"type": "string", "nullable": True}, "original_payment_id": {"type": "integer", "nullable": True},
 }, required=("id", "run_id", "contract_id", "person", "month", "kind", "amount_fen", "calc_text", "status",
              "bank_batch")))
+LEFT_UNPAID = schema("LeftUnpaid", obj({
+    "count": {"type": "integer", "description": "本乡镇该月仍未计发的人数（预览中含账户有问题的人数）"},
+    "by_reason": array(obj({"reason": {"type": "string"}, "count": {"type": "integer"}},
+                           required=("reason", "count"))),
+    "summary": {"type": "string", "description": "如“本乡镇该月仍有3人未计发：考勤待审核2人、无考勤记录1人”"},
+    "supplementary_possible": {"type": "integer",
+                               "description": "考勤在已审批清册之后才审核、可列入补充清册的人数"},
+}, required=("count", "by_reason", "summary", "supplementary_possible")))
 RUN_DETAIL = schema("PayrollRunDetail", {"allOf": [RUN, obj({
     "months": array(MONTH),
     "lines": array(PAYMENT),
@@ -73,7 +83,12 @@ RUN_DETAIL = schema("PayrollRunDetail", {"allOf": [RUN, obj({
     "account_problems": array(obj({"payment_id": {"type": "integer"}, "name": {"type": "string"},
                                    "reason": {"type": "string"}}, required=("payment_id", "name", "reason"))),
     "stale": array({"type": "string", "description": "造册后输入有变动的人员姓名（须重新生成）"}),
-}, required=("months", "lines", "unpaid", "funds", "account_problems", "stale"))]})
+    "left_unpaid": LEFT_UNPAID,
+    "related_runs": array(obj({"id": {"type": "integer"}, "kind": {"type": "string", "enum": list(RUN_KINDS)},
+                               "status": {"type": "string", "enum": list(RUN_STATES)}},
+                              required=("id", "kind", "status"))),
+}, required=("months", "lines", "unpaid", "funds", "account_problems", "stale", "left_unpaid", "related_runs"))]})
+APPROVED = schema("PayrollRunApproved", {"allOf": [RUN, obj({"left_unpaid": LEFT_UNPAID}, required=("left_unpaid",))]})
 BANK_FILE = schema("BankFile", obj({
     "batch": {"type": "integer", "nullable": True},
     "total_fen": {"type": "integer"},
@@ -109,7 +124,7 @@ def run_json(run, users=None) -> dict:
     users = users if users is not None else _users({run.prepared_by_id, run.approved_by_id})
     prep, appr = users.get(run.prepared_by_id), users.get(run.approved_by_id)
     return {"id": run.id, "township": {"id": run.township.id, "name": run.township.name}, "month": run.month,
-            "status": run.status, "total_fen": run.total_fen, "line_count": run.line_count,
+            "kind": run.kind, "status": run.status, "total_fen": run.total_fen, "line_count": run.line_count,
             "unpaid_count": run.unpaid_count, "prepared_by": prep.label if prep else "",
             "prepared_at": iso_utc(run.prepared_at), "approved_by": appr.label if appr else None,
             "approved_at": iso_utc(run.approved_at)}
@@ -151,21 +166,39 @@ def _detail(run_id: int):
                        "exceeded": f.exceeded} for f in v.funds],
             "account_problems": [{"payment_id": b.payment_id, "name": b.name, "reason": b.reason}
                                  for b in v.blockers],
-            "stale": v.stale}
+            "stale": v.stale, "left_unpaid": _left_json(v),
+            "related_runs": [{"id": r.id, "kind": r.kind, "status": r.status} for r in v.related]}
+
+
+def _left_json(v) -> dict:
+    counts: dict[str, int] = {}
+    for u in v.unpaid:
+        counts[u.cause] = counts.get(u.cause, 0) + 1
+    if v.run.status == "preview" and v.blockers:
+        counts["账户有问题"] = len(v.blockers)
+    return {"count": v.left_count, "by_reason": [{"reason": r, "count": n} for r, n in counts.items()],
+            "summary": v.left_summary, "supplementary_possible": len(v.late)}
 
 
 @bp.post("/payroll-runs")
 @document("生成发放清册（预览）", tags=["发放"], status=201, response=RUN_DETAIL,
           errors={409: "该乡镇该月的清册已审批，或正由他人同时生成", 422: "月份未结束、按季度发放须选季度末月等"},
-          description="按县定公式为乡镇所有覆盖该月的合同计算补贴；只计入已审核考勤。已有待审批清册时重新生成并替换明细。",
-          body=obj({"township_id": {"type": "integer"}, "month": MONTH}, required=("township_id", "month")))
+          description="按县定公式为乡镇所有覆盖该月的合同计算补贴；只计入已审核考勤。已有待审批清册时重新生成并替换明细。"
+                      "kind=supplementary 生成补充清册：仅在该月月度清册已审批后，计发考勤已审核但未列入任何清册的人员。",
+          body=obj({"township_id": {"type": "integer"}, "month": MONTH,
+                    "kind": {"type": "string", "enum": list(RUN_KINDS), "description": "默认 regular"}},
+                   required=("township_id", "month")))
 @token_required
 def prepare_run():
     require(g.actor, "prepare_payroll")
     data = _body()
-    if not isinstance(data.get("township_id"), int) or not isinstance(data.get("month"), str):
+    tid = data.get("township_id")
+    if not isinstance(tid, int) or isinstance(tid, bool) or not isinstance(data.get("month"), str):
         raise BadInput("须提供 township_id（整数）和 month（YYYY-MM）")
-    run = service.prepare_run(db.session, g.actor, data["township_id"], data["month"], clock.today())
+    kind = data.get("kind", "regular")
+    if kind not in RUN_KINDS:
+        raise BadInput(f"kind 只能为 regular 或 supplementary，收到“{kind}”")
+    run = service.prepare_run(db.session, g.actor, tid, data["month"], clock.today(), kind)
     commit()
     return jsonify(_detail(run.id)), 201
 
@@ -197,16 +230,33 @@ def get_run(run_id: int):
     return jsonify(_detail(run_id))
 
 
+@bp.post("/payroll-runs/<int:run_id>/supplementary")
+@document("生成补充清册（预览）", tags=["发放"], status=201, response=RUN_DETAIL,
+          errors={409: "该乡镇该月已有待审批的清册，或正由他人同时生成",
+                  422: "该月月度清册尚未审批；没有可补充计发的人员"},
+          description="为第 run_id 号清册所在的乡镇·月份生成补充清册：月度清册审批后考勤才审核的人员按同一规则计发"
+                      "（同样双人审批、资金核对、银行文件与PDF）；已有发放明细的人员不会重复计发。")
+@token_required
+def prepare_supplementary(run_id: int):
+    require(g.actor, "prepare_payroll")
+    run = service.load_run(db.session, g.actor, run_id, "prepare_payroll")
+    supp = service.prepare_run(db.session, g.actor, run.township_id, run.month, clock.today(), "supplementary")
+    commit()
+    return jsonify(_detail(supp.id)), 201
+
+
 @bp.post("/payroll-runs/<int:run_id>/approve")
-@document("审批发放清册", tags=["发放"], response=RUN,
+@document("审批发放清册", tags=["发放"], response=APPROVED,
           errors={409: "清册已被审批或作废", 422: "造册人不能审批本人清册；资金额度不足；账户问题；清册已过时"},
-          description="须由造册人以外的乡镇经办人或县级管理员审批；审批后相应考勤锁定。并发审批只有一个成功。")
+          description="须由造册人以外的乡镇经办人或县级管理员审批；审批后相应考勤锁定。并发审批只有一个成功。"
+                      "left_unpaid 说明审批后本乡镇该月仍未计发的人数及原因。")
 @token_required
 def approve_run(run_id: int):
     require(g.actor, "approve_payroll")
     run = service.approve_run(db.session, g.actor, run_id, clock.today())
     commit()
-    return jsonify(run_json(run))
+    v = service.run_view(db.session, g.actor, run.id, clock.today())
+    return jsonify({**run_json(v.run), "left_unpaid": _left_json(v)})
 
 
 @bp.post("/payroll-runs/<int:run_id>/void")

@@ -5,7 +5,8 @@ from flask import g, jsonify, request
 from sqlalchemy import select
 
 from .. import clock
-from ..domain.errors import NotFound
+from ..domain.errors import DomainError, NotFound
+from ..domain.formats import parse_month
 from ..domain.people import mask_id_number
 from ..domain.roles import HOLDER
 from ..extensions import db
@@ -33,10 +34,22 @@ PAYMENT = schema("Payment", obj({
     "person": obj({"id": {"type": "integer"}, "name": {"type": "string"}, "id_number": {"type": "string"}}),
 }, required=("id", "month", "kind", "amount_fen", "calc_text", "status")))
 OBJECTION = schema("PaymentObjection", obj({
-    "id": {"type": "integer"}, "payment_id": {"type": "integer"}, "month": {"type": "string"},
+    "id": {"type": "integer"},
+    "payment_id": {"type": "integer", "nullable": True, "description": "对未发放月份的申诉为空"},
+    "contract_id": {"type": "integer"}, "month": {"type": "string"},
     "content": {"type": "string"}, "raised_at": STAMP, "status": {"type": "string", "enum": ["open", "answered"]},
     "answer": {"type": "string", "nullable": True}, "answered_at": nullable(STAMP),
-}, required=("id", "payment_id", "content", "status")))
+}, required=("id", "payment_id", "contract_id", "month", "content", "status")))
+CONTRACT_MONTH = schema("ContractMonth", obj({
+    "contract_id": {"type": "integer"}, "contract_code": {"type": "string"}, "post_title": {"type": "string"},
+    "month": {"type": "string", "description": "YYYY-MM"},
+    "state": {"type": "string", "enum": ["paid", "waiting", "not_paid"],
+              "description": "paid 已发放 · waiting 待发放 · not_paid 未发放"},
+    "label": {"type": "string", "description": "已发放 / 待发放 / 未发放"},
+    "reason": {"type": "string", "description": "原因，如“考勤待乡镇审核，审核后方可计发”"},
+    "amount_fen": {"type": "integer", "nullable": True}, "payment_id": {"type": "integer", "nullable": True},
+    "objectable": {"type": "boolean", "description": "可对该月提出未发放申诉（无发放明细且月份已结束）"},
+}, required=("contract_id", "month", "state", "label", "reason", "objectable")))
 
 
 def _payment_json(p: Payment) -> dict:
@@ -53,7 +66,8 @@ def _payment_json(p: Payment) -> dict:
 
 
 def _objection_json(o: PaymentObjection) -> dict:
-    return {"id": o.id, "payment_id": o.payment_id, "month": o.payment.month, "content": o.content,
+    return {"id": o.id, "payment_id": o.payment_id, "contract_id": o.contract_id, "month": o.month,
+            "content": o.content,
             "raised_at": o.raised_at.isoformat() + "Z", "status": o.status, "answer": o.answer,
             "answered_at": o.answered_at.isoformat() + "Z" if o.answered_at else None}
 
@@ -109,6 +123,34 @@ def raise_objection(payment_id: int):
     require(g.actor, "raise_payment_objection")
     p = _visible_payment(payment_id)
     o = portal.raise_objection(db.session, g.actor, p.id, _text("content"), clock.today())
+    commit()
+    return jsonify(_objection_json(o)), 201
+
+
+@bp.get("/me/months")
+@document("我的每月发放情况", tags=["岗位人员"], response=array(CONTRACT_MONTH),
+          description="本人每份合同期内的每个月（至本月为止，最近的在前）：已发放、待发放或未发放，及原因。")
+@token_required
+def my_months():
+    rows = portal.holder_months(db.session, g.actor, clock.today())
+    return jsonify([{"contract_id": m.contract_id, "contract_code": m.contract_code, "post_title": m.post_title,
+                     "month": m.month, "state": m.state, "label": m.label, "reason": m.reason,
+                     "amount_fen": m.amount_fen, "payment_id": m.payment_id, "objectable": m.objectable}
+                    for m in rows])
+
+
+@bp.post("/me/months/<int:contract_id>/<month>/objections")
+@document("对未发放的月份提出申诉", tags=["岗位人员"], status=201, response=OBJECTION, errors=(400, 404, 422),
+          description="该月没有本人可见的发放明细（未发放或待发放）时，按合同和月份提出申诉；已有发放明细的月份请对该笔发放申诉。",
+          body=obj({"content": {"type": "string", "description": "申诉理由，5至1000字"}}, required=("content",)))
+@token_required
+def raise_month_objection(contract_id: int, month: str):
+    require(g.actor, "raise_payment_objection")
+    try:
+        month = parse_month(month)
+    except DomainError:
+        raise BadInput(f"月份须为 YYYY-MM，收到“{month}”") from None
+    o = portal.raise_month_objection(db.session, g.actor, contract_id, month, _text("content"), clock.today())
     commit()
     return jsonify(_objection_json(o)), 201
 

@@ -7,7 +7,7 @@ from typing import Optional
 from sqlalchemy import BigInteger, CheckConstraint, Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..domain.pay import ATTENDANCE_STATES, DAY_KINDS, OBJECTION_STATES, PAYMENT_KINDS, PAYMENT_STATES, RUN_STATES
+from ..domain.pay import ATTENDANCE_STATES, DAY_KINDS, OBJECTION_STATES, PAYMENT_KINDS, PAYMENT_STATES, RUN_KINDS, RUN_STATES
 from ..extensions import db
 from ._types import one_of, utcnow
 from .contracts import Contract
@@ -69,16 +69,23 @@ class PayrollRun(db.Model):
     __tablename__ = "payroll_run"
     __table_args__ = (
         one_of("status", RUN_STATES),
+        one_of("kind", RUN_KINDS),
         CheckConstraint("approved_by_id IS NULL OR approved_by_id <> prepared_by_id", name="four_eyes"),
         CheckConstraint("(status = 'approved') = (approved_at IS NOT NULL)", name="approved_has_time"),
-        # one live run per township and month (a void run may be followed by a new one)
+        # one live regular run per township and month (a void run may be followed by a new one) …
         Index("uq_payroll_run_live", "township_id", "month", unique=True,
-              sqlite_where=text("status <> 'void'"), postgresql_where=text("status <> 'void'")),
+              sqlite_where=text("status <> 'void' AND kind = 'regular'"),
+              postgresql_where=text("status <> 'void' AND kind = 'regular'")),
+        # … and at most one preview (regular or supplementary) per township-month at any time
+        Index("uq_payroll_run_preview", "township_id", "month", unique=True,
+              sqlite_where=text("status = 'preview'"), postgresql_where=text("status = 'preview'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     township_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
     month: Mapped[str] = mapped_column(String(7))
+    # regular (月度清册) or supplementary (补充清册: after the regular run's approval, for holders left out)
+    kind: Mapped[str] = mapped_column(String(13), default="regular", server_default="regular")
     status: Mapped[str] = mapped_column(String(10), default="preview")
     total_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     line_count: Mapped[int] = mapped_column(default=0)
@@ -149,7 +156,8 @@ class Payment(db.Model):
 
 
 class PaymentObjection(db.Model):
-    """申诉: a holder objects to a payment; HR answers; the holder sees the answer."""
+    """申诉: a holder objects to a payment — or to a month of a contract that was never paid (no payment
+    line: payment_id is NULL, contract_id and month say which month); HR answers; the holder sees the answer."""
 
     __tablename__ = "payment_objection"
     __table_args__ = (
@@ -158,7 +166,10 @@ class PaymentObjection(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    payment_id: Mapped[int] = mapped_column(ForeignKey("payment.id"), index=True)
+    payment_id: Mapped[Optional[int]] = mapped_column(ForeignKey("payment.id"), index=True)
+    # the contract-month objected to (also filled for an objection against a payment line)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
+    month: Mapped[str] = mapped_column(String(7))
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     content: Mapped[str] = mapped_column(Text)
     raised_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -167,5 +178,6 @@ class PaymentObjection(db.Model):
     answered_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
     answered_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
 
-    payment: Mapped[Payment] = relationship()
+    payment: Mapped[Optional[Payment]] = relationship()
+    contract: Mapped[Contract] = relationship()
     person: Mapped[Person] = relationship()

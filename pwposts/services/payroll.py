@@ -53,6 +53,7 @@ from ..documents.bank_files import BankRow, ResultRow, read_results, result_date
 from ..domain import payroll as rules
 from ..domain.errors import Conflict, DomainError, Forbidden, NotFound
 from ..domain.formats import month_bounds, month_heading, parse_date, parse_month, yuan
+from ..domain.pay import RUN_KIND_LABELS, RUN_KINDS
 from .clock_binding import now_of
 from ..models.contracts import Assessment, Contract
 from ..models.pay import AttendanceRecord, Payment, PayrollRun
@@ -139,6 +140,19 @@ class Unpaid:
     post_title: str
     month: str
     reason: str
+
+    @property
+    def cause(self) -> str:
+        """The reason without its particulars (the date of death), for counting."""
+        return "已故" if self.reason.startswith("已故") else self.reason.split("，")[0]
+
+
+def unpaid_summary(unpaid: Iterable[Unpaid], extra: Iterable[str] = ()) -> str:
+    """“考勤待审核2人、无考勤记录1人” — how many holders are left out, per cause (most first)."""
+    counts: dict[str, int] = {}
+    for cause in [u.cause for u in unpaid] + list(extra):
+        counts[cause] = counts.get(cause, 0) + 1
+    return "、".join(f"{c}{n}人" for c, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 # Module-level aliases: the statement's cache key stays the same from call to call, so SQLAlchemy
@@ -242,35 +256,57 @@ def compute_run(session: Session, township_id: int, months: list[str], run_id: i
 
 # ---------------------------------------------------------------- prepare / void
 
-def prepare_run(session: Session, actor, township_id: Any, month: Any, today: date) -> PayrollRun:
-    """Compute (or recompute) the township's run for the month as a preview."""
+def prepare_run(session: Session, actor, township_id: Any, month: Any, today: date,
+                kind: str = "regular") -> PayrollRun:
+    """Compute (or recompute) the township's run for the month as a preview.
+
+    kind="regular": the month's one regular run (月度清册). kind="supplementary" (补充清册): only once the
+    regular run is approved; it pays, by the same rules, every holder with approved attendance and no
+    regular line for the month (attendance approved after the regular run) — a holder already paid in any
+    run is skipped, and the unique regular line per contract-month refuses any double payment. At most one
+    preview per township-month (either kind): re-preparing replaces its lines."""
     township = load_township(session, actor, township_id, "prepare_payroll")
     month = parse_month(month)
+    if kind not in RUN_KINDS:
+        raise DomainError("payroll_run_kind", f"清册类型只能为月度清册或补充清册，收到“{kind}”")
     if month_bounds(month)[1] >= today:
         raise DomainError("payroll_month_not_over",
                           f"{month_heading(month)}尚未结束，不能造册：请在该月最后一天之后为其生成发放清册")
     months = run_months_for(session, township, month)
     _lock_run_key(session, township.id, month)
-    run = session.scalar(select(PayrollRun).where(PayrollRun.township_id == township.id,
-                                                  PayrollRun.month == month, PayrollRun.status != "void"))
-    if run is not None:
-        session.refresh(run)  # the lock may have waited for another transaction's commit
-    if run is not None and run.status == "approved":
-        raise Conflict("payroll_already_approved",
-                       f"{township.name}{month_heading(month)}的发放清册（第{run.id}号）已审批，不能重新生成；"
-                       "如有差错请对相应明细办理补发或扣回")
+    live = session.scalars(select(PayrollRun).where(PayrollRun.township_id == township.id,
+                                                    PayrollRun.month == month, PayrollRun.status != "void")
+                           .order_by(PayrollRun.id)).all()
+    for r in live:
+        session.refresh(r)  # the lock may have waited for another transaction's commit
+    live = [r for r in live if r.status != "void"]
+    where = f"{township.name}{month_heading(month)}"  # a failed flush expires every loaded object
+    regular = next((r for r in live if r.kind == "regular"), None)
+    preview = next((r for r in live if r.status == "preview"), None)
+    if kind == "regular":
+        run = regular
+        if run is not None and run.status == "approved":
+            raise Conflict("payroll_already_approved",
+                           f"{where}的发放清册（第{run.id}号）已审批，不能重新生成；考勤在审批后才审核的人员请生成补充清册，"
+                           "已发放明细如有差错请办理补发或扣回")
+    else:
+        if regular is None or regular.status != "approved":
+            raise DomainError("supplementary_needs_approved_run",
+                              f"{where}还没有已审批的月度清册，不能生成补充清册：请先生成并审批该月的月度清册")
+        if preview is not None and preview.kind == "regular":  # cannot happen: the regular run is approved
+            preview = None
+        run = preview
     now = now_of(session)
     before = None
     if run is None:
-        run = PayrollRun(township_id=township.id, month=month, status="preview", prepared_by_id=actor.id,
+        run = PayrollRun(township_id=township.id, month=month, kind=kind, status="preview", prepared_by_id=actor.id,
                          prepared_at=now)
         session.add(run)
-        where = f"{township.name}{month_heading(month)}"  # a failed flush expires every loaded object
         try:
             session.flush()
         except IntegrityError:
             raise Conflict("payroll_run_exists",
-                           f"{where}的发放清册已由他人同时生成，请刷新页面后查看该清册") from None
+                           f"{where}的{RUN_KIND_LABELS[kind]}已由他人同时生成，请刷新页面后查看该清册") from None
     else:
         before = {"total_fen": run.total_fen, "line_count": run.line_count, "unpaid_count": run.unpaid_count,
                   "prepared_by_id": run.prepared_by_id}
@@ -278,14 +314,17 @@ def prepare_run(session: Session, actor, township_id: Any, month: Any, today: da
         run.prepared_by_id, run.prepared_at = actor.id, now
 
     lines, unpaid = compute_run(session, township.id, months, run.id)
-    if not lines and not unpaid:
+    if not lines and not unpaid and kind == "regular":
         raise DomainError("payroll_no_holders",
                           f"{township.name}{month_heading(month)}没有在岗人员（无覆盖该月的有效合同），无需造册")
+    if kind == "supplementary" and not lines:
+        raise DomainError("supplementary_nobody",
+                          f"{where}没有可补充计发的人员：已审批清册之外没有考勤已审核的人员"
+                          + (f"（仍未计发{len(unpaid)}人：{unpaid_summary(unpaid)}；请先审核其考勤）" if unpaid else ""))
     for ln in lines:
         ln.update(run_id=run.id, kind="regular", status="pending", bank_batch=1, created_by_id=actor.id,
                   created_at=now)
     if lines:
-        where = f"{township.name}{month_heading(month)}"
         try:
             _insert_payments(session, lines)
         except IntegrityError:
@@ -294,11 +333,12 @@ def prepare_run(session: Session, actor, township_id: Any, month: Any, today: da
     run.line_count = len(lines)
     run.unpaid_count = len(unpaid)
     session.flush()
-    after = {"township": township.name, "month": month, "months": months, "total_fen": run.total_fen,
+    after = {"township": township.name, "month": month, "months": months, "kind": kind, "total_fen": run.total_fen,
              "line_count": run.line_count, "unpaid_count": run.unpaid_count}
     audit.record(session, actor, "prepare_payroll" if before is None else "reprepare_payroll", "payroll_run", run.id,
                  before=before, after=after,
-                 summary=f"{'生成' if before is None else '重新生成'}发放清册：{township.name}{month_heading(month)}，"
+                 summary=f"{'生成' if before is None else '重新生成'}"
+                         f"{'发放清册' if kind == 'regular' else '补充清册'}：{township.name}{month_heading(month)}，"
                          f"{run.line_count}人，合计{yuan(run.total_fen)}；无已审核考勤未计发{run.unpaid_count}人")
     return run
 
@@ -454,10 +494,35 @@ class RunView:
     pending_batches: list[int]
     failed_count: int
     stale: list[str] = field(default_factory=list)  # names whose inputs changed since preparing
+    related: list[PayrollRun] = field(default_factory=list)  # the township-month's other live runs
 
     @property
     def fund_exceeded(self) -> list[FundCheck]:
         return [f for f in self.funds if f.exceeded]
+
+    @property
+    def late(self) -> list[Unpaid]:
+        """Holders a supplementary run would pay: approved attendance, no regular line in any run."""
+        return [u for u in self.unpaid if u.reason == LATE_REASON]
+
+    @property
+    def open_preview(self) -> PayrollRun | None:
+        """Another run of the township-month awaiting approval (a supplementary run would be refused)."""
+        return next((r for r in self.related if r.status == "preview"), None)
+
+    @property
+    def left_count(self) -> int:
+        """Holders of the township-month left 未计发 once this run is approved: without a line in any run
+        (no approved attendance, attendance approved late, deceased) or, in a preview, with an account problem."""
+        return len(self.unpaid) + (len(self.blockers) if self.run.status == "preview" else 0)
+
+    @property
+    def left_summary(self) -> str:
+        """The approval confirmation's sentence: how many holders are left 未计发 and why."""
+        if not self.left_count:
+            return "本乡镇该月覆盖的人员均已计发，无人未计发"
+        extra = ["账户有问题（须先更正）"] * len(self.blockers) if self.run.status == "preview" else []
+        return f"本乡镇该月仍有{self.left_count}人未计发：{unpaid_summary(self.unpaid, extra)}"
 
 
 def _line_months(session: Session, run: PayrollRun) -> list[str]:
@@ -494,12 +559,18 @@ def run_view(session: Session, actor, run_id: Any, today: date) -> RunView:
     pending_batches = list(session.scalars(
         select(Payment.bank_batch).where(Payment.run_id == run.id, Payment.status == "pending",
                                          Payment.amount_fen > 0).distinct().order_by(Payment.bank_batch)))
+    related = session.scalars(select(PayrollRun).where(
+        PayrollRun.township_id == run.township_id, PayrollRun.month == run.month, PayrollRun.status != "void",
+        PayrollRun.id != run.id).order_by(PayrollRun.id)).all()
     return RunView(run, months, unpaid, fund_checks(session, run), account_blockers(session, run.id), villages,
-                   by_status, pending_batches, by_status.get("failed", (0, 0))[0], stale)
+                   by_status, pending_batches, by_status.get("failed", (0, 0))[0], stale, list(related))
 
 
 _STALE_KEYS = ("amount_fen", "attended_days", "covered_days", "standard_fen", "grade", "fund_id", "account_no",
                "account_name")
+
+
+LATE_REASON = "考勤在清册审批后才审核，未列入本清册"
 
 
 def _late_holders(session: Session, run: PayrollRun, fresh: list[dict]) -> list[Unpaid]:
@@ -515,7 +586,7 @@ def _late_holders(session: Session, run: PayrollRun, fresh: list[dict]) -> list[
         .join(Person, Contract.person_id == Person.id).join(Post, Contract.post_id == Post.id)
         .where(Contract.id.in_({cid for cid, _ in late}))).all()}
     return [Unpaid(cid, who[cid].code, who[cid].person_id, who[cid].name, who[cid].id_number, who[cid].village_id,
-                   who[cid].title, m, "考勤在清册审批后才审核，未列入本清册")
+                   who[cid].title, m, LATE_REASON)
             for cid, m in sorted(late, key=lambda k: (k[1], who[k[0]].name))]
 
 
@@ -696,12 +767,14 @@ def approve_run(session: Session, actor, run_id: Any, today: date) -> PayrollRun
     session.flush()
     audit.record(session, actor, "approve_payroll", "payroll_run", run.id,
                  before={"status": "preview"},
-                 after={"status": "approved", "total_fen": run.total_fen, "line_count": run.line_count,
-                        "attendance_locked": locked,
+                 after={"status": "approved", "kind": run.kind, "total_fen": run.total_fen,
+                        "line_count": run.line_count, "unpaid_count": run.unpaid_count, "attendance_locked": locked,
                         "funds": [{"fund": f.name, "year": f.year, "run_fen": f.run_fen, "after_fen": f.after_fen}
                                   for f in checks]},
-                 summary=f"审批发放清册：{run.township.name}{month_heading(run.month)}（第{run.id}号），"
-                         f"{run.line_count}人，合计{yuan(run.total_fen)}；锁定考勤{locked}条")
+                 summary=f"审批{'发放清册' if run.kind == 'regular' else '补充清册'}："
+                         f"{run.township.name}{month_heading(run.month)}（第{run.id}号），"
+                         f"{run.line_count}人，合计{yuan(run.total_fen)}；锁定考勤{locked}条；"
+                         f"造册时未计发{run.unpaid_count}人")
     return run
 
 

@@ -50,6 +50,35 @@ def payment(payment_id: int):
     return render_template("holder/payment.html", p=p, related=related, objections=objections)
 
 
+@bp.route("/months/<int:contract_id>/<month>", methods=["GET", "POST"])
+@login_required
+def month(contract_id: int, month: str):
+    """One month of the holder's contract with its state and reason; 申诉 when it was not paid."""
+    portal.ensure_holder(current_user)
+    month = parse_month(month)
+    today = clock.today()
+    view = portal.holder_overview(db.session, current_user, today)
+    entry = next((m for m in view.months if m.contract_id == contract_id and m.month == month), None)
+    if entry is None:
+        raise NotFound("该月份")
+    if entry.payment_id is not None and request.method == "GET":
+        return redirect(url_for("holder.payment", payment_id=entry.payment_id))
+    if request.method == "POST":
+        try:
+            with unit_of_work() as s:
+                portal.raise_month_objection(s, current_user, contract_id, month, request.form.get("content", ""),
+                                             today)
+            flash("申诉已提交，乡镇经办人答复后会显示在这里", "success")
+            return redirect(url_for("holder.month", contract_id=contract_id, month=month))
+        except DomainError as err:
+            if err.status in (403, 404):
+                raise
+            flash_error(err)
+    objections = [o for o in view.objections if o.contract_id == contract_id and o.month == month
+                  and o.payment_id is None]
+    return render_template("holder/month.html", m=entry, objections=objections)
+
+
 @staff_bp.route("/")
 @login_required
 def index():

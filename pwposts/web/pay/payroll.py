@@ -18,7 +18,7 @@ from ...documents import bank_files
 from ...documents.pdf import render_pdf
 from ...domain.errors import DomainError, Forbidden, NotFound
 from ...domain.formats import month_heading, parse_month, parse_yuan
-from ...domain.pay import PAYMENT_STATE_LABELS, RUN_STATE_LABELS, RUN_STATES
+from ...domain.pay import PAYMENT_STATE_LABELS, RUN_KIND_LABELS, RUN_STATE_LABELS, RUN_STATES
 from ...domain.people import mask_id_number
 from ...domain.roles import COUNTY_ADMIN, INSPECTOR, TOWNSHIP_CLERK
 from ...extensions import db
@@ -88,7 +88,8 @@ def runs():
     users = _users({r.prepared_by_id for r in page.items} | {r.approved_by_id for r in page.items})
     form = _prepare_form(today) if can(current_user, "prepare_payroll") else None
     return render_template("pay/payroll_runs.html", page=page, townships=townships, township_id=township_id,
-                           month=month or "", status=status, labels=RUN_STATE_LABELS, users=users, form=form)
+                           month=month or "", status=status, labels=RUN_STATE_LABELS, users=users, form=form,
+                           kind_labels=RUN_KIND_LABELS)
 
 
 @bp.route("/runs/prepare", methods=["POST"])
@@ -131,7 +132,7 @@ def run_detail(run_id: int):
     users = _users({run.prepared_by_id, run.approved_by_id})
     return render_template(
         "pay/payroll_run.html", v=view, run=run, page=page, users=users, status=status, village_id=village_id, q=q,
-        run_labels=RUN_STATE_LABELS, pay_labels=PAYMENT_STATE_LABELS, today=today,
+        run_labels=RUN_STATE_LABELS, pay_labels=PAYMENT_STATE_LABELS, today=today, kind_labels=RUN_KIND_LABELS,
         is_preparer=run.prepared_by_id == current_user.id,
         full_ids=can(current_user, "view_full_id_number", run))
 
@@ -164,9 +165,30 @@ def run_reprepare(run_id: int):
     require(current_user, "prepare_payroll")
     today = clock.today()
     run = service.load_run(db.session, current_user, run_id, "prepare_payroll")
-    township_id, month = run.township_id, run.month
-    return _act(run_id, lambda s: service.prepare_run(s, current_user, township_id, month, today).line_count,
+    township_id, month, kind = run.township_id, run.month, run.kind
+    return _act(run_id, lambda s: service.prepare_run(s, current_user, township_id, month, today, kind).line_count,
                 "已按最新考勤重新生成清册（{result}人）。")
+
+
+@bp.route("/runs/<int:run_id>/supplementary", methods=["POST"])
+@login_required
+def run_supplementary(run_id: int):
+    """生成补充清册 for the township-month of an approved run: holders whose attendance was approved later."""
+    require(current_user, "prepare_payroll")
+    today = clock.today()
+    run = service.load_run(db.session, current_user, run_id, "prepare_payroll")
+    township_id, month = run.township_id, run.month
+    try:
+        with unit_of_work() as s:
+            supp = service.prepare_run(s, current_user, township_id, month, today, "supplementary")
+            supp_id, lines, total = supp.id, supp.line_count, supp.total_fen
+    except (Forbidden, NotFound):
+        raise
+    except DomainError as err:
+        flash_error(err)
+        return redirect(url_for("pay.run_detail", run_id=run_id))
+    flash(f"已生成补充清册（第{supp_id}号）：{lines}人，合计{total / 100:,.2f} 元。请另一名工作人员核对后审批。", "info")
+    return redirect(url_for("pay.run_detail", run_id=supp_id))
 
 
 @bp.route("/runs/<int:run_id>/void", methods=["POST"])
@@ -247,7 +269,8 @@ def _sheet_context(run):
     months = sorted({ln.month for ln in lines}) or [run.month]
     return {"run": run, "lines": lines, "total_fen": sum(ln.amount_fen for ln in lines), "county": county,
             "preparer": users.get(run.prepared_by_id), "approver": users.get(run.approved_by_id),
-            "months": months, "multi_month": len(months) > 1, "today": clock.today()}
+            "months": months, "multi_month": len(months) > 1, "today": clock.today(),
+            "supplementary": run.kind == "supplementary"}
 
 
 @bp.route("/runs/<int:run_id>/summary.pdf")
@@ -261,7 +284,8 @@ def run_summary_pdf(run_id: int):
     full = can(current_user, "view_full_id_number", run)
     pdf = render_pdf("pdf/payroll_summary.html", id_text=(lambda n: n) if full else mask_id_number, **ctx)
     return _download(pdf, "application/pdf",
-                     f"{run.township.name}{month_heading(run.month)}出勤天数和拟拨付岗位补贴金额汇总表.pdf")
+                     f"{run.township.name}{month_heading(run.month)}出勤天数和拟拨付岗位补贴金额汇总表"
+                     f"{'（补充）' if run.kind == 'supplementary' else ''}.pdf")
 
 
 @bp.route("/runs/<int:run_id>/notice.pdf")
@@ -273,7 +297,8 @@ def run_notice_pdf(run_id: int):
         return redirect(url_for("pay.run_detail", run_id=run_id))
     ctx = _sheet_context(run)
     pdf = render_pdf("pdf/payment_notice.html", id_text=mask_id_number, **ctx)
-    return _download(pdf, "application/pdf", f"{run.township.name}{month_heading(run.month)}补贴发放公示表.pdf")
+    return _download(pdf, "application/pdf", f"{run.township.name}{month_heading(run.month)}补贴发放公示表"
+                     f"{'（补充）' if run.kind == 'supplementary' else ''}.pdf")
 
 
 # ---------------------------------------------------------------- corrections
