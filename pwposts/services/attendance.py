@@ -51,6 +51,7 @@ class Holder:
     term: rules.Term
     record: AttendanceRecord | None = None
     grade: Assessment | None = None
+    month: str = ""
 
     @property
     def person(self) -> Person:
@@ -59,6 +60,11 @@ class Holder:
     @property
     def post(self) -> Post:
         return self.contract.post
+
+    @property
+    def attendable(self) -> int:
+        """Days of the month that can count: the contract's covered days, cut at the holder's death."""
+        return rules.covered_days(self.term.start_on, self.term.last_attendable, self.month)
 
     @property
     def status(self) -> str:
@@ -163,7 +169,7 @@ def holders_for_month(session: Session, village_id: int, month: str) -> list[Hol
     for n, c in enumerate(contracts, start=1):
         term = term_of(c)
         out.append(Holder(n, c, rules.covered_days(term.start_on, term.last_day, month), term,
-                          records.get(c.id), grades.get(c.id)))
+                          records.get(c.id), grades.get(c.id), month))
     return out
 
 

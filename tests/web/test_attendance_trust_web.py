@@ -49,7 +49,7 @@ def version_on(page: str) -> str:
 def test_the_sheet_refuses_days_after_death(login_as, session, county, h):
     c = login_as("village")
     page = c.get(sheet_url(county)).get_data(as_text=True)
-    assert "2026-10-12 死亡" in page
+    assert "2026-10-12 死亡" in page and "可计12" in page
     wang = h.contracts["wang"].id
     r = c.post(sheet_url(county), data={"version": version_on(page), f"c{wang}_dates": "12,13"})
     assert r.status_code == 422
