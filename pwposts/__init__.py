@@ -53,6 +53,10 @@ def create_app(config: dict | None = None) -> Flask:
         """One clock per request: every service this request calls stamps with the same `now`."""
         bind_now(db.session, clock.now())
 
+    from . import concurrency
+
+    concurrency.install(app)
+
     from .web import register_web
 
     register_web(app)

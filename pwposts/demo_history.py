@@ -1320,6 +1320,7 @@ def generate_pay(h: _History) -> None:
             approver = second.get(town_id, admin) if preparer == clerk else clerk
             if approver == preparer:
                 approver = admin
+            enterer = second.get(town_id, admin)  # attendance four eyes: the clerk approves what another entered
             run = None
             if st != "none":
                 run = {"id": b.new_id("payroll_run"), "township_id": town_id, "month": m,
@@ -1347,7 +1348,7 @@ def generate_pay(h: _History) -> None:
                 h.rows["attendance_record"].append({
                     "id": b.new_id("attendance_record"), "contract_id": c.id, "person_id": c.person.id, "month": m,
                     "days_worked": worked, "hours_worked": None, "leave_days": leave, "absent_days": absent,
-                    "note": note, "status": att_status, "entered_by_id": clerk, "entered_at": _at(rng, entered),
+                    "note": note, "status": att_status, "entered_by_id": enterer, "entered_at": _at(rng, entered),
                     "approved_by_id": clerk if att_status != "draft" else None,
                     "approved_at": _at(rng, approved_att) if att_status != "draft" else None,
                 })

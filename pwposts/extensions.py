@@ -1,4 +1,7 @@
 """Unbound extensions, initialised in create_app()."""
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -41,8 +44,41 @@ def _sqlite_connect(dbapi_connection, _record):
     cursor.close()
 
 
+# Whether the transactions begun in this thread/context will write: the request hook sets it for
+# every request that is not GET/HEAD/OPTIONS (see pwposts/concurrency.py); CLI, demo and tests keep
+# plain BEGIN unless they ask for writes with `sqlite_writes()`.
+_WRITE_INTENT: ContextVar[bool] = ContextVar("pwposts_sqlite_write_intent", default=False)
+
+
+def set_write_intent(writes: bool):
+    """Declare whether transactions begun from now on (in this context) will write; returns a reset token."""
+    return _WRITE_INTENT.set(writes)
+
+
+def reset_write_intent(token) -> None:
+    _WRITE_INTENT.reset(token)
+
+
+@contextmanager
+def sqlite_writes():
+    """Transactions begun inside take SQLite's write lock at BEGIN (a CLI command or a thread that writes)."""
+    token = set_write_intent(True)
+    try:
+        yield
+    finally:
+        reset_write_intent(token)
+
+
 def _sqlite_begin(conn):
-    conn.exec_driver_sql("BEGIN")
+    """BEGIN IMMEDIATE for a transaction that will write, plain (deferred) BEGIN for one that only reads.
+
+    A deferred transaction that reads and then writes asks for the write lock only at its first write;
+    if another writer committed since its read began, SQLite cannot let it write on that old snapshot and
+    answers "database is locked" at once — the busy timeout never applies (2 concurrent API writes gave a
+    500, 20 concurrent logins gave 18). Taking the write lock at BEGIN makes writers queue up for it,
+    each waiting up to the busy timeout (config.engine_options), while readers (WAL) never wait.
+    """
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if _WRITE_INTENT.get() else "BEGIN")
 
 
 def install_sqlite_pragmas(engine) -> None:

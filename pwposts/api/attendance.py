@@ -65,8 +65,11 @@ HOLDER_LINE = schema("AttendanceHolder", obj({
              "required_days", "covered_days", "counts_hours", "record", "grade")))
 VILLAGE_MONTH = schema("AttendanceVillageMonth", obj({
     "village": ref("RegionRef"), "month": MONTH, "month_days": {"type": "integer"},
+    "version": {"type": "integer", "description": "考勤表版本号：录入时原样传回，若此后已有他人保存则拒绝（409）"},
+    "changed_by": {"type": "string", "nullable": True, "description": "最后保存本表的人员"},
+    "changed_at": {"type": "string", "format": "date-time", "nullable": True},
     "items": array(ref("AttendanceHolder")),
-}, required=("village", "month", "month_days", "items")))
+}, required=("village", "month", "month_days", "version", "changed_by", "changed_at", "items")))
 ROW_INPUT = schema("AttendanceRowInput", obj({
     "contract_id": {"type": "integer"},
     "days_worked": {"type": "integer", "minimum": 0, "maximum": 31,
@@ -83,7 +86,8 @@ ENTRY_RESULT = schema("AttendanceEntryResult", obj({
     "month": MONTH, "village_id": {"type": "integer"},
     "created": {"type": "integer"}, "updated": {"type": "integer"}, "unchanged": {"type": "integer"},
     "record_ids": array({"type": "integer"}),
-}, required=("month", "village_id", "created", "updated", "unchanged", "record_ids")))
+    "version": {"type": "integer", "description": "保存后的考勤表版本号，下次录入时传回"},
+}, required=("month", "village_id", "created", "updated", "unchanged", "record_ids", "version")))
 ASSESSMENT = schema("Assessment", obj({
     "id": {"type": "integer"}, "contract_id": {"type": "integer"}, "contract_code": {"type": "string"},
     "person": ref("AttendancePerson"),
@@ -143,10 +147,12 @@ def get_attendance():
     vm = attendance_service.village_month(db.session, actor, village_id, month, clock.today())
     users = _users([h.record.entered_by_id for h in vm.holders if h.record]
                    + [h.record.approved_by_id for h in vm.holders if h.record])
+    users.update(_users([vm.changed_by_id]))
     v = vm.village
     return jsonify({
         "village": {"id": v.id, "code": v.code, "name": v.name, "level": v.level}, "month": vm.month,
-        "month_days": vm.month_days,
+        "month_days": vm.month_days, "version": vm.version, "changed_by": users.get(vm.changed_by_id),
+        "changed_at": iso_utc(vm.changed_at) if vm.changed_at else None,
         "items": [{
             "row": h.row, "contract_id": h.contract.id, "contract_code": h.contract.code,
             "person": person_json(h.person, actor), "post_title": h.post.title,
@@ -159,10 +165,14 @@ def get_attendance():
 
 
 @bp.put("/attendance")
-@document("录入村月考勤", tags=["考勤"], response=ENTRY_RESULT, query=VILLAGE_MONTH_QUERY, errors=(404, 422),
-          body=obj({"rows": array(ref("AttendanceRowInput"))}, required=("rows",)),
+@document("录入村月考勤", tags=["考勤"], response=ENTRY_RESULT, query=VILLAGE_MONTH_QUERY, errors=(404, 409, 422),
+          body=obj({"rows": array(ref("AttendanceRowInput")),
+                    "version": {"type": "integer", "minimum": 0,
+                                "description": "读取考勤表（GET）时返回的 version；若此后已有他人保存本表，"
+                                               "则 409 拒绝并说明由谁于何时修改，不保存任何数据。省略则不比对"}},
+                   required=("rows",)),
           description="按合同逐人录入（新增或修改待审核记录）。整批检查：任何一行有错则全部不保存，"
-                      "422 的 details 逐行列出错误。已审核或已锁定的记录不能修改。")
+                      "422 的 details 逐行列出错误。已审核或已锁定的记录不能修改；死亡之后、退岗之后、合同开始之前的日期不能计考勤。")
 @token_required
 def put_attendance():
     actor = g.actor
@@ -174,11 +184,13 @@ def put_attendance():
         raise BadInput("请求体须为JSON：{\"rows\": [{\"contract_id\": …, \"days_worked\": …}, …]}")
     rows = [{k: v for k, v in r.items() if k != "row"} for r in data["rows"]]
     result = attendance_service.enter_month(db.session, actor, village_id, month, rows, clock.today(),
-                                            source="API")
+                                            source="API", version=data.get("version"))
     commit()
-    return jsonify({"month": rules.check_month(month, clock.today()), "village_id": village_id,
+    month = rules.check_month(month, clock.today())
+    return jsonify({"month": month, "village_id": village_id,
                     "created": result.created, "updated": result.updated, "unchanged": result.unchanged,
-                    "record_ids": [r.id for r in result.records]})
+                    "record_ids": [r.id for r in result.records],
+                    "version": attendance_service.sheet_version(db.session, village_id, month)[0]})
 
 
 @bp.post("/attendance/approve")

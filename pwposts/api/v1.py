@@ -11,7 +11,8 @@
   get_scoped()/load_* for one object, scope_*() for lists. No role names in handlers.
 * Errors are always {"error": {"code": "<stable english code>", "message": "<中文>"}} with
   400 bad input · 401 no/invalid token · 403 role may not · 404 absent or out of scope ·
-  405 wrong method · 409 conflict · 422 rule refused · 429 rate limited. Raise DomainError
+  405 wrong method · 409 conflict · 422 rule refused · 429 rate limited · 503 database busy
+  ("系统繁忙，请稍后重试", Retry-After; nothing was written — pwposts/concurrency.py). Raise DomainError
   (or NotFound / Forbidden / Conflict / BadInput); the app's handler turns it into JSON and
   rolls back. A handler that writes calls commit() once at the end (the API's commit point).
 * Lists: `return paginated(query, serializer)` — query params page (default 1) and per_page

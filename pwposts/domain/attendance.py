@@ -7,8 +7,11 @@ at once as `Problem(field, value, reason)`; the service adds the row number.
 Rules:
 - the month is a real 'YYYY-MM' that has begun (no attendance for a month still to come);
 - every date is a real date (2027-02-29, 2026-09-31 refused), inside the month, inside the
-  contract (start_on … last_day), not after today, and no day listed twice;
-- days worked ≤ the days of the month the contract covers; worked + leave + absence ≤ covered;
+  contract (start_on … last_day), not after today, and no day listed twice; each refusal names the
+  rule it broke: before the contract's start, after an exit (exit_on, the last day worked), after the
+  contract's end, or after the holder's death (person.death_date; the day of death itself still counts);
+- days worked ≤ the days of the month the contract covers up to the holder's death ("attendable");
+  worked + leave + absence ≤ attendable; a month with no attendable day is refused as a whole;
 - when dates are given, days worked equals the number of 'work' dates (and leave/absence
   the number of leave/absent dates when such dates are listed); a blank count is taken
   from the dates;
@@ -57,6 +60,13 @@ class Term:
     last_day: date  # exit_on when it ended early, else end_on
     required_days: int
     counts_hours: bool = False  # part-time post whose standard counts hours
+    exit_on: date | None = None  # the contract ended early: last_day == exit_on
+    died_on: date | None = None  # the holder's death date, when recorded
+
+    @property
+    def last_attendable(self) -> date:
+        """The last day attendance can count: the contract's last day, or the day of death when earlier."""
+        return min(self.last_day, self.died_on) if self.died_on is not None else self.last_day
 
 
 @dataclass
@@ -353,8 +363,58 @@ def term_text(term: Term) -> str:
     return f"{term.start_on.isoformat()} 至 {term.last_day.isoformat()}"
 
 
+def outside_term(day: date, term: Term) -> str | None:
+    """Why `day` cannot count under `term` (naming the rule and the date that bounds it), or None.
+
+    The one check of a day against the contract and the holder, used for every entry path
+    (the sheet, the API, the Excel import): before the start, after an exit, after the end, after death.
+    """
+    if day < term.start_on:
+        return (f"不在合同期内：早于合同开始日{term.start_on.isoformat()}（合同期 {term_text(term)}），"
+                "合同开始前的日期不能计考勤")
+    if term.died_on is not None and day > term.died_on:
+        return (f"晚于该人员的死亡日期{term.died_on.isoformat()}（已登记死亡），"
+                "死亡之后的日期不能计考勤")
+    if day > term.last_day:
+        if term.exit_on is not None:
+            return (f"不在合同期内：晚于退岗日{term.exit_on.isoformat()}（合同已于该日提前终止，合同期 {term_text(term)}），"
+                    "退岗之后的日期不能计考勤")
+        return (f"不在合同期内：晚于合同到期日{term.last_day.isoformat()}（合同期 {term_text(term)}），"
+                "合同到期后的日期不能计考勤")
+    return None
+
+
+def month_outside_term(month: str, term: Term) -> str | None:
+    """Why no day of `month` can count under `term`, or None when some day can."""
+    first, last = month_bounds(month)
+    if covered_days(term.start_on, term.last_attendable, month):
+        return None
+    heading = month_heading(month)
+    if last < term.start_on:
+        return f"{heading}不在合同期内：合同自{term.start_on.isoformat()}开始（合同期 {term_text(term)}），不能登记该月考勤"
+    if term.died_on is not None and term.died_on < first:
+        return f"该人员已于{term.died_on.isoformat()}死亡，{heading}不能登记考勤"
+    if term.exit_on is not None:
+        return (f"{heading}不在合同期内：合同已于{term.exit_on.isoformat()}提前终止（退岗，合同期 {term_text(term)}），"
+                "不能登记该月考勤")
+    return f"{heading}不在合同期内（合同期 {term_text(term)}），不能登记该月考勤"
+
+
+def _death_cuts(term: Term, month: str) -> bool:
+    """The holder's death ends the attendable days within (or before) `month`, before the contract does."""
+    return term.died_on is not None and term.died_on < term.last_day and term.died_on <= month_bounds(month)[1]
+
+
+def _attendable_text(term: Term, month: str) -> str:
+    """The bound of the days that can count this month, for a message."""
+    text = f"合同期 {term_text(term)}"
+    if _death_cuts(term, month):
+        text += f"；该人员已于{term.died_on.isoformat()}死亡，之后的日期不能计考勤"
+    return text
+
+
 def check_marks(marks: list[DayMark], month: str, term: Term, today: date, problems: list[Problem]) -> None:
-    """Each date inside the month, inside the contract, not after today, none twice."""
+    """Each date inside the month, inside the contract and the holder's life, not after today, none twice."""
     first, last = month_bounds(month)
     seen: dict[date, str] = {}
     for m in marks:
@@ -362,8 +422,9 @@ def check_marks(marks: list[DayMark], month: str, term: Term, today: date, probl
         if not first <= m.day <= last:
             problems.append(Problem("dates", value, f"不在考勤月份{month_heading(month)}内"))
             continue
-        if not term.start_on <= m.day <= term.last_day:
-            problems.append(Problem("dates", value, f"不在合同期内（合同期 {term_text(term)}），合同期外的日期不能计考勤"))
+        why = outside_term(m.day, term)
+        if why:
+            problems.append(Problem("dates", value, why))
             continue
         if m.day > today:
             problems.append(Problem("dates", value, f"晚于今天{today.isoformat()}，不能预先登记"))
@@ -382,11 +443,12 @@ def check_entry(raw: Mapping[str, Any], month: str, term: Term, today: date) -> 
     `raw` keys: days_worked, leave_days, absent_days, hours, dates, note (any may be missing).
     """
     problems: list[Problem] = []
-    covered = covered_days(term.start_on, term.last_day, month)
-    if covered == 0:
-        problems.append(Problem("month", month, f"{month_heading(month)}不在合同期内（合同期 {term_text(term)}），"
-                                                "不能登记该月考勤"))
+    why = month_outside_term(month, term)
+    if why:
+        problems.append(Problem("month", month, why))
         return None, problems
+    covered = covered_days(term.start_on, term.last_attendable, month)
+    limit = "本月可计考勤天数" if _death_cuts(term, month) else "本月合同覆盖天数"
 
     days = parse_count(raw.get("days_worked"), "days_worked", problems)
     leave = parse_count(raw.get("leave_days"), "leave_days", problems)
@@ -414,11 +476,11 @@ def check_entry(raw: Mapping[str, Any], month: str, term: Term, today: date) -> 
 
     if days > covered:
         problems.append(Problem("days_worked", str(days),
-                                f"超过本月合同覆盖天数{covered}天（合同期 {term_text(term)}）"))
+                                f"超过{limit}{covered}天（{_attendable_text(term, month)}）"))
     elif days + leave + absent > covered:
         problems.append(Problem("days_worked", str(days),
                                 f"出勤{days}天＋请假{leave}天＋缺勤{absent}天＝{days + leave + absent}天，"
-                                f"超过本月合同覆盖天数{covered}天"))
+                                f"超过{limit}{covered}天（{_attendable_text(term, month)}）"))
     if marks and days != counted["work"]:
         problems.append(Problem("days_worked", str(days),
                                 f"与所列出勤日期的天数{counted['work']}天不一致，请核对出勤日期或出勤天数"))

@@ -30,10 +30,13 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("pay_frequency", "发放周期", "monthly", "choice", "按月或按季度发放", choices=("monthly", "quarterly")),
     SettingSpec("assessment_due_day", "月度考核截止日（次月几日）", "10", "int", "月度考核结果须在次月此日前录入", 1, 28),
     SettingSpec("exit_report_days", "退岗报告时限（天）", "5", "int", "退岗须在此天数内报告", 1, 30),
+    SettingSpec("attendance_four_eyes", "考勤录入与审核须为不同人员", "on", "choice",
+                "开启时，录入（或最后修改）某条考勤的人员不能审核该条考勤，须由另一名乡镇经办人或县级管理员审核",
+                choices=("on", "off")),
 )
 SETTING_KEYS = tuple(s.key for s in SPECS)
 BY_KEY = {s.key: s for s in SPECS}
-CHOICE_LABELS = {"monthly": "按月", "quarterly": "按季度"}
+CHOICE_LABELS = {"monthly": "按月", "quarterly": "按季度", "on": "开启", "off": "关闭"}
 
 
 def validate_setting(key: str, raw: str) -> str:

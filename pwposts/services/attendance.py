@@ -16,21 +16,25 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Iterable, Mapping, Sequence
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, event, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..documents import attendance_xlsx as xlsx
 from ..documents.attendance_xlsx import AttendanceSheet
 from ..domain import attendance as rules
-from ..domain.errors import DomainError, NotFound
-from ..domain.formats import month_bounds, month_heading, parse_month
+from ..domain.errors import Conflict, DomainError, NotFound
+from ..domain.formats import beijing, month_bounds, month_heading, parse_month
 from ..domain.pay import ATTENDANCE_STATE_LABELS
 from .clock_binding import now_of
+from ..models.accounts import User
+from ..models.attendance_sheet import AttendanceSheetVersion
 from ..models.contracts import Assessment, Contract
 from ..models.pay import AttendanceDay, AttendanceRecord, Payment, PayrollRun
 from ..models.people import Person, Region
 from ..models.posts import Post
 from . import audit
+from . import settings as county_settings
 from .permissions import require, scope_regions
 
 HOLDER_STATES = ("active", "ended", "terminated")
@@ -47,6 +51,7 @@ class Holder:
     term: rules.Term
     record: AttendanceRecord | None = None
     grade: Assessment | None = None
+    month: str = ""
 
     @property
     def person(self) -> Person:
@@ -55,6 +60,11 @@ class Holder:
     @property
     def post(self) -> Post:
         return self.contract.post
+
+    @property
+    def attendable(self) -> int:
+        """Days of the month that can count: the contract's covered days, cut at the holder's death."""
+        return rules.covered_days(self.term.start_on, self.term.last_attendable, self.month)
 
     @property
     def status(self) -> str:
@@ -80,6 +90,9 @@ class VillageMonth:
     village: Region
     month: str
     holders: list[Holder]
+    version: int = 0  # the sheet's version this view was read at (sent back with a save)
+    changed_by_id: int | None = None
+    changed_at: datetime | None = None
 
     @property
     def month_days(self) -> int:
@@ -108,9 +121,11 @@ class EntryResult:
 # ---------------------------------------------------------------- loading
 
 def term_of(contract: Contract) -> rules.Term:
+    """The contract as attendance sees it, with its exit and its holder's recorded death."""
     standard = contract.post.standard if contract.post is not None else None
     counts_hours = (not contract.full_time) and standard is not None and standard.required_hours is not None
-    return rules.Term(contract.start_on, contract.last_day, contract.required_days, counts_hours)
+    return rules.Term(contract.start_on, contract.last_day, contract.required_days, counts_hours,
+                      exit_on=contract.exit_on, died_on=contract.person.death_date)
 
 
 def covering_contracts(month: str):
@@ -154,7 +169,7 @@ def holders_for_month(session: Session, village_id: int, month: str) -> list[Hol
     for n, c in enumerate(contracts, start=1):
         term = term_of(c)
         out.append(Holder(n, c, rules.covered_days(term.start_on, term.last_day, month), term,
-                          records.get(c.id), grades.get(c.id)))
+                          records.get(c.id), grades.get(c.id), month))
     return out
 
 
@@ -162,7 +177,90 @@ def village_month(session: Session, actor, village_id: Any, month: Any, today: d
     """The sheet of a village-month for anyone who may view attendance there."""
     village = load_village(session, actor, village_id, "view_attendance")
     month = rules.check_month(month, today)
-    return VillageMonth(village, month, holders_for_month(session, village.id, month))
+    vm = VillageMonth(village, month, holders_for_month(session, village.id, month))
+    vm.version, vm.changed_by_id, vm.changed_at = sheet_version(session, village.id, month)
+    return vm
+
+
+# ---------------------------------------------------------------- the sheet's version
+
+SHEET = AttendanceSheetVersion.__table__
+_CLAIMED = "pwposts_attendance_sheets_claimed"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_claims(session, transaction):
+    """A sheet claimed by a save is claimed for that transaction only."""
+    if transaction.parent is None:
+        session.info.pop(_CLAIMED, None)
+
+
+def sheet_version(session: Session, village_id: int, month: str) -> tuple[int, int | None, datetime | None]:
+    """(version, changed_by_id, changed_at) of a village-month sheet; version 0 before its first save."""
+    row = session.execute(select(SHEET.c.version, SHEET.c.changed_by_id, SHEET.c.changed_at)
+                          .where(SHEET.c.village_id == village_id, SHEET.c.month == month)).first()
+    return tuple(row) if row is not None else (0, None, None)
+
+
+def parse_version(raw: Any) -> int | None:
+    """The sheet version a page or API client saw: a whole number ≥ 0, or None when not sent."""
+    if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+        return None
+    if isinstance(raw, bool) or not (isinstance(raw, int) or (isinstance(raw, str) and raw.strip().isdigit())):
+        raise DomainError("version_invalid", f"考勤表版本号须为非负整数（读取考勤表时返回的 version），收到“{str(raw)[:20]}”")
+    value = int(raw)
+    if value > 2**31:
+        raise DomainError("version_invalid", f"考勤表版本号{value}无效")
+    return value
+
+
+def claim_sheet(session: Session, actor, village: Region, month: str, seen: int | None) -> int:
+    """Before a save changes a village-month sheet: move its version on by one, atomically, but only if it
+    is still the version `seen` the clerk's page (or API client) was read at — `UPDATE … WHERE version = :seen`.
+
+    Otherwise another save came first: Conflict naming who made it and when; the caller rolls its
+    transaction back, so nothing of this save is written. `seen=None` (a client that sends no version)
+    skips the comparison but still moves the version on. Once per sheet per transaction; returns the new
+    version.
+    """
+    claimed = session.info.setdefault(_CLAIMED, {})
+    if (village.id, month) in claimed:
+        return claimed[(village.id, month)]
+    where = and_(SHEET.c.village_id == village.id, SHEET.c.month == month)
+    bump = SHEET.update().where(where)
+    if seen is not None:
+        bump = bump.where(SHEET.c.version == seen)
+    changed_by, changed_at = getattr(actor, "id", None), now_of(session)
+    if session.execute(bump.values(version=SHEET.c.version + 1, changed_by_id=changed_by,
+                                   changed_at=changed_at)).rowcount == 1:
+        claimed[(village.id, month)] = session.scalar(select(SHEET.c.version).where(where))
+        return claimed[(village.id, month)]
+    current = session.execute(select(SHEET.c.version, SHEET.c.changed_by_id, SHEET.c.changed_at).where(where)).first()
+    if current is None and not seen:
+        try:
+            with session.begin_nested():  # a first save at the same moment elsewhere wins; this one is refused
+                session.execute(SHEET.insert().values(village_id=village.id, month=month, version=1,
+                                                      changed_by_id=changed_by, changed_at=changed_at))
+            claimed[(village.id, month)] = 1
+            return 1
+        except IntegrityError:
+            current = session.execute(select(SHEET.c.version, SHEET.c.changed_by_id, SHEET.c.changed_at)
+                                      .where(where)).first()
+    raise _stale_sheet(session, village, month, seen, current)
+
+
+def _stale_sheet(session: Session, village: Region, month: str, seen: int | None, current) -> Conflict:
+    where = f"{village.name}{month_heading(month)}考勤表"
+    if current is None:
+        return Conflict("attendance_sheet_stale", f"{where}没有第{seen}版：页面或请求中的版本号有误，本次未保存任何数据；"
+                                                  "请刷新页面后重新填写")
+    version, user_id, at = current
+    user = session.get(User, user_id) if user_id else None
+    who = user.display_name if user is not None else "他人"
+    based = f"，您的页面基于第{seen}版" if seen is not None else ""
+    return Conflict("attendance_sheet_stale",
+                    f"{where}已被{who}于{beijing(at)}（北京时间）修改（现为第{version}版{based}）；"
+                    "为免覆盖对方的修改，本次未保存任何数据。请刷新页面，核对后重新填写")
 
 
 # ---------------------------------------------------------------- entering
@@ -241,12 +339,15 @@ def plan_month(session: Session, actor, village: Region, month: str, rows: Seque
 
 
 def enter_month(session: Session, actor, village_id: Any, month: Any, rows: Sequence[Mapping[str, Any]],
-                today: date, *, source: str = "") -> EntryResult:
+                today: date, *, source: str = "", version: Any = None) -> EntryResult:
     """Validate every row, then write all of them as drafts — or nothing (AttendanceRejected).
 
     A row is a plain dict: contract_id, days_worked, leave_days, absent_days, hours, dates, note
     (and optionally `row`, the caller's row number for messages). An unchanged row writes nothing.
+    `version` is the sheet version the caller read (see claim_sheet): a save that changes something
+    on a sheet changed since is refused (Conflict) and the caller rolls back.
     """
+    seen = parse_version(version)
     village = load_village(session, actor, village_id, "enter_attendance")
     month = rules.check_month(month, today)
     if not rows:
@@ -254,16 +355,18 @@ def enter_month(session: Session, actor, village_id: Any, month: Any, rows: Sequ
     planned, problems = plan_month(session, actor, village, month, rows, today)
     if problems:
         raise rules.AttendanceRejected(problems)
-    return _write(session, actor, month, planned, source)
+    return _write(session, actor, village, month, planned, source, seen)
 
 
 def import_month(session: Session, actor, village_id: Any, month: Any, sheet: AttendanceSheet, today: date, *,
-                 filename: str = "") -> EntryResult:
+                 filename: str = "", version: Any = None) -> EntryResult:
     """An uploaded 考勤表 for the village-month: every row checked, then all written — or nothing.
 
     Rows are matched by 合同编号 (the 身份证号, when given, must be the contract holder's); a row
     with no attendance typed is left out. Problems carry the Excel row number and column header.
+    Every row goes through the same checks as the sheet and the API (plan_month → rules.check_entry).
     """
+    seen = parse_version(version)
     village = load_village(session, actor, village_id, "enter_attendance")
     month = rules.check_month(month, today)
     name = f"《{filename}》" if filename else ""
@@ -300,7 +403,7 @@ def import_month(session: Session, actor, village_id: Any, month: Any, sheet: At
     problems = sorted(problems + found, key=lambda p: p.row or 0)
     if problems:
         raise rules.AttendanceRejected(problems, f"考勤表{name}有{len(problems)}处错误，未导入任何数据；请改正后重新上传")
-    return _write(session, actor, month, planned, f"考勤表导入{name}")
+    return _write(session, actor, village, month, planned, f"考勤表导入{name}", seen)
 
 
 def _cell(value: Any) -> str:
@@ -316,23 +419,25 @@ def _cell(value: Any) -> str:
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 
-def _write(session: Session, actor, month: str, planned, source: str) -> EntryResult:
+def _write(session: Session, actor, village: Region, month: str, planned, source: str,
+           seen: int | None) -> EntryResult:
+    """Write the planned rows; the first row that changes anything claims the sheet (see claim_sheet)."""
     result = EntryResult()
     prefix = f"{source}：" if source else ""
     for holder, entry, row_no in planned:
         after = _entry_snapshot(entry)
         rec = holder.record
+        before = _record_snapshot(rec) if rec is not None else None
+        if before == after:
+            result.unchanged += 1
+            continue
+        claim_sheet(session, actor, village, month, seen)
         if rec is None:
             rec = AttendanceRecord(contract_id=holder.contract.id, person_id=holder.contract.person_id, month=month,
                                    status="draft")
             session.add(rec)
-            before = None
             result.created += 1
         else:
-            before = _record_snapshot(rec)
-            if before == after:
-                result.unchanged += 1
-                continue
             result.updated += 1
         rec.days_worked, rec.leave_days, rec.absent_days = entry.days_worked, entry.leave_days, entry.absent_days
         rec.hours_worked, rec.note = entry.hours, entry.note
@@ -405,6 +510,16 @@ def approve_month(session: Session, actor, township_or_village: Any, month: Any,
         .order_by(AttendanceRecord.id)).unique().all()
     if not records:
         raise DomainError("nothing_to_approve", f"{region.name}{month_heading(month)}没有待审核的考勤（未录入，或已全部审核）")
+    own = [r for r in records if r.entered_by_id is not None and r.entered_by_id == getattr(actor, "id", None)]
+    if own and four_eyes(session, region, today):
+        who = getattr(actor, "display_name", "")
+        raise DomainError(
+            "attendance_four_eyes",
+            f"录入人不能审核自己录入的考勤：{region.name}{month_heading(month)}待审核的考勤中有{len(own)}条由您（{who}）"
+            f"录入或最后修改（{'、'.join(r.contract.person.name for r in own[:5])}{'等' if len(own) > 5 else ''}），"
+            "须由另一名乡镇经办人或县级管理员审核；本次未审核任何记录（县级设置“考勤录入与审核须为不同人员”）",
+            details=[f"{r.contract.person.name}（合同{r.contract.code}）：由{who}于{beijing(r.entered_at)}录入"
+                     for r in own])
     now = now_of(session)
     for rec in records:
         rec.status, rec.approved_by_id, rec.approved_at = "approved", getattr(actor, "id", None), now
@@ -415,6 +530,12 @@ def approve_month(session: Session, actor, township_or_village: Any, month: Any,
                      summary=f"审核考勤：{rec.contract.person.name}（合同{rec.contract.code}）{month_heading(month)} "
                              f"{_describe(_record_snapshot(rec))}")
     return list(records)
+
+
+def four_eyes(session: Session, region: Region, today: date) -> bool:
+    """County setting attendance_four_eyes (on by default): whoever entered a record may not approve it."""
+    county = county_settings.county_of(session, region)
+    return county_settings.setting(session, county.id, "attendance_four_eyes", today) == "on"
 
 
 def month_paid(session: Session, contract_id: int, month: str) -> bool:

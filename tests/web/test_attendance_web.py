@@ -151,11 +151,11 @@ def test_late_assessments_show_on_the_township_pages(login_as, county, h):
     assert 'id="late"' in page and "2026-11-10" in page
 
 
-def _upload(c, county, wb, month="2026-10", name="考勤.xlsx"):
+def _upload(c, county, wb, month="2026-10", name="考勤.xlsx", **form):
     out = io.BytesIO()
     wb.save(out)
     out.seek(0)
-    return c.post(sheet_url(county, month) + "/import", data={"file": (out, name)},
+    return c.post(sheet_url(county, month) + "/import", data={"file": (out, name), **form},
                   content_type="multipart/form-data")
 
 

@@ -17,7 +17,7 @@ from ... import clock
 from ...documents import attendance_xlsx as xlsx
 from ...domain import attendance as rules
 from ...domain.contracts import ASSESSMENT_GRADES
-from ...domain.errors import DomainError, Forbidden
+from ...domain.errors import Conflict, DomainError, Forbidden
 from ...domain.formats import month_heading
 from ...domain.pay import ATTENDANCE_STATE_LABELS
 from ...domain.roles import COUNTY_ADMIN, INSPECTOR, TOWNSHIP_CLERK, VILLAGE_CLERK
@@ -142,13 +142,18 @@ def _render_sheet(vm, *, values=None, grades=None, problems=None, status=200, to
     may_enter = can(current_user, "enter_attendance", vm.village)
     may_grade = can(current_user, "enter_assessment", vm.village)
     may_approve = can(current_user, "approve_attendance", vm.village)
+    own_drafts = 0
+    if may_approve and attendance_service.four_eyes(db.session, vm.village, today):
+        own_drafts = sum(1 for h in vm.holders if h.status == "draft" and h.record.entered_by_id == current_user.id)
+    changed_by = _users([vm.changed_by_id]).get(vm.changed_by_id)
     return render_template(
         "pay/attendance_sheet.html", vm=vm, users=users, values=values or {}, grades=grades or {},
         problems=problems or [], row_problems=row_problems, may_enter=may_enter, may_grade=may_grade,
         may_approve=may_approve, month_ended=rules.month_ended(vm.month, today), GRADES=ASSESSMENT_GRADES,
         STATE_LABELS=ATTENDANCE_STATE_LABELS, prev_month=rules.previous_month(vm.month),
         next_month=rules.next_month(vm.month), can_next=rules.first_day_of(rules.next_month(vm.month)) <= today,
-        full_ids=can(current_user, "view_full_id_number", vm.village), today=today,
+        full_ids=can(current_user, "view_full_id_number", vm.village), today=today, own_drafts=own_drafts,
+        changed_by=changed_by,
     ), status
 
 
@@ -188,12 +193,20 @@ def attendance_sheet(village_id: int, month: str):
     if not rows and not grades:
         flash("没有填写任何考勤或考核内容，未保存", "info")
         return _render_sheet(vm, values=values, today=today)
+    seen = request.form.get("version")
     try:
         with unit_of_work() as session:
-            result = attendance_service.enter_month(session, current_user, vm.village.id, vm.month, rows, today) \
-                if rows else None
+            result = attendance_service.enter_month(session, current_user, vm.village.id, vm.month, rows, today,
+                                                    version=seen) if rows else None
             graded = assessment_service.set_month_grades(session, current_user, vm.village.id, vm.month, grades,
                                                          today) if grades else 0
+            if graded:
+                attendance_service.claim_sheet(session, current_user, vm.village, vm.month,
+                                               attendance_service.parse_version(seen))
+    except Conflict as err:  # another clerk saved this sheet since the page was read: show the sheet as it is now
+        flash_error(err)
+        vm = attendance_service.village_month(db.session, current_user, village_id, month, today)
+        return _render_sheet(vm, status=409, today=today)
     except rules.AttendanceRejected as err:
         flash(err.message, "error")
         vm = attendance_service.village_month(db.session, current_user, village_id, month, today)
@@ -254,7 +267,11 @@ def attendance_import(village_id: int, month: str):
         sheet = xlsx.read_attendance(upload.stream)
         with unit_of_work() as session:
             result = attendance_service.import_month(session, current_user, vm.village.id, vm.month, sheet, today,
-                                                     filename=filename)
+                                                     filename=filename, version=request.form.get("version"))
+    except Conflict as err:
+        flash_error(err)
+        vm = attendance_service.village_month(db.session, current_user, village_id, month, today)
+        return _render_sheet(vm, status=409, today=today)
     except rules.AttendanceRejected as err:
         flash(err.message, "error")
         vm = attendance_service.village_month(db.session, current_user, village_id, month, today)
