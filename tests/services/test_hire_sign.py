@@ -13,7 +13,9 @@ from pwposts.models.audit import AuditEntry
 from pwposts.models.hiring import Notice
 from pwposts.services import contracts as contract_svc
 from pwposts.services import hiring as svc
-from tests.hiring_support import ENTRY_DAY, NOTICE_DAY, NOTICE_FIELDS, OPEN_NOTICE_FIELDS, make_post
+from tests.hiring_support import (
+    ENTRY_DAY, NOTICE_DAY, NOTICE_FIELDS, OPEN_NOTICE_FIELDS, make_post, shortlist_wang_and_li,
+)
 
 TODAY = date(2026, 11, 25)
 HIRE_DAY = date(2026, 12, 3)
@@ -39,11 +41,7 @@ def notice(session, town, post):
 
 
 def shortlisted(session, county, town, notice):
-    a = svc.enter_application(session, town, notice.id, county.persons["wang"].id, ENTRY_DAY)
-    b = svc.enter_application(session, town, notice.id, county.persons["li"].id, ENTRY_DAY)
-    pub = svc.publish_shortlist(session, town, notice.id, None, TODAY)
-    session.commit()
-    return a, b, pub
+    return shortlist_wang_and_li(session, county, notice, TODAY)
 
 
 # ---- recruitment in order ----

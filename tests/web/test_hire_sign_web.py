@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from pwposts.models.contracts import Contract
 from pwposts.services import hiring as svc
-from tests.hiring_support import ENTRY_DAY, NOTICE_DAY, NOTICE_FIELDS, make_post
+from tests.hiring_support import ENTRY_DAY, NOTICE_DAY, NOTICE_FIELDS, make_post, shortlist_wang_and_li
 
 TODAY = date(2026, 11, 25)
 
@@ -22,10 +22,7 @@ def shortlist(session, county):
     town = county.users["town"]
     post = make_post(session, county)
     notice = svc.publish_notice(session, town, post.id, today=NOTICE_DAY, **NOTICE_FIELDS)
-    a = svc.enter_application(session, town, notice.id, county.persons["wang"].id, ENTRY_DAY)
-    b = svc.enter_application(session, town, notice.id, county.persons["li"].id, ENTRY_DAY)
-    svc.publish_shortlist(session, town, notice.id, None, TODAY)
-    session.commit()
+    a, b, _ = shortlist_wang_and_li(session, county, notice, TODAY)
     return notice, a, b
 
 

@@ -11,7 +11,9 @@ from pwposts.models.hiring import Application, Notice, Objection, Publicity
 from pwposts.services import audit
 from pwposts.services import hiring as svc
 from tests.builders import add_person
-from tests.hiring_support import ENTRY_DAY, NOTICE_DAY, NOTICE_FIELDS, OPEN_NOTICE_FIELDS, make_post
+from tests.hiring_support import (
+    ENTRY_DAY, NOTICE_DAY, NOTICE_FIELDS, OPEN_NOTICE_FIELDS, make_post, shortlist_wang_and_li,
+)
 
 TODAY = date(2026, 11, 25)
 
@@ -40,12 +42,7 @@ def open_notice(session, county, post):
 
 
 def publish(session, county, notice):
-    town = county.users["town"]
-    a = svc.enter_application(session, town, notice.id, county.persons["wang"].id, ENTRY_DAY)
-    b = svc.enter_application(session, town, notice.id, county.persons["li"].id, ENTRY_DAY)
-    pub = svc.publish_shortlist(session, town, notice.id, None, TODAY)
-    session.commit()
-    return a, b, pub
+    return shortlist_wang_and_li(session, county, notice, TODAY)
 
 
 def test_notice_form_from_a_post(login_as, session, post):
