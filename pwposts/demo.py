@@ -1039,6 +1039,7 @@ def generate_open_recruitment(session: Session, today: date) -> int:
     from .models.hiring import Application
     from .models.policy import Fund, PostCategory
     from .services import hiring, posts as post_service
+    from .services.clock_binding import bind_now, now_of
 
     clerk = session.scalar(select(User).where(User.username == "township1"))
     admin = session.scalar(select(User).where(User.username == "admin"))
@@ -1065,18 +1066,24 @@ def generate_open_recruitment(session: Session, today: date) -> int:
                 hours="每周一至周五上午", need_text=need, eligible_pool=len(ok) + 1), proposed)
             post_service.submit_post(session, clerk, post, proposed)
             post_service.approve_post(session, admin, post, proposed + timedelta(days=2), note="需求属实，同意设岗")
+            # the first one's registration closed before its 公示 (published yesterday); the second still takes applications
+            end_on = today - timedelta(days=3) if n == 0 else today + timedelta(days=7)
             notice = hiring.publish_notice(
                 session, clerk, post.id, title=f"{village.name}{title}招聘公告",
                 conditions="本村户籍、年满16周岁、属于脱贫人口等帮扶类别、无法离乡且无其他就业的人员；村干部及其家庭成员不得报名。",
-                places=1, start_on=start, end_on=today + timedelta(days=7), today=start,
+                places=1, start_on=start, end_on=end_on, today=start,
                 contact=f"{clerk.region.name}人民政府社会事务办，电话 0855-8612{n}45")
             # a realistic mix for HR to review: some who qualify, some the engine refuses with reasons
             for person in ok[:3] + refused[:2]:
                 hiring.enter_application(session, clerk, notice.id, person.id, start + timedelta(days=1))
             eligible = session.scalar(select(Application.id).where(Application.notice_id == notice.id,
                                                                    Application.status == "eligible"))
-            if n == 0 and eligible:
-                hiring.publish_shortlist(session, clerk, notice.id, None, today - timedelta(days=1))  # by priority
+            if n == 0 and eligible:  # by priority; the period counted by the service over the county calendar
+                published = today - timedelta(days=1)
+                bound = now_of(session)
+                bind_now(session, datetime(published.year, published.month, published.day, 2, 0))
+                hiring.publish_shortlist(session, clerk, notice.id, None, published)
+                bind_now(session, bound)
             opened += 1
         except DomainError:  # the rules would not let this recruitment happen now: leave it out
             continue

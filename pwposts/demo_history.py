@@ -54,10 +54,10 @@ from .domain.hiring import (
     EligibilityRules,
     Employment,
     HeldPost,
-    add_working_days,
     check_eligibility,
     next_working_day,
     priority_key,
+    publicity_period,
 )
 from .domain.payroll import bank_reference, compute_line, money
 from .domain.people import age_on
@@ -828,7 +828,8 @@ def _applicants(h: _History, post: _Post, d0: date, places: int) -> list:
 
 
 def _period(h: _History, published: date) -> tuple[date, date]:
-    return next_working_day(published, h.exceptions), add_working_days(published, PUBLICITY_DAYS, h.exceptions)
+    """The 公示 period as the service counts it (domain.hiring.publicity_period over the county calendar)."""
+    return publicity_period(published, PUBLICITY_DAYS, h.exceptions)
 
 
 def _recruit(h: _History, post: _Post, d0: date, places: int) -> list[date]:
@@ -863,7 +864,8 @@ def _recruit(h: _History, post: _Post, d0: date, places: int) -> list[date]:
             "id": b.new_id("application"), "notice_id": notice_id, "person_id": p.id, "publicity_id": None,
             "status": "ineligible" if failures else "eligible",
             "failures_json": json.dumps([f.as_dict() for f in failures], ensure_ascii=False) if failures else None,
-            "checked_on": entered, "priority": priority_key(p.work_capacity, p.cannot_leave_home), "note": None,
+            "checked_on": entered, "hired_on": None,
+            "priority": priority_key(p.work_capacity, p.cannot_leave_home), "note": None,
             "entered_by_id": clerk, "entered_at": _at(rng, entered), "_person": p,
         }
         apps.append(app)
@@ -933,7 +935,7 @@ def _recruit(h: _History, post: _Post, d0: date, places: int) -> list[date]:
             return retry
         pub["status"] = "ended"
         for a in chosen:
-            a["status"], a["checked_on"], a["failures_json"] = "hired", hire_on, None
+            a["status"], a["checked_on"], a["hired_on"], a["failures_json"] = "hired", hire_on, hire_on, None
             hired.append(a)
         _close_notice(h, notice, apps, hire_on)
         break

@@ -36,21 +36,25 @@ def make_post(session, county, *, village: int = 0, headcount: int = 1, status: 
     return post
 
 
-def make_application(session, county, person, post, status: str = "hired") -> Application:
+HIRED_ON = date(2025, 10, 10)  # before every contract start the contract tests sign (a contract never starts before the hire)
+
+
+def make_application(session, county, person, post, status: str = "hired", hired_on: date = HIRED_ON) -> Application:
     notice = Notice(post_id=post.id, title=f"{post.title}招聘公告", conditions="本村脱贫人口", places=post.headcount,
-                    start_on=date(2026, 1, 5), end_on=date(2026, 1, 20), contact="东坪镇人社所")
+                    start_on=date(2025, 9, 1), end_on=date(2025, 9, 15), contact="东坪镇人社所")
     session.add(notice)
     session.flush()
-    app = Application(notice_id=notice.id, person_id=person.id, status=status, checked_on=date(2026, 1, 21))
+    app = Application(notice_id=notice.id, person_id=person.id, status=status, checked_on=hired_on,
+                      hired_on=hired_on if status == "hired" else None)
     session.add(app)
     session.flush()
     return app
 
 
-def hired(session, county, person_key: str = "wang", **post_kw) -> Application:
-    """A post with an application of `person_key` marked hired, committed."""
+def hired(session, county, person_key: str = "wang", hired_on: date = HIRED_ON, **post_kw) -> Application:
+    """A post with an application of `person_key` marked hired (on `hired_on`), committed."""
     post = make_post(session, county, **post_kw)
-    app = make_application(session, county, county.persons[person_key], post)
+    app = make_application(session, county, county.persons[person_key], post, hired_on=hired_on)
     session.commit()
     return app
 

@@ -47,5 +47,23 @@ def make_contract(session, person, post, *, status: str = "active", start_on: da
     return c
 
 
+# Registration runs Mon 2026-11-16 to Tue 11-24 (published on its first day, applications entered by the 24th),
+# so a 公示 may be published on Wed 11-25 (TODAY in the tests), after the registration deadline.
+NOTICE_DAY = date(2026, 11, 16)
+ENTRY_DAY = date(2026, 11, 24)
 NOTICE_FIELDS = dict(title="东坪一村村道保洁员招聘公告", conditions="本村户籍、年满16周岁、属于帮扶类别", places=2,
-                     start_on=date(2026, 11, 25), end_on=date(2026, 12, 5), contact="东坪镇人社服务中心 0855-1234567")
+                     start_on=NOTICE_DAY, end_on=ENTRY_DAY, contact="东坪镇人社服务中心 0855-1234567")
+# A notice still taking applications on TODAY (2026-11-25), for the entry pages.
+OPEN_NOTICE_FIELDS = {**NOTICE_FIELDS, "start_on": date(2026, 11, 25), "end_on": date(2026, 12, 5)}
+
+
+def shortlist_wang_and_li(session, county, notice, published_on: date = date(2026, 11, 25)):
+    """wang and li apply on ENTRY_DAY and are put on 公示 on `published_on` (after the registration deadline)."""
+    from pwposts.services import hiring as svc
+
+    town = county.users["town"]
+    a = svc.enter_application(session, town, notice.id, county.persons["wang"].id, ENTRY_DAY)
+    b = svc.enter_application(session, town, notice.id, county.persons["li"].id, ENTRY_DAY)
+    pub = svc.publish_shortlist(session, town, notice.id, None, published_on)
+    session.commit()
+    return a, b, pub

@@ -10,7 +10,7 @@ from flask import g, jsonify, request, send_file
 
 from .. import clock
 from ..documents.contracts_pdf import contract_filename, contract_pdf
-from ..domain.contracts import CONTRACT_KINDS, CONTRACT_STATE_LABELS, CONTRACT_STATES, EXPIRING_DAYS
+from ..domain.contracts import CONTRACT_KINDS, CONTRACT_STATE_LABELS, CONTRACT_STATES, EXPIRING_DAYS, first_terms
 from ..domain.errors import DomainError
 from ..domain.formats import parse_date
 from ..domain.people import mask_id_number
@@ -79,7 +79,7 @@ RENEW_BODY = obj(dict(TERMS), required=("start_on", "end_on"))
 INSURANCE_BODY = obj({"insurer": {"type": "string"}, "policy_no": {"type": "string"}, "start_on": DATE,
                       "end_on": DATE}, required=("insurer", "policy_no", "start_on", "end_on"))
 VOID_BODY = obj({"reason": {"type": "string"}}, required=("reason",))
-RULES_422 = "业务规则拒绝（如超过一年、未录保险、年度考核未合格、人员已有合同、超出岗位定员）"
+RULES_422 = "业务规则拒绝（如起始日期早于聘用日期、超过一年、未录保险、年度考核未合格、人员已有合同、超出岗位定员）"
 
 
 # ---- serializers ----
@@ -183,6 +183,51 @@ def list_contracts():
         expiring=flag_arg("expiring"), person_id=int_arg("person_id", minimum=1),
         post_id=int_arg("post_id", minimum=1))
     return paginated(service.contract_query(actor, f, today), lambda c: contract_json(c, actor))
+
+
+AWAITING = schema("AwaitingSigning", obj({
+    "application_id": {"type": "integer"}, "notice_id": {"type": "integer"},
+    "person": obj({"id": {"type": "integer"}, "name": {"type": "string"},
+                   "id_number": {"type": "string", "description": "身份证号；无权查看全号者得到脱敏值"}},
+                  required=("id", "name", "id_number")),
+    "post": obj({"id": {"type": "integer"}, "code": {"type": "string"}, "title": {"type": "string"},
+                 "village": ref("RegionRef"), "township": ref("RegionRef")},
+                required=("id", "code", "title", "village", "township")),
+    "hired_on": nullable({**DATE, "description": "聘用日期；合同起始日期不得早于此日"}),
+    "suggested_start_on": nullable({**DATE, "description": "建议起始日期：聘用次日"}),
+    "suggested_end_on": nullable({**DATE, "description": "按建议起始日期一年一签所允许的最晚截止日期"}),
+}, required=("application_id", "notice_id", "person", "post", "hired_on", "suggested_start_on",
+             "suggested_end_on")))
+
+
+def awaiting_json(a, actor) -> dict:
+    person, post = a.person, a.notice.post
+    full = can(actor, "view_full_id_number", person)
+    hired_on = a.hire_date
+    start, end = first_terms(hired_on) if hired_on else (None, None)
+    return {"application_id": a.id, "notice_id": a.notice_id,
+            "person": {"id": person.id, "name": person.name,
+                       "id_number": person.id_number if full else mask_id_number(person.id_number)},
+            "post": {"id": post.id, "code": post.code, "title": post.title,
+                     "village": region_ref(post.village), "township": region_ref(post.township)},
+            "hired_on": hired_on.isoformat() if hired_on else None,
+            "suggested_start_on": start.isoformat() if start else None,
+            "suggested_end_on": end.isoformat() if end else None}
+
+
+@bp.get("/contracts/awaiting")
+@document("已聘用待签协议", tags=TAGS, response=AWAITING, paginated=True,
+          description="管辖范围内已聘用、尚未签订合同的报名（作废的草稿不算），聘用早的在前；"
+                      "每条给出建议期限：聘用次日起，按一年一签取最长。签订用 POST /contracts。",
+          query={"q": {"type": "string", "description": "姓名、身份证号、岗位名称或编号"},
+                 "township_id": {"type": "integer"}, "village_id": {"type": "integer"}})
+@token_required
+def awaiting_signing():
+    require(g.actor, "view_contract")
+    actor = g.actor
+    f = service.PendingFilter(q=request_text("q"), township_id=int_arg("township_id", minimum=1),
+                              village_id=int_arg("village_id", minimum=1))
+    return paginated(service.awaiting_signing(actor, f), lambda a: awaiting_json(a, actor))
 
 
 @bp.get("/contracts/<int:contract_id>")

@@ -32,10 +32,14 @@ NOTICE = schema("Notice", obj({
     "title": {"type": "string"}, "conditions": {"type": "string"},
     "places": {"type": "integer", "minimum": 1}, "start_on": DATE, "end_on": DATE,
     "contact": {"type": "string", "description": "咨询及异议受理方式（公开）"},
-    "status": {"type": "string", "enum": ["open", "closed"]},
+    "status": {"type": "string", "enum": ["open", "closed"],
+               "description": "公告是否已结束（closed = 已手工结束或聘用后结束）；当前阶段见 state"},
+    "state": {"type": "string", "enum": list(rules.NOTICE_STATES),
+              "description": "按日期与结果推算的状态：" + "；".join(f"{k}={v}" for k, v in rules.NOTICE_STATE_LABELS.items())},
+    "state_label": {"type": "string"},
     "published_at": {"type": "string", "format": "date-time"},
 }, required=("id", "post", "title", "conditions", "places", "start_on", "end_on", "contact", "status",
-             "published_at")))
+             "state", "state_label", "published_at")))
 PUBLICITY = schema("Publicity", obj({
     "id": {"type": "integer"}, "notice_id": {"type": "integer"},
     "start_on": {**DATE, "description": "公示期第一天（发布日的下一个工作日）"},
@@ -66,6 +70,7 @@ APPLICATION = schema("Application", obj({
     "eligible": {"type": "boolean", "description": "最近一次资格审查是否全部通过"},
     "failures": array(FAILURE),
     "checked_on": {**DATE, "description": "最近一次资格审查的日期"},
+    "hired_on": {**DATE, "nullable": True, "description": "聘用日期；合同起始日期不得早于此日"},
     "priority": {"type": "integer", "description": "优先顺序，小者在前（弱劳力、半劳力、全劳力；同类中无法离乡者优先）"},
     "priority_label": {"type": "string"},
     "publicity_id": {"type": "integer", "nullable": True},
@@ -73,7 +78,7 @@ APPLICATION = schema("Application", obj({
     "entered_at": {"type": "string", "format": "date-time"},
     "objections": array(OBJECTION),
 }, required=("id", "notice_id", "person", "status", "status_label", "eligible", "failures", "checked_on",
-             "priority", "priority_label", "publicity_id", "note", "entered_at", "objections")))
+             "hired_on", "priority", "priority_label", "publicity_id", "note", "entered_at", "objections")))
 NOTICE_DETAIL = schema("NoticeDetail", {"allOf": [NOTICE, obj({
     "places_left": {"type": "integer"}, "active_holders": {"type": "integer"},
     "pending_hires": {"type": "integer", "description": "已聘用但协议尚未生效的人数"},
@@ -88,12 +93,15 @@ def _region(r) -> dict:
     return {"id": r.id, "code": r.code, "name": r.name, "level": r.level}
 
 
-def notice_json(n: Notice) -> dict:
+def notice_json(n: Notice, state: str | None = None) -> dict:
     p = n.post
+    if state is None:
+        state = service.notice_state_of(db.session, n, clock.today())
     return {"id": n.id, "post": {"id": p.id, "code": p.code, "title": p.title, "village": _region(p.village),
                                  "headcount": p.headcount},
             "title": n.title, "conditions": n.conditions, "places": n.places, "start_on": n.start_on.isoformat(),
             "end_on": n.end_on.isoformat(), "contact": n.contact, "status": n.status,
+            "state": state, "state_label": rules.NOTICE_STATE_LABELS[state],
             "published_at": iso_utc(n.published_at)}
 
 
@@ -125,7 +133,8 @@ def application_json(a: Application, actor, objections: list[Objection] | None =
                    "village": _region(p.village), "work_capacity": p.work_capacity,
                    "cannot_leave_home": p.cannot_leave_home},
         "status": a.status, "status_label": rules.APPLICATION_STATE_LABELS[a.status], "eligible": not failures,
-        "failures": failures, "checked_on": a.checked_on.isoformat(), "priority": a.priority,
+        "failures": failures, "checked_on": a.checked_on.isoformat(),
+        "hired_on": a.hire_date.isoformat() if a.hire_date else None, "priority": a.priority,
         "priority_label": rules.priority_label(a.priority), "publicity_id": a.publicity_id, "note": a.note,
         "entered_at": iso_utc(a.entered_at), "objections": [objection_json(o) for o in objections],
     }
@@ -184,15 +193,19 @@ def _date(data: dict, name: str, *, default: date | None = None) -> date:
                  "post_id": {"type": "integer"}, "township_id": {"type": "integer"},
                  "village_id": {"type": "integer"},
                  "stage": {"type": "string", "enum": ["publicity", "objections"],
-                           "description": "publicity = 有公示进行中；objections = 有待处理异议"}})
+                           "description": "publicity = 有公示进行中；objections = 有待处理异议"},
+                 "state": {"type": "string", "enum": list(rules.NOTICE_STATES),
+                           "description": "按日期与结果推算的状态"}})
 @token_required
 def list_notices():
     require(g.actor, "view_post")
     f = service.NoticeFilter(q=request.args.get("q", "")[:100], status=choice_arg("status", ("open", "closed")),
                              post_id=int_arg("post_id", minimum=1), township_id=int_arg("township_id", minimum=1),
                              village_id=int_arg("village_id", minimum=1),
-                             stage=choice_arg("stage", ("publicity", "objections")))
-    return paginated(service.notice_query(g.actor, f), notice_json)
+                             stage=choice_arg("stage", ("publicity", "objections")),
+                             state=choice_arg("state", rules.NOTICE_STATES))
+    today = clock.today()
+    return paginated(service.notice_query(g.actor, f, today), lambda n: notice_json(n))
 
 
 @bp.post("/notices")

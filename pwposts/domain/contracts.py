@@ -39,6 +39,24 @@ def check_term(start: date, end: date) -> None:
         )
 
 
+# ---- the first signing after a hire ----
+
+def first_terms(hired_on: date) -> tuple[date, date]:
+    """The form's defaults for the first signing after a hire: from the day after the hire to the
+    latest end the one-year rule allows."""
+    start = hired_on + timedelta(days=1)
+    return start, latest_end(start)
+
+
+def check_start_after_hire(hired_on: date, start: date, person_name: str = "") -> None:
+    """A contract never starts before the hire: no month is paid for work before the person was hired."""
+    if start < hired_on:
+        earliest = hired_on + timedelta(days=1)
+        raise DomainError("contract_before_hire",
+                          f"合同起始日期{start.isoformat()}早于{person_name}的聘用日期{hired_on.isoformat()}：合同不得从聘用之前开始，"
+                          f"请将起始日期定为聘用日期或以后（通常为{earliest.isoformat()}）")
+
+
 # ---- renewal, insurance, activation (DOMAIN.md §2 以岗聘任 step 5) ----
 
 EXPIRING_DAYS = 30  # "ending soon" on the list filter and the dashboard

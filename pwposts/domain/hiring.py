@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from .errors import DomainError
 from .people import CATEGORIES, age_on, category_held, is_older_worker
 
 APPLICATION_STATES = ("eligible", "ineligible", "shortlisted", "removed", "hired", "withdrawn", "not_selected")
@@ -20,7 +21,11 @@ PUBLICITY_STATES = ("open", "ended")
 PUBLICITY_STATE_LABELS = {"open": "公示中", "ended": "已结束"}
 OBJECTION_STATES = ("open", "upheld", "rejected")
 OBJECTION_STATE_LABELS = {"open": "待处理", "upheld": "异议成立", "rejected": "异议不成立"}
-NOTICE_STATE_LABELS = {"open": "报名中", "closed": "已结束"}
+# A notice's state is derived (notice_state), never stored: the column Notice.status only says whether
+# the notice was ended by hand or by the service ("open" / "closed").
+NOTICE_STATES = ("upcoming", "open", "registration_closed", "publicity", "hired", "ended")
+NOTICE_STATE_LABELS = {"upcoming": "未开始报名", "open": "报名中", "registration_closed": "报名截止",
+                       "publicity": "公示中", "hired": "已聘用", "ended": "已结束"}
 
 # Statuses an application may be shortlisted from (not_selected: a supplementary 公示 after a removal).
 SHORTLISTABLE = ("eligible", "not_selected")
@@ -273,3 +278,52 @@ def add_working_days(start: date, n: int, exceptions: dict[date, bool]) -> date:
 def calendar_window(start: date, n: int) -> tuple[date, date]:
     """A date range certainly long enough to hold n working days after start (for loading holidays)."""
     return start, start + timedelta(days=n * 2 + 40)
+
+
+# ---- the state of a notice, from its dates and outcome ----
+
+def notice_state(start_on: date, end_on: date, today: date, *, closed: bool, publicity_open: bool,
+                 hired: int) -> str:
+    """报名中 / 报名截止 / 公示中 / 已聘用 / 已结束 (and 未开始报名) — from facts, never a stored label.
+
+    closed: the notice was ended (by hand, or when nobody could be hired);
+    publicity_open: a 公示 of its shortlist has not been ended yet (its period runs, or it is over
+    and the candidates wait to be hired); hired: applications hired on it.
+    In order: a running 公示 → 公示中; any hire → 已聘用; ended → 已结束; then by the dates
+    (today before the start → 未开始报名, up to the deadline inclusive → 报名中, after it → 报名截止).
+    """
+    if publicity_open and not closed:
+        return "publicity"
+    if hired > 0:
+        return "hired"
+    if closed:
+        return "ended"
+    if today < start_on:
+        return "upcoming"
+    if today <= end_on:
+        return "open"
+    return "registration_closed"
+
+
+def check_notice_opens(start_on: date, end_on: date, today: date) -> None:
+    """A notice cannot open in the past, and its deadline follows its start."""
+    if end_on < start_on:
+        raise DomainError("notice_dates_reversed",
+                          f"报名截止日期{end_on.isoformat()}早于开始日期{start_on.isoformat()}，请核对")
+    if start_on < today:
+        raise DomainError("notice_starts_in_past",
+                          f"报名开始日期{start_on.isoformat()}早于今天{today.isoformat()}：招聘公告不能从过去的日期开始报名，"
+                          f"请把开始日期定为今天或以后")
+
+
+def check_registration_over(end_on: date, today: date) -> None:
+    """公示 follows registration: it may be published only after the registration deadline has passed."""
+    if today <= end_on:
+        raise DomainError("registration_still_open",
+                          f"报名截止日期为{end_on.isoformat()}，今天（{today.isoformat()}）仍在报名期内：公示须在报名截止后发布，"
+                          f"最早{(end_on + timedelta(days=1)).isoformat()}")
+
+
+def publicity_period(published_on: date, n: int, exceptions: dict[date, bool]) -> tuple[date, date]:
+    """(first day, last day) of a 公示 of n working days published on `published_on` (county calendar)."""
+    return next_working_day(published_on, exceptions), add_working_days(published_on, n, exceptions)

@@ -71,6 +71,7 @@ class Application(db.Model):
     status: Mapped[str] = mapped_column(String(15))
     failures_json: Mapped[Optional[str]] = mapped_column(Text)  # [{"code":…, "message":…}]
     checked_on: Mapped[date] = mapped_column(Date)
+    hired_on: Mapped[Optional[date]] = mapped_column(Date)  # the business date of the hire (聘用日期)
     priority: Mapped[int] = mapped_column(default=0)  # lower is earlier
     note: Mapped[Optional[str]] = mapped_column(Text)
     entered_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
@@ -79,6 +80,13 @@ class Application(db.Model):
     notice: Mapped[Notice] = relationship()
     person: Mapped[Person] = relationship()
     publicity: Mapped[Optional[Publicity]] = relationship()
+
+    @property
+    def hire_date(self) -> date | None:
+        """聘用日期: hired_on; for a hired row written without it, the day of its last check (set by the hire)."""
+        if self.status != "hired":
+            return self.hired_on
+        return self.hired_on or self.checked_on
 
 
 class Objection(db.Model):

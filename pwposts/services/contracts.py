@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from ..domain.contracts import (
     CONTRACT_KINDS, CONTRACT_STATE_LABELS, CONTRACT_STATES, EXPIRING_DAYS, LIVE_STATES, check_annual_grade,
-    check_policy_covers, check_renewal_start, check_term, policy_covers,
+    check_policy_covers, check_renewal_start, check_start_after_hire, check_term, policy_covers,
 )
 from ..domain.errors import Conflict, DomainError, Forbidden, NotFound
 from ..domain.hiring import APPLICATION_STATE_LABELS
@@ -28,7 +28,7 @@ from .clock_binding import now_of
 from ..models.audit import AuditEntry
 from ..models.contracts import Assessment, Contract, InsurancePolicy
 from ..models.hiring import Application, Notice
-from ..models.people import Person
+from ..models.people import Person, Region
 from ..models.posts import Post
 from . import audit
 from .permissions import can, get_scoped, require, scope_regions
@@ -164,6 +164,8 @@ def sign_contract(session: Session, actor, application_id: int, kind: str, start
         raise Conflict("application_has_contract",
                        f"该报名已签订合同 {existing.code}（{_label(existing.status)}，{_span(existing)}）；"
                        "续签请在原合同页面办理")
+    if app.hire_date is not None:
+        check_start_after_hire(app.hire_date, start_on, app.person.name)
     c = _new_contract(session, actor, person=app.person, post=post, application_id=app.id, previous=None,
                       kind=kind, start_on=start_on, end_on=end_on, today=today, signed_on=signed_on)
     audit.record(session, actor, "sign_contract", "contract", c.id, after=audit.snapshot(c, FIELDS),
@@ -412,3 +414,60 @@ def dashboard_counts(session: Session, actor, today: date) -> dict[str, int]:
         "expiring": session.scalar(base.where(expiring_clause(today))) or 0,
     }
 
+
+
+# ---- 已聘用待签协议: hired applications with no contract yet ----
+
+@dataclass
+class PendingFilter:
+    q: str = ""
+    township_id: int | None = None
+    village_id: int | None = None
+
+
+def awaiting_signing(actor, f: PendingFilter | None = None) -> Select:
+    """Hired applications in the actor's region with no contract signed for them (a voided draft does not
+    count): the people who were hired and wait for their 劳务协议, the oldest hire first."""
+    f = f or PendingFilter()
+    signed = exists().where(Contract.application_id == Application.id, Contract.status != "void")
+    q = scope_regions(actor, select(Application).join(Notice, Notice.id == Application.notice_id)
+                      .join(Post, Post.id == Notice.post_id).join(Person, Person.id == Application.person_id),
+                      Post.village_id).where(Application.status == "hired", ~signed)
+    text = (f.q or "").strip()
+    if text:
+        like = f"%{text}%"
+        q = q.where(or_(Person.name.like(like), Person.id_number.like(f"%{normalize_id_number(text)}%"),
+                        Post.title.like(like), Post.code.like(like)))
+    if f.village_id:
+        q = q.where(Post.village_id == f.village_id)
+    elif f.township_id:
+        q = q.where(Post.township_id == f.township_id)
+    return q.options(joinedload(Application.person),
+                     joinedload(Application.notice).joinedload(Notice.post).joinedload(Post.village)
+                     .joinedload(Region.parent)).order_by(
+        func.coalesce(Application.hired_on, Application.checked_on), Application.id)
+
+
+def awaiting_signing_count(session: Session, actor) -> int:
+    signed = exists().where(Contract.application_id == Application.id, Contract.status != "void")
+    q = scope_regions(actor, select(func.count(Application.id)).join(Notice, Notice.id == Application.notice_id)
+                      .join(Post, Post.id == Notice.post_id), Post.village_id)
+    return session.scalar(q.where(Application.status == "hired", ~signed)) or 0
+
+
+def contract_for_application(session: Session, application_id: int) -> Contract | None:
+    """The (non-void) contract signed for a hired application, if any."""
+    return session.scalars(select(Contract).where(Contract.application_id == application_id,
+                                                  Contract.status != "void").order_by(Contract.id.desc())).first()
+
+
+def contracts_for_applications(session: Session, application_ids) -> dict[int, Contract]:
+    """{application id: its latest non-void contract} for these applications."""
+    ids = list(application_ids)
+    if not ids:
+        return {}
+    out: dict[int, Contract] = {}
+    for c in session.scalars(select(Contract).where(Contract.application_id.in_(ids), Contract.status != "void")
+                             .order_by(Contract.id)):
+        out[c.application_id] = c
+    return out

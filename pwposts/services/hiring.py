@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..domain import hiring as rules
@@ -190,9 +190,7 @@ def publish_notice(session: Session, actor, post_id: int, *, title: str, conditi
     title = _clean(title, "公告标题", max_len=200)
     conditions = _clean(conditions, "报名条件")
     contact = _clean(contact, "联系方式（受理咨询与异议）", max_len=200)
-    if end_on < start_on:
-        raise DomainError("notice_dates_reversed",
-                          f"报名截止日期{end_on.isoformat()}早于开始日期{start_on.isoformat()}，请核对")
+    rules.check_notice_opens(start_on, end_on, today)
     if end_on < today:
         raise DomainError("notice_already_over", f"报名截止日期{end_on.isoformat()}已过（今天{today.isoformat()}）")
     open_one = session.scalar(select(Notice).where(Notice.post_id == post.id, Notice.status == "open"))
@@ -339,7 +337,7 @@ def publication_period(session: Session, post: Post, published_on: date) -> tupl
     n = int_setting(session, county.id, "publicity_working_days", published_on) or 5
     lo, hi = rules.calendar_window(published_on, n)
     exceptions = calendar_exceptions(session, county.id, lo, hi)
-    return rules.next_working_day(published_on, exceptions), rules.add_working_days(published_on, n, exceptions), n
+    return (*rules.publicity_period(published_on, n, exceptions), n)
 
 
 def publish_shortlist(session: Session, actor, notice_id: int, application_ids: list[int] | None, today: date,
@@ -348,6 +346,7 @@ def publish_shortlist(session: Session, actor, notice_id: int, application_ids: 
     notice = get_scoped(session, actor, Notice, notice_id, "publish_shortlist", "招聘公告")
     if notice.status != "open":
         raise DomainError("notice_closed", f"招聘公告“{notice.title}”已结束，不能再公示")
+    rules.check_registration_over(notice.end_on, today)
     running = session.scalar(select(Publicity).where(Publicity.notice_id == notice.id, Publicity.status == "open"))
     if running is not None and running.end_on >= today:
         raise Conflict("publicity_running",
@@ -388,7 +387,7 @@ def publish_shortlist(session: Session, actor, notice_id: int, application_ids: 
     start_on, end_on, n = publication_period(session, notice.post, today)
     pub = Publicity(notice_id=notice.id, start_on=start_on, end_on=end_on, working_days=n,
                     where_to_object=_clean(where_to_object, "异议受理方式", required=False) or notice.contact,
-                    status="open", published_by_id=getattr(actor, "id", None))
+                    status="open", published_by_id=getattr(actor, "id", None), published_at=now_of(session))
     session.add(pub)
     session.flush()
     for a in chosen:
@@ -528,10 +527,11 @@ def hire(session: Session, actor, application_id: int, today: date) -> Applicati
     if pub.status == "open":
         _end_publicity(session, actor, pub, today)
     app.status = "hired"
+    app.hired_on = today
     _store_check(app, [], today)
     session.flush()
     audit.record(session, actor, "hire", "application", app.id, before={"status": "shortlisted"},
-                 after={"status": "hired", "post_id": post.id, "publicity_end_on": pub.end_on},
+                 after={"status": "hired", "hired_on": today, "post_id": post.id, "publicity_end_on": pub.end_on},
                  summary=f"聘用{name}到岗位{post.code} {post.title}（公示期满{pub.end_on.isoformat()}，无未处理异议）")
     _posts_service().mark_staffing(session, post, actor)
     return app
@@ -549,9 +549,41 @@ class NoticeFilter:
     village_id: int | None = None
     stage: str = ""  # "publicity": with an open 公示; "objections": with open objections
     post_id: int | None = None
+    state: str = ""  # one of rules.NOTICE_STATES, derived from the dates and outcome (needs today)
 
 
-def notice_query(actor, f: NoticeFilter) -> Select:
+def notice_state_expr(today: date):
+    """rules.notice_state as SQL (a CASE over the notice's dates, its 公示 and hires), for filtering lists;
+    tests check it agrees with the domain function."""
+    publicity_open = exists().where(Publicity.notice_id == Notice.id, Publicity.status == "open")
+    hired = exists().where(Application.notice_id == Notice.id, Application.status == "hired")
+    return case(
+        (and_(publicity_open, Notice.status != "closed"), "publicity"),
+        (hired, "hired"),
+        (Notice.status == "closed", "ended"),
+        (Notice.start_on > today, "upcoming"),
+        (Notice.end_on >= today, "open"),
+        else_="registration_closed")
+
+
+def notice_states(session: Session, notices, today: date) -> dict[int, str]:
+    """{notice id: state} for these notices, from their facts (two queries) and rules.notice_state."""
+    ids = [n.id for n in notices]
+    if not ids:
+        return {}
+    running = set(session.scalars(select(Publicity.notice_id).where(Publicity.notice_id.in_(ids),
+                                                                    Publicity.status == "open")))
+    hired = dict(session.execute(select(Application.notice_id, func.count(Application.id)).where(
+        Application.notice_id.in_(ids), Application.status == "hired").group_by(Application.notice_id)).all())
+    return {n.id: rules.notice_state(n.start_on, n.end_on, today, closed=n.status == "closed",
+                                     publicity_open=n.id in running, hired=hired.get(n.id, 0)) for n in notices}
+
+
+def notice_state_of(session: Session, notice: Notice, today: date) -> str:
+    return notice_states(session, [notice], today)[notice.id]
+
+
+def notice_query(actor, f: NoticeFilter, today: date | None = None) -> Select:
     q = scope_regions(actor, select(Notice).join(Post, Post.id == Notice.post_id), Post.village_id)
     text = (f.q or "").strip()
     if text:
@@ -561,6 +593,8 @@ def notice_query(actor, f: NoticeFilter) -> Select:
         q = q.where(Notice.status == f.status)
     if f.post_id:
         q = q.where(Notice.post_id == f.post_id)
+    if f.state in rules.NOTICE_STATES and today is not None:
+        q = q.where(notice_state_expr(today) == f.state)
     if f.village_id:
         q = q.where(Post.village_id == f.village_id)
     elif f.township_id:

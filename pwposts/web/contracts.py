@@ -15,7 +15,7 @@ from .. import clock
 from ..documents import contracts_xlsx
 from ..documents.contracts_pdf import contract_filename, contract_pdf
 from ..domain.contracts import (
-    CONTRACT_KINDS, CONTRACT_STATE_LABELS, CONTRACT_STATES, EXPIRING_DAYS, latest_end,
+    CONTRACT_KINDS, CONTRACT_STATE_LABELS, CONTRACT_STATES, EXPIRING_DAYS, first_terms, latest_end,
 )
 from ..domain.errors import DomainError
 from ..domain.formats import parse_date
@@ -81,8 +81,9 @@ def index():
     page = db.paginate(service.contract_query(current_user, f, today), page=int_arg("page") or 1,
                        per_page=min(int_arg("per_page") or 50, 200), error_out=False)
     townships, villages = region_choices(current_user)
+    awaiting = service.awaiting_signing_count(db.session, current_user)
     return render_template("contracts/index.html", page=page, f=f, townships=townships, villages=villages,
-                           states=CONTRACT_STATES, labels=CONTRACT_STATE_LABELS, today=today,
+                           states=CONTRACT_STATES, labels=CONTRACT_STATE_LABELS, today=today, awaiting=awaiting,
                            expiring_days=EXPIRING_DAYS, soon=today + timedelta(days=EXPIRING_DAYS))
 
 
@@ -122,9 +123,19 @@ def new():
         flash("请从招聘页面选择已聘用的人员签订合同", "error")
         return redirect(url_for("contracts.index"))
     app = service.hired_application(db.session, current_user, application_id)
+    existing = service.contract_for_application(db.session, app.id)
+    if request.method == "GET" and existing is not None:
+        flash(f"{app.person.name}已签订合同 {existing.code}", "info")
+        return redirect(url_for("contracts.detail", contract_id=existing.id))
     form = TermsForm()
+    hired_on = app.hire_date
     if request.method == "GET":
         form.signed_on.data = clock.today().isoformat()
+        if hired_on is not None:  # the first signing after the hire: from the next day, as long as one year allows
+            start, end = first_terms(hired_on)
+            form.start_on.data, form.end_on.data = start.isoformat(), end.isoformat()
+            form.start_on.description = (f"聘用日期 {hired_on.isoformat()}，合同不得早于聘用日期开始；"
+                                         f"按此起始日期，截止日期最晚为 {end.isoformat()}（一年一签）")
     status = 200
     if form.validate_on_submit():
         try:
@@ -140,7 +151,21 @@ def new():
             return redirect(url_for("contracts.detail", contract_id=c.id))
     elif request.method == "POST":
         status = 422
-    return render_template("contracts/sign.html", form=form, app=app, post=app.notice.post), status
+    return render_template("contracts/sign.html", form=form, app=app, post=app.notice.post, hired_on=hired_on), status
+
+
+@bp.route("/pending")
+@login_required
+def pending():
+    """已聘用待签协议: hired applications in the actor's region with no contract yet."""
+    require(current_user, "view_contract")
+    f = service.PendingFilter(q=request.args.get("q", "").strip()[:100], township_id=int_arg("township"),
+                              village_id=int_arg("village"))
+    page = db.paginate(service.awaiting_signing(current_user, f), page=int_arg("page") or 1,
+                       per_page=min(int_arg("per_page") or 50, 200), error_out=False)
+    townships, villages = region_choices(current_user)
+    return render_template("contracts/pending.html", page=page, f=f, townships=townships, villages=villages,
+                           today=clock.today(), first_terms=first_terms)
 
 
 @bp.route("/<int:contract_id>/renew", methods=["GET", "POST"])
@@ -260,7 +285,10 @@ def pdf(contract_id: int):
 @card(COUNTY_ADMIN, TOWNSHIP_CLERK)
 def contract_cards(actor, today):
     n = service.dashboard_counts(db.session, actor, today)
+    awaiting = service.awaiting_signing_count(db.session, actor)
     return [
+        Card("已聘用待签协议", f"{awaiting:,}", url_for("contracts.pending"),
+             note="聘用后尚未签订劳务协议的人员", warn=awaiting > 0),
         Card("待录入保险的合同", f"{n['draft_no_insurance']:,}", url_for("contracts.index", status="draft"),
              note="录入覆盖合同期的意外伤害保险后方可生效", warn=n["draft_no_insurance"] > 0),
         Card("已录保险待生效", f"{n['draft_ready']:,}", url_for("contracts.index", status="draft"),

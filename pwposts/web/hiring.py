@@ -16,6 +16,7 @@ from ..domain.formats import parse_date
 from ..domain.roles import COUNTY_ADMIN, INSPECTOR, TOWNSHIP_CLERK, VILLAGE_CLERK
 from ..extensions import db
 from ..models.hiring import Application, Notice
+from ..services import contracts as contracts_service
 from ..services import hiring as service
 from ..services import posts as posts_service
 from ..services.permissions import get_scoped, require
@@ -40,12 +41,15 @@ def index():
             "open", "closed") else "",
         township_id=int_arg("township"), village_id=int_arg("village"),
         stage=request.args.get("stage", "") if request.args.get("stage") in ("publicity", "objections") else "",
-        post_id=int_arg("post_id"))
-    page = db.paginate(service.notice_query(current_user, f), page=int_arg("page") or 1,
+        post_id=int_arg("post_id"),
+        state=request.args.get("state", "") if request.args.get("state") in rules.NOTICE_STATES else "")
+    today = clock.today()
+    page = db.paginate(service.notice_query(current_user, f, today), page=int_arg("page") or 1,
                        per_page=min(int_arg("per_page") or 50, 200), error_out=False)
     townships, villages = region_choices(current_user)
     return render_template("hiring/index.html", page=page, f=f, townships=townships, villages=villages,
-                           labels=rules.NOTICE_STATE_LABELS, today=clock.today())
+                           labels=rules.NOTICE_STATE_LABELS, today=today,
+                           states=service.notice_states(db.session, page.items, today))
 
 
 class NoticeForm(ChineseForm):
@@ -105,7 +109,11 @@ def new_notice(post_id: int):
 @login_required
 def notice(notice_id: int):
     view = service.load_notice(db.session, current_user, notice_id)
-    return render_template("hiring/notice.html", v=view, n=view.notice, post=view.notice.post, today=clock.today(),
+    today = clock.today()
+    hired_ids = [a.id for a in view.applications if a.status == "hired"]
+    return render_template("hiring/notice.html", v=view, n=view.notice, post=view.notice.post, today=today,
+                           state=service.notice_state_of(db.session, view.notice, today),
+                           contracts=contracts_service.contracts_for_applications(db.session, hired_ids),
                            failures_of=service.failures_of, app_labels=rules.APPLICATION_STATE_LABELS,
                            objection_labels=rules.OBJECTION_STATE_LABELS, priority_label=rules.priority_label,
                            notice_labels=rules.NOTICE_STATE_LABELS, publicity_labels=rules.PUBLICITY_STATE_LABELS)
@@ -161,7 +169,8 @@ def apply(notice_id: int):
 @login_required
 def application(application_id: int):
     a = service.load_application(db.session, current_user, application_id)
-    return render_template("hiring/application.html", a=a, n=a.notice, post=a.notice.post,
+    contract = contracts_service.contract_for_application(db.session, a.id) if a.status == "hired" else None
+    return render_template("hiring/application.html", a=a, n=a.notice, post=a.notice.post, contract=contract,
                            failures=service.failures_of(a), objections=service.objections_of(db.session, a.id),
                            app_labels=rules.APPLICATION_STATE_LABELS, objection_labels=rules.OBJECTION_STATE_LABELS,
                            priority_label=rules.priority_label, today=clock.today())

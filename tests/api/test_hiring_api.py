@@ -21,10 +21,13 @@ NOTICE = {"title": "东坪一村保洁员招聘公告", "conditions": "本村户
 
 def test_the_whole_flow_over_the_api(app, client, county, post):
     h = api_token(client, "town")
-    r = client.post("/api/v1/notices", json={**NOTICE, "post_id": post.id}, headers=h)
+    app.config["PWPOSTS_TODAY"] = "2026-11-16"  # registration 11-16 to 11-24, the 公示 on 11-25
+    r = client.post("/api/v1/notices", json={**NOTICE, "post_id": post.id, "start_on": "2026-11-16",
+                                             "end_on": "2026-11-24"}, headers=h)
     assert r.status_code == 201, r.get_json()
     notice = r.get_json()
     assert notice["status"] == "open" and notice["post"]["id"] == post.id
+    app.config["PWPOSTS_TODAY"] = "2026-11-24"
 
     apps = {}
     for key in ("wang", "li", "chief_wife"):
@@ -41,6 +44,7 @@ def test_the_whole_flow_over_the_api(app, client, county, post):
     listed = client.get(f"/api/v1/applications?notice_id={notice['id']}", headers=h).get_json()
     assert [a["person"]["name"] for a in listed["items"]][:2] == ["王秀英", "李建国"] and listed["total"] == 3
 
+    app.config["PWPOSTS_TODAY"] = "2026-11-25"
     r = client.post(f"/api/v1/notices/{notice['id']}/publicity", json={}, headers=h)
     assert r.status_code == 201
     pub = r.get_json()

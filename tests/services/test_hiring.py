@@ -15,7 +15,7 @@ from pwposts.models.policy import CountySetting, Holiday
 from pwposts.services import audit
 from pwposts.services import hiring as svc
 from tests.builders import add_person
-from tests.hiring_support import NOTICE_FIELDS, make_contract, make_post
+from tests.hiring_support import ENTRY_DAY, NOTICE_DAY, NOTICE_FIELDS, make_contract, make_post
 
 TODAY = date(2026, 11, 25)  # a Wednesday
 
@@ -34,7 +34,7 @@ def town(county):
 
 @pytest.fixture
 def notice(session, town, post):
-    n = svc.publish_notice(session, town, post.id, today=TODAY, **NOTICE_FIELDS)
+    n = svc.publish_notice(session, town, post.id, today=NOTICE_DAY, **NOTICE_FIELDS)
     session.commit()
     return n
 
@@ -44,29 +44,29 @@ def codes(app: Application) -> list[str]:
 
 
 def test_publishing_a_notice_opens_recruitment(session, town, post):
-    n = svc.publish_notice(session, town, post.id, today=TODAY, **NOTICE_FIELDS)
+    n = svc.publish_notice(session, town, post.id, today=NOTICE_DAY, **NOTICE_FIELDS)
     assert n.status == "open" and post.status == "recruiting"
     with pytest.raises(DomainError) as e:  # one open notice per post
-        svc.publish_notice(session, town, post.id, today=TODAY, **NOTICE_FIELDS)
+        svc.publish_notice(session, town, post.id, today=NOTICE_DAY, **NOTICE_FIELDS)
     assert e.value.code == "notice_exists"
 
 
 def test_notice_refused_for_unapproved_post_or_too_many_places(session, county, town):
     draft = make_post(session, county, status="submitted")
     with pytest.raises(DomainError) as e:
-        svc.publish_notice(session, town, draft.id, today=TODAY, **NOTICE_FIELDS)
+        svc.publish_notice(session, town, draft.id, today=NOTICE_DAY, **NOTICE_FIELDS)
     assert e.value.code == "post_not_approved"
     small = make_post(session, county, headcount=1)
     with pytest.raises(DomainError) as e:
-        svc.publish_notice(session, town, small.id, today=TODAY, **NOTICE_FIELDS)  # 2 places > 1 vacancy
+        svc.publish_notice(session, town, small.id, today=NOTICE_DAY, **NOTICE_FIELDS)  # 2 places > 1 vacancy
     assert e.value.code == "places_over_vacancies" and "空缺1人" in e.value.message
 
 
 def test_notice_outside_scope_is_not_found(session, county, post):
     with pytest.raises(NotFound):
-        svc.publish_notice(session, county.users["otherTown"], post.id, today=TODAY, **NOTICE_FIELDS)
+        svc.publish_notice(session, county.users["otherTown"], post.id, today=NOTICE_DAY, **NOTICE_FIELDS)
     with pytest.raises(Forbidden):
-        svc.publish_notice(session, county.users["inspector"], post.id, today=TODAY, **NOTICE_FIELDS)
+        svc.publish_notice(session, county.users["inspector"], post.id, today=NOTICE_DAY, **NOTICE_FIELDS)
 
 
 def test_acceptance_each_ineligible_applicant_refused_with_own_reason(session, county, town, notice):
@@ -77,11 +77,11 @@ def test_acceptance_each_ineligible_applicant_refused_with_own_reason(session, c
     nocat = add_person(session, v0, "陈无类", date(1990, 6, 1), "M", categories=())  # (d)
     session.commit()
 
-    wife = svc.enter_application(session, town, notice.id, county.persons["chief_wife"].id, TODAY)  # (a)
-    li = svc.enter_application(session, town, notice.id, county.persons["li"].id, TODAY)
-    kid = svc.enter_application(session, town, notice.id, teen.id, TODAY)
-    none = svc.enter_application(session, town, notice.id, nocat.id, TODAY)
-    ok = svc.enter_application(session, town, notice.id, county.persons["wang"].id, TODAY)
+    wife = svc.enter_application(session, town, notice.id, county.persons["chief_wife"].id, ENTRY_DAY)  # (a)
+    li = svc.enter_application(session, town, notice.id, county.persons["li"].id, ENTRY_DAY)
+    kid = svc.enter_application(session, town, notice.id, teen.id, ENTRY_DAY)
+    none = svc.enter_application(session, town, notice.id, nocat.id, ENTRY_DAY)
+    ok = svc.enter_application(session, town, notice.id, county.persons["wang"].id, ENTRY_DAY)
     session.commit()
 
     assert codes(wife) == ["cadre_kin"] and wife.status == "ineligible"
@@ -108,11 +108,11 @@ def test_cadre_relative_in_either_direction_and_other_rules(session, county, tow
                                  start_on=date(2026, 1, 1)))
     outsider = add_person(session, county.villages[1], "郑外村", date(1988, 1, 1), "M")
     session.commit()
-    a = svc.enter_application(session, town, notice.id, son.id, TODAY)
+    a = svc.enter_application(session, town, notice.id, son.id, ENTRY_DAY)
     msg = json.loads(a.failures_json)[0]["message"]
     assert codes(a) == ["cadre_kin"] and "父母" in msg and "周书记" in msg and "党组织书记" in msg
-    assert codes(svc.enter_application(session, town, notice.id, worker.id, TODAY)) == ["employed_elsewhere"]
-    assert codes(svc.enter_application(session, town, notice.id, outsider.id, TODAY)) == ["not_local"]
+    assert codes(svc.enter_application(session, town, notice.id, worker.id, ENTRY_DAY)) == ["employed_elsewhere"]
+    assert codes(svc.enter_application(session, town, notice.id, outsider.id, ENTRY_DAY)) == ["not_local"]
 
 
 def test_household_limit_counts_other_members(session, county, town, notice):
@@ -121,7 +121,7 @@ def test_household_limit_counts_other_members(session, county, town, notice):
     daughter = add_person(session, county.villages[0], "王小花", date(1995, 1, 1), "F", household=wang.household)
     make_contract(session, wang, other_post)
     session.commit()
-    a = svc.enter_application(session, town, notice.id, daughter.id, TODAY)
+    a = svc.enter_application(session, town, notice.id, daughter.id, ENTRY_DAY)
     assert codes(a) == ["household_limit"] and "王秀英" in json.loads(a.failures_json)[0]["message"]
     session.add(CountySetting(county_id=county.county.id, key="household_post_limit", value="2",
                               effective_from=date(2026, 1, 1)))
@@ -139,29 +139,29 @@ def test_renewal_ignores_the_contract_being_renewed(session, county, post):
 
 def test_village_clerk_enters_only_persons_of_their_village(session, county, notice):
     clerk = county.users["village"]
-    a = svc.enter_application(session, clerk, notice.id, county.persons["wang"].id, TODAY)
+    a = svc.enter_application(session, clerk, notice.id, county.persons["wang"].id, ENTRY_DAY)
     assert a.status == "eligible"
     with pytest.raises(NotFound):
-        svc.enter_application(session, clerk, notice.id, county.persons["zhao"].id, TODAY)
+        svc.enter_application(session, clerk, notice.id, county.persons["zhao"].id, ENTRY_DAY)
     with pytest.raises(Forbidden):
-        svc.enter_application(session, county.users["inspector"], notice.id, county.persons["li"].id, TODAY)
+        svc.enter_application(session, county.users["inspector"], notice.id, county.persons["li"].id, ENTRY_DAY)
 
 
 def test_entry_refused_outside_the_window_and_twice(session, county, town, notice):
     with pytest.raises(DomainError) as e:
         svc.enter_application(session, town, notice.id, county.persons["wang"].id, date(2026, 12, 6))
     assert e.value.code == "outside_application_window"
-    svc.enter_application(session, town, notice.id, county.persons["wang"].id, TODAY)
+    svc.enter_application(session, town, notice.id, county.persons["wang"].id, ENTRY_DAY)
     with pytest.raises(DomainError) as e:
-        svc.enter_application(session, town, notice.id, county.persons["wang"].id, TODAY)
+        svc.enter_application(session, town, notice.id, county.persons["wang"].id, ENTRY_DAY)
     assert e.value.code == "already_applied"
 
 
 def test_weak_labour_ordered_before_full_labour(session, county, town, notice):
-    full = svc.enter_application(session, town, notice.id, county.persons["li"].id, TODAY)  # 全劳力, entered first
-    weak = svc.enter_application(session, town, notice.id, county.persons["wang"].id, TODAY)  # 弱劳力
+    full = svc.enter_application(session, town, notice.id, county.persons["li"].id, ENTRY_DAY)  # 全劳力, entered first
+    weak = svc.enter_application(session, town, notice.id, county.persons["wang"].id, ENTRY_DAY)  # 弱劳力
     half = add_person(session, county.villages[0], "孙半劳", date(1980, 1, 1), "M", capacity="半劳力")
-    half_app = svc.enter_application(session, town, notice.id, half.id, TODAY)
+    half_app = svc.enter_application(session, town, notice.id, half.id, ENTRY_DAY)
     session.commit()
     assert weak.priority < half_app.priority < full.priority
     assert [a.id for a in svc.default_shortlist(session, notice)] == [weak.id, half_app.id]  # 2 places
@@ -169,8 +169,8 @@ def test_weak_labour_ordered_before_full_labour(session, county, town, notice):
 
 def _ready(session, county, town, notice):
     """wang and li applied; both shortlisted today."""
-    a = svc.enter_application(session, town, notice.id, county.persons["wang"].id, TODAY)
-    b = svc.enter_application(session, town, notice.id, county.persons["li"].id, TODAY)
+    a = svc.enter_application(session, town, notice.id, county.persons["wang"].id, ENTRY_DAY)
+    b = svc.enter_application(session, town, notice.id, county.persons["li"].id, ENTRY_DAY)
     pub = svc.publish_shortlist(session, town, notice.id, None, TODAY)
     session.commit()
     return a, b, pub
@@ -283,11 +283,11 @@ def test_hired_person_cannot_be_hired_on_another_notice(session, county, town, n
 
 
 def test_shortlist_limits_and_supplementary_publicity(session, county, town, notice):
-    a = svc.enter_application(session, town, notice.id, county.persons["wang"].id, TODAY)
-    b = svc.enter_application(session, town, notice.id, county.persons["li"].id, TODAY)
+    a = svc.enter_application(session, town, notice.id, county.persons["wang"].id, ENTRY_DAY)
+    b = svc.enter_application(session, town, notice.id, county.persons["li"].id, ENTRY_DAY)
     c_person = add_person(session, county.villages[0], "孙候补", date(1980, 1, 1), "M")
-    c = svc.enter_application(session, town, notice.id, c_person.id, TODAY)
-    wife = svc.enter_application(session, town, notice.id, county.persons["chief_wife"].id, TODAY)
+    c = svc.enter_application(session, town, notice.id, c_person.id, ENTRY_DAY)
+    wife = svc.enter_application(session, town, notice.id, county.persons["chief_wife"].id, ENTRY_DAY)
     with pytest.raises(DomainError) as e:
         svc.publish_shortlist(session, town, notice.id, [a.id, b.id, c.id], TODAY)
     assert e.value.code == "shortlist_over_places"
@@ -321,5 +321,5 @@ def test_public_lists_only_current_items(session, county, town, notice):
     _, _, pub = _ready(session, county, town, notice)
     assert [p.id for p, _ in svc.public_publicities(session, TODAY)] == [pub.id]
     assert svc.public_publicities(session, date(2026, 12, 3)) == []  # past its last day
-    assert [n.id for n in svc.public_notices(session, TODAY)] == [notice.id]
+    assert [n.id for n in svc.public_notices(session, ENTRY_DAY)] == [notice.id]
     assert svc.public_notices(session, date(2026, 12, 6)) == []

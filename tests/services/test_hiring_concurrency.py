@@ -16,7 +16,7 @@ from pwposts.models.contracts import Contract
 from pwposts.models.hiring import Application
 from pwposts.services import contracts as contract_svc
 from pwposts.services import hiring as svc
-from tests.hiring_support import NOTICE_FIELDS, make_post
+from tests.hiring_support import ENTRY_DAY, NOTICE_DAY, NOTICE_FIELDS, make_post
 from tests.services.test_payroll_concurrency import _race
 
 TODAY = date(2026, 11, 25)
@@ -33,9 +33,9 @@ def _postgresql_only(app):
 def two_shortlisted_one_place(session, county):
     post = make_post(session, county, headcount=1)
     town = county.users["town"]
-    notice = svc.publish_notice(session, town, post.id, today=TODAY, **{**NOTICE_FIELDS, "places": 1})
-    a = svc.enter_application(session, town, notice.id, county.persons["wang"].id, TODAY)
-    b = svc.enter_application(session, town, notice.id, county.persons["li"].id, TODAY)
+    notice = svc.publish_notice(session, town, post.id, today=NOTICE_DAY, **{**NOTICE_FIELDS, "places": 1})
+    a = svc.enter_application(session, town, notice.id, county.persons["wang"].id, ENTRY_DAY)
+    b = svc.enter_application(session, town, notice.id, county.persons["li"].id, ENTRY_DAY)
     session.flush()
     # one place, but both were put on 公示 (e.g. a reserve candidate): both are hireable after the period
     svc.publish_shortlist(session, town, notice.id, [a.id], TODAY)

@@ -11,7 +11,9 @@ from pwposts.models.hiring import Application, Notice, Objection, Publicity
 from pwposts.services import audit
 from pwposts.services import hiring as svc
 from tests.builders import add_person
-from tests.hiring_support import NOTICE_FIELDS, make_post
+from tests.hiring_support import (
+    ENTRY_DAY, NOTICE_DAY, NOTICE_FIELDS, OPEN_NOTICE_FIELDS, make_post, shortlist_wang_and_li,
+)
 
 TODAY = date(2026, 11, 25)
 
@@ -25,18 +27,22 @@ def post(session, county):
 
 @pytest.fixture
 def notice(session, county, post):
-    n = svc.publish_notice(session, county.users["town"], post.id, today=TODAY, **NOTICE_FIELDS)
+    """Registration 2026-11-16 to 11-24 (entries by the service), so the 公示 may be published on TODAY."""
+    n = svc.publish_notice(session, county.users["town"], post.id, today=NOTICE_DAY, **NOTICE_FIELDS)
+    session.commit()
+    return n
+
+
+@pytest.fixture
+def open_notice(session, county, post):
+    """Still taking applications on TODAY, for the entry pages."""
+    n = svc.publish_notice(session, county.users["town"], post.id, today=TODAY, **OPEN_NOTICE_FIELDS)
     session.commit()
     return n
 
 
 def publish(session, county, notice):
-    town = county.users["town"]
-    a = svc.enter_application(session, town, notice.id, county.persons["wang"].id, TODAY)
-    b = svc.enter_application(session, town, notice.id, county.persons["li"].id, TODAY)
-    pub = svc.publish_shortlist(session, town, notice.id, None, TODAY)
-    session.commit()
-    return a, b, pub
+    return shortlist_wang_and_li(session, county, notice, TODAY)
 
 
 def test_notice_form_from_a_post(login_as, session, post):
@@ -60,7 +66,8 @@ def test_notice_form_refuses_a_bad_date(login_as, post):
     assert r.status_code == 200 and "不是真实存在的日期" in r.get_data(as_text=True)
 
 
-def test_entry_shows_every_reason_and_a_tick(login_as, session, county, notice):
+def test_entry_shows_every_reason_and_a_tick(login_as, session, county, open_notice):
+    notice = open_notice
     c = login_as("village")
     found = c.get(f"/hiring/{notice.id}/apply?q=刘桂兰").get_data(as_text=True)
     assert "刘桂兰" in found
@@ -73,7 +80,8 @@ def test_entry_shows_every_reason_and_a_tick(login_as, session, county, notice):
     assert "✓ 符合条件" in page and "村干部及其家庭成员不得聘用" in page
 
 
-def test_village_clerk_cannot_enter_someone_from_another_village(login_as, county, notice):
+def test_village_clerk_cannot_enter_someone_from_another_village(login_as, county, open_notice):
+    notice = open_notice
     c = login_as("village")
     assert c.post(f"/hiring/{notice.id}/apply", data={"person_id": county.persons["zhao"].id}).status_code == 404
     assert "赵喆" not in c.get(f"/hiring/{notice.id}/apply?q=赵").get_data(as_text=True)
@@ -86,7 +94,7 @@ def test_other_township_cannot_see_the_notice(login_as, notice):
 
 
 def test_recheck_is_audited(login_as, session, county, notice):
-    a = svc.enter_application(session, county.users["town"], notice.id, county.persons["wang"].id, TODAY)
+    a = svc.enter_application(session, county.users["town"], notice.id, county.persons["wang"].id, ENTRY_DAY)
     session.commit()
     c = login_as("town")
     r = c.post(f"/hiring/applications/{a.id}/recheck", follow_redirects=True)
@@ -96,10 +104,10 @@ def test_recheck_is_audited(login_as, session, county, notice):
 
 def test_shortlist_form_preselects_in_priority_order_and_publishes(login_as, session, county, notice):
     town = county.users["town"]
-    li = svc.enter_application(session, town, notice.id, county.persons["li"].id, TODAY)
+    li = svc.enter_application(session, town, notice.id, county.persons["li"].id, ENTRY_DAY)
     third = add_person(session, county.villages[0], "孙三", date(1980, 1, 1), "M")
-    t = svc.enter_application(session, town, notice.id, third.id, TODAY)
-    wang = svc.enter_application(session, town, notice.id, county.persons["wang"].id, TODAY)
+    t = svc.enter_application(session, town, notice.id, third.id, ENTRY_DAY)
+    wang = svc.enter_application(session, town, notice.id, county.persons["wang"].id, ENTRY_DAY)
     session.commit()
     c = login_as("town")
     form = c.get(f"/hiring/{notice.id}/shortlist").get_data(as_text=True)
@@ -144,7 +152,7 @@ def test_hire_buttons_flash_the_refusals_then_hire(app, login_as, session, count
     assert audit.verify_chain(session).ok
 
 
-def test_public_page_needs_no_login_and_masks_ids(client, session, county, notice):
+def test_public_page_needs_no_login_and_masks_ids(app, client, session, county, notice):
     publish(session, county, notice)
     r = client.get("/public/")
     assert r.status_code == 200
@@ -158,6 +166,7 @@ def test_public_page_needs_no_login_and_masks_ids(client, session, county, notic
     pub = session.scalar(select(Publicity))
     detail = client.get(f"/public/publicity/{pub.id}")
     assert detail.status_code == 200 and wang.id_number not in detail.get_data(as_text=True)
+    app.config["PWPOSTS_TODAY"] = ENTRY_DAY.isoformat()  # the notice itself is public while it takes applications
     assert client.get(f"/public/notices/{notice.id}").status_code == 200
 
 
