@@ -5,7 +5,7 @@ is a business fact (the Beijing `today` the service was given). Existing hired a
 checked_on, which the hire set to that same day (a hired application is never rechecked).
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0008
 Create Date: 2026-12-03 18:10:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0007'
-down_revision = '0005'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
