@@ -702,6 +702,7 @@ def approve_run(session: Session, actor, run_id: Any, today: date) -> PayrollRun
                                   for f in checks]},
                  summary=f"审批发放清册：{run.township.name}{month_heading(run.month)}（第{run.id}号），"
                          f"{run.line_count}人，合计{yuan(run.total_fen)}；锁定考勤{locked}条")
+    audit.take_checkpoint(session, actor, "approve_payroll")  # the chain's head, kept outside the chain
     return run
 
 
