@@ -106,7 +106,8 @@ def _blank(value: Any) -> bool:
 
 def read_attendance(stream: IO[bytes]) -> AttendanceSheet:
     """Read the attendance sheet of an uploaded .xlsx; DomainError when the file as a whole is unusable."""
-    sheet = first_sheet(stream, _read_sheet, code="attendance_file_unreadable", preferred=SHEET_NAME, skip=HELP_SHEET)
+    sheet = first_sheet(stream, _read_sheet, code="attendance_file_unreadable", preferred=SHEET_NAME, skip=HELP_SHEET,
+                        max_rows=MAX_DATA_ROWS + HEADER_SCAN_ROWS)
     if sheet is not None:
         return sheet
     raise DomainError("attendance_header", f"未找到考勤表表头：前{HEADER_SCAN_ROWS}行中没有包含“合同编号”“出勤天数”的表头行，"

@@ -14,14 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zipfile import BadZipFile
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
-from openpyxl.utils.exceptions import InvalidFileException
 
 from ..domain.errors import DomainError
 from ..domain.payroll import money
+from .workbooks import open_workbook
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIMETYPE = "text/csv; charset=utf-8"
@@ -145,13 +144,11 @@ def read_results(filename: str, data: bytes) -> list[ResultRow]:
     if not data:
         raise DomainError("bank_file_empty", "上传的结果文件是空的")
     if name.endswith(".xlsx") or data[:2] == b"PK":
+        wb, guard = open_workbook(io.BytesIO(data), code="bank_file_unreadable", max_rows=MAX_RESULT_ROWS + 10)
         try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
-            raise DomainError("bank_file_unreadable", "无法读取该Excel文件，请确认是 .xlsx 格式") from None
-        ws = wb.worksheets[0]
-        table = [list(r) for r in ws.iter_rows(values_only=True)]
-        wb.close()
+            table = [list(r) for r in guard(wb.worksheets[0]).iter_rows(values_only=True)]
+        finally:
+            wb.close()
     elif name.endswith((".csv", ".txt")):
         for enc in ("utf-8-sig", "gb18030"):
             try:

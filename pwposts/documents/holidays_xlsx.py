@@ -4,15 +4,15 @@ write the empty template. Plain values out; the rules about days live in domain/
 from __future__ import annotations
 
 import io
-import zipfile
 from datetime import date, datetime
 from typing import IO
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from ..domain.errors import DomainError
 from ..domain.formats import parse_date
+from .workbooks import open_workbook
 
 HEADERS = ("日期", "名称", "是否调休上班")
 YES = {"是", "y", "yes", "1", "true", "调休", "上班", "调休上班", "√"}
@@ -27,11 +27,8 @@ def _norm(value) -> str:
 
 def read_holidays(stream: IO[bytes]) -> tuple[list[tuple[int, date, str, bool]], list[str]]:
     """(rows, errors): rows are (row number, day, name, is_workday); errors name the row and the cell."""
-    try:
-        wb = load_workbook(stream, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise DomainError("xlsx_unreadable", "无法读取上传的文件：请上传 Excel 2007 及以上格式（.xlsx）的文件") from None
-    ws = wb.worksheets[0]
+    wb, guard = open_workbook(stream, code="xlsx_unreadable", max_rows=MAX_ROWS + HEADER_SCAN_ROWS)
+    ws = guard(wb.worksheets[0])
     rows_iter = ws.iter_rows(values_only=True)
     cols = None
     line = 0

@@ -149,7 +149,8 @@ def read_roster(stream: IO[bytes]) -> RosterSheet:
     Raises DomainError (code roster_unreadable / roster_header / roster_too_large) when the
     file as a whole cannot be used; problems in single cells are left to the caller.
     """
-    sheet = first_sheet(stream, _read_sheet, code="roster_unreadable", preferred=SHEET_NAME, skip=HELP_SHEET)
+    sheet = first_sheet(stream, _read_sheet, code="roster_unreadable", preferred=SHEET_NAME, skip=HELP_SHEET,
+                        max_rows=MAX_DATA_ROWS + HEADER_SCAN_ROWS)
     if sheet is not None:
         return sheet
     names = "”“".join(HEADERS[k] for k in REQUIRED)
