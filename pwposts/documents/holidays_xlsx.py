@@ -13,6 +13,7 @@ from openpyxl.styles import Font
 from ..domain.errors import DomainError
 from ..domain.formats import parse_date
 from .workbooks import open_workbook
+from .cells import safe_row
 
 HEADERS = ("日期", "名称", "是否调休上班")
 YES = {"是", "y", "yes", "1", "true", "调休", "上班", "调休上班", "√"}
@@ -81,11 +82,11 @@ def holidays_template(example: list[tuple[date, str, bool]] = ()) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "节假日"
-    ws.append(list(HEADERS))
+    ws.append(safe_row(list(HEADERS)))
     for c in ws[1]:
         c.font = Font(bold=True)
     for day, name, work in example:
-        ws.append([day, name, "是" if work else "否"])
+        ws.append(safe_row([day, name, "是" if work else "否"]))
         ws.cell(row=ws.max_row, column=1).number_format = "yyyy-mm-dd"
     ws.column_dimensions["A"].width = 14
     ws.column_dimensions["B"].width = 24

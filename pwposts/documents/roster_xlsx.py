@@ -22,6 +22,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from ..domain.errors import DomainError
 from .workbooks import first_sheet
 from ..domain.people import ACCOUNT_KINDS, CATEGORIES, WORK_CAPACITIES
+from .cells import safe_row
 
 # (key, header) in the order of DOMAIN.md §4, then 账户类型 (an extra column this system adds so
 # that the account kind survives an export → import round trip).
@@ -227,7 +228,7 @@ def write_roster(out: IO[bytes], rows: Iterable[Sequence[Any]]) -> int:
     ws = wb.create_sheet(SHEET_NAME)
     _set_widths(ws)
     ws.freeze_panes = "C2"
-    ws.append([_head_cell(ws, h) for _, h in COLUMNS])
+    ws.append(safe_row([_head_cell(ws, h) for _, h in COLUMNS]))
     text_positions = [i for i, k in enumerate(KEYS) if k in TEXT_KEYS]
     n = 0
     for values in rows:
@@ -236,7 +237,7 @@ def write_roster(out: IO[bytes], rows: Iterable[Sequence[Any]]) -> int:
             c = WriteOnlyCell(ws, value=None if cells[i] in (None, "") else str(cells[i]))
             c.number_format = "@"
             cells[i] = c
-        ws.append(cells)
+        ws.append(safe_row(cells))
         n += 1
     wb.save(out)
     return n
@@ -296,11 +297,11 @@ def write_template(out: IO[bytes], example: Sequence[Any]) -> None:
     ws = wb.active
     ws.title = SHEET_NAME
     _set_widths(ws)
-    ws.append([h for _, h in COLUMNS])
+    ws.append(safe_row([h for _, h in COLUMNS]))
     for cell in ws[1]:
         cell.font = _HEAD_FONT
         cell.fill = _HEAD_FILL
-    ws.append(list(example))
+    ws.append(safe_row(list(example)))
     for cell in ws[2]:
         cell.font = _EXAMPLE_FONT
     for i, key in enumerate(KEYS, start=1):
@@ -321,18 +322,18 @@ def write_template(out: IO[bytes], example: Sequence[Any]) -> None:
     hs.column_dimensions["A"].width = 18
     hs.column_dimensions["B"].width = 10
     hs.column_dimensions["C"].width = 100
-    hs.append(["花名册填写说明"])
+    hs.append(safe_row(["花名册填写说明"]))
     hs["A1"].font = Font(bold=True, size=14)
     for note in GENERAL_NOTES:
-        hs.append([None, None, note])
-    hs.append([])
-    hs.append(["列名", "是否必填", "填写要求和可选值"])
+        hs.append(safe_row([None, None, note]))
+    hs.append(safe_row([]))
+    hs.append(safe_row(["列名", "是否必填", "填写要求和可选值"]))
     for cell in hs[hs.max_row]:
         cell.font = _HEAD_FONT
         cell.fill = _HEAD_FILL
     wrap = Alignment(wrap_text=True, vertical="top")
     for row in help_rows():
-        hs.append(list(row))
+        hs.append(safe_row(list(row)))
         for cell in hs[hs.max_row]:
             cell.alignment = wrap
     for r in range(2, 2 + len(GENERAL_NOTES)):
@@ -347,10 +348,10 @@ def write_error_report(out: IO[bytes], errors: Iterable[Sequence[Any]], *, filen
     for letter, width in zip("ABCD", (8, 16, 28, 90)):
         ws.column_dimensions[letter].width = width
     if filename:
-        ws.append([f"文件：{filename}"])
-    ws.append([_head_cell(ws, h) for h in ("行号", "列", "填写的值", "问题")])
+        ws.append(safe_row([f"文件：{filename}"]))
+    ws.append(safe_row([_head_cell(ws, h) for h in ("行号", "列", "填写的值", "问题")]))
     for row, column, value, reason in errors:
         v = WriteOnlyCell(ws, value=None if value in (None, "") else str(value))
         v.number_format = "@"
-        ws.append([row or None, column, v, reason])
+        ws.append(safe_row([row or None, column, v, reason]))
     wb.save(out)

@@ -32,7 +32,8 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..documents.roster_xlsx import HEADERS, POST_KEYS, RosterRow, RosterSheet
 from ..domain.errors import DomainError
-from ..domain.people import ACCOUNT_KINDS, CATEGORIES, WORK_CAPACITIES, IdInfo, mask_id_number, parse_id_number
+from ..domain.people import (ACCOUNT_KINDS, CATEGORIES, WORK_CAPACITIES, IdInfo, formula_refusal, mask_id_number,
+                              parse_id_number)
 from ..models.people import Household, Person, PersonCategory, Region
 from . import audit
 from .people import PersonFilter, person_query
@@ -194,9 +195,16 @@ def parse_id_cell(value: Any, today: date) -> IdInfo:
 
 
 def parse_name(value: Any, label: str = "姓名") -> str:
+    raw = value.lstrip(" \u3000") if isinstance(value, str) else value
+    formula = formula_refusal(label, raw) if isinstance(raw, str) else None
+    if formula:  # checked before the spaces (a leading tab among them) are taken out
+        raise _Bad(formula)
     text = re.sub(r"\s+", "", cell_text(value))
     if not text:
         raise _Bad(f"{label}不能为空")
+    formula = formula_refusal(label, text)
+    if formula:
+        raise _Bad(formula)
     if len(text) > 50:
         raise _Bad(f"{label}过长（{len(text)}个字，最多50个）")
     if re.search(r"\d", text):
@@ -279,6 +287,9 @@ def parse_household(value: Any) -> str | None:
         return None
     if len(text) > 40:
         raise _Bad(f"户编号“{text}”过长（最多40个字符）")
+    formula = formula_refusal("户编号", text)
+    if formula:
+        raise _Bad(formula)
     return text
 
 
