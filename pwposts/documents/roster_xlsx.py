@@ -115,12 +115,51 @@ class RosterRow:
 
 
 @dataclass
+class SkippedRow:
+    """A row below the header that is not a person: a 合计/小计 line, a signature line, a note."""
+    number: int
+    reason: str
+    text: str  # the row's cells, joined, as shown in the preview
+
+
+@dataclass
 class RosterSheet:
     sheet_name: str
     header_row: int
     present: frozenset[str]  # keys whose header was found
     rows: list[RosterRow] = field(default_factory=list)
     unknown_headers: list[str] = field(default_factory=list)
+    skipped: list[SkippedRow] = field(default_factory=list)
+
+
+# Rows real 花名册 carry below the people: totals, the signature block (in one merged cell or spread over
+# several), notes. Recognised by the row's first filled cell, and only when the row has no ID number.
+_TOTAL = re.compile(r"^(本页|本表|全村|全镇|全乡|本村|本镇)?(合计|小计|总计|共计|累计)")
+_SIGNATURE = re.compile(r"^(单位|主要|分管|主管)?(制表|填表|填报|审核|复核|审批|审定|负责|经办|统计|领导|签字|签名|盖章|日期)"
+                        r"(人|日期|时间|领导|单位)?(\((签字|签名|盖章)\)|签字|签名|盖章)?([:：]|$)")
+_NOTE = re.compile(r"^(注|备注|说明|填表说明|附注)[:：\d]")
+_ID_LIKE = re.compile(r"\d{15}")
+
+
+def _cell_text(value: Any) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value))) if value is not None else ""
+
+
+def skip_reason(cells: Sequence[Any], id_value: Any) -> str | None:
+    """Why a data row is not a person (合计行 / 签字栏 / 备注说明), or None for a person row.
+
+    Only a row without anything like an ID number is ever skipped: a person row is never lost.
+    """
+    if _ID_LIKE.search(_cell_text(id_value)):
+        return None
+    first = next((t for t in (_cell_text(c) for c in cells) if t), "")
+    if _TOTAL.match(first):
+        return "合计/小计行"
+    if _SIGNATURE.match(first):
+        return "签字栏（制表人、审核人、日期等）"
+    if _NOTE.match(first):
+        return "备注说明"
+    return None
 
 
 def _is_blank(value: Any) -> bool:
@@ -191,10 +230,15 @@ def _read_sheet(ws) -> RosterSheet | None:
     for number, row in enumerate(rows, start=header_row + 1):
         row = row or ()
         values = {k: (row[i] if i < len(row) else None) for k, i in positions.items()}
-        if all(_is_blank(v) for k, v in values.items() if k != "seq"):
-            continue
         seq = values.get("seq")
         if isinstance(seq, str) and unicodedata.normalize("NFKC", seq).strip().startswith(EXAMPLE_MARK):
+            continue
+        reason = skip_reason(row, values.get("id_number"))
+        if reason:  # also when it sits in the 序号 column alone (a merged cell) or in unnamed columns
+            text = " ".join(str(c).strip() for c in row if not _is_blank(c))
+            sheet.skipped.append(SkippedRow(number, reason, text[:80]))
+            continue
+        if all(_is_blank(v) for k, v in values.items() if k != "seq"):
             continue
         if len(sheet.rows) >= MAX_DATA_ROWS:
             raise DomainError("roster_too_large", f"一次最多导入{MAX_DATA_ROWS:,}行，请按乡镇或村拆分文件后分批导入")
@@ -288,6 +332,8 @@ GENERAL_NOTES = (
     "同一身份证号在文件中只能出现一次；系统中已有的身份证号，姓名须与登记的姓名一致（改名请在人员信息中办理）。",
     "村级录入员只能导入本村人员；乡镇经办人只能导入本乡镇各村人员。已登记在管辖范围以外的人员不能通过导入修改。",
     "同一文件重复导入不会产生任何变更。",
+    "人员名单下方的合计、小计行，制表人、审核人、负责人、填表日期等签字栏（合并单元格或分散在几格中均可）和“注：”说明行，"
+    "只要该行没有身份证号，导入时会自动识别并跳过，并在检查结果中逐行列出。",
 )
 
 
