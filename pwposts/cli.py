@@ -32,10 +32,26 @@ def audit_verify():
 
     result = verify_chain(db.session)
     if result.ok:
-        click.echo(f"审计链完整：已校验 {result.checked} 条记录")
+        click.echo(result.describe())
         return
-    click.echo(f"审计链校验失败：第 {result.bad_id} 号记录{result.reason}（此前 {result.checked} 条完好）", err=True)
+    click.echo(result.describe(), err=True)
     sys.exit(1)
+
+
+@audit_group.command("checkpoint")
+@with_appcontext
+def audit_checkpoint():
+    """Note the chain's head (count, last id, hash) in audit_checkpoint, for inspectors to write down."""
+    from . import clock
+    from .domain.formats import beijing
+    from .services.audit import take_checkpoint
+    from .services.clock_binding import bind_now
+
+    bind_now(db.session, clock.now())
+    cp = take_checkpoint(db.session, "命令行", "command")
+    db.session.commit()
+    click.echo(f"已记录检查点：截至 {beijing(cp.at)}（北京时间）共 {cp.entry_count} 条审计记录，"
+               f"最后一条为第 {cp.last_entry_id or 0} 号，哈希 {cp.last_hash}")
 
 
 @click.command("create-user")

@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 
 from ..domain.errors import DomainError
 from .workbooks import first_sheet
+from .cells import safe_row
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("seq", "序号"),
@@ -106,7 +107,8 @@ def _blank(value: Any) -> bool:
 
 def read_attendance(stream: IO[bytes]) -> AttendanceSheet:
     """Read the attendance sheet of an uploaded .xlsx; DomainError when the file as a whole is unusable."""
-    sheet = first_sheet(stream, _read_sheet, code="attendance_file_unreadable", preferred=SHEET_NAME, skip=HELP_SHEET)
+    sheet = first_sheet(stream, _read_sheet, code="attendance_file_unreadable", preferred=SHEET_NAME, skip=HELP_SHEET,
+                        max_rows=MAX_DATA_ROWS + HEADER_SCAN_ROWS)
     if sheet is not None:
         return sheet
     raise DomainError("attendance_header", f"未找到考勤表表头：前{HEADER_SCAN_ROWS}行中没有包含“合同编号”“出勤天数”的表头行，"
@@ -190,10 +192,10 @@ def write_template(out: IO[bytes], *, title: str, month: str, village_label: str
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET_NAME
-    ws.append([title])
+    ws.append(safe_row([title]))
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append([f"考勤月份：{month}　　村：{village_label}"])
-    ws.append([h for _, h in COLUMNS])
+    ws.append(safe_row([f"考勤月份：{month}　　村：{village_label}"]))
+    ws.append(safe_row([h for _, h in COLUMNS]))
     for cell in ws[3]:
         cell.font = _HEAD_FONT
         cell.fill = _HEAD_FILL
@@ -202,8 +204,8 @@ def write_template(out: IO[bytes], *, title: str, month: str, village_label: str
         ws.column_dimensions[get_column_letter(i)].width = _WIDTHS.get(key, 12)
     n = 0
     for values in rows:
-        ws.append([None if v in (None, "") else (str(v) if KEYS[i] in TEXT_KEYS else v)
-                   for i, v in enumerate(values)])
+        ws.append(safe_row([None if v in (None, "") else (str(v) if KEYS[i] in TEXT_KEYS else v)
+                            for i, v in enumerate(values)]))
         n += 1
         r = ws.max_row
         for i, key in enumerate(KEYS, start=1):
@@ -220,10 +222,10 @@ def write_template(out: IO[bytes], *, title: str, month: str, village_label: str
 
     hs = wb.create_sheet(HELP_SHEET)
     hs.column_dimensions["A"].width = 110
-    hs.append(["考勤表填写说明"])
+    hs.append(safe_row(["考勤表填写说明"]))
     hs["A1"].font = Font(bold=True, size=14)
     for note in NOTES:
-        hs.append([note])
+        hs.append(safe_row([note]))
         hs.cell(row=hs.max_row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
     wb.save(out)
     return n
@@ -237,12 +239,12 @@ def write_error_report(out: IO[bytes], errors: Iterable[Sequence[Any]], *, filen
     for letter, width in zip("ABCD", (8, 16, 28, 90)):
         ws.column_dimensions[letter].width = width
     if filename:
-        ws.append([f"文件：{filename}"])
-    ws.append(["行号", "列", "填写的值", "问题"])
+        ws.append(safe_row([f"文件：{filename}"]))
+    ws.append(safe_row(["行号", "列", "填写的值", "问题"]))
     for cell in ws[ws.max_row]:
         cell.font = _HEAD_FONT
         cell.fill = _HEAD_FILL
     for row, column, value, reason in errors:
-        ws.append([row or None, column, None if value in (None, "") else str(value), reason])
+        ws.append(safe_row([row or None, column, None if value in (None, "") else str(value), reason]))
         ws.cell(row=ws.max_row, column=3).number_format = "@"
     wb.save(out)

@@ -11,6 +11,7 @@ from ..domain.audit_labels import action_label, object_label
 from ..domain.formats import beijing
 from ..domain.people import mask_numbers_in_text
 from ..models.audit import AuditEntry
+from .cells import safe_row
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 200_000
@@ -29,17 +30,17 @@ def audit_workbook(rows, heading: str) -> bytes:
         ws.column_dimensions[chr(ord("A") + i)].width = w
     title = WriteOnlyCell(ws, value=heading)
     title.font = Font(bold=True, size=13)
-    ws.append([title])
+    ws.append(safe_row([title]))
     header = []
     for h in HEADERS:
         c = WriteOnlyCell(ws, value=h)
         c.font = Font(bold=True)
         header.append(c)
-    ws.append(header)
+    ws.append(safe_row(header))
     for (eid, at, actor, action, obj_type, obj_id, summary, before, after, prev_hash, entry_hash) in rows:
-        ws.append([eid, beijing(at), actor, action_label(action), object_label(obj_type), obj_id or "",
-                   mask_numbers_in_text(summary), mask_numbers_in_text(before), mask_numbers_in_text(after),
-                   prev_hash, entry_hash])
+        ws.append(safe_row([eid, beijing(at), actor, action_label(action), object_label(obj_type),
+                            obj_id or "", mask_numbers_in_text(summary), mask_numbers_in_text(before),
+                            mask_numbers_in_text(after), prev_hash, entry_hash]))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -14,14 +14,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zipfile import BadZipFile
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
-from openpyxl.utils.exceptions import InvalidFileException
 
 from ..domain.errors import DomainError
 from ..domain.payroll import money
+from .workbooks import open_workbook
+from .cells import safe_row
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIMETYPE = "text/csv; charset=utf-8"
@@ -58,15 +58,15 @@ class ResultRow:
 
 
 def _payment_table(rows: Iterable[BankRow]) -> list[list[str]]:
-    return [[str(n), r.account_no, r.account_name, money(r.amount_fen), r.reference, r.account_kind, r.memo]
-            for n, r in enumerate(rows, start=1)]
+    return [safe_row([str(n), r.account_no, r.account_name, money(r.amount_fen), r.reference, r.account_kind,
+                      r.memo]) for n, r in enumerate(rows, start=1)]
 
 
 def payment_csv(rows: Iterable[BankRow]) -> bytes:
     """The payment file as CSV: UTF-8 with BOM, every field quoted, CRLF line ends."""
     out = io.StringIO()
     w = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    w.writerow(PAYMENT_HEADERS)
+    w.writerow(safe_row(PAYMENT_HEADERS))
     w.writerows(_payment_table(rows))
     return (BOM + out.getvalue()).encode("utf-8")
 
@@ -76,12 +76,13 @@ def payment_xlsx(rows: Iterable[BankRow], title: str) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "代发明细"
-    ws.append(list(PAYMENT_HEADERS))
+    ws.append(safe_row(list(PAYMENT_HEADERS)))
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center")
     for n, r in enumerate(rows, start=1):
-        ws.append([n, r.account_no, r.account_name, money(r.amount_fen), r.reference, r.account_kind, r.memo])
+        ws.append(safe_row([n, r.account_no, r.account_name, money(r.amount_fen), r.reference, r.account_kind,
+                            r.memo]))
         for col in (2, 4, 5):
             ws.cell(row=n + 1, column=col).number_format = "@"
         ws.cell(row=n + 1, column=4).alignment = Alignment(horizontal="right")
@@ -145,13 +146,11 @@ def read_results(filename: str, data: bytes) -> list[ResultRow]:
     if not data:
         raise DomainError("bank_file_empty", "上传的结果文件是空的")
     if name.endswith(".xlsx") or data[:2] == b"PK":
+        wb, guard = open_workbook(io.BytesIO(data), code="bank_file_unreadable", max_rows=MAX_RESULT_ROWS + 10)
         try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
-            raise DomainError("bank_file_unreadable", "无法读取该Excel文件，请确认是 .xlsx 格式") from None
-        ws = wb.worksheets[0]
-        table = [list(r) for r in ws.iter_rows(values_only=True)]
-        wb.close()
+            table = [list(r) for r in guard(wb.worksheets[0]).iter_rows(values_only=True)]
+        finally:
+            wb.close()
     elif name.endswith((".csv", ".txt")):
         for enc in ("utf-8-sig", "gb18030"):
             try:

@@ -8,6 +8,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from .cells import safe_row
+
 SHEET_NAME = "合同台账"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # (header, width); 身份证号 and 合同编号 are written as text cells.
@@ -34,7 +36,7 @@ def write_contracts(out: IO[bytes], rows: Iterable[Sequence[Any]]) -> int:
         c.fill = PatternFill("solid", fgColor="DDE6F0")
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         head.append(c)
-    ws.append(head)
+    ws.append(safe_row(head))
     n = 0
     for values in rows:
         cells: list[Any] = list(values)
@@ -45,7 +47,7 @@ def write_contracts(out: IO[bytes], rows: Iterable[Sequence[Any]]) -> int:
         money = WriteOnlyCell(ws, value=cells[10])
         money.number_format = "#,##0.00"
         cells[10] = money
-        ws.append(cells)
+        ws.append(safe_row(cells))
         n += 1
     wb.save(out)
     return n

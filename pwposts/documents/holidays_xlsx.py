@@ -4,15 +4,16 @@ write the empty template. Plain values out; the rules about days live in domain/
 from __future__ import annotations
 
 import io
-import zipfile
 from datetime import date, datetime
 from typing import IO
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from ..domain.errors import DomainError
 from ..domain.formats import parse_date
+from .workbooks import open_workbook
+from .cells import safe_row
 
 HEADERS = ("日期", "名称", "是否调休上班")
 YES = {"是", "y", "yes", "1", "true", "调休", "上班", "调休上班", "√"}
@@ -27,11 +28,8 @@ def _norm(value) -> str:
 
 def read_holidays(stream: IO[bytes]) -> tuple[list[tuple[int, date, str, bool]], list[str]]:
     """(rows, errors): rows are (row number, day, name, is_workday); errors name the row and the cell."""
-    try:
-        wb = load_workbook(stream, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise DomainError("xlsx_unreadable", "无法读取上传的文件：请上传 Excel 2007 及以上格式（.xlsx）的文件") from None
-    ws = wb.worksheets[0]
+    wb, guard = open_workbook(stream, code="xlsx_unreadable", max_rows=MAX_ROWS + HEADER_SCAN_ROWS)
+    ws = guard(wb.worksheets[0])
     rows_iter = ws.iter_rows(values_only=True)
     cols = None
     line = 0
@@ -84,11 +82,11 @@ def holidays_template(example: list[tuple[date, str, bool]] = ()) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "节假日"
-    ws.append(list(HEADERS))
+    ws.append(safe_row(list(HEADERS)))
     for c in ws[1]:
         c.font = Font(bold=True)
     for day, name, work in example:
-        ws.append([day, name, "是" if work else "否"])
+        ws.append(safe_row([day, name, "是" if work else "否"]))
         ws.cell(row=ws.max_row, column=1).number_format = "yyyy-mm-dd"
     ws.column_dimensions["A"].width = 14
     ws.column_dimensions["B"].width = 24

@@ -9,6 +9,8 @@ from decimal import Decimal
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from .cells import safe_row
+
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY = "#,##0.00"
 BOLD = Font(bold=True)
@@ -30,15 +32,15 @@ def _sheet(wb: Workbook, title: str, headers: list[str], rows: list[list], money
     ws.title = title
     start = 1
     if heading:
-        ws.append([heading])
+        ws.append(safe_row([heading]))
         ws.cell(row=1, column=1).font = Font(bold=True, size=13)
         start = 2
-    ws.append(headers)
+    ws.append(safe_row(headers))
     for c in ws[start]:
         c.font, c.fill = BOLD, HEAD_FILL
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for r in rows:
-        ws.append(r)
+        ws.append(safe_row(r))
         n = ws.max_row
         for i in money_cols:
             ws.cell(row=n, column=i).number_format = MONEY

@@ -22,6 +22,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from ..domain.errors import DomainError
 from .workbooks import first_sheet
 from ..domain.people import ACCOUNT_KINDS, CATEGORIES, WORK_CAPACITIES
+from .cells import safe_row
 
 # (key, header) in the order of DOMAIN.md §4, then 账户类型 (an extra column this system adds so
 # that the account kind survives an export → import round trip).
@@ -114,12 +115,51 @@ class RosterRow:
 
 
 @dataclass
+class SkippedRow:
+    """A row below the header that is not a person: a 合计/小计 line, a signature line, a note."""
+    number: int
+    reason: str
+    text: str  # the row's cells, joined, as shown in the preview
+
+
+@dataclass
 class RosterSheet:
     sheet_name: str
     header_row: int
     present: frozenset[str]  # keys whose header was found
     rows: list[RosterRow] = field(default_factory=list)
     unknown_headers: list[str] = field(default_factory=list)
+    skipped: list[SkippedRow] = field(default_factory=list)
+
+
+# Rows real 花名册 carry below the people: totals, the signature block (in one merged cell or spread over
+# several), notes. Recognised by the row's first filled cell, and only when the row has no ID number.
+_TOTAL = re.compile(r"^(本页|本表|全村|全镇|全乡|本村|本镇)?(合计|小计|总计|共计|累计)")
+_SIGNATURE = re.compile(r"^(单位|主要|分管|主管)?(制表|填表|填报|审核|复核|审批|审定|负责|经办|统计|领导|签字|签名|盖章|日期)"
+                        r"(人|日期|时间|领导|单位)?(\((签字|签名|盖章)\)|签字|签名|盖章)?([:：]|$)")
+_NOTE = re.compile(r"^(注|备注|说明|填表说明|附注)[:：\d]")
+_ID_LIKE = re.compile(r"\d{15}")
+
+
+def _cell_text(value: Any) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value))) if value is not None else ""
+
+
+def skip_reason(cells: Sequence[Any], id_value: Any) -> str | None:
+    """Why a data row is not a person (合计行 / 签字栏 / 备注说明), or None for a person row.
+
+    Only a row without anything like an ID number is ever skipped: a person row is never lost.
+    """
+    if _ID_LIKE.search(_cell_text(id_value)):
+        return None
+    first = next((t for t in (_cell_text(c) for c in cells) if t), "")
+    if _TOTAL.match(first):
+        return "合计/小计行"
+    if _SIGNATURE.match(first):
+        return "签字栏（制表人、审核人、日期等）"
+    if _NOTE.match(first):
+        return "备注说明"
+    return None
 
 
 def _is_blank(value: Any) -> bool:
@@ -149,7 +189,8 @@ def read_roster(stream: IO[bytes]) -> RosterSheet:
     Raises DomainError (code roster_unreadable / roster_header / roster_too_large) when the
     file as a whole cannot be used; problems in single cells are left to the caller.
     """
-    sheet = first_sheet(stream, _read_sheet, code="roster_unreadable", preferred=SHEET_NAME, skip=HELP_SHEET)
+    sheet = first_sheet(stream, _read_sheet, code="roster_unreadable", preferred=SHEET_NAME, skip=HELP_SHEET,
+                        max_rows=MAX_DATA_ROWS + HEADER_SCAN_ROWS)
     if sheet is not None:
         return sheet
     names = "”“".join(HEADERS[k] for k in REQUIRED)
@@ -189,10 +230,15 @@ def _read_sheet(ws) -> RosterSheet | None:
     for number, row in enumerate(rows, start=header_row + 1):
         row = row or ()
         values = {k: (row[i] if i < len(row) else None) for k, i in positions.items()}
-        if all(_is_blank(v) for k, v in values.items() if k != "seq"):
-            continue
         seq = values.get("seq")
         if isinstance(seq, str) and unicodedata.normalize("NFKC", seq).strip().startswith(EXAMPLE_MARK):
+            continue
+        reason = skip_reason(row, values.get("id_number"))
+        if reason:  # also when it sits in the 序号 column alone (a merged cell) or in unnamed columns
+            text = " ".join(str(c).strip() for c in row if not _is_blank(c))
+            sheet.skipped.append(SkippedRow(number, reason, text[:80]))
+            continue
+        if all(_is_blank(v) for k, v in values.items() if k != "seq"):
             continue
         if len(sheet.rows) >= MAX_DATA_ROWS:
             raise DomainError("roster_too_large", f"一次最多导入{MAX_DATA_ROWS:,}行，请按乡镇或村拆分文件后分批导入")
@@ -226,7 +272,7 @@ def write_roster(out: IO[bytes], rows: Iterable[Sequence[Any]]) -> int:
     ws = wb.create_sheet(SHEET_NAME)
     _set_widths(ws)
     ws.freeze_panes = "C2"
-    ws.append([_head_cell(ws, h) for _, h in COLUMNS])
+    ws.append(safe_row([_head_cell(ws, h) for _, h in COLUMNS]))
     text_positions = [i for i, k in enumerate(KEYS) if k in TEXT_KEYS]
     n = 0
     for values in rows:
@@ -235,7 +281,7 @@ def write_roster(out: IO[bytes], rows: Iterable[Sequence[Any]]) -> int:
             c = WriteOnlyCell(ws, value=None if cells[i] in (None, "") else str(cells[i]))
             c.number_format = "@"
             cells[i] = c
-        ws.append(cells)
+        ws.append(safe_row(cells))
         n += 1
     wb.save(out)
     return n
@@ -286,6 +332,8 @@ GENERAL_NOTES = (
     "同一身份证号在文件中只能出现一次；系统中已有的身份证号，姓名须与登记的姓名一致（改名请在人员信息中办理）。",
     "村级录入员只能导入本村人员；乡镇经办人只能导入本乡镇各村人员。已登记在管辖范围以外的人员不能通过导入修改。",
     "同一文件重复导入不会产生任何变更。",
+    "人员名单下方的合计、小计行，制表人、审核人、负责人、填表日期等签字栏（合并单元格或分散在几格中均可）和“注：”说明行，"
+    "只要该行没有身份证号，导入时会自动识别并跳过，并在检查结果中逐行列出。",
 )
 
 
@@ -295,11 +343,11 @@ def write_template(out: IO[bytes], example: Sequence[Any]) -> None:
     ws = wb.active
     ws.title = SHEET_NAME
     _set_widths(ws)
-    ws.append([h for _, h in COLUMNS])
+    ws.append(safe_row([h for _, h in COLUMNS]))
     for cell in ws[1]:
         cell.font = _HEAD_FONT
         cell.fill = _HEAD_FILL
-    ws.append(list(example))
+    ws.append(safe_row(list(example)))
     for cell in ws[2]:
         cell.font = _EXAMPLE_FONT
     for i, key in enumerate(KEYS, start=1):
@@ -320,18 +368,18 @@ def write_template(out: IO[bytes], example: Sequence[Any]) -> None:
     hs.column_dimensions["A"].width = 18
     hs.column_dimensions["B"].width = 10
     hs.column_dimensions["C"].width = 100
-    hs.append(["花名册填写说明"])
+    hs.append(safe_row(["花名册填写说明"]))
     hs["A1"].font = Font(bold=True, size=14)
     for note in GENERAL_NOTES:
-        hs.append([None, None, note])
-    hs.append([])
-    hs.append(["列名", "是否必填", "填写要求和可选值"])
+        hs.append(safe_row([None, None, note]))
+    hs.append(safe_row([]))
+    hs.append(safe_row(["列名", "是否必填", "填写要求和可选值"]))
     for cell in hs[hs.max_row]:
         cell.font = _HEAD_FONT
         cell.fill = _HEAD_FILL
     wrap = Alignment(wrap_text=True, vertical="top")
     for row in help_rows():
-        hs.append(list(row))
+        hs.append(safe_row(list(row)))
         for cell in hs[hs.max_row]:
             cell.alignment = wrap
     for r in range(2, 2 + len(GENERAL_NOTES)):
@@ -346,10 +394,10 @@ def write_error_report(out: IO[bytes], errors: Iterable[Sequence[Any]], *, filen
     for letter, width in zip("ABCD", (8, 16, 28, 90)):
         ws.column_dimensions[letter].width = width
     if filename:
-        ws.append([f"文件：{filename}"])
-    ws.append([_head_cell(ws, h) for h in ("行号", "列", "填写的值", "问题")])
+        ws.append(safe_row([f"文件：{filename}"]))
+    ws.append(safe_row([_head_cell(ws, h) for h in ("行号", "列", "填写的值", "问题")]))
     for row, column, value, reason in errors:
         v = WriteOnlyCell(ws, value=None if value in (None, "") else str(value))
         v.number_format = "@"
-        ws.append([row or None, column, v, reason])
+        ws.append(safe_row([row or None, column, v, reason]))
     wb.save(out)

@@ -114,3 +114,18 @@ def category_held(spans, category: str, on: date) -> bool:
 
 
 SEX_LABELS = {"M": "男", "F": "女"}
+
+
+# A spreadsheet runs text that starts with one of these as a formula (=HYPERLINK(…), +cmd|…, @SUM(…));
+# the full-width forms are listed because input is folded (NFKC) in some paths and not in others.
+FORMULA_STARTS = frozenset("=+-@\t\r＝＋－＠")
+
+
+def formula_refusal(label: str, text: str | None) -> str | None:
+    """The Chinese reason to refuse a free-text person field that a spreadsheet would run as a formula."""
+    first = (text or "").lstrip(" \u3000")[:1]
+    if not first or first not in FORMULA_STARTS:
+        return None
+    shown = {"\t": "制表符", "\r": "回车符"}.get(first, first)
+    return (f"{label}“{text.strip()[:40]}”以“{shown}”开头，Excel 会把它当作公式执行（可能打开恶意链接），"
+            f"不能作为{label}：请填写真实的{label}")

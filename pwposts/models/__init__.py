@@ -1,6 +1,6 @@
 """Every model, imported here so that Alembic and create_all see them all."""
 from .accounts import ApiToken, LoginAttempt, User  # noqa: F401
-from .audit import AuditEntry  # noqa: F401
+from .audit import AuditCheckpoint, AuditEntry  # noqa: F401
 from .people import Cadre, EmploymentRecord, Household, Person, PersonCategory, Region, Relation  # noqa: F401
 from .policy import CountySetting, Fund, FundCategory, Holiday, PostCategory, Standard  # noqa: F401
 from .posts import Post  # noqa: F401

@@ -32,3 +32,22 @@ class AuditEntry(db.Model):
     after_json: Mapped[Optional[str]] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditCheckpoint(db.Model):
+    """A note of the chain's head at one moment: how many entries, the last id and its hash.
+
+    Kept outside audit_entry so that cutting the newest entries off the chain (which leaves a chain
+    that still verifies) is caught: `audit verify` checks the chain against every checkpoint.
+    Written at every payroll approval and by `pwposts audit checkpoint`; inspectors note the latest.
+    """
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    entry_count: Mapped[int] = mapped_column()
+    last_entry_id: Mapped[Optional[int]] = mapped_column()  # no FK: the entry it names may be deleted
+    last_hash: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(60))
+    actor_label: Mapped[str] = mapped_column(String(120))

@@ -13,11 +13,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from .clock_binding import now_of
-from ..models.audit import AuditEntry
+from ..domain.formats import beijing
+from ..models.audit import AuditCheckpoint, AuditEntry
 
 GENESIS = "0" * 64
 _LOCK_KEY = 7243001  # arbitrary, constant advisory-lock key for the audit chain
@@ -98,6 +99,17 @@ class VerifyResult:
     checked: int
     bad_id: int | None = None
     reason: str = ""
+    checkpoints: int = 0  # how many checkpoints the chain was compared with
+    missing: str = ""  # when the chain's tail no longer reaches a checkpoint: what is missing
+
+    def describe(self) -> str:
+        """One Chinese sentence for the CLI and the page."""
+        if self.ok:
+            against = f"，与{self.checkpoints}个检查点相符" if self.checkpoints else "（尚无检查点，无法发现尾部记录被删除）"
+            return f"审计链完整：已校验 {self.checked} 条记录{against}"
+        if self.missing:
+            return f"审计链校验失败：{self.missing}"
+        return f"审计链校验失败：第 {self.bad_id} 号记录{self.reason}（此前 {self.checked} 条完好）"
 
 
 _COLUMNS = (AuditEntry.id, AuditEntry.at, AuditEntry.actor_id, AuditEntry.actor_label, AuditEntry.action,
@@ -105,8 +117,23 @@ _COLUMNS = (AuditEntry.id, AuditEntry.at, AuditEntry.actor_id, AuditEntry.actor_
             AuditEntry.after_json, AuditEntry.prev_hash, AuditEntry.entry_hash)
 
 
+def _checkpoint_label(cp: AuditCheckpoint) -> str:
+    return f"{beijing(cp.at)}的检查点"
+
+
 def verify_chain(session: Session, batch: int = 5000) -> VerifyResult:
-    """Recompute every hash in id order; name the first entry that no longer matches."""
+    """Recompute every hash in id order; name the first entry that no longer matches.
+
+    Then hold the chain against every checkpoint (audit_checkpoint): the entry a checkpoint names must
+    still be there with the hash it had, with exactly as many entries up to it. A chain whose newest
+    entries were deleted still links up, so only a checkpoint reveals it; the message names the
+    checkpoint (number, count), how many entries remain and which numbers are missing.
+    """
+    checkpoints = session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id)).all()
+    by_last_id: dict[int, list[AuditCheckpoint]] = {}
+    for cp in checkpoints:
+        if cp.last_entry_id is not None:
+            by_last_id.setdefault(cp.last_entry_id, []).append(cp)
     prev = GENESIS
     checked = 0
     last_id = 0
@@ -115,7 +142,7 @@ def verify_chain(session: Session, batch: int = 5000) -> VerifyResult:
             select(*_COLUMNS).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
         ).all()
         if not rows:
-            return VerifyResult(True, checked)
+            break
         for e in rows:
             if e.prev_hash != prev:
                 return VerifyResult(False, checked, e.id, "前序哈希与上一条记录不符（记录被删除、插入或改动）")
@@ -126,6 +153,47 @@ def verify_chain(session: Session, batch: int = 5000) -> VerifyResult:
             prev = e.entry_hash
             checked += 1
             last_id = e.id
+            for cp in by_last_id.pop(e.id, ()):
+                if cp.last_hash != e.entry_hash or cp.entry_count != checked:
+                    return VerifyResult(
+                        False, checked, e.id, checkpoints=len(checkpoints),
+                        missing=f"{_checkpoint_label(cp)}记录第{cp.last_entry_id}号、共{cp.entry_count}条，"
+                                f"现第{e.id}号记录的哈希或此前的条数（{checked}条）与之不符："
+                                f"检查点之后记录被删除后重写或改动")
+    # every checkpoint the walk did not reach names entries that are gone; report the latest
+    unreached = [cp for cps in by_last_id.values() for cp in cps]
+    if unreached:
+        cp = max(unreached, key=lambda c: c.id)
+        first_missing = last_id + 1 if last_id < cp.last_entry_id else cp.last_entry_id
+        gone = (f"第{first_missing}至{cp.last_entry_id}号记录缺失" if first_missing < cp.last_entry_id
+                else f"第{cp.last_entry_id}号记录缺失")
+        return VerifyResult(False, checked, None, checkpoints=len(checkpoints),
+                            missing=f"{_checkpoint_label(cp)}记录第{cp.last_entry_id}号、共{cp.entry_count}条，"
+                                    f"现仅余{checked}条：{gone}（最新的记录被删除）")
+    return VerifyResult(True, checked, checkpoints=len(checkpoints))
+
+
+def take_checkpoint(session: Session, actor, reason: str) -> AuditCheckpoint:
+    """Note the chain's head (count, last id, hash) now, in the caller's transaction (flush only).
+
+    Called after the audit entry of the change it follows (payroll approval) or by the CLI.
+    The checkpoint is not itself an audit entry: writing one would move the head it notes.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+    session.flush()
+    head = session.execute(select(AuditEntry.id, AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)).first()
+    count = session.scalar(select(func.count()).select_from(AuditEntry)) or 0
+    _, label = actor_fields(actor)
+    cp = AuditCheckpoint(at=now_of(session), entry_count=count, last_entry_id=head.id if head else None,
+                         last_hash=head.entry_hash if head else GENESIS, reason=reason, actor_label=label)
+    session.add(cp)
+    session.flush()
+    return cp
+
+
+def latest_checkpoints(session: Session, limit: int = 5) -> list[AuditCheckpoint]:
+    return list(session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc()).limit(limit)))
 
 
 def snapshot(obj, fields: tuple[str, ...]) -> dict:

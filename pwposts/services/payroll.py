@@ -775,6 +775,7 @@ def approve_run(session: Session, actor, run_id: Any, today: date) -> PayrollRun
                          f"{run.township.name}{month_heading(run.month)}（第{run.id}号），"
                          f"{run.line_count}人，合计{yuan(run.total_fen)}；锁定考勤{locked}条；"
                          f"造册时未计发{run.unpaid_count}人")
+    audit.take_checkpoint(session, actor, "approve_payroll")  # the chain's head, kept outside the chain
     return run
 
 

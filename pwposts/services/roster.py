@@ -25,14 +25,16 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Iterator
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from ..documents.roster_xlsx import HEADERS, POST_KEYS, RosterRow, RosterSheet
+from ..documents.roster_xlsx import HEADERS, POST_KEYS, RosterRow, RosterSheet, SkippedRow
 from ..domain.errors import DomainError
-from ..domain.people import ACCOUNT_KINDS, CATEGORIES, WORK_CAPACITIES, IdInfo, mask_id_number, parse_id_number
+from ..domain.people import (ACCOUNT_KINDS, CATEGORIES, WORK_CAPACITIES, IdInfo, formula_refusal, mask_id_number,
+                              parse_id_number)
 from ..models.people import Household, Person, PersonCategory, Region
 from . import audit
 from .people import PersonFilter, person_query
@@ -140,6 +142,7 @@ class ImportResult:
     unchanged: int = 0
     new_households: dict[str, Region] = field(default_factory=dict)
     applied: bool = False
+    skipped: list[SkippedRow] = field(default_factory=list)  # 合计/签字栏 rows: not persons, not imported
 
     @property
     def created(self) -> int:
@@ -194,9 +197,16 @@ def parse_id_cell(value: Any, today: date) -> IdInfo:
 
 
 def parse_name(value: Any, label: str = "姓名") -> str:
+    raw = value.lstrip(" \u3000") if isinstance(value, str) else value
+    formula = formula_refusal(label, raw) if isinstance(raw, str) else None
+    if formula:  # checked before the spaces (a leading tab among them) are taken out
+        raise _Bad(formula)
     text = re.sub(r"\s+", "", cell_text(value))
     if not text:
         raise _Bad(f"{label}不能为空")
+    formula = formula_refusal(label, text)
+    if formula:
+        raise _Bad(formula)
     if len(text) > 50:
         raise _Bad(f"{label}过长（{len(text)}个字，最多50个）")
     if re.search(r"\d", text):
@@ -279,6 +289,9 @@ def parse_household(value: Any) -> str | None:
         return None
     if len(text) > 40:
         raise _Bad(f"户编号“{text}”过长（最多40个字符）")
+    formula = formula_refusal("户编号", text)
+    if formula:
+        raise _Bad(formula)
     return text
 
 
@@ -437,7 +450,7 @@ def _held(person: Person, today: date) -> list[str]:
 def plan_import(session: Session, actor, sheet: RosterSheet, today: date, *, filename: str = "") -> ImportResult:
     """Validate the whole sheet and work out what would change. Reads only."""
     require(actor, "import_roster")
-    result = ImportResult(filename=filename, rows=len(sheet.rows))
+    result = ImportResult(filename=filename, rows=len(sheet.rows), skipped=list(sheet.skipped))
     errors = result.errors
     villages = VillageIndex(session, actor)
     rows = [_parse_row(row, sheet.present, villages, today, errors) for row in sheet.rows]
@@ -601,9 +614,13 @@ def apply_import(session: Session, actor, result: ImportResult, today: date) -> 
                          after=ch.after, summary=f"{source}第{ch.row}行：更新人员 {ch.name}（{fields}）")
     counts = {"file": result.filename, "rows": result.rows, "created": result.created, "updated": result.updated,
               "unchanged": result.unchanged, "households_created": len(result.new_households)}
+    skipped = ""
+    if result.skipped:
+        counts["skipped_rows"] = [s.number for s in result.skipped]
+        skipped = f"；跳过{len(result.skipped)}行非人员行（合计、签字栏等）"
     audit.record(session, actor, "import_roster", "roster", None, after=counts,
                  summary=f"{source}：共{result.rows}行，新增{result.created}人，更新{result.updated}人，"
-                         f"无变更{result.unchanged}人，新建{len(result.new_households)}户")
+                         f"无变更{result.unchanged}人，新建{len(result.new_households)}户{skipped}")
     result.applied = True
     return result
 
@@ -646,6 +663,7 @@ def _rows(session: Session, actor, f: PersonFilter, today: date) -> Iterator[lis
         select(Region.name).where(Region.level == "village", Region.code.like(county + "%"))
         .group_by(Region.name).having(func.count() > 1)))
     blanks = [""] * len(POST_KEYS)
+    posts = _post_columns(session, person_query(actor, f, today))
     q = person_query(actor, f, today).execution_options(yield_per=1000)
     for n, p in enumerate(session.scalars(q), start=1):
         v = p.village
@@ -656,7 +674,50 @@ def _rows(session: Session, actor, f: PersonFilter, today: date) -> Iterator[lis
             account = "****" + account[-4:]
         yield [n, p.name, p.id_number if full else mask_id_number(p.id_number),
                p.household.code if p.household else "", cats, p.work_capacity, place, p.phone or "", account,
-               p.account_name or "", *blanks, p.account_kind or ""]
+               p.account_name or "", *posts.get(p.id, blanks), p.account_kind or ""]
+
+
+def employer_of(village_name: str) -> str:
+    """使用单位 of a village post: the village's committee (村民委员会, or 居民委员会 for a 社区)."""
+    return village_name + ("居民委员会" if village_name.endswith("社区") else "村民委员会")
+
+
+def _exit_text(exit_on: date | None, reason: str | None) -> str:
+    return " ".join(x for x in (exit_on.isoformat() if exit_on else "", (reason or "").strip()) if x)
+
+
+def _post_columns(session: Session, persons) -> dict[int, list]:
+    """The 岗位名称 … 退岗日期及原因 columns (DOMAIN.md §4) per person id, two queries for the whole export:
+    a current holder's active contract (with its early exit when one is recorded), else — for a former
+    holder — the post and exit of the last contract that ended."""
+    from ..models.contracts import Contract
+    from ..models.policy import Fund
+    from ..models.posts import Post
+
+    ids = select(persons.order_by(None).subquery().c.id)
+    village = Region.__table__.alias("post_village")
+    cols = (Contract.person_id, Contract.status, Post.title, village.c.name, Fund.name, Contract.full_time,
+            Contract.allowance_fen, Contract.required_days, Contract.start_on, Contract.end_on, Contract.exit_on,
+            Contract.end_reason)
+    base = (select(*cols).join(Post, Post.id == Contract.post_id).join(village, village.c.id == Post.village_id)
+            .join(Fund, Fund.id == Post.fund_id).where(Contract.person_id.in_(ids)))
+
+    def columns(r, exit_text: str) -> list:
+        return [r.title, employer_of(r.name), r.name_1, "全日制" if r.full_time else "非全日制",
+                Decimal(r.allowance_fen) / 100, r.required_days, f"{r.start_on}至{r.end_on}", exit_text]
+
+    out: dict[int, list] = {}
+    for r in session.execute(base.where(Contract.status == "active")):
+        out[r.person_id] = columns(r, _exit_text(r.exit_on, r.end_reason) if r.exit_on else "")
+    last_ended = (select(func.max(Contract.id)).where(Contract.person_id.in_(ids),
+                                                      Contract.status.in_(("ended", "terminated")))
+                  .group_by(Contract.person_id))
+    for r in session.execute(base.where(Contract.id.in_(last_ended))):
+        if r.person_id in out:
+            continue
+        reason = r.end_reason or ("协议到期" if r.status == "ended" else "")
+        out[r.person_id] = columns(r, _exit_text(r.exit_on or r.end_on, reason))
+    return out
 
 
 def _current(p: Person, today: date) -> list[str]:

@@ -57,7 +57,9 @@ def index():
     page = db.paginate(q, page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
     actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
     types = db.session.scalars(select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)).all()
-    return render_template("audit/index.html", page=page, actions=actions, types=types, errors=errors)
+    checkpoints = audit_service.latest_checkpoints(db.session, 3)
+    return render_template("audit/index.html", page=page, actions=actions, types=types, errors=errors,
+                           checkpoints=checkpoints)
 
 
 @bp.route("/export")

@@ -1,0 +1,40 @@
+"""The one cell writer of every workbook and CSV the system produces: text that a spreadsheet would run as
+a formula (=HYPERLINK(…), +cmd|…, -1+1, @SUM(…), a leading tab or CR, or their full-width forms) is
+written inert, prefixed with an apostrophe, so the text stays visible and nothing runs. Numbers stay
+numbers, and a plain number written as text ("-12.00", an amount in a bank file) is left as it is.
+
+openpyxl stores any str starting with "=" as a formula (data_type 'f'); the others would run when the
+file is opened as CSV or a cell is edited. Every writer in documents/ passes its rows through safe_row()
+(or single values through safe_text()); tests/unit/test_formula_injection.py holds each writer to it.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+from openpyxl.cell.cell import Cell
+
+from ..domain.people import FORMULA_STARTS
+
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def safe_text(value: Any) -> Any:
+    """value, or — for text a spreadsheet would run as a formula — the same text after an apostrophe."""
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def safe_cell(cell: Cell) -> Cell:
+    """A prepared cell (WriteOnlyCell with its formats) with its text made inert."""
+    if isinstance(cell.value, str):
+        cell.value = safe_text(cell.value)
+        if cell.data_type == "f":  # cannot happen after safe_text; never let a formula through
+            cell.data_type = "s"
+    return cell
+
+
+def safe_row(values: Iterable[Any]) -> list[Any]:
+    """A row for ws.append() or csv.writer.writerow(): every text value (or prepared cell) made inert."""
+    return [safe_cell(v) if isinstance(v, Cell) else safe_text(v) for v in values]
