@@ -64,7 +64,9 @@ def register_web(app: Flask) -> None:
     login_manager.login_message = "请先登录"
     login_manager.login_message_category = "info"
 
-    for bp in (auth.bp, dashboard.bp, people.bp, audit.bp, roster.bp, users.bp, holder.bp, holder.staff_bp,
+    from . import county, policy_admin
+
+    for bp in (county.bp, policy_admin.bp, auth.bp, dashboard.bp, people.bp, audit.bp, roster.bp, users.bp, holder.bp, holder.staff_bp,
                holder.public_bp, contracts.bp, hiring.bp, public.bp, posts.bp, policy.bp, pay.bp):
         app.register_blueprint(bp)
 
@@ -120,6 +122,7 @@ NAV = (
     ("发放", "pay.runs", "view_payroll"),
     ("申诉", "objections.index", "view_payroll"),
     ("政策设置", "policy.index", "view_policy"),
+    ("区划", "county.regions", "manage_regions"),
     ("审计", "audit.index", "view_audit"),
     ("用户", "users.index", "manage_users"),
 )
