@@ -81,6 +81,7 @@ class Person(db.Model):
 
     village: Mapped[Region] = relationship()
     household: Mapped[Optional[Household]] = relationship(back_populates="members")
+    death_batch: Mapped[Optional["ImportBatch"]] = relationship()  # noqa: F821
     categories: Mapped[list["PersonCategory"]] = relationship(
         back_populates="person", order_by="PersonCategory.start_on", cascade="all, delete-orphan"
     )
@@ -104,6 +105,7 @@ class PersonCategory(db.Model):
     batch_id: Mapped[Optional[int]] = mapped_column(ForeignKey("import_batch.id"))  # from an imported list
 
     person: Mapped[Person] = relationship(back_populates="categories")
+    batch: Mapped[Optional["ImportBatch"]] = relationship()  # noqa: F821
 
 
 class Relation(db.Model):
@@ -143,6 +145,7 @@ class Cadre(db.Model):
     batch_id: Mapped[Optional[int]] = mapped_column(ForeignKey("import_batch.id"))  # from an imported list
 
     person: Mapped[Person] = relationship()
+    batch: Mapped[Optional["ImportBatch"]] = relationship()  # noqa: F821
     village: Mapped[Region] = relationship()
 
 
@@ -162,3 +165,5 @@ class EmploymentRecord(db.Model):
     batch_id: Mapped[Optional[int]] = mapped_column(ForeignKey("import_batch.id"), index=True)
     person_id: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id"), index=True)
     imported_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    batch: Mapped[Optional["ImportBatch"]] = relationship()  # noqa: F821

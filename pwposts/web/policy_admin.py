@@ -18,7 +18,7 @@ from ..models.policy import Fund, PostCategory, Standard
 from ..services import policy_admin as svc
 from ..services.permissions import require
 from ..services.posts import actor_county
-from . import attempt, flash_error
+from . import attempt
 
 bp = Blueprint("policy_admin", __name__, url_prefix="/county/policy")
 
@@ -54,12 +54,8 @@ def _date(name: str, label: str) -> date:
 
 
 def _form_call(fn, success: str) -> bool:
-    """Parse form values inside fn(session); a parse error is flashed like a refusal."""
-    try:
-        return attempt(fn, success)
-    except DomainError as err:  # raised while parsing before the unit of work
-        flash_error(err)
-        return False
+    """Parse form values inside fn(session): a parse error is flashed like any refusal (see attempt)."""
+    return attempt(fn, success)
 
 
 @bp.route("/")
