@@ -181,3 +181,13 @@ def test_calendar_fresh_county_2026_spring_festival(client, app, session):
     assert later["national_covered"] is False
     client.post("/login", data={"username": "boss", "password": "long-enough-1"})
     assert "尚未包含2099年" in client.get("/policy/holidays?year=2099").data.decode()
+
+
+def test_publicity_published_2026_02_11_ends_2026_02_25_with_no_county_holidays(session, county):
+    from pwposts.models.policy import Holiday
+    from pwposts.services.hiring import publication_period
+    from tests.hiring_support import make_post
+
+    assert session.scalar(select(func.count(Holiday.id))) == 0
+    post = make_post(session, county)
+    assert publication_period(session, post, date(2026, 2, 11)) == (date(2026, 2, 12), date(2026, 2, 25), 5)
