@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..domain.hiring import OLDER_WORKER
@@ -155,10 +155,14 @@ def person_record(session: Session, actor, person_id: int, today: date) -> Perso
                                .where(ExternalPostRecord.id_number == p.id_number)
                                .order_by(ExternalPostRecord.start_on)).all()
     cadres = session.scalars(select(Cadre).where(Cadre.person_id == p.id).order_by(Cadre.term_start)).all()
-    ids = {("person", str(p.id))} | {("contract", str(c.id)) for c in contracts} | \
-        {("application", str(a.id)) for a in applications}
-    from sqlalchemy import or_
+    from ..models.people import Relation
 
+    relation_ids = session.scalars(select(Relation.id).where(or_(Relation.person_id == p.id,
+                                                                 Relation.relative_id == p.id))).all()
+    ids = {("person", str(p.id))} | {("contract", str(c.id)) for c in contracts} | \
+        {("application", str(a.id)) for a in applications} | \
+        {("person_category", str(c.id)) for c in p.categories} | {("cadre", str(c.id)) for c in cadres} | \
+        {("relation", str(i)) for i in relation_ids}
     entries = session.scalars(select(AuditEntry).where(or_(*[
         (AuditEntry.object_type == t) & (AuditEntry.object_id == i) for t, i in ids]))
         .order_by(AuditEntry.id.desc()).limit(200)).all()
