@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..domain import national_calendar
-from ..domain.errors import NotFound
+from ..domain.errors import DomainError, NotFound
 from ..domain.people import CATEGORIES
 from ..extensions import db
 from ..models.policy import Fund, Holiday, PostCategory, Standard
@@ -83,6 +83,9 @@ REGION_IMPORT = schema("RegionImportResult", obj({
           errors={422: "已初始化过，或代码、名称、密码不合规"},
           description="系统中尚无县时，建立本县及第一位县级管理员；已有县时拒绝。")
 def setup():
+    existing = county_setup.the_county(db.session)
+    if existing is not None:
+        raise DomainError("county_exists", f"本系统已初始化为{existing.name}：不能再次初始化")
     data = body()
     county, user = county_setup.init_county(
         db.session, code=field(data, "county_code", str, "县级区划代码"), name=field(data, "county_name", str, "县名称"),
