@@ -93,3 +93,6 @@ def register_cli(app: Flask) -> None:
     from . import demo
 
     app.cli.add_command(demo.demo_command)
+    from . import cli_county
+
+    cli_county.register(app)

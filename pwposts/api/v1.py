@@ -232,3 +232,5 @@ from . import posts  # noqa: E402,F401
 from . import attendance  # noqa: E402,F401
 from . import payroll  # noqa: E402,F401
 from . import portal  # noqa: E402,F401
+from . import county  # noqa: E402,F401
+from . import person_admin  # noqa: E402,F401

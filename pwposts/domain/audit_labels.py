@@ -18,6 +18,12 @@ ACTION_LABELS = {
     "prepare_payroll": "生成发放表", "reprepare_payroll": "重新生成发放表", "approve_payroll": "审批发放",
     "void_payroll": "作废发放表", "import_bank_results": "导入银行回盘", "retry_failed_payments": "重发失败款项",
     "correct_payment": "更正发放", "raise_payment_objection": "提出发放申诉", "answer_payment_objection": "答复发放申诉",
+    "init_county": "初始化县", "import_regions": "导入区划代码", "import_records": "导入部门数据",
+    "create_post_category": "新增岗位类别", "update_post_category": "修改岗位类别", "delete_post_category": "删除岗位类别",
+    "add_standard": "新增补贴标准", "update_standard": "补贴标准止期", "delete_standard": "删除补贴标准", "create_fund": "新增资金来源",
+    "update_fund": "修改资金来源", "delete_fund": "删除资金来源", "record_death": "登记死亡",
+    "add_person_category": "新增人员类别", "end_person_category": "终止人员类别", "add_relation": "登记亲属关系",
+    "delete_relation": "删除亲属关系", "add_cadre": "登记村干部", "end_cadre": "村干部离任", "move_household": "变更户籍",
     "change_setting": "修改县级设置", "add_holiday": "登记节假日", "import_holidays": "导入节假日",
 }
 
@@ -29,6 +35,7 @@ OBJECT_LABELS = {
     "objection": "公示异议", "contract": "合同", "insurance_policy": "意外险保单", "employment_record": "在岗记录",
     "attendance_record": "考勤", "assessment": "考核", "payroll_run": "发放表", "payment": "发放明细",
     "payment_objection": "发放申诉", "county_setting": "县级设置", "holiday": "节假日",
+    "import_batch": "导入批次", "external_post_record": "其他部门岗位",
 }
 
 

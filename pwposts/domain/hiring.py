@@ -88,6 +88,18 @@ class Employment:
     start_on: date
     end_on: date | None
     full_time: bool = True
+    source: str = ""  # the imported file behind it, e.g. 人社局《参保名单.xlsx》（2026-11-20导入）
+
+
+@dataclass(frozen=True)
+class ExternalPost:
+    """A post held in another department's roster (护林员, 生态管护员 …), from an imported file."""
+
+    department: str
+    post_name: str
+    start_on: date
+    end_on: date | None
+    source: str = ""  # e.g. 林业局《生态护林员花名册.xlsx》（2026-11-20导入）
 
 
 @dataclass(frozen=True)
@@ -111,6 +123,8 @@ class ApplicantFacts:
     household_held_posts: tuple[HeldPost, ...] = ()  # those of the other members of the household
     cadre_ties: tuple[CadreTie, ...] = ()  # every cadre office tied to the applicant (term filtering is here)
     employments: tuple[Employment, ...] = ()  # imported social-insurance records for the ID number
+    death_source: str = ""  # where the recorded death comes from
+    external_posts: tuple[ExternalPost, ...] = ()  # other departments' rosters naming the ID number
 
 
 @dataclass(frozen=True)
@@ -120,6 +134,7 @@ class EligibilityRules:
     age_cap: int | None = None  # default: none
     household_limit: int = 1
     min_age: int = MIN_AGE
+    eligible_categories: tuple[str, ...] = CATEGORIES  # the county setting eligible_categories
 
 
 def categories_on(facts: ApplicantFacts, on: date) -> list[str]:
@@ -170,13 +185,16 @@ def check_eligibility(facts: ApplicantFacts, on: date, rules: EligibilityRules =
         out.append(Failure("age_cap", f"申请人年龄{age}岁，超过本县聘用年龄上限{rules.age_cap}岁"))
     if facts.dead or (facts.death_date is not None and facts.death_date <= on):
         when = f"于{facts.death_date.isoformat()}" if facts.death_date else ""
-        out.append(Failure("dead", f"申请人已{when}死亡，不得聘用"))
+        source = f"（来源：{facts.death_source}）" if facts.death_source else ""
+        out.append(Failure("dead", f"申请人已{when}死亡{source}，不得聘用"))
 
-    held = categories_on(facts, on)
+    held = [c for c in categories_on(facts, on) if c in rules.eligible_categories]
     if not held:
+        ended = [f"{c}已于{e.isoformat()}结束" for c, s, e in facts.category_spans
+                 if c in rules.eligible_categories and e is not None and e < on]
         out.append(Failure("no_eligible_category",
-                           f"申请人在{on.isoformat()}不属于任何帮扶类别（{'、'.join(CATEGORIES)}），"
-                           f"不是公益性岗位安置对象"))
+                           f"申请人在{on.isoformat()}不属于本县的安置对象类别（{'、'.join(rules.eligible_categories)}），"
+                           f"不是公益性岗位安置对象" + (f"：{'；'.join(ended)}" if ended else "")))
     elif facts.fund_restricts and not set(held) & set(facts.fund_categories):
         allowed = "、".join(facts.fund_categories) or "（未设定）"
         out.append(Failure("fund_category",
@@ -187,6 +205,13 @@ def check_eligibility(facts: ApplicantFacts, on: date, rules: EligibilityRules =
         out.append(Failure("one_person_one_post",
                            f"申请人已在岗：{'、'.join(_post_label(p) for p in own)}；"
                            f"一人只能同时在一个公益性岗位（一人一岗）"))
+
+    for x in facts.external_posts:
+        if x.start_on <= on and (x.end_on is None or x.end_on >= on):
+            since = f"自{x.start_on.isoformat()}起" + (f"至{x.end_on.isoformat()}" if x.end_on else "")
+            out.append(Failure("one_person_one_post",
+                               f"申请人在{x.department}的“{x.post_name}”岗位在册（{since}，见{x.source or '导入名单'}）；"
+                               f"一人只能同时在一个公益性岗位（一人一岗）"))
 
     others = _held(facts.household_held_posts, ignore_contract_id)
     if len(others) >= rules.household_limit:
@@ -208,8 +233,9 @@ def check_eligibility(facts: ApplicantFacts, on: date, rules: EligibilityRules =
     for e in facts.employments:
         if _employed_on(e, on):
             since = f"自{e.start_on.isoformat()}起" + (f"至{e.end_on.isoformat()}" if e.end_on else "")
+            source = f"，见{e.source}" if e.source else ""
             out.append(Failure("employed_elsewhere",
-                               f"申请人在{e.employer}全日制就业（参保记录{since}），不得聘用"))
+                               f"申请人在{e.employer}全日制就业（参保记录{since}{source}），不得聘用"))
     return out
 
 

@@ -39,6 +39,11 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "manage_users": (COUNTY_ADMIN,),
     "manage_policy": (COUNTY_ADMIN,),  # categories, standards, funds, settings, holidays
     "view_policy": READERS,
+    "manage_regions": (COUNTY_ADMIN,),  # 区划代码 import
+    "import_records": (COUNTY_ADMIN,),  # records from other departments (deaths, 参保, rosters, cadres, categories)
+    "view_records": READERS,
+    "record_death": STAFF,
+    "manage_cadres": (COUNTY_ADMIN, TOWNSHIP_CLERK),
     # 按需设岗 / 以岗聘任
     "view_post": READERS,
     "propose_post": (COUNTY_ADMIN, TOWNSHIP_CLERK),

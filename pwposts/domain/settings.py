@@ -1,10 +1,12 @@
 """County settings: every number DOMAIN.md leaves to the county, with its default and validation."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
 from .errors import DomainError
+from .people import CATEGORIES
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("arrears_days", "拖欠认定天数", "30", "int", "审批后超过此天数未发放即认定为拖欠", 1, 365),
     SettingSpec("pay_frequency", "发放周期", "monthly", "choice", "按月或按季度发放", choices=("monthly", "quarterly")),
     SettingSpec("assessment_due_day", "月度考核截止日（次月几日）", "10", "int", "月度考核结果须在次月此日前录入", 1, 28),
+    SettingSpec("eligible_categories", "安置对象人员类别", "、".join(CATEGORIES), "categories",
+                "持有其中任一类别的人员才可聘用到公益性岗位（多个类别用“、”分隔）"),
     SettingSpec("exit_report_days", "退岗报告时限（天）", "5", "int", "退岗须在此天数内报告", 1, 30),
     SettingSpec("attendance_four_eyes", "考勤录入与审核须为不同人员", "on", "choice",
                 "开启时，录入（或最后修改）某条考勤的人员不能审核该条考勤，须由另一名乡镇经办人或县级管理员审核",
@@ -56,6 +60,13 @@ def validate_setting(key: str, raw: str) -> str:
                 "setting_out_of_range", f"“{spec.label}”须在{spec.minimum}至{spec.maximum}之间，收到{n}"
             )
         return str(n)
+    if spec.kind == "categories":
+        parts = [p for p in re.split(r"[、,，;；\s]+", value) if p]
+        bad = [p for p in parts if p not in CATEGORIES]
+        if bad or not parts:
+            raise DomainError("setting_bad_choice", f"“{spec.label}”须为以下类别中的一个或多个：{'、'.join(CATEGORIES)}，"
+                                                    f"收到“{'、'.join(bad) or value}”")
+        return "、".join(c for c in CATEGORIES if c in parts)
     if value not in spec.choices:
         raise DomainError("setting_bad_choice", f"“{spec.label}”只能为{'、'.join(spec.choices)}，收到“{value}”")
     return value

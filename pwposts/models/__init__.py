@@ -8,3 +8,4 @@ from .hiring import Application, Notice, Objection, Publicity  # noqa: F401
 from .contracts import Assessment, Contract, InsurancePolicy  # noqa: F401
 from .pay import AttendanceDay, AttendanceRecord, Payment, PaymentObjection, PayrollRun  # noqa: F401
 from .attendance_sheet import AttendanceSheetVersion  # noqa: F401
+from .registry import ExternalPostRecord, ImportBatch  # noqa: F401

@@ -74,11 +74,14 @@ class Person(db.Model):
     account_no: Mapped[Optional[str]] = mapped_column(String(40), index=True)
     account_name: Mapped[Optional[str]] = mapped_column(String(50))  # 开户人
     death_date: Mapped[Optional[date]] = mapped_column(Date)
+    death_source: Mapped[Optional[str]] = mapped_column(String(200))  # who reported it: 民政局死亡证明, a file …
+    death_batch_id: Mapped[Optional[int]] = mapped_column(ForeignKey("import_batch.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     village: Mapped[Region] = relationship()
     household: Mapped[Optional[Household]] = relationship(back_populates="members")
+    death_batch: Mapped[Optional["ImportBatch"]] = relationship()  # noqa: F821
     categories: Mapped[list["PersonCategory"]] = relationship(
         back_populates="person", order_by="PersonCategory.start_on", cascade="all, delete-orphan"
     )
@@ -99,8 +102,10 @@ class PersonCategory(db.Model):
     category: Mapped[str] = mapped_column(String(20))
     start_on: Mapped[date] = mapped_column(Date)
     end_on: Mapped[Optional[date]] = mapped_column(Date)
+    batch_id: Mapped[Optional[int]] = mapped_column(ForeignKey("import_batch.id"))  # from an imported list
 
     person: Mapped[Person] = relationship(back_populates="categories")
+    batch: Mapped[Optional["ImportBatch"]] = relationship()  # noqa: F821
 
 
 class Relation(db.Model):
@@ -137,8 +142,10 @@ class Cadre(db.Model):
     office: Mapped[str] = mapped_column(String(20))
     term_start: Mapped[date] = mapped_column(Date)
     term_end: Mapped[Optional[date]] = mapped_column(Date)
+    batch_id: Mapped[Optional[int]] = mapped_column(ForeignKey("import_batch.id"))  # from an imported list
 
     person: Mapped[Person] = relationship()
+    batch: Mapped[Optional["ImportBatch"]] = relationship()  # noqa: F821
     village: Mapped[Region] = relationship()
 
 
@@ -155,4 +162,8 @@ class EmploymentRecord(db.Model):
     start_on: Mapped[date] = mapped_column(Date)
     end_on: Mapped[Optional[date]] = mapped_column(Date)
     source: Mapped[Optional[str]] = mapped_column(Text)
+    batch_id: Mapped[Optional[int]] = mapped_column(ForeignKey("import_batch.id"), index=True)
+    person_id: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id"), index=True)
     imported_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    batch: Mapped[Optional["ImportBatch"]] = relationship()  # noqa: F821

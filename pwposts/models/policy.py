@@ -73,6 +73,7 @@ class Fund(db.Model):
     year: Mapped[int]
     allocation_fen: Mapped[int] = mapped_column(BigInteger)
     restricts_categories: Mapped[bool] = mapped_column(default=False)
+    document_no: Mapped[Optional[str]] = mapped_column(String(100))  # 文号 of the allocation
 
     allowed: Mapped[list["FundCategory"]] = relationship(cascade="all, delete-orphan")
 

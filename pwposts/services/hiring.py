@@ -26,7 +26,7 @@ from . import audit
 from .clock_binding import now_of
 from .people import inverse_kind
 from .permissions import get_scoped, require, scope_regions
-from .settings import calendar_exceptions, county_of, int_setting
+from .settings import calendar_exceptions, county_of, int_setting, setting
 
 # Post states a notice may be published for: approved (opens recruitment) or already recruiting / with a vacancy.
 NOTICE_POST_STATES = ("approved", "recruiting", "partly_filled")
@@ -42,8 +42,10 @@ def rules_for(session: Session, post: Post, on: date) -> EligibilityRules:
     """The county settings in force on `on` for the post's county."""
     county = county_of(session, post.village)
     limit = int_setting(session, county.id, "household_post_limit", on)
+    eligible = tuple(c for c in setting(session, county.id, "eligible_categories", on).split("、") if c)
     return EligibilityRules(age_cap=int_setting(session, county.id, "age_cap", on),
-                            household_limit=limit if limit is not None else 1)
+                            household_limit=limit if limit is not None else 1,
+                            eligible_categories=eligible or EligibilityRules().eligible_categories)
 
 
 def _pending_hires(person_ids) -> Select:
@@ -98,9 +100,12 @@ def gather_facts(session: Session, person: Person, post: Post, on: date) -> Appl
             .where(Cadre.person_id.in_(ties.keys())).order_by(Cadre.id))
     )
 
-    employments = tuple(Employment(e.employer, e.start_on, e.end_on, e.full_time) for e in session.scalars(
-        select(EmploymentRecord).where(EmploymentRecord.id_number == person.id_number)
-        .order_by(EmploymentRecord.start_on)))
+    from .department_records import external_posts_of, record_source
+
+    employments = tuple(Employment(e.employer, e.start_on, e.end_on, e.full_time, record_source(e))
+                        for e in session.scalars(select(EmploymentRecord).options(joinedload(EmploymentRecord.batch))
+                                                 .where(EmploymentRecord.id_number == person.id_number)
+                                                 .order_by(EmploymentRecord.start_on)))
     fund: Fund = post.fund
     return ApplicantFacts(
         name=person.name, birth_date=person.birth_date, sex=person.sex,
@@ -110,7 +115,8 @@ def gather_facts(session: Session, person: Person, post: Post, on: date) -> Appl
         category_spans=tuple((c.category, c.start_on, c.end_on) for c in person.categories),
         fund_name=fund.name, fund_restricts=fund.restricts_categories, fund_categories=tuple(fund.allowed_categories),
         held_posts=tuple(own_posts), household_held_posts=tuple(household_posts),
-        cadre_ties=cadre_ties, employments=employments,
+        cadre_ties=cadre_ties, employments=employments, death_source=person.death_source or "",
+        external_posts=external_posts_of(session, person.id_number),
     )
 
 

@@ -69,10 +69,16 @@ def change_setting(session: Session, actor, county: Region, key: str, raw_value:
 
 
 def calendar_exceptions(session: Session, county_id: int, start: date, end: date) -> dict[date, bool]:
-    """{day: is_workday} for holidays and make-up working days between start and end."""
+    """{day: is_workday} for holidays and make-up working days between start and end: the national
+    calendar (domain/national_calendar, from the chinesecalendar package) with the county's own days
+    on top of it."""
+    from ..domain.national_calendar import national_exceptions
+
+    out = national_exceptions(start, end)
     rows = session.execute(select(Holiday.day, Holiday.is_workday).where(
         Holiday.county_id == county_id, Holiday.day >= start, Holiday.day <= end)).all()
-    return {d: w for d, w in rows}
+    out.update({d: w for d, w in rows})
+    return out
 
 
 def add_holiday(session: Session, actor, county: Region, day: date, name: str, is_workday: bool,

@@ -66,7 +66,9 @@ def register_web(app: Flask) -> None:
     login_manager.login_message = "请先登录"
     login_manager.login_message_category = "info"
 
-    for bp in (auth.bp, dashboard.bp, people.bp, audit.bp, roster.bp, users.bp, holder.bp, holder.staff_bp,
+    from . import county, person_admin, policy_admin, records
+
+    for bp in (county.bp, policy_admin.bp, person_admin.bp, records.bp, auth.bp, dashboard.bp, people.bp, audit.bp, roster.bp, users.bp, holder.bp, holder.staff_bp,
                holder.public_bp, contracts.bp, hiring.bp, public.bp, posts.bp, policy.bp, pay.bp):
         app.register_blueprint(bp)
 
@@ -123,6 +125,8 @@ NAV = (
     ("发放", "pay.runs", "view_payroll"),
     ("申诉", "objections.index", "view_payroll"),
     ("政策设置", "policy.index", "view_policy"),
+    ("区划", "county.regions", "manage_regions"),
+    ("部门数据", "records.index", "view_records"),
     ("审计", "audit.index", "view_audit"),
     ("用户", "users.index", "manage_users"),
 )

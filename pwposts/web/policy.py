@@ -133,12 +133,18 @@ def holidays():
                       f"已登记 {form.day.data.isoformat()} {form.name.data}"):
             return redirect(url_for("policy.holidays", year=form.day.data.year))
     year = int_arg("year") or today.year
+    if not 1900 <= year <= 2200:
+        year = today.year
     rows = db.session.scalars(select(Holiday).where(Holiday.county_id == county.id,
                                                     extract("year", Holiday.day) == year).order_by(Holiday.day)).all()
     years = sorted({d.year for d in db.session.scalars(select(Holiday.day).where(Holiday.county_id == county.id))}
                    | {today.year, today.year + 1})
+    from ..domain import national_calendar
+
+    national = sorted(national_calendar.national_days(date(year, 1, 1), date(year, 12, 31)).items())
     return render_template("policy/holidays.html", county=county, today=today, rows=rows, year=year, years=years,
-                           form=form, import_form=ImportForm(formdata=None))
+                           form=form, import_form=ImportForm(formdata=None), national=national,
+                           national_covered=national_calendar.covers(year))
 
 
 @bp.route("/holidays/import", methods=["POST"])
