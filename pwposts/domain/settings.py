@@ -30,6 +30,8 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("pay_frequency", "发放周期", "monthly", "choice", "按月或按季度发放", choices=("monthly", "quarterly")),
     SettingSpec("assessment_due_day", "月度考核截止日（次月几日）", "10", "int", "月度考核结果须在次月此日前录入", 1, 28),
     SettingSpec("exit_report_days", "退岗报告时限（天）", "5", "int", "退岗须在此天数内报告", 1, 30),
+    SettingSpec("colour_idle_days", "四色预警：退岗后未就业天数", "30", "int",
+                "退岗后未就业未上岗满此天数，零就业或监测对象家庭为红色，311服务落后为橙色", 1, 365),
 )
 SETTING_KEYS = tuple(s.key for s in SPECS)
 BY_KEY = {s.key: s for s in SPECS}
