@@ -143,7 +143,8 @@ def _add_months(d: date, months: int) -> date:
 
 
 def whole_months(start: date, today: date) -> int:
-    """Whole months from `start` to `today` (2026-01-31 → 2026-02-28 is 0, → 2026-03-01 is 1)."""
+    """Whole months from `start` to `today`, a month from a day the next month lacks ending at month end
+    (2026-01-31 → 2026-02-27 is 0, → 2026-02-28 is 1; 2026-01-15 → 2026-03-14 is 1)."""
     if today < start:
         return 0
     n = (today.year - start.year) * 12 + today.month - start.month

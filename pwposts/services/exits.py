@@ -101,7 +101,14 @@ def propose_exit(session: Session, actor, contract_id: int, reason: str, event_o
     c = _load_contract(session, actor, contract_id, "propose_exit")
     rules.check_reason(reason)
     rules.check_placement(placement)
-    if c.status not in ("active", "ended"):
+    if c.status == "terminated":
+        # an exit made before exit records existed (imported or legacy data): recorded to match the contract
+        expected = c.exit_on + timedelta(days=1) if c.exit_on else None
+        if expected is None or effective_on != expected or open_exit_of(session, c.id) is not None:
+            raise DomainError("exit_contract_terminated",
+                              f"合同 {c.code} 已退岗（{c.end_reason or '原因未记录'}）"
+                              + (f"；补登退岗记录时生效日期应为 {expected.isoformat()}" if expected else ""))
+    elif c.status not in ("active", "ended"):
         raise DomainError("exit_contract_not_live",
                           f"合同 {c.code} 状态为“{CONTRACT_STATE_LABELS.get(c.status, c.status)}”，不能办理退岗"
                           + ("；待生效的合同请作废" if c.status == "draft" else ""))
@@ -168,16 +175,17 @@ def _confirm(session: Session, actor, ex: ContractExit, today: date, *, terminat
     ex.late = rules.is_late(ex.event_on, today, limit)
     c_before = audit.snapshot(c, CONTRACT_FIELDS)
     c.exit_on = rules.last_paid_day(ex.effective_on, c.end_on)
-    c.end_reason = f"退岗：{rules.reason_label(ex.reason)}（{ex.effective_on.isoformat()}起停止发放）"
+    c.end_reason = c.end_reason or f"退岗：{rules.reason_label(ex.reason)}（{ex.effective_on.isoformat()}起停止发放）"
     session.flush()
     late = f"，超过{limit}天报告时限（迟报）" if ex.late else ""
     audit.record(session, actor, "confirm_exit", "contract_exit", ex.id, before=before,
                  after=audit.snapshot(ex, EXIT_FIELDS),
                  summary=f"确认退岗：{c.person.name}（合同 {c.code}），{rules.reason_label(ex.reason)}，"
                          f"事由发生于{ex.event_on.isoformat()}，{ex.effective_on.isoformat()}起{late}")
-    audit.record(session, actor, "record_exit_date", "contract", c.id, before=c_before,
-                 after=audit.snapshot(c, CONTRACT_FIELDS),
-                 summary=f"合同 {c.code} 登记退岗：最后计发日 {c.exit_on.isoformat()}")
+    if c_before != audit.snapshot(c, CONTRACT_FIELDS):
+        audit.record(session, actor, "record_exit_date", "contract", c.id, before=c_before,
+                     after=audit.snapshot(c, CONTRACT_FIELDS),
+                     summary=f"合同 {c.code} 登记退岗：最后计发日 {c.exit_on.isoformat()}")
     if terminate and ex.effective_on <= today:
         _take_effect(session, actor, c, ex)
     return ex

@@ -166,60 +166,51 @@ def detail(exit_id: int):
                            contract_labels=CONTRACT_STATE_LABELS)
 
 
-@bp.route("/<int:exit_id>/confirm", methods=["POST"])
-@login_required
-def confirm(exit_id: int):
+def _act(exit_id: int, run, success) -> object:
+    """One POST on an exit by township HR: check, run the use case at the commit point, flash, back to the exit."""
     ex = service.load_exit(db.session, current_user, exit_id)
     require(current_user, "confirm_exit", ex, what="退岗记录")
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        _form_errors(form)
-        return redirect(url_for("exits.detail", exit_id=exit_id))
     try:
-        effective = parse_date(form.effective_on.data, "退岗生效日期")
         with unit_of_work() as s:
-            ex = service.confirm_exit(s, current_user, exit_id, clock.today(), effective_on=effective,
-                                      placement=form.placement.data, placement_note=form.placement_note.data,
-                                      wants_work=form.wants_work.data, note=form.note.data)
+            done = run(s)
     except DomainError as err:
         flash_error(err)
     else:
-        flash(f"已确认退岗：{ex.person.name}自{ex.effective_on.isoformat()}起退岗"
-              + ("（超过报告时限，记为迟报）" if ex.late else ""), "success")
+        flash(success(done) if callable(success) else success, "success")
     return redirect(url_for("exits.detail", exit_id=exit_id))
+
+
+@bp.route("/<int:exit_id>/confirm", methods=["POST"])
+@login_required
+def confirm(exit_id: int):
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        service.load_exit(db.session, current_user, exit_id)
+        _form_errors(form)
+        return redirect(url_for("exits.detail", exit_id=exit_id))
+    return _act(exit_id, lambda s: service.confirm_exit(
+        s, current_user, exit_id, clock.today(), effective_on=parse_date(form.effective_on.data, "退岗生效日期"),
+        placement=form.placement.data, placement_note=form.placement_note.data, wants_work=form.wants_work.data,
+        note=form.note.data),
+        lambda ex: f"已确认退岗：{ex.person.name}自{ex.effective_on.isoformat()}起退岗"
+                   + ("（超过报告时限，记为迟报）" if ex.late else ""))
 
 
 @bp.route("/<int:exit_id>/dismiss", methods=["POST"])
 @login_required
 def dismiss(exit_id: int):
-    ex = service.load_exit(db.session, current_user, exit_id)
-    require(current_user, "confirm_exit", ex, what="退岗记录")
     form = DismissForm()
-    try:
-        with unit_of_work() as s:
-            service.dismiss_exit(s, current_user, exit_id, form.reason.data or "", clock.today())
-    except DomainError as err:
-        flash_error(err)
-    else:
-        flash("已驳回退岗建议", "success")
-    return redirect(url_for("exits.detail", exit_id=exit_id))
+    return _act(exit_id, lambda s: service.dismiss_exit(s, current_user, exit_id, form.reason.data or "",
+                                                        clock.today()), "已驳回退岗建议")
 
 
 @bp.route("/<int:exit_id>/placement", methods=["POST"])
 @login_required
 def placement(exit_id: int):
-    ex = service.load_exit(db.session, current_user, exit_id)
-    require(current_user, "confirm_exit", ex, what="退岗记录")
     form = PlacementForm()
-    try:
-        with unit_of_work() as s:
-            service.set_placement(s, current_user, exit_id, form.placement.data, form.placement_note.data,
-                                  form.wants_work.data, clock.today())
-    except DomainError as err:
-        flash_error(err)
-    else:
-        flash("已登记后续安置；四色预警在下次每日巡检时更新", "success")
-    return redirect(url_for("exits.detail", exit_id=exit_id))
+    return _act(exit_id, lambda s: service.set_placement(
+        s, current_user, exit_id, form.placement.data, form.placement_note.data, form.wants_work.data, clock.today()),
+        "已登记后续安置；四色预警在下次每日巡检时更新")
 
 
 @bp.route("/<int:exit_id>/notice.pdf")

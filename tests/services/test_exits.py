@@ -215,3 +215,36 @@ def test_death_reason_is_green_and_shortlist_prefers_red_households(session, cou
     red = svc.red_household_person_ids(session, [county.persons["li"].id, county.persons["zhao"].id])
     assert red == {county.persons["li"].id}
     assert session.scalar(select(func.count(Household.id))) > 0
+
+
+def test_sweep_command_twice_on_the_same_day(app, session, county):
+    h = holders(session, county, start=date(2025, 11, 1), end=date(2026, 10, 31))
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["sweep", "--today", "2026-11-25"])
+    assert first.exit_code == 0, first.output
+    assert "合同期满结束：2 份" in first.output
+    session.expire_all()
+    audits = _audit_count(session)
+    second = runner.invoke(args=["sweep", "--today", "2026-11-25"])
+    assert second.exit_code == 0 and "合同期满结束：0 份" in second.output
+    session.expire_all()
+    assert _audit_count(session) == audits and h["wang"].id
+    assert runner.invoke(args=["sweep", "--today", "2026-13-01"]).exit_code != 0
+
+
+def test_default_shortlist_puts_red_households_first(session, county):
+    from pwposts.models.exits import PersonColour
+    from pwposts.services.hiring import default_shortlist
+    from tests.contracts_support import make_application, make_post
+    post = make_post(session, county, headcount=1)
+    weak = make_application(session, county, county.persons["wang"], post, status="eligible")  # 弱劳力 first
+    notice = weak.notice
+    from pwposts.models.hiring import Application
+    li_app = Application(notice_id=notice.id, person_id=county.persons["li"].id, status="eligible",
+                         checked_on=date(2026, 1, 21))
+    session.add(li_app)
+    session.flush()
+    assert [a.id for a in default_shortlist(session, notice)] == [weak.id]
+    session.add(PersonColour(person_id=county.persons["li"].id, colour="red", reason="零就业家庭", since=date(2026, 11, 1)))
+    session.flush()
+    assert [a.id for a in default_shortlist(session, notice)] == [li_app.id]
