@@ -131,7 +131,7 @@ def days_overdue(event_on: date, today: date, limit_days: int) -> int:
 
 # ---- 311 ----
 
-def _add_months(d: date, months: int) -> date:
+def add_months(d: date, months: int) -> date:
     y, m = divmod(d.month - 1 + months, 12)
     year, month = d.year + y, m + 1
     for day in (d.day, 30, 29, 28):
@@ -148,7 +148,7 @@ def whole_months(start: date, today: date) -> int:
     if today < start:
         return 0
     n = (today.year - start.year) * 12 + today.month - start.month
-    while n > 0 and _add_months(start, n) > today:
+    while n > 0 and add_months(start, n) > today:
         n -= 1
     return n
 
@@ -157,8 +157,8 @@ def service_year(effective_on: date, today: date) -> tuple[date, date, int]:
     """(first day, last day, whole months elapsed 0..11) of the service year `today` falls in."""
     months = whole_months(effective_on, today)
     year_index = months // 12
-    first = _add_months(effective_on, 12 * year_index)
-    last = _add_months(effective_on, 12 * (year_index + 1)) - timedelta(days=1)
+    first = add_months(effective_on, 12 * year_index)
+    last = add_months(effective_on, 12 * (year_index + 1)) - timedelta(days=1)
     return first, last, months - 12 * year_index
 
 

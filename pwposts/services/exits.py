@@ -26,7 +26,7 @@ from ..models.pay import Payment
 from ..models.people import EmploymentRecord, Person, PersonCategory, Region
 from ..models.posts import Post
 from . import audit
-from .permissions import can, get_scoped, require, scope_regions
+from .permissions import can, get_scoped, scope_regions
 from .settings import county_of, int_setting
 
 EXIT_FIELDS = ("contract_id", "person_id", "reason", "status", "source", "event_on", "effective_on", "evidence",
@@ -563,15 +563,3 @@ def red_candidates(session: Session, actor, village_id: int, today: date, limit:
 
 def colour_of_person(session: Session, person_id: int) -> PersonColour | None:
     return session.get(PersonColour, person_id)
-
-
-# ---- years and dates shown on lists ----
-
-def overdue_proposals(actor, today: date) -> Select:
-    """Proposed exits not yet confirmed whose event is older than the default report limit."""
-    return exit_query(actor, ExitFilter(status="proposed")).where(
-        ContractExit.event_on < today - timedelta(days=5))
-
-
-def contract_exit_clause():
-    return and_(ContractExit.contract_id == Contract.id, ContractExit.status != "dismissed")

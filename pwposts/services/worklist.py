@@ -20,7 +20,6 @@ from ..domain.contracts import LIVE_STATES, PASSING_GRADES, latest_end
 from ..domain.errors import DomainError
 from ..models.contracts import Contract
 from ..models.exits import ContractExit, PersonColour
-from ..models.people import Person
 from ..models.posts import Post
 from .contracts import expiring_clause, latest_annual_grade, renew_contract, scope_contracts
 from .exits import ExitFilter, colour_query, ColourFilter, exit_query, record_exit
@@ -30,6 +29,7 @@ from .posts import vacant_posts
 
 @dataclass
 class Worklist:
+    report_limit: int = 5  # the county's exit_report_days today
     proposed: list[ContractExit] = field(default_factory=list)
     late: list[ContractExit] = field(default_factory=list)
     renewals: list[tuple[Contract, tuple[str, str] | None]] = field(default_factory=list)
@@ -46,7 +46,11 @@ LATE_WINDOW_DAYS = 90  # late reports shown on the worklist: confirmed within th
 
 def worklist(session: Session, actor, today: date, limit: int = 200) -> Worklist:
     require(actor, "view_exit")
-    w = Worklist()
+    from .posts import actor_county
+    from .settings import int_setting
+
+    county = actor_county(session, actor)
+    w = Worklist(report_limit=(int_setting(session, county.id, "exit_report_days", today) or 5) if county else 5)
     w.proposed = list(session.scalars(exit_query(actor, ExitFilter(status="proposed")).limit(limit)).unique())
     w.late = list(session.scalars(exit_query(actor, ExitFilter(late=True)).where(
         ContractExit.confirmed_on >= today - timedelta(days=LATE_WINDOW_DAYS)).limit(limit)).unique())
@@ -66,10 +70,6 @@ def _open_exit():
 
 
 # ---- year end ----
-
-def _add_months(d: date, months: int) -> date:
-    return rules._add_months(d, months)
-
 
 @dataclass
 class YearEndRow:
@@ -94,7 +94,7 @@ def year_end_rows(session: Session, actor, today: date, township_id: int | None 
     renewed = exists().where(nxt.previous_contract_id == Contract.id, nxt.status.in_(LIVE_STATES))
     q = (scope_contracts(actor, select(Contract).join(Post, Contract.post_id == Post.id))
          .where(Contract.status == "active", Contract.exit_on.is_(None), Contract.end_on >= today,
-                Contract.end_on <= _add_months(today, 2), ~renewed, ~_open_exit())
+                Contract.end_on <= rules.add_months(today, 2), ~renewed, ~_open_exit())
          .options(joinedload(Contract.person), joinedload(Contract.post).joinedload(Post.village))
          .order_by(Contract.end_on, Contract.id))
     if township_id:
@@ -183,6 +183,3 @@ def person_exit_rows(session: Session, person_id: int) -> list[ContractExit]:
     return list(session.scalars(select(ContractExit).where(ContractExit.person_id == person_id)
                                 .options(joinedload(ContractExit.contract)).order_by(ContractExit.id)))
 
-
-__all__ = ["Worklist", "worklist", "year_end_rows", "year_end_apply", "YearEndRow", "dashboard_counts",
-           "person_exit_rows", "Person"]
