@@ -87,8 +87,32 @@ def create_user(username, password, display_name, role, region_code, id_number):
     click.echo(f"已创建用户 {username}")
 
 
+@click.command("sweep")
+@click.option("--today", "today_text", help="巡检日期 YYYY-MM-DD（默认今天，北京时间）")
+@with_appcontext
+def sweep(today_text):
+    """Daily sweep: exits take effect, exit proposals, expired contracts, renewals due, 311 and colours."""
+    from . import clock
+    from .domain.errors import DomainError
+    from .domain.formats import parse_date
+    from .services.clock_binding import bind_now
+    from .services.sweep import run_sweep
+
+    bind_now(db.session, clock.now())
+    try:
+        today = parse_date(today_text, "巡检日期") if today_text else clock.today()
+        report = run_sweep(db.session, today)
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        raise click.ClickException(err.message) from None
+    for line in report.lines():
+        click.echo(line)
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(audit_group)
+    app.cli.add_command(sweep)
     app.cli.add_command(create_user)
     from . import demo
 

@@ -1123,6 +1123,7 @@ def generate_county(session: Session, *, seed: int, persons: int, today: date) -
     history = generate_history(plan, staff, actor=DEMO_ACTOR, chunk=CHUNK)
     users = staff["count"] + generate_logins(session, b, history.pop("holder_candidates"))
     history["open_notices"] = generate_open_recruitment(session, today)
+    history.update(__import__("pwposts.demo_exits", fromlist=["x"]).generate_exits(session, today, seed))
     today_adults = [p for p in b.persons if age_on(p.birth, today) >= 16]
     counts = {
         "county": 1,

@@ -37,7 +37,7 @@ CONTRACT = schema("Contract", obj({
     "code": {"type": "string", "description": "合同编号，如 HT2026-000001"},
     "kind": {"type": "string", "enum": list(CONTRACT_KINDS)},
     "status": {"type": "string", "enum": list(CONTRACT_STATES),
-               "description": "draft 待生效（未录入保险/未确认）· active 履行中 · ended 到期或已续签 · terminated 已解除 · void 已作废"},
+               "description": "draft 待生效（未录入保险/未确认）· active 履行中 · ended 已结束（到期或已续签）· terminated 已退岗 · void 已作废"},
     "status_label": {"type": "string"},
     "person": obj({
         "id": {"type": "integer"}, "name": {"type": "string"},

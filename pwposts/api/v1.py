@@ -234,3 +234,4 @@ from . import payroll  # noqa: E402,F401
 from . import portal  # noqa: E402,F401
 from . import county  # noqa: E402,F401
 from . import person_admin  # noqa: E402,F401
+from . import exits  # noqa: E402,F401

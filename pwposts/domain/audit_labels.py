@@ -38,6 +38,14 @@ OBJECT_LABELS = {
     "import_batch": "导入批次", "external_post_record": "其他部门岗位",
 }
 
+# 有序退岗 and after the post
+ACTION_LABELS.update({
+    "propose_exit": "提出退岗", "confirm_exit": "确认退岗", "dismiss_exit": "驳回退岗建议", "exit_placement": "登记后续安置",
+    "terminate_contract": "合同退岗", "record_exit_date": "登记退岗日期", "set_colour": "四色预警变化",
+    "record_followup": "登记311服务",
+})
+OBJECT_LABELS.update({"contract_exit": "退岗", "followup_service": "311服务", "person_colour": "四色预警"})
+
 
 def action_label(code: str | None) -> str:
     return ACTION_LABELS.get(code or "", code or "")

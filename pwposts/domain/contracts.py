@@ -7,8 +7,8 @@ from .errors import DomainError
 
 CONTRACT_KINDS = ("劳务协议", "劳动合同")
 CONTRACT_STATES = ("draft", "active", "ended", "terminated", "void")
-CONTRACT_STATE_LABELS = {"draft": "待生效（未录入保险）", "active": "履行中", "ended": "已到期/已续签",
-                         "terminated": "已解除", "void": "已作废"}
+CONTRACT_STATE_LABELS = {"draft": "待生效（未录入保险）", "active": "履行中", "ended": "已结束",
+                         "terminated": "已退岗", "void": "已作废"}
 ASSESSMENT_GRADES = ("优秀", "合格", "不合格")
 
 

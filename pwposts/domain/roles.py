@@ -73,6 +73,11 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "view_payroll": READERS,
     "view_arrears": (COUNTY_ADMIN, TOWNSHIP_CLERK, INSPECTOR),  # 拖欠: approved but unpaid, roster vs paid
     "answer_payment_objection": (COUNTY_ADMIN, TOWNSHIP_CLERK),
+    # 有序退岗 and after the post
+    "view_exit": READERS,  # exits, late reports, the worklist, colours, 311 records (read only)
+    "propose_exit": STAFF,
+    "confirm_exit": (COUNTY_ADMIN, TOWNSHIP_CLERK),  # confirm or dismiss a proposed exit, record placement
+    "record_followup": STAFF,  # 311 services
     # the holder's own records
     "view_own_records": (HOLDER,),
     "raise_payment_objection": (HOLDER,),

@@ -37,6 +37,8 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("attendance_four_eyes", "考勤录入与审核须为不同人员", "on", "choice",
                 "开启时，录入（或最后修改）某条考勤的人员不能审核该条考勤，须由另一名乡镇经办人或县级管理员审核",
                 choices=("on", "off")),
+    SettingSpec("colour_idle_days", "四色预警：退岗后未就业天数", "30", "int",
+                "退岗后未就业未上岗满此天数，零就业或监测对象家庭为红色，311服务落后为橙色", 1, 365),
 )
 SETTING_KEYS = tuple(s.key for s in SPECS)
 BY_KEY = {s.key: s for s in SPECS}

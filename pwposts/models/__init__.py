@@ -9,3 +9,4 @@ from .contracts import Assessment, Contract, InsurancePolicy  # noqa: F401
 from .pay import AttendanceDay, AttendanceRecord, Payment, PaymentObjection, PayrollRun  # noqa: F401
 from .attendance_sheet import AttendanceSheetVersion  # noqa: F401
 from .registry import ExternalPostRecord, ImportBatch  # noqa: F401
+from .exits import ContractExit, FollowupService, PersonColour  # noqa: F401

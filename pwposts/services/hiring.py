@@ -328,13 +328,17 @@ def taken_places(session: Session, notice_id: int) -> int:
 
 
 def default_shortlist(session: Session, notice: Notice) -> list[Application]:
-    """Eligible (or earlier not selected) applicants in priority order, as many as places are left."""
+    """Eligible (or earlier not selected) applicants in priority order — people from red (四色预警) households
+    first — as many as places are left."""
     left = notice.places - taken_places(session, notice.id)
     if left <= 0:
         return []
     apps = session.scalars(select(Application).where(Application.notice_id == notice.id,
                                                      Application.status.in_(rules.SHORTLISTABLE))).all()
-    return rules.shortlist_order(apps)[:left]
+    from .exits import red_household_person_ids  # vacated posts go first to red households (seed 003 §18)
+
+    red = red_household_person_ids(session, [a.person_id for a in apps])
+    return sorted(rules.shortlist_order(apps), key=lambda a: a.person_id not in red)[:left]
 
 
 def publication_period(session: Session, post: Post, published_on: date) -> tuple[date, date, int]:

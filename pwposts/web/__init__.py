@@ -57,6 +57,7 @@ def attempt(fn, success: str | None = None) -> bool:
 def register_web(app: Flask) -> None:
     from ..models.accounts import User
     from . import audit, auth, contracts, dashboard, hiring, holder, pay, people, policy, posts, public, roster, users
+    from . import exits
 
     @login_manager.user_loader
     def load_user(user_id: str):
@@ -69,7 +70,7 @@ def register_web(app: Flask) -> None:
     from . import county, person_admin, policy_admin, records
 
     for bp in (county.bp, policy_admin.bp, person_admin.bp, records.bp, auth.bp, dashboard.bp, people.bp, audit.bp, roster.bp, users.bp, holder.bp, holder.staff_bp,
-               holder.public_bp, contracts.bp, hiring.bp, public.bp, posts.bp, policy.bp, pay.bp):
+               holder.public_bp, contracts.bp, hiring.bp, public.bp, posts.bp, policy.bp, pay.bp, exits.bp):
         app.register_blueprint(bp)
 
     app.add_template_filter(formats.yuan, "yuan")
@@ -121,6 +122,7 @@ NAV = (
     ("岗位", "posts.index", "view_post"),
     ("招聘", "hiring.index", "view_post"),
     ("合同", "contracts.index", "view_contract"),
+    ("退岗", "exits.worklist", "view_exit"),
     ("考勤", "pay.attendance", "enter_attendance"),
     ("发放", "pay.runs", "view_payroll"),
     ("申诉", "objections.index", "view_payroll"),

@@ -23,6 +23,7 @@ from ..domain.people import mask_id_number
 from ..domain.roles import COUNTY_ADMIN, TOWNSHIP_CLERK
 from ..extensions import db
 from ..services import contracts as service
+from ..services import exits as exits_service
 from ..services.permissions import can, require
 from . import flash_error, unit_of_work
 from .dashboard import Card, card
@@ -213,7 +214,9 @@ def detail(contract_id: int):
     return render_template("contracts/detail.html", c=c, today=today, labels=CONTRACT_STATE_LABELS,
                            covering=service.covering_policy(c), renewal=service.renewal_of(db.session, c),
                            grade=service.latest_annual_grade(db.session, c.id), ins_form=ins,
-                           void_form=VoidForm(formdata=None), history=history)
+                           void_form=VoidForm(formdata=None), history=history,
+                           exits=exits_service.exits_of_contract(db.session, c.id),
+                           exit_reason_label=exits_service.rules.reason_label)
 
 
 @bp.route("/<int:contract_id>/insurance", methods=["POST"])

@@ -1,0 +1,196 @@
+"""The daily sweep (`pwposts sweep`): what the system can see by itself, acted on once a day.
+
+In this order, every change audited with the sweep as actor (domain.exits.SWEEP_ACTOR):
+1. confirmed exits whose effective date has come → the contract reads 已退岗 (the post shows the vacancy);
+2. exit proposals for HR (each once per contract; a dismissed proposal is not made again for the same
+   reason and event date):
+   - a recorded death → effective the day after the death;
+   - a failed (不合格) latest annual grade → no renewal, exit at the contract's end;
+   - current full-time employment in the imported social-insurance records → effective from its start;
+   - no eligible category any more (the last one ended during the contract) → effective the day after;
+3. contracts past their end date → 已结束; without a renewal, an exit (合同期满未续签) is recorded too;
+4. the 四色预警 colours (which include the 311 schedule) are recomputed; only changes are written.
+Contracts ending within 30 days are on the renewal worklist by a query, not by a write.
+
+Idempotent: a second run on the same day finds nothing to do and writes no audit entry.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from ..domain import exits as rules
+from ..domain.contracts import LIVE_STATES
+from ..domain.hiring import OLDER_WORKER
+from ..domain.people import is_older_worker
+from ..models.contracts import Assessment, Contract
+from ..models.exits import ContractExit
+from ..models.people import EmploymentRecord, Person, PersonCategory
+from . import audit
+from .contracts import expiring_clause
+from .exits import apply_due_exits, propose_exit, refresh_colours, _confirm
+
+ACTOR = rules.SWEEP_ACTOR
+
+
+@dataclass
+class SweepReport:
+    today: date
+    applied: int = 0  # exits that took effect
+    ended: int = 0  # contracts past their end date
+    expiring: int = 0  # on the renewal worklist
+    proposed: dict[str, int] = field(default_factory=dict)  # reason → new proposals
+    colours: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def changes(self) -> int:
+        return self.applied + self.ended + sum(self.proposed.values()) + self.colours.get("changed", 0)
+
+    def lines(self) -> list[str]:
+        out = [f"每日巡检 {self.today.isoformat()}",
+               f"退岗生效：{self.applied} 份合同",
+               f"合同期满结束：{self.ended} 份",
+               f"30天内到期待续签：{self.expiring} 份"]
+        for reason, n in self.proposed.items():
+            out.append(f"新提出退岗建议（{rules.reason_label(reason)}）：{n} 人")
+        out.append(f"四色预警变化：{self.colours.get('changed', 0)} 人"
+                   f"（新转红色 {self.colours.get('to_red', 0)}，新转橙色 {self.colours.get('to_orange', 0)}）")
+        return out
+
+
+def _no_exit():
+    """No proposed or confirmed exit on the contract yet."""
+    return ~exists().where(ContractExit.contract_id == Contract.id, ContractExit.status != "dismissed")
+
+
+def _dismissed(session: Session, contract_id: int, reason: str, event_on: date) -> bool:
+    return session.scalar(select(func.count(ContractExit.id)).where(
+        ContractExit.contract_id == contract_id, ContractExit.status == "dismissed", ContractExit.reason == reason,
+        ContractExit.event_on == event_on)) > 0
+
+
+def _propose(session: Session, report: SweepReport, c: Contract, reason: str, event_on: date, effective_on: date,
+             evidence: str) -> None:
+    if _dismissed(session, c.id, reason, event_on):
+        return
+    if effective_on > c.end_on + timedelta(days=1):
+        return  # the event lies after the contract's end: nothing to stop
+    propose_exit(session, ACTOR, c.id, reason, min(event_on, effective_on), effective_on, report.today,
+                 evidence=evidence)
+    report.proposed[reason] = report.proposed.get(reason, 0) + 1
+
+
+def _live_contracts(*where):
+    return (select(Contract).join(Person, Person.id == Contract.person_id)
+            .where(Contract.status == "active", _no_exit(), *where).order_by(Contract.id))
+
+
+def propose_for_deaths(session: Session, report: SweepReport) -> None:
+    for c in session.scalars(_live_contracts(Person.death_date.is_not(None))).all():
+        d = c.person.death_date
+        _propose(session, report, c, "death", d, rules.effective_after(d, c.start_on),
+                 f"人员信息登记死亡日期 {d.isoformat()}（身份证号 {c.person.id_number[:6]}********{c.person.id_number[-4:]}）")
+
+
+def propose_for_failed_grades(session: Session, report: SweepReport) -> None:
+    latest = (select(Assessment.contract_id, func.max(Assessment.period).label("period"))
+              .where(Assessment.kind == "annual").group_by(Assessment.contract_id).subquery())
+    a = aliased(Assessment)
+    q = (_live_contracts().join(latest, latest.c.contract_id == Contract.id)
+         .join(a, and_(a.contract_id == Contract.id, a.kind == "annual", a.period == latest.c.period))
+         .where(a.grade == "不合格").add_columns(a.period))
+    for c, period in session.execute(q).all():
+        effective = c.end_on + timedelta(days=1)
+        _propose(session, report, c, "assessment_failed", effective, effective,
+                 f"{period}年度考核结果为“不合格”，不予续签，合同期满（{c.end_on.isoformat()}）后退岗")
+
+
+def propose_for_employment(session: Session, report: SweepReport) -> None:
+    today = report.today
+    q = (_live_contracts().join(EmploymentRecord, EmploymentRecord.id_number == Person.id_number)
+         .where(EmploymentRecord.full_time.is_(True), EmploymentRecord.start_on <= today,
+                or_(EmploymentRecord.end_on.is_(None), EmploymentRecord.end_on >= today))
+         .add_columns(EmploymentRecord.employer, EmploymentRecord.start_on, EmploymentRecord.source)
+         .order_by(EmploymentRecord.start_on))
+    seen = set()
+    for c, employer, start, source in session.execute(q).all():
+        if c.id in seen:
+            continue
+        seen.add(c.id)
+        event = max(start, c.start_on)
+        effective = max(event, c.start_on + timedelta(days=1))
+        _propose(session, report, c, "employed", event, effective,
+                 f"社保参保记录显示自 {start.isoformat()} 起在“{employer}”全日制就业"
+                 f"{('（来源：' + source + '）') if source else ''}")
+
+
+def propose_for_ended_categories(session: Session, report: SweepReport) -> None:
+    """Holders who held an eligible category when their contract began and hold none today
+    (大龄 is judged from the birth date and never ends)."""
+    today = report.today
+    held_today = exists().where(PersonCategory.person_id == Person.id, PersonCategory.category != OLDER_WORKER,
+                                PersonCategory.start_on <= today,
+                                or_(PersonCategory.end_on.is_(None), PersonCategory.end_on >= today))
+    ended = (select(PersonCategory.person_id, func.max(PersonCategory.end_on).label("last"))
+             .where(PersonCategory.end_on.is_not(None), PersonCategory.end_on < today)
+             .group_by(PersonCategory.person_id).subquery())
+    q = (_live_contracts(~held_today).join(ended, ended.c.person_id == Person.id)
+         .where(ended.c.last >= Contract.start_on).add_columns(ended.c.last))
+    for c, last in session.execute(q).all():
+        p = c.person
+        if is_older_worker(p.sex, p.birth_date, today):
+            continue
+        cats = "、".join(sorted({pc.category for pc in p.categories if pc.end_on == last}))
+        event = last + timedelta(days=1)
+        _propose(session, report, c, "ineligible", event, rules.effective_after(last, c.start_on),
+                 f"帮扶类别（{cats}）已于 {last.isoformat()} 终止，今天不再属于任何帮扶类别")
+
+
+def end_expired(session: Session, report: SweepReport) -> None:
+    """Active contracts whose end date has passed → 已结束; without a renewal and without an exit,
+    the exit (合同期满未续签) is recorded and confirmed too."""
+    today = report.today
+    nxt = aliased(Contract)
+    renewed = exists().where(nxt.previous_contract_id == Contract.id, nxt.status.in_(LIVE_STATES))
+    rows = session.execute(select(Contract, renewed.label("renewed"))
+                           .where(Contract.status == "active", Contract.end_on < today)
+                           .order_by(Contract.id)).all()
+    from .posts import mark_staffing
+
+    for c, is_renewed in rows:
+        before = audit.snapshot(c, ("status", "exit_on", "end_reason"))
+        c.status = "ended"
+        if c.exit_on is None and not is_renewed:
+            c.end_reason = c.end_reason or f"合同期满（{c.end_on.isoformat()}）未续签"
+        elif is_renewed:
+            c.end_reason = c.end_reason or "合同期满，由续签合同接续"
+        session.flush()
+        audit.record(session, ACTOR, "end_contract", "contract", c.id, before=before,
+                     after=audit.snapshot(c, ("status", "exit_on", "end_reason")),
+                     summary=f"合同 {c.code} 期满（{c.end_on.isoformat()}）已结束：{c.person.name}")
+        report.ended += 1
+        if not is_renewed and session.scalar(select(func.count(ContractExit.id)).where(
+                ContractExit.contract_id == c.id, ContractExit.status != "dismissed")) == 0:
+            effective = c.end_on + timedelta(days=1)
+            ex = propose_exit(session, ACTOR, c.id, "contract_end", effective, effective, today,
+                              evidence=f"合同 {c.code} 于 {c.end_on.isoformat()} 期满，无续签合同")
+            _confirm(session, ACTOR, ex, today, terminate=False)
+        mark_staffing(session, c.post, ACTOR)
+
+
+def run_sweep(session: Session, today: date) -> SweepReport:
+    """The whole daily sweep for `today` (Beijing); flushes, never commits (the CLI commits)."""
+    report = SweepReport(today)
+    report.applied = apply_due_exits(session, ACTOR, today)
+    propose_for_deaths(session, report)
+    propose_for_failed_grades(session, report)
+    propose_for_employment(session, report)
+    propose_for_ended_categories(session, report)
+    end_expired(session, report)
+    report.expiring = session.scalar(select(func.count(Contract.id)).where(expiring_clause(today))) or 0
+    report.colours = refresh_colours(session, ACTOR, today)
+    session.flush()
+    return report

@@ -1,0 +1,337 @@
+"""有序退岗 pages: the exit list (late reports for inspectors), recording an exit from a contract, confirming
+or dismissing a proposal, the 退岗通知书 PDF, HR's worklist, the year-end renewal screen, the colour
+lists per township and the 311 services of a person."""
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from .. import clock
+from ..documents.exits_pdf import exit_notice_filename, exit_notice_pdf
+from ..domain import exits as rules
+from ..domain.contracts import CONTRACT_STATE_LABELS
+from ..domain.errors import DomainError
+from ..domain.formats import parse_date
+from ..domain.roles import COUNTY_ADMIN, INSPECTOR, TOWNSHIP_CLERK, VILLAGE_CLERK
+from ..extensions import db
+from ..models.people import Person
+from ..services import contracts as contracts_service
+from ..services import exits as service
+from ..services import worklist as work
+from ..services.permissions import can, get_scoped, require
+from . import flash_error, unit_of_work
+from .dashboard import Card, card
+from .forms import ChineseForm
+from .people import int_arg, region_choices
+
+bp = Blueprint("exits", __name__, url_prefix="/exits")
+
+DATE_INPUT = {"type": "date", "placeholder": "2026-03-01"}
+REASON_CHOICES = list(rules.EXIT_REASONS.items())
+PLACEMENT_CHOICES = list(rules.PLACEMENT_LABELS.items())
+
+
+class ExitForm(ChineseForm):
+    reason = SelectField("退岗原因", choices=REASON_CHOICES)
+    event_on = StringField("事由发生日期", validators=[DataRequired("请填写事由发生日期")], render_kw=DATE_INPUT,
+                           description="死亡日期、新工作开始日、类别终止次日、合同期满次日等；据此判断是否在报告时限内")
+    effective_on = StringField("退岗生效日期", validators=[DataRequired("请填写退岗生效日期")], render_kw=DATE_INPUT,
+                               description="自此日起不再在岗、停止发放补贴（当月按在岗天数折算）")
+    placement = SelectField("后续安置", choices=PLACEMENT_CHOICES)
+    placement_note = StringField("安置说明", validators=[Optional(), Length(max=200)],
+                                 description="如转入的岗位、就业单位")
+    wants_work = BooleanField("未就业且有就业意愿（提供311服务）", default=True)
+    note = TextAreaField("备注", validators=[Optional(), Length(max=1000)])
+
+
+class ConfirmForm(ChineseForm):
+    effective_on = StringField("退岗生效日期", validators=[DataRequired("请填写退岗生效日期")], render_kw=DATE_INPUT)
+    placement = SelectField("后续安置", choices=PLACEMENT_CHOICES)
+    placement_note = StringField("安置说明", validators=[Optional(), Length(max=200)])
+    wants_work = BooleanField("未就业且有就业意愿（提供311服务）", default=True)
+    note = TextAreaField("备注", validators=[Optional(), Length(max=1000)])
+
+
+class DismissForm(ChineseForm):
+    reason = TextAreaField("驳回理由", validators=[DataRequired("请填写驳回理由"), Length(max=1000)])
+
+
+class PlacementForm(ChineseForm):
+    placement = SelectField("后续安置", choices=PLACEMENT_CHOICES)
+    placement_note = StringField("安置说明", validators=[Optional(), Length(max=200)])
+    wants_work = BooleanField("未就业且有就业意愿（提供311服务）")
+
+
+class ServiceForm(ChineseForm):
+    kind = SelectField("服务类型", choices=list(rules.SERVICE_KINDS.items()))
+    given_on = StringField("服务日期", validators=[DataRequired("请填写服务日期")], render_kw=DATE_INPUT)
+    given_by = StringField("服务提供人", validators=[DataRequired("请填写服务提供人"), Length(max=100)],
+                           description="如 东坪镇人社所 张三")
+    note = TextAreaField("服务内容", validators=[Optional(), Length(max=1000)])
+
+
+def _form_errors(form) -> None:
+    for errors in form.errors.values():
+        for e in errors:
+            flash(e, "error")
+
+
+# ---- list ----
+
+def _filter() -> service.ExitFilter:
+    return service.ExitFilter(
+        q=request.args.get("q", "").strip()[:100], township_id=int_arg("township"), village_id=int_arg("village"),
+        status=request.args.get("status", "") if request.args.get("status") in rules.EXIT_STATES else "",
+        reason=request.args.get("reason", "") if request.args.get("reason") in rules.EXIT_REASONS else "",
+        late=request.args.get("late") == "1")
+
+
+@bp.route("/")
+@login_required
+def index():
+    require(current_user, "view_exit")
+    f = _filter()
+    page = db.paginate(service.exit_query(current_user, f), page=int_arg("page") or 1,
+                       per_page=min(int_arg("per_page") or 50, 200), error_out=False)
+    townships, villages = region_choices(current_user)
+    return render_template("exits/index.html", page=page, f=f, townships=townships, villages=villages,
+                           rules=rules, today=clock.today())
+
+
+# ---- record an exit from a contract ----
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    require(current_user, "propose_exit")
+    contract_id = int_arg("contract_id")
+    if contract_id is None:
+        flash("请从合同页面办理退岗", "error")
+        return redirect(url_for("contracts.index"))
+    c = contracts_service.load_contract(db.session, current_user, contract_id)
+    require(current_user, "propose_exit", c, what="合同")
+    form = ExitForm()
+    today = clock.today()
+    if request.method == "GET":
+        form.event_on.data = today.isoformat()
+        form.effective_on.data = today.isoformat()
+        if request.args.get("reason") in rules.EXIT_REASONS:
+            form.reason.data = request.args["reason"]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            event = parse_date(form.event_on.data, "事由发生日期")
+            effective = parse_date(form.effective_on.data, "退岗生效日期")
+            with unit_of_work() as s:
+                ex = service.record_exit(s, current_user, contract_id, form.reason.data, event, effective, today,
+                                         note=form.note.data, placement=form.placement.data,
+                                         placement_note=form.placement_note.data, wants_work=form.wants_work.data)
+        except DomainError as err:
+            flash_error(err)
+            status = 422
+        else:
+            if ex.status == "confirmed":
+                flash(f"已办理退岗：{ex.person.name}自{ex.effective_on.isoformat()}起退岗"
+                      + ("（超过报告时限，记为迟报）" if ex.late else ""), "success")
+            else:
+                flash("已提出退岗建议，待乡镇经办人确认", "success")
+            return redirect(url_for("exits.detail", exit_id=ex.id))
+    elif request.method == "POST":
+        status = 422
+    limit = service.report_limit(db.session, c.post, today)
+    return render_template("exits/new.html", form=form, c=c, limit=limit), status
+
+
+# ---- one exit ----
+
+@bp.route("/<int:exit_id>")
+@login_required
+def detail(exit_id: int):
+    ex = service.load_exit(db.session, current_user, exit_id)
+    today = clock.today()
+    confirm = ConfirmForm(formdata=None, effective_on=ex.effective_on.isoformat(), placement=ex.placement,
+                          placement_note=ex.placement_note, wants_work=ex.wants_work)
+    placement = PlacementForm(formdata=None, placement=ex.placement, placement_note=ex.placement_note,
+                              wants_work=ex.wants_work)
+    limit = service.report_limit(db.session, ex.contract.post, today)
+    return render_template("exits/detail.html", ex=ex, c=ex.contract, rules=rules, today=today,
+                           confirm_form=confirm, dismiss_form=DismissForm(formdata=None), placement_form=placement,
+                           paid_after=service.paid_after_exit(db.session, ex.contract),
+                           history=service.exit_history(db.session, ex), limit=limit,
+                           overdue=rules.days_overdue(ex.event_on, today, limit) if ex.status == "proposed" else 0,
+                           contract_labels=CONTRACT_STATE_LABELS)
+
+
+def _act(exit_id: int, run, success) -> object:
+    """One POST on an exit by township HR: check, run the use case at the commit point, flash, back to the exit."""
+    ex = service.load_exit(db.session, current_user, exit_id)
+    require(current_user, "confirm_exit", ex, what="退岗记录")
+    try:
+        with unit_of_work() as s:
+            done = run(s)
+    except DomainError as err:
+        flash_error(err)
+    else:
+        flash(success(done) if callable(success) else success, "success")
+    return redirect(url_for("exits.detail", exit_id=exit_id))
+
+
+@bp.route("/<int:exit_id>/confirm", methods=["POST"])
+@login_required
+def confirm(exit_id: int):
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        service.load_exit(db.session, current_user, exit_id)
+        _form_errors(form)
+        return redirect(url_for("exits.detail", exit_id=exit_id))
+    return _act(exit_id, lambda s: service.confirm_exit(
+        s, current_user, exit_id, clock.today(), effective_on=parse_date(form.effective_on.data, "退岗生效日期"),
+        placement=form.placement.data, placement_note=form.placement_note.data, wants_work=form.wants_work.data,
+        note=form.note.data),
+        lambda ex: f"已确认退岗：{ex.person.name}自{ex.effective_on.isoformat()}起退岗"
+                   + ("（超过报告时限，记为迟报）" if ex.late else ""))
+
+
+@bp.route("/<int:exit_id>/dismiss", methods=["POST"])
+@login_required
+def dismiss(exit_id: int):
+    form = DismissForm()
+    return _act(exit_id, lambda s: service.dismiss_exit(s, current_user, exit_id, form.reason.data or "",
+                                                        clock.today()), "已驳回退岗建议")
+
+
+@bp.route("/<int:exit_id>/placement", methods=["POST"])
+@login_required
+def placement(exit_id: int):
+    form = PlacementForm()
+    return _act(exit_id, lambda s: service.set_placement(
+        s, current_user, exit_id, form.placement.data, form.placement_note.data, form.wants_work.data, clock.today()),
+        "已登记后续安置；四色预警在下次每日巡检时更新")
+
+
+@bp.route("/<int:exit_id>/notice.pdf")
+@login_required
+def notice_pdf(exit_id: int):
+    ex = service.load_exit(db.session, current_user, exit_id)
+    data = exit_notice_pdf(ex, ex.contract.post.township.name)
+    return send_file(io.BytesIO(data), mimetype="application/pdf",
+                     as_attachment=request.args.get("download") == "1", download_name=exit_notice_filename(ex))
+
+
+# ---- worklist, year end, colours, 311 ----
+
+@bp.route("/worklist")
+@login_required
+def worklist():
+    require(current_user, "view_exit")
+    today = clock.today()
+    w = work.worklist(db.session, current_user, today)
+    candidates = {v.post.id: service.red_candidates(db.session, current_user, v.post.village_id, today, 5)
+                  for v in w.vacancies[:50]}
+    return render_template("exits/worklist.html", w=w, rules=rules, today=today, candidates=candidates,
+                           counts=service.colour_counts(db.session, current_user))
+
+
+@bp.route("/year-end", methods=["GET", "POST"])
+@login_required
+def year_end():
+    require(current_user, "view_exit")
+    today = clock.today()
+    township_id = int_arg("township")
+    if request.method == "POST":
+        require(current_user, "renew_contract")
+        decisions = []
+        for key, value in request.form.items():
+            if key.startswith("do_") and key[3:].isdigit() and value in ("renew", "exit"):
+                decisions.append((int(key[3:]), value))
+        if not decisions:
+            flash("请至少选择一份合同的处理方式", "error")
+        else:
+            with unit_of_work() as s:
+                result = work.year_end_apply(s, current_user, sorted(decisions), today)
+            if result.renewed:
+                flash(f"已续签 {len(result.renewed)} 份（待录入意外伤害保险后生效）", "success")
+            if result.exited:
+                flash(f"已办理期满退岗 {len(result.exited)} 人", "success")
+            for e in result.errors[:50]:
+                flash(e, "error")
+        return redirect(url_for("exits.year_end", township=township_id or None))
+    rows = work.year_end_rows(db.session, current_user, today, township_id)
+    townships, _villages = region_choices(current_user)
+    return render_template("exits/year_end.html", rows=rows, today=today, townships=townships,
+                           township_id=township_id)
+
+
+@bp.route("/colours")
+@login_required
+def colours():
+    require(current_user, "view_exit")
+    f = service.ColourFilter(colour=request.args.get("colour", "") if request.args.get("colour") in rules.COLOURS
+                             else "", township_id=int_arg("township"), village_id=int_arg("village"),
+                             q=request.args.get("q", "").strip()[:100])
+    page = db.paginate(service.colour_query(current_user, f), page=int_arg("page") or 1,
+                       per_page=min(int_arg("per_page") or 50, 200), error_out=False)
+    townships, villages = region_choices(current_user)
+    households = service.household_colours(db.session, {pc.person.household_id for pc in page.items
+                                                        if pc.person.household_id})
+    return render_template("exits/colours.html", page=page, f=f, rules=rules, townships=townships,
+                           villages=villages, counts=service.colour_counts(db.session, current_user),
+                           households=households)
+
+
+@bp.route("/followup/<int:person_id>", methods=["GET", "POST"])
+@login_required
+def followup(person_id: int):
+    person = get_scoped(db.session, current_user, Person, person_id, "view_exit", "人员")
+    today = clock.today()
+    form = ServiceForm()
+    status = 200
+    if request.method == "POST":
+        require(current_user, "record_followup", person, what="人员")
+        if form.validate_on_submit():
+            try:
+                given = parse_date(form.given_on.data, "服务日期")
+                with unit_of_work() as s:
+                    service.record_service(s, current_user, person_id, form.kind.data, given, form.given_by.data,
+                                           form.note.data, today)
+            except DomainError as err:
+                flash_error(err)
+                status = 422
+            else:
+                flash("已登记311服务；四色预警在下次每日巡检时更新", "success")
+                return redirect(url_for("exits.followup", person_id=person_id))
+        else:
+            status = 422
+    elif not form.given_on.data:
+        form.given_on.data = today.isoformat()
+    ex = service.latest_exit(db.session, person.id)
+    sched = service.schedule_for(db.session, ex, today) if ex is not None and ex.effective_on <= today else None
+    return render_template("exits/followup.html", p=person, ex=ex, sched=sched, form=form, rules=rules,
+                           services=service.services_of(db.session, person.id),
+                           colour=service.colour_of_person(db.session, person.id), today=today,
+                           exits=work.person_exit_rows(db.session, person.id)), status
+
+
+# ---- dashboard ----
+
+@card(COUNTY_ADMIN, TOWNSHIP_CLERK, VILLAGE_CLERK, INSPECTOR)
+def exit_cards(actor, today):
+    n = work.dashboard_counts(db.session, actor, today)
+    cards = [
+        Card("待确认的退岗", f"{n['proposed']:,}", url_for("exits.worklist"),
+             note="每日巡检或村级提出，须乡镇确认", warn=n["proposed"] > 0),
+        Card("退岗迟报（近90天）", f"{n['late']:,}", url_for("exits.index", late="1"),
+             note="超过县定报告时限才登记的退岗", warn=n["late"] > 0),
+        Card("红色预警人员", f"{n['red']:,}", url_for("exits.colours", colour="red"),
+             note="退岗未就业且家庭无人就业或为监测户", warn=n["red"] > 0),
+        Card("橙色预警人员", f"{n['orange']:,}", url_for("exits.colours", colour="orange"),
+             note="退岗未就业且311服务落后", warn=n["orange"] > 0),
+    ]
+    if can(actor, "renew_contract"):
+        cards.append(Card("年终续签与退岗", "办理", url_for("exits.year_end"),
+                          note="两个月内到期的合同：续签或期满退岗"))
+    return cards

@@ -1,0 +1,114 @@
+"""有序退岗 pages: record and confirm an exit, the notice PDF, the worklist, year end, colours, 311."""
+from datetime import date
+from io import BytesIO
+
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from pwposts.models.exits import ContractExit
+from pwposts.services.sweep import run_sweep
+from tests.exits_support import annual, holders
+
+
+def test_township_records_an_exit_and_the_notice_pdf_names_holder_post_reason_and_date(session, county, login_as):
+    h = holders(session, county)
+    client = login_as("town")
+    r = client.get(f"/contracts/{h['li'].id}")
+    assert "办理退岗" in r.get_data(as_text=True)
+    r = client.get(f"/exits/new?contract_id={h['li'].id}")
+    assert r.status_code == 200
+    r = client.post(f"/exits/new?contract_id={h['li'].id}", data={
+        "reason": "employed", "event_on": "2026-11-20", "effective_on": "2026-11-21", "placement": "就业",
+        "placement_note": "县城物流公司", "wants_work": "y", "note": ""})
+    assert r.status_code == 302, r.get_data(as_text=True)[:2000]
+    ex = session.scalars(select(ContractExit)).one()
+    assert ex.status == "confirmed" and not ex.late
+    page = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "已就业" in page and "2026-11-21" in page
+    assert "已退岗" in client.get(f"/contracts/{h['li'].id}").get_data(as_text=True)
+    pdf = client.get(f"/exits/{ex.id}/notice.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(BytesIO(pdf.data)).pages).replace(" ", "").replace("\n", "")
+    assert "退岗通知书" in text and "李建国" in text and "保洁员" in text and "已就业" in text
+    assert "2026年11月21日" in text
+
+
+def test_bad_dates_are_refused_in_chinese_with_422(session, county, login_as):
+    h = holders(session, county)
+    client = login_as("town")
+    r = client.post(f"/exits/new?contract_id={h['li'].id}", data={
+        "reason": "own_request", "event_on": "2026-11-20", "effective_on": "2027-03-01", "placement": "none"})
+    assert r.status_code == 422 and "最晚为期满次日" in r.get_data(as_text=True)
+
+
+def test_village_proposes_and_township_confirms_late(session, county, login_as):
+    h = holders(session, county)
+    client = login_as("village")
+    r = client.post(f"/exits/new?contract_id={h['wang'].id}", data={
+        "reason": "unable", "event_on": "2026-11-01", "effective_on": "2026-11-02", "placement": "none"})
+    assert r.status_code == 302
+    ex = session.scalars(select(ContractExit)).one()
+    assert ex.status == "proposed"
+    assert client.post(f"/exits/{ex.id}/confirm", data={"effective_on": "2026-11-02", "placement": "none"}
+                       ).status_code == 403
+    client = login_as("town")
+    assert "确认或驳回" in client.get("/exits/worklist").get_data(as_text=True)
+    r = client.post(f"/exits/{ex.id}/confirm", data={"effective_on": "2026-11-02", "placement": "none"})
+    assert r.status_code == 302
+    session.expire_all()
+    ex = session.get(ContractExit, ex.id)
+    assert ex.status == "confirmed" and ex.late
+    inspector = login_as("inspector")
+    page = inspector.get("/exits/?late=1").get_data(as_text=True)
+    assert "王秀英" in page and "迟报" in page
+
+
+def test_failed_grade_cannot_be_renewed_on_the_web_and_says_why(session, county, login_as):
+    h = holders(session, county)
+    annual(session, h["wang"], "2026", "不合格")
+    session.commit()
+    client = login_as("town")
+    r = client.post(f"/contracts/{h['wang'].id}/renew", data={"kind": "劳务协议", "start_on": "2027-01-01",
+                                                              "end_on": "2027-12-31", "signed_on": "2026-11-25"})
+    assert r.status_code == 422 and "不合格" in r.get_data(as_text=True) and "不予续签" in r.get_data(as_text=True)
+
+
+def test_year_end_bulk_renews_the_clear_ones_and_exits_the_failed(session, county, login_as):
+    h = holders(session, county)
+    for c in (h["wang"], h["li"]):
+        c.end_on = date(2026, 12, 31)
+    annual(session, h["wang"], "2026", "不合格")
+    annual(session, h["li"], "2026", "合格")
+    session.commit()
+    client = login_as("town")
+    page = client.get("/exits/year-end").get_data(as_text=True)
+    assert "期满退岗" in page and "续签" in page
+    r = client.post("/exits/year-end", data={f"do_{h['wang'].id}": "exit", f"do_{h['li'].id}": "renew"})
+    assert r.status_code == 302
+    session.expire_all()
+    exits = session.scalars(select(ContractExit)).all()
+    assert [(e.contract_id, e.reason, e.effective_on) for e in exits] == [
+        (h["wang"].id, "assessment_failed", date(2027, 1, 1))]
+    from pwposts.models.contracts import Contract
+    renewal = session.scalars(select(Contract).where(Contract.previous_contract_id == h["li"].id)).one()
+    assert (renewal.start_on, renewal.end_on, renewal.status) == (date(2027, 1, 1), date(2027, 12, 31), "draft")
+
+
+def test_colours_and_311_pages(session, county, login_as):
+    h = holders(session, county)
+    from pwposts.services import exits as svc
+    svc.record_exit(session, county.users["town"], h["li"].id, "own_request", date(2026, 9, 1), date(2026, 9, 2),
+                    date(2026, 9, 3))
+    run_sweep(session, date(2026, 11, 25))
+    session.commit()
+    client = login_as("town")
+    page = client.get("/exits/colours?colour=red").get_data(as_text=True)
+    assert "李建国" in page and "红色" in page
+    assert "李建国" in client.get("/exits/worklist").get_data(as_text=True)
+    li = county.persons["li"]
+    r = client.post(f"/exits/followup/{li.id}", data={"kind": "job_info", "given_on": "2026-11-24",
+                                                       "given_by": "东坪镇人社所", "note": "推荐县城物流公司岗位"})
+    assert r.status_code == 302
+    page = client.get(f"/exits/followup/{li.id}").get_data(as_text=True)
+    assert "推荐县城物流公司岗位" in page
+    assert "红色预警人员" in client.get("/").get_data(as_text=True)
