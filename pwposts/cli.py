@@ -77,3 +77,6 @@ def register_cli(app: Flask) -> None:
     from . import demo
 
     app.cli.add_command(demo.demo_command)
+    from .oversight_cli import scan_command
+
+    app.cli.add_command(scan_command)

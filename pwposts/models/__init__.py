@@ -7,3 +7,4 @@ from .posts import Post  # noqa: F401
 from .hiring import Application, Notice, Objection, Publicity  # noqa: F401
 from .contracts import Assessment, Contract, InsurancePolicy  # noqa: F401
 from .pay import AttendanceDay, AttendanceRecord, Payment, PaymentObjection, PayrollRun  # noqa: F401
+from .oversight import Disposition, Flag, FlagNote, Rectification  # noqa: F401

@@ -60,6 +60,7 @@ from ..models.people import Person, Region
 from ..models.policy import Fund
 from ..models.posts import Post
 from . import audit
+from .oversight import scan_after_payroll_approval
 from .permissions import can, get_scoped, require, scope_regions
 from .settings import county_of, int_setting, setting
 
@@ -702,6 +703,7 @@ def approve_run(session: Session, actor, run_id: Any, today: date) -> PayrollRun
                                   for f in checks]},
                  summary=f"审批发放清册：{run.township.name}{month_heading(run.month)}（第{run.id}号），"
                          f"{run.line_count}人，合计{yuan(run.total_fen)}；锁定考勤{locked}条")
+    scan_after_payroll_approval(session, run, today)  # 纪检监察: the anomaly rules over the township (issue 9)
     return run
 
 
