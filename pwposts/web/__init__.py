@@ -54,7 +54,7 @@ def attempt(fn, success: str | None = None) -> bool:
 
 def register_web(app: Flask) -> None:
     from ..models.accounts import User
-    from . import audit, auth, contracts, dashboard, hiring, holder, pay, people, policy, posts, public, roster, users
+    from . import audit, auth, contracts, dashboard, hiring, holder, oversight, pay, people, policy, posts, public, roster, users
 
     @login_manager.user_loader
     def load_user(user_id: str):
@@ -65,7 +65,7 @@ def register_web(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     for bp in (auth.bp, dashboard.bp, people.bp, audit.bp, roster.bp, users.bp, holder.bp, holder.staff_bp,
-               holder.public_bp, contracts.bp, hiring.bp, public.bp, posts.bp, policy.bp, pay.bp):
+               holder.public_bp, contracts.bp, hiring.bp, public.bp, posts.bp, policy.bp, pay.bp, oversight.bp):
         app.register_blueprint(bp)
 
     app.add_template_filter(formats.yuan, "yuan")
@@ -82,7 +82,7 @@ def register_web(app: Flask) -> None:
     @app.context_processor
     def inject():
         return {"can": lambda action, obj=None: can(current_user, action, obj), "ROLE_LABELS": ROLE_LABELS,
-                "nav_items": nav_items, "current_app": app}
+                "nav_items": nav_items, "current_app": app, "oversight_charts": oversight.dashboard_chart}
 
     @app.errorhandler(DomainError)
     def domain_error(err: DomainError):
@@ -120,6 +120,7 @@ NAV = (
     ("发放", "pay.runs", "view_payroll"),
     ("申诉", "objections.index", "view_payroll"),
     ("政策设置", "policy.index", "view_policy"),
+    ("线索", "oversight.index", "view_flags"),
     ("审计", "audit.index", "view_audit"),
     ("用户", "users.index", "manage_users"),
 )

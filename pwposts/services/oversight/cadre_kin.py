@@ -69,6 +69,8 @@ def detect(ctx: Context) -> list:
     out = []
     for pid, rows in by_holder.items():
         p = persons[pid]
+        named = {(r.src, r.ref_id, r.kid, r.cid) for r in rows if r.kind != "同户"}
+        rows = [r for r in rows if r.kind != "同户" or (r.src, r.ref_id, r.kid, r.cid) not in named]
         nodes = {pid: person_node(p, "岗位人员")}
         links, facts, terms, key, windows = [], [], [], [], []
         for r in sorted(rows, key=lambda r: (r.src, r.ref_id, r.cid)):
@@ -108,6 +110,8 @@ def detect(ctx: Context) -> list:
         }
         village = rows[0].village_id
         months = [w[1] for w in windows] + [w[2] for w in windows]
-        out.append(make_finding(ctx, RULE, f"person:{pid}", f"{p['name']}与在任村干部/审批人员{names}为家庭成员",
+        title = (f"{p['name']}与在任村干部/审批人员{names}为家庭成员" if names != "本人"
+                 else f"{p['name']}本人任村干部或审批人员期间在岗")
+        out.append(make_finding(ctx, RULE, f"person:{pid}", title,
                                 key, evidence, money_fen=money, person_id=pid, village_id=village, months=months))
     return out
