@@ -231,3 +231,4 @@ from . import posts  # noqa: E402,F401
 from . import attendance  # noqa: E402,F401
 from . import payroll  # noqa: E402,F401
 from . import portal  # noqa: E402,F401
+from . import oversight  # noqa: E402,F401
