@@ -7,7 +7,7 @@ from flask import Flask, flash, render_template, request
 from flask_login import current_user
 
 from ..domain import formats
-from ..domain.audit_labels import action_label, object_label
+from ..domain.audit_labels import action_label, change_rows, object_label
 from ..domain.errors import DomainError
 from ..domain.people import SEX_LABELS, mask_id_number, mask_numbers_in_text
 from ..domain.roles import ROLE_LABELS
@@ -78,6 +78,7 @@ def register_web(app: Flask) -> None:
     app.add_template_filter(lambda r: ROLE_LABELS.get(r, r), "role_label")
     app.add_template_filter(action_label, "audit_action")
     app.add_template_filter(object_label, "audit_object")
+    app.add_template_global(change_rows, "audit_change_rows")
 
     @app.context_processor
     def inject():

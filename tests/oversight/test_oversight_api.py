@@ -35,4 +35,4 @@ def test_flags_api_scan_list_detail_dispose(client, county, session):
     r = client.get(f"/api/v1/flags/{fid}/report.pdf", headers=insp)
     assert r.status_code == 200 and r.data[:4] == b"%PDF"
     # an inspector cannot approve a payroll through the API either
-    assert client.post("/api/v1/payroll/runs/1/approve", headers=insp).status_code in (403, 404)
+    assert client.post("/api/v1/payroll-runs/1/approve", headers=insp).status_code in (403, 404)
