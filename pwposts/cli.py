@@ -120,3 +120,6 @@ def register_cli(app: Flask) -> None:
     from . import cli_county
 
     cli_county.register(app)
+    from .oversight_cli import scan_command
+
+    app.cli.add_command(scan_command)

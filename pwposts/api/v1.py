@@ -235,3 +235,4 @@ from . import portal  # noqa: E402,F401
 from . import county  # noqa: E402,F401
 from . import person_admin  # noqa: E402,F401
 from . import exits  # noqa: E402,F401
+from . import oversight  # noqa: E402,F401

@@ -53,3 +53,84 @@ def action_label(code: str | None) -> str:
 
 def object_label(code: str | None) -> str:
     return OBJECT_LABELS.get(code or "", code or "")
+
+
+# 纪检监察 (issue 9)
+ACTION_LABELS.update({
+    "raise_flag": "提出线索", "update_flag_evidence": "更新线索证据", "run_scan": "线索扫描", "assign_flag": "指派线索",
+    "note_flag": "线索备注", "dispose_flag": "处置线索", "complete_rectification": "完成整改事项",
+    "download_case_report": "下载核查报告",
+})
+OBJECT_LABELS.update({
+    "oversight_flag": "线索", "oversight_scan": "线索扫描", "oversight_disposition": "线索处置",
+    "oversight_rectification": "整改事项",
+})
+
+# Readable names of the fields that appear in before/after; *_fen amounts are shown in 元.
+FIELD_LABELS = {
+    "status": "状态", "name": "姓名", "phone": "电话", "account_no": "账号", "account_name": "开户人",
+    "account_kind": "账户类型", "death_date": "死亡日期", "village_id": "村", "household_id": "户",
+    "work_capacity": "劳动能力", "title": "名称", "headcount": "岗位数", "start_on": "起始日期", "end_on": "截止日期",
+    "exit_on": "退岗日期", "end_reason": "终止原因", "month": "月份", "days_worked": "出勤天数", "leave_days": "请假天数",
+    "absent_days": "缺勤天数", "grade": "考核等次", "reason": "理由", "note": "备注", "line_count": "笔数",
+    "attendance_locked": "锁定考勤条数", "funds": "资金", "fund": "资金", "year": "年度", "rows": "行数", "seed": "随机种子",
+    "kind": "类型", "role": "角色", "username": "用户名", "display_name": "显示名", "active": "启用",
+    "rule": "规则", "subject": "对象", "evidence_hash": "证据哈希", "previous_flag_id": "原线索", "reason_code": "理由代码",
+    "rectification": "整改事项", "assigned_to_id": "承办人", "found": "发现", "new": "新增", "reraised": "重新提出",
+    "updated": "更新", "suppressed": "已处置未变", "rules": "规则", "region": "区划", "from": "起始", "to": "截止",
+    "count": "数量", "bank_batch": "银行批次", "value": "值", "key": "设置项", "effective_from": "生效日期",
+    "allowance_fen": "月补贴", "amount_fen": "金额", "total_fen": "合计", "money_fen": "涉及金额", "run_fen": "本清册金额",
+    "after_fen": "审批后累计", "allocation_fen": "拨款额度", "standard_fen": "标准", "performance_fen": "绩效",
+    "base_fen": "基本补贴", "cap_fen": "封顶", "monthly_allowance_fen": "月补贴标准", "paid_fen": "已发放",
+    "failed_fen": "发放失败", "unpaid_fen": "未发放", "used_fen": "已使用", "perf_excellent_fen": "优秀绩效",
+    "perf_pass_fen": "合格绩效", "perf_fail_fen": "不合格绩效", "original_amount_fen": "原金额",
+}
+
+
+def _yuan(fen) -> str:
+    from .formats import yuan
+
+    try:
+        return yuan(int(fen))
+    except (TypeError, ValueError):
+        return str(fen)
+
+
+def field_label(key: str) -> str:
+    if key in FIELD_LABELS:
+        return FIELD_LABELS[key]
+    return FIELD_LABELS.get(key[:-4], key[:-4]) + "（元）" if key.endswith("_fen") else key
+
+
+def show_value(key: str, value) -> str:
+    """A before/after value for people: amounts in 元, lists and objects spelled out, booleans in words."""
+    if value is None:
+        return "—"
+    if key.endswith("_fen") and not isinstance(value, (dict, list)):
+        return _yuan(value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "；".join(show_value(key, v) for v in value) or "—"
+    if isinstance(value, dict):
+        return "，".join(f"{field_label(k)} {show_value(k, v)}" for k, v in value.items())
+    return str(value)
+
+
+def change_rows(before_json: str | None, after_json: str | None) -> list[tuple[str, str, str, bool]]:
+    """(field, before, after, changed) rows of an audit entry, for a before/after table."""
+    import json
+
+    def load(text):
+        if not text:
+            return {}
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return {"value": text}
+        return data if isinstance(data, dict) else {"value": data}
+
+    before, after = load(before_json), load(after_json)
+    keys = list(before) + [k for k in after if k not in before]
+    return [(field_label(k), show_value(k, before.get(k)) if k in before else "",
+             show_value(k, after.get(k)) if k in after else "", before.get(k) != after.get(k)) for k in keys]

@@ -26,7 +26,8 @@ STAFF = (COUNTY_ADMIN, TOWNSHIP_CLERK, VILLAGE_CLERK)
 READERS = (COUNTY_ADMIN, TOWNSHIP_CLERK, VILLAGE_CLERK, INSPECTOR)
 
 # action -> roles that may perform it (before the object's scope is checked).
-# Inspectors appear only on view_* actions: they change nothing anywhere.
+# Inspectors appear only on view_* actions and their own flag workflow (work_flag, dispose_flag, run_scan):
+# they change nothing else anywhere.
 ACTIONS: dict[str, tuple[str, ...]] = {
     "view_dashboard": ROLES,
     "view_person": READERS,  # plus a holder for their own person, see permissions.can
@@ -81,4 +82,11 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     # the holder's own records
     "view_own_records": (HOLDER,),
     "raise_payment_objection": (HOLDER,),
+    # 纪检监察 (anomaly flags): the inspector's own workflow is the one place an inspector writes;
+    # the county admin reads flags (and may run a scan) but never disposes; township staff see none.
+    "view_flags": (INSPECTOR, COUNTY_ADMIN),
+    "run_scan": (INSPECTOR, COUNTY_ADMIN),
+    "work_flag": (INSPECTOR,),  # assign, note
+    "dispose_flag": (INSPECTOR,),  # confirm / dismiss, rectification items
+    "view_person_history": (INSPECTOR, COUNTY_ADMIN),
 }

@@ -10,3 +10,4 @@ from .pay import AttendanceDay, AttendanceRecord, Payment, PaymentObjection, Pay
 from .attendance_sheet import AttendanceSheetVersion  # noqa: F401
 from .registry import ExternalPostRecord, ImportBatch  # noqa: F401
 from .exits import ContractExit, FollowupService, PersonColour  # noqa: F401
+from .oversight import Disposition, Flag, FlagNote, Rectification  # noqa: F401

@@ -61,6 +61,7 @@ from ..models.people import Person, Region
 from ..models.policy import Fund
 from ..models.posts import Post
 from . import audit
+from .oversight import scan_after_payroll_approval
 from .permissions import can, get_scoped, require, scope_regions
 from .settings import county_of, int_setting, setting
 
@@ -775,6 +776,7 @@ def approve_run(session: Session, actor, run_id: Any, today: date) -> PayrollRun
                          f"{run.township.name}{month_heading(run.month)}（第{run.id}号），"
                          f"{run.line_count}人，合计{yuan(run.total_fen)}；锁定考勤{locked}条；"
                          f"造册时未计发{run.unpaid_count}人")
+    scan_after_payroll_approval(session, run, today)  # 纪检监察: the anomaly rules over the township (issue 9)
     audit.take_checkpoint(session, actor, "approve_payroll")  # the chain's head, kept outside the chain
     return run
 

@@ -7,7 +7,7 @@ from flask import Flask, flash, render_template, request
 from flask_login import current_user
 
 from ..domain import formats
-from ..domain.audit_labels import action_label, object_label
+from ..domain.audit_labels import action_label, change_rows, object_label
 from ..domain.errors import DomainError
 from ..domain.people import SEX_LABELS, mask_id_number, mask_numbers_in_text
 from ..domain.roles import ROLE_LABELS
@@ -56,7 +56,7 @@ def attempt(fn, success: str | None = None) -> bool:
 
 def register_web(app: Flask) -> None:
     from ..models.accounts import User
-    from . import audit, auth, contracts, dashboard, hiring, holder, pay, people, policy, posts, public, roster, users
+    from . import audit, auth, contracts, dashboard, hiring, holder, oversight, pay, people, policy, posts, public, roster, users
     from . import exits
 
     @login_manager.user_loader
@@ -70,7 +70,8 @@ def register_web(app: Flask) -> None:
     from . import county, person_admin, policy_admin, records
 
     for bp in (county.bp, policy_admin.bp, person_admin.bp, records.bp, auth.bp, dashboard.bp, people.bp, audit.bp, roster.bp, users.bp, holder.bp, holder.staff_bp,
-               holder.public_bp, contracts.bp, hiring.bp, public.bp, posts.bp, policy.bp, pay.bp, exits.bp):
+               holder.public_bp, contracts.bp, hiring.bp, public.bp, posts.bp, policy.bp, pay.bp, exits.bp,
+               oversight.bp):
         app.register_blueprint(bp)
 
     app.add_template_filter(formats.yuan, "yuan")
@@ -83,11 +84,12 @@ def register_web(app: Flask) -> None:
     app.add_template_filter(lambda r: ROLE_LABELS.get(r, r), "role_label")
     app.add_template_filter(action_label, "audit_action")
     app.add_template_filter(object_label, "audit_object")
+    app.add_template_global(change_rows, "audit_change_rows")
 
     @app.context_processor
     def inject():
         return {"can": lambda action, obj=None: can(current_user, action, obj), "ROLE_LABELS": ROLE_LABELS,
-                "nav_items": nav_items, "current_app": app}
+                "nav_items": nav_items, "current_app": app, "oversight_charts": oversight.dashboard_chart}
 
     @app.errorhandler(DomainError)
     def domain_error(err: DomainError):
@@ -129,6 +131,7 @@ NAV = (
     ("政策设置", "policy.index", "view_policy"),
     ("区划", "county.regions", "manage_regions"),
     ("部门数据", "records.index", "view_records"),
+    ("线索", "oversight.index", "view_flags"),
     ("审计", "audit.index", "view_audit"),
     ("用户", "users.index", "manage_users"),
 )

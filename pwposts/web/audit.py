@@ -32,6 +32,8 @@ def filtered_entries(args) -> tuple:
         q = q.where(AuditEntry.action == args["action"])
     if args.get("object_type"):
         q = q.where(AuditEntry.object_type == args["object_type"])
+    if args.get("hide_logins"):
+        q = q.where(AuditEntry.action != "login")
     if args.get("object_id"):
         q = q.where(AuditEntry.object_id == args["object_id"].strip())
     if args.get("actor"):

@@ -1,0 +1,181 @@
+"""纪检监察 scan: run the anomaly rules (one module each, one set-based query each) and keep the flags.
+
+run_scan(session, today, ...) is idempotent: an open flag of a rule about a subject is updated, never
+duplicated; a confirmed or dismissed flag is not raised again while its evidence hash is the same; when
+the evidence changed, a new open flag is raised and linked to the disposed one (previous_flag_id).
+Nothing closes by itself — only an inspector's disposition does (services/oversight/workflow.py).
+The scan runs from the CLI (`pwposts scan`), after each payroll approval and from the daily sweep.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ...domain.errors import DomainError
+from ...domain.rules import overlaps
+from ...domain.rules.catalog import RULE_IDS, RULES
+from ...models.oversight import Flag
+from .. import audit
+from ..clock_binding import now_of
+from . import (above_standard, arrears, cadre_kin, employed_elsewhere, fund_overrun, household_limit, impossible_attendance,
+               ineligible, multi_post, paid_after_death, paid_no_attendance, paid_outside_contract, rotation,
+               shared_account, shared_phone)
+from ._base import Context
+
+log = logging.getLogger(__name__)
+
+DETECTORS = {m.RULE.id: m.detect for m in (
+    cadre_kin, rotation, paid_after_death, paid_outside_contract, paid_no_attendance, shared_account, shared_phone,
+    multi_post, household_limit, above_standard, ineligible, employed_elsewhere, impossible_attendance, arrears,
+    fund_overrun)}
+assert tuple(DETECTORS) == RULE_IDS or set(DETECTORS) == set(RULE_IDS)
+
+
+@dataclass
+class ScanResult:
+    found: int = 0
+    new: int = 0
+    reraised: int = 0  # new flags linked to a disposed one whose evidence changed
+    updated: int = 0
+    unchanged: int = 0
+    suppressed: int = 0  # disposed, same evidence
+    per_rule: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> str:
+        return (f"发现{self.found}项：新增{self.new}项（其中证据变化后重新提出{self.reraised}项），更新{self.updated}项，"
+                f"未变{self.unchanged}项，已处置且证据未变{self.suppressed}项")
+
+
+def detect(session: Session, today: date, rules=None, timer=None) -> tuple[dict[str, list], dict[str, float]]:
+    """{rule id: findings} over the whole database, with each rule's seconds when the caller passes a
+    `timer` (such as time.perf_counter: services never read a clock themselves)."""
+    ctx = Context.open(session, today)
+    out, timing = {}, {}
+    for rule_id in rules or RULE_IDS:
+        t0 = timer() if timer else 0.0
+        out[rule_id] = DETECTORS[rule_id](ctx)
+        timing[rule_id] = (timer() - t0) if timer else 0.0
+    return out, timing
+
+
+def _check(rules, region_code, month_from, month_to) -> list[str]:
+    chosen = list(rules or RULE_IDS)
+    unknown = [r for r in chosen if r not in RULES]
+    if unknown:
+        raise DomainError("rule_unknown", f"未知的规则编号：{'、'.join(unknown)}；可用：{'、'.join(RULE_IDS)}")
+    if region_code and not (region_code.isdigit() and len(region_code) <= 12):
+        raise DomainError("region_code", f"区划代码“{region_code}”应为数字（12位代码或其前缀）")
+    if month_from and month_to and month_from > month_to:
+        raise DomainError("period_order", f"起始月份{month_from}晚于截止月份{month_to}")
+    return chosen
+
+
+def _prefix(code: str | None) -> str:
+    """A 12-digit code stands for its region: strip the zero padding of a county or township code."""
+    if not code:
+        return ""
+    if len(code) == 12:
+        if code.endswith("000000"):
+            return code[:6]
+        if code.endswith("000"):
+            return code[:9]
+    return code
+
+
+def run_scan(session: Session, today: date, *, actor=None, rules=None, region_code: str | None = None,
+             month_from: str | None = None, month_to: str | None = None) -> ScanResult:
+    """Run the rules and record their findings as flags (flush only; the caller commits).
+
+    The rules always look at all records — a finding's evidence never depends on the scan's filters,
+    so a scan limited to a region or period cannot shrink a flag's evidence and wake a dismissed flag;
+    the filters only choose which findings are recorded.
+    """
+    chosen = _check(rules, region_code, month_from, month_to)
+    found, _ = detect(session, today, chosen)
+    prefix = _prefix(region_code)
+    now = now_of(session)
+    latest: dict[tuple[str, str], Flag] = {}
+    for f in session.scalars(select(Flag).where(Flag.rule_id.in_(chosen)).order_by(Flag.id)):
+        latest[(f.rule_id, f.subject_key)] = f
+    result = ScanResult()
+    for rule_id, findings in found.items():
+        stats = {"found": 0, "new": 0}
+        for fd in findings:
+            if prefix and not (fd.region_code or "").startswith(prefix):
+                continue
+            if (month_from or month_to) and not overlaps(fd.period_from, fd.period_to, month_from, month_to):
+                continue
+            stats["found"] += 1
+            result.found += 1
+            old = latest.get((rule_id, fd.subject_key))
+            digest = fd.evidence_hash
+            if old is not None and old.status == "open":
+                if old.evidence_hash == digest:
+                    old.last_seen_at, old.last_seen_on = now, today
+                    result.unchanged += 1
+                    continue
+                before = {"evidence_hash": old.evidence_hash, "money_fen": old.money_fen}
+                _fill(old, fd, digest, now, today)
+                audit.record(session, actor, "update_flag_evidence", "oversight_flag", old.id, before=before,
+                             after={"evidence_hash": digest, "money_fen": old.money_fen},
+                             summary=f"扫描更新线索证据：{RULES[rule_id].title}：{fd.title}")
+                result.updated += 1
+                continue
+            if old is not None and old.evidence_hash == digest:
+                result.suppressed += 1  # disposed on this very evidence: it does not come back
+                continue
+            flag = Flag(rule_id=rule_id, rule_version=fd.rule.version, severity=fd.rule.severity, status="open",
+                        subject_key=fd.subject_key, first_seen_at=now, first_seen_on=today,
+                        previous_flag_id=old.id if old is not None else None)
+            _fill(flag, fd, digest, now, today)
+            session.add(flag)
+            session.flush()
+            latest[(rule_id, fd.subject_key)] = flag
+            reraised = old is not None
+            audit.record(session, actor, "raise_flag", "oversight_flag", flag.id,
+                         after={"rule": rule_id, "subject": fd.subject_key, "money_fen": flag.money_fen,
+                                "evidence_hash": digest, "previous_flag_id": flag.previous_flag_id},
+                         summary=("证据变化，重新提出线索" if reraised else "扫描发现线索") +
+                                 f"：{RULES[rule_id].title}：{fd.title}"
+                                 + (f"（原第{old.id}号已{'确认' if old.status == 'confirmed' else '排除'}）" if reraised else ""))
+            result.new += 1
+            result.reraised += int(reraised)
+            stats["new"] += 1
+        result.per_rule[rule_id] = stats
+    session.flush()
+    if result.new or result.updated:
+        audit.record(session, actor, "run_scan", "oversight_scan", None,
+                     after={"rules": chosen, "region": region_code, "from": month_from, "to": month_to,
+                            "found": result.found, "new": result.new, "reraised": result.reraised,
+                            "updated": result.updated, "suppressed": result.suppressed},
+                     summary="线索扫描：" + result.summary)
+    log.info("scan rules=%s region=%s found=%d new=%d", ",".join(chosen), region_code, result.found, result.new)
+    return result
+
+
+def _fill(flag: Flag, fd, digest: str, now, today: date) -> None:
+    flag.title = fd.title
+    flag.person_id = fd.person_id
+    flag.township_id = fd.township_id
+    flag.village_id = fd.village_id
+    flag.period_from, flag.period_to = fd.period_from, fd.period_to
+    flag.money_fen = fd.money_fen
+    flag.evidence_json = json.dumps(fd.evidence, ensure_ascii=False, sort_keys=True, default=str)
+    flag.evidence_hash = digest
+    flag.last_seen_at, flag.last_seen_on = now, today
+
+
+def scan_after_payroll_approval(session: Session, run, today: date) -> ScanResult:
+    """The hook payroll approval calls: every rule over the run's township, in the same transaction."""
+    return run_scan(session, today, actor="系统（发放审批后扫描）", region_code=run.township.code)
+
+
+def daily_sweep(session: Session, today: date) -> ScanResult:
+    """For the daily sweep: every rule over the whole county."""
+    return run_scan(session, today, actor="系统（每日扫描）")
