@@ -191,3 +191,10 @@ def test_publicity_published_2026_02_11_ends_2026_02_25_with_no_county_holidays(
     assert session.scalar(select(func.count(Holiday.id))) == 0
     post = make_post(session, county)
     assert publication_period(session, post, date(2026, 2, 11)) == (date(2026, 2, 12), date(2026, 2, 25), 5)
+
+
+def test_a_publicity_in_a_year_the_national_calendar_lacks_says_so(client, session, county, login_as):
+    from pwposts.domain.national_calendar import calendar_note
+
+    assert calendar_note(date(2026, 12, 28), date(2027, 1, 5)).startswith("内置的国家节假日安排尚未包含2027年")
+    assert calendar_note(date(2026, 2, 12), date(2026, 2, 25)) == ""
