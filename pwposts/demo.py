@@ -40,6 +40,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from .demo_history import HISTORY_MODELS, extra_users, generate_history, prepare_history
+from .demo_records import generate_department_records
 from .domain.people import age_on, check_digit
 from .domain.roles import COUNTY_ADMIN, HOLDER, INSPECTOR, ROLE_LABELS, TOWNSHIP_CLERK, VILLAGE_CLERK
 from .models._types import utcnow
@@ -1116,6 +1117,7 @@ def generate_county(session: Session, *, seed: int, persons: int, today: date) -
     history = generate_history(plan, staff, actor=DEMO_ACTOR, chunk=CHUNK)
     users = staff["count"] + generate_logins(session, b, history.pop("holder_candidates"))
     history["open_notices"] = generate_open_recruitment(session, today)
+    history.update(generate_department_records(session, today))
     today_adults = [p for p in b.persons if age_on(p.birth, today) >= 16]
     counts = {
         "county": 1,

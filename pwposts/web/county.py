@@ -24,6 +24,7 @@ def _globals(state) -> None:
     from ..domain.national_calendar import calendar_note
 
     state.app.add_template_global(calendar_note, "calendar_note")
+    state.app.add_template_global(lambda: county_setup.the_county(db.session) is None, "needs_setup")
 
 
 class SetupForm(ChineseForm):

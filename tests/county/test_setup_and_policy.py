@@ -198,3 +198,8 @@ def test_a_publicity_in_a_year_the_national_calendar_lacks_says_so(client, sessi
 
     assert calendar_note(date(2026, 12, 28), date(2027, 1, 5)).startswith("内置的国家节假日安排尚未包含2027年")
     assert calendar_note(date(2026, 2, 12), date(2026, 2, 25)) == ""
+
+
+def test_login_page_points_a_fresh_install_to_setup(client, app):
+    assert "初始化本县" in client.get("/login").data.decode()
+    assert client.get("/setup").status_code == 200
