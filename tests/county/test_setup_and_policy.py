@@ -203,3 +203,19 @@ def test_a_publicity_in_a_year_the_national_calendar_lacks_says_so(client, sessi
 def test_login_page_points_a_fresh_install_to_setup(client, app):
     assert "初始化本县" in client.get("/login").data.decode()
     assert client.get("/setup").status_code == 200
+
+
+def test_import_regions_command(app, session, tmp_path):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["init", "--county-code", "522799", "--county-name", "新县", "--admin-username", "boss",
+                        "--admin-name", "县管理员", "--admin-password", "long-enough-1"])
+    path = tmp_path / "regions.csv"
+    path.write_text(REGIONS_CSV, encoding="utf-8")
+    r = runner.invoke(args=["import-regions", "--user", "boss", str(path)])
+    assert r.exit_code == 0 and "新增乡镇2个、村3个" in r.output, r.output
+    again = runner.invoke(args=["import-regions", "--user", "boss", str(path)])
+    assert "此前已导入" in again.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("统计用区划代码,名称\n522799199201,孤村\n", encoding="utf-8")
+    r = runner.invoke(args=["import-regions", "--user", "boss", str(bad)])
+    assert r.exit_code == 1 and "第2行" in r.output
