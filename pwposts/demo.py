@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 
 from .demo_history import HISTORY_MODELS, extra_users, generate_history, prepare_history
 from .demo_oversight import plant_cases as plant_oversight_cases
+from .demo_records import generate_department_records
 from .domain.people import age_on, check_digit
 from .domain.roles import COUNTY_ADMIN, HOLDER, INSPECTOR, ROLE_LABELS, TOWNSHIP_CLERK, VILLAGE_CLERK
 from .models._types import utcnow
@@ -1124,6 +1125,7 @@ def generate_county(session: Session, *, seed: int, persons: int, today: date) -
     history = generate_history(plan, staff, actor=DEMO_ACTOR, chunk=CHUNK)
     users = staff["count"] + generate_logins(session, b, history.pop("holder_candidates"))
     history["open_notices"] = generate_open_recruitment(session, today)
+    history.update(generate_department_records(session, today))
     history.update(__import__("pwposts.demo_exits", fromlist=["x"]).generate_exits(session, today, seed))
     history.update(plant_oversight_cases(session, today, seed, DEMO_ACTOR))  # 纪检监察 true cases and look-alikes
     today_adults = [p for p in b.persons if age_on(p.birth, today) >= 16]

@@ -7,6 +7,7 @@ from flask import g, jsonify, request
 from sqlalchemy import select
 
 from .. import clock
+from ..domain.national_calendar import calendar_note
 from ..domain import hiring as rules
 from ..domain.errors import DomainError
 from ..domain.formats import parse_date
@@ -45,6 +46,7 @@ PUBLICITY = schema("Publicity", obj({
     "start_on": {**DATE, "description": "公示期第一天（发布日的下一个工作日）"},
     "end_on": {**DATE, "description": "公示期最后一天；次日起方可聘用"},
     "working_days": {"type": "integer"}, "where_to_object": {"type": "string"},
+    "calendar_note": {"type": "string", "description": "公示期所在年份不在内置国家节假日安排中时的提示（按本县日历计算）；否则为空串"},
     "status": {"type": "string", "enum": list(rules.PUBLICITY_STATES)},
     "application_ids": array({"type": "integer"}),
 }, required=("id", "notice_id", "start_on", "end_on", "working_days", "where_to_object", "status",
@@ -111,6 +113,7 @@ def publicity_json(p: Publicity, app_ids: list[int] | None = None) -> dict:
                                           .order_by(Application.priority, Application.id)))
     return {"id": p.id, "notice_id": p.notice_id, "start_on": p.start_on.isoformat(), "end_on": p.end_on.isoformat(),
             "working_days": p.working_days, "where_to_object": p.where_to_object, "status": p.status,
+            "calendar_note": calendar_note(p.start_on, p.end_on),
             "application_ids": app_ids}
 
 

@@ -193,7 +193,7 @@ def check_eligibility(facts: ApplicantFacts, on: date, rules: EligibilityRules =
         ended = [f"{c}已于{e.isoformat()}结束" for c, s, e in facts.category_spans
                  if c in rules.eligible_categories and e is not None and e < on]
         out.append(Failure("no_eligible_category",
-                           f"申请人在{on.isoformat()}不属于本县的安置对象类别（{'、'.join(rules.eligible_categories)}），"
+                           f"申请人在{on.isoformat()}不属于任何帮扶类别（本县安置对象类别：{'、'.join(rules.eligible_categories)}），"
                            f"不是公益性岗位安置对象" + (f"：{'；'.join(ended)}" if ended else "")))
     elif facts.fund_restricts and not set(held) & set(facts.fund_categories):
         allowed = "、".join(facts.fund_categories) or "（未设定）"

@@ -47,3 +47,13 @@ def national_days(start: date, end: date) -> dict[date, tuple[bool, str]]:
 
 def national_exceptions(start: date, end: date) -> dict[date, bool]:
     return {d: w for d, (w, _n) in national_days(start, end).items()}
+
+
+def calendar_note(start: date, end: date) -> str:
+    """'' when the national calendar covers start..end; else a note that the county's own calendar is in use."""
+    years = uncovered_years(start, end)
+    if not years:
+        return ""
+    shown = "、".join(f"{y}年" for y in years)
+    return (f"内置的国家节假日安排尚未包含{shown}：{shown}的工作日按本县自己的节假日日历计算，"
+            f"须在“政策设置→节假日日历”中登记法定节假日和调休上班日")

@@ -19,6 +19,14 @@ from .forms import ChineseForm
 bp = Blueprint("county", __name__)
 
 
+@bp.record_once
+def _globals(state) -> None:
+    from ..domain.national_calendar import calendar_note
+
+    state.app.add_template_global(calendar_note, "calendar_note")
+    state.app.add_template_global(lambda: county_setup.the_county(db.session) is None, "needs_setup")
+
+
 class SetupForm(ChineseForm):
     county_code = StringField("县级区划代码", validators=[DataRequired("请填写县级区划代码"), Length(max=12)],
                               description="6位（如 522701）或12位（以000000结尾）")

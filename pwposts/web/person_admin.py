@@ -80,6 +80,7 @@ def new():
 @bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(person_id: int):
+    require(current_user, "edit_person")
     p = svc.load_for_edit(db.session, current_user, person_id)
     if request.method == "POST":
         if attempt(lambda s: svc.update_person(s, current_user, person_id, **_values()), "已保存"):
@@ -106,6 +107,7 @@ def _action(person_id: int, fn, success: str):
 @bp.route("/<int:person_id>/household", methods=["POST"])
 @login_required
 def household(person_id: int):
+    require(current_user, "edit_person")
     return _action(person_id, lambda s: svc.move_household(s, current_user, person_id,
                                                             request.form.get("household_code", ""), clock.today()),
                    "已变更户籍")
@@ -114,6 +116,7 @@ def household(person_id: int):
 @bp.route("/<int:person_id>/categories", methods=["POST"])
 @login_required
 def add_category(person_id: int):
+    require(current_user, "edit_person")
     return _action(person_id, lambda s: svc.add_category(s, current_user, person_id, request.form.get("category", ""),
                                                           _date("start_on", "开始日期"),
                                                           _date("end_on", "结束日期", required=False)),
@@ -123,6 +126,7 @@ def add_category(person_id: int):
 @bp.route("/<int:person_id>/categories/<int:category_id>/end", methods=["POST"])
 @login_required
 def end_category(person_id: int, category_id: int):
+    require(current_user, "edit_person")
     return _action(person_id, lambda s: svc.end_category(s, current_user, category_id, _date("end_on", "结束日期"),
                                                           request.form.get("reason")), "已结束人员类别")
 
@@ -130,6 +134,7 @@ def end_category(person_id: int, category_id: int):
 @bp.route("/<int:person_id>/death", methods=["POST"])
 @login_required
 def death(person_id: int):
+    require(current_user, "record_death")
     return _action(person_id, lambda s: svc.record_death(s, current_user, person_id, _date("death_date", "死亡日期"),
                                                           request.form.get("source", ""), clock.today()),
                    "已登记死亡")
@@ -138,6 +143,7 @@ def death(person_id: int):
 @bp.route("/<int:person_id>/relations", methods=["POST"])
 @login_required
 def add_relation(person_id: int):
+    require(current_user, "edit_person")
     def run(s):
         raw = request.form.get("relative", "").strip()
         other = None
@@ -156,12 +162,14 @@ def add_relation(person_id: int):
 @bp.route("/<int:person_id>/relations/<int:relation_id>/delete", methods=["POST"])
 @login_required
 def delete_relation(person_id: int, relation_id: int):
+    require(current_user, "edit_person")
     return _action(person_id, lambda s: svc.delete_relation(s, current_user, relation_id), "已删除亲属关系")
 
 
 @bp.route("/<int:person_id>/cadres", methods=["POST"])
 @login_required
 def add_cadre(person_id: int):
+    require(current_user, "manage_cadres")
     return _action(person_id, lambda s: svc.add_cadre(s, current_user, person_id, request.form.get("office", ""),
                                                        _date("term_start", "任期开始"),
                                                        _date("term_end", "任期结束", required=False)),
@@ -171,6 +179,7 @@ def add_cadre(person_id: int):
 @bp.route("/<int:person_id>/cadres/<int:cadre_id>/end", methods=["POST"])
 @login_required
 def end_cadre(person_id: int, cadre_id: int):
+    require(current_user, "manage_cadres")
     return _action(person_id, lambda s: svc.end_cadre(s, current_user, cadre_id, _date("term_end", "离任日期")),
                    "已登记离任")
 

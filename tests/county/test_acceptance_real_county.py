@@ -113,3 +113,18 @@ def test_a_real_county_from_nothing_to_a_paid_month(client, app):
     assert approved["status"] == "approved"
     # 600 ÷ 20 × 15 = 450.00 (under the prorated cap 600 × 29 ÷ 31); ungraded month: no performance part
     assert approved["total_fen"] == 45000 and approved["line_count"] == 1
+
+    # a paid month is never altered: no standard may start in it; the allocation may not fall below it;
+    # what the paid month depends on cannot be deleted
+    refused = client.post("/api/v1/standards", headers=admin, json={
+        "category_id": cat["id"], "effective_from": "2026-12-15", "monthly_allowance_fen": 70000, "required_days": 20})
+    assert refused.status_code == 422 and "2026-12" in refused.get_json()["error"]["message"]
+    ok(client.post("/api/v1/standards", headers=admin, json={
+        "category_id": cat["id"], "effective_from": "2027-01-01", "monthly_allowance_fen": 70000,
+        "required_days": 20}), 201)
+    low = client.put(f"/api/v1/funds/{fund['id']}", headers=admin, json={"allocation_fen": 100})
+    assert low.status_code == 422 and "450.00" in low.get_json()["error"]["message"]
+    gone = client.delete(f"/api/v1/funds/{fund['id']}", headers=admin)
+    assert gone.status_code == 422 and "1个岗位" in gone.get_json()["error"]["message"]
+    gone = client.delete(f"/api/v1/post-categories/{cat['id']}", headers=admin)
+    assert gone.status_code == 422 and "1个岗位" in gone.get_json()["error"]["message"]

@@ -191,3 +191,31 @@ def test_publicity_published_2026_02_11_ends_2026_02_25_with_no_county_holidays(
     assert session.scalar(select(func.count(Holiday.id))) == 0
     post = make_post(session, county)
     assert publication_period(session, post, date(2026, 2, 11)) == (date(2026, 2, 12), date(2026, 2, 25), 5)
+
+
+def test_a_publicity_in_a_year_the_national_calendar_lacks_says_so(client, session, county, login_as):
+    from pwposts.domain.national_calendar import calendar_note
+
+    assert calendar_note(date(2026, 12, 28), date(2027, 1, 5)).startswith("内置的国家节假日安排尚未包含2027年")
+    assert calendar_note(date(2026, 2, 12), date(2026, 2, 25)) == ""
+
+
+def test_login_page_points_a_fresh_install_to_setup(client, app):
+    assert "初始化本县" in client.get("/login").data.decode()
+    assert client.get("/setup").status_code == 200
+
+
+def test_import_regions_command(app, session, tmp_path):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["init", "--county-code", "522799", "--county-name", "新县", "--admin-username", "boss",
+                        "--admin-name", "县管理员", "--admin-password", "long-enough-1"])
+    path = tmp_path / "regions.csv"
+    path.write_text(REGIONS_CSV, encoding="utf-8")
+    r = runner.invoke(args=["import-regions", "--user", "boss", str(path)])
+    assert r.exit_code == 0 and "新增乡镇2个、村3个" in r.output, r.output
+    again = runner.invoke(args=["import-regions", "--user", "boss", str(path)])
+    assert "此前已导入" in again.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("统计用区划代码,名称\n522799199201,孤村\n", encoding="utf-8")
+    r = runner.invoke(args=["import-regions", "--user", "boss", str(bad)])
+    assert r.exit_code == 1 and "第2行" in r.output
