@@ -1123,6 +1123,8 @@ def generate_county(session: Session, *, seed: int, persons: int, today: date) -
     history = generate_history(plan, staff, actor=DEMO_ACTOR, chunk=CHUNK)
     users = staff["count"] + generate_logins(session, b, history.pop("holder_candidates"))
     history["open_notices"] = generate_open_recruitment(session, today)
+    from .demo_hire_sign import generate_hire_awaiting_contract  # a hire waiting for its 劳务协议 (worklist)
+    history["hired_awaiting_contract"] = generate_hire_awaiting_contract(session, today)
     today_adults = [p for p in b.persons if age_on(p.birth, today) >= 16]
     counts = {
         "county": 1,
