@@ -1128,6 +1128,8 @@ def generate_county(session: Session, *, seed: int, persons: int, today: date) -
     history.update(generate_department_records(session, today))
     history.update(__import__("pwposts.demo_exits", fromlist=["x"]).generate_exits(session, today, seed))
     history.update(plant_oversight_cases(session, today, seed, DEMO_ACTOR))  # 纪检监察 true cases and look-alikes
+    from .demo_hire_sign import generate_hire_awaiting_contract  # a hire waiting for its 劳务协议 (worklist)
+    history["hired_awaiting_contract"] = generate_hire_awaiting_contract(session, today)
     today_adults = [p for p in b.persons if age_on(p.birth, today) >= 16]
     counts = {
         "county": 1,

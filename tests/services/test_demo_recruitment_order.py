@@ -7,14 +7,18 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from pwposts import demo
+from pwposts.models.accounts import User
 from pwposts.models.contracts import Contract
 from pwposts.models.hiring import Application, Publicity
+from pwposts.services.contracts import awaiting_signing_count
 from pwposts.services.hiring import publication_period
 
 
 def test_demo_publicity_follows_the_service_and_contracts_follow_the_hire(session, today):
-    demo.generate_county(session, seed=2026, persons=600, today=today)
+    counts = demo.generate_county(session, seed=2026, persons=3000, today=today)
     session.commit()
+    clerk = session.scalar(select(User).where(User.username == "township1"))
+    assert counts["hired_awaiting_contract"] == 1 and awaiting_signing_count(session, clerk) >= 1  # the worklist has work
     pubs = session.scalars(select(Publicity)).all()
     assert pubs
     for p in pubs:
