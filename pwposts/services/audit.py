@@ -182,7 +182,8 @@ def take_checkpoint(session: Session, actor, reason: str) -> AuditCheckpoint:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
     session.flush()
-    head = session.execute(select(AuditEntry.id, AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)).first()
+    head = session.execute(
+        select(AuditEntry.id, AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)).first()
     count = session.scalar(select(func.count()).select_from(AuditEntry)) or 0
     _, label = actor_fields(actor)
     cp = AuditCheckpoint(at=now_of(session), entry_count=count, last_entry_id=head.id if head else None,
