@@ -37,6 +37,7 @@ MAX_SHARED_STRINGS = 32 * MB  # openpyxl keeps every shared string in memory
 MAX_RATIO = 200  # real spreadsheet XML deflates 5–50×; zeros deflate ~1000×
 RATIO_FROM = 1 * MB  # the ratio is only judged on parts that unpack to more than this
 MAX_CELLS_PER_ROW = 16_384  # Excel's last column, XFD
+DEFAULT_MAX_ROWS = 100_020  # rows of a sheet (blank ones included) when the importer names no limit
 READ_SECONDS = 180.0  # time budget for reading one upload (100,000 roster rows take 15–60 s)
 _CHUNK = 1 * MB
 _MIN_ROW_BYTES = 4 * MAX_CELLS_PER_ROW  # the fewest bytes a row of too many cells can take
@@ -185,7 +186,7 @@ class GuardedSheet:
             yield row
 
 
-def open_workbook(stream: IO[bytes], *, code: str, max_rows: int, seconds: float = READ_SECONDS):
+def open_workbook(stream: IO[bytes], *, code: str, max_rows: int = DEFAULT_MAX_ROWS, seconds: float = READ_SECONDS):
     """Check the archive and every sheet, then open the workbook read-only.
 
     Returns (workbook, guard) where guard(ws) wraps a worksheet in a GuardedSheet on the same budget.
@@ -202,7 +203,7 @@ def open_workbook(stream: IO[bytes], *, code: str, max_rows: int, seconds: float
 
 
 def first_sheet(stream: IO[bytes], read_sheet: Callable[[object], T | None], *, code: str,
-                preferred: str, skip: str | None = None, max_rows: int) -> T | None:
+                preferred: str, skip: str | None = None, max_rows: int = DEFAULT_MAX_ROWS) -> T | None:
     """Open the workbook read-only and return read_sheet(ws) for the first sheet it accepts (the sheet
     named `preferred` first, `skip` — a help sheet — never); None when no sheet is accepted.
 
