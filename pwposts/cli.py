@@ -25,12 +25,25 @@ audit_group = click.Group("audit", help="审计链")
 
 
 @audit_group.command("verify")
+@click.option("--last-id", help="抄录的检查点：最后一条记录的编号")
+@click.option("--count", help="抄录的检查点：记录条数")
+@click.option("--hash", "hash_prefix", help="抄录的检查点：最后一条记录的哈希（可只抄前8位以上）")
 @with_appcontext
-def audit_verify():
-    """Recompute the hash chain; exit 1 naming the first entry that no longer matches."""
-    from .services.audit import verify_chain
+def audit_verify(last_id, count, hash_prefix):
+    """Recompute the hash chain and hold it against every checkpoint (and one written down, if given);
+    exit 1 naming the first entry that no longer matches or the entries missing from the tail."""
+    from .domain.errors import DomainError
+    from .services.audit import noted_checkpoint, verify_chain
 
-    result = verify_chain(db.session)
+    noted = ()
+    if last_id or count or hash_prefix:
+        if not (last_id and count and hash_prefix):
+            raise click.UsageError("核对抄录的检查点须同时给出 --last-id、--count 和 --hash")
+        try:
+            noted = (noted_checkpoint(last_id, count, hash_prefix),)
+        except DomainError as err:
+            raise click.UsageError(err.message) from None
+    result = verify_chain(db.session, noted=noted)
     if result.ok:
         click.echo(result.describe())
         return

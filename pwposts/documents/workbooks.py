@@ -32,11 +32,14 @@ MB = 1024 * 1024
 MAX_ENTRIES = 1_000  # a real workbook has a few dozen parts
 MAX_UNPACKED = 320 * MB  # all parts together, unpacked
 MAX_SHEET = 256 * MB  # one worksheet's XML (the export of 100,000 roster rows is 112 MB)
+BYTES_PER_ROW = 2_560  # a sheet may take this much XML per row the importer accepts (roster rows: ~1,100) …
+MIN_SHEET = 16 * MB  # … but never less than this
 MAX_PART = 32 * MB  # any other part (styles, workbook, drawings …)
 MAX_SHARED_STRINGS = 32 * MB  # openpyxl keeps every shared string in memory
 MAX_RATIO = 200  # real spreadsheet XML deflates 5–50×; zeros deflate ~1000×
 RATIO_FROM = 1 * MB  # the ratio is only judged on parts that unpack to more than this
 MAX_CELLS_PER_ROW = 16_384  # Excel's last column, XFD
+DEFAULT_MAX_ROWS = 100_020  # rows of a sheet (blank ones included) when the importer names no limit
 READ_SECONDS = 180.0  # time budget for reading one upload (100,000 roster rows take 15–60 s)
 _CHUNK = 1 * MB
 _MIN_ROW_BYTES = 4 * MAX_CELLS_PER_ROW  # the fewest bytes a row of too many cells can take
@@ -57,7 +60,12 @@ def _is_sheet(name: str) -> bool:
     return name.startswith("xl/worksheets/") and name.endswith(".xml") and "/_rels/" not in name
 
 
-def check_archive(stream: IO[bytes], *, code: str) -> list[str]:
+def sheet_limit(max_rows: int) -> int:
+    """The most XML one sheet may unpack to for an importer that takes max_rows rows."""
+    return min(MAX_SHEET, max(MIN_SHEET, max_rows * BYTES_PER_ROW))
+
+
+def check_archive(stream: IO[bytes], *, code: str, max_sheet: int = MAX_SHEET) -> list[str]:
     """Refuse an archive that unpacks to far more than a real workbook; return the worksheet part names.
 
     Reads only the zip directory. A stream that is not a zip archive at all raises UNREADABLE.
@@ -85,9 +93,9 @@ def check_archive(stream: IO[bytes], *, code: str) -> list[str]:
             raise DomainError(code, f"文件中的文字内容（共享字符串表）解压后达{_mb(size)}，超过上限{_mb(MAX_SHARED_STRINGS)}"
                                     + _REFUSE)
         if _is_sheet(name):
-            if size > MAX_SHEET:
-                raise DomainError(code, f"{_part_label(name)}解压后达{_mb(size)}，超过上限{_mb(MAX_SHEET)}："
-                                        "请按乡镇或村拆分文件后分批导入")
+            if size > max_sheet:
+                raise DomainError(code, f"{_part_label(name)}解压后达{_mb(size)}，超过本项导入的上限{_mb(max_sheet)}："
+                                        "请删除多余的行和列，或按乡镇或村拆分文件后分批导入")
         elif size > MAX_PART:
             raise DomainError(code, f"文件中的“{name}”解压后达{_mb(size)}，超过上限{_mb(MAX_PART)}" + _REFUSE)
     return [i.filename for i in infos if _is_sheet(i.filename)]
@@ -185,14 +193,15 @@ class GuardedSheet:
             yield row
 
 
-def open_workbook(stream: IO[bytes], *, code: str, max_rows: int, seconds: float = READ_SECONDS):
+def open_workbook(stream: IO[bytes], *, code: str, max_rows: int = DEFAULT_MAX_ROWS,
+                  seconds: float = READ_SECONDS):
     """Check the archive and every sheet, then open the workbook read-only.
 
     Returns (workbook, guard) where guard(ws) wraps a worksheet in a GuardedSheet on the same budget.
     The caller closes the workbook.
     """
     deadline = time.monotonic() + seconds
-    sheets = check_archive(stream, code=code)
+    sheets = check_archive(stream, code=code, max_sheet=sheet_limit(max_rows))
     scan_sheets(stream, sheets, code=code, max_rows=max_rows, deadline=deadline)
     try:
         wb = load_workbook(stream, read_only=True, data_only=True)
@@ -202,7 +211,7 @@ def open_workbook(stream: IO[bytes], *, code: str, max_rows: int, seconds: float
 
 
 def first_sheet(stream: IO[bytes], read_sheet: Callable[[object], T | None], *, code: str,
-                preferred: str, skip: str | None = None, max_rows: int) -> T | None:
+                preferred: str, skip: str | None = None, max_rows: int = DEFAULT_MAX_ROWS) -> T | None:
     """Open the workbook read-only and return read_sheet(ws) for the first sheet it accepts (the sheet
     named `preferred` first, `skip` — a help sheet — never); None when no sheet is accepted.
 

@@ -17,6 +17,7 @@ from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from .clock_binding import now_of
+from ..domain.errors import DomainError
 from ..domain.formats import beijing
 from ..models.audit import AuditCheckpoint, AuditEntry
 
@@ -117,11 +118,35 @@ _COLUMNS = (AuditEntry.id, AuditEntry.at, AuditEntry.actor_id, AuditEntry.actor_
             AuditEntry.after_json, AuditEntry.prev_hash, AuditEntry.entry_hash)
 
 
-def _checkpoint_label(cp: AuditCheckpoint) -> str:
-    return f"{beijing(cp.at)}的检查点"
+@dataclass(frozen=True)
+class NotedCheckpoint:
+    """A checkpoint as an inspector wrote it down (last id, count, the hash or its first 8+ characters):
+    it still reveals a cut tail when the checkpoint rows themselves were deleted too."""
+    last_entry_id: int
+    entry_count: int
+    last_hash: str
+    at: None = None
 
 
-def verify_chain(session: Session, batch: int = 5000) -> VerifyResult:
+def noted_checkpoint(last_id: Any, count: Any, hash_prefix: Any) -> NotedCheckpoint:
+    """Parse what an inspector typed; DomainError naming the value otherwise."""
+    h = str(hash_prefix or "").strip().lower()
+    try:
+        n, c = int(str(last_id).strip()), int(str(count).strip())
+    except ValueError:
+        raise DomainError("audit_noted", f"抄录的检查点编号“{last_id}”和条数“{count}”须为整数") from None
+    if not (0 < n < 2**63 and 0 < c < 2**63):
+        raise DomainError("audit_noted", f"抄录的检查点编号“{n}”和条数“{c}”须为正整数")
+    if not (8 <= len(h) <= 64 and all(ch in "0123456789abcdef" for ch in h)):
+        raise DomainError("audit_noted", f"抄录的哈希“{h[:70]}”须为8至64位十六进制字符（0-9、a-f），可只抄前几位")
+    return NotedCheckpoint(n, c, h)
+
+
+def _checkpoint_label(cp) -> str:
+    return f"{beijing(cp.at)}的检查点" if cp.at else "您抄录的检查点"
+
+
+def verify_chain(session: Session, batch: int = 5000, noted: tuple[NotedCheckpoint, ...] = ()) -> VerifyResult:
     """Recompute every hash in id order; name the first entry that no longer matches.
 
     Then hold the chain against every checkpoint (audit_checkpoint): the entry a checkpoint names must
@@ -129,8 +154,8 @@ def verify_chain(session: Session, batch: int = 5000) -> VerifyResult:
     entries were deleted still links up, so only a checkpoint reveals it; the message names the
     checkpoint (number, count), how many entries remain and which numbers are missing.
     """
-    checkpoints = session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id)).all()
-    by_last_id: dict[int, list[AuditCheckpoint]] = {}
+    checkpoints = [*session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id)), *noted]
+    by_last_id: dict[int, list] = {}
     for cp in checkpoints:
         if cp.last_entry_id is not None:
             by_last_id.setdefault(cp.last_entry_id, []).append(cp)
@@ -154,7 +179,7 @@ def verify_chain(session: Session, batch: int = 5000) -> VerifyResult:
             checked += 1
             last_id = e.id
             for cp in by_last_id.pop(e.id, ()):
-                if cp.last_hash != e.entry_hash or cp.entry_count != checked:
+                if not e.entry_hash.startswith(cp.last_hash) or cp.entry_count != checked:
                     return VerifyResult(
                         False, checked, e.id, checkpoints=len(checkpoints),
                         missing=f"{_checkpoint_label(cp)}记录第{cp.last_entry_id}号、共{cp.entry_count}条，"
@@ -163,7 +188,7 @@ def verify_chain(session: Session, batch: int = 5000) -> VerifyResult:
     # every checkpoint the walk did not reach names entries that are gone; report the latest
     unreached = [cp for cps in by_last_id.values() for cp in cps]
     if unreached:
-        cp = max(unreached, key=lambda c: c.id)
+        cp = max(unreached, key=lambda c: c.last_entry_id)
         first_missing = last_id + 1 if last_id < cp.last_entry_id else cp.last_entry_id
         gone = (f"第{first_missing}至{cp.last_entry_id}号记录缺失" if first_missing < cp.last_entry_id
                 else f"第{cp.last_entry_id}号记录缺失")
@@ -182,7 +207,8 @@ def take_checkpoint(session: Session, actor, reason: str) -> AuditCheckpoint:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
     session.flush()
-    head = session.execute(select(AuditEntry.id, AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)).first()
+    head = session.execute(
+        select(AuditEntry.id, AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)).first()
     count = session.scalar(select(func.count()).select_from(AuditEntry)) or 0
     _, label = actor_fields(actor)
     cp = AuditCheckpoint(at=now_of(session), entry_count=count, last_entry_id=head.id if head else None,

@@ -33,9 +33,12 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..documents.roster_xlsx import HEADERS, POST_KEYS, RosterRow, RosterSheet, SkippedRow
 from ..domain.errors import DomainError
-from ..domain.people import (ACCOUNT_KINDS, CATEGORIES, WORK_CAPACITIES, IdInfo, formula_refusal, mask_id_number,
-                              parse_id_number)
+from ..domain.people import (ACCOUNT_KINDS, CATEGORIES, WORK_CAPACITIES, IdInfo, formula_refusal,
+                              mask_id_number, parse_id_number)
+from ..models.contracts import Contract
 from ..models.people import Household, Person, PersonCategory, Region
+from ..models.policy import Fund
+from ..models.posts import Post
 from . import audit
 from .people import PersonFilter, person_query
 from .permissions import can, require, scope_prefix
@@ -690,16 +693,13 @@ def _post_columns(session: Session, persons) -> dict[int, list]:
     """The 岗位名称 … 退岗日期及原因 columns (DOMAIN.md §4) per person id, two queries for the whole export:
     a current holder's active contract (with its early exit when one is recorded), else — for a former
     holder — the post and exit of the last contract that ended."""
-    from ..models.contracts import Contract
-    from ..models.policy import Fund
-    from ..models.posts import Post
-
     ids = select(persons.order_by(None).subquery().c.id)
     village = Region.__table__.alias("post_village")
     cols = (Contract.person_id, Contract.status, Post.title, village.c.name, Fund.name, Contract.full_time,
-            Contract.allowance_fen, Contract.required_days, Contract.start_on, Contract.end_on, Contract.exit_on,
-            Contract.end_reason)
-    base = (select(*cols).join(Post, Post.id == Contract.post_id).join(village, village.c.id == Post.village_id)
+            Contract.allowance_fen, Contract.required_days, Contract.start_on, Contract.end_on,
+            Contract.exit_on, Contract.end_reason)
+    base = (select(*cols).join(Post, Post.id == Contract.post_id)
+            .join(village, village.c.id == Post.village_id)
             .join(Fund, Fund.id == Post.fund_id).where(Contract.person_id.in_(ids)))
 
     def columns(r, exit_text: str) -> list:

@@ -100,5 +100,10 @@ def detail(entry_id: int):
 @login_required
 def verify():
     require(current_user, "verify_audit")
-    result = audit_service.verify_chain(db.session)
-    return render_template("audit/verify.html", result=result)
+    f = request.form
+    noted = ()
+    if any(f.get(k, "").strip() for k in ("noted_id", "noted_count", "noted_hash")):
+        noted = (audit_service.noted_checkpoint(f.get("noted_id", ""), f.get("noted_count", ""),
+                                                f.get("noted_hash", "")),)
+    result = audit_service.verify_chain(db.session, noted=noted)
+    return render_template("audit/verify.html", result=result, noted=noted)

@@ -123,3 +123,30 @@ def test_audit_page_shows_the_latest_checkpoint_and_verify_names_the_loss(sessio
     r = client.post("/audit/verify")
     assert r.status_code == 200
     assert "记录缺失" in r.get_data(as_text=True)
+
+
+def test_a_written_down_checkpoint_still_catches_the_cut_when_checkpoint_rows_are_deleted_too(app, session):
+    ids = _checkpointed(session, 4)
+    head_hash = session.get(AuditEntry, ids[-1]).entry_hash
+    noted = audit.noted_checkpoint(str(ids[-1]), "4", head_hash[:12].upper())
+    assert audit.verify_chain(session, noted=(noted,)).ok
+    _delete_from(session, ids[2])
+    session.execute(text("DELETE FROM audit_checkpoint"))
+    session.commit()
+    assert audit.verify_chain(session).ok  # nothing left inside the database to compare with
+    result = audit.verify_chain(session, noted=(noted,))
+    assert not result.ok and f"您抄录的检查点记录第{ids[-1]}号、共4条，现仅余2条" in result.missing
+    runner = app.test_cli_runner()
+    bad = runner.invoke(args=["audit", "verify", "--last-id", str(ids[-1]), "--count", "4",
+                              "--hash", head_hash[:12]])
+    assert bad.exit_code == 1 and f"第{ids[2]}至{ids[3]}号记录缺失" in bad.output
+    usage = runner.invoke(args=["audit", "verify", "--last-id", "1"])
+    assert usage.exit_code == 2 and "同时给出" in usage.output
+
+
+def test_noted_checkpoint_input_is_checked_in_chinese(session, county, login_as):
+    client = login_as("inspector")
+    r = client.post("/audit/verify", data={"noted_id": "x", "noted_count": "3", "noted_hash": "abcdef12"})
+    assert r.status_code in (400, 422) and "须为整数" in r.get_data(as_text=True)
+    r = client.post("/audit/verify", data={"noted_id": "1", "noted_count": "1", "noted_hash": "xyz"})
+    assert r.status_code in (400, 422) and "十六进制" in r.get_data(as_text=True)

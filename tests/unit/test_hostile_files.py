@@ -78,6 +78,14 @@ def test_blank_rows_count_for_the_attendance_limit_too(tmp_path):
     assert err.code == "attendance_file_unreadable" and "空行也计算在内" in err.message
 
 
+def test_a_sheet_far_larger_than_the_rows_an_importer_takes(tmp_path):
+    """Attendance takes 5,015 rows: a 20 MB sheet (stored, so the ratio is 1) is refused from the directory."""
+    filler = b"<!--" + b"x" * (1024 * 1024 - 7) + b"-->"
+    path = streamed_part(tmp_path / "big.xlsx", SHEET, [SHEET_HEAD, *[filler] * 20, SHEET_TAIL], stored=True)
+    err = _refused(attendance_xlsx.read_attendance, path, seconds=1)
+    assert "超过本项导入的上限16.0 MB" in err.message
+
+
 def test_a_gap_openpyxl_would_fill_with_empty_rows_counts_row_by_row(tmp_path):
     """Two <row> elements, the second numbered 2,000,000: openpyxl yields every row in between."""
     xml = SHEET_HEAD + b'<row r="2000000"><c r="A2000000" t="inlineStr"><is><t>x</t></is></c></row>' + SHEET_TAIL
