@@ -307,11 +307,14 @@ def get_worklist():
 
 @bp.get("/renewals")
 @document("年终续签清单", tags=TAGS, response=array(RENEWAL_ROW),
-          query={"township_id": {"type": "integer"}},
+          query={"township_id": {"type": "integer", "description": "乡镇ID；县级用户必填"}},
           description="两个月内到期、尚未续签或退岗的履行中合同，附年度考核、资格复核结果和建议处理方式。")
 @token_required
 def list_renewals():
-    rows = work.year_end_rows(db.session, g.actor, clock.today(), int_arg("township_id", minimum=1))
+    township_id = int_arg("township_id", minimum=1)
+    if township_id is None and g.actor.region is not None and g.actor.region.level == "county":
+        raise BadInput("县级用户请指定 township_id：每份合同都要复核资格，按乡镇逐个查询")
+    rows = work.year_end_rows(db.session, g.actor, clock.today(), township_id)
     return jsonify([{
         "contract_id": r.contract.id, "contract_code": r.contract.code, "person": r.contract.person.name,
         "post": r.contract.post.title, "end_on": r.contract.end_on.isoformat(),

@@ -260,8 +260,11 @@ def year_end():
             for e in result.errors[:50]:
                 flash(e, "error")
         return redirect(url_for("exits.year_end", township=township_id or None))
-    rows = work.year_end_rows(db.session, current_user, today, township_id)
     townships, _villages = region_choices(current_user)
+    if township_id is None and len(townships) == 1:
+        township_id = townships[0][0]
+    # a county's year end is thousands of contracts, each re-checked: one township at a time
+    rows = work.year_end_rows(db.session, current_user, today, township_id) if township_id else None
     return render_template("exits/year_end.html", rows=rows, today=today, townships=townships,
                            township_id=township_id)
 

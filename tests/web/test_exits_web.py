@@ -112,3 +112,11 @@ def test_colours_and_311_pages(session, county, login_as):
     page = client.get(f"/exits/followup/{li.id}").get_data(as_text=True)
     assert "推荐县城物流公司岗位" in page
     assert "红色预警人员" in client.get("/").get_data(as_text=True)
+
+
+def test_county_year_end_goes_one_township_at_a_time(session, county, login_as):
+    h = holders(session, county)
+    client = login_as("admin")
+    assert "请先选择乡镇" in client.get("/exits/year-end").get_data(as_text=True)
+    page = client.get(f"/exits/year-end?township={county.townships[0].id}").get_data(as_text=True)
+    assert h["wang"].code in page
