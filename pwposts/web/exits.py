@@ -12,6 +12,8 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from .. import clock
 from ..documents.exits_pdf import exit_notice_filename, exit_notice_pdf
+from ..documents.exits_xlsx import XLSX_MIMETYPE, exits_workbook
+from ..domain.people import mask_id_number, mask_numbers_in_text
 from ..domain import exits as rules
 from ..domain.contracts import CONTRACT_STATE_LABELS
 from ..domain.errors import DomainError
@@ -100,6 +102,26 @@ def index():
     townships, villages = region_choices(current_user)
     return render_template("exits/index.html", page=page, f=f, townships=townships, villages=villages,
                            rules=rules, today=clock.today())
+
+
+@bp.route("/export")
+@login_required
+def export():
+    require(current_user, "view_exit")
+    today = clock.today()
+    rows = []
+    for i, e in enumerate(db.session.scalars(service.exit_query(current_user, _filter())).unique(), 1):
+        c, p = e.contract, e.person
+        rows.append((i, p.name, p.id_number if can(current_user, "view_full_id_number", p) else mask_id_number(p.id_number),
+                     c.post.township.name, c.post.village.name, c.post.title, c.code, rules.reason_label(e.reason),
+                     e.event_on, e.effective_on, c.exit_on, rules.EXIT_STATE_LABELS[e.status], "是" if e.late else "否",
+                     e.report_limit_days, f"{rules.EXIT_SOURCE_LABELS[e.source]}（{e.proposed_by_label}）",
+                     e.confirmed_on, rules.PLACEMENT_LABELS[e.placement] + (f"：{e.placement_note}" if e.placement_note
+                                                                             else ""),
+                     mask_numbers_in_text(e.evidence or ""), e.note or ""))
+    data = exits_workbook(rows, f"退岗台账（导出于 {today.isoformat()}）")
+    return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
+                     download_name=f"退岗台账-{today.isoformat()}.xlsx")
 
 
 # ---- record an exit from a contract ----

@@ -120,3 +120,18 @@ def test_county_year_end_goes_one_township_at_a_time(session, county, login_as):
     assert "请先选择乡镇" in client.get("/exits/year-end").get_data(as_text=True)
     page = client.get(f"/exits/year-end?township={county.townships[0].id}").get_data(as_text=True)
     assert h["wang"].code in page
+
+
+def test_inspector_exports_late_exits(session, county, login_as):
+    from openpyxl import load_workbook
+    h = holders(session, county)
+    from pwposts.services import exits as svc
+    svc.record_exit(session, county.users["town"], h["li"].id, "own_request", date(2026, 11, 1), date(2026, 11, 2),
+                    date(2026, 11, 25))
+    session.commit()
+    client = login_as("inspector")
+    r = client.get("/exits/export?late=1")
+    assert r.status_code == 200
+    ws = load_workbook(BytesIO(r.data)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[1][0] == "序号" and rows[2][1] == "李建国" and rows[2][12] == "是" and "********" in rows[2][2]
