@@ -326,6 +326,11 @@ def exit_query(actor, f: ExitFilter) -> Select:
                      .joinedload(Post.village)).order_by(ContractExit.id.desc())
 
 
+def confirmed_exit_of(session: Session, contract_id: int) -> ContractExit | None:
+    return session.scalars(select(ContractExit).where(ContractExit.contract_id == contract_id,
+                                                      ContractExit.status == "confirmed")).first()
+
+
 def exits_of_contract(session: Session, contract_id: int) -> list[ContractExit]:
     return list(session.scalars(select(ContractExit).where(ContractExit.contract_id == contract_id)
                                 .order_by(ContractExit.id)))

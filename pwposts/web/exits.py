@@ -16,7 +16,7 @@ from ..documents.exits_xlsx import XLSX_MIMETYPE, exits_workbook
 from ..domain.people import mask_id_number, mask_numbers_in_text
 from ..domain import exits as rules
 from ..domain.contracts import CONTRACT_STATE_LABELS
-from ..domain.errors import DomainError
+from ..domain.errors import DomainError, NotFound
 from ..domain.formats import parse_date
 from ..domain.roles import COUNTY_ADMIN, INSPECTOR, TOWNSHIP_CLERK, VILLAGE_CLERK
 from ..extensions import db
@@ -242,6 +242,25 @@ def notice_pdf(exit_id: int):
     data = exit_notice_pdf(ex, ex.contract.post.township.name)
     return send_file(io.BytesIO(data), mimetype="application/pdf",
                      as_attachment=request.args.get("download") == "1", download_name=exit_notice_filename(ex))
+
+
+@bp.route("/mine/<int:contract_id>/notice.pdf")
+@login_required
+def my_notice(contract_id: int):
+    """The holder's own 退岗通知书 (confirmed exits only)."""
+    require(current_user, "view_own_records")
+    ex = service.confirmed_exit_of(db.session, contract_id)
+    if ex is None or ex.person_id != current_user.person_id:
+        raise NotFound("退岗通知书")
+    data = exit_notice_pdf(ex, ex.contract.post.township.name)
+    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=exit_notice_filename(ex))
+
+
+@bp.app_context_processor
+def _exit_notice_helper():
+    """has_exit_notice(contract) for the holder's page: a confirmed exit exists for the contract."""
+    return {"has_exit_notice": lambda c: c.exit_on is not None
+            and service.confirmed_exit_of(db.session, c.id) is not None}
 
 
 # ---- worklist, year end, colours, 311 ----

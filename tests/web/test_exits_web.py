@@ -135,3 +135,18 @@ def test_inspector_exports_late_exits(session, county, login_as):
     ws = load_workbook(BytesIO(r.data)).active
     rows = list(ws.iter_rows(values_only=True))
     assert rows[1][0] == "序号" and rows[2][1] == "李建国" and rows[2][12] == "是" and "********" in rows[2][2]
+
+
+def test_holder_downloads_own_exit_notice_only(session, county, login_as):
+    h = holders(session, county)
+    from pwposts.services import exits as svc
+    svc.record_exit(session, county.users["town"], h["wang"].id, "own_request", date(2026, 11, 20),
+                    date(2026, 11, 21), date(2026, 11, 22))
+    svc.record_exit(session, county.users["town"], h["li"].id, "own_request", date(2026, 11, 20),
+                    date(2026, 11, 21), date(2026, 11, 22))
+    session.commit()
+    client = login_as("holder")
+    assert "退岗通知书" in client.get("/me/").get_data(as_text=True)
+    assert client.get(f"/exits/mine/{h['wang'].id}/notice.pdf").mimetype == "application/pdf"
+    assert client.get(f"/exits/mine/{h['li'].id}/notice.pdf").status_code == 404
+    assert client.get("/exits/worklist").status_code == 403
