@@ -327,6 +327,15 @@ def colours():
                            households=households)
 
 
+@bp.route("/behind")
+@login_required
+def behind():
+    require(current_user, "view_exit")
+    today = clock.today()
+    rows = service.behind_schedule(db.session, current_user, today)
+    return render_template("exits/behind.html", rows=rows, rules=rules, today=today)
+
+
 @bp.route("/followup/<int:person_id>", methods=["GET", "POST"])
 @login_required
 def followup(person_id: int):

@@ -150,3 +150,20 @@ def test_holder_downloads_own_exit_notice_only(session, county, login_as):
     assert client.get(f"/exits/mine/{h['wang'].id}/notice.pdf").mimetype == "application/pdf"
     assert client.get(f"/exits/mine/{h['li'].id}/notice.pdf").status_code == 404
     assert client.get("/exits/worklist").status_code == 403
+
+
+def test_behind_schedule_list_and_api(session, county, login_as, client):
+    h = holders(session, county)
+    from pwposts.services import exits as svc
+    svc.record_exit(session, county.users["town"], h["li"].id, "unable", date(2026, 7, 31), date(2026, 8, 1),
+                    date(2026, 8, 1))
+    svc.record_exit(session, county.users["town"], h["wang"].id, "death", date(2026, 7, 31), date(2026, 8, 1),
+                    date(2026, 8, 1))
+    session.commit()
+    c = login_as("town")
+    page = c.get("/exits/behind").get_data(as_text=True)
+    assert "李建国" in page and "王秀英" not in page and "就业岗位信息0/1" in page
+    from tests.conftest import api_token
+    c.post("/logout")
+    rows = client.get("/api/v1/followup/behind", headers=api_token(client, "inspector")).get_json()
+    assert [r["name"] for r in rows] == ["李建国"] and rows[0]["schedule"]["due"]["job_info"] == 1
