@@ -4,6 +4,7 @@ lists per township and the 311 services of a person."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
@@ -141,6 +142,11 @@ def new():
     if request.method == "GET":
         form.event_on.data = today.isoformat()
         form.effective_on.data = today.isoformat()
+        if c.status == "terminated" and c.exit_on:  # an exit made before exit records existed
+            form.event_on.data = c.exit_on.isoformat()
+            form.effective_on.data = (c.exit_on + timedelta(days=1)).isoformat()
+        elif c.status == "ended":
+            form.event_on.data = form.effective_on.data = (c.end_on + timedelta(days=1)).isoformat()
         if request.args.get("reason") in rules.EXIT_REASONS:
             form.reason.data = request.args["reason"]
     status = 200

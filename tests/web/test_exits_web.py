@@ -167,3 +167,23 @@ def test_behind_schedule_list_and_api(session, county, login_as, client):
     c.post("/logout")
     rows = client.get("/api/v1/followup/behind", headers=api_token(client, "inspector")).get_json()
     assert [r["name"] for r in rows] == ["李建国"] and rows[0]["schedule"]["due"]["job_info"] == 1
+
+
+def test_legacy_terminated_contract_gets_its_exit_record(session, county, login_as):
+    h = holders(session, county)
+    c = h["li"]
+    c.status, c.exit_on, c.end_reason = "terminated", date(2026, 6, 30), "本人申请退岗：外出务工"
+    session.commit()
+    client = login_as("town")
+    assert "补登退岗记录" in client.get(f"/contracts/{c.id}").get_data(as_text=True)
+    form = client.get(f"/exits/new?contract_id={c.id}").get_data(as_text=True)
+    assert 'value="2026-07-01"' in form
+    r = client.post(f"/exits/new?contract_id={c.id}", data={
+        "reason": "own_request", "event_on": "2026-06-30", "effective_on": "2026-07-01", "placement": "就业",
+        "placement_note": "外出务工"})
+    assert r.status_code == 302
+    session.expire_all()
+    assert (c.status, c.exit_on, c.end_reason) == ("terminated", date(2026, 6, 30), "本人申请退岗：外出务工")
+    bad = client.post(f"/exits/new?contract_id={h['wang'].id}", data={
+        "reason": "own_request", "event_on": "2026-06-30", "effective_on": "2026-07-01", "placement": "none"})
+    assert bad.status_code == 302  # an active contract: an ordinary exit
