@@ -39,6 +39,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
+from .demo_exits import generate_exits
 from .demo_history import HISTORY_MODELS, extra_users, generate_history, prepare_history
 from .domain.people import age_on, check_digit
 from .domain.roles import COUNTY_ADMIN, HOLDER, INSPECTOR, ROLE_LABELS, TOWNSHIP_CLERK, VILLAGE_CLERK
@@ -1116,7 +1117,7 @@ def generate_county(session: Session, *, seed: int, persons: int, today: date) -
     history = generate_history(plan, staff, actor=DEMO_ACTOR, chunk=CHUNK)
     users = staff["count"] + generate_logins(session, b, history.pop("holder_candidates"))
     history["open_notices"] = generate_open_recruitment(session, today)
-    history.update(__import__("pwposts.demo_exits", fromlist=["x"]).generate_exits(session, today, seed))
+    history.update(generate_exits(session, today, seed))
     today_adults = [p for p in b.persons if age_on(p.birth, today) >= 16]
     counts = {
         "county": 1,
