@@ -39,6 +39,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
+from .demo_exits import generate_exits
 from .demo_history import HISTORY_MODELS, extra_users, generate_history, prepare_history
 from .demo_oversight import plant_cases as plant_oversight_cases
 from .demo_records import generate_department_records
@@ -1126,7 +1127,7 @@ def generate_county(session: Session, *, seed: int, persons: int, today: date) -
     users = staff["count"] + generate_logins(session, b, history.pop("holder_candidates"))
     history["open_notices"] = generate_open_recruitment(session, today)
     history.update(generate_department_records(session, today))
-    history.update(__import__("pwposts.demo_exits", fromlist=["x"]).generate_exits(session, today, seed))
+    history.update(generate_exits(session, today, seed))
     history.update(plant_oversight_cases(session, today, seed, DEMO_ACTOR))  # 纪检监察 true cases and look-alikes
     from .demo_hire_sign import generate_hire_awaiting_contract  # a hire waiting for its 劳务协议 (worklist)
     history["hired_awaiting_contract"] = generate_hire_awaiting_contract(session, today)

@@ -307,11 +307,14 @@ def get_worklist():
 
 @bp.get("/renewals")
 @document("年终续签清单", tags=TAGS, response=array(RENEWAL_ROW),
-          query={"township_id": {"type": "integer"}},
+          query={"township_id": {"type": "integer", "description": "乡镇ID；县级用户必填"}},
           description="两个月内到期、尚未续签或退岗的履行中合同，附年度考核、资格复核结果和建议处理方式。")
 @token_required
 def list_renewals():
-    rows = work.year_end_rows(db.session, g.actor, clock.today(), int_arg("township_id", minimum=1))
+    township_id = int_arg("township_id", minimum=1)
+    if township_id is None and g.actor.region is not None and g.actor.region.level == "county":
+        raise BadInput("县级用户请指定 township_id：每份合同都要复核资格，按乡镇逐个查询")
+    rows = work.year_end_rows(db.session, g.actor, clock.today(), township_id)
     return jsonify([{
         "contract_id": r.contract.id, "contract_code": r.contract.code, "person": r.contract.person.name,
         "post": r.contract.post.title, "end_on": r.contract.end_on.isoformat(),
@@ -372,6 +375,24 @@ def colour_summary():
     return jsonify(service.colour_counts(db.session, g.actor))
 
 
+@bp.get("/followup/behind")
+@document("311服务落后人员", tags=TAGS,
+          response=array(obj({"person_id": {"type": "integer"}, "name": {"type": "string"},
+                              "exit_id": {"type": "integer"}, "effective_on": DATE, "schedule": SCHEDULE})),
+          description="有就业意愿、未就业未上岗的退岗人员中，本服务年度311服务少于应提供次数的（最多500人）。")
+@token_required
+def list_behind():
+    require(g.actor, "view_exit")
+    return jsonify([{"person_id": ex.person_id, "name": ex.person.name, "exit_id": ex.id,
+                     "effective_on": ex.effective_on.isoformat(), "schedule": _schedule_json(s)}
+                    for ex, s in service.behind_schedule(db.session, g.actor, clock.today())])
+
+
+def _schedule_json(sched) -> dict:
+    return {"year_first": sched.year_first.isoformat(), "year_last": sched.year_last.isoformat(),
+            "months": sched.months, "due": sched.due, "given": sched.given, "behind": sched.behind}
+
+
 @bp.get("/persons/<int:person_id>/followup")
 @document("退岗后服务（311）与预警", tags=TAGS, response=FOLLOWUP, errors=(404,),
           description="本服务年度311进度（应提供与已提供）、服务记录和当前颜色。")
@@ -384,9 +405,7 @@ def get_followup(person_id: int):
     pc = service.colour_of_person(db.session, person.id)
     return jsonify({
         "person_id": person.id, "colour": colour_json(pc, g.actor) if pc else None,
-        "schedule": {"year_first": sched.year_first.isoformat(), "year_last": sched.year_last.isoformat(),
-                     "months": sched.months, "due": sched.due, "given": sched.given, "behind": sched.behind}
-        if sched else None,
+        "schedule": _schedule_json(sched) if sched else None,
         "services": [service_json(s) for s in service.services_of(db.session, person.id)],
     })
 

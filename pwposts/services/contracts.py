@@ -270,6 +270,13 @@ def renew_contract(session: Session, actor, contract_id: int, kind: str, start_o
     if pending is not None:
         raise Conflict("renewal_exists",
                        f"合同 {old.code} 已续签为 {pending.code}（{_label(pending.status)}，{_span(pending)}）")
+    from .exits import open_exit_of
+
+    leaving = open_exit_of(session, old.id)
+    if leaving is not None:
+        raise Conflict("renewal_exit_recorded",
+                       f"合同 {old.code} 已有退岗记录（{leaving.effective_on.isoformat()}起退岗），不能续签；"
+                       "退岗建议有误的，请先在退岗页面驳回")
     _check_kind(kind)
     check_term(start_on, end_on)
     check_renewal_start(old.end_on, start_on)

@@ -326,6 +326,11 @@ def exit_query(actor, f: ExitFilter) -> Select:
                      .joinedload(Post.village)).order_by(ContractExit.id.desc())
 
 
+def confirmed_exit_of(session: Session, contract_id: int) -> ContractExit | None:
+    return session.scalars(select(ContractExit).where(ContractExit.contract_id == contract_id,
+                                                      ContractExit.status == "confirmed")).first()
+
+
 def exits_of_contract(session: Session, contract_id: int) -> list[ContractExit]:
     return list(session.scalars(select(ContractExit).where(ContractExit.contract_id == contract_id)
                                 .order_by(ContractExit.id)))
@@ -350,6 +355,33 @@ def schedule_for(session: Session, ex: ContractExit, today: date) -> rules.Sched
     given = [(k, d) for k, d in session.execute(select(FollowupService.kind, FollowupService.given_on)
                                                 .where(FollowupService.person_id == ex.person_id))]
     return rules.schedule(ex.effective_on, today, given)
+
+
+def behind_schedule(session: Session, actor, today: date, limit: int = 500) -> list[tuple[ContractExit, rules.Schedule]]:
+    """Exited holders in the actor's region who want work, have no job or post (not green) and whose 311
+    services for the current service year are behind — oldest exit first."""
+    exits = session.scalars(exit_query(actor, ExitFilter(status="confirmed")).where(
+        ContractExit.effective_on <= today, ContractExit.wants_work.is_(True), ContractExit.placement == "none",
+        Person.death_date.is_(None))).unique().all()
+    latest: dict[int, ContractExit] = {}
+    for ex in sorted(exits, key=lambda e: (e.effective_on, e.id)):
+        latest[ex.person_id] = ex
+    green = set(session.scalars(select(PersonColour.person_id).where(PersonColour.colour == "green",
+                                                                     PersonColour.person_id.in_(list(latest)))))
+    given: dict[int, list[tuple[str, date]]] = {}
+    for pid, kind, on in session.execute(select(FollowupService.person_id, FollowupService.kind,
+                                                FollowupService.given_on)
+                                         .where(FollowupService.person_id.in_(list(latest)))):
+        given.setdefault(pid, []).append((kind, on))
+    out = []
+    for pid, ex in latest.items():
+        if pid in green or ex.reason in rules.ENDS_MONITORING:
+            continue
+        sched = rules.schedule(ex.effective_on, today, given.get(pid, []))
+        if sched.behind:
+            out.append((ex, sched))
+    out.sort(key=lambda t: (t[0].effective_on, t[0].id))
+    return out[:limit]
 
 
 def record_service(session: Session, actor, person_id: int, kind: str, given_on: date, given_by: str,

@@ -23,14 +23,13 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ..domain import exits as rules
-from ..domain.contracts import LIVE_STATES
+from ..domain.contracts import EXPIRING_DAYS, LIVE_STATES
 from ..domain.hiring import OLDER_WORKER
 from ..domain.people import is_older_worker
 from ..models.contracts import Assessment, Contract
 from ..models.exits import ContractExit
 from ..models.people import EmploymentRecord, Person, PersonCategory
 from . import audit
-from .contracts import expiring_clause
 from .exits import apply_due_exits, propose_exit, refresh_colours, _confirm
 
 ACTOR = rules.SWEEP_ACTOR
@@ -181,6 +180,16 @@ def end_expired(session: Session, report: SweepReport) -> None:
         mark_staffing(session, c.post, ACTOR)
 
 
+def _expiring_count(session: Session, today: date) -> int:
+    """Active contracts ending within EXPIRING_DAYS without a live renewal (the renewal worklist's size);
+    NOT IN over the renewals instead of a correlated EXISTS, which SQLite runs per contract."""
+    renewed = select(Contract.previous_contract_id).where(Contract.previous_contract_id.is_not(None),
+                                                          Contract.status.in_(LIVE_STATES))
+    return session.scalar(select(func.count(Contract.id)).where(
+        Contract.status == "active", Contract.end_on >= today,
+        Contract.end_on <= today + timedelta(days=EXPIRING_DAYS), Contract.id.not_in(renewed))) or 0
+
+
 def run_sweep(session: Session, today: date) -> SweepReport:
     """The whole daily sweep for `today` (Beijing); flushes, never commits (the CLI commits)."""
     report = SweepReport(today)
@@ -190,7 +199,7 @@ def run_sweep(session: Session, today: date) -> SweepReport:
     propose_for_employment(session, report)
     propose_for_ended_categories(session, report)
     end_expired(session, report)
-    report.expiring = session.scalar(select(func.count(Contract.id)).where(expiring_clause(today))) or 0
+    report.expiring = _expiring_count(session, today)
     report.colours = refresh_colours(session, ACTOR, today)
     session.flush()
     return report

@@ -4,6 +4,7 @@ lists per township and the 311 services of a person."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
@@ -12,9 +13,11 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from .. import clock
 from ..documents.exits_pdf import exit_notice_filename, exit_notice_pdf
+from ..documents.exits_xlsx import XLSX_MIMETYPE, exits_workbook
+from ..domain.people import mask_id_number, mask_numbers_in_text
 from ..domain import exits as rules
 from ..domain.contracts import CONTRACT_STATE_LABELS
-from ..domain.errors import DomainError
+from ..domain.errors import DomainError, NotFound
 from ..domain.formats import parse_date
 from ..domain.roles import COUNTY_ADMIN, INSPECTOR, TOWNSHIP_CLERK, VILLAGE_CLERK
 from ..extensions import db
@@ -102,6 +105,26 @@ def index():
                            rules=rules, today=clock.today())
 
 
+@bp.route("/export")
+@login_required
+def export():
+    require(current_user, "view_exit")
+    today = clock.today()
+    rows = []
+    for i, e in enumerate(db.session.scalars(service.exit_query(current_user, _filter())).unique(), 1):
+        c, p = e.contract, e.person
+        rows.append((i, p.name, p.id_number if can(current_user, "view_full_id_number", p) else mask_id_number(p.id_number),
+                     c.post.township.name, c.post.village.name, c.post.title, c.code, rules.reason_label(e.reason),
+                     e.event_on, e.effective_on, c.exit_on, rules.EXIT_STATE_LABELS[e.status], "是" if e.late else "否",
+                     e.report_limit_days, f"{rules.EXIT_SOURCE_LABELS[e.source]}（{e.proposed_by_label}）",
+                     e.confirmed_on, rules.PLACEMENT_LABELS[e.placement] + (f"：{e.placement_note}" if e.placement_note
+                                                                             else ""),
+                     mask_numbers_in_text(e.evidence or ""), e.note or ""))
+    data = exits_workbook(rows, f"退岗台账（导出于 {today.isoformat()}）")
+    return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
+                     download_name=f"退岗台账-{today.isoformat()}.xlsx")
+
+
 # ---- record an exit from a contract ----
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -119,6 +142,11 @@ def new():
     if request.method == "GET":
         form.event_on.data = today.isoformat()
         form.effective_on.data = today.isoformat()
+        if c.status == "terminated" and c.exit_on:  # an exit made before exit records existed
+            form.event_on.data = c.exit_on.isoformat()
+            form.effective_on.data = (c.exit_on + timedelta(days=1)).isoformat()
+        elif c.status == "ended":
+            form.event_on.data = form.effective_on.data = (c.end_on + timedelta(days=1)).isoformat()
         if request.args.get("reason") in rules.EXIT_REASONS:
             form.reason.data = request.args["reason"]
     status = 200
@@ -222,6 +250,25 @@ def notice_pdf(exit_id: int):
                      as_attachment=request.args.get("download") == "1", download_name=exit_notice_filename(ex))
 
 
+@bp.route("/mine/<int:contract_id>/notice.pdf")
+@login_required
+def my_notice(contract_id: int):
+    """The holder's own 退岗通知书 (confirmed exits only)."""
+    require(current_user, "view_own_records")
+    ex = service.confirmed_exit_of(db.session, contract_id)
+    if ex is None or ex.person_id != current_user.person_id:
+        raise NotFound("退岗通知书")
+    data = exit_notice_pdf(ex, ex.contract.post.township.name)
+    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=exit_notice_filename(ex))
+
+
+@bp.app_context_processor
+def _exit_notice_helper():
+    """has_exit_notice(contract) for the holder's page: a confirmed exit exists for the contract."""
+    return {"has_exit_notice": lambda c: c.exit_on is not None
+            and service.confirmed_exit_of(db.session, c.id) is not None}
+
+
 # ---- worklist, year end, colours, 311 ----
 
 @bp.route("/worklist")
@@ -260,8 +307,11 @@ def year_end():
             for e in result.errors[:50]:
                 flash(e, "error")
         return redirect(url_for("exits.year_end", township=township_id or None))
-    rows = work.year_end_rows(db.session, current_user, today, township_id)
     townships, _villages = region_choices(current_user)
+    if township_id is None and len(townships) == 1:
+        township_id = townships[0][0]
+    # a county's year end is thousands of contracts, each re-checked: one township at a time
+    rows = work.year_end_rows(db.session, current_user, today, township_id) if township_id else None
     return render_template("exits/year_end.html", rows=rows, today=today, townships=townships,
                            township_id=township_id)
 
@@ -281,6 +331,15 @@ def colours():
     return render_template("exits/colours.html", page=page, f=f, rules=rules, townships=townships,
                            villages=villages, counts=service.colour_counts(db.session, current_user),
                            households=households)
+
+
+@bp.route("/behind")
+@login_required
+def behind():
+    require(current_user, "view_exit")
+    today = clock.today()
+    rows = service.behind_schedule(db.session, current_user, today)
+    return render_template("exits/behind.html", rows=rows, rules=rules, today=today)
 
 
 @bp.route("/followup/<int:person_id>", methods=["GET", "POST"])

@@ -77,3 +77,11 @@ def test_colours_and_311_over_the_api(session, county, client):
     f = client.get(f"/api/v1/persons/{li}/followup", headers=auth).get_json()
     assert f["schedule"]["given"]["training"] == 1 and f["colour"]["colour"] == "red"
     assert session.scalar(select(ContractExit.id)) is not None
+
+
+def test_county_renewals_need_a_township(session, county, client):
+    holders(session, county)
+    auth = api_token(client, "admin")
+    assert client.get("/api/v1/renewals", headers=auth).status_code == 400
+    rows = client.get(f"/api/v1/renewals?township_id={county.townships[0].id}", headers=auth).get_json()
+    assert len(rows) == 2 and {r["outcome"] for r in rows} == {"decide"}  # no annual grade yet

@@ -248,3 +248,15 @@ def test_default_shortlist_puts_red_households_first(session, county):
     session.add(PersonColour(person_id=county.persons["li"].id, colour="red", reason="零就业家庭", since=date(2026, 11, 1)))
     session.flush()
     assert [a.id for a in default_shortlist(session, notice)] == [li_app.id]
+
+
+def test_a_contract_with_an_exit_recorded_cannot_be_renewed(session, county):
+    h = holders(session, county)
+    annual(session, h["li"], "2026", "合格")
+    svc.propose_exit(session, county.users["village"], h["li"].id, "own_request", date(2026, 11, 25),
+                     date(2027, 1, 1), date(2026, 11, 25))
+    from pwposts.services.contracts import renew_contract
+    with pytest.raises(Conflict) as err:
+        renew_contract(session, county.users["town"], h["li"].id, "劳务协议", date(2027, 1, 1), date(2027, 12, 31),
+                       date(2026, 11, 25))
+    assert "已有退岗记录" in err.value.message

@@ -112,3 +112,78 @@ def test_colours_and_311_pages(session, county, login_as):
     page = client.get(f"/exits/followup/{li.id}").get_data(as_text=True)
     assert "推荐县城物流公司岗位" in page
     assert "红色预警人员" in client.get("/").get_data(as_text=True)
+
+
+def test_county_year_end_goes_one_township_at_a_time(session, county, login_as):
+    h = holders(session, county)
+    client = login_as("admin")
+    assert "请先选择乡镇" in client.get("/exits/year-end").get_data(as_text=True)
+    page = client.get(f"/exits/year-end?township={county.townships[0].id}").get_data(as_text=True)
+    assert h["wang"].code in page
+
+
+def test_inspector_exports_late_exits(session, county, login_as):
+    from openpyxl import load_workbook
+    h = holders(session, county)
+    from pwposts.services import exits as svc
+    svc.record_exit(session, county.users["town"], h["li"].id, "own_request", date(2026, 11, 1), date(2026, 11, 2),
+                    date(2026, 11, 25))
+    session.commit()
+    client = login_as("inspector")
+    r = client.get("/exits/export?late=1")
+    assert r.status_code == 200
+    ws = load_workbook(BytesIO(r.data)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[1][0] == "序号" and rows[2][1] == "李建国" and rows[2][12] == "是" and "********" in rows[2][2]
+
+
+def test_holder_downloads_own_exit_notice_only(session, county, login_as):
+    h = holders(session, county)
+    from pwposts.services import exits as svc
+    svc.record_exit(session, county.users["town"], h["wang"].id, "own_request", date(2026, 11, 20),
+                    date(2026, 11, 21), date(2026, 11, 22))
+    svc.record_exit(session, county.users["town"], h["li"].id, "own_request", date(2026, 11, 20),
+                    date(2026, 11, 21), date(2026, 11, 22))
+    session.commit()
+    client = login_as("holder")
+    assert "退岗通知书" in client.get("/me/").get_data(as_text=True)
+    assert client.get(f"/exits/mine/{h['wang'].id}/notice.pdf").mimetype == "application/pdf"
+    assert client.get(f"/exits/mine/{h['li'].id}/notice.pdf").status_code == 404
+    assert client.get("/exits/worklist").status_code == 403
+
+
+def test_behind_schedule_list_and_api(session, county, login_as, client):
+    h = holders(session, county)
+    from pwposts.services import exits as svc
+    svc.record_exit(session, county.users["town"], h["li"].id, "unable", date(2026, 7, 31), date(2026, 8, 1),
+                    date(2026, 8, 1))
+    svc.record_exit(session, county.users["town"], h["wang"].id, "death", date(2026, 7, 31), date(2026, 8, 1),
+                    date(2026, 8, 1))
+    session.commit()
+    c = login_as("town")
+    page = c.get("/exits/behind").get_data(as_text=True)
+    assert "李建国" in page and "王秀英" not in page and "就业岗位信息0/1" in page
+    from tests.conftest import api_token
+    c.post("/logout")
+    rows = client.get("/api/v1/followup/behind", headers=api_token(client, "inspector")).get_json()
+    assert [r["name"] for r in rows] == ["李建国"] and rows[0]["schedule"]["due"]["job_info"] == 1
+
+
+def test_legacy_terminated_contract_gets_its_exit_record(session, county, login_as):
+    h = holders(session, county)
+    c = h["li"]
+    c.status, c.exit_on, c.end_reason = "terminated", date(2026, 6, 30), "本人申请退岗：外出务工"
+    session.commit()
+    client = login_as("town")
+    assert "补登退岗记录" in client.get(f"/contracts/{c.id}").get_data(as_text=True)
+    form = client.get(f"/exits/new?contract_id={c.id}").get_data(as_text=True)
+    assert 'value="2026-07-01"' in form
+    r = client.post(f"/exits/new?contract_id={c.id}", data={
+        "reason": "own_request", "event_on": "2026-06-30", "effective_on": "2026-07-01", "placement": "就业",
+        "placement_note": "外出务工"})
+    assert r.status_code == 302
+    session.expire_all()
+    assert (c.status, c.exit_on, c.end_reason) == ("terminated", date(2026, 6, 30), "本人申请退岗：外出务工")
+    bad = client.post(f"/exits/new?contract_id={h['wang'].id}", data={
+        "reason": "own_request", "event_on": "2026-06-30", "effective_on": "2026-07-01", "placement": "none"})
+    assert bad.status_code == 302  # an active contract: an ordinary exit
