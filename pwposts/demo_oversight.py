@@ -361,13 +361,19 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
     # CADRE_KIN — look-alike: a member of the household of a cadre whose term ended before the hire
     serving = set(session.scalars(select(Cadre.person_id).where(Cadre.term_end >= start)))
     holders = set(session.scalars(select(Contract.person_id)))
+    kin_now = set()
+    for a_, b_ in session.execute(select(Relation.person_id, Relation.relative_id)):
+        if a_ in serving:
+            kin_now.add(b_)
+        if b_ in serving:
+            kin_now.add(a_)
     for cadre_pid, term_end in session.execute(select(Cadre.person_id, Cadre.term_end).where(Cadre.term_end < start)
                                                .order_by(Cadre.id)).all():
         cadre = session.get(Person, cadre_pid)
         if cadre_pid in serving or cadre.household_id in pl.households:
             continue
         family = session.scalars(select(Person).where(Person.household_id == cadre.household_id)).all()
-        if any(m.id in serving or m.id in holders or m.id in pl.kin_serving for m in family):
+        if any(m.id in serving or m.id in holders or m.id in kin_now for m in family):
             continue
         kid = next((m for m in family if m.id != cadre_pid and m.death_date is None and m.village_id in pl.posts
                     and m.account_name == m.name and 20 <= today.year - m.birth_date.year <= 55

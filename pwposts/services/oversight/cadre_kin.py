@@ -39,11 +39,11 @@ FROM hc JOIN rel ON rel.cid = hc.cid
 JOIN cadre k ON k.person_id = rel.kid AND k.term_start <= hc.e AND (k.term_end IS NULL OR k.term_end >= hc.s)
 UNION ALL
 SELECT hc.cid, hc.pid, hc.s, hc.e, hc.village_id, rel.kid, rel.kind, rel.dir, 'signer', u.id, u.display_name,
-       NULL, NULL, u.region_id
+       CAST(NULL AS DATE), CAST(NULL AS DATE), u.region_id
 FROM hc JOIN rel ON rel.cid = hc.cid JOIN user_account u ON u.person_id = rel.kid AND u.id = hc.signed_by_id
 UNION ALL
 SELECT DISTINCT hc.cid, hc.pid, hc.s, hc.e, hc.village_id, rel.kid, rel.kind, rel.dir, 'approver', u.id,
-       u.display_name, NULL, NULL, u.region_id
+       u.display_name, CAST(NULL AS DATE), CAST(NULL AS DATE), u.region_id
 FROM hc JOIN rel ON rel.cid = hc.cid JOIN user_account u ON u.person_id = rel.kid
 JOIN payroll_run pr ON pr.approved_by_id = u.id
 JOIN payment p ON p.run_id = pr.id AND p.contract_id = hc.cid"""

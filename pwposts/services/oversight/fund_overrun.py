@@ -15,7 +15,8 @@ def query(ctx: Context) -> str:
     s = ctx.sql
     return f"""
 SELECT 'overrun' AS kind, f.id AS fund_id, f.name, f.year, f.allocation_fen, SUM(p.amount_fen) AS amount_fen,
-       NULL AS person_id, NULL AS payment_id, NULL AS month, NULL AS village_id
+       CAST(NULL AS INTEGER) AS person_id, CAST(NULL AS INTEGER) AS payment_id, CAST(NULL AS VARCHAR(7)) AS month,
+       CAST(NULL AS INTEGER) AS village_id
 FROM fund f JOIN payment p ON p.fund_id = f.id AND p.status <> 'failed'
 GROUP BY f.id, f.name, f.year, f.allocation_fen
 HAVING SUM(p.amount_fen) > f.allocation_fen

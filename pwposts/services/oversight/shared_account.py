@@ -17,7 +17,8 @@ WITH acc AS (
   UNION
   SELECT account_no, person_id FROM payment WHERE account_no IS NOT NULL AND amount_fen > 0
 )
-SELECT 'shared' AS kind, a.acct, a.person_id, NULL AS account_name, {HOLDER.format(col='a.person_id')} AS is_holder
+SELECT 'shared' AS kind, a.acct, a.person_id, CAST(NULL AS VARCHAR(50)) AS account_name,
+       CASE WHEN {HOLDER.format(col='a.person_id')} THEN 1 ELSE 0 END AS is_holder
 FROM acc a
 WHERE a.acct IN (SELECT acct FROM acc GROUP BY acct HAVING COUNT(DISTINCT person_id) > 1)
 UNION ALL
