@@ -345,7 +345,14 @@ class _History:
         for fc in tables["fund_category"]:
             fund_cats[fc["fund_id"]].append(fc["category"])
         self.funds = {(f["name"], f["year"]): dict(f, categories=tuple(fund_cats[f["id"]])) for f in tables["fund"]}
-        self.exceptions = {h["day"]: h["is_workday"] for h in tables["holiday"]}
+        # the calendar the service counts with: the national one (chinesecalendar) under the county's own days
+        from .domain.national_calendar import national_exceptions
+
+        days = [h["day"] for h in tables["holiday"]]
+        first = date(min(days).year - 3, 1, 1) if days else date(2020, 1, 1)
+        last = date(max(days).year + 1, 12, 31) if days else date(2030, 12, 31)
+        self.exceptions = national_exceptions(first, last)
+        self.exceptions.update({h["day"]: h["is_workday"] for h in tables["holiday"]})
         # registry indexes (the facts services.hiring.gather_facts collects)
         self.relatives = defaultdict(list)
         for a, r, kind in b.relations:

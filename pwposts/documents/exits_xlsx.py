@@ -8,6 +8,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from .cells import safe_row
+
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADERS = ("序号", "姓名", "身份证号", "乡镇", "村", "岗位名称", "合同编号", "退岗原因", "事由发生日期", "退岗生效日期",
            "最后计发日", "状态", "是否迟报", "报告时限（天）", "登记来源", "确认日期", "后续安置", "依据", "备注")
@@ -22,14 +24,14 @@ def exits_workbook(rows: Iterable[Sequence], heading: str) -> bytes:
         ws.column_dimensions[chr(ord("A") + i)].width = w
     title = WriteOnlyCell(ws, value=heading)
     title.font = Font(bold=True, size=13)
-    ws.append([title])
-    ws.append([_bold(ws, h) for h in HEADERS])
+    ws.append(safe_row([title]))
+    ws.append(safe_row([_bold(ws, h) for h in HEADERS]))
     for values in rows:
         cells = list(values)
         idn = WriteOnlyCell(ws, value=str(cells[2]))
         idn.number_format = "@"
         cells[2] = idn
-        ws.append(cells)
+        ws.append(safe_row(cells))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

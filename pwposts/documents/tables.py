@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from ..domain.errors import DomainError
+from .cells import safe_row
 from .workbooks import first_sheet
 
 HEADER_SCAN_ROWS = 10
@@ -134,22 +135,22 @@ def write_template(columns: Sequence[Column], example: Sequence[Any], *, title: 
     wb = Workbook()
     ws = wb.active
     ws.title = "数据"
-    ws.append([c.label for c in columns])
+    ws.append(safe_row([c.label for c in columns]))
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DCE6F1")
-    ws.append(["示例：" + str(example[0]) if example else "", *example[1:]])
+    ws.append(safe_row(["示例：" + str(example[0]) if example else "", *example[1:]]))
     for cell in ws[2]:
         cell.font = Font(color="808080", italic=True)
         cell.number_format = "@"
     for i, c in enumerate(columns, start=1):
         ws.column_dimensions[ws.cell(1, i).column_letter].width = max(12, len(c.label) * 2 + 4)
     help_ws = wb.create_sheet("填写说明")
-    help_ws.append(["列名", "是否必填", "说明"])
+    help_ws.append(safe_row(["列名", "是否必填", "说明"]))
     for c in columns:
-        help_ws.append([c.label, "必填" if c.required else "可选", c.help])
-    help_ws.append([])
-    help_ws.append([f"{title}：第2行为示例（以“示例：”开头），导入时跳过；身份证号请设为文本格式；日期写作 2026-03-01"])
+        help_ws.append(safe_row([c.label, "必填" if c.required else "可选", c.help]))
+    help_ws.append(safe_row([]))
+    help_ws.append(safe_row([f"{title}：第2行为示例（以“示例：”开头），导入时跳过；身份证号请设为文本格式；日期写作 2026-03-01"]))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

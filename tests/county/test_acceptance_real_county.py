@@ -85,33 +85,34 @@ def test_a_real_county_from_nothing_to_a_paid_month(client, app):
     ok(client.post(f"/api/v1/posts/{post['id']}/approve", headers=admin, json={}))
     notice = ok(client.post("/api/v1/notices", headers=a, json={
         "post_id": post["id"], "title": "河口村保洁员招聘公告", "conditions": "本村户籍、年满16周岁、属于帮扶类别",
-        "places": 1, "start_on": "2026-11-25", "end_on": "2026-11-30", "contact": "城关镇人社中心"}), 201)
+        "places": 1, "start_on": "2026-11-25", "end_on": "2026-11-27", "contact": "城关镇人社中心"}), 201)
     application = ok(client.post("/api/v1/applications", headers=a, json={"notice_id": notice["id"],
                                                                           "person_id": person["id"]}), 201)
     assert application["eligible"], application
+    today("2026-11-30")  # registration closed on Friday 11-27; the 公示 follows it
     publicity = ok(client.post(f"/api/v1/notices/{notice['id']}/publicity", headers=a, json={}), 201)
-    assert publicity["end_on"] == "2026-12-02"  # Wednesday 11-25 + 5 working days
-    today("2026-12-03")
+    assert publicity["end_on"] == "2026-12-07"  # Monday 11-30 + 5 working days
+    today("2026-12-08")
     ok(client.post(f"/api/v1/publicities/{publicity['id']}/end", headers=a, json={}))
     ok(client.post(f"/api/v1/applications/{application['id']}/hire", headers=a, json={}))
 
     # 6. the contract, its accident insurance, in force
     contract = ok(client.post("/api/v1/contracts", headers=a, json={
-        "application_id": application["id"], "start_on": "2026-12-03", "end_on": "2027-12-02"}), 201)
+        "application_id": application["id"], "start_on": "2026-12-08", "end_on": "2027-12-07"}), 201)
     ok(client.post(f"/api/v1/contracts/{contract['id']}/insurance", headers=a, json={
-        "insurer": "中国人寿新县支公司", "policy_no": "YW2026-001", "start_on": "2026-12-03",
-        "end_on": "2027-12-02"}), 201)
+        "insurer": "中国人寿新县支公司", "policy_no": "YW2026-001", "start_on": "2026-12-08",
+        "end_on": "2027-12-07"}), 201)
     ok(client.post(f"/api/v1/contracts/{contract['id']}/activate", headers=a, json={}))
 
-    # 7. December's attendance, approved by the township; the month paid (prepared by one, approved by another)
+    # 7. December's attendance, entered by one clerk and approved by the other; the month paid (prepared by one, approved by another)
     today("2027-01-04")
     ok(client.put(f"/api/v1/attendance?village_id={village['id']}&month=2026-12", headers=a,
                   json={"rows": [{"contract_id": contract["id"], "days_worked": 15}]}))
-    ok(client.post("/api/v1/attendance/approve", headers=a, json={"region_id": town["id"], "month": "2026-12"}))
+    ok(client.post("/api/v1/attendance/approve", headers=b, json={"region_id": town["id"], "month": "2026-12"}))
     run = ok(client.post("/api/v1/payroll-runs", headers=a, json={"township_id": town["id"], "month": "2026-12"}), 201)
     approved = ok(client.post(f"/api/v1/payroll-runs/{run['id']}/approve", headers=b, json={}))
     assert approved["status"] == "approved"
-    # 600 ÷ 20 × 15 = 450.00 (under the prorated cap 600 × 29 ÷ 31); ungraded month: no performance part
+    # 600 ÷ 20 × 15 = 450.00 (under the prorated cap 600 × 24 ÷ 31); ungraded month: no performance part
     assert approved["total_fen"] == 45000 and approved["line_count"] == 1
 
     # a paid month is never altered: no standard may start in it; the allocation may not fall below it;

@@ -22,7 +22,8 @@ class _Collect(logging.Handler):
 def collected(name="pwposts.logs"):
     """Records of the logger, whatever other tests did to propagation or capture."""
     logger = logging.getLogger(name)
-    handler, level = _Collect(), logger.level
+    handler, level, disabled = _Collect(), logger.level, logger.disabled
+    logger.disabled = False
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
     try:
@@ -30,6 +31,7 @@ def collected(name="pwposts.logs"):
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
+        logger.disabled = disabled
 
 
 def test_a_request_logs_one_line_with_its_request_id(client, county):
