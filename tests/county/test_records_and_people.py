@@ -59,7 +59,7 @@ def test_death_file_with_unknown_id_or_bad_date_is_refused_whole(client, session
     wang, li = county.persons["wang"], county.persons["li"]
     stranger = make_id_number(date(1980, 1, 1), "M", seq=777)
     csv = (f"身份证号,死亡日期\n{wang.id_number},2026-11-01\n{stranger},2026-11-02\n{li.id_number},2026-02-30\n"
-           f"{li.id_number[:-1]}0,2026-11-01\n")
+           f"{li.id_number[:-1]}{'1' if li.id_number[-1] == '0' else '0'},2026-11-01\n")  # a wrong check digit
     r = post_file(client, "deaths", csv)
     text = r.data.decode()
     assert "整份文件未写入" in text
