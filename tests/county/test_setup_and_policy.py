@@ -219,3 +219,16 @@ def test_import_regions_command(app, session, tmp_path):
     bad.write_text("统计用区划代码,名称\n522799199201,孤村\n", encoding="utf-8")
     r = runner.invoke(args=["import-regions", "--user", "boss", str(bad)])
     assert r.exit_code == 1 and "第2行" in r.output
+
+
+def test_category_edit_on_the_web_page_is_audited(client, app, session):
+    setup_county(client)
+    client.post("/login", data={"username": "boss", "password": "long-enough-1"})
+    client.post("/county/policy/categories", data={"code": "HL", "name": "护林", "kind": "普通"})
+    from pwposts.models.policy import PostCategory
+
+    cat = session.scalar(select(PostCategory))
+    r = client.post(f"/county/policy/categories/{cat.id}", data={"name": "护林防火", "kind": "专项"},
+                    follow_redirects=True)
+    assert "已修改岗位类别" in r.data.decode() and "护林防火" in r.data.decode()
+    assert session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "update_post_category")) == 1
