@@ -93,10 +93,37 @@ def _charts(stmt) -> dict:
 
 
 def dashboard_chart():
-    """The charts on the inspector's and the county's dashboards (open flags only)."""
+    """The charts on the inspector's and the county's dashboards: open flags per rule and township,
+    payments per month, active holders per township and per post category."""
     if not (current_user.is_authenticated and current_user.role in (INSPECTOR, COUNTY_ADMIN)):
         return None
-    return _charts(workflow.flag_query(current_user, status="open"))
+    charts = _charts(workflow.flag_query(current_user, status="open"))
+    charts.update(_programme_charts())
+    return charts
+
+
+def _programme_charts() -> dict:
+    from ..models.contracts import Contract
+    from ..models.pay import Payment
+    from ..models.policy import PostCategory
+    from ..models.posts import Post
+
+    months = db.session.execute(select(Payment.month, func.sum(Payment.amount_fen)).where(Payment.status != "failed")
+                                .group_by(Payment.month).order_by(Payment.month.desc()).limit(12)).all()
+    town = db.session.execute(select(Region.name, func.count(func.distinct(Contract.person_id)))
+                              .join(Post, Post.id == Contract.post_id).join(Region, Region.id == Post.township_id)
+                              .where(Contract.status == "active").group_by(Region.name)
+                              .order_by(func.count(func.distinct(Contract.person_id)).desc())).all()
+    cats = db.session.execute(select(PostCategory.name, func.count(func.distinct(Contract.person_id)))
+                              .join(Post, Post.category_id == PostCategory.id).join(Contract, Contract.post_id == Post.id)
+                              .where(Contract.status == "active").group_by(PostCategory.name)
+                              .order_by(func.count(func.distinct(Contract.person_id)).desc())).all()
+    return {
+        "pay_months": bar_chart_svg([(m, int(v or 0) // 100) for m, v in reversed(months)],
+                                    title="近12个月发放金额（元）", colour="#15803d"),
+        "holders_town": bar_chart_svg([(n, c) for n, c in town], title="各乡镇在岗人数", colour="#1d4ed8"),
+        "holders_cat": bar_chart_svg([(n, c) for n, c in cats], title="各类岗位在岗人数", colour="#6d28d9"),
+    }
 
 
 @bp.route("/scan", methods=["POST"])

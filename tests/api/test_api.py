@@ -276,7 +276,10 @@ def test_regions_scoped_and_filtered(client, county):
 
 # Write routes an inspector may use: their own token. Every other write must answer 403.
 INSPECTOR_MAY_WRITE = {("POST", "/api/v1/auth/token"), ("DELETE", "/api/v1/auth/token"),
-                       ("POST", "/api/v1/setup")}  # first run only: no token, refused once a county exists
+                       ("POST", "/api/v1/setup"),  # first run only: no token, refused once a county exists
+                       # the inspector's own 纪检监察 workflow (issue 9): scan, dispose, note, rectification
+                       ("POST", "/api/v1/flags/scan"), ("POST", "/api/v1/flags/<int:flag_id>/disposition"),
+                       ("POST", "/api/v1/flags/<int:flag_id>/notes"), ("POST", "/api/v1/rectifications/<int:item_id>/done")}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 

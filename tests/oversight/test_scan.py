@@ -96,3 +96,21 @@ def test_confirm_with_rectification_and_only_inspectors_dispose(session, county,
     complete_rectification(session, county.users["inspector"], item.id, "已追回", today)
     assert item.status == "done" and item.done_on == today
     assert run_scan(session, today).suppressed == 1  # confirmed on this evidence: not raised again
+
+
+def test_payroll_approval_scans_the_township(session, county, today):
+    from pwposts.models.people import Person
+    from pwposts.services import payroll
+    from tests.payroll_support import township_setup
+
+    from pwposts.models.people import EmploymentRecord
+
+    township_setup(session, county)
+    wang = session.get(Person, county.persons["wang"].id)
+    session.add(EmploymentRecord(id_number=wang.id_number, employer="某工厂", full_time=True, start_on=date(2026, 9, 1)))
+    session.commit()
+    run = payroll.prepare_run(session, county.users["town"], county.townships[0].id, "2026-10", today)
+    session.commit()
+    payroll.approve_run(session, county.users["town2"], run.id, today)
+    session.commit()
+    assert [f.person_id for f in flags(session, "EMPLOYED_ELSEWHERE")] == [wang.id]

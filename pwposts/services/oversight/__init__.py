@@ -171,9 +171,16 @@ def _fill(flag: Flag, fd, digest: str, now, today: date) -> None:
     flag.last_seen_at, flag.last_seen_on = now, today
 
 
+# The rules that read payments: what a payroll approval can change. The other rules (kinship, rotation,
+# households, eligibility, attendance, phones) follow the registry and run in the daily sweep.
+PAY_RULES = ("PAID_AFTER_DEATH", "PAID_OUTSIDE_CONTRACT", "PAID_NO_ATTENDANCE", "ABOVE_STANDARD",
+             "EMPLOYED_ELSEWHERE", "ARREARS", "FUND_OVERRUN", "SHARED_ACCOUNT")
+
+
 def scan_after_payroll_approval(session: Session, run, today: date) -> ScanResult:
-    """The hook payroll approval calls: every rule over the run's township, in the same transaction."""
-    return run_scan(session, today, actor="系统（发放审批后扫描）", region_code=run.township.code)
+    """The hook payroll approval calls: the payment rules over the run's township, in the same
+    transaction (about 1 s on the 50,000-person county; all rules run in the daily sweep)."""
+    return run_scan(session, today, actor="系统（发放审批后扫描）", rules=PAY_RULES, region_code=run.township.code)
 
 
 def daily_sweep(session: Session, today: date) -> ScanResult:
