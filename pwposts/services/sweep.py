@@ -6,7 +6,8 @@ In this order, every change audited with the sweep as actor (domain.exits.SWEEP_
    reason and event date):
    - a recorded death → effective the day after the death;
    - a failed (不合格) latest annual grade → no renewal, exit at the contract's end;
-   - current full-time employment in the imported social-insurance records → effective from its start;
+   - current full-time employment in the imported social-insurance records, or a current post on another
+     department's imported roster → effective from its start;
    - no eligible category any more (the last one ended during the contract) → effective the day after;
 3. contracts past their end date → 已结束; without a renewal, an exit (合同期满未续签) is recorded too;
 4. the 四色预警 colours (which include the 311 schedule) are recomputed; only changes are written.
@@ -148,6 +149,30 @@ def propose_for_ended_categories(session: Session, report: SweepReport) -> None:
                  f"帮扶类别（{cats}）已于 {last.isoformat()} 终止，今天不再属于任何帮扶类别")
 
 
+def propose_for_external_posts(session: Session, report: SweepReport) -> None:
+    """An active holder on another department's current post roster (一人一岗 across departments) →
+    exit proposal effective from that post's start. The roster table comes with the department imports
+    (issue 13); in a tree without it there is nothing to look at."""
+    try:
+        from ..models.registry import ExternalPostRecord
+    except ImportError:
+        return
+    today = report.today
+    q = (_live_contracts().join(ExternalPostRecord, ExternalPostRecord.id_number == Person.id_number)
+         .where(ExternalPostRecord.start_on <= today,
+                or_(ExternalPostRecord.end_on.is_(None), ExternalPostRecord.end_on >= today))
+         .add_columns(ExternalPostRecord.department, ExternalPostRecord.post_name, ExternalPostRecord.start_on)
+         .order_by(ExternalPostRecord.start_on))
+    seen = set()
+    for c, department, post_name, start in session.execute(q).all():
+        if c.id in seen:
+            continue
+        seen.add(c.id)
+        event = max(start, c.start_on)
+        _propose(session, report, c, "employed", event, max(event, c.start_on + timedelta(days=1)),
+                 f"{department}公益性岗位花名册显示自 {start.isoformat()} 起在“{post_name}”岗位（一人一岗）")
+
+
 def end_expired(session: Session, report: SweepReport) -> None:
     """Active contracts whose end date has passed → 已结束; without a renewal and without an exit,
     the exit (合同期满未续签) is recorded and confirmed too."""
@@ -197,6 +222,7 @@ def run_sweep(session: Session, today: date) -> SweepReport:
     propose_for_deaths(session, report)
     propose_for_failed_grades(session, report)
     propose_for_employment(session, report)
+    propose_for_external_posts(session, report)
     propose_for_ended_categories(session, report)
     end_expired(session, report)
     report.expiring = _expiring_count(session, today)
