@@ -72,6 +72,15 @@ def test_two_million_blank_rows(tmp_path, stored):
     assert err.message.startswith(f"工作表超过{limit:,}行（空行也计算在内）")
 
 
+def test_two_million_bare_row_elements_in_a_file_of_a_few_hundred_kb(tmp_path):
+    """The probe's file: 287 KB holding 2,000,000 <row/> (no numbers) — refused by its ratio or its row count."""
+    pieces = [SHEET_HEAD, *[b"<row/>" * 100_000] * 20, SHEET_TAIL]
+    path = streamed_part(tmp_path / "bare.xlsx", SHEET, pieces)
+    assert path.stat().st_size < 400 * 1024
+    err = _refused(roster_xlsx.read_roster, path)
+    assert "空行也计算在内" in err.message or "压缩比异常" in err.message
+
+
 def test_blank_rows_count_for_the_attendance_limit_too(tmp_path):
     path = streamed_part(tmp_path / "att.xlsx", SHEET, blank_rows(6_000), stored=True)
     err = _refused(attendance_xlsx.read_attendance, path)
