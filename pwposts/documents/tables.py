@@ -18,7 +18,7 @@ from openpyxl.styles import Font, PatternFill
 
 from ..domain.errors import DomainError
 from .cells import safe_row
-from .workbooks import first_sheet
+from .workbooks import DEFAULT_MAX_ROWS, first_sheet
 
 HEADER_SCAN_ROWS = 10
 MAX_ROWS = 100_000
@@ -105,7 +105,13 @@ def _csv_rows(data: bytes) -> list[list[str]]:
             continue
     else:
         raise DomainError("import_unreadable", "CSV文件编码无法识别：请以 UTF-8 或 GBK 编码保存")
-    return [row for row in csv.reader(io.StringIO(text))]
+    rows = []
+    for row in csv.reader(io.StringIO(text)):  # every line counts, blank ones included (hostile files)
+        rows.append(row)
+        if len(rows) > DEFAULT_MAX_ROWS:
+            raise DomainError("import_too_many_rows",
+                              f"CSV文件超过{DEFAULT_MAX_ROWS:,}行（空行也计算在内）：请删除空行或拆分为多个文件后再导入")
+    return rows
 
 
 def read_table(data: bytes, filename: str, columns: Sequence[Column], *, what: str = "文件") -> Table:

@@ -11,7 +11,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..domain.errors import DomainError, NotFound
-from ..domain.people import CADRE_OFFICES, CATEGORIES, RELATION_KINDS, WORK_CAPACITIES, parse_id_number
+from ..domain.people import (
+    CADRE_OFFICES, CATEGORIES, RELATION_KINDS, WORK_CAPACITIES, formula_refusal, parse_id_number,
+)
 from ..models.people import Cadre, Household, Person, PersonCategory, Region, Relation
 from . import audit
 from . import roster as roster_rules
@@ -41,6 +43,9 @@ def _clean(values: dict) -> dict:
         g = (values["group_name"] or "").strip() or None
         if g and len(g) > 50:
             raise DomainError("person_field_invalid", "村民小组名称过长（最多50个字）")
+        refusal = formula_refusal("村民小组", g)
+        if refusal:
+            raise DomainError("person_field_formula", refusal)
         out["group_name"] = g
     if "work_capacity" in values:
         cap = _checked(roster_rules.parse_capacity, values["work_capacity"], "劳动能力") or "全劳力"

@@ -140,3 +140,16 @@ def test_a_normal_workbook_still_reads(tmp_path):
     ok = base_workbook([("姓名", "身份证号", "所在村组"), ("张三", "11010519491231002X", "东坪一村")])
     sheet = roster_xlsx.read_roster(io.BytesIO(ok))
     assert [r.values["name"] for r in sheet.rows] == ["张三"]
+
+
+def test_a_csv_of_blank_lines_is_refused_counting_every_line():
+    import pytest
+
+    from pwposts.documents.tables import Column, read_table
+    from pwposts.documents.workbooks import DEFAULT_MAX_ROWS
+    from pwposts.domain.errors import DomainError
+
+    data = ("身份证号,死亡日期\n" + "\n" * (DEFAULT_MAX_ROWS + 5)).encode()
+    with pytest.raises(DomainError) as e:
+        read_table(data, "blank.csv", [Column("id_number", "身份证号", required=True)])
+    assert e.value.code == "import_too_many_rows" and "空行" in e.value.message
