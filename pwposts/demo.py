@@ -1131,6 +1131,9 @@ def generate_county(session: Session, *, seed: int, persons: int, today: date) -
     history.update(plant_oversight_cases(session, today, seed, DEMO_ACTOR))  # 纪检监察 true cases and look-alikes
     from .demo_hire_sign import generate_hire_awaiting_contract  # a hire waiting for its 劳务协议 (worklist)
     history["hired_awaiting_contract"] = generate_hire_awaiting_contract(session, today)
+    from .services.oversight import daily_sweep as scan_county
+
+    history["flags_raised"] = scan_county(session, today).new  # the inspectors find the county as the daily sweep leaves it
     today_adults = [p for p in b.persons if age_on(p.birth, today) >= 16]
     counts = {
         "county": 1,
@@ -1175,7 +1178,7 @@ SUMMARY = (
     ("post", "岗位", "个"), ("notice", "招聘公告", "份"), ("application", "报名记录", "条"), ("publicity", "公示", "次"),
     ("objection", "公示异议", "件"), ("contract", "合同（含续签）", "份"), ("insurance_policy", "意外伤害保险", "份"),
     ("assessment", "考核结果（月度及年度）", "条"), ("attendance_record", "考勤记录", "条"),
-    ("payroll_run", "发放清册", "份"), ("payment", "发放明细", "条"),
+    ("payroll_run", "发放清册", "份"), ("payment", "发放明细", "条"), ("flags_raised", "纪检监察线索（扫描发现）", "条"),
 )
 
 

@@ -44,6 +44,7 @@ class SweepReport:
     expiring: int = 0  # on the renewal worklist
     proposed: dict[str, int] = field(default_factory=dict)  # reason → new proposals
     colours: dict[str, int] = field(default_factory=dict)
+    scan: str = ""  # the anomaly scan's summary (纪检监察 rules over the county)
 
     @property
     def changes(self) -> int:
@@ -58,6 +59,8 @@ class SweepReport:
             out.append(f"新提出退岗建议（{rules.reason_label(reason)}）：{n} 人")
         out.append(f"四色预警变化：{self.colours.get('changed', 0)} 人"
                    f"（新转红色 {self.colours.get('to_red', 0)}，新转橙色 {self.colours.get('to_orange', 0)}）")
+        if self.scan:
+            out.append(f"线索扫描：{self.scan}")
         return out
 
 
@@ -228,4 +231,8 @@ def run_sweep(session: Session, today: date) -> SweepReport:
     report.expiring = _expiring_count(session, today)
     report.colours = refresh_colours(session, ACTOR, today)
     session.flush()
+    # every anomaly rule over the county, after the day's changes (idempotent: audits only new or changed flags)
+    from .oversight import daily_sweep as scan_county
+
+    report.scan = scan_county(session, today).summary
     return report

@@ -114,3 +114,17 @@ def test_payroll_approval_scans_the_township(session, county, today):
     payroll.approve_run(session, county.users["town2"], run.id, today)
     session.commit()
     assert [f.person_id for f in flags(session, "EMPLOYED_ELSEWHERE")] == [wang.id]
+
+
+def test_the_daily_sweep_runs_every_rule_and_a_second_sweep_changes_nothing(session, county, dead, today):
+    from pwposts.models.audit import AuditEntry
+    from pwposts.services.sweep import run_sweep
+
+    report = run_sweep(session, today)
+    session.commit()
+    assert [f.status for f in flags(session)] == ["open"] and "新增" in report.scan
+    assert any(line.startswith("线索扫描：") for line in report.lines())
+    entries = session.query(AuditEntry).count()
+    again = run_sweep(session, today)
+    session.commit()
+    assert len(flags(session)) == 1 and session.query(AuditEntry).count() == entries and "新增0项" in again.scan
