@@ -42,7 +42,7 @@ OBJECT_LABELS = {
 ACTION_LABELS.update({
     "propose_exit": "提出退岗", "confirm_exit": "确认退岗", "dismiss_exit": "驳回退岗建议", "exit_placement": "登记后续安置",
     "terminate_contract": "合同退岗", "record_exit_date": "登记退岗日期", "set_colour": "四色预警变化",
-    "record_followup": "登记311服务",
+    "record_followup": "登记311服务", "update_exit_proposal": "更新退岗建议",
 })
 OBJECT_LABELS.update({"contract_exit": "退岗", "followup_service": "311服务", "person_colour": "四色预警"})
 

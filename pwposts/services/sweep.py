@@ -4,7 +4,8 @@ In this order, every change audited with the sweep as actor (domain.exits.SWEEP_
 1. confirmed exits whose effective date has come → the contract reads 已退岗 (the post shows the vacancy);
 2. exit proposals for HR (each once per contract; a dismissed proposal is not made again for the same
    reason and event date):
-   - a recorded death → effective the day after the death;
+   - a recorded death → effective the day after the death (an earlier proposal, e.g. for a failed grade,
+     is turned into the death's when the death comes first);
    - a failed (不合格) latest annual grade → no renewal, exit at the contract's end;
    - current full-time employment in the imported social-insurance records, or a current post on another
      department's imported roster → effective from its start;
@@ -31,7 +32,7 @@ from ..models.contracts import Assessment, Contract
 from ..models.exits import ContractExit
 from ..models.people import EmploymentRecord, Person, PersonCategory
 from . import audit
-from .exits import apply_due_exits, propose_exit, refresh_colours, _confirm
+from .exits import EXIT_FIELDS, apply_due_exits, propose_exit, refresh_colours, _confirm
 
 ACTOR = rules.SWEEP_ACTOR
 
@@ -91,11 +92,35 @@ def _live_contracts(*where):
             .where(Contract.status == "active", _no_exit(), *where).order_by(Contract.id))
 
 
+def _death_evidence(p: Person) -> str:
+    return f"人员信息登记死亡日期 {p.death_date.isoformat()}（身份证号 {p.id_number[:6]}********{p.id_number[-4:]}）"
+
+
 def propose_for_deaths(session: Session, report: SweepReport) -> None:
     for c in session.scalars(_live_contracts(Person.death_date.is_not(None))).all():
         d = c.person.death_date
-        _propose(session, report, c, "death", d, rules.effective_after(d, c.start_on),
-                 f"人员信息登记死亡日期 {d.isoformat()}（身份证号 {c.person.id_number[:6]}********{c.person.id_number[-4:]}）")
+        _propose(session, report, c, "death", d, rules.effective_after(d, c.start_on), _death_evidence(c.person))
+    # a death recorded after another exit was proposed (e.g. a failed grade, exit at the end): the proposal
+    # becomes the death's, effective the day after it, so HR confirms what really happened
+    rows = session.execute(
+        select(ContractExit, Contract).join(Contract, Contract.id == ContractExit.contract_id)
+        .join(Person, Person.id == Contract.person_id)
+        .where(ContractExit.status == "proposed", ContractExit.reason != "death", Person.death_date.is_not(None),
+               Contract.status.in_(("active", "ended")))
+        .order_by(ContractExit.id)).all()
+    for ex, c in rows:
+        d = c.person.death_date
+        effective = rules.effective_after(d, c.start_on)
+        if effective >= ex.effective_on or effective > c.end_on + timedelta(days=1):
+            continue
+        before = audit.snapshot(ex, EXIT_FIELDS)
+        ex.reason, ex.event_on, ex.effective_on = "death", min(d, effective), effective
+        ex.evidence = _death_evidence(c.person) + (f"；原建议：{ex.evidence}" if ex.evidence else "")
+        session.flush()
+        audit.record(session, ACTOR, "update_exit_proposal", "contract_exit", ex.id, before=before,
+                     after=audit.snapshot(ex, EXIT_FIELDS),
+                     summary=f"退岗建议改为死亡：{c.person.name}（合同 {c.code}），{effective.isoformat()}起")
+        report.proposed["death"] = report.proposed.get("death", 0) + 1
 
 
 def propose_for_failed_grades(session: Session, report: SweepReport) -> None:

@@ -260,3 +260,20 @@ def test_a_contract_with_an_exit_recorded_cannot_be_renewed(session, county):
         renew_contract(session, county.users["town"], h["li"].id, "劳务协议", date(2027, 1, 1), date(2027, 12, 31),
                        date(2026, 11, 25))
     assert "已有退岗记录" in err.value.message
+
+
+def test_a_death_turns_an_earlier_proposal_into_the_deaths(session, county):
+    h = holders(session, county)
+    annual(session, h["wang"], "2026", "不合格")
+    session.commit()
+    run_sweep(session, date(2026, 11, 25))
+    ex = session.scalars(select(ContractExit)).one()
+    assert (ex.reason, ex.effective_on) == ("assessment_failed", date(2027, 1, 1))
+    county.persons["wang"].death_date = date(2026, 12, 10)
+    session.commit()
+    report = run_sweep(session, date(2026, 12, 12))
+    assert report.proposed == {"death": 1}
+    assert (ex.reason, ex.event_on, ex.effective_on, ex.status) == ("death", date(2026, 12, 10), date(2026, 12, 11),
+                                                                     "proposed")
+    assert "原建议" in ex.evidence
+    assert run_sweep(session, date(2026, 12, 12)).changes == 0
