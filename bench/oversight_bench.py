@@ -126,8 +126,12 @@ def main() -> None:
     ap.add_argument("--persons", type=int, default=50000)
     ap.add_argument("--pg")
     ap.add_argument("--sqlite-file")
+    ap.add_argument("--pg-only", action="store_true", help="measure PostgreSQL alone (SQLite measured before)")
     args = ap.parse_args()
     results = []
+    if args.pg_only and args.pg:
+        write([measure(build(args.pg, args.persons), "PostgreSQL")], args.persons)
+        return
     path = args.sqlite_file or os.path.join(tempfile.mkdtemp(), "oversight_bench.sqlite3")
     if not (args.sqlite_file and os.path.exists(path)):
         app = build("sqlite:///" + path, args.persons)

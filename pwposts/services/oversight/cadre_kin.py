@@ -16,6 +16,9 @@ KINDS = ", ".join(f"'{k}'" for k in CLOSE_KIN)
 # Relation stores "relative is the `kind` of person"; read from the holder's side both ways.
 INVERSE = {"父母": "子女", "子女": "父母", "儿媳女婿": "公婆岳父母", "公婆岳父母": "儿媳女婿"}
 
+H = "hc.cid, hc.pid, hc.s, hc.e, hc.signed_by_id, hc.village_id"
+# rel carries the contract's columns, so the three branches below join it only to indexed tables
+# (joining a CTE back to a CTE is a nested loop over two scans on PostgreSQL)
 SQL = f"""
 WITH hc AS (
   SELECT c.id AS cid, c.person_id AS pid, c.start_on AS s, COALESCE(c.exit_on, c.end_on) AS e,
@@ -24,29 +27,29 @@ WITH hc AS (
   WHERE c.status NOT IN ('draft', 'void')
 ),
 rel AS (
-  SELECT hc.cid, hc.pid AS kid, '本人' AS kind, 0 AS dir FROM hc
+  SELECT {H}, hc.pid AS kid, '本人' AS kind, 0 AS dir FROM hc
   UNION ALL
-  SELECT hc.cid, pk.id, '同户', 0 FROM hc JOIN person ph ON ph.id = hc.pid
+  SELECT {H}, pk.id, '同户', 0 FROM hc JOIN person ph ON ph.id = hc.pid
     JOIN person pk ON pk.household_id = ph.household_id AND pk.id <> ph.id
   UNION ALL
-  SELECT hc.cid, r.relative_id, r.kind, 1 FROM hc JOIN relation r ON r.person_id = hc.pid WHERE r.kind IN ({KINDS})
+  SELECT {H}, r.relative_id, r.kind, 1 FROM hc JOIN relation r ON r.person_id = hc.pid WHERE r.kind IN ({KINDS})
   UNION ALL
-  SELECT hc.cid, r.person_id, r.kind, 2 FROM hc JOIN relation r ON r.relative_id = hc.pid WHERE r.kind IN ({KINDS})
+  SELECT {H}, r.person_id, r.kind, 2 FROM hc JOIN relation r ON r.relative_id = hc.pid WHERE r.kind IN ({KINDS})
 )
-SELECT hc.cid, hc.pid, hc.s, hc.e, hc.village_id, rel.kid, rel.kind, rel.dir, 'cadre' AS src, k.id AS ref_id,
+SELECT rel.cid, rel.pid, rel.s, rel.e, rel.village_id, rel.kid, rel.kind, rel.dir, 'cadre' AS src, k.id AS ref_id,
        k.office AS label, k.term_start, k.term_end, k.village_id AS official_village
-FROM hc JOIN rel ON rel.cid = hc.cid
-JOIN cadre k ON k.person_id = rel.kid AND k.term_start <= hc.e AND (k.term_end IS NULL OR k.term_end >= hc.s)
+FROM rel
+JOIN cadre k ON k.person_id = rel.kid AND k.term_start <= rel.e AND (k.term_end IS NULL OR k.term_end >= rel.s)
 UNION ALL
-SELECT hc.cid, hc.pid, hc.s, hc.e, hc.village_id, rel.kid, rel.kind, rel.dir, 'signer', u.id, u.display_name,
+SELECT rel.cid, rel.pid, rel.s, rel.e, rel.village_id, rel.kid, rel.kind, rel.dir, 'signer', u.id, u.display_name,
        CAST(NULL AS DATE), CAST(NULL AS DATE), u.region_id
-FROM hc JOIN rel ON rel.cid = hc.cid JOIN user_account u ON u.person_id = rel.kid AND u.id = hc.signed_by_id
+FROM rel JOIN user_account u ON u.person_id = rel.kid AND u.id = rel.signed_by_id
 UNION ALL
-SELECT DISTINCT hc.cid, hc.pid, hc.s, hc.e, hc.village_id, rel.kid, rel.kind, rel.dir, 'approver', u.id,
+SELECT DISTINCT rel.cid, rel.pid, rel.s, rel.e, rel.village_id, rel.kid, rel.kind, rel.dir, 'approver', u.id,
        u.display_name, CAST(NULL AS DATE), CAST(NULL AS DATE), u.region_id
-FROM hc JOIN rel ON rel.cid = hc.cid JOIN user_account u ON u.person_id = rel.kid
+FROM rel JOIN user_account u ON u.person_id = rel.kid
 JOIN payroll_run pr ON pr.approved_by_id = u.id
-JOIN payment p ON p.run_id = pr.id AND p.contract_id = hc.cid"""
+JOIN payment p ON p.run_id = pr.id AND p.contract_id = rel.cid"""
 
 SRC_LABELS = {"cadre": "村干部", "signer": "签订其合同的工作人员", "approver": "审批其补贴发放的工作人员"}
 
