@@ -11,13 +11,14 @@ from ..domain.errors import DomainError, NotFound
 from ..domain.formats import month_heading, parse_month
 from ..domain.pay import PAYMENT_KINDS, PAYMENT_STATES, RUN_STATES
 from ..domain.people import mask_id_number
+from ..domain.inputs import MAX_ID
 from ..extensions import db
 from ..models.pay import Payment
 from ..services import payroll as service
 from ..services.permissions import can, require
 from .openapi import array, document, nullable, obj, schema
 from .people import mask_account
-from .v1 import BadInput, bp, choice_arg, commit, flag_arg, int_arg, iso_utc, paginated, token_required
+from .v1 import BadInput, bp, choice_arg, commit, flag_arg, int_arg, iso_utc, json_id, paginated, token_required
 
 MONTH = {"type": "string", "pattern": r"^\d{4}-\d{2}$", "description": "月份 YYYY-MM"}
 DATE = {"type": "string", "format": "date"}
@@ -163,9 +164,9 @@ def _detail(run_id: int):
 def prepare_run():
     require(g.actor, "prepare_payroll")
     data = _body()
-    if not isinstance(data.get("township_id"), int) or not isinstance(data.get("month"), str):
+    if not isinstance(data.get("month"), str):
         raise BadInput("须提供 township_id（整数）和 month（YYYY-MM）")
-    run = service.prepare_run(db.session, g.actor, data["township_id"], data["month"], clock.today())
+    run = service.prepare_run(db.session, g.actor, json_id(data, "township_id"), data["month"], clock.today())
     commit()
     return jsonify(_detail(run.id)), 201
 
@@ -296,8 +297,8 @@ def correct_payment(payment_id: int):
     require(g.actor, "correct_payment")
     data = _body()
     amount = data.get("amount_fen")
-    if not isinstance(amount, int) or isinstance(amount, bool):
-        raise BadInput("amount_fen 须为整数（分）")
+    if not isinstance(amount, int) or isinstance(amount, bool) or abs(amount) > MAX_ID:
+        raise BadInput(f"amount_fen 须为整数（分，最大{MAX_ID}），收到 {amount!r:.40}")
     line = service.correct_payment(db.session, g.actor, payment_id, str(data.get("kind") or ""), amount,
                                    str(data.get("reason") or ""), clock.today())
     commit()

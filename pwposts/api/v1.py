@@ -30,6 +30,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .. import clock
 from ..domain.errors import DomainError
+from ..domain.inputs import MAX_ID, parse_id
 from ..extensions import db
 from ..services import accounts
 from . import error_response
@@ -101,9 +102,24 @@ def int_arg(name: str, default: int | None = None, *, minimum: int | None = None
         value = int(raw)
     except ValueError:
         raise BadInput(f"参数 {name} 须为整数，收到“{raw}”") from None
+    if abs(value) > MAX_ID:  # no id, page or count is this large; the database could not even compare it
+        raise BadInput(f"参数 {name} 超出有效范围（最大{MAX_ID}），收到“{raw[:40]}”")
     if minimum is not None and value < minimum:
         raise BadInput(f"参数 {name} 不得小于{minimum}，收到{value}")
     return value
+
+
+def json_id(data: dict, name: str, *, required: bool = True) -> int | None:
+    """An id field of a JSON body: a whole number 1 … MAX_ID (not true/false, not "12"), else 400."""
+    raw = data.get(name)
+    if raw is None and not required:
+        return None
+    if raw is None or isinstance(raw, (bool, str)) or not isinstance(raw, int):
+        raise BadInput(f"字段 {name} 须为整数ID，收到 {'缺失' if raw is None else repr(raw)[:40]}")
+    try:
+        return parse_id(raw, f"字段 {name} ")
+    except DomainError as err:
+        raise BadInput(err.message) from None
 
 
 def choice_arg(name: str, choices) -> str:

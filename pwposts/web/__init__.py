@@ -97,6 +97,20 @@ def register_web(app: Flask) -> None:
                           (413, "上传的文件过大（上限20MB）")):
         app.register_error_handler(code, _error_page(code, message))
 
+    @app.errorhandler(500)
+    def server_error(err):
+        """An unexpected failure: roll back, log it, and answer in Chinese (JSON on the API), never a stack."""
+        db.session.rollback()
+        app.logger.error("500 on %s %s: %r", request.method, request.path, getattr(err, "original_exception", err))
+        if request.path.startswith("/api/"):
+            from ..api import error_response
+
+            return error_response(500, "internal_error", SERVER_ERROR)
+        try:
+            return render_template("error.html", code=500, message=SERVER_ERROR), 500
+        except Exception:  # the page itself failed (e.g. the database is gone): plain text, still Chinese
+            return f"<!doctype html><meta charset=utf-8><title>出错了</title><h1>500</h1><p>{SERVER_ERROR}</p>", 500
+
     from flask_wtf.csrf import CSRFError
 
     @app.errorhandler(CSRFError)
@@ -107,6 +121,8 @@ def register_web(app: Flask) -> None:
             return error_response(400, "csrf", "缺少或无效的CSRF令牌")
         return render_template("error.html", code=400, message="页面已过期或表单令牌无效，请刷新页面后重试"), 400
 
+
+SERVER_ERROR = "服务器内部错误，请稍后重试；如持续出现请联系县级管理员"
 
 # (label, endpoint, action): shown when the endpoint exists and can(actor, action) holds.
 NAV = (

@@ -17,6 +17,7 @@ from ..models.people import Person, Region
 from ..services import accounts
 from ..services.permissions import require, scope_persons, scope_prefix
 from . import flash_error, unit_of_work
+from .people import int_arg
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 
@@ -58,7 +59,7 @@ def index():
         q = q.where(or_(User.username.like(f"%{text}%"), User.display_name.like(f"%{text}%")))
     if request.args.get("role") in ROLES:
         q = q.where(User.role == request.args["role"])
-    page = db.paginate(q, page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
+    page = db.paginate(q, page=int_arg("page") or 1, per_page=50, error_out=False)
     return render_template("users/index.html", page=page, roles=ROLES)
 
 

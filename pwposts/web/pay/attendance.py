@@ -29,6 +29,7 @@ from ...services import attendance as attendance_service
 from ...services.permissions import can, require, scope_prefix
 from .. import flash_error, unit_of_work
 from ..dashboard import Card, card
+from ..people import int_arg
 from . import bp
 
 INPUTS = ("days_worked", "leave_days", "absent_days", "hours", "dates", "note")
@@ -65,7 +66,7 @@ def attendance():
     except DomainError as err:
         flash_error(err)
         month = _default_month(today)
-    township_id = request.args.get("township", type=int)
+    township_id = int_arg("township")
     summaries = attendance_service.month_overview(db.session, current_user, month, township_id=township_id)
     if len(summaries) == 1 and current_user.role == VILLAGE_CLERK:
         return redirect(url_for("pay.attendance_sheet", village_id=summaries[0].village.id, month=month))
@@ -95,7 +96,7 @@ def attendance():
 @login_required
 def attendance_approve():
     today = clock.today()
-    region_id = request.form.get("region_id", type=int)
+    region_id = int_arg("region_id", request.form)
     month = request.form.get("month", "")
     back = request.form.get("back") or ""
     try:
