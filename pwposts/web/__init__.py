@@ -53,12 +53,9 @@ def attempt(fn, success: str | None = None) -> bool:
 
 
 def register_web(app: Flask) -> None:
-    from ..models.accounts import User
     from . import audit, auth, contracts, dashboard, hiring, holder, pay, people, policy, posts, public, roster, users
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+    login_manager.user_loader(auth.load_session_user)  # session version, idle and absolute lifetimes
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录"
