@@ -18,9 +18,10 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     from .config import engine_options, load_config
-    from .web.hardening import install_converters
+    from .web.hardening import install_converters, install_headers
 
     install_converters(app)  # before any blueprint: <int:…> ids beyond what a row can have → 404
+    install_headers(app)
 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(load_config(app.instance_path))
