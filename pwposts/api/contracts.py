@@ -272,6 +272,7 @@ def void(contract_id: int):
 @token_required
 def pdf(contract_id: int):
     c = service.load_contract(db.session, g.actor, contract_id)
-    data = contract_pdf(c, service.covering_policy(c), c.post.township.name)
+    full = can(g.actor, "view_full_id_number", c.person) or c.person_id == g.actor.person_id
+    data = contract_pdf(c, service.covering_policy(c), c.post.township.name, full_id=full)
     return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=contract_filename(c))
 

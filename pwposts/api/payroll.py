@@ -15,6 +15,7 @@ from ..domain.inputs import MAX_ID
 from ..extensions import db
 from ..models.pay import Payment
 from ..services import payroll as service
+from ..services.exports import record_export
 from ..services.permissions import can, require
 from .openapi import array, document, nullable, obj, schema
 from .people import mask_account
@@ -233,6 +234,9 @@ def bank_file(run_id: int):
     fmt = choice_arg("format", ("json", "csv", "xlsx")) or "json"
     run = service.load_run(db.session, g.actor, run_id, "record_bank_result")
     batch, rows = service.bank_file_rows(db.session, run, int_arg("batch", minimum=1))
+    record_export(db.session, g.actor, "bank_file", len(rows), full_numbers=True, object_id=run.id,
+                  filters={"batch": batch, "format": fmt})
+    commit()
     if fmt == "json":
         return jsonify({"batch": batch, "total_fen": sum(r.amount_fen for r in rows),
                         "rows": [{"account_no": r.account_no, "account_name": r.account_name,

@@ -6,10 +6,11 @@ from contextlib import contextmanager
 from flask import Flask, flash, render_template, request
 from flask_login import current_user
 
+from .. import clock
 from ..domain import formats
 from ..domain.audit_labels import action_label, object_label
 from ..domain.errors import DomainError
-from ..domain.people import SEX_LABELS, mask_id_number, mask_numbers_in_text
+from ..domain.people import SEX_LABELS, age_on, mask_id_number, mask_numbers_in_text
 from ..domain.roles import ROLE_LABELS
 from ..extensions import db, login_manager
 from ..services.permissions import can
@@ -71,6 +72,7 @@ def register_web(app: Flask) -> None:
     app.add_template_filter(formats.month_heading, "month_heading")
     app.add_template_filter(mask_id_number, "mask_id")
     app.add_template_filter(mask_numbers_in_text, "mask_numbers")
+    app.add_template_filter(lambda born: age_on(born, clock.today()), "age")
     app.add_template_filter(lambda s: SEX_LABELS.get(s, s), "sex")
     app.add_template_filter(lambda r: ROLE_LABELS.get(r, r), "role_label")
     app.add_template_filter(action_label, "audit_action")
