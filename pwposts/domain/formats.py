@@ -6,10 +6,11 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from .errors import DomainError
-from .inputs import MIN_MONTH_YEAR, check_year, halfwidth
+from .inputs import MIN_MONTH_YEAR, BadValue, check_year, halfwidth
 
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+MAX_FEN = 10**12  # 100亿元: more than any county's budget; far inside a BIGINT
 
 
 def yuan(fen: int | None, unit: bool = True) -> str:
@@ -39,6 +40,8 @@ def parse_yuan(raw: object, label: str = "金额") -> int:
     cents = value * 100
     if cents != cents.to_integral_value():
         raise DomainError("amount_precision", f"{label}“{raw}”最多保留两位小数（到分）")
+    if abs(cents) > MAX_FEN:
+        raise BadValue("amount_range", f"{label}“{raw}”超出有效范围（不超过{MAX_FEN // 100:,}元）")
     return int(cents)
 
 

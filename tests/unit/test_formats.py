@@ -90,3 +90,10 @@ def test_ids_refuse_booleans_and_numbers_no_row_can_have():
         with pytest.raises(DomainError) as e:
             parse_id(bad, "申请ID")
         assert e.value.status == 400 and "申请ID" in e.value.message
+
+
+def test_amounts_beyond_any_budget_are_400():
+    with pytest.raises(DomainError) as e:
+        parse_yuan("1e30")
+    assert e.value.status == 400 and "1e30" in e.value.message
+    assert parse_yuan("9999999999.99") == 999999999999
