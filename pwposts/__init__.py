@@ -18,6 +18,10 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     from .config import engine_options, load_config
+    from .web.hardening import install_converters, install_headers
+
+    install_converters(app)  # before any blueprint: <int:…> ids beyond what a row can have → 404
+    install_headers(app)
 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(load_config(app.instance_path))
@@ -27,6 +31,12 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
         if "SQLALCHEMY_DATABASE_URI" in config and "SQLALCHEMY_ENGINE_OPTIONS" not in config:
             app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(config["SQLALCHEMY_DATABASE_URI"])
+
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = int(app.config["PROXY_COUNT"])  # trust X-Forwarded-* only from the configured proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     from . import models  # noqa: F401  (register every table)
     from .extensions import csrf, db, login_manager, migrate

@@ -16,6 +16,8 @@ from .. import clock
 from ..domain import attendance as rules
 from ..domain.contracts import ASSESSMENT_GRADES
 from ..domain.errors import NotFound
+from ..domain.formats import parse_month
+from ..domain.inputs import MIN_MONTH_YEAR, check_year, halfwidth
 from ..domain.pay import ATTENDANCE_STATES, DAY_KINDS
 from ..domain.people import mask_id_number
 from ..extensions import db
@@ -26,7 +28,7 @@ from ..services import assessment as assessment_service
 from ..services import attendance as attendance_service
 from ..services.permissions import can, require
 from .openapi import array, document, nullable, obj, ref, schema
-from .v1 import BadInput, bp, commit, int_arg, iso_utc, token_required
+from .v1 import BadInput, bp, commit, int_arg, iso_utc, json_id, token_required
 
 DATE = {"type": "string", "format": "date"}
 MONTH = {"type": "string", "pattern": r"^\d{4}-\d{2}$", "description": "考勤月份 YYYY-MM"}
@@ -208,7 +210,8 @@ def approve_attendance():
     if not isinstance(data, dict) or not isinstance(data.get("region_id"), int) \
             or not isinstance(data.get("month"), str):
         raise BadInput("请求体须为JSON：{\"region_id\": 乡镇ID, \"month\": \"2026-10\"}")
-    records = attendance_service.approve_month(db.session, actor, data["region_id"], data["month"], clock.today())
+    records = attendance_service.approve_month(db.session, actor, json_id(data, "region_id"), data["month"],
+                                               clock.today())
     commit()
     return jsonify({"approved": len(records), "record_ids": [r.id for r in records]})
 
@@ -248,9 +251,13 @@ def list_assessments():
     actor = g.actor
     require(actor, "view_attendance")
     village_id = int_arg("village_id", minimum=1)
-    period = request.args.get("period", "").strip()
-    if village_id is None or not re.fullmatch(r"\d{4}(-\d{2})?", period):
+    period = halfwidth(request.args.get("period", "")).strip()
+    if village_id is None or not re.fullmatch(r"[0-9]{4}(-[0-9]{2})?", period):
         raise BadInput("须提供参数 village_id 与 period（月度如 2026-10，年度如 2026）")
+    if len(period) == 4:
+        check_year(int(period), period, "period", MIN_MONTH_YEAR)
+    else:
+        period = parse_month(period, "period")
     village = attendance_service.load_village(db.session, actor, village_id, "view_attendance")
     rows = db.session.scalars(
         select(Assessment).join(Contract, Assessment.contract_id == Contract.id)
@@ -278,13 +285,14 @@ def post_assessment():
     if not isinstance(data, dict) or not isinstance(data.get("contract_id"), int) \
             or not isinstance(data.get("period"), str) or not isinstance(data.get("grade"), str):
         raise BadInput("请求体须为JSON：{\"contract_id\": 合同ID, \"period\": \"2026-10\" 或 \"2026\", \"grade\": \"合格\"}")
-    period = data["period"].strip()
+    json_id(data, "contract_id")
+    period = halfwidth(data["period"]).strip()
     note = data.get("note") if isinstance(data.get("note"), str) else None
     today = clock.today()
-    if re.fullmatch(r"\d{4}", period):
+    if re.fullmatch(r"[0-9]{4}", period):
         a = assessment_service.set_annual_grade(db.session, actor, data["contract_id"], period, data["grade"], today,
                                                 note)
-    elif re.fullmatch(r"\d{4}-\d{1,2}", period):
+    elif re.fullmatch(r"[0-9]{4}-[0-9]{1,2}", period):
         a = assessment_service.set_monthly_grade(db.session, actor, data["contract_id"], period, data["grade"],
                                                  today, note)
     else:

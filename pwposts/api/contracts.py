@@ -20,7 +20,7 @@ from ..services import contracts as service
 from ..services.permissions import can, require
 from .openapi import array, document, nullable, obj, ref, schema
 from .people import region_ref, request_text
-from .v1 import BadInput, bp, choice_arg, commit, flag_arg, int_arg, iso_utc, paginated, token_required
+from .v1 import BadInput, bp, choice_arg, commit, flag_arg, int_arg, iso_utc, json_id, paginated, token_required
 
 DATE = {"type": "string", "format": "date"}
 FEN = {"type": "integer", "description": "金额，单位：分"}
@@ -248,9 +248,7 @@ def get_contract(contract_id: int):
 def sign():
     require(g.actor, "sign_contract")
     data = json_body()
-    application_id = data.get("application_id")
-    if not isinstance(application_id, int) or isinstance(application_id, bool):
-        raise BadInput("缺少字段 application_id（整数）")
+    application_id = json_id(data, "application_id")
     kind, start, end, signed = body_terms(data)
     c = service.sign_contract(db.session, g.actor, application_id, kind, start, end, clock.today(), signed)
     commit()
@@ -319,6 +317,7 @@ def void(contract_id: int):
 @token_required
 def pdf(contract_id: int):
     c = service.load_contract(db.session, g.actor, contract_id)
-    data = contract_pdf(c, service.covering_policy(c), c.post.township.name)
+    full = can(g.actor, "view_full_id_number", c.person) or c.person_id == g.actor.person_id
+    data = contract_pdf(c, service.covering_policy(c), c.post.township.name, full_id=full)
     return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=contract_filename(c))
 

@@ -12,6 +12,7 @@ from ..domain import hiring as rules
 from ..domain.errors import DomainError
 from ..domain.formats import parse_date
 from ..domain.people import mask_id_number
+from ..domain.inputs import MAX_ID
 from ..extensions import db
 from ..models.hiring import Application, Notice, Objection, Publicity
 from ..services import hiring as service
@@ -160,6 +161,8 @@ def _int(data: dict, name: str, *, required: bool = True) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise BadInput(f"字段 {name} 须为整数")
+    if abs(value) > MAX_ID:
+        raise BadInput(f"字段 {name} 超出有效范围（最大{MAX_ID}），收到 {value}")
     return value
 
 
@@ -270,7 +273,7 @@ def publish_shortlist(notice_id: int):
     data = _body()
     ids = data.get("application_ids")
     if ids is not None and (not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool)
-                                                                  for i in ids)):
+                                                                  and 0 < i <= MAX_ID for i in ids)):
         raise BadInput("字段 application_ids 须为整数数组")
     pub = service.publish_shortlist(db.session, g.actor, notice_id, ids, clock.today(),
                                     where_to_object=_text(data, "where_to_object", required=False))

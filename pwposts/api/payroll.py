@@ -11,13 +11,15 @@ from ..domain.errors import DomainError, NotFound
 from ..domain.formats import month_heading, parse_month
 from ..domain.pay import PAYMENT_KINDS, PAYMENT_STATES, RUN_KINDS, RUN_STATES
 from ..domain.people import mask_id_number
+from ..domain.inputs import MAX_ID
 from ..extensions import db
 from ..models.pay import Payment
 from ..services import payroll as service
+from ..services.exports import record_export
 from ..services.permissions import can, require
 from .openapi import array, document, nullable, obj, schema
 from .people import mask_account
-from .v1 import BadInput, bp, choice_arg, commit, flag_arg, int_arg, iso_utc, paginated, token_required
+from .v1 import BadInput, bp, choice_arg, commit, flag_arg, int_arg, iso_utc, json_id, paginated, token_required
 
 MONTH = {"type": "string", "pattern": r"^\d{4}-\d{2}$", "description": "月份 YYYY-MM"}
 DATE = {"type": "string", "format": "date"}
@@ -192,13 +194,12 @@ def _left_json(v) -> dict:
 def prepare_run():
     require(g.actor, "prepare_payroll")
     data = _body()
-    tid = data.get("township_id")
-    if not isinstance(tid, int) or isinstance(tid, bool) or not isinstance(data.get("month"), str):
+    if not isinstance(data.get("month"), str):
         raise BadInput("须提供 township_id（整数）和 month（YYYY-MM）")
     kind = data.get("kind", "regular")
     if kind not in RUN_KINDS:
         raise BadInput(f"kind 只能为 regular 或 supplementary，收到“{kind}”")
-    run = service.prepare_run(db.session, g.actor, tid, data["month"], clock.today(), kind)
+    run = service.prepare_run(db.session, g.actor, json_id(data, "township_id"), data["month"], clock.today(), kind)
     commit()
     return jsonify(_detail(run.id)), 201
 
@@ -282,6 +283,9 @@ def bank_file(run_id: int):
     fmt = choice_arg("format", ("json", "csv", "xlsx")) or "json"
     run = service.load_run(db.session, g.actor, run_id, "record_bank_result")
     batch, rows = service.bank_file_rows(db.session, run, int_arg("batch", minimum=1))
+    record_export(db.session, g.actor, "bank_file", len(rows), full_numbers=True, object_id=run.id,
+                  filters={"batch": batch, "format": fmt})
+    commit()
     if fmt == "json":
         return jsonify({"batch": batch, "total_fen": sum(r.amount_fen for r in rows),
                         "rows": [{"account_no": r.account_no, "account_name": r.account_name,
@@ -346,8 +350,8 @@ def correct_payment(payment_id: int):
     require(g.actor, "correct_payment")
     data = _body()
     amount = data.get("amount_fen")
-    if not isinstance(amount, int) or isinstance(amount, bool):
-        raise BadInput("amount_fen 须为整数（分）")
+    if not isinstance(amount, int) or isinstance(amount, bool) or abs(amount) > MAX_ID:
+        raise BadInput(f"amount_fen 须为整数（分，最大{MAX_ID}），收到 {amount!r:.40}")
     line = service.correct_payment(db.session, g.actor, payment_id, str(data.get("kind") or ""), amount,
                                    str(data.get("reason") or ""), clock.today())
     commit()

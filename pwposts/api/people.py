@@ -39,7 +39,7 @@ PERSON = schema("Person", obj({
     "id_number": {"type": "string", "description": "身份证号；无权查看全号者得到脱敏值（前6位+8个*+后4位）"},
     "id_number_masked": {"type": "boolean"},
     "sex": {"type": "string", "enum": ["M", "F"]},
-    "birth_date": DATE,
+    "birth_date": {**nullable(DATE), "description": "出生日期；无权查看身份证全号者为 null（即脱敏隐去的8位）"},
     "village": ref("RegionRef"),
     "township": nullable(ref("RegionRef")),
     "household_code": {"type": "string", "nullable": True},
@@ -51,7 +51,7 @@ PERSON = schema("Person", obj({
              "household_code", "work_capacity", "current_categories", "death_date")))
 PERSON_BRIEF = schema("PersonBrief", obj({
     "id": {"type": "integer"}, "name": {"type": "string"}, "sex": {"type": "string", "enum": ["M", "F"]},
-    "birth_date": DATE, "village": ref("RegionRef"),
+    "birth_date": nullable(DATE), "village": ref("RegionRef"),
 }, required=("id", "name", "sex", "birth_date", "village")))
 CADRE_TERM = schema("CadreTerm", obj({
     "office": {"type": "string"}, "village": ref("RegionRef"), "term_start": DATE, "term_end": nullable(DATE),
@@ -105,8 +105,8 @@ def current(start: date, end: date | None, today: date) -> bool:
     return start <= today and (end is None or end >= today)
 
 
-def person_brief(p: Person) -> dict:
-    return {"id": p.id, "name": p.name, "sex": p.sex, "birth_date": p.birth_date.isoformat(),
+def person_brief(p: Person, full: bool = True) -> dict:
+    return {"id": p.id, "name": p.name, "sex": p.sex, "birth_date": p.birth_date.isoformat() if full else None,
             "village": region_ref(p.village)}
 
 
@@ -115,7 +115,8 @@ def person_json(p: Person, actor, today: date) -> dict:
     return {
         "id": p.id, "name": p.name,
         "id_number": p.id_number if full else mask_id_number(p.id_number), "id_number_masked": not full,
-        "sex": p.sex, "birth_date": p.birth_date.isoformat(),
+        # the birth date is the eight digits a masked number hides: only with the whole number
+        "sex": p.sex, "birth_date": p.birth_date.isoformat() if full else None,
         "village": region_ref(p.village), "township": region_ref(p.village.parent),
         "household_code": p.household.code if p.household else None, "group_name": p.group_name,
         "work_capacity": p.work_capacity,
@@ -141,12 +142,12 @@ def person_detail_json(view: people_service.PersonView, actor, today: date) -> d
         "categories": [{"category": c.category, "start_on": c.start_on.isoformat(),
                         "end_on": c.end_on.isoformat() if c.end_on else None,
                         "current": current(c.start_on, c.end_on, today)} for c in p.categories],
-        "household": {"code": p.household.code, "members": [person_brief(m) for m in view.household_members]}
+        "household": {"code": p.household.code, "members": [person_brief(m, full) for m in view.household_members]}
         if p.household else None,
-        "relations": [{"kind": kind, "person": person_brief(r)} for kind, r in view.relations],
+        "relations": [{"kind": kind, "person": person_brief(r, full)} for kind, r in view.relations],
         "cadre_terms": [cadre_json(c, today) for c in view.cadre_terms],
         "relatives_who_are_cadres": [
-            {"kind": kind, "person": person_brief(c.person), "term": cadre_json(c, today)}
+            {"kind": kind, "person": person_brief(c.person, full), "term": cadre_json(c, today)}
             for kind, c in view.relatives_who_are_cadres],
     })
     return out

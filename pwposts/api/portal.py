@@ -75,7 +75,7 @@ def _objection_json(o: PaymentObjection) -> dict:
 def _text(field: str) -> str:
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not isinstance(data.get(field), str):
-        raise BadInput("bad_request", f"请求体须为JSON，含文本字段 {field}")
+        raise BadInput(f"请求体须为JSON，含文本字段 {field}")
     return data[field]
 
 

@@ -10,6 +10,7 @@ from ..domain import posts as rules
 from ..domain import settings as spec
 from ..domain.errors import DomainError, NotFound
 from ..domain.formats import parse_date
+from ..domain.inputs import MAX_ID
 from ..extensions import db
 from ..models.posts import Post
 from ..services import posts as service
@@ -164,6 +165,8 @@ def _int(data: dict, name: str, label: str, required: bool = True) -> int | None
         return None
     if isinstance(raw, bool) or not isinstance(raw, int):
         raise BadInput(f"字段 {name}（{label}）须为整数，收到 {raw!r}")
+    if abs(raw) > MAX_ID:
+        raise BadInput(f"字段 {name}（{label}）超出有效范围（最大{MAX_ID}），收到 {raw}")
     return raw
 
 

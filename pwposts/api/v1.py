@@ -5,7 +5,8 @@
   test fails; GET /api/v1/openapi.json serves the document without a token.
 * Auth: POST /api/v1/auth/token {"username", "password"} → 201 {"token", "token_type",
   "expires_at"}; send `Authorization: Bearer <token>`. Tokens expire after API_TOKEN_HOURS,
-  DELETE /api/v1/auth/token revokes the one sent. 5 failed logins in 15 minutes → 429.
+  DELETE /api/v1/auth/token revokes the one sent. 5 failed logins for one (username, address) → 429 with
+  Retry-After (doubling with each further failure); a password reset or deactivation revokes all tokens.
 * Permission: handlers take the actor from g.actor (set by @token_required) and decide only
   with services.permissions — require(actor, action) for the role *before* reading the body,
   get_scoped()/load_* for one object, scope_*() for lists. No role names in handlers.
@@ -31,6 +32,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .. import clock
 from ..domain.errors import DomainError
+from ..domain.inputs import MAX_ID, parse_id
 from ..extensions import db
 from ..services import accounts
 from . import error_response
@@ -102,9 +104,24 @@ def int_arg(name: str, default: int | None = None, *, minimum: int | None = None
         value = int(raw)
     except ValueError:
         raise BadInput(f"参数 {name} 须为整数，收到“{raw}”") from None
+    if abs(value) > MAX_ID:  # no id, page or count is this large; the database could not even compare it
+        raise BadInput(f"参数 {name} 超出有效范围（最大{MAX_ID}），收到“{raw[:40]}”")
     if minimum is not None and value < minimum:
         raise BadInput(f"参数 {name} 不得小于{minimum}，收到{value}")
     return value
+
+
+def json_id(data: dict, name: str, *, required: bool = True) -> int | None:
+    """An id field of a JSON body: a whole number 1 … MAX_ID (not true/false, not "12"), else 400."""
+    raw = data.get(name)
+    if raw is None and not required:
+        return None
+    if raw is None or isinstance(raw, (bool, str)) or not isinstance(raw, int):
+        raise BadInput(f"字段 {name} 须为整数ID，收到 {'缺失' if raw is None else repr(raw)[:40]}")
+    try:
+        return parse_id(raw, f"字段 {name} ")
+    except DomainError as err:
+        raise BadInput(err.message) from None
 
 
 def choice_arg(name: str, choices) -> str:
@@ -168,8 +185,8 @@ ME = schema("Me", obj({
 
 @bp.post("/auth/token")
 @document("获取访问令牌", tags=["认证"], auth=False, status=201, response=TOKEN,
-          errors={401: "用户名或密码错误，或账号已停用", 429: "登录失败次数过多，请稍后再试"},
-          description="用户名与密码换取访问令牌；15分钟内失败5次后暂停登录。",
+          errors={401: "用户名或密码错误，或账号已停用", 403: "须先在网页上修改初始密码", 429: "登录失败次数过多，请稍后再试"},
+          description="用户名与密码换取访问令牌；同一用户名在同一地址连续失败5次后暂停登录（再失败则等待加倍）。",
           body=obj({"username": {"type": "string"}, "password": {"type": "string", "format": "password"}},
                    required=("username", "password")))
 def issue_token():
@@ -185,11 +202,15 @@ def issue_token():
         if err.code != "login_rate_limited":
             raise
         resp, status = error_response(429, err.code, err.message)
-        resp.headers["Retry-After"] = str(int(accounts.WINDOW.total_seconds()))
+        resp.headers["Retry-After"] = str(getattr(err, "retry_after", int(accounts.WINDOW.total_seconds())))
         return resp, status
     if user is None:
         db.session.commit()  # the failed attempt counts toward the limit
         return error_response(401, "login_failed", accounts.LOGIN_FAILED)
+    if user.must_change_password:
+        db.session.commit()
+        return error_response(403, "password_change_required",
+                              "该账号须先在网页上修改管理员设置的初始密码，之后才能获取访问令牌")
     token, row = accounts.issue_token(db.session, user, clock.now(), current_app.config["API_TOKEN_HOURS"])
     commit()
     return jsonify({"token": token, "token_type": "Bearer", "expires_at": iso_utc(row.expires_at)}), 201

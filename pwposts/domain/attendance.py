@@ -31,6 +31,7 @@ from typing import Any, Iterable, Mapping
 from .contracts import ASSESSMENT_GRADES
 from .errors import DomainError
 from .formats import month_bounds, month_heading, parse_date, parse_month
+from .inputs import MIN_MONTH_YEAR, check_year
 
 DAY_KIND_LABELS = {"work": "出勤", "leave": "请假", "absent": "缺勤"}
 _KIND_WORDS = {"出勤": "work", "工作": "work", "work": "work", "请假": "leave", "假": "leave", "leave": "leave",
@@ -519,6 +520,7 @@ def parse_year(raw: Any, today: date) -> str:
     text = _text(raw).removesuffix("年")
     if not re.fullmatch(r"\d{4}", text):
         raise DomainError("year_format", f"考核年度“{text}”格式不对，请填写如 2026")
+    check_year(int(text), text, "考核年度", MIN_MONTH_YEAR)
     if int(text) > today.year:
         raise DomainError("year_in_future", f"{text}年度尚未开始，不能录入年度考核")
     return text

@@ -4,6 +4,7 @@ from __future__ import annotations
 ACTION_LABELS = {
     "login": "登录", "create_user": "新建用户", "activate_user": "启用用户", "deactivate_user": "停用用户",
     "reset_password": "重置密码", "issue_token": "签发接口令牌", "revoke_token": "吊销接口令牌",
+    "logout": "退出登录", "change_password": "修改本人密码", "unlock_user": "解除登录锁定", "export_data": "导出个人信息",
     "demo_generate": "生成演示数据",
     "create_person": "新增人员", "update_person": "修改人员", "import_roster": "导入花名册",
     "propose_post": "新设岗位", "update_post": "修改岗位", "submit_post": "提交岗位审批", "approve_post": "批准岗位",

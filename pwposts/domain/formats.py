@@ -6,9 +6,11 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from .errors import DomainError
+from .inputs import MIN_MONTH_YEAR, BadValue, check_year, halfwidth
 
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+MAX_FEN = 10**12  # 100亿元: more than any county's budget; far inside a BIGINT
 
 
 def yuan(fen: int | None, unit: bool = True) -> str:
@@ -38,6 +40,8 @@ def parse_yuan(raw: object, label: str = "金额") -> int:
     cents = value * 100
     if cents != cents.to_integral_value():
         raise DomainError("amount_precision", f"{label}“{raw}”最多保留两位小数（到分）")
+    if abs(cents) > MAX_FEN:
+        raise BadValue("amount_range", f"{label}“{raw}”超出有效范围（不超过{MAX_FEN // 100:,}元）")
     return int(cents)
 
 
@@ -61,16 +65,18 @@ def beijing(value: datetime | None) -> str:
 
 
 def parse_date(raw: object, label: str = "日期") -> date:
-    """Accept a date, a datetime, or 'YYYY-MM-DD' (also 'YYYY/MM/DD', 'YYYY.MM.DD'); refuse impossible dates."""
+    """Accept a date, a datetime, or 'YYYY-MM-DD' (also 'YYYY/MM/DD', 'YYYY.MM.DD', '2026年3月1日',
+    full-width digits); refuse impossible dates and years outside inputs.MIN_YEAR … MAX_YEAR (400)."""
     if isinstance(raw, datetime):
         return raw.date()
     if isinstance(raw, date):
         return raw
-    text = str(raw or "").strip()
-    m = re.match(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$", text)
+    text = halfwidth(str(raw or "")).strip()
+    m = re.match(r"^([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?$", text)
     if not m:
         raise DomainError("date_format", f"{label}“{text}”格式不对，请填写如 2026-03-01")
     y, mo, d = (int(g) for g in m.groups())
+    check_year(y, text, label)
     try:
         return date(y, mo, d)
     except ValueError:
@@ -78,11 +84,13 @@ def parse_date(raw: object, label: str = "日期") -> date:
 
 
 def parse_month(raw: object, label: str = "月份") -> str:
-    """'2026-03' (also '2026-3', '2026年3月') → '2026-03'."""
-    text = str(raw or "").strip()
-    m = re.match(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$", text)
+    """'2026-03' (also '2026-3', '2026年3月', full-width digits) → '2026-03'; a year outside
+    inputs.MIN_MONTH_YEAR … MAX_YEAR is refused (400) naming the value."""
+    text = halfwidth(str(raw or "")).strip()
+    m = re.match(r"^([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*月?$", text)
     if not m or not 1 <= int(m.group(2)) <= 12:
         raise DomainError("month_format", f"{label}“{text}”格式不对，请填写如 2026-03")
+    check_year(int(m.group(1)), text, label, MIN_MONTH_YEAR)
     return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
 
 

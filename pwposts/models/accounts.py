@@ -6,6 +6,7 @@ from typing import Optional
 
 from flask_login import UserMixin
 from sqlalchemy import DateTime, ForeignKey, Index, String
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.roles import ROLES
@@ -29,6 +30,13 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    # Sessions carry the version they were opened under; logout, a password change or reset and
+    # deactivation bump it, so every older session cookie stops working at once.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Set for an account an admin created or whose password an admin reset: change it before anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # Failed logins before this moment no longer count toward the lockout (the admin unlocked the user).
+    lockout_cleared_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
 
     region: Mapped[Optional[Region]] = relationship()
     person: Mapped[Optional[Person]] = relationship()

@@ -26,6 +26,7 @@ from ..domain import attendance as rules
 from ..domain.errors import Conflict, DomainError, NotFound
 from ..domain.formats import beijing, month_bounds, month_heading, parse_month
 from ..domain.pay import ATTENDANCE_STATE_LABELS
+from ..domain.people import mask_id_number
 from .clock_binding import now_of
 from ..models.accounts import User
 from ..models.attendance_sheet import AttendanceSheetVersion
@@ -391,7 +392,7 @@ def import_month(session: Session, actor, village_id: Any, month: Any, sheet: At
         holder = by_code.get(code)
         if holder is not None and "id_number" in sheet.present:
             idn = _cell(r.get("id_number")).upper()
-            if idn and idn != holder.person.id_number:
+            if idn and idn not in (holder.person.id_number, mask_id_number(holder.person.id_number)):
                 problems.append(rules.Problem("id_number", idn, f"与合同{code}的持有人{holder.person.name}的身份证号不一致，"
                                                                 "请核对是否填错了行", row=r.number, label="身份证号"))
                 continue

@@ -21,7 +21,6 @@ from ..domain.contracts import (
 )
 from ..domain.errors import Conflict, DomainError, Forbidden, NotFound
 from ..domain.hiring import APPLICATION_STATE_LABELS
-from ..domain.people import normalize_id_number
 from ..domain.posts import LIVE_STATES as POST_LIVE_STATES
 from ..domain.posts import POST_STATE_LABELS
 from .clock_binding import now_of
@@ -31,7 +30,7 @@ from ..models.hiring import Application, Notice
 from ..models.people import Person, Region
 from ..models.posts import Post
 from . import audit
-from .permissions import can, get_scoped, require, scope_regions
+from .permissions import can, get_scoped, id_number_search, require, scope_regions
 
 # Posts that may hold contracts: approved and not closed.
 SIGNABLE_POST_STATES = POST_LIVE_STATES
@@ -351,9 +350,8 @@ def contract_query(actor, f: ContractFilter, today: date) -> Select:
                         .join(Person, Contract.person_id == Person.id))
     text = (f.q or "").strip()
     if text:
-        like = f"%{text}%"
-        q = q.where(or_(Person.name.like(like), Person.id_number.like(f"%{normalize_id_number(text)}%"),
-                        Contract.code.like(f"%{text.upper()}%")))
+        q = q.where(or_(Person.name.contains(text, autoescape=True), id_number_search(actor, Person.id_number, text),
+                        Contract.code.contains(text.upper(), autoescape=True)))
     if f.village_id:
         q = q.where(Post.village_id == f.village_id)
     elif f.township_id:

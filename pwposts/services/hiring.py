@@ -681,14 +681,13 @@ def load_publicity(session: Session, actor, publicity_id: int) -> Publicity:
 
 def person_candidates(session: Session, actor, notice: Notice, q: str, limit: int = 20) -> list[Person]:
     """Persons in the actor's scope matching a name or ID number, for the entry form."""
-    from .permissions import scope_persons
-    from ..domain.people import normalize_id_number
+    from .permissions import id_number_search, scope_persons
 
     text = (q or "").strip()
     if not text:
         return []
     stmt = scope_persons(actor, select(Person)).where(or_(
-        Person.name.like(f"%{text}%"), Person.id_number.like(f"%{normalize_id_number(text)}%")))
+        Person.name.contains(text, autoescape=True), id_number_search(actor, Person.id_number, text)))
     return session.scalars(stmt.options(joinedload(Person.village)).order_by(
         (Person.village_id != notice.post.village_id), Person.name, Person.id).limit(limit)).all()
 

@@ -62,7 +62,7 @@ from ..models.policy import Fund
 from ..models.posts import Post
 from . import audit
 from .oversight import scan_after_payroll_approval
-from .permissions import can, get_scoped, require, scope_regions
+from .permissions import can, get_scoped, id_number_search, require, scope_regions
 from .settings import county_of, int_setting, setting
 
 PAYMENT = Payment.__table__
@@ -1054,8 +1054,8 @@ def run_query(actor, *, township_id: int | None = None, month: str | None = None
                                                                PayrollRun.id.desc())
 
 
-def line_query(run_id: int, *, status: str | None = None, village_id: int | None = None, q: str = ""):
-    """A run's lines with their person, in village and name order."""
+def line_query(run_id: int, *, status: str | None = None, village_id: int | None = None, q: str = "", actor=None):
+    """A run's lines with their person, in village and name order (a search by number as `actor` may)."""
     stmt = (select(Payment).join(Person, Payment.person_id == Person.id)
             .where(Payment.run_id == run_id).options(joinedload(Payment.person), joinedload(Payment.contract)))
     if status:
@@ -1064,7 +1064,7 @@ def line_query(run_id: int, *, status: str | None = None, village_id: int | None
         stmt = stmt.where(Payment.contract_id.in_(
             select(Contract.id).join(Post, Contract.post_id == Post.id).where(Post.village_id == village_id)))
     if q:
-        stmt = stmt.where(or_(Person.name.like(f"%{q}%"), Person.id_number.like(f"%{q}%")))
+        stmt = stmt.where(or_(Person.name.contains(q, autoescape=True), id_number_search(actor, Person.id_number, q)))
     return stmt.order_by(Payment.month, Person.village_id, Person.name, Payment.id)
 
 

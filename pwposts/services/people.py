@@ -7,9 +7,8 @@ from datetime import date
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from ..domain.people import normalize_id_number
 from ..models.people import Cadre, Household, Person, PersonCategory, Region, Relation
-from .permissions import get_scoped, scope_persons
+from .permissions import get_scoped, id_number_search, scope_persons
 
 
 @dataclass
@@ -29,10 +28,10 @@ def person_query(actor, f: PersonFilter, today: date) -> Select:
     q = scope_persons(actor, select(Person))
     text = (f.q or "").strip()
     if text:
-        idn = normalize_id_number(text)
-        like = f"%{text}%"
-        q = q.where(or_(Person.name.like(like), Person.id_number.like(f"%{idn}%"), Person.phone.like(like),
-                        Person.household_id.in_(select(Household.id).where(Household.code.like(like)))))
+        q = q.where(or_(Person.name.contains(text, autoescape=True), id_number_search(actor, Person.id_number, text),
+                        Person.phone.contains(text, autoescape=True),
+                        Person.household_id.in_(select(Household.id).where(Household.code.contains(text,
+                                                                                                 autoescape=True)))))
     if f.village_id:
         q = q.where(Person.village_id == f.village_id)
     elif f.township_id:

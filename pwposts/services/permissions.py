@@ -115,3 +115,26 @@ def get_scoped(session: Session, actor, model, ident, action: str, what: str = "
         raise NotFound(what)
     require(actor, action, obj, what=what)
     return obj
+
+
+def id_number_search(actor, column, text: str):
+    """The ID-number part of a text search, never an oracle for digits the actor is not shown.
+
+    Roles that may see full numbers match any part of the number (LIKE wildcards in `text` escaped,
+    so `522799_____909317X` is a literal, not a pattern). Others see numbers masked (first 6 and last 4)
+    and may match only the last four characters; anything else matches nothing by number.
+    """
+    import re
+
+    from sqlalchemy import false
+
+    from ..domain.people import normalize_id_number
+
+    idn = normalize_id_number(text)
+    if not idn:
+        return false()
+    if can(actor, "view_full_id_number"):
+        return column.contains(idn, autoescape=True)
+    if re.fullmatch(r"[0-9]{3}[0-9X]", idn):
+        return column.endswith(idn, autoescape=True)
+    return false()

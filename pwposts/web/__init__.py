@@ -6,10 +6,11 @@ from contextlib import contextmanager
 from flask import Flask, flash, render_template, request
 from flask_login import current_user
 
+from .. import clock
 from ..domain import formats
 from ..domain.audit_labels import action_label, change_rows, object_label
 from ..domain.errors import DomainError
-from ..domain.people import SEX_LABELS, mask_id_number, mask_numbers_in_text
+from ..domain.people import SEX_LABELS, age_on, mask_id_number, mask_numbers_in_text
 from ..domain.roles import ROLE_LABELS
 from ..extensions import db, login_manager
 from ..logs import log_refusal
@@ -55,13 +56,10 @@ def attempt(fn, success: str | None = None) -> bool:
 
 
 def register_web(app: Flask) -> None:
-    from ..models.accounts import User
     from . import audit, auth, contracts, dashboard, hiring, holder, oversight, pay, people, policy, posts, public, roster, users
     from . import exits
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+    login_manager.user_loader(auth.load_session_user)  # session version, idle and absolute lifetimes
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录"
@@ -80,6 +78,7 @@ def register_web(app: Flask) -> None:
     app.add_template_filter(formats.month_heading, "month_heading")
     app.add_template_filter(mask_id_number, "mask_id")
     app.add_template_filter(mask_numbers_in_text, "mask_numbers")
+    app.add_template_filter(lambda born: age_on(born, clock.today()), "age")
     app.add_template_filter(lambda s: SEX_LABELS.get(s, s), "sex")
     app.add_template_filter(lambda r: ROLE_LABELS.get(r, r), "role_label")
     app.add_template_filter(action_label, "audit_action")
@@ -105,6 +104,20 @@ def register_web(app: Flask) -> None:
                           (413, "上传的文件过大（上限20MB）")):
         app.register_error_handler(code, _error_page(code, message))
 
+    @app.errorhandler(500)
+    def server_error(err):
+        """An unexpected failure: roll back, log it, and answer in Chinese (JSON on the API), never a stack."""
+        db.session.rollback()
+        app.logger.error("500 on %s %s: %r", request.method, request.path, getattr(err, "original_exception", err))
+        if request.path.startswith("/api/"):
+            from ..api import error_response
+
+            return error_response(500, "internal_error", SERVER_ERROR)
+        try:
+            return render_template("error.html", code=500, message=SERVER_ERROR), 500
+        except Exception:  # the page itself failed (e.g. the database is gone): plain text, still Chinese
+            return f"<!doctype html><meta charset=utf-8><title>出错了</title><h1>500</h1><p>{SERVER_ERROR}</p>", 500
+
     from flask_wtf.csrf import CSRFError
 
     @app.errorhandler(CSRFError)
@@ -115,6 +128,8 @@ def register_web(app: Flask) -> None:
             return error_response(400, "csrf", "缺少或无效的CSRF令牌")
         return render_template("error.html", code=400, message="页面已过期或表单令牌无效，请刷新页面后重试"), 400
 
+
+SERVER_ERROR = "服务器内部错误，请稍后重试；如持续出现请联系县级管理员"
 
 # (label, endpoint, action): shown when the endpoint exists and can(actor, action) holds.
 NAV = (

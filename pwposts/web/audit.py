@@ -20,6 +20,7 @@ from ..extensions import db
 from ..models.audit import AuditEntry
 from ..services import audit as audit_service
 from ..services.permissions import require
+from .people import int_arg
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -56,7 +57,7 @@ def filtered_entries(args) -> tuple:
 def index():
     require(current_user, "view_audit")
     q, errors = filtered_entries(request.args)
-    page = db.paginate(q, page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
+    page = db.paginate(q, page=int_arg("page") or 1, per_page=50, error_out=False)
     actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
     types = db.session.scalars(select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)).all()
     checkpoints = audit_service.latest_checkpoints(db.session, 3)

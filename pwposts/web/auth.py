@@ -1,25 +1,49 @@
-"""Login and logout."""
+"""Login, logout, the session's validity, and the user's own password.
+
+A session is valid while (1) its user exists and is active, (2) it carries the user's current
+session_version (logout, a password change or reset and deactivation bump it), (3) it has not been
+idle longer than SESSION_IDLE_MINUTES and (4) it is younger than SESSION_MAX_HOURS. Login starts a
+fresh session (a new CSRF token with it), so a cookie planted before login is worth nothing after.
+An account an admin created or reset goes to 修改密码 before anything else.
+"""
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from .. import clock
 from ..domain.errors import DomainError
+from ..domain.passwords import MIN_LENGTH
+from ..extensions import db
+from ..models.accounts import User
 from ..services import accounts
-from . import unit_of_work
+from . import attempt, unit_of_work
 
 bp = Blueprint("auth", __name__)
+
+_EPOCH = datetime(1970, 1, 1)
+# Pages a user who must change the password may still reach.
+_OPEN_WHILE_MUST_CHANGE = {"auth.change_password", "auth.logout", "auth.login", "static"}
 
 
 class LoginForm(FlaskForm):
     username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=50)])
     password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=200)])
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField("当前密码", validators=[DataRequired("请输入当前密码"), Length(max=200)])
+    password = PasswordField("新密码", validators=[DataRequired("请输入新密码"), Length(min=MIN_LENGTH, max=200,
+                             message=f"新密码至少{MIN_LENGTH}位")],
+                             description=f"至少{MIN_LENGTH}位；不能是常见密码或包含用户名")
+    confirm = PasswordField("再次输入新密码", validators=[DataRequired("请再次输入新密码"),
+                                                   EqualTo("password", "两次输入的新密码不一致")])
 
 
 def safe_next(target: str | None) -> str | None:
@@ -31,6 +55,51 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
+
+
+def _seconds() -> int:
+    return int((clock.now() - _EPOCH).total_seconds())
+
+
+def load_session_user(user_id: str) -> User | None:
+    """flask-login's user loader: the session's user, or None (and the session cleared) when it is no longer valid."""
+    user = db.session.get(User, int(user_id)) if str(user_id).isdigit() and len(str(user_id)) < 10 else None
+    now = _seconds()
+    started, seen = session.get("login_at"), session.get("seen_at")
+    cfg = current_app.config
+    expired = (started is None or seen is None
+               or now - seen > cfg.get("SESSION_IDLE_MINUTES", 30) * 60
+               or now - started > cfg.get("SESSION_MAX_HOURS", 12) * 3600)
+    if user is None or not user.active or session.get("sv") != user.session_version or expired:
+        session.clear()
+        if user is not None and expired:
+            flash("登录已超时，请重新登录", "info")
+        return None
+    if now - seen >= 30:  # refresh the idle clock (not on every request: the cookie need not change each time)
+        session["seen_at"] = now
+    return user
+
+
+def _start_session(user: User) -> None:
+    """A fresh session for a fresh login: nothing from before survives, the CSRF token included."""
+    session.clear()
+    g.pop("csrf_token", None)
+    login_user(user)
+    now = _seconds()
+    session["sv"] = user.session_version
+    session["login_at"] = now
+    session["seen_at"] = now
+
+
+@bp.before_app_request
+def _must_change_password_first():
+    g.pop("_login_user", None)  # the user is loaded afresh from this request's session (tests share one g)
+    if request.endpoint in _OPEN_WHILE_MUST_CHANGE or request.path.startswith("/api/") or request.endpoint is None:
+        return None
+    if current_user.is_authenticated and current_user.must_change_password:
+        flash("请先设置您自己的密码（管理员设置的初始密码只能使用一次）", "info")
+        return redirect(url_for("auth.change_password"))
+    return None
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -49,7 +118,9 @@ def login():
         if user is None:
             flash(accounts.LOGIN_FAILED, "error")
             return render_template("auth/login.html", form=form), 401
-        login_user(user)
+        _start_session(user)
+        if user.must_change_password:
+            return redirect(url_for("auth.change_password"))
         return redirect(safe_next(request.args.get("next")) or url_for("dashboard.home"))
     return render_template("auth/login.html", form=form)
 
@@ -57,6 +128,23 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    user = db.session.get(User, current_user.id)
+    with unit_of_work() as s:
+        accounts.end_session(s, user)
     logout_user()
+    session.clear()
     flash("您已退出登录", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = db.session.get(User, current_user.id)
+        if attempt(lambda s: accounts.change_password(s, user, form.current.data, form.password.data),
+                   "密码已修改；其他设备上的登录和接口令牌已失效"):
+            _start_session(user)  # this browser stays in, under the new session version
+            return redirect(url_for("dashboard.home"))
+    return render_template("auth/change_password.html", form=form)

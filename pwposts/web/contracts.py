@@ -24,6 +24,7 @@ from ..domain.roles import COUNTY_ADMIN, TOWNSHIP_CLERK
 from ..extensions import db
 from ..services import contracts as service
 from ..services import exits as exits_service
+from ..services.exports import record_export
 from ..services.permissions import can, require
 from . import flash_error, unit_of_work
 from .dashboard import Card, card
@@ -106,6 +107,9 @@ def export():
             f"{p.insurer} {p.policy_no}（{p.start_on.isoformat()} 至 {p.end_on.isoformat()}）" if p else "",
             c.signed_on,
         ))
+    with unit_of_work() as s:
+        record_export(s, current_user, "contracts", len(rows),
+                      full_numbers=can(current_user, "view_full_id_number"), filters=request.args.to_dict())
     out = io.BytesIO()
     contracts_xlsx.write_contracts(out, rows)
     out.seek(0)
@@ -278,7 +282,8 @@ def void(contract_id: int):
 @login_required
 def pdf(contract_id: int):
     c = service.load_contract(db.session, current_user, contract_id)
-    data = contract_pdf(c, service.covering_policy(c), c.post.township.name)
+    full = can(current_user, "view_full_id_number", c.person) or c.person_id == current_user.person_id
+    data = contract_pdf(c, service.covering_policy(c), c.post.township.name, full_id=full)
     return send_file(io.BytesIO(data), mimetype="application/pdf",
                      as_attachment=request.args.get("download") == "1", download_name=contract_filename(c))
 

@@ -13,6 +13,7 @@ from .. import clock
 from ..domain import hiring as rules
 from ..domain.errors import DomainError
 from ..domain.formats import parse_date
+from ..domain.inputs import parse_id
 from ..domain.roles import COUNTY_ADMIN, INSPECTOR, TOWNSHIP_CLERK, VILLAGE_CLERK
 from ..extensions import db
 from ..models.hiring import Application, Notice
@@ -225,7 +226,7 @@ def shortlist(notice_id: int):
     require(current_user, "publish_shortlist", view.notice, what="招聘公告")
     today = clock.today()
     if request.method == "POST":
-        ids = [int(i) for i in request.form.getlist("application_id") if i.isdigit()]
+        ids = [parse_id(i, "报名ID") for i in request.form.getlist("application_id") if i.isdigit()]
         if not ids:
             flash("请至少勾选一名拟聘人员", "error")
         elif attempt(lambda s: service.publish_shortlist(s, current_user, notice_id, ids, today,

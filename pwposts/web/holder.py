@@ -15,6 +15,7 @@ from ..models.pay import Payment
 from ..services import portal
 from ..services.permissions import require
 from . import flash_error, unit_of_work
+from .people import int_arg
 
 bp = Blueprint("holder", __name__, url_prefix="/me")
 staff_bp = Blueprint("objections", __name__, url_prefix="/objections")
@@ -84,7 +85,7 @@ def month(contract_id: int, month: str):
 def index():
     require(current_user, "view_payroll")
     status = request.args.get("status", "open")
-    page = db.paginate(portal.objection_query(current_user, status), page=request.args.get("page", 1, type=int),
+    page = db.paginate(portal.objection_query(current_user, status), page=int_arg("page") or 1,
                        per_page=50, error_out=False)
     return render_template("holder/objections.html", page=page, status=status)
 

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import clock
+from ..domain.inputs import parse_id
 from ..domain.people import CATEGORIES, WORK_CAPACITIES
 from ..extensions import db
 from ..models.people import Region
@@ -28,9 +29,13 @@ def region_choices(actor):
     return townships, villages
 
 
-def int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+def int_arg(name: str, source=None) -> int | None:
+    """A filter id or page number from the query string (or `source`): None when absent, blank, 0 or not
+    a number (the filter is left off); a number no row can have is refused with 400 naming it."""
+    value = (request.args if source is None else source).get(name, "").strip()
+    if not value.isdigit() or not value.strip("0"):
+        return None
+    return parse_id(value, f"参数 {name} ")
 
 
 @bp.route("/")

@@ -18,8 +18,9 @@ bp = Blueprint("public", __name__, url_prefix="/public")
 
 
 def _township_arg() -> int | None:
-    raw = request.args.get("township", "")
-    return int(raw) if raw.isdigit() else None
+    from .people import int_arg
+
+    return int_arg("township")
 
 
 def _group(notices, publicities):

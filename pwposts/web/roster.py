@@ -26,7 +26,8 @@ from ..domain.people import CATEGORIES, WORK_CAPACITIES
 from ..extensions import db
 from ..services import roster as roster_service
 from ..services.people import PersonFilter
-from ..services.permissions import require
+from ..services.exports import record_export
+from ..services.permissions import can, require
 from . import flash_error, unit_of_work
 from .people import int_arg
 
@@ -229,8 +230,19 @@ def export():
     require(current_user, "export_roster")
     today = clock.today()
     rows = roster_service.export_rows(db.session, current_user, _filter_from_args(), today)
+    count = 0
+
+    def counted():
+        nonlocal count
+        for row in rows:
+            count += 1
+            yield row
+
     buf = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
-    roster_xlsx.write_roster(buf, rows)
+    roster_xlsx.write_roster(buf, counted())
+    with unit_of_work() as s:
+        record_export(s, current_user, "roster", count, full_numbers=can(current_user, "view_full_id_number"),
+                      filters=request.args.to_dict())
     buf.seek(0)
     region = current_user.region.name if current_user.region else ""
     return _download(buf, f"花名册_{region}_{today:%Y%m%d}.xlsx")

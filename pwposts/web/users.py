@@ -9,6 +9,7 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..domain.errors import DomainError, NotFound
+from ..domain.passwords import MIN_LENGTH
 from ..domain.people import normalize_id_number
 from ..domain.roles import ROLE_LABELS, ROLES
 from ..extensions import db
@@ -17,6 +18,7 @@ from ..models.people import Person, Region
 from ..services import accounts
 from ..services.permissions import require, scope_persons, scope_prefix
 from . import flash_error, unit_of_work
+from .people import int_arg
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 
@@ -29,11 +31,15 @@ class UserForm(FlaskForm):
                               description="县级管理员、纪检监察选县；乡镇经办人选乡镇；村级录入员选村；岗位人员不选")
     id_number = StringField("岗位人员身份证号", validators=[Optional(), Length(max=30)],
                             description="仅岗位人员账号填写，须为已登记人员")
-    password = PasswordField("初始密码", validators=[DataRequired("请设置初始密码"), Length(min=8, message="密码至少8位")])
+    password = PasswordField("初始密码", validators=[DataRequired("请设置初始密码"),
+                                                 Length(min=MIN_LENGTH, message=f"密码至少{MIN_LENGTH}位")],
+                             description="对方首次登录时须改为自己的密码")
 
 
 class PasswordForm(FlaskForm):
-    password = PasswordField("新密码", validators=[DataRequired("请填写新密码"), Length(min=8, message="密码至少8位")])
+    password = PasswordField("新密码", validators=[DataRequired("请填写新密码"),
+                                                Length(min=MIN_LENGTH, message=f"密码至少{MIN_LENGTH}位")],
+                             description="重置后对方的全部登录和接口令牌立即失效，下次登录须改为自己的密码")
 
 
 def _regions():
@@ -58,7 +64,7 @@ def index():
         q = q.where(or_(User.username.like(f"%{text}%"), User.display_name.like(f"%{text}%")))
     if request.args.get("role") in ROLES:
         q = q.where(User.role == request.args["role"])
-    page = db.paginate(q, page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
+    page = db.paginate(q, page=int_arg("page") or 1, per_page=50, error_out=False)
     return render_template("users/index.html", page=page, roles=ROLES)
 
 
@@ -84,7 +90,7 @@ def new():
                 with unit_of_work() as s:
                     user = accounts.create_user(s, current_user, username=form.username.data,
                                                 password=form.password.data, display_name=form.display_name.data,
-                                                role=form.role.data, region=region, person=person)
+                                                role=form.role.data, region=region, person=person, must_change=True)
                 flash(f"已创建账号 {user.username}", "success")
                 return redirect(url_for("users.index"))
             except DomainError as err:
@@ -103,6 +109,18 @@ def set_active(user_id: int):
         flash("已更新账号状态", "success")
     except DomainError as err:
         flash_error(err)
+    return redirect(url_for("users.index"))
+
+
+@bp.route("/<int:user_id>/unlock", methods=["POST"])
+@login_required
+def unlock(user_id: int):
+    """Lift a login lockout (failed passwords no longer count)."""
+    require(current_user, "manage_users")
+    user = _user_or_404(user_id)
+    with unit_of_work() as s:
+        accounts.unlock_logins(s, current_user, user)
+    flash(f"已解除 {user.username} 的登录锁定", "success")
     return redirect(url_for("users.index"))
 
 

@@ -7,6 +7,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from pwposts.domain.people import mask_id_number
 from pwposts.models.contracts import Assessment
 from pwposts.models.pay import AttendanceRecord
 from pwposts.services.attendance import holders_for_month
@@ -169,7 +170,7 @@ def test_excel_template_download_and_import(login_as, session, county, h):
     header = [x.value for x in ws[3]]
     assert header[:6] == ["序号", "姓名", "身份证号", "合同编号", "规定出勤天数", "本月合同覆盖天数"]
     rows = {ws.cell(row=r, column=4).value: r for r in range(4, ws.max_row + 1) if ws.cell(row=r, column=4).value}
-    assert ws.cell(row=rows["HT-2026-0001"], column=3).value == county.persons["wang"].id_number
+    assert ws.cell(row=rows["HT-2026-0001"], column=3).value == mask_id_number(county.persons["wang"].id_number)
 
     ws.cell(row=rows["HT-2026-0001"], column=7).value = 20
     ws.cell(row=rows["HT-2025-0009"], column=11).value = "1,2,31"  # 孙小红 left on the 20th

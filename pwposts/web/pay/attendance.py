@@ -29,6 +29,7 @@ from ...services import attendance as attendance_service
 from ...services.permissions import can, require, scope_prefix
 from .. import flash_error, unit_of_work
 from ..dashboard import Card, card
+from ..people import int_arg
 from . import bp
 
 INPUTS = ("days_worked", "leave_days", "absent_days", "hours", "dates", "note")
@@ -65,7 +66,7 @@ def attendance():
     except DomainError as err:
         flash_error(err)
         month = _default_month(today)
-    township_id = request.args.get("township", type=int)
+    township_id = int_arg("township")
     summaries = attendance_service.month_overview(db.session, current_user, month, township_id=township_id)
     if len(summaries) == 1 and current_user.role == VILLAGE_CLERK:
         return redirect(url_for("pay.attendance_sheet", village_id=summaries[0].village.id, month=month))
@@ -95,7 +96,7 @@ def attendance():
 @login_required
 def attendance_approve():
     today = clock.today()
-    region_id = request.form.get("region_id", type=int)
+    region_id = int_arg("region_id", request.form)
     month = request.form.get("month", "")
     back = request.form.get("back") or ""
     try:
@@ -152,7 +153,7 @@ def _render_sheet(vm, *, values=None, grades=None, problems=None, status=200, to
         may_approve=may_approve, month_ended=rules.month_ended(vm.month, today), GRADES=ASSESSMENT_GRADES,
         STATE_LABELS=ATTENDANCE_STATE_LABELS, prev_month=rules.previous_month(vm.month),
         next_month=rules.next_month(vm.month), can_next=rules.first_day_of(rules.next_month(vm.month)) <= today,
-        full_ids=can(current_user, "view_full_id_number", vm.village), today=today, own_drafts=own_drafts,
+        today=today, own_drafts=own_drafts,
         changed_by=changed_by,
     ), status
 
@@ -232,13 +233,12 @@ def attendance_template(village_id: int, month: str):
     today = clock.today()
     vm = attendance_service.village_month(db.session, current_user, village_id, month, today)
     require(current_user, "enter_attendance", vm.village, what="村")
-    full = can(current_user, "view_full_id_number", vm.village)
     from ...domain.people import mask_id_number
 
     rows = []
-    for h in vm.holders:
+    for h in vm.holders:  # an attendance sheet needs no whole ID number: masked, and accepted back masked
         r = h.record
-        rows.append([h.row, h.person.name, h.person.id_number if full else mask_id_number(h.person.id_number),
+        rows.append([h.row, h.person.name, mask_id_number(h.person.id_number),
                      h.contract.code, h.contract.required_days, h.covered,
                      r.days_worked if r else None, r.leave_days if r else None, r.absent_days if r else None,
                      r.hours_worked if r else None, h.dates_text, r.note if r else None])

@@ -25,6 +25,7 @@ from ...extensions import db
 from ...models.accounts import User
 from ...models.pay import Payment
 from ...services import payroll as service
+from ...services.exports import record_export
 from ...services.permissions import can, require
 from ...services.settings import county_of
 from .. import flash_error, unit_of_work
@@ -127,14 +128,13 @@ def run_detail(run_id: int):
     status = status if status in PAYMENT_STATE_LABELS else ""
     village_id = int_arg("village")
     q = request.args.get("q", "").strip()[:50]
-    page = db.paginate(service.line_query(run.id, status=status or None, village_id=village_id, q=q),
+    page = db.paginate(service.line_query(run.id, status=status or None, village_id=village_id, q=q, actor=current_user),
                        page=int_arg("page") or 1, per_page=min(int_arg("per_page") or 50, 200), error_out=False)
     users = _users({run.prepared_by_id, run.approved_by_id})
     return render_template(
         "pay/payroll_run.html", v=view, run=run, page=page, users=users, status=status, village_id=village_id, q=q,
         run_labels=RUN_STATE_LABELS, pay_labels=PAYMENT_STATE_LABELS, today=today, kind_labels=RUN_KIND_LABELS,
-        is_preparer=run.prepared_by_id == current_user.id,
-        full_ids=can(current_user, "view_full_id_number", run))
+        is_preparer=run.prepared_by_id == current_user.id)
 
 
 def _act(run_id: int, fn, success: str):
@@ -222,6 +222,9 @@ def run_bank_file(run_id: int, fmt: str):
         flash("没有待发放的明细（可能均已发放或尚待银行回盘）", "error")
         return redirect(url_for("pay.run_detail", run_id=run_id))
     name = f"{run.township.name}{month_heading(run.month)}代发文件-第{run.id}号-第{batch}批.{fmt}"
+    with unit_of_work() as s:
+        record_export(s, current_user, "bank_file", len(rows), full_numbers=True, object_id=run.id,
+                      filters={"batch": batch, "format": fmt})
     if fmt == "csv":
         body, mimetype = bank_files.payment_csv(rows), bank_files.CSV_MIMETYPE
     else:
