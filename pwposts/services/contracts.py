@@ -441,7 +441,7 @@ def awaiting_signing(actor, f: PendingFilter | None = None) -> Select:
     text = (f.q or "").strip()
     if text:
         like = f"%{text}%"
-        q = q.where(or_(Person.name.like(like), Person.id_number.like(f"%{normalize_id_number(text)}%"),
+        q = q.where(or_(Person.name.like(like), id_number_search(actor, Person.id_number, text),
                         Post.title.like(like), Post.code.like(like)))
     if f.village_id:
         q = q.where(Post.village_id == f.village_id)

@@ -19,14 +19,13 @@ from sqlalchemy.orm import Session, aliased, joinedload
 from ..domain import exits as rules
 from ..domain.contracts import CONTRACT_STATE_LABELS, LIVE_STATES
 from ..domain.errors import Conflict, DomainError, NotFound
-from ..domain.people import normalize_id_number
 from ..models.contracts import Contract
 from ..models.exits import ContractExit, FollowupService, PersonColour
 from ..models.pay import Payment
 from ..models.people import EmploymentRecord, Person, PersonCategory, Region
 from ..models.posts import Post
 from . import audit
-from .permissions import can, get_scoped, scope_regions
+from .permissions import can, get_scoped, id_number_search, scope_regions
 from .settings import county_of, int_setting
 
 EXIT_FIELDS = ("contract_id", "person_id", "reason", "status", "source", "event_on", "effective_on", "evidence",
@@ -308,7 +307,7 @@ def exit_query(actor, f: ExitFilter) -> Select:
     text = (f.q or "").strip()
     if text:
         like = f"%{text}%"
-        q = q.where(or_(Person.name.like(like), Person.id_number.like(f"%{normalize_id_number(text)}%"),
+        q = q.where(or_(Person.name.like(like), id_number_search(actor, Person.id_number, text),
                         Contract.code.like(f"%{text.upper()}%")))
     if f.village_id:
         q = q.where(Post.village_id == f.village_id)
@@ -538,7 +537,7 @@ def colour_query(actor, f: ColourFilter) -> Select:
         q = q.where(Person.village_id.in_(select(Region.id).where(Region.parent_id == f.township_id)))
     text = (f.q or "").strip()
     if text:
-        q = q.where(or_(Person.name.like(f"%{text}%"), Person.id_number.like(f"%{normalize_id_number(text)}%")))
+        q = q.where(or_(Person.name.contains(text, autoescape=True), id_number_search(actor, Person.id_number, text)))
     from sqlalchemy import case
 
     rank = case(*[(PersonColour.colour == c, i) for i, c in enumerate(rules.COLOURS)], else_=9)

@@ -60,9 +60,17 @@ def test_a_real_county_from_nothing_to_a_paid_month(client, app):
                                             "region_code": code, "password": "long-enough-1"})
         assert r.status_code == 302, r.data.decode()[-1500:]
     client.post("/logout")
+    # each account an admin created chooses its own password at first login
+    for username in ("clerk_a", "clerk_b", "hekou"):
+        r = client.post("/login", data={"username": username, "password": "long-enough-1"})
+        assert r.status_code == 302 and r.headers["Location"].endswith("/account/password")
+        r = client.post("/account/password", data={"current": "long-enough-1", "password": "own-choice-2026",
+                                                    "confirm": "own-choice-2026"})
+        assert r.status_code == 302, r.data.decode()[-1500:]
+        client.post("/logout")
 
     # 4. the village clerk imports the roster (check, then confirm)
-    client.post("/login", data={"username": "hekou", "password": "long-enough-1"})
+    client.post("/login", data={"username": "hekou", "password": "own-choice-2026"})
     number = make_id_number(date(1972, 6, 1), "F", region6="522799", seq=42)
     book = workbook([person_row("杨桂芝", number, "河口村", household="HK-001", categories="脱贫人口",
                                  account_kind="社保卡", account_no="6221000012345678", account_name="杨桂芝")])
@@ -72,7 +80,7 @@ def test_a_real_county_from_nothing_to_a_paid_month(client, app):
     r = client.post("/people/roster/import/confirm", data={"token": token_value})
     assert "导入完成" in r.data.decode()
     client.post("/logout")
-    a, b = token("clerk_a"), token("clerk_b")
+    a, b = token("clerk_a", "own-choice-2026"), token("clerk_b", "own-choice-2026")
     person = ok(client.get(f"/api/v1/persons?q={number}", headers=a))["items"][0]
 
     # 5. a post for a written need, approved by the county; notice, application, 公示, hire

@@ -41,7 +41,9 @@ def test_every_route_with_an_id_refuses_ids_no_row_can_have(app, client, county,
                         if method != "GET" and url.startswith("/api/") else None)
         assert r.status_code < 500, (url, r.status_code)
         if value != str(MAX_ID):
-            assert r.status_code == 404, (url, r.status_code)
+            # 404; or 405 where another rule on the same path (another method) matched before the id was refused
+            assert r.status_code == 404 or (r.status_code == 405 and len(rule.methods - {"HEAD", "OPTIONS"}) == 1), \
+                (url, r.status_code)
 
 
 def test_api_person_beyond_64_bits_is_404_in_json(client, county):
