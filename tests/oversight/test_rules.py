@@ -7,7 +7,7 @@ import pytest
 
 from pwposts.models.pay import AttendanceDay, AttendanceRecord
 from pwposts.models.people import Cadre, EmploymentRecord, Household, Relation
-from pwposts.models.policy import FundCategory
+from pwposts.models.policy import FundCategory, Standard
 from pwposts.services.oversight import detect
 from tests.builders import add_person
 from tests.oversight_support import make_run, pay
@@ -204,6 +204,30 @@ def test_above_standard_catches_a_correction_beyond_the_cap(session, county, bas
     assert found(session, today, "ABOVE_STANDARD")[f"contract:{c.id}"].money_fen == 6000
 
 
+def test_above_standard_parity_band_but_not_an_approved_deviation(session, county, base, today):
+    session.add(Standard(county_id=county.county.id, category_id=base["post"].category_id,
+                         effective_from=date(2026, 1, 1), monthly_allowance_fen=60000, required_days=20))
+    v0 = base["v0"]
+    loose = make_post(session, county, v0, base["fund"], allowance_fen=70000, title="高标准保洁")
+    loose.deviation_status, loose.deviation_reason = "pending", "本村道路较长，工作量大于一般村"
+    approved = make_post(session, county, v0, base["fund"], allowance_fen=70000, title="批准偏离保洁")
+    approved.deviation_status, approved.deviation_reason = "approved", "本村道路较长，工作量大于一般村"
+    fewer_days = make_post(session, county, v0, base["fund"], required_days=15, title="少天数保洁")  # 25% fewer days
+    unpaid = make_post(session, county, v0, base["fund"], allowance_fen=80000, title="未发放岗位")
+    inside = make_post(session, county, v0, base["fund"], allowance_fen=66000, title="容差内保洁")  # exactly 10%
+    people = [add_person(session, v0, n, date(1980, 1, 1), "M") for n in ("林一", "林二", "林三", "林四", "林五")]
+    for person, post in zip(people, (loose, approved, fewer_days, unpaid, inside)):
+        c = make_contract(session, person, post)
+        if post is not unpaid:
+            pay(session, c, "2026-09")
+    flags = found(session, today, "ABOVE_STANDARD")
+    assert set(flags) == {f"post:{loose.id}", f"post:{fewer_days.id}"}
+    f = flags[f"post:{loose.id}"]
+    assert f.money_fen == 10000 and "偏离待审批" in " ".join(f.evidence["facts"])
+    assert "+16.67%" in f.evidence["summary"]
+    assert flags[f"post:{fewer_days.id}"].money_fen == 0
+
+
 def test_ineligible_without_category_or_fund_category(session, county, base, today):
     v0 = base["v0"]
     no_cat = add_person(session, v0, "钟无类", date(1990, 1, 1), "M", categories=())
@@ -249,6 +273,27 @@ def test_impossible_attendance(session, county, base, today):
     assert "2026-02-27" in " ".join(flags[f"contract:{c.id}"].evidence["facts"])
 
 
+def test_impossible_attendance_weak_uniform_village_but_not_one_holder_differing(session, county, base, today):
+    months = ("2026-06", "2026-07", "2026-08")
+    v0, v1 = county.villages[0], county.villages[1]
+    post1 = make_post(session, county, v1, base["fund"], title="护路员")
+    uniform, varied = [], []  # three holders in each village, full attendance June..August
+    for i, (village, post, group) in enumerate(((v0, base["post"], uniform), (v1, post1, varied)) * 3):
+        c = make_contract(session, add_person(session, village, f"满勤{i}", date(1980, 1, 1), "M"), post)
+        group.append(c)
+        for m in months:
+            attend(session, c, m, 20)
+    # look-alike: in v1 one holder has a day of leave in July
+    session.query(AttendanceRecord).filter_by(contract_id=varied[1].id, month="2026-07").one().leave_days = 1
+    session.flush()
+    flags = found(session, today, "IMPOSSIBLE_ATTENDANCE")
+    assert set(flags) == {f"village:{v0.id}:2026-06"}
+    f = flags[f"village:{v0.id}:2026-06"]
+    assert f.severity == "low" and (f.period_from, f.period_to) == ("2026-06", "2026-08")
+    assert "只作佐证" in f.evidence["summary"] and len(f.evidence["attendance"]) == 9
+    assert {x["id"] for x in f.evidence["persons"]} == {c.person_id for c in uniform}
+
+
 def test_arrears_after_the_limit_only(session, county, base, today):
     c = make_contract(session, county.persons["wang"], base["post"])
     town, u1, u2 = county.townships[0], county.users["town"], county.users["town2"]
@@ -256,7 +301,31 @@ def test_arrears_after_the_limit_only(session, county, base, today):
     pay(session, c, "2026-09", run=late, status="pending")
     recent = make_run(session, town, "2026-10", u1, u2, approved_on=date(2026, 11, 5))
     pay(session, c, "2026-10", run=recent, status="pending")
-    assert set(found(session, today, "ARREARS")) == {f"payroll_run:{late.id}"}
+    flags = found(session, today, "ARREARS")
+    assert {k for k in flags if k.startswith("payroll_run:")} == {f"payroll_run:{late.id}"}
+
+
+def test_arrears_roster_count_above_paid_count_but_not_holders_outside_the_month(session, county, base, today):
+    town, u1, u2 = county.townships[0], county.users["town"], county.users["town2"]
+    run = make_run(session, town, "2026-09", u1, u2, approved_on=date(2026, 10, 5))
+    paid = make_contract(session, county.persons["wang"], base["post"])
+    pay(session, paid, "2026-09", run=run)
+    missing = make_contract(session, county.persons["li"], base["post"])  # on the roster, never paid
+    # look-alikes: a holder whose contract starts after September, one who exited before it
+    later = add_person(session, base["v0"], "郑后来", date(1980, 1, 1), "M")
+    make_contract(session, later, base["post"], start=date(2026, 10, 1), end=date(2027, 9, 30))
+    gone = add_person(session, base["v0"], "郑已退", date(1981, 1, 1), "M")
+    make_contract(session, gone, base["post"], exit_on=date(2026, 8, 20), status="ended")
+    # a recent run (within the limit) is not judged yet
+    make_run(session, town, "2026-10", u1, u2, approved_on=date(2026, 11, 5))
+    flags = found(session, today, "ARREARS")
+    assert set(flags) == {f"roster:{town.id}:2026-09"}
+    ev = flags[f"roster:{town.id}:2026-09"].evidence
+    assert (ev["roster_count"], ev["paid_count"]) == (2, 1)
+    assert [(m["name"], m["code"]) for m in ev["unpaid_contracts"]] == [(county.persons["li"].name, missing.code)]
+    # once paid, the counts agree and the finding goes
+    pay(session, missing, "2026-09", run=run)
+    assert found(session, today, "ARREARS") == {}
 
 
 def test_fund_overrun_and_category(session, county, base, today):

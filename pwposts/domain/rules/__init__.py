@@ -61,6 +61,7 @@ class Finding:
     period_to: str | None = None
     region_code: str | None = None  # the most specific region code, for the scan's region filter
     extra: dict[str, Any] = field(default_factory=dict)
+    severity: str | None = None  # a weaker signal of the rule raises its flag lower (None = the rule's)
 
     @property
     def evidence_hash(self) -> str:

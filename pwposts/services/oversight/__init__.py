@@ -130,7 +130,7 @@ def run_scan(session: Session, today: date, *, actor=None, rules=None, region_co
             if old is not None and old.evidence_hash == digest:
                 result.suppressed += 1  # disposed on this very evidence: it does not come back
                 continue
-            flag = Flag(rule_id=rule_id, rule_version=fd.rule.version, severity=fd.rule.severity, status="open",
+            flag = Flag(rule_id=rule_id, rule_version=fd.rule.version, severity=fd.severity or fd.rule.severity, status="open",
                         subject_key=fd.subject_key, first_seen_at=now, first_seen_on=today,
                         previous_flag_id=old.id if old is not None else None)
             _fill(flag, fd, digest, now, today)

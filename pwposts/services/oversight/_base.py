@@ -196,7 +196,7 @@ LIVE_CONTRACT = "c.status NOT IN ('draft', 'void')"
 
 def make_finding(ctx: Context, rule, subject_key: str, title: str, key: list[str], evidence: dict, *,
                  money_fen: int = 0, person_id: int | None = None, village_id: int | None = None,
-                 township_id: int | None = None, months: Iterable[str] = ()) -> "Finding":
+                 township_id: int | None = None, months: Iterable[str] = (), severity: str | None = None) -> "Finding":
     from ...domain.rules import Finding
 
     period_from, period_to = months_span(months)
@@ -205,7 +205,7 @@ def make_finding(ctx: Context, rule, subject_key: str, title: str, key: list[str
     return Finding(rule=rule, subject_key=subject_key, title=title, key=key, evidence=evidence,
                    money_fen=max(0, int(money_fen)), person_id=person_id, village_id=village_id,
                    township_id=township, period_from=period_from, period_to=period_to,
-                   region_code=ctx.code(village_id) or ctx.code(township))
+                   region_code=ctx.code(village_id) or ctx.code(township), severity=severity)
 
 
 def person_node(p: dict, role: str) -> dict:

@@ -1,12 +1,16 @@
 """ABOVE_STANDARD 超标准发放: a regular line above min(cap, standard ÷ required × attended) plus the grade's
 performance, a month whose lines together (补发 included) exceed cap + performance, or a line whose
-standard is above the contract's allowance. A 补发 that stays within the cap is no overpayment."""
+standard is above the contract's allowance. A 补发 that stays within the cap is no overpayment.
+Also a post with paid lines whose allowance or required days lie outside the county's parity band
+(parity_tolerance_pct around the standard of its category in force today) without an approved deviation."""
 from __future__ import annotations
 
 from collections import defaultdict
 
 from ...domain.formats import yuan
+from ...domain.posts import DEVIATION_LABELS, parity_deviation, parity_message
 from ...domain.rules.catalog import RULES
+from ...services.settings import int_setting
 from ._base import Context, make_finding, person_node
 
 RULE = RULES["ABOVE_STANDARD"]
@@ -34,8 +38,71 @@ WHERE l.amount_fen > CASE WHEN l.cap_fen < l.rate_fen THEN l.cap_fen ELSE l.rate
    OR m.total_fen > l.cap_fen + l.perf_fen + {tol}
    OR l.standard_fen > l.allowance_fen""".format(tol=TOLERANCE_FEN)
 
+# posts outside the parity band (the exact integer test of domain.posts.parity_deviation) with paid lines
+PARITY_SQL = """
+WITH std AS (
+  SELECT s.county_id, s.category_id, s.monthly_allowance_fen, s.required_days
+  FROM standard s
+  WHERE s.effective_from <= :today AND (s.effective_to IS NULL OR s.effective_to >= :today)
+    AND NOT EXISTS (SELECT 1 FROM standard s2 WHERE s2.county_id = s.county_id AND s2.category_id = s.category_id
+                    AND s2.effective_from > s.effective_from AND s2.effective_from <= :today
+                    AND (s2.effective_to IS NULL OR s2.effective_to >= :today))
+)
+SELECT po.id, po.code, po.title, po.village_id, po.allowance_fen, po.required_days, po.deviation_status,
+       po.deviation_reason, pc.name AS category, st.monthly_allowance_fen AS std_fen, st.required_days AS std_days,
+       COUNT(p.id) AS lines, SUM(p.amount_fen) AS paid_fen, MIN(p.month) AS first_month, MAX(p.month) AS last_month,
+       SUM(CASE WHEN p.kind = 'regular' AND p.standard_fen > st.monthly_allowance_fen THEN
+             CASE WHEN p.standard_fen - st.monthly_allowance_fen < p.amount_fen
+                  THEN p.standard_fen - st.monthly_allowance_fen ELSE p.amount_fen END
+           ELSE 0 END) AS over_fen
+FROM post po JOIN region t ON t.id = po.township_id
+JOIN std st ON st.county_id = t.parent_id AND st.category_id = po.category_id
+JOIN post_category pc ON pc.id = po.category_id
+JOIN contract c ON c.post_id = po.id
+JOIN payment p ON p.contract_id = c.id AND p.status = 'paid' AND p.amount_fen > 0
+WHERE po.deviation_status <> 'approved'
+  AND (ABS(po.allowance_fen - st.monthly_allowance_fen) * 100 > :tol * st.monthly_allowance_fen
+       OR ABS(po.required_days - st.required_days) * 100 > :tol * st.required_days)
+GROUP BY po.id, po.code, po.title, po.village_id, po.allowance_fen, po.required_days, po.deviation_status,
+         po.deviation_reason, pc.name, st.monthly_allowance_fen, st.required_days"""
+
 
 def detect(ctx: Context) -> list:
+    return _above_formula(ctx) + _outside_parity(ctx)
+
+
+def _outside_parity(ctx: Context) -> list:
+    """同类岗位补贴标准一致: a deviating standard paid out without the county's approval."""
+    county = ctx.county_id()
+    if county is None:
+        return []
+    tol = int_setting(ctx.session, county, "parity_tolerance_pct", ctx.today) or 0
+    out = []
+    for r in ctx.q(PARITY_SQL, today=ctx.today, tol=tol):
+        if not parity_deviation(r.allowance_fen, r.required_days, r.std_fen, r.std_days, tol)[2]:
+            continue
+        why = parity_message(r.allowance_fen, r.required_days, r.std_fen, r.std_days, tol)
+        status = DEVIATION_LABELS.get(r.deviation_status, r.deviation_status)
+        place = ctx.region_name(r.village_id)
+        evidence = {
+            "summary": f"{place}岗位{r.code}“{r.title}”（{r.category}）：{why}，偏离状态为“{status}”，"
+                       f"已按此标准发放{r.lines}笔共{yuan(r.paid_fen)}（{r.first_month}至{r.last_month}）",
+            "persons": [], "links": [],
+            "facts": [why, f"偏离审批状态：{status}；偏离理由：{r.deviation_reason or '未填写'}",
+                      f"县定偏离容差±{tol}%，标准取{ctx.today.isoformat()}有效的县定标准",
+                      f"已发放{r.lines}笔，合计{yuan(r.paid_fen)}，其中按高出标准部分计{yuan(r.over_fen or 0)}"],
+            "post": {"id": r.id, "code": r.code, "title": r.title, "allowance_fen": r.allowance_fen,
+                     "required_days": r.required_days, "standard_fen": r.std_fen, "standard_days": r.std_days,
+                     "deviation_status": r.deviation_status},
+            "refs": {"post": [r.id]},
+        }
+        out.append(make_finding(ctx, RULE, f"post:{r.id}", f"岗位{r.code}标准偏离未获批准仍发放", [
+            f"parity:{r.id}:{r.allowance_fen}:{r.required_days}:{r.std_fen}:{r.std_days}:{tol}:{r.deviation_status}"],
+            evidence, money_fen=int(r.over_fen or 0), village_id=r.village_id, months=[r.first_month, r.last_month]))
+    return out
+
+
+def _above_formula(ctx: Context) -> list:
     by_contract = defaultdict(list)
     for r in ctx.q(SQL):
         by_contract[r.contract_id].append(r)

@@ -1,10 +1,14 @@
 """IMPOSSIBLE_ATTENDANCE 虚假考勤: a dated day outside the contract or outside its record's month, one
-person's same day worked under two records, more days than the month has, or a month outside the contract."""
+person's same day worked under two records, more days than the month has, or a month outside the contract.
+The weak variant (low severity, supporting evidence only): every attendance record of a village's holders
+full and identical — days worked = required days, no leave, no absence — for 3 or more consecutive months,
+with at least 3 holders."""
 from __future__ import annotations
 
 from collections import defaultdict
 
 from ...domain.formats import yuan
+from ...domain.payroll import PAYABLE_CONTRACT_STATES
 from ...domain.rules.catalog import RULES
 from ._base import Context, make_finding, person_node
 
@@ -12,6 +16,26 @@ RULE = RULES["IMPOSSIBLE_ATTENDANCE"]
 WHY = {"day_outside_contract": "考勤日期不在合同期内", "day_outside_month": "考勤日期不在所属月份",
        "duplicate_day": "同一天在两份考勤中重复计算", "too_many_days": "出勤、请假、缺勤合计超过当月天数",
        "month_outside_contract": "考勤月份不在合同期内"}
+
+UNIFORM_MIN_MONTHS = 3
+UNIFORM_MIN_HOLDERS = 3
+# the records of village-months where every holder's record is full attendance and nothing else
+UNIFORM_SQL = """
+WITH rec AS (
+  SELECT a.id, a.contract_id, a.person_id, a.month, a.days_worked, a.status, po.village_id,
+         CASE WHEN a.days_worked = c.required_days AND a.leave_days = 0 AND a.absent_days = 0 THEN 1 ELSE 0 END AS is_full
+  FROM attendance_record a JOIN contract c ON c.id = a.contract_id JOIN post po ON po.id = c.post_id
+  WHERE c.status IN ({states})
+),
+vm AS (
+  SELECT village_id, month, COUNT(*) AS records, COUNT(DISTINCT contract_id) AS holders, SUM(is_full) AS full_n
+  FROM rec GROUP BY village_id, month
+)
+SELECT rec.id, rec.contract_id, rec.person_id, rec.month, rec.days_worked, rec.status, rec.village_id, vm.holders
+FROM rec JOIN vm ON vm.village_id = rec.village_id AND vm.month = rec.month
+WHERE vm.holders >= {n} AND vm.records = vm.holders AND vm.full_n = vm.records
+ORDER BY rec.village_id, rec.month, rec.contract_id""".format(
+    states=", ".join(f"'{x}'" for x in PAYABLE_CONTRACT_STATES), n=UNIFORM_MIN_HOLDERS)
 
 
 def query(ctx: Context) -> str:
@@ -45,6 +69,56 @@ WHERE a.days_worked > 0 AND (a.month < {s.month('c.start_on')} OR a.month > {s.m
 
 
 def detect(ctx: Context) -> list:
+    return _impossible(ctx) + _uniform_villages(ctx)
+
+
+def _month_no(month: str) -> int:
+    return int(month[:4]) * 12 + int(month[5:7]) - 1
+
+
+def consecutive_runs(months: list[str], at_least: int) -> list[list[str]]:
+    """Runs of consecutive YYYY-MM months (sorted input) at least `at_least` long."""
+    runs: list[list[str]] = []
+    for m in months:
+        if runs and _month_no(m) == _month_no(runs[-1][-1]) + 1:
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    return [r for r in runs if len(r) >= at_least]
+
+
+def _uniform_villages(ctx: Context) -> list:
+    """The weak variant: a whole village at full attendance, identically, month after month."""
+    by_village: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for r in ctx.q(UNIFORM_SQL):
+        by_village[r.village_id][r.month].append(r)
+    persons = ctx.persons({r.person_id for months in by_village.values() for rows in months.values() for r in rows})
+    out = []
+    for vid, months in by_village.items():
+        for run in consecutive_runs(sorted(months), UNIFORM_MIN_MONTHS):
+            rows = [r for m in run for r in months[m]]
+            holders = sorted({r.person_id for r in rows}, key=lambda i: persons[i]["name"])
+            place = ctx.region_name(vid)
+            evidence = {
+                "summary": f"{place}{run[0]}至{run[-1]}连续{len(run)}个月，全部{max(r.holders for r in rows)}名岗位人员的"
+                           f"考勤都是满勤（出勤天数等于规定天数，无请假、缺勤），各月完全相同。此信号较弱，只作佐证，"
+                           f"须与现场核查、工作记录等其他证据一并核实",
+                "persons": [person_node(persons[i], "岗位人员") for i in holders], "links": [],
+                "facts": [f"{m}：{len(months[m])}名岗位人员全部满勤" for m in run],
+                "attendance": [{"id": r.id, "month": r.month, "days_worked": r.days_worked, "status": r.status,
+                                "note": f"{persons[r.person_id]['name']}满勤"} for r in rows],
+                "contracts": sorted({r.contract_id for r in rows}),
+                "refs": {"person": holders, "contract": sorted({r.contract_id for r in rows}),
+                         "attendance_record": sorted(r.id for r in rows)},
+            }
+            out.append(make_finding(ctx, RULE, f"village:{vid}:{run[0]}",
+                                    f"{place}连续{len(run)}个月全员满勤且完全相同（弱信号）",
+                                    sorted(f"attendance:{r.id}:{r.days_worked}" for r in rows), evidence,
+                                    village_id=vid, months=run, severity="low"))
+    return out
+
+
+def _impossible(ctx: Context) -> list:
     by_contract = defaultdict(list)
     for r in ctx.q(query(ctx)):
         by_contract[r.contract_id].append(r)
