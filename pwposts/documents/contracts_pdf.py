@@ -4,7 +4,9 @@ from __future__ import annotations
 from datetime import date
 
 from ..domain.contracts import capital_yuan, party_a_name
-from .pdf import render_pdf
+from flask import render_template
+
+from .pdf import html_to_pdf, htmls_to_pdf
 
 
 def cn_date(d: date | None) -> str:
@@ -12,11 +14,21 @@ def cn_date(d: date | None) -> str:
     return f"{d.year}年{d.month}月{d.day}日" if d else "　　年　　月　　日"
 
 
+def contract_html(contract, policy, township_name: str) -> str:
+    """templates/pdf/contract.html filled in; `policy` is the covering InsurancePolicy or None."""
+    return render_template("pdf/contract.html", c=contract, p=contract.person, post=contract.post, policy=policy,
+                           party_a=party_a_name(township_name), capital=capital_yuan(contract.allowance_fen),
+                           cn_date=cn_date)
+
+
 def contract_pdf(contract, policy, township_name: str) -> bytes:
-    """Render templates/pdf/contract.html; `policy` is the covering InsurancePolicy or None."""
-    return render_pdf("pdf/contract.html", c=contract, p=contract.person, post=contract.post, policy=policy,
-                      party_a=party_a_name(township_name), capital=capital_yuan(contract.allowance_fen),
-                      cn_date=cn_date)
+    """The printed contract as PDF bytes."""
+    return html_to_pdf(contract_html(contract, policy, township_name))
+
+
+def contracts_batch_pdf(items) -> bytes:
+    """Several contracts in one PDF, each with its own page numbers; `items` = (contract, policy, township_name)."""
+    return htmls_to_pdf([contract_html(c, p, t) for c, p, t in items])
 
 
 def contract_filename(contract) -> str:

@@ -6,6 +6,7 @@ Chinese font is present. check_cjk_font() tells the operator plainly when none i
 from __future__ import annotations
 
 import shutil
+import threading
 import subprocess
 
 from flask import render_template
@@ -26,9 +27,50 @@ def check_cjk_font() -> str | None:
     return next(iter(sorted(families)), None)
 
 
-def render_pdf(template: str, **context) -> bytes:
-    """Render templates/pdf/<template> to PDF bytes."""
+_font_config = None
+_font_lock = threading.Lock()
+
+
+def font_config():
+    """The process's one WeasyPrint FontConfiguration (fontconfig and Pango's font map, with their caches).
+
+    WeasyPrint makes a new one for every document unless it is given one: loading the system's fonts
+    and shaping Chinese again each time. Documents only read it (no @font-face rules), and rendering is
+    serialised by `_font_lock` so threads never share it mid-layout.
+    """
+    global _font_config
+    if _font_config is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        _font_config = FontConfiguration()
+    return _font_config
+
+
+def html_to_pdf(html: str) -> bytes:
+    """PDF bytes from one HTML document (made from a templates/pdf/ template)."""
     from weasyprint import HTML
 
-    html = render_template(template, **context)
-    return HTML(string=html).write_pdf()
+    with _font_lock:
+        return HTML(string=html).write_pdf(font_config=font_config())
+
+
+def htmls_to_pdf(htmls: list[str]) -> bytes:
+    """One PDF of several documents, each laid out on its own (its own page numbers), written once.
+
+    Writing once shares the embedded, subsetted fonts between the documents: a township's contracts
+    as one file costs much less than the same contracts one by one.
+    """
+    from weasyprint import HTML
+
+    if not htmls:
+        raise ValueError("htmls_to_pdf needs at least one document")
+    with _font_lock:
+        fc = font_config()
+        documents = [HTML(string=h).render(font_config=fc) for h in htmls]
+        pages = [page for d in documents for page in d.pages]
+        return documents[0].copy(pages).write_pdf()
+
+
+def render_pdf(template: str, **context) -> bytes:
+    """Render templates/pdf/<template> to PDF bytes."""
+    return html_to_pdf(render_template(template, **context))

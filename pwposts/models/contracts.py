@@ -38,6 +38,7 @@ class Contract(db.Model):
         CheckConstraint("exit_on IS NULL OR (exit_on >= start_on AND exit_on <= end_on)", name="exit_within"),
         Index("uq_contract_one_active_per_person", "person_id", unique=True,
               sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
+        Index("ix_contract_end_on", "end_on", "id"),  # the expiring list's order
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
