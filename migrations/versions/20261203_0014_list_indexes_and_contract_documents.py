@@ -18,6 +18,8 @@ def upgrade():
     op.create_index('ix_person_village_name', 'person', ['village_id', 'name', 'id'], unique=False)
     op.create_index('ix_payroll_run_month_township', 'payroll_run', ['month', 'township_id', 'id'], unique=False)
     op.create_index('ix_contract_end_on', 'contract', ['end_on', 'id'], unique=False)
+    # "hired, awaiting a contract" (the contracts page and dashboard) probes contract by application
+    op.create_index('ix_contract_application_id', 'contract', ['application_id'], unique=False)
     op.create_table(
         'contract_document',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -36,6 +38,7 @@ def upgrade():
 
 def downgrade():
     op.drop_table('contract_document')
+    op.drop_index('ix_contract_application_id', table_name='contract')
     op.drop_index('ix_contract_end_on', table_name='contract')
     op.drop_index('ix_payroll_run_month_township', table_name='payroll_run')
     op.drop_index('ix_person_village_name', table_name='person')

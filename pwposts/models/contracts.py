@@ -45,7 +45,7 @@ class Contract(db.Model):
     code: Mapped[str] = mapped_column(String(30), unique=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("post.id"), index=True)
-    application_id: Mapped[Optional[int]] = mapped_column(ForeignKey("application.id"))
+    application_id: Mapped[Optional[int]] = mapped_column(ForeignKey("application.id"), index=True)
     previous_contract_id: Mapped[Optional[int]] = mapped_column(ForeignKey("contract.id"))
     kind: Mapped[str] = mapped_column(String(10), default="劳务协议")
     start_on: Mapped[date] = mapped_column(Date)
