@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 
-from flask import g
+from flask import request
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
@@ -55,7 +55,8 @@ def _load(prefix: str) -> tuple[list, list]:
 
 def cached_region_choices(prefix: str) -> tuple[list, list]:
     """(townships [(id, name)], villages [(id, name, township_id)]) under `prefix`; callers must not mutate."""
-    per_request = g.setdefault("_region_choices", {})
+    # kept on the request, not on `g`: an app context (and its `g`) may outlive requests (tests, CLI)
+    per_request = request.__dict__.setdefault("_pwposts_region_choices", {})
     if prefix in per_request:
         return per_request[prefix]
     count, top = db.session.execute(select(func.count(Region.id), func.max(Region.id))).one()
