@@ -22,7 +22,16 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-db = SQLAlchemy(model_class=Base)
+class _SQLAlchemy(SQLAlchemy):
+    def paginate(self, select, *, page=None, per_page=None, max_per_page=None, error_out=True, count=True):
+        """db.paginate() counting over ids only (pwposts/pagination.py)."""
+        from .pagination import IdCountPagination
+
+        return IdCountPagination(select=select, session=self.session(), page=page, per_page=per_page,
+                                 max_per_page=max_per_page, error_out=error_out, count=count)
+
+
+db = _SQLAlchemy(model_class=Base)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 migrate = Migrate()

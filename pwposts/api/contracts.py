@@ -9,7 +9,8 @@ import io
 from flask import g, jsonify, request, send_file
 
 from .. import clock
-from ..documents.contracts_pdf import contract_filename, contract_pdf
+from ..documents.contracts_pdf import contract_filename, contract_html
+from ..documents.pdf import html_to_pdf
 from ..domain.contracts import CONTRACT_KINDS, CONTRACT_STATE_LABELS, CONTRACT_STATES, EXPIRING_DAYS, first_terms
 from ..domain.errors import DomainError
 from ..domain.formats import parse_date
@@ -17,6 +18,7 @@ from ..domain.people import mask_id_number
 from ..extensions import db
 from ..models.contracts import Contract, InsurancePolicy
 from ..services import contracts as service
+from ..services.contract_documents import stored_contract_pdf
 from ..services.permissions import can, require
 from .openapi import array, document, nullable, obj, ref, schema
 from .people import region_ref, request_text
@@ -318,6 +320,13 @@ def void(contract_id: int):
 def pdf(contract_id: int):
     c = service.load_contract(db.session, g.actor, contract_id)
     full = can(g.actor, "view_full_id_number", c.person) or c.person_id == g.actor.person_id
-    data = contract_pdf(c, service.covering_policy(c), c.post.township.name, full_id=full)
-    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=contract_filename(c))
+    html = contract_html(c, service.covering_policy(c), c.post.township.name, full_id=full)
+    if not full:  # a masked reader's copy is rendered for them, never stored over the signing copy
+        return send_file(io.BytesIO(html_to_pdf(html)), mimetype="application/pdf", download_name=contract_filename(c))
+    data, digest, rendered = stored_contract_pdf(db.session, c, html)
+    if rendered:
+        commit()
+    response = send_file(io.BytesIO(data), mimetype="application/pdf", download_name=contract_filename(c))
+    response.headers["X-Content-SHA256"] = digest
+    return response
 

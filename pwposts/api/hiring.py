@@ -211,7 +211,9 @@ def list_notices():
                              stage=choice_arg("stage", ("publicity", "objections")),
                              state=choice_arg("state", rules.NOTICE_STATES))
     today = clock.today()
-    return paginated(service.notice_query(g.actor, f, today), lambda n: notice_json(n))
+    states: dict[int, str] = {}
+    return paginated(service.notice_query(g.actor, f, today), lambda n: notice_json(n, states.get(n.id)),
+                     prefetch=lambda notices: states.update(service.notice_states(db.session, notices, today)))
 
 
 @bp.post("/notices")

@@ -148,15 +148,19 @@ def page_args() -> tuple[int, int]:
     return page, per_page
 
 
-def paginated(query, serializer: Callable):
+def paginated(query, serializer: Callable, prefetch: Callable | None = None):
     """The one list response: {"items", "page", "per_page", "total", "pages"}.
 
     `query` is a select() already limited to the actor's scope and ordered; `serializer` turns
-    one row into a dict. A page past the end answers with empty items, not an error.
+    one row into a dict. A page past the end answers with empty items, not an error. `prefetch`, if
+    given, is called once with the page's rows before they are serialised (to load what every row needs
+    in one query instead of one per row).
     """
     page, per_page = page_args()
     p = db.paginate(query, page=page, per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False,
                     count=True)
+    if prefetch is not None:
+        prefetch(p.items)
     return jsonify({"items": [serializer(row) for row in p.items], "page": page, "per_page": per_page,
                     "total": p.total, "pages": p.pages})
 

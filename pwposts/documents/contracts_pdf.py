@@ -4,8 +4,10 @@ from __future__ import annotations
 from datetime import date
 
 from ..domain.contracts import capital_yuan, party_a_name
+from flask import render_template
+
 from ..domain.people import mask_id_number
-from .pdf import render_pdf
+from .pdf import html_to_pdf, htmls_to_pdf
 
 
 def cn_date(d: date | None) -> str:
@@ -13,13 +15,23 @@ def cn_date(d: date | None) -> str:
     return f"{d.year}年{d.month}月{d.day}日" if d else "　　年　　月　　日"
 
 
-def contract_pdf(contract, policy, township_name: str, full_id: bool = True) -> bytes:
-    """Render templates/pdf/contract.html; `policy` is the covering InsurancePolicy or None.
+def contract_html(contract, policy, township_name: str, full_id: bool = True) -> str:
+    """templates/pdf/contract.html filled in; `policy` is the covering InsurancePolicy or None.
     `full_id`: the signing copy carries the whole ID number; a reader who may not see it gets it masked."""
-    return render_pdf("pdf/contract.html", c=contract, p=contract.person, post=contract.post, policy=policy,
-                      party_a=party_a_name(township_name), capital=capital_yuan(contract.allowance_fen),
-                      cn_date=cn_date,
-                      id_number=contract.person.id_number if full_id else mask_id_number(contract.person.id_number))
+    return render_template("pdf/contract.html", c=contract, p=contract.person, post=contract.post, policy=policy,
+                           party_a=party_a_name(township_name), capital=capital_yuan(contract.allowance_fen),
+                           cn_date=cn_date,
+                           id_number=contract.person.id_number if full_id else mask_id_number(contract.person.id_number))
+
+
+def contract_pdf(contract, policy, township_name: str, full_id: bool = True) -> bytes:
+    """The printed contract as PDF bytes."""
+    return html_to_pdf(contract_html(contract, policy, township_name, full_id))
+
+
+def contracts_batch_pdf(items, full_id: bool = True) -> bytes:
+    """Several contracts in one PDF, each with its own page numbers; `items` = (contract, policy, township_name)."""
+    return htmls_to_pdf([contract_html(c, p, t, full_id) for c, p, t in items])
 
 
 def contract_filename(contract) -> str:

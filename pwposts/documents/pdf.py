@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import threading
 import subprocess
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -57,12 +58,52 @@ def static_only_fetcher(static_dir: str | Path):
     return StaticOnlyFetcher(allowed_protocols=("file", "data"), allow_redirects=False)
 
 
-def html_to_pdf(html: str) -> bytes:
-    """PDF bytes of an HTML document; relative links resolve into static/, nothing outside it is fetched."""
+_font_config = None
+_font_lock = threading.Lock()
+
+
+def font_config():
+    """The process's one WeasyPrint FontConfiguration (fontconfig and Pango's font map, with their caches).
+
+    WeasyPrint makes a new one for every document unless it is given one: loading the system's fonts
+    and shaping Chinese again each time. Documents only read it (no @font-face rules), and rendering is
+    serialised by `_font_lock` so threads never share it mid-layout.
+    """
+    global _font_config
+    if _font_config is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        _font_config = FontConfiguration()
+    return _font_config
+
+
+def _html(html: str):
+    """A WeasyPrint document whose relative links resolve into static/ and which fetches nothing outside it."""
     from weasyprint import HTML
 
     static = Path(current_app.static_folder)
-    return HTML(string=html, base_url=static.as_uri() + "/", url_fetcher=static_only_fetcher(static)).write_pdf()
+    return HTML(string=html, base_url=static.as_uri() + "/", url_fetcher=static_only_fetcher(static))
+
+
+def html_to_pdf(html: str) -> bytes:
+    """PDF bytes of one HTML document (made from a templates/pdf/ template)."""
+    with _font_lock:
+        return _html(html).write_pdf(font_config=font_config())
+
+
+def htmls_to_pdf(htmls: list[str]) -> bytes:
+    """One PDF of several documents, each laid out on its own (its own page numbers), written once.
+
+    Writing once shares the embedded, subsetted fonts between the documents: a township's contracts
+    as one file costs much less than the same contracts one by one.
+    """
+    if not htmls:
+        raise ValueError("htmls_to_pdf needs at least one document")
+    with _font_lock:
+        fc = font_config()
+        documents = [_html(h).render(font_config=fc) for h in htmls]
+        pages = [page for d in documents for page in d.pages]
+        return documents[0].copy(pages).write_pdf()
 
 
 def render_pdf(template: str, **context) -> bytes:

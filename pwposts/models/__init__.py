@@ -11,3 +11,4 @@ from .attendance_sheet import AttendanceSheetVersion  # noqa: F401
 from .registry import ExternalPostRecord, ImportBatch  # noqa: F401
 from .exits import ContractExit, FollowupService, PersonColour  # noqa: F401
 from .oversight import Disposition, Flag, FlagNote, Rectification  # noqa: F401
+from .documents import ContractDocument  # noqa: F401

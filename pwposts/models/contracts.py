@@ -38,13 +38,14 @@ class Contract(db.Model):
         CheckConstraint("exit_on IS NULL OR (exit_on >= start_on AND exit_on <= end_on)", name="exit_within"),
         Index("uq_contract_one_active_per_person", "person_id", unique=True,
               sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
+        Index("ix_contract_end_on", "end_on", "id"),  # the expiring list's order
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(30), unique=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("post.id"), index=True)
-    application_id: Mapped[Optional[int]] = mapped_column(ForeignKey("application.id"))
+    application_id: Mapped[Optional[int]] = mapped_column(ForeignKey("application.id"), index=True)
     previous_contract_id: Mapped[Optional[int]] = mapped_column(ForeignKey("contract.id"))
     kind: Mapped[str] = mapped_column(String(10), default="劳务协议")
     start_on: Mapped[date] = mapped_column(Date)

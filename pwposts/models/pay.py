@@ -79,6 +79,7 @@ class PayrollRun(db.Model):
         # … and at most one preview (regular or supplementary) per township-month at any time
         Index("uq_payroll_run_preview", "township_id", "month", unique=True,
               sqlite_where=text("status = 'preview'"), postgresql_where=text("status = 'preview'")),
+        Index("ix_payroll_run_month_township", "month", "township_id", "id"),  # the runs list's order
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -57,6 +57,7 @@ class Person(db.Model):
         one_of("sex", ("M", "F")),
         one_of("work_capacity", WORK_CAPACITIES),
         CheckConstraint("length(id_number) = 18", name="id_number_18"),
+        Index("ix_person_village_name", "village_id", "name", "id"),  # the people list's order
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -18,6 +18,7 @@ from ..domain.errors import DomainError, NotFound
 from ..domain.formats import parse_date
 from ..extensions import db
 from ..models.audit import AuditEntry
+from ..pagination import paginate_capped
 from ..services import audit as audit_service
 from ..services.permissions import require
 from .people import int_arg
@@ -57,7 +58,8 @@ def filtered_entries(args) -> tuple:
 def index():
     require(current_user, "view_audit")
     q, errors = filtered_entries(request.args)
-    page = db.paginate(q, page=int_arg("page") or 1, per_page=50, error_out=False)
+    page = paginate_capped(db, q, page=int_arg("page") or 1,
+                           per_page=min(max(request.args.get("per_page", 50, type=int), 1), 200), error_out=False)
     actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
     types = db.session.scalars(select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)).all()
     checkpoints = audit_service.latest_checkpoints(db.session, 3)

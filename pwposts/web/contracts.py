@@ -13,7 +13,8 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from .. import clock
 from ..documents import contracts_xlsx
-from ..documents.contracts_pdf import contract_filename, contract_pdf
+from ..documents.contracts_pdf import contract_filename, contract_html, contracts_batch_pdf
+from ..documents.pdf import html_to_pdf
 from ..domain.contracts import (
     CONTRACT_KINDS, CONTRACT_STATE_LABELS, CONTRACT_STATES, EXPIRING_DAYS, first_terms, latest_end,
 )
@@ -25,6 +26,7 @@ from ..extensions import db
 from ..services import contracts as service
 from ..services import exits as exits_service
 from ..services.exports import record_export
+from ..services.contract_documents import stored_contract_pdf
 from ..services.permissions import can, require
 from . import flash_error, unit_of_work
 from .dashboard import Card, card
@@ -283,9 +285,43 @@ def void(contract_id: int):
 def pdf(contract_id: int):
     c = service.load_contract(db.session, current_user, contract_id)
     full = can(current_user, "view_full_id_number", c.person) or c.person_id == current_user.person_id
-    data = contract_pdf(c, service.covering_policy(c), c.post.township.name, full_id=full)
-    return send_file(io.BytesIO(data), mimetype="application/pdf",
-                     as_attachment=request.args.get("download") == "1", download_name=contract_filename(c))
+    html = contract_html(c, service.covering_policy(c), c.post.township.name, full_id=full)
+    if not full:  # a masked reader's copy is rendered for them, never stored over the signing copy
+        return send_file(io.BytesIO(html_to_pdf(html)), mimetype="application/pdf",
+                         as_attachment=request.args.get("download") == "1", download_name=contract_filename(c))
+    data, digest, rendered = stored_contract_pdf(db.session, c, html)
+    if rendered:
+        db.session.commit()
+    response = send_file(io.BytesIO(data), mimetype="application/pdf",
+                         as_attachment=request.args.get("download") == "1", download_name=contract_filename(c))
+    response.headers["X-Content-SHA256"] = digest
+    return response
+
+
+BATCH_MAX = 300
+
+
+@bp.route("/batch.pdf")
+@login_required
+def batch_pdf():
+    """The contracts of a township (or village) matching the list's filters, as one PDF to print."""
+    require(current_user, "view_contract")
+    f = _filter()
+    if not (f.township_id or f.village_id):
+        raise DomainError("contracts_batch_scope", "批量打印合同须先选择乡镇（或村）：请在筛选中选择乡镇后再打印")
+    contracts = db.session.scalars(service.contract_query(current_user, f, clock.today())
+                                   .limit(BATCH_MAX + 1)).unique().all()
+    if not contracts:
+        raise DomainError("contracts_batch_empty", "没有符合筛选条件的合同可打印：请调整状态或乡镇筛选")
+    if len(contracts) > BATCH_MAX:
+        raise DomainError("contracts_batch_too_large",
+                          f"符合条件的合同超过{BATCH_MAX}份，超过单次批量打印上限：请按村或状态缩小范围后分批打印")
+    data = contracts_batch_pdf([(c, service.covering_policy(c), c.post.township.name) for c in contracts],
+                               full_id=can(current_user, "view_full_id_number"))
+    where = contracts[0].post.village.name if f.village_id else contracts[0].post.township.name
+    name = f"合同批量打印-{where}-{clock.today().isoformat()}.pdf"
+    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=request.args.get("download") == "1",
+                     download_name=name)
 
 
 # ---- dashboard ----

@@ -12,21 +12,14 @@ from ..extensions import db
 from ..models.people import Region
 from ..services import people as people_service
 from ..services.permissions import require, scope_prefix
+from .region_cache import cached_region_choices
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
 
 def region_choices(actor):
-    """Townships and villages inside the actor's scope, for filter drop-downs."""
-    prefix = scope_prefix(actor) or "-"
-    rows = db.session.execute(
-        select(Region.id, Region.name, Region.level, Region.parent_id)
-        .where(Region.code.like(prefix + "%"), Region.level.in_(("township", "village")))
-        .order_by(Region.code)
-    ).all()
-    townships = [(r.id, r.name) for r in rows if r.level == "township"]
-    villages = [(r.id, r.name, r.parent_id) for r in rows if r.level == "village"]
-    return townships, villages
+    """Townships and villages inside the actor's scope, for filter drop-downs (cached: web/region_cache.py)."""
+    return cached_region_choices(scope_prefix(actor) or "-")
 
 
 def int_arg(name: str, source=None) -> int | None:

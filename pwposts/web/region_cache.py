@@ -1,0 +1,74 @@
+"""The township and village drop-downs, built once per request and cached per scope in the process.
+
+A county has ~300 regions; every list page showed them in its filters, and loading them (once or
+twice per request) cost more than the page's own query. The cache is keyed by the scope's code prefix
+and the database, and checked against a cheap version of the region table (count, largest id) and a
+counter bumped whenever this process flushes a Region change — so a new region or an import shows at
+once, and a rename made by another worker process shows within MAX_AGE seconds.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+from flask import request
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
+
+from ..extensions import db
+from ..models.people import Region
+
+MAX_AGE = 60.0
+_lock = threading.Lock()
+_cache: dict[tuple, tuple[tuple, float, tuple[list, list]]] = {}
+_generation = 0
+
+
+def _bump() -> None:
+    global _generation
+    with _lock:
+        _generation += 1
+        _cache.clear()
+
+
+@event.listens_for(Session, "after_flush")
+def _regions_changed(session, _flush_context) -> None:
+    if any(isinstance(o, Region) for o in (*session.new, *session.dirty, *session.deleted)):
+        _bump()
+
+
+def clear() -> None:
+    """Forget every cached choice list (tests, imports that write regions with Core statements)."""
+    _bump()
+
+
+def _load(prefix: str) -> tuple[list, list]:
+    rows = db.session.execute(
+        select(Region.id, Region.name, Region.level, Region.parent_id)
+        .where(Region.code.like(prefix + "%"), Region.level.in_(("township", "village")))
+        .order_by(Region.code)
+    ).all()
+    townships = [(r.id, r.name) for r in rows if r.level == "township"]
+    villages = [(r.id, r.name, r.parent_id) for r in rows if r.level == "village"]
+    return townships, villages
+
+
+def cached_region_choices(prefix: str) -> tuple[list, list]:
+    """(townships [(id, name)], villages [(id, name, township_id)]) under `prefix`; callers must not mutate."""
+    # kept on the request, not on `g`: an app context (and its `g`) may outlive requests (tests, CLI)
+    per_request = request.__dict__.setdefault("_pwposts_region_choices", {})
+    if prefix in per_request:
+        return per_request[prefix]
+    count, top = db.session.execute(select(func.count(Region.id), func.max(Region.id))).one()
+    key = (str(db.engine.url), prefix)
+    version = (_generation, count, top)
+    now = time.monotonic()
+    hit = _cache.get(key)
+    if hit is not None and hit[0] == version and now - hit[1] < MAX_AGE:
+        result = hit[2]
+    else:
+        result = _load(prefix)
+        with _lock:
+            _cache[key] = (version, now, result)
+    per_request[prefix] = result
+    return result

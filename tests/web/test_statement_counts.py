@@ -1,0 +1,74 @@
+"""Each main list page and API list runs as many SQL statements at 100 rows a page as at 10 (no N+1)."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from pwposts import demo
+from pwposts.extensions import db
+from tests.conftest import login
+
+WEB_LISTS = ("/people/", "/posts/", "/contracts/", "/contracts/?expiring=1", "/pay/runs", "/audit/",
+             "/hiring/", "/exits/")
+API_LISTS = ("/api/v1/persons", "/api/v1/posts", "/api/v1/contracts", "/api/v1/payroll-runs", "/api/v1/notices",
+             "/api/v1/exits")
+
+
+@pytest.fixture
+def demo_county(session, today):
+    demo.generate_county(session, seed=3, persons=demo.MIN_PERSONS, today=today)
+    session.commit()
+
+
+class StatementCounter:
+    def __init__(self, engine):
+        self.engine, self.n = engine, 0
+
+    def __call__(self, *_args):
+        self.n += 1
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self)
+        return self
+
+    def __exit__(self, *_exc):
+        event.remove(self.engine, "before_cursor_execute", self)
+
+
+def statements(app, client, url: str, **kwargs) -> tuple[int, int]:
+    """(statements, rows shown) for one GET of `url` (status 200 required)."""
+    with app.app_context(), StatementCounter(db.engine) as counter:
+        r = client.get(url, **kwargs)
+    assert r.status_code == 200, (url, r.status_code)
+    data = r.get_json() if r.is_json else None
+    rows = len(data["items"]) if data else r.get_data(as_text=True).count("<tr")
+    return counter.n, rows
+
+
+def with_per_page(url: str, n: int) -> str:
+    return url + ("&" if "?" in url else "?") + f"per_page={n}"
+
+
+def test_list_pages_do_not_grow_with_the_page_size(app, client, demo_county):
+    assert login(client, "admin", demo.DEMO_PASSWORD).status_code == 302
+    client.get("/")  # the first request loads what every later one has cached
+    for url in WEB_LISTS:
+        small, rows_small = statements(app, client, with_per_page(url, 10))
+        large, rows_large = statements(app, client, with_per_page(url, 100))
+        assert large <= small, f"{url}: {small} statements for 10 rows, {large} for 100 — an N+1"
+        assert small <= 20, f"{url}: {small} statements for one page"
+    # the audit trail of the demo is longer than a page: the page size really changed something
+    assert statements(app, client, with_per_page("/audit/", 100))[1] > statements(
+        app, client, with_per_page("/audit/", 10))[1]
+
+
+def test_api_lists_do_not_grow_with_the_page_size(app, client, demo_county):
+    from tests.conftest import api_token
+
+    headers = api_token(client, "admin", demo.DEMO_PASSWORD)
+    for url in API_LISTS:
+        small, rows_small = statements(app, client, with_per_page(url, 10), headers=headers)
+        large, rows_large = statements(app, client, with_per_page(url, 100), headers=headers)
+        assert large <= small, f"{url}: {small} statements for 10 rows, {large} for 100 — an N+1"
+        assert small <= 20, f"{url}: {small} statements for one page"
+    assert statements(app, client, with_per_page("/api/v1/persons", 100), headers=headers)[1] == 100
