@@ -67,6 +67,8 @@ def test_application_and_contract_pages_mask_the_number_and_the_pdf_depends_on_t
     assert wang.id_number in _pdf_text(town.get(f"/contracts/{contract.id}/pdf").data)
     text = _pdf_text(login_as("inspector").get(f"/contracts/{contract.id}/pdf").data)
     assert "王秀英" in text and wang.id_number not in text and mask_id_number(wang.id_number) in text
+    # the inspector's masked copy is never stored over the signing copy: the clerk still gets the whole number
+    assert wang.id_number in _pdf_text(login_as("town").get(f"/contracts/{contract.id}/pdf").data)
 
 
 def test_id_search_is_not_a_wildcard_oracle(login_as, county):
