@@ -19,6 +19,7 @@ from ..extensions import db
 from ..models.contracts import Contract, InsurancePolicy
 from ..services import contracts as service
 from ..services.contract_documents import stored_contract_pdf
+from ..services.exports import record_export
 from ..services.permissions import can, require
 from .openapi import array, document, nullable, obj, ref, schema
 from .people import region_ref, request_text
@@ -321,6 +322,8 @@ def pdf(contract_id: int):
     c = service.load_contract(db.session, g.actor, contract_id)
     full = can(g.actor, "view_full_id_number", c.person) or c.person_id == g.actor.person_id
     html = contract_html(c, service.covering_policy(c), c.post.township.name, full_id=full)
+    record_export(db.session, g.actor, "contract_pdf", 1, full_numbers=full, object_id=c.id)
+    commit()  # a download of personal data is audited
     if not full:  # a masked reader's copy is rendered for them, never stored over the signing copy
         return send_file(io.BytesIO(html_to_pdf(html)), mimetype="application/pdf", download_name=contract_filename(c))
     data, digest, rendered = stored_contract_pdf(db.session, c, html)

@@ -135,3 +135,9 @@ def change_rows(before_json: str | None, after_json: str | None) -> list[tuple[s
     keys = list(before) + [k for k in after if k not in before]
     return [(field_label(k), show_value(k, before.get(k)) if k in before else "",
              show_value(k, after.get(k)) if k in after else "", before.get(k) != after.get(k)) for k in keys]
+
+# downloads of personal data (services/exports.py)
+ACTION_LABELS.setdefault("export_data", "导出个人数据")
+OBJECT_LABELS.update({k: v for k, v in {
+    "contracts": "合同清单", "bank_file": "银行代发文件", "attendance_template": "考勤表",
+    "contract_pdf": "合同PDF", "contracts_batch_pdf": "合同批量打印PDF"}.items() if k not in OBJECT_LABELS})

@@ -5,7 +5,8 @@ from sqlalchemy.orm import Session
 
 from . import audit
 
-KINDS = {"roster": "花名册", "contracts": "合同清单", "bank_file": "银行代发文件", "attendance_template": "考勤表"}
+KINDS = {"roster": "花名册", "contracts": "合同清单", "bank_file": "银行代发文件", "attendance_template": "考勤表",
+         "contract_pdf": "合同PDF", "contracts_batch_pdf": "合同批量打印PDF"}
 
 
 def record_export(session: Session, actor, kind: str, rows: int, *, full_numbers: bool, filters: dict | None = None,

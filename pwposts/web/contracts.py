@@ -286,6 +286,8 @@ def pdf(contract_id: int):
     c = service.load_contract(db.session, current_user, contract_id)
     full = can(current_user, "view_full_id_number", c.person) or c.person_id == current_user.person_id
     html = contract_html(c, service.covering_policy(c), c.post.township.name, full_id=full)
+    with unit_of_work() as s:  # a download of personal data is audited
+        record_export(s, current_user, "contract_pdf", 1, full_numbers=full, object_id=c.id)
     if not full:  # a masked reader's copy is rendered for them, never stored over the signing copy
         return send_file(io.BytesIO(html_to_pdf(html)), mimetype="application/pdf",
                          as_attachment=request.args.get("download") == "1", download_name=contract_filename(c))
@@ -316,8 +318,12 @@ def batch_pdf():
     if len(contracts) > BATCH_MAX:
         raise DomainError("contracts_batch_too_large",
                           f"符合条件的合同超过{BATCH_MAX}份，超过单次批量打印上限：请按村或状态缩小范围后分批打印")
+    full = can(current_user, "view_full_id_number")
     data = contracts_batch_pdf([(c, service.covering_policy(c), c.post.township.name) for c in contracts],
-                               full_id=can(current_user, "view_full_id_number"))
+                               full_id=full)
+    with unit_of_work() as s:
+        record_export(s, current_user, "contracts_batch_pdf", len(contracts), full_numbers=full,
+                      filters={"township": f.township_id, "village": f.village_id})
     where = contracts[0].post.village.name if f.village_id else contracts[0].post.township.name
     name = f"合同批量打印-{where}-{clock.today().isoformat()}.pdf"
     return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=request.args.get("download") == "1",

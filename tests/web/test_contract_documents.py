@@ -76,3 +76,17 @@ def test_township_contracts_print_as_one_pdf(login_as, session, county):
 
 def test_one_font_configuration_for_the_process(app):
     assert pdf_module.font_config() is pdf_module.font_config()
+
+
+def test_contract_pdf_downloads_are_audited_with_whether_numbers_were_whole(login_as, client, session, county):
+    from pwposts.models.audit import AuditEntry
+    from tests.conftest import api_token
+
+    c = signed(session, county, hired(session, county))
+    login_as("town").get(f"/contracts/{c.id}/pdf")
+    login_as("inspector").get(f"/contracts/{c.id}/pdf")
+    client.get(f"/api/v1/contracts/{c.id}/pdf", headers=api_token(client, "town"))
+    rows = session.scalars(select(AuditEntry).where(AuditEntry.action == "export_data",
+                                                    AuditEntry.object_type == "contract_pdf")).all()
+    assert [('"full_numbers":true' in r.after_json, r.object_id) for r in rows] == [
+        (True, str(c.id)), (False, str(c.id)), (True, str(c.id))]
