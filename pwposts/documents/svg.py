@@ -52,8 +52,9 @@ def graph_svg(nodes: list[dict], links: list[dict], width: int = 640, height: in
 
 
 def bar_chart_svg(rows: list[tuple[str, int]], *, title: str = "", width: int = 640, bar: int = 18,
-                  colour: str = "#1d4ed8") -> Markup:
-    """Horizontal bars: (label, value) rows, biggest first as given."""
+                  colour: str = "#1d4ed8", fmt=None) -> Markup:
+    """Horizontal bars: (label, value) rows, biggest first as given; `fmt` shows a value (default 12,345)."""
+    fmt = fmt or (lambda v: f"{v:,}")
     if not rows:
         return Markup("")
     top = max(v for _, v in rows) or 1
@@ -69,7 +70,7 @@ def bar_chart_svg(rows: list[tuple[str, int]], *, title: str = "", width: int = 
         parts.append(f'<text x="{label_w - 6}" y="{y + bar - 4}" font-size="12" text-anchor="end" fill="#334155">'
                      f'{escape(label)}</text>')
         parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar}" fill="{colour}"/>')
-        parts.append(f'<text x="{label_w + w + 4:.1f}" y="{y + bar - 4}" font-size="12" fill="#0f172a">{value}</text>')
+        parts.append(f'<text x="{label_w + w + 4:.1f}" y="{y + bar - 4}" font-size="12" fill="#0f172a">{escape(fmt(value))}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 

@@ -119,8 +119,8 @@ def _programme_charts() -> dict:
                               .where(Contract.status == "active").group_by(PostCategory.name)
                               .order_by(func.count(func.distinct(Contract.person_id)).desc())).all()
     return {
-        "pay_months": bar_chart_svg([(m, int(v or 0) // 100) for m, v in reversed(months)],
-                                    title="近12个月发放金额（元）", colour="#15803d"),
+        "pay_months": bar_chart_svg([(m, int(v or 0)) for m, v in reversed(months)],
+                                    title="近12个月发放金额", colour="#15803d", fmt=yuan),
         "holders_town": bar_chart_svg([(n, c) for n, c in town], title="各乡镇在岗人数", colour="#1d4ed8"),
         "holders_cat": bar_chart_svg([(n, c) for n, c in cats], title="各类岗位在岗人数", colour="#6d28d9"),
     }
