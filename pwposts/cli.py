@@ -123,7 +123,52 @@ def sweep(today_text):
         click.echo(line)
 
 
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_command(target):
+    """备份整个数据库到文件（SQLite 在线备份；PostgreSQL 用 pg_dump 自定义格式）。"""
+    from flask import current_app
+
+    from .backup import BackupError, backup
+
+    try:
+        path = backup(current_app.config["SQLALCHEMY_DATABASE_URI"], target)
+    except BackupError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"已备份到 {path}（{path.stat().st_size:,} 字节）")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="确认用备份替换当前数据库（不可撤销）")
+@with_appcontext
+def restore_command(source, yes):
+    """用备份文件替换整个数据库，然后校验审计链。"""
+    from flask import current_app
+
+    from .backup import BackupError, restore
+    from .services.audit import verify_chain
+
+    if not yes:
+        raise click.ClickException("恢复将用备份替换当前数据库的全部数据，且不可撤销：确认无误后加 --yes 重新执行")
+    db.session.remove()
+    db.engine.dispose()  # no pooled connection may hold the old database open
+    try:
+        restore(current_app.config["SQLALCHEMY_DATABASE_URI"], source)
+    except BackupError as err:
+        raise click.ClickException(str(err)) from None
+    result = verify_chain(db.session)
+    click.echo(f"已从 {source} 恢复。")
+    if not result.ok:
+        click.echo(f"审计链校验失败：{result.describe()}", err=True)
+        sys.exit(1)
+    click.echo(f"审计链完整：已校验 {result.checked} 条记录")
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(audit_group)
     app.cli.add_command(sweep)
     app.cli.add_command(create_user)
