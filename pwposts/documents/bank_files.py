@@ -160,7 +160,10 @@ def read_results(filename: str, data: bytes) -> list[ResultRow]:
                 continue
         else:
             raise DomainError("bank_file_encoding", "无法识别CSV文件的编码，请另存为UTF-8")
-        table = [row for row in csv.reader(io.StringIO(text))]
+        try:
+            table = [row for row in csv.reader(io.StringIO(text, newline=""))]
+        except csv.Error as err:
+            raise DomainError("bank_file_unreadable", f"结果文件（CSV）格式有误（{err}）：请用银行导出的原文件重试") from None
     else:
         raise DomainError("bank_file_type", f"不支持的文件类型“{filename}”：请上传 .xlsx 或 .csv 结果文件")
     rows = _rows_from_table(table)

@@ -106,11 +106,15 @@ def _csv_rows(data: bytes) -> list[list[str]]:
     else:
         raise DomainError("import_unreadable", "CSV文件编码无法识别：请以 UTF-8 或 GBK 编码保存")
     rows = []
-    for row in csv.reader(io.StringIO(text)):  # every line counts, blank ones included (hostile files)
-        rows.append(row)
-        if len(rows) > DEFAULT_MAX_ROWS:
-            raise DomainError("import_too_many_rows",
-                              f"CSV文件超过{DEFAULT_MAX_ROWS:,}行（空行也计算在内）：请删除空行或拆分为多个文件后再导入")
+    try:
+        for row in csv.reader(io.StringIO(text, newline="")):  # every line counts, blank ones too (hostile files)
+            rows.append(row)
+            if len(rows) > DEFAULT_MAX_ROWS:
+                raise DomainError("import_too_many_rows",
+                                  f"CSV文件超过{DEFAULT_MAX_ROWS:,}行（空行也计算在内）：请删除空行或拆分为多个文件后再导入")
+    except csv.Error as err:
+        raise DomainError("import_unreadable", f"CSV文件第{len(rows) + 1}行格式有误（{err}）：请用Excel或WPS另存为CSV后重试"
+                          ) from None
     return rows
 
 
