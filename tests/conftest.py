@@ -5,10 +5,12 @@ The schema is created once per run; every test starts from empty tables.
 from __future__ import annotations
 
 import os
+import uuid
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from pwposts import create_app
 from pwposts.extensions import db
@@ -120,3 +122,22 @@ def login_as(client, county):
         return client
 
     return _login
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    """A new empty database of the kind under test (SQLite file, or a fresh PostgreSQL database dropped after)."""
+    base = os.environ.get("PWPOSTS_TEST_DATABASE_URL")
+    if not base:
+        yield "sqlite:///" + str(tmp_path / "migrations.sqlite3")
+        return
+    name = "pwposts_mig_" + uuid.uuid4().hex[:8]
+    admin = create_engine(make_url(base).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

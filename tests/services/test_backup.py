@@ -1,13 +1,9 @@
 """`pwposts backup` / `pwposts restore`: the round trip keeps every row, and the audit chain verifies after it."""
 from __future__ import annotations
 
-import os
-import uuid
-
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from pwposts.backup import BackupError, backup, restore
@@ -25,22 +21,9 @@ def _counts(url: str) -> dict[str, int]:
 
 
 @pytest.fixture
-def other_database(tmp_path):
+def other_database(empty_database_url):
     """An empty database of the same kind as the test database, to restore into."""
-    base = os.environ.get("PWPOSTS_TEST_DATABASE_URL")
-    if not base:
-        yield "sqlite:///" + str(tmp_path / "restored.sqlite3")
-        return
-    name = "pwposts_restore_" + uuid.uuid4().hex[:8]
-    admin = create_engine(make_url(base).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return empty_database_url
 
 
 def test_backup_and_restore_round_trip_keeps_the_data_and_the_chain(app, session, county, tmp_path, other_database):
