@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, render_template, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from .extensions import db, set_write_intent
@@ -56,6 +56,19 @@ def is_busy(err: BaseException) -> bool:
         return True
     text = str(orig if orig is not None else err).lower()
     return any(w in text for w in _BUSY_WORDS)
+
+
+CONFLICT_MESSAGE = "数据刚被他人同时修改（同一记录不能重复保存），本次操作未执行：请刷新页面核对后重试"
+
+
+def is_unique_violation(err: BaseException) -> bool:
+    """Two requests racing to write the same unique row (a code, a line per contract-month): a conflict, not a bug
+    in this request — the database kept the invariant, the loser is told to look again."""
+    if not isinstance(err, IntegrityError):
+        return False
+    orig = getattr(err, "orig", None)
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return state == "23505" or "unique constraint failed" in str(orig if orig is not None else err).lower()
 
 
 def busy_response():
@@ -98,5 +111,21 @@ def install(app: Flask) -> None:
                     str(getattr(err, "orig", err)).splitlines()[0][:200])
         return busy_response()
 
+    def unique_conflict(err):
+        if not is_unique_violation(err):
+            raise err  # another integrity error is a bug: the 500 handling takes it
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001
+            log.exception("rollback after a unique violation failed")
+        log.warning("unique violation, answered 409: %s %s: %s", request.method, request.path,
+                    str(getattr(err, "orig", err)).splitlines()[0][:200])
+        if request.path.startswith("/api/"):
+            from .api import error_response
+
+            return error_response(409, "conflict", CONFLICT_MESSAGE)
+        return render_template("error.html", code=409, message=CONFLICT_MESSAGE), 409
+
     app.register_error_handler(OperationalError, database_busy)
+    app.register_error_handler(IntegrityError, unique_conflict)
     app.register_error_handler(PoolTimeout, database_busy)

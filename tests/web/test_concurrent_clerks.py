@@ -182,3 +182,27 @@ def test_the_pool_running_dry_means_busy_and_other_errors_do_not():
     assert is_busy(PoolTimeout("QueuePool limit of size 5 overflow 10 reached"))
     assert not is_busy(IntegrityError("INSERT", {}, _DriverError("UNIQUE constraint failed")))
     assert not is_busy(ValueError("database is locked"))
+
+
+def test_a_unique_violation_from_a_race_answers_409_in_chinese_not_500(app, county):
+    """Two clerks saving the same unique row at once (e.g. the next post code on PostgreSQL): the database keeps
+    the invariant and the loser gets 409 with a Chinese message, web and API; other integrity errors stay errors."""
+    import sqlite3
+
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from pwposts.concurrency import CONFLICT_MESSAGE, is_unique_violation
+
+    unique = IntegrityError("INSERT INTO post …", {}, sqlite3.IntegrityError("UNIQUE constraint failed: post.code"))
+    not_null = IntegrityError("INSERT INTO post …", {}, sqlite3.IntegrityError("NOT NULL constraint failed: post.title"))
+    assert is_unique_violation(unique) and not is_unique_violation(not_null)
+    handler = app.error_handler_spec[None][None][IntegrityError]
+    with app.test_request_context("/api/v1/posts", method="POST"):
+        body, status = handler(unique)
+        assert status == 409 and body.get_json()["error"]["message"] == CONFLICT_MESSAGE
+    with app.test_request_context("/posts/new", method="POST"):
+        page, status = handler(unique)
+        assert status == 409 and "刷新页面" in page
+        with pytest.raises(IntegrityError):
+            handler(not_null)
