@@ -1,4 +1,5 @@
 """WSGI entry point: `gunicorn wsgi:app` or `flask --app wsgi run`."""
+
 import gc
 
 from pwposts import create_app

@@ -7,6 +7,7 @@
                    what a list page costs when it is nothing but its query
 Both need no login. This module is used by bench/list_pages_bench.py only; it is not part of the app.
 """
+
 from __future__ import annotations
 
 import gc
@@ -37,7 +38,9 @@ def bench_bare():
 @app.get("/_bench/one-query")
 @csrf.exempt
 def bench_one_query():
-    rows = db.session.execute(text("SELECT id, name, village_id, id_number FROM person ORDER BY id LIMIT 50")).all()
+    rows = db.session.execute(
+        text("SELECT id, name, village_id, id_number FROM person ORDER BY id LIMIT 50")
+    ).all()
     return render_template_string(ONE_QUERY, rows=rows)
 
 

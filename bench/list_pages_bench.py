@@ -20,6 +20,7 @@ the process); as one batched PDF (contracts_batch_pdf); and a stored contract se
 
 Results are appended to bench/RESULTS.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,6 +50,7 @@ TARGET_PDF = "≥ 1.7× plain WeasyPrint pages/s"
 
 # ---------------------------------------------------------------- HTTP load
 
+
 def login_cookie(port: int, username: str, password: str) -> str:
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     c.request("GET", "/login")
@@ -56,10 +58,14 @@ def login_cookie(port: int, username: str, password: str) -> str:
     body = r.read().decode()
     cookie = r.getheader("Set-Cookie", "").split(";")[0]
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', body) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', body)
-    c.request("POST", "/login", body=urlencode({"csrf_token": token.group(1), "username": username,
-                                                "password": password}),
-              headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+        r'value="([^"]+)"[^>]*name="csrf_token"', body
+    )
+    c.request(
+        "POST",
+        "/login",
+        body=urlencode({"csrf_token": token.group(1), "username": username, "password": password}),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
+    )
     r = c.getresponse()
     r.read()
     if r.status != 302:
@@ -69,8 +75,12 @@ def login_cookie(port: int, username: str, password: str) -> str:
 
 def api_token(port: int, username: str, password: str) -> str:
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    c.request("POST", "/api/v1/auth/token", body=json.dumps({"username": username, "password": password}),
-              headers={"Content-Type": "application/json"})
+    c.request(
+        "POST",
+        "/api/v1/auth/token",
+        body=json.dumps({"username": username, "password": password}),
+        headers={"Content-Type": "application/json"},
+    )
     r = c.getresponse()
     data = json.loads(r.read())
     return data["token"]
@@ -113,17 +123,39 @@ def load(port: int, url: str, headers: dict, clients: int, seconds: float) -> di
     latencies.sort()
 
     def pct(p):
-        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies else float("nan")
+        return (
+            latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies else float("nan")
+        )
 
-    return {"n": len(latencies), "rps": len(latencies) / elapsed, "p50": pct(0.50), "p95": pct(0.95),
-            "p99": pct(0.99), "errors": errors[0]}
+    return {
+        "n": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "p50": pct(0.50),
+        "p95": pct(0.95),
+        "p99": pct(0.99),
+        "errors": errors[0],
+    }
 
 
 def start_server(port: int, workers: int) -> subprocess.Popen:
     env = dict(os.environ)
-    proc = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
-                             "--chdir", str(ROOT), "--log-level", "warning", "bench.bench_app:app"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=open("/tmp/list_pages_bench_gunicorn.log", "w"))
+    proc = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--chdir",
+            str(ROOT),
+            "--log-level",
+            "warning",
+            "bench.bench_app:app",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open("/tmp/list_pages_bench_gunicorn.log", "w"),
+    )
     for _ in range(150):
         try:
             c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
@@ -160,14 +192,24 @@ def bench_lists(args) -> list[dict]:
     for u, rs in runs.items():
         rps = [r["rps"] for r in rs]
         p95 = [r["p95"] for r in rs]
-        out.append({"url": u, "rps_min": min(rps), "rps_median": statistics.median(rps),
-                    "p50": statistics.median(r["p50"] for r in rs), "p95_median": statistics.median(p95),
-                    "p95_max": max(p95), "p99": statistics.median(r["p99"] for r in rs),
-                    "errors": sum(r["errors"] for r in rs), "requests": sum(r["n"] for r in rs)})
+        out.append(
+            {
+                "url": u,
+                "rps_min": min(rps),
+                "rps_median": statistics.median(rps),
+                "p50": statistics.median(r["p50"] for r in rs),
+                "p95_median": statistics.median(p95),
+                "p95_max": max(p95),
+                "p99": statistics.median(r["p99"] for r in rs),
+                "errors": sum(r["errors"] for r in rs),
+                "requests": sum(r["n"] for r in rs),
+            }
+        )
     return out
 
 
 # ---------------------------------------------------------------- PDFs
+
 
 def bench_pdfs(args) -> list[dict]:
     from pypdf import PdfReader
@@ -205,21 +247,33 @@ def bench_pdfs(args) -> list[dict]:
         for c, h in zip(contracts, htmls):  # store them once
             stored_contract_pdf(db.session, c, h)
         db.session.commit()
-        served = timed(lambda: [stored_contract_pdf(db.session, c, contract_html(*i))
-                                for c, i in zip(contracts, items)])
+        served = timed(
+            lambda: [stored_contract_pdf(db.session, c, contract_html(*i)) for c, i in zip(contracts, items)]
+        )
         db.session.rollback()
     rows = []
-    for name, t in (("plain WeasyPrint, one by one (floor)", plain),
-                    ("pwposts.documents.pdf one by one (shared FontConfiguration)", shared),
-                    ("contracts batch, one PDF", batch),
-                    ("signed contract served from storage (hash checked)", served)):
-        rows.append({"what": name, "pages": pages_each, "s_min": t[0], "s_median": t[1],
-                     "pps": pages_each / t[0], "ratio": plain[0] / t[0]})
+    for name, t in (
+        ("plain WeasyPrint, one by one (floor)", plain),
+        ("pwposts.documents.pdf one by one (shared FontConfiguration)", shared),
+        ("contracts batch, one PDF", batch),
+        ("signed contract served from storage (hash checked)", served),
+    ):
+        rows.append(
+            {
+                "what": name,
+                "pages": pages_each,
+                "s_min": t[0],
+                "s_median": t[1],
+                "pps": pages_each / t[0],
+                "ratio": plain[0] / t[0],
+            }
+        )
         print(rows[-1], flush=True)
     return rows
 
 
 # ---------------------------------------------------------------- report
+
 
 def database_label() -> str:
     from pwposts import create_app
@@ -227,49 +281,76 @@ def database_label() -> str:
 
     app = create_app()
     with app.app_context():
-        return db.engine.dialect.name + " " + db.engine.url.render_as_string(hide_password=True).split("@")[-1]
+        return (
+            db.engine.dialect.name + " " + db.engine.url.render_as_string(hide_password=True).split("@")[-1]
+        )
 
 
 def append_results(args, lists, pdfs) -> None:
     load1 = os.getloadavg()[0]
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     dbl = database_label()
-    lines = [f"\n## list pages and PDFs ({when}, {dbl})\n",
-             f"Command: `python bench/list_pages_bench.py --persons {args.persons} --clients {args.clients} "
-             f"--seconds {args.seconds} --repeat {args.repeat}` on the demo county "
-             f"(`pwposts demo --persons {args.persons} --today 2026-11-25`). gunicorn -w {args.workers}, "
-             f"{args.clients} client threads in the benchmark process (they share the 2 cores with the server). "
-             f"Load average at the end: {load1:.1f}. **The machine was shared with other engineers' test runs "
-             "during this measurement**: absolute figures are low and noisy; the ratios to the floors measured "
-             "in the same run are the figures to compare.\n"]
+    lines = [
+        f"\n## list pages and PDFs ({when}, {dbl})\n",
+        f"Command: `python bench/list_pages_bench.py --persons {args.persons} --clients {args.clients} "
+        f"--seconds {args.seconds} --repeat {args.repeat}` on the demo county "
+        f"(`pwposts demo --persons {args.persons} --today 2026-11-25`). gunicorn -w {args.workers}, "
+        f"{args.clients} client threads in the benchmark process (they share the 2 cores with the server). "
+        f"Load average at the end: {load1:.1f}. **The machine was shared with other engineers' test runs "
+        "during this measurement**: absolute figures are low and noisy; the ratios to the floors measured "
+        "in the same run are the figures to compare.\n",
+    ]
     if lists:
         floor = next(r for r in lists if r["url"] == "/_bench/one-query")
-        lines += ["| page | req/s (min · median) | p50 ms | p95 ms (median · max) | p99 ms | errors | "
-                  "floor: one-query req/s | ratio | target |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+        lines += [
+            "| page | req/s (min · median) | p50 ms | p95 ms (median · max) | p99 ms | errors | "
+            "floor: one-query req/s | ratio | target |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        ]
         for r in lists:
             ratio = r["rps_median"] / floor["rps_median"]
             met = r["rps_median"] >= 400 and r["p95_median"] <= 60 and ratio >= 0.4
-            target = "(floor)" if r["url"].startswith("/_bench") else (
-                "met" if met else f"**not met** ({TARGET_LISTS})")
-            lines.append(f"| `{r['url']}` | {r['rps_min']:.0f} · {r['rps_median']:.0f} | {r['p50']:.0f} | "
-                         f"{r['p95_median']:.0f} · {r['p95_max']:.0f} | {r['p99']:.0f} | {r['errors']} | "
-                         f"{floor['rps_median']:.0f} | {ratio:.0%} | {target} |")
+            target = (
+                "(floor)"
+                if r["url"].startswith("/_bench")
+                else ("met" if met else f"**not met** ({TARGET_LISTS})")
+            )
+            lines.append(
+                f"| `{r['url']}` | {r['rps_min']:.0f} · {r['rps_median']:.0f} | {r['p50']:.0f} | "
+                f"{r['p95_median']:.0f} · {r['p95_max']:.0f} | {r['p99']:.0f} | {r['errors']} | "
+                f"{floor['rps_median']:.0f} | {ratio:.0%} | {target} |"
+            )
     if pdfs:
-        lines += ["", f"PDFs: {pdfs[0]['pages']} pages ({args.pdfs} contracts of the demo), best of {args.repeat}.", "",
-                  "| work | s (min · median) | pages/s | ÷ plain WeasyPrint | target |", "|---|---:|---:|---:|---|"]
+        lines += [
+            "",
+            f"PDFs: {pdfs[0]['pages']} pages ({args.pdfs} contracts of the demo), best of {args.repeat}.",
+            "",
+            "| work | s (min · median) | pages/s | ÷ plain WeasyPrint | target |",
+            "|---|---:|---:|---:|---|",
+        ]
         for r in pdfs:
-            target = "(floor)" if r["what"].startswith("plain") else (
-                ("met" if r["ratio"] >= 1.7 else f"**not met** ({TARGET_PDF})") if "batch" in r["what"] else "—")
-            lines.append(f"| {r['what']} | {r['s_min']:.2f} · {r['s_median']:.2f} | {r['pps']:.1f} | "
-                         f"{r['ratio']:.2f}× | {target} |")
+            target = (
+                "(floor)"
+                if r["what"].startswith("plain")
+                else (
+                    ("met" if r["ratio"] >= 1.7 else f"**not met** ({TARGET_PDF})")
+                    if "batch" in r["what"]
+                    else "—"
+                )
+            )
+            lines.append(
+                f"| {r['what']} | {r['s_min']:.2f} · {r['s_median']:.2f} | {r['pps']:.1f} | "
+                f"{r['ratio']:.2f}× | {target} |"
+            )
     with open(ROOT / "bench" / "RESULTS.md", "a", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--persons", type=int, default=50000, help="the demo's size (for the report; build it first)")
+    ap.add_argument(
+        "--persons", type=int, default=50000, help="the demo's size (for the report; build it first)"
+    )
     ap.add_argument("--port", type=int, default=5114)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--clients", type=int, default=16)

@@ -8,6 +8,7 @@ Timed: each rule's detection (one set-based query + evidence shaping), the whole
 (run_scan, one transaction), and a second scan (idempotent: nothing new). Floors: the plain joins the
 rules rest on, counted in one statement each. A section is appended to bench/RESULTS.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,15 +27,15 @@ from sqlalchemy import text  # noqa: E402
 TODAY = date(2026, 11, 25)
 FLOORS = {
     "payment ⋈ person ⋈ contract ⋈ post": "SELECT COUNT(*) FROM payment p JOIN person per ON per.id = p.person_id "
-                                          "JOIN contract c ON c.id = p.contract_id JOIN post po ON po.id = c.post_id",
+    "JOIN contract c ON c.id = p.contract_id JOIN post po ON po.id = c.post_id",
     "contract ⋈ relation (both ways)": "SELECT (SELECT COUNT(*) FROM contract c JOIN relation r ON r.person_id = c.person_id)"
-                                       " + (SELECT COUNT(*) FROM contract c JOIN relation r ON r.relative_id = c.person_id)",
+    " + (SELECT COUNT(*) FROM contract c JOIN relation r ON r.relative_id = c.person_id)",
     "contract ⋈ household members": "SELECT COUNT(*) FROM contract c JOIN person a ON a.id = c.person_id "
-                                    "JOIN person b ON b.household_id = a.household_id",
+    "JOIN person b ON b.household_id = a.household_id",
     "payment ⋈ attendance_record": "SELECT COUNT(*) FROM payment p LEFT JOIN attendance_record a "
-                                   "ON a.contract_id = p.contract_id AND a.month = p.month",
+    "ON a.contract_id = p.contract_id AND a.month = p.month",
     "person GROUP BY phone / account": "SELECT (SELECT COUNT(*) FROM (SELECT phone FROM person GROUP BY phone) x)"
-                                       " + (SELECT COUNT(*) FROM (SELECT account_no FROM person GROUP BY account_no) y)",
+    " + (SELECT COUNT(*) FROM (SELECT account_no FROM person GROUP BY account_no) y)",
 }
 
 
@@ -65,8 +66,10 @@ def measure(app, label: str) -> dict:
     with app.app_context():
         s = db.session
         bind_now(s, datetime(2026, 11, 25, 2))
-        out["counts"] = {t: s.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar() for t in
-                         ("person", "contract", "payment", "attendance_record", "relation", "cadre")}
+        out["counts"] = {
+            t: s.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar()
+            for t in ("person", "contract", "payment", "attendance_record", "relation", "cadre")
+        }
         floors = {}
         for name, sql in FLOORS.items():
             best = None
@@ -98,21 +101,29 @@ def measure(app, label: str) -> dict:
 
 def write(results: list[dict], persons: int) -> None:
     load = os.getloadavg()[0]
-    lines = [f"\n## oversight — all 15 rules over the demo county ({datetime.now():%Y-%m-%d %H:%M})\n",
-             f"Command: `python bench/oversight_bench.py --persons {persons}` · machine: {os.cpu_count()} CPU(s), "
-             f"load {load:.1f} at the end (shared machine: wall times vary).\n"]
+    lines = [
+        f"\n## oversight — all 15 rules over the demo county ({datetime.now():%Y-%m-%d %H:%M})\n",
+        f"Command: `python bench/oversight_bench.py --persons {persons}` · machine: {os.cpu_count()} CPU(s), "
+        f"load {load:.1f} at the end (shared machine: wall times vary).\n",
+    ]
     for r in results:
         c = r["counts"]
-        lines.append(f"\n### {r['label']}: {c['person']:,} persons, {c['contract']:,} contracts, {c['payment']:,} payments, "
-                     f"{c['attendance_record']:,} attendance records, {c['relation']:,} relations, {c['cadre']:,} cadre terms\n")
+        lines.append(
+            f"\n### {r['label']}: {c['person']:,} persons, {c['contract']:,} contracts, {c['payment']:,} payments, "
+            f"{c['attendance_record']:,} attendance records, {c['relation']:,} relations, {c['cadre']:,} cadre terms\n"
+        )
         lines.append("| rule | findings | seconds |\n|---|---:|---:|")
         for rule, (n, t) in r["rules"].items():
             lines.append(f"| {rule} | {n} | {t:.3f} |")
         met = "met" if r["detect_total"] <= 5 else "**not met**"
-        lines.append(f"| **all rules (detection + evidence)** | {sum(n for n, _ in r['rules'].values())} | "
-                     f"**{r['detect_total']:.3f}** (target ≤ 5 s: {met}) |")
-        lines.append(f"\nWhole scan writing flags (one transaction): {r['scan1'][0]:.3f} s, {r['scan1'][2]} new flags; "
-                     f"second scan (idempotent): {r['scan2'][0]:.3f} s, {r['scan2'][2]} new.\n")
+        lines.append(
+            f"| **all rules (detection + evidence)** | {sum(n for n, _ in r['rules'].values())} | "
+            f"**{r['detect_total']:.3f}** (target ≤ 5 s: {met}) |"
+        )
+        lines.append(
+            f"\nWhole scan writing flags (one transaction): {r['scan1'][0]:.3f} s, {r['scan1'][2]} new flags; "
+            f"second scan (idempotent): {r['scan2'][0]:.3f} s, {r['scan2'][2]} new.\n"
+        )
         lines.append("Floors — the plain joins the rules rest on, one COUNT(*) statement each (best of 3):\n")
         lines.append("| join | seconds |\n|---|---:|")
         for name, t in r["floors"].items():
@@ -126,7 +137,9 @@ def main() -> None:
     ap.add_argument("--persons", type=int, default=50000)
     ap.add_argument("--pg")
     ap.add_argument("--sqlite-file")
-    ap.add_argument("--pg-only", action="store_true", help="measure PostgreSQL alone (SQLite measured before)")
+    ap.add_argument(
+        "--pg-only", action="store_true", help="measure PostgreSQL alone (SQLite measured before)"
+    )
     args = ap.parse_args()
     results = []
     if args.pg_only and args.pg:
@@ -138,7 +151,9 @@ def main() -> None:
     else:
         from pwposts import create_app
 
-        app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + path, "TESTING": True, "SECRET_KEY": "bench"})
+        app = create_app(
+            {"SQLALCHEMY_DATABASE_URI": "sqlite:///" + path, "TESTING": True, "SECRET_KEY": "bench"}
+        )
     results.append(measure(app, "SQLite"))
     if args.pg:
         results.append(measure(build(args.pg, args.persons), "PostgreSQL"))

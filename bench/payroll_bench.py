@@ -22,6 +22,7 @@ calc_text) for the whole county in one transaction — into a bare table, and in
 payment with its seven indexes. Their totals must equal the runs' total. Results are appended to
 bench/RESULTS.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,6 +61,7 @@ def build_county(session, persons: int) -> dict:
     # runs (their lines, corrections and objections) and unlock their attendance, so that October is
     # prepared here again; its contracts covering October stay and are paid with the bench's own.
     from pwposts.models.pay import Payment, PaymentObjection, PayrollRun
+
     oct_runs = select(PayrollRun.id).where(PayrollRun.month == MONTH)
     oct_pay = select(Payment.id).where(Payment.run_id.in_(oct_runs))
     session.execute(PaymentObjection.__table__.delete().where(PaymentObjection.payment_id.in_(oct_pay)))
@@ -68,28 +70,67 @@ def build_county(session, persons: int) -> dict:
     session.execute(PayrollRun.__table__.delete().where(PayrollRun.month == MONTH))
     at = AttendanceRecord.__table__
     session.execute(at.update().where(at.c.month == MONTH, at.c.status == "locked").values(status="approved"))
-    contracted = set(session.scalars(select(Contract.person_id).where(
-        (Contract.status == "active") | (func.coalesce(Contract.exit_on, Contract.end_on) >= on))))
+    contracted = set(
+        session.scalars(
+            select(Contract.person_id).where(
+                (Contract.status == "active") | (func.coalesce(Contract.exit_on, Contract.end_on) >= on)
+            )
+        )
+    )
     county_id = session.scalar(select(Region.id).where(Region.level == "county"))
-    cadres = set(session.scalars(select(Cadre.person_id).where(
-        Cadre.term_start <= on, (Cadre.term_end.is_(None)) | (Cadre.term_end >= on))))
-    in_category = set(session.scalars(select(PersonCategory.person_id).where(
-        PersonCategory.start_on <= on, (PersonCategory.end_on.is_(None)) | (PersonCategory.end_on >= on))))
-    people = session.execute(select(Person.id, Person.village_id, Person.birth_date, Person.death_date,
-                                    Person.name)).all()
-    eligible = [p for p in people if p.id in in_category and p.id not in cadres and p.death_date is None
-                and 18 <= age_on(p.birth_date, on) <= 65 and p.id not in contracted]
+    cadres = set(
+        session.scalars(
+            select(Cadre.person_id).where(
+                Cadre.term_start <= on, (Cadre.term_end.is_(None)) | (Cadre.term_end >= on)
+            )
+        )
+    )
+    in_category = set(
+        session.scalars(
+            select(PersonCategory.person_id).where(
+                PersonCategory.start_on <= on,
+                (PersonCategory.end_on.is_(None)) | (PersonCategory.end_on >= on),
+            )
+        )
+    )
+    people = session.execute(
+        select(Person.id, Person.village_id, Person.birth_date, Person.death_date, Person.name)
+    ).all()
+    eligible = [
+        p
+        for p in people
+        if p.id in in_category
+        and p.id not in cadres
+        and p.death_date is None
+        and 18 <= age_on(p.birth_date, on) <= 65
+        and p.id not in contracted
+    ]
     # every holder's account is their own (the demo plants mismatches for the anomaly rules)
     pt = Person.__table__
-    session.execute(pt.update().where(pt.c.id == bindparam("pid"))
-                    .values(account_name=bindparam("pname"),
-                            account_no=func.coalesce(pt.c.account_no, bindparam("pno")), account_kind="社保卡"),
-                    [{"pid": p.id, "pname": p.name, "pno": f"62366800{p.id:011d}"} for p in eligible])
+    session.execute(
+        pt.update()
+        .where(pt.c.id == bindparam("pid"))
+        .values(
+            account_name=bindparam("pname"),
+            account_no=func.coalesce(pt.c.account_no, bindparam("pno")),
+            account_kind="社保卡",
+        ),
+        [{"pid": p.id, "pname": p.name, "pno": f"62366800{p.id:011d}"} for p in eligible],
+    )
     session.execute(Fund.__table__.update().values(allocation_fen=Fund.__table__.c.allocation_fen * 100))
-    villages = dict(session.execute(select(Region.id, Region.parent_id).where(Region.level == "village")).all())
+    villages = dict(
+        session.execute(select(Region.id, Region.parent_id).where(Region.level == "village")).all()
+    )
     categories = session.execute(select(PostCategory.id, PostCategory.name)).all()
-    standards = {s.category_id: s for s in session.scalars(select(Standard).where(
-        Standard.effective_from <= on, (Standard.effective_to.is_(None)) | (Standard.effective_to >= on)))}
+    standards = {
+        s.category_id: s
+        for s in session.scalars(
+            select(Standard).where(
+                Standard.effective_from <= on,
+                (Standard.effective_to.is_(None)) | (Standard.effective_to >= on),
+            )
+        )
+    }
     funds = session.execute(select(Fund.id).where(Fund.year == 2026).order_by(Fund.id)).scalars().all()
     next_post = (session.scalar(select(func.max(Post.id))) or 0) + 1
     next_contract = (session.scalar(select(func.max(Contract.id))) or 0) + 1
@@ -104,14 +145,29 @@ def build_county(session, persons: int) -> dict:
             std = standards[cat_id]
             if key not in post_of:
                 post_of[key] = next_post
-                posts.append({
-                    "id": next_post, "code": f"BENCH-{next_post:06d}", "title": f"{cat_name}员",
-                    "township_id": villages[vid], "village_id": vid, "category_id": cat_id,
-                    "fund_id": funds[next_post % len(funds)], "standard_id": std.id, "headcount": 0,
-                    "duties": cat_name, "work_place": "本村", "hours": "按岗位要求",
-                    "need_text": "本村有此项公益性工作需要，且有无法离乡的帮扶对象", "allowance_fen": std.monthly_allowance_fen,
-                    "required_days": std.required_days, "full_time": std.full_time, "status": "filled",
-                    "deviation_status": "none", "created_at": datetime(2026, 1, 1)})
+                posts.append(
+                    {
+                        "id": next_post,
+                        "code": f"BENCH-{next_post:06d}",
+                        "title": f"{cat_name}员",
+                        "township_id": villages[vid],
+                        "village_id": vid,
+                        "category_id": cat_id,
+                        "fund_id": funds[next_post % len(funds)],
+                        "standard_id": std.id,
+                        "headcount": 0,
+                        "duties": cat_name,
+                        "work_place": "本村",
+                        "hours": "按岗位要求",
+                        "need_text": "本村有此项公益性工作需要，且有无法离乡的帮扶对象",
+                        "allowance_fen": std.monthly_allowance_fen,
+                        "required_days": std.required_days,
+                        "full_time": std.full_time,
+                        "status": "filled",
+                        "deviation_status": "none",
+                        "created_at": datetime(2026, 1, 1),
+                    }
+                )
                 next_post += 1
             posts[post_of[key] - posts[0]["id"]]["headcount"] += 1
             r = rng.random()
@@ -122,40 +178,90 @@ def build_county(session, persons: int) -> dict:
                 status, exit_on = "terminated", date(2026, 10, 20)
             cid = next_contract
             next_contract += 1
-            contracts.append({
-                "id": cid, "code": f"BENCH-HT-{cid:06d}", "person_id": p.id, "post_id": post_of[key],
-                "kind": "劳务协议", "start_on": start, "end_on": end, "allowance_fen": std.monthly_allowance_fen,
-                "required_days": std.required_days, "full_time": std.full_time,
-                "perf_excellent_fen": std.perf_excellent_fen, "perf_pass_fen": std.perf_pass_fen,
-                "duties": cat_name, "work_place": "本村", "hours": "按岗位要求", "status": status,
-                "signed_on": start, "exit_on": exit_on, "created_at": datetime(2026, 1, 1)})
+            contracts.append(
+                {
+                    "id": cid,
+                    "code": f"BENCH-HT-{cid:06d}",
+                    "person_id": p.id,
+                    "post_id": post_of[key],
+                    "kind": "劳务协议",
+                    "start_on": start,
+                    "end_on": end,
+                    "allowance_fen": std.monthly_allowance_fen,
+                    "required_days": std.required_days,
+                    "full_time": std.full_time,
+                    "perf_excellent_fen": std.perf_excellent_fen,
+                    "perf_pass_fen": std.perf_pass_fen,
+                    "duties": cat_name,
+                    "work_place": "本村",
+                    "hours": "按岗位要求",
+                    "status": status,
+                    "signed_on": start,
+                    "exit_on": exit_on,
+                    "created_at": datetime(2026, 1, 1),
+                }
+            )
             a = rng.random()
             if a < 0.99:
                 days = max(0, min(31, std.required_days + rng.randint(-4, 2)))
-                attendance.append({"contract_id": cid, "person_id": p.id, "month": MONTH, "days_worked": days,
-                                   "leave_days": 0, "absent_days": 0, "status": "approved" if a < 0.97 else "draft",
-                                   "entered_at": datetime(2026, 11, 2)})
+                attendance.append(
+                    {
+                        "contract_id": cid,
+                        "person_id": p.id,
+                        "month": MONTH,
+                        "days_worked": days,
+                        "leave_days": 0,
+                        "absent_days": 0,
+                        "status": "approved" if a < 0.97 else "draft",
+                        "entered_at": datetime(2026, 11, 2),
+                    }
+                )
             g = rng.random()
             if g < 0.9:
-                grades.append({"contract_id": cid, "kind": "monthly", "period": MONTH,
-                               "grade": "优秀" if g < 0.15 else "合格" if g < 0.85 else "不合格",
-                               "assessed_at": datetime(2026, 11, 5)})
+                grades.append(
+                    {
+                        "contract_id": cid,
+                        "kind": "monthly",
+                        "period": MONTH,
+                        "grade": "优秀" if g < 0.15 else "合格" if g < 0.85 else "不合格",
+                        "assessed_at": datetime(2026, 11, 5),
+                    }
+                )
     session.execute(insert(Post.__table__), posts)
     session.execute(insert(Contract.__table__), contracts)
     session.execute(insert(AttendanceRecord.__table__), attendance)
     session.execute(insert(Assessment.__table__), grades)
     if session.get_bind().dialect.name == "postgresql":
         for table in ("post", "contract"):
-            session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+            session.execute(
+                text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+            )
     county = session.get(Region, county_id)
-    admin2 = create_user(session, "bench", username="admin2", password="bench-pass-2026", display_name="复核人",
-                         role="county_admin", region=county)
+    admin2 = create_user(
+        session,
+        "bench",
+        username="admin2",
+        password="bench-pass-2026",
+        display_name="复核人",
+        role="county_admin",
+        region=county,
+    )
     session.commit()
-    holders = session.scalar(select(func.count(Contract.id)).where(
-        Contract.status.in_(("active", "ended", "terminated")), Contract.start_on <= date(2026, 10, 31),
-        func.coalesce(Contract.exit_on, Contract.end_on) >= on))
-    counts.update(holders=holders, bench_contracts=len(contracts), posts=len(posts), attendance=len(attendance), grades=len(grades),
-                  admin2=admin2.id)
+    holders = session.scalar(
+        select(func.count(Contract.id)).where(
+            Contract.status.in_(("active", "ended", "terminated")),
+            Contract.start_on <= date(2026, 10, 31),
+            func.coalesce(Contract.exit_on, Contract.end_on) >= on,
+        )
+    )
+    counts.update(
+        holders=holders,
+        bench_contracts=len(contracts),
+        posts=len(posts),
+        attendance=len(attendance),
+        grades=len(grades),
+        admin2=admin2.id,
+    )
     return counts
 
 
@@ -197,13 +303,18 @@ def _floor_parts(dialect: str) -> dict:
 
         def money(x):
             return f"printf('%d.%02d', ({x}) / 100, ({x}) % 100)"
+
     d, r = "31", "c.required_days"
     cap = f"((2 * c.allowance_fen * {covered} + {d}) / (2 * {d}))"
-    base = (f"((2 * {least}(c.allowance_fen * {covered} * {r}, c.allowance_fen * ar.days_worked * {d}) "
-            f"+ {d} * {r}) / (2 * {d} * {r}))")
+    base = (
+        f"((2 * {least}(c.allowance_fen * {covered} * {r}, c.allowance_fen * ar.days_worked * {d}) "
+        f"+ {d} * {r}) / (2 * {d} * {r}))"
+    )
     perf = "(CASE a.grade WHEN '优秀' THEN c.perf_excellent_fen WHEN '合格' THEN c.perf_pass_fen ELSE 0 END)"
-    calc = (f"{money('c.allowance_fen')} || ' ÷ ' || CAST({r} AS VARCHAR) || ' × ' || "
-            f"CAST(ar.days_worked AS VARCHAR) || ' = ' || {money(base)}")
+    calc = (
+        f"{money('c.allowance_fen')} || ' ÷ ' || CAST({r} AS VARCHAR) || ' × ' || "
+        f"CAST(ar.days_worked AS VARCHAR) || ' = ' || {money(base)}"
+    )
     src = """
 FROM contract c
 JOIN post ON post.id = c.post_id
@@ -218,8 +329,10 @@ WHERE c.status IN ('active', 'ended', 'terminated') AND c.start_on <= '2026-10-3
 
 def floor_bare_sql(dialect: str) -> str:
     f = _floor_parts(dialect)
-    return (f"INSERT INTO bench_floor (contract_id, person_id, month, covered_days, amount_fen, calc_text) "
-            f"SELECT c.id, c.person_id, '2026-10', {f['covered']}, {f['base']} + {f['perf']}, {f['calc']} {f['src']}")
+    return (
+        f"INSERT INTO bench_floor (contract_id, person_id, month, covered_days, amount_fen, calc_text) "
+        f"SELECT c.id, c.person_id, '2026-10', {f['covered']}, {f['base']} + {f['perf']}, {f['calc']} {f['src']}"
+    )
 
 
 def floor_full_sql(dialect: str) -> str:
@@ -228,14 +341,14 @@ def floor_full_sql(dialect: str) -> str:
   required_days, attended_days, covered_days, month_days, cap_fen, base_fen, grade, performance_fen, amount_fen,
   calc_text, account_kind, account_no, account_name, status, bank_batch, created_by_id, created_at)
 SELECT NULL, c.id, c.person_id, post.fund_id, '2026-10', 'regular', c.allowance_fen, c.required_days,
-  ar.days_worked, {f['covered']}, 31, {f['cap']}, {f['base']}, a.grade, {f['perf']}, {f['base']} + {f['perf']},
-  {f['calc']}, p.account_kind, p.account_no, p.account_name, 'pending', 1, NULL, CURRENT_TIMESTAMP {f['src']}"""
+  ar.days_worked, {f["covered"]}, 31, {f["cap"]}, {f["base"]}, a.grade, {f["perf"]}, {f["base"]} + {f["perf"]},
+  {f["calc"]}, p.account_kind, p.account_no, p.account_name, 'pending', 1, NULL, CURRENT_TIMESTAMP {f["src"]}"""
 
 
 def _time_floor(session, create, sql, table) -> tuple[float, int, int]:
     session.execute(text(f"DROP TABLE IF EXISTS {table}"))
     pk = "SERIAL PRIMARY KEY" if session.get_bind().dialect.name == "postgresql" else "INTEGER PRIMARY KEY"
-    for stmt in (create if isinstance(create, tuple) else (create,)):
+    for stmt in create if isinstance(create, tuple) else (create,):
         session.execute(text(stmt.replace("{pk}", pk)))
     session.commit()
     best = None
@@ -261,10 +374,12 @@ def make_app(url: str, wal: bool = False):
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PWPOSTS_TODAY": TODAY.isoformat()})
     if wal:
         with app.app_context():
+
             @event.listens_for(db.engine, "connect")
             def _wal(dbapi_conn, _record):
                 dbapi_conn.execute("PRAGMA journal_mode=WAL")
                 dbapi_conn.execute("PRAGMA synchronous=NORMAL")
+
     return app
 
 
@@ -321,22 +436,42 @@ def measure(label: str, url: str, counts: dict, wal: bool = False) -> dict:
         total_s = time.perf_counter() - t_all
         cpu_s = time.process_time() - cpu0
         lines = session.scalar(select(func.count(Payment.id)).where(Payment.month == MONTH))
-        total_fen = int(session.scalar(select(func.sum(Payment.amount_fen)).where(Payment.month == MONTH)) or 0)
-        approved = session.scalar(select(func.count(PayrollRun.id)).where(PayrollRun.status == "approved",
-                                                                         PayrollRun.month == MONTH))
+        total_fen = int(
+            session.scalar(select(func.sum(Payment.amount_fen)).where(Payment.month == MONTH)) or 0
+        )
+        approved = session.scalar(
+            select(func.count(PayrollRun.id)).where(
+                PayrollRun.status == "approved", PayrollRun.month == MONTH
+            )
+        )
         # the floors read the same inputs; after approval the paid attendance is locked, which they accept
         bare_s, bare_rows, bare_fen = _time_floor(session, FLOOR_BARE, floor_bare_sql(dialect), "bench_floor")
-        full_s, full_rows, full_fen = _time_floor(session, FLOOR_FULL, floor_full_sql(dialect), "bench_floor_full")
+        full_s, full_rows, full_fen = _time_floor(
+            session, FLOOR_FULL, floor_full_sql(dialect), "bench_floor_full"
+        )
         result = {
-            "label": label, "dialect": dialect, "holders": counts["holders"], "townships": len(towns),
-            "lines": lines, "approved_runs": approved, "total_fen": total_fen, "prepare_s": prep_s,
-            "approve_s": appr_s, "total_s": total_s, "cpu_s": cpu_s, "load": load,
-            "bare_s": bare_s, "full_s": full_s,
+            "label": label,
+            "dialect": dialect,
+            "holders": counts["holders"],
+            "townships": len(towns),
+            "lines": lines,
+            "approved_runs": approved,
+            "total_fen": total_fen,
+            "prepare_s": prep_s,
+            "approve_s": appr_s,
+            "total_s": total_s,
+            "cpu_s": cpu_s,
+            "load": load,
+            "bare_s": bare_s,
+            "full_s": full_s,
             "same": bare_rows == full_rows == lines and bare_fen == full_fen == total_fen,
         }
-        print(f"[{label}] prepare {prep_s:.3f}s + approve {appr_s:.3f}s = {total_s:.3f}s (cpu {cpu_s:.3f}s, "
-              f"load {load:.1f}) for {lines} lines in {approved} runs; floor bare {bare_s:.3f}s, "
-              f"payment-shaped {full_s:.3f}s; same amounts: {result['same']}", flush=True)
+        print(
+            f"[{label}] prepare {prep_s:.3f}s + approve {appr_s:.3f}s = {total_s:.3f}s (cpu {cpu_s:.3f}s, "
+            f"load {load:.1f}) for {lines} lines in {approved} runs; floor bare {bare_s:.3f}s, "
+            f"payment-shaped {full_s:.3f}s; same amounts: {result['same']}",
+            flush=True,
+        )
         db.session.remove()
         db.engine.dispose()
     return result
@@ -344,37 +479,51 @@ def measure(label: str, url: str, counts: dict, wal: bool = False) -> dict:
 
 def write_results(results: list[dict], command: str, persons: int) -> None:
     path = ROOT / "bench" / "RESULTS.md"
-    header = "" if path.exists() else (
-        "# Benchmarks\n\nMeasured by the scripts in bench/; each run appends a section.\n")
+    header = (
+        ""
+        if path.exists()
+        else ("# Benchmarks\n\nMeasured by the scripts in bench/; each run appends a section.\n")
+    )
     lines = [
         header,
         f"\n## payroll — prepare + approve a whole county ({datetime.now():%Y-%m-%d %H:%M})\n",
         f"\nCommand: `{command}`\n",
-        (f"\nCounty: `generate_county(seed={SEED}, persons={persons})`; holders = every eligible person "
-         "(alive, 18–65, in a category, not a serving cadre) with a contract and October 2026 attendance "
-         f"(97% approved). Machine: {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}; "
-         "`load` = 1-minute load average when the timing started (other work on the machine inflates wall "
-         "time; `cpu` is this process's CPU time, which for SQLite includes the database engine).\n"),
-        ("\nTimed: for each township, `prepare_run` + commit, then `approve_run` by a second person + commit "
-         "(2 transactions per township, as through the web). Floors, in the same run: one INSERT … SELECT "
-         "computing the same amounts (and a short calc_text) for the whole county, into a bare 6-column table, "
-         "and into a payment-shaped table with payment's seven indexes; one commit each, best of 3.\n"),
-        ("\n| backend | holders | runs | lines | prepare | approve | **total** | cpu | load | floor bare "
-         "| floor payment-shaped | total ÷ bare | total ÷ shaped | same amounts as floor | target |\n"
-         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n"),
+        (
+            f"\nCounty: `generate_county(seed={SEED}, persons={persons})`; holders = every eligible person "
+            "(alive, 18–65, in a category, not a serving cadre) with a contract and October 2026 attendance "
+            f"(97% approved). Machine: {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}; "
+            "`load` = 1-minute load average when the timing started (other work on the machine inflates wall "
+            "time; `cpu` is this process's CPU time, which for SQLite includes the database engine).\n"
+        ),
+        (
+            "\nTimed: for each township, `prepare_run` + commit, then `approve_run` by a second person + commit "
+            "(2 transactions per township, as through the web). Floors, in the same run: one INSERT … SELECT "
+            "computing the same amounts (and a short calc_text) for the whole county, into a bare 6-column table, "
+            "and into a payment-shaped table with payment's seven indexes; one commit each, best of 3.\n"
+        ),
+        (
+            "\n| backend | holders | runs | lines | prepare | approve | **total** | cpu | load | floor bare "
+            "| floor payment-shaped | total ÷ bare | total ÷ shaped | same amounts as floor | target |\n"
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n"
+        ),
     ]
     for r in results:
         rb, rf = r["total_s"] / r["bare_s"], r["total_s"] / r["full_s"]
         if r["dialect"] == "sqlite":
-            target = ("≤ 1.5 s: " + ("met" if r["total_s"] <= 1.5 else "**not met**") + "; ≤ 5× floor: "
-                      + ("met" if rb <= 5 else f"{'met vs shaped' if rf <= 5 else '**not met**'}"))
+            target = (
+                "≤ 1.5 s: "
+                + ("met" if r["total_s"] <= 1.5 else "**not met**")
+                + "; ≤ 5× floor: "
+                + ("met" if rb <= 5 else f"{'met vs shaped' if rf <= 5 else '**not met**'}")
+            )
         else:
             target = "≤ 5× floor: " + ("met" if rb <= 5 else ("met vs shaped" if rf <= 5 else "**not met**"))
         lines.append(
             f"| {r['label']} | {r['holders']:,} | {r['approved_runs']} | {r['lines']:,} | {r['prepare_s']:.3f} s "
             f"| {r['approve_s']:.3f} s | **{r['total_s']:.3f} s** | {r['cpu_s']:.3f} s | {r['load']:.1f} "
             f"| {r['bare_s']:.3f} s | {r['full_s']:.3f} s | {rb:.1f}× | {rf:.1f}× | {'yes' if r['same'] else 'NO'} "
-            f"| {target} |\n")
+            f"| {target} |\n"
+        )
     path.write_text((path.read_text() if path.exists() else "") + "".join(lines))
 
 
@@ -389,10 +538,16 @@ def main() -> None:
     args = ap.parse_args()
     base = args.sqlite
     counts = build("sqlite:///" + base, args.persons)
-    print(f"[SQLite] county built in {counts['build_s']:.1f}s: {counts['townships']} townships, "
-          f"{counts['persons']} persons, {counts['holders']} holders", flush=True)
+    print(
+        f"[SQLite] county built in {counts['build_s']:.1f}s: {counts['townships']} townships, "
+        f"{counts['persons']} persons, {counts['holders']} holders",
+        flush=True,
+    )
     results = []
-    for label, wal in (("SQLite (rollback journal, default)", False), ("SQLite (WAL, synchronous=NORMAL)", True)):
+    for label, wal in (
+        ("SQLite (rollback journal, default)", False),
+        ("SQLite (WAL, synchronous=NORMAL)", True),
+    ):
         work = base + ".work"
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(work + suffix):

@@ -6,6 +6,7 @@ their summed execution time) and the top of a cProfile by cumulative / internal 
     .venv/bin/python bench/payroll_profile.py --sqlite /tmp/x.sqlite3 [--dump /tmp/x.prof] > /tmp/x.txt
     .venv/bin/python bench/payroll_profile.py --pg postgresql+psycopg://postgres@127.0.0.1/<db> --no-profile
 """
+
 from __future__ import annotations
 
 import argparse
@@ -94,8 +95,10 @@ def main() -> None:
             prof.dump_stats(args.dump)
         wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
         lines = session.scalar(select(func.count(Payment.id)).where(Payment.month == MONTH))
-        print(f"wall {wall:.3f}s cpu {cpu:.3f}s (profiled={not args.no_profile}) lines {lines} "
-              f"load {os.getloadavg()[0]:.1f}")
+        print(
+            f"wall {wall:.3f}s cpu {cpu:.3f}s (profiled={not args.no_profile}) lines {lines} "
+            f"load {os.getloadavg()[0]:.1f}"
+        )
         n = sum(v[0] for v in stats.values())
         print(f"statements: {n} in total, {n / len(towns):.1f} per township (SQL time as seen by the driver)")
         for (ph, sql), (count, secs) in sorted(stats.items(), key=lambda kv: (kv[0][0], -kv[1][1])):

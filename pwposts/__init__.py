@@ -1,4 +1,5 @@
 """pwposts — 乡村公益性岗位管理系统."""
+
 from __future__ import annotations
 
 import os

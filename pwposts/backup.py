@@ -5,6 +5,7 @@ PostgreSQL: pg_dump in its custom format, restored with pg_restore (--clean --if
 so the same client tools an operator already knows read the file.
 An operational tool, not a use case: it works on whole databases, below the services.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -73,8 +74,18 @@ def restore(url: str, source: str | Path) -> None:
         finally:
             src.close()
     elif backend == "postgresql":
-        _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
-              f"--dbname={_libpq(url)}", str(source)], "pg_restore")
+        _run(
+            [
+                "pg_restore",
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--single-transaction",
+                f"--dbname={_libpq(url)}",
+                str(source),
+            ],
+            "pg_restore",
+        )
     else:
         raise BackupError(f"不支持的数据库类型：{backend}")
 

@@ -1,4 +1,5 @@
 """`pwposts …` commands: thin wrappers over services. `pwposts run`, `pwposts db upgrade` work with no --app."""
+
 from __future__ import annotations
 
 import sys
@@ -63,16 +64,21 @@ def audit_checkpoint():
     bind_now(db.session, clock.now())
     cp = take_checkpoint(db.session, "命令行", "command")
     db.session.commit()
-    click.echo(f"已记录检查点：截至 {beijing(cp.at)}（北京时间）共 {cp.entry_count} 条审计记录，"
-               f"最后一条为第 {cp.last_entry_id or 0} 号，哈希 {cp.last_hash}")
+    click.echo(
+        f"已记录检查点：截至 {beijing(cp.at)}（北京时间）共 {cp.entry_count} 条审计记录，"
+        f"最后一条为第 {cp.last_entry_id or 0} 号，哈希 {cp.last_hash}"
+    )
 
 
 @click.command("create-user")
 @click.option("--username", required=True)
 @click.option("--password", required=True, prompt=True, hide_input=True)
 @click.option("--name", "display_name", required=True, help="显示姓名")
-@click.option("--role", required=True, type=click.Choice(["county_admin", "township_clerk", "village_clerk",
-                                                          "inspector", "holder"]))
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["county_admin", "township_clerk", "village_clerk", "inspector", "holder"]),
+)
 @click.option("--region", "region_code", help="管辖区划代码（12位）")
 @click.option("--id-number", help="岗位人员的身份证号")
 @with_appcontext
@@ -80,19 +86,26 @@ def create_user(username, password, display_name, role, region_code, id_number):
     """Create a login for a role and region."""
     from sqlalchemy import select
 
+    from . import clock
     from .domain.errors import DomainError
     from .models.people import Person, Region
     from .services.accounts import create_user as create
-
-    from . import clock
     from .services.clock_binding import bind_now
 
     bind_now(db.session, clock.now())
     region = db.session.scalar(select(Region).where(Region.code == region_code)) if region_code else None
     person = db.session.scalar(select(Person).where(Person.id_number == id_number)) if id_number else None
     try:
-        create(db.session, "命令行", username=username, password=password, display_name=display_name, role=role,
-               region=region, person=person)
+        create(
+            db.session,
+            "命令行",
+            username=username,
+            password=password,
+            display_name=display_name,
+            role=role,
+            region=region,
+            person=person,
+        )
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
@@ -151,7 +164,9 @@ def restore_command(source, yes):
     from .services.audit import verify_chain
 
     if not yes:
-        raise click.ClickException("恢复将用备份替换当前数据库的全部数据，且不可撤销：确认无误后加 --yes 重新执行")
+        raise click.ClickException(
+            "恢复将用备份替换当前数据库的全部数据，且不可撤销：确认无误后加 --yes 重新执行"
+        )
     db.session.remove()
     db.engine.dispose()  # no pooled connection may hold the old database open
     try:

@@ -1,4 +1,5 @@
 """`pwposts init` and `pwposts import-regions`: starting a real county without the demo."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,14 +32,23 @@ def init_command(county_code, county_name, admin_username, admin_name, admin_pas
 
     today = _bind()
     try:
-        county, user = init_county(db.session, code=county_code, name=county_name, admin_username=admin_username,
-                                   admin_password=admin_password, admin_name=admin_name, today=today)
+        county, user = init_county(
+            db.session,
+            code=county_code,
+            name=county_name,
+            admin_username=admin_username,
+            admin_password=admin_password,
+            admin_name=admin_name,
+            today=today,
+        )
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
         raise click.ClickException(err.message) from None
     click.echo(f"已初始化：{county.name}（{county.code}），县级管理员 {user.username}")
-    click.echo("下一步：pwposts import-regions --user <管理员> <统计用区划代码文件.xlsx|.csv>，或登录后在“区划”页导入")
+    click.echo(
+        "下一步：pwposts import-regions --user <管理员> <统计用区划代码文件.xlsx|.csv>，或登录后在“区划”页导入"
+    )
 
 
 @click.command("import-regions")
@@ -69,7 +79,9 @@ def import_regions_command(username, path):
     if result.same_file:
         click.echo("该文件此前已导入，未作任何更改")
         return
-    click.echo(f"导入完成：新增乡镇{len(result.added_townships)}个、村{len(result.added_villages)}个，已有{result.unchanged}个未变")
+    click.echo(
+        f"导入完成：新增乡镇{len(result.added_townships)}个、村{len(result.added_villages)}个，已有{result.unchanged}个未变"
+    )
     for line in result.name_differs:
         click.echo("  名称不同（未更改）：" + line)
 

@@ -1,12 +1,12 @@
 """Today's date and the current time, in Beijing. Services receive these as arguments."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from flask import current_app, has_app_context
 
-from .domain.formats import BEIJING
-from .domain.formats import parse_date
+from .domain.formats import BEIJING, parse_date
 from .models._types import utcnow
 
 

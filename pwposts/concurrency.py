@@ -16,6 +16,7 @@
    rolling the transaction back, so nothing of the request is written. Any other database error is
    left to the 500 handling.
 """
+
 from __future__ import annotations
 
 import logging
@@ -36,8 +37,13 @@ READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # lock_not_available (lock_timeout, NOWAIT), query_canceled (statement_timeout), too_many_connections,
 # configuration_limit_exceeded, cannot_connect_now (starting up).
 PG_BUSY_STATES = frozenset({"40001", "40P01", "55P03", "57014", "53300", "53400", "57P03"})
-_BUSY_WORDS = ("database is locked", "database table is locked", "database is busy", "too many clients",
-               "too many connections")
+_BUSY_WORDS = (
+    "database is locked",
+    "database table is locked",
+    "database is busy",
+    "too many clients",
+    "too many connections",
+)
 _SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
 
 
@@ -83,8 +89,10 @@ def busy_response():
         page = render_template("error.html", code=503, message=BUSY_MESSAGE)
     except Exception:  # noqa: BLE001 — still answer 503, in plain words
         db.session.rollback()
-        page = (f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>{BUSY_MESSAGE}</title>'
-                f"<h1>503</h1><p>{BUSY_MESSAGE}</p></html>")
+        page = (
+            f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>{BUSY_MESSAGE}</title>'
+            f"<h1>503</h1><p>{BUSY_MESSAGE}</p></html>"
+        )
     return page, 503, headers
 
 
@@ -107,8 +115,12 @@ def install(app: Flask) -> None:
             db.session.rollback()
         except Exception:  # noqa: BLE001 — the connection may be gone; the transaction is then gone with it
             log.exception("rollback after a busy database failed")
-        log.warning("database busy, answered 503: %s %s: %s", request.method, request.path,
-                    str(getattr(err, "orig", err)).splitlines()[0][:200])
+        log.warning(
+            "database busy, answered 503: %s %s: %s",
+            request.method,
+            request.path,
+            str(getattr(err, "orig", err)).splitlines()[0][:200],
+        )
         return busy_response()
 
     def unique_conflict(err):
@@ -118,8 +130,12 @@ def install(app: Flask) -> None:
             db.session.rollback()
         except Exception:  # noqa: BLE001
             log.exception("rollback after a unique violation failed")
-        log.warning("unique violation, answered 409: %s %s: %s", request.method, request.path,
-                    str(getattr(err, "orig", err)).splitlines()[0][:200])
+        log.warning(
+            "unique violation, answered 409: %s %s: %s",
+            request.method,
+            request.path,
+            str(getattr(err, "orig", err)).splitlines()[0][:200],
+        )
         if request.path.startswith("/api/"):
             from .api import error_response
 

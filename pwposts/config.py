@@ -13,6 +13,7 @@ PWPOSTS_PROXY_COUNT   number of reverse proxies in front of the app (default 0: 
 In production the secret key must be at least 32 bytes of random text (e.g. `python -c "import secrets;
 print(secrets.token_hex(32))"`); the app refuses to start with a shorter or obviously non-random key.
 """
+
 from __future__ import annotations
 
 import os
@@ -45,7 +46,8 @@ def check_production_secret(key: str) -> None:
     if len(key.encode()) < MIN_SECRET_BYTES or len(set(key)) < 12:
         raise RuntimeError(
             f"PWPOSTS_SECRET_KEY is too weak for production: use at least {MIN_SECRET_BYTES} random bytes, e.g. "
-            "python -c \"import secrets; print(secrets.token_hex(32))\"")
+            'python -c "import secrets; print(secrets.token_hex(32))"'
+        )
 
 
 def _int_env(name: str, default: int) -> int:

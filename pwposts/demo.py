@@ -28,6 +28,7 @@ What it makes:
 Children under 16 are stored with work capacity 弱劳力 (the schema has no "无劳动力"); the 大龄
 category is not stored because it follows from birth date and sex.
 """
+
 from __future__ import annotations
 
 import random
@@ -73,34 +74,199 @@ CHUNK = 5000
 # ---------------------------------------------------------------------------------------------
 
 TOWNSHIP_STEMS = (
-    "龙场", "石门", "青岩", "平坝", "大坪", "木洞", "高峰", "茶园", "白岩", "桃花", "凤凰", "马鞍",
-    "双河", "金竹", "新场", "沙坝", "云雾", "黄泥", "岩脚", "长岭", "羊场", "花溪", "松林", "猫场",
+    "龙场",
+    "石门",
+    "青岩",
+    "平坝",
+    "大坪",
+    "木洞",
+    "高峰",
+    "茶园",
+    "白岩",
+    "桃花",
+    "凤凰",
+    "马鞍",
+    "双河",
+    "金竹",
+    "新场",
+    "沙坝",
+    "云雾",
+    "黄泥",
+    "岩脚",
+    "长岭",
+    "羊场",
+    "花溪",
+    "松林",
+    "猫场",
 )
 VILLAGE_FIRST = (
-    "青", "石", "龙", "凤", "马", "牛", "羊", "竹", "松", "桃", "李", "杨", "柳", "花", "茶", "白",
-    "红", "黄", "金", "银", "高", "平", "长", "新", "上", "下", "中", "东", "西", "南", "北", "双",
-    "三", "五", "水", "田", "岩", "沙", "云", "雾", "杉", "枫", "梨", "桐", "鹿", "鹤", "燕", "冷",
+    "青",
+    "石",
+    "龙",
+    "凤",
+    "马",
+    "牛",
+    "羊",
+    "竹",
+    "松",
+    "桃",
+    "李",
+    "杨",
+    "柳",
+    "花",
+    "茶",
+    "白",
+    "红",
+    "黄",
+    "金",
+    "银",
+    "高",
+    "平",
+    "长",
+    "新",
+    "上",
+    "下",
+    "中",
+    "东",
+    "西",
+    "南",
+    "北",
+    "双",
+    "三",
+    "五",
+    "水",
+    "田",
+    "岩",
+    "沙",
+    "云",
+    "雾",
+    "杉",
+    "枫",
+    "梨",
+    "桐",
+    "鹿",
+    "鹤",
+    "燕",
+    "冷",
 )
 VILLAGE_SECOND = (
-    "坪", "坝", "寨", "沟", "岭", "河", "湾", "冲", "山", "田", "塘", "桥", "溪", "井", "庄", "坡",
-    "堡", "屯", "洞", "关", "林", "场", "铺", "头", "边", "垭", "丫", "园",
+    "坪",
+    "坝",
+    "寨",
+    "沟",
+    "岭",
+    "河",
+    "湾",
+    "冲",
+    "山",
+    "田",
+    "塘",
+    "桥",
+    "溪",
+    "井",
+    "庄",
+    "坡",
+    "堡",
+    "屯",
+    "洞",
+    "关",
+    "林",
+    "场",
+    "铺",
+    "头",
+    "边",
+    "垭",
+    "丫",
+    "园",
 )
 COMMUNITY_NAMES = ("东门", "河滨", "新城", "文昌", "北街", "南苑", "滨江", "和平", "西关", "育才")
 CN_DIGITS = "一二三四五六七八九十"
 
 # Surnames: common ones weighted, local clan names (龙, 杨, 吴, 石, 潘, 韦, 罗), a few rare ones.
 SURNAMES = (
-    ("王", 60), ("李", 60), ("张", 55), ("刘", 45), ("陈", 45), ("杨", 50), ("黄", 30), ("赵", 20),
-    ("吴", 40), ("周", 20), ("徐", 15), ("孙", 12), ("马", 12), ("朱", 12), ("胡", 15), ("郭", 10),
-    ("何", 12), ("高", 10), ("林", 10), ("罗", 30), ("郑", 8), ("梁", 8), ("谢", 8), ("宋", 8),
-    ("唐", 10), ("许", 6), ("韩", 6), ("冯", 6), ("邓", 10), ("曹", 6), ("彭", 8), ("曾", 8),
-    ("肖", 6), ("田", 12), ("董", 5), ("袁", 6), ("潘", 20), ("蒋", 5), ("蔡", 5), ("余", 8),
-    ("杜", 5), ("叶", 5), ("程", 5), ("魏", 5), ("丁", 4), ("任", 5), ("姚", 4), ("卢", 4),
-    ("崔", 3), ("钟", 4), ("谭", 5), ("陆", 4), ("汪", 4), ("范", 3), ("金", 3), ("石", 25),
-    ("廖", 5), ("贾", 3), ("夏", 3), ("韦", 20), ("付", 4), ("方", 3), ("白", 3), ("邹", 3),
-    ("熊", 6), ("秦", 3), ("邱", 3), ("江", 3), ("龙", 25), ("陶", 4), ("黎", 4), ("贺", 3),
-    ("毛", 3), ("向", 6), ("覃", 5), ("莫", 4), ("欧阳", 2), ("令狐", 1), ("𠮷", 1), ("昝", 1),
-    ("亓", 1), ("禤", 1), ("逄", 1),
+    ("王", 60),
+    ("李", 60),
+    ("张", 55),
+    ("刘", 45),
+    ("陈", 45),
+    ("杨", 50),
+    ("黄", 30),
+    ("赵", 20),
+    ("吴", 40),
+    ("周", 20),
+    ("徐", 15),
+    ("孙", 12),
+    ("马", 12),
+    ("朱", 12),
+    ("胡", 15),
+    ("郭", 10),
+    ("何", 12),
+    ("高", 10),
+    ("林", 10),
+    ("罗", 30),
+    ("郑", 8),
+    ("梁", 8),
+    ("谢", 8),
+    ("宋", 8),
+    ("唐", 10),
+    ("许", 6),
+    ("韩", 6),
+    ("冯", 6),
+    ("邓", 10),
+    ("曹", 6),
+    ("彭", 8),
+    ("曾", 8),
+    ("肖", 6),
+    ("田", 12),
+    ("董", 5),
+    ("袁", 6),
+    ("潘", 20),
+    ("蒋", 5),
+    ("蔡", 5),
+    ("余", 8),
+    ("杜", 5),
+    ("叶", 5),
+    ("程", 5),
+    ("魏", 5),
+    ("丁", 4),
+    ("任", 5),
+    ("姚", 4),
+    ("卢", 4),
+    ("崔", 3),
+    ("钟", 4),
+    ("谭", 5),
+    ("陆", 4),
+    ("汪", 4),
+    ("范", 3),
+    ("金", 3),
+    ("石", 25),
+    ("廖", 5),
+    ("贾", 3),
+    ("夏", 3),
+    ("韦", 20),
+    ("付", 4),
+    ("方", 3),
+    ("白", 3),
+    ("邹", 3),
+    ("熊", 6),
+    ("秦", 3),
+    ("邱", 3),
+    ("江", 3),
+    ("龙", 25),
+    ("陶", 4),
+    ("黎", 4),
+    ("贺", 3),
+    ("毛", 3),
+    ("向", 6),
+    ("覃", 5),
+    ("莫", 4),
+    ("欧阳", 2),
+    ("令狐", 1),
+    ("𠮷", 1),
+    ("昝", 1),
+    ("亓", 1),
+    ("禤", 1),
+    ("逄", 1),
 )
 CLAN_SURNAMES = tuple(s for s in SURNAMES if s[1] >= 10)
 # Given-name characters by generation (birth year), plus rare characters used now and then.
@@ -116,13 +282,45 @@ RARE_CHARS = "喆堃赟昇淼犇燚垚玥珺翀昱琤彧甯㛃旻"
 SINGLE_GIVEN_SHARE = 0.3
 RARE_SHARE = 0.02
 
-PHONE_PREFIXES = ("130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152",
-                  "155", "157", "158", "159", "180", "181", "182", "183", "185", "186", "187", "188", "189")
+PHONE_PREFIXES = (
+    "130",
+    "131",
+    "132",
+    "133",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "155",
+    "157",
+    "158",
+    "159",
+    "180",
+    "181",
+    "182",
+    "183",
+    "185",
+    "186",
+    "187",
+    "188",
+    "189",
+)
 CARD_BINS = {"社保卡": ("623668", "621799", "622908"), "银行卡": ("622848", "621700", "623190", "622188")}
 EMPLOYERS = (
-    "青山县城投建筑工程有限公司", "青山县人民医院", "青山县顺达物流有限公司", "贵州黔山食品有限公司",
-    "贵阳南明区恒通保安服务有限公司", "东莞市长安精密电子有限公司", "宁波市鄞州华美服装有限公司",
-    "佛山市顺德区美家电器有限公司", "浙江义乌小商品物流有限公司", "贵州青山茶业有限公司",
+    "青山县城投建筑工程有限公司",
+    "青山县人民医院",
+    "青山县顺达物流有限公司",
+    "贵州黔山食品有限公司",
+    "贵阳南明区恒通保安服务有限公司",
+    "东莞市长安精密电子有限公司",
+    "宁波市鄞州华美服装有限公司",
+    "佛山市顺德区美家电器有限公司",
+    "浙江义乌小商品物流有限公司",
+    "贵州青山茶业有限公司",
 )
 
 # Categories held by a whole household (start window) and by one person (持证残疾人).
@@ -166,19 +364,39 @@ HOLDER_SHARE = 0.05  # expected holders per registered person, for sizing fund a
 # (first day, last day, name) of each statutory holiday, and make-up working days.
 HOLIDAYS = {
     2025: (
-        ((1, 1), (1, 1), "元旦"), ((1, 28), (2, 4), "春节"), ((4, 4), (4, 6), "清明节"),
-        ((5, 1), (5, 5), "劳动节"), ((5, 31), (6, 2), "端午节"), ((10, 1), (10, 8), "国庆节、中秋节"),
+        ((1, 1), (1, 1), "元旦"),
+        ((1, 28), (2, 4), "春节"),
+        ((4, 4), (4, 6), "清明节"),
+        ((5, 1), (5, 5), "劳动节"),
+        ((5, 31), (6, 2), "端午节"),
+        ((10, 1), (10, 8), "国庆节、中秋节"),
     ),
     2026: (
-        ((1, 1), (1, 3), "元旦"), ((2, 15), (2, 23), "春节"), ((4, 4), (4, 6), "清明节"),
-        ((5, 1), (5, 5), "劳动节"), ((6, 19), (6, 21), "端午节"), ((9, 25), (9, 27), "中秋节"),
+        ((1, 1), (1, 3), "元旦"),
+        ((2, 15), (2, 23), "春节"),
+        ((4, 4), (4, 6), "清明节"),
+        ((5, 1), (5, 5), "劳动节"),
+        ((6, 19), (6, 21), "端午节"),
+        ((9, 25), (9, 27), "中秋节"),
         ((10, 1), (10, 7), "国庆节"),
     ),
 }
 MAKEUP_WORKDAYS = {
-    2025: (((1, 26), "春节"), ((2, 8), "春节"), ((4, 27), "劳动节"), ((9, 28), "国庆节"), ((10, 11), "国庆节")),
-    2026: (((1, 4), "元旦"), ((2, 14), "春节"), ((2, 28), "春节"), ((5, 9), "劳动节"), ((9, 20), "国庆节"),
-           ((10, 10), "国庆节")),
+    2025: (
+        ((1, 26), "春节"),
+        ((2, 8), "春节"),
+        ((4, 27), "劳动节"),
+        ((9, 28), "国庆节"),
+        ((10, 11), "国庆节"),
+    ),
+    2026: (
+        ((1, 4), "元旦"),
+        ((2, 14), "春节"),
+        ((2, 28), "春节"),
+        ((5, 9), "劳动节"),
+        ((9, 20), "国庆节"),
+        ((10, 10), "国庆节"),
+    ),
 }
 
 
@@ -305,8 +523,9 @@ def generate_regions(b: _Build, persons: int) -> None:
     b.county_id = b.new_id("region")
     stems = list(TOWNSHIP_STEMS)
     rng.shuffle(stems)
-    town_names = ["城关镇"] + [stem + ("镇" if i < n_towns * 0.6 else "乡")
-                               for i, stem in enumerate(stems[: n_towns - 1])]
+    town_names = ["城关镇"] + [
+        stem + ("镇" if i < n_towns * 0.6 else "乡") for i, stem in enumerate(stems[: n_towns - 1])
+    ]
     village_names = [f + s for f in VILLAGE_FIRST for s in VILLAGE_SECOND if f != s]
     rng.shuffle(village_names)
     per_town = _split(rng, n_villages, n_towns, 5)
@@ -367,8 +586,16 @@ def _birth(b: _Build, age: int) -> date:
 
 def _person(b: _Build, h: _Household, sex: str, age: int, surname: str) -> _Person:
     birth = _birth(b, age)
-    p = _Person(b.new_id("person"), surname + _given_name(b.rng, sex, birth), surname, sex, birth,
-                _id_number(b, birth, sex), h.village, h)
+    p = _Person(
+        b.new_id("person"),
+        surname + _given_name(b.rng, sex, birth),
+        surname,
+        sex,
+        birth,
+        _id_number(b, birth, sex),
+        h.village,
+        h,
+    )
     h.members.append(p)
     h.village.persons.append(p)
     b.persons.append(p)
@@ -396,8 +623,17 @@ def _surname(b: _Build, v: _Village) -> str:
     return b.rng.choice(v.clans) if b.rng.random() < 0.55 else _weighted(b.rng, SURNAMES)
 
 
-def _family(b: _Build, h: _Household, surname: str, head_sex: str, head_age: int, *, spouse: bool,
-            children: int, parents: int) -> dict:
+def _family(
+    b: _Build,
+    h: _Household,
+    surname: str,
+    head_sex: str,
+    head_age: int,
+    *,
+    spouse: bool,
+    children: int,
+    parents: int,
+) -> dict:
     """One household: head, spouse, children and the head's parents, with every relation."""
     rng = b.rng
     head = _person(b, h, head_sex, head_age, surname)
@@ -448,8 +684,16 @@ def _cluster(b: _Build, v: _Village, budget: int, first: bool) -> None:
     rng = b.rng
     surname = _surname(b, v)
     if first:  # a young couple living with his parents: four adults, so every village can staff its offices
-        _family(b, _household(b, v), surname, "M", rng.randint(28, 36), spouse=True,
-                children=min(budget - 4, rng.randint(0, 2)), parents=2)
+        _family(
+            b,
+            _household(b, v),
+            surname,
+            "M",
+            rng.randint(28, 36),
+            spouse=True,
+            children=min(budget - 4, rng.randint(0, 2)),
+            parents=2,
+        )
         return
     for _ in range(6):
         kind = rng.choices(CLUSTER_KINDS, weights=CLUSTER_WEIGHTS)[0]
@@ -474,17 +718,34 @@ def _cluster(b: _Build, v: _Village, budget: int, first: bool) -> None:
     else:
         kind, size = ("couple", 2) if budget >= 2 else ("single", 1)
     if kind == "single":
-        _family(b, _household(b, v), surname, "M" if rng.random() < 0.6 else "F", rng.randint(20, 80),
-                spouse=False, children=0, parents=0)
+        _family(
+            b,
+            _household(b, v),
+            surname,
+            "M" if rng.random() < 0.6 else "F",
+            rng.randint(20, 80),
+            spouse=False,
+            children=0,
+            parents=0,
+        )
     elif kind == "couple":
         _family(b, _household(b, v), surname, "M", rng.randint(25, 80), spouse=True, children=0, parents=0)
     elif kind == "nuclear":
         head_sex = "M" if spouse or rng.random() < 0.5 else "F"
-        _family(b, _household(b, v), surname, head_sex, rng.randint(26, 58), spouse=spouse, children=kids,
-                parents=0)
+        _family(
+            b,
+            _household(b, v),
+            surname,
+            head_sex,
+            rng.randint(26, 58),
+            spouse=spouse,
+            children=kids,
+            parents=0,
+        )
     elif kind == "three_gen":
-        _family(b, _household(b, v), surname, "M", rng.randint(28, 52), spouse=True, children=kids,
-                parents=elders)
+        _family(
+            b, _household(b, v), surname, "M", rng.randint(28, 52), spouse=True, children=kids, parents=elders
+        )
     else:
         _split_family(b, v, surname, elders, son_kids)
 
@@ -494,8 +755,16 @@ def _split_family(b: _Build, v: _Village, surname: str, elders: int, son_kids: l
     rng = b.rng
     elder_age = rng.randint(62, 84)
     elder_sex = "M" if elders == 2 or rng.random() < 0.4 else "F"  # a widow keeps her own surname
-    old = _family(b, _household(b, v), surname if elder_sex == "M" else _weighted(rng, SURNAMES), elder_sex,
-                  elder_age, spouse=elders == 2, children=0, parents=0)
+    old = _family(
+        b,
+        _household(b, v),
+        surname if elder_sex == "M" else _weighted(rng, SURNAMES),
+        elder_sex,
+        elder_age,
+        spouse=elders == 2,
+        children=0,
+        parents=0,
+    )
     old_people = [p for p in (old["head"], old["spouse"]) if p]
     sons = []
     for kids in son_kids:
@@ -567,8 +836,11 @@ def _capacity(b: _Build, p: _Person, household: _Household) -> None:
     p.work_capacity = rng.choices(("全劳力", "半劳力", "弱劳力"), weights=weights)[0]
     if age > 70:
         return
-    carer = p.sex == "F" and any(age_on(m.birth, b.today) < 12 or age_on(m.birth, b.today) >= 75
-                                 for m in household.members if m is not p)
+    carer = p.sex == "F" and any(
+        age_on(m.birth, b.today) < 12 or age_on(m.birth, b.today) >= 75
+        for m in household.members
+        if m is not p
+    )
     odds = 0.08 + (0.25 if carer else 0) + (0.4 if disabled else 0)
     odds += 0.12 if p.work_capacity != "全劳力" else 0
     p.cannot_leave_home = rng.random() < odds
@@ -576,7 +848,7 @@ def _capacity(b: _Build, p: _Person, household: _Household) -> None:
 
 def _new_phone(b: _Build) -> str:
     while True:
-        phone = b.rng.choice(PHONE_PREFIXES) + f"{b.rng.randrange(10 ** 8):08d}"
+        phone = b.rng.choice(PHONE_PREFIXES) + f"{b.rng.randrange(10**8):08d}"
         if phone not in b.phones:
             b.phones.add(phone)
             return phone
@@ -594,7 +866,7 @@ def _luhn(digits: str) -> str:
 
 def _new_account(b: _Build, kind: str) -> str:
     while True:
-        body = b.rng.choice(CARD_BINS[kind]) + f"{b.rng.randrange(10 ** 12):012d}"
+        body = b.rng.choice(CARD_BINS[kind]) + f"{b.rng.randrange(10**12):012d}"
         number = body + _luhn(body)
         if number not in b.accounts:
             b.accounts.add(number)
@@ -644,8 +916,9 @@ def _finish_people(b: _Build) -> None:
     deaths = rng.sample(elderly, min(len(elderly), max(3, len(b.persons) // 200)))
     deaths += rng.sample(younger, min(len(younger), max(1, len(b.persons) // 2000)))
     for p in deaths:
-        p.death_date = _random_day(rng, max(p.birth + timedelta(days=1), today - timedelta(days=3 * 365)),
-                                   today - timedelta(days=15))
+        p.death_date = _random_day(
+            rng, max(p.birth + timedelta(days=1), today - timedelta(days=3 * 365)), today - timedelta(days=15)
+        )
         kept = []
         for cat, start, end in p.categories:
             if start <= p.death_date:
@@ -665,8 +938,13 @@ def _anomaly_traces(b: _Build) -> None:
     for v in b.villages:
         clerk = v.cadres.get("村文书")
         if clerk is not None:
-            others[v.id] = [p for p in v.persons if p.household is not clerk.household
-                            and p.death_date is None and age_on(p.birth, b.today) >= 18]
+            others[v.id] = [
+                p
+                for p in v.persons
+                if p.household is not clerk.household
+                and p.death_date is None
+                and age_on(p.birth, b.today) >= 18
+            ]
     roomy = [v for v in b.villages if len(others.get(v.id, ())) >= 3]
     n = len(b.villages)
     shared_phone = rng.sample(roomy, min(len(roomy), max(2, n // 25)))
@@ -689,8 +967,9 @@ def _anomaly_traces(b: _Build) -> None:
                 p.account_kind, p.account_no = clerk.account_kind, clerk.account_no
                 p.account_name = clerk.name
                 b.anomalies["shared_account_people"] += 1
-    holders = [p for p in b.persons
-               if p.account_no and p.account_name == p.name and len(p.household.members) > 1]
+    holders = [
+        p for p in b.persons if p.account_no and p.account_name == p.name and len(p.household.members) > 1
+    ]
     mismatched = rng.sample(holders, min(len(holders), max(5, len(b.persons) // 500)))
     for p in mismatched:
         other = rng.choice([m for m in p.household.members if m is not p])
@@ -704,25 +983,35 @@ def _employment(b: _Build) -> None:
     for p in rng.sample(workers, min(len(workers), max(3, len(b.persons) // 100))):
         start = _random_day(rng, date(2021, 1, 1), today - timedelta(days=30))
         end = start + timedelta(days=rng.randint(90, 900)) if rng.random() < 0.5 else None
-        b.employment.append({
-            "id": b.new_id("employment_record"), "id_number": p.id_number, "employer": rng.choice(EMPLOYERS),
-            "full_time": rng.random() < 0.75, "start_on": start,
-            "end_on": end if end and end < today else None,
-            "source": "社会保险参保记录（演示导入）",
-        })
+        b.employment.append(
+            {
+                "id": b.new_id("employment_record"),
+                "id_number": p.id_number,
+                "employer": rng.choice(EMPLOYERS),
+                "full_time": rng.random() < 0.75,
+                "start_on": start,
+                "end_on": end if end and end < today else None,
+                "source": "社会保险参保记录（演示导入）",
+            }
+        )
 
 
 # ---------------------------------------------------------------------------------------------
 # Cadres
 # ---------------------------------------------------------------------------------------------
 
-OPTIONAL_OFFICES = (("村委会副主任", 0.4, 25, 60), ("党组织副书记", 0.15, 30, 60), ("村务监督委员会主任", 0.4, 30, 65))
+OPTIONAL_OFFICES = (
+    ("村委会副主任", 0.4, 25, 60),
+    ("党组织副书记", 0.15, 30, 60),
+    ("村务监督委员会主任", 0.4, 30, 65),
+)
 
 
 def _kin_in_category(p: _Person, on: date) -> bool:
-    return any(age_on(k.birth, on) >= 16
-               and any(s <= on and (e is None or on <= e) for _, s, e in k.categories)
-               for k, _ in p.kin)
+    return any(
+        age_on(k.birth, on) >= 16 and any(s <= on and (e is None or on <= e) for _, s, e in k.categories)
+        for k, _ in p.kin
+    )
 
 
 def _pick(b: _Build, v: _Village, on: date, low: int, high: int, used: set, prefer=None) -> _Person | None:
@@ -751,7 +1040,9 @@ def generate_cadres(b: _Build) -> None:
         previous: dict[str, _Person] = {}
         for term_no, year in enumerate(years):
             start = v.township.elections[year]
-            end = v.township.elections[year + 5] - timedelta(days=1)  # the next 换届 (planned if in the future)
+            end = v.township.elections[year + 5] - timedelta(
+                days=1
+            )  # the next 换届 (planned if in the future)
             current = term_no == len(years) - 1
             offices = _fill_offices(b, v, start, previous)
             for office, person in offices.items():
@@ -807,17 +1098,24 @@ def _married_daughter(b: _Build, v: _Village, cadre: _Person) -> None:
         if h is cadre.household or len(h.members) < 2:
             continue
         head, wife = h.members[0], h.members[1]
-        if (head.sex == "M" and wife.sex == "F" and (wife, "配偶") in head.kin
-                and 18 <= age - age_on(wife.birth, today) <= 34
-                and not any(k is cadre for k, _ in wife.kin)):
+        if (
+            head.sex == "M"
+            and wife.sex == "F"
+            and (wife, "配偶") in head.kin
+            and 18 <= age - age_on(wife.birth, today) <= 34
+            and not any(k is cadre for k, _ in wife.kin)
+        ):
             candidates.append((head, wife))
     in_category = [c for c in candidates if any(cat[2] is None for cat in c[1].categories)]
     if not candidates:
         return
     son_in_law, daughter = b.rng.choice(in_category or candidates)
-    family_surname = cadre.surname if cadre.sex == "M" else next(
-        (k.surname for k, kind in cadre.kin if kind == "配偶"), daughter.surname)
-    daughter.name = family_surname + daughter.name[len(daughter.surname):]
+    family_surname = (
+        cadre.surname
+        if cadre.sex == "M"
+        else next((k.surname for k, kind in cadre.kin if kind == "配偶"), daughter.surname)
+    )
+    daughter.name = family_surname + daughter.name[len(daughter.surname) :]
     daughter.surname = family_surname
     parents = [cadre] + [k for k, kind in cadre.kin if kind == "配偶"]
     for parent in parents:
@@ -842,12 +1140,22 @@ def generate_policy(b: _Build, persons: int) -> dict[str, list[dict]]:
         if revised:
             periods.append((date(2026, 1, 1), None, revised))
         for start, end, (allowance, days, full_time, excellent, passed) in periods:
-            standards.append({
-                "id": b.new_id("standard"), "county_id": county, "category_id": cid, "effective_from": start,
-                "effective_to": end, "monthly_allowance_fen": allowance, "required_days": days,
-                "full_time": full_time, "required_hours": None, "perf_excellent_fen": excellent,
-                "perf_pass_fen": passed, "perf_fail_fen": 0,
-            })
+            standards.append(
+                {
+                    "id": b.new_id("standard"),
+                    "county_id": county,
+                    "category_id": cid,
+                    "effective_from": start,
+                    "effective_to": end,
+                    "monthly_allowance_fen": allowance,
+                    "required_days": days,
+                    "full_time": full_time,
+                    "required_hours": None,
+                    "perf_excellent_fen": excellent,
+                    "perf_pass_fen": passed,
+                    "perf_fail_fen": 0,
+                }
+            )
     mean_allowance = sum(s[0] + s[4] for s in STANDARDS_2024.values()) // len(STANDARDS_2024)
     yearly_need = int(persons * HOLDER_SHARE) * mean_allowance * 12
     funds, fund_categories = [], []
@@ -855,23 +1163,49 @@ def generate_policy(b: _Build, persons: int) -> dict[str, list[dict]]:
         for name, share, allowed in FUNDS:
             fid = b.new_id("fund")
             allocation = round(yearly_need * share * growth * 1.1 / 1_000_000) * 1_000_000  # whole 万元
-            funds.append({"id": fid, "county_id": county, "name": name, "year": year,
-                          "allocation_fen": max(allocation, 1_000_000),
-                          "restricts_categories": bool(allowed)})
+            funds.append(
+                {
+                    "id": fid,
+                    "county_id": county,
+                    "name": name,
+                    "year": year,
+                    "allocation_fen": max(allocation, 1_000_000),
+                    "restricts_categories": bool(allowed),
+                }
+            )
             fund_categories += [{"fund_id": fid, "category": c} for c in allowed]
     holidays = []
     for year in sorted(HOLIDAYS):
         for (m1, d1), (m2, d2), name in HOLIDAYS[year]:
             day = date(year, m1, d1)
             while day <= date(year, m2, d2):
-                holidays.append({"id": b.new_id("holiday"), "county_id": county, "day": day, "name": name,
-                                 "is_workday": False})
+                holidays.append(
+                    {
+                        "id": b.new_id("holiday"),
+                        "county_id": county,
+                        "day": day,
+                        "name": name,
+                        "is_workday": False,
+                    }
+                )
                 day += timedelta(days=1)
         for (m, d), name in MAKEUP_WORKDAYS[year]:
-            holidays.append({"id": b.new_id("holiday"), "county_id": county, "day": date(year, m, d),
-                             "name": f"{name}调休上班", "is_workday": True})
-    return {"post_category": categories, "standard": standards, "fund": funds,
-            "fund_category": fund_categories, "holiday": holidays}
+            holidays.append(
+                {
+                    "id": b.new_id("holiday"),
+                    "county_id": county,
+                    "day": date(year, m, d),
+                    "name": f"{name}调休上班",
+                    "is_workday": True,
+                }
+            )
+    return {
+        "post_category": categories,
+        "standard": standards,
+        "fund": funds,
+        "fund_category": fund_categories,
+        "holiday": holidays,
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -881,48 +1215,104 @@ def generate_policy(b: _Build, persons: int) -> dict[str, list[dict]]:
 
 def _registry_rows(b: _Build) -> dict[str, list[dict]]:
     now = utcnow()
-    regions = [{"id": b.county_id, "code": COUNTY_CODE6 + "000000", "name": COUNTY_NAME, "level": "county",
-                "parent_id": None}]
-    regions += [{"id": t.id, "code": t.code, "name": t.name, "level": "township", "parent_id": b.county_id}
-                for t in b.townships]
-    regions += [{"id": v.id, "code": v.code, "name": v.name, "level": "village", "parent_id": v.township.id}
-                for v in b.villages]
+    regions = [
+        {
+            "id": b.county_id,
+            "code": COUNTY_CODE6 + "000000",
+            "name": COUNTY_NAME,
+            "level": "county",
+            "parent_id": None,
+        }
+    ]
+    regions += [
+        {"id": t.id, "code": t.code, "name": t.name, "level": "township", "parent_id": b.county_id}
+        for t in b.townships
+    ]
+    regions += [
+        {"id": v.id, "code": v.code, "name": v.name, "level": "village", "parent_id": v.township.id}
+        for v in b.villages
+    ]
     households = [{"id": h.id, "code": h.code, "village_id": h.village.id} for h in b.households]
     persons, categories = [], []
     for p in b.persons:
-        persons.append({
-            "id": p.id, "name": p.name, "id_number": p.id_number, "birth_date": p.birth, "sex": p.sex,
-            "phone": p.phone, "village_id": p.village.id, "household_id": p.household.id,
-            "group_name": p.household.group_name, "work_capacity": p.work_capacity,
-            "cannot_leave_home": p.cannot_leave_home, "account_kind": p.account_kind,
-            "account_no": p.account_no, "account_name": p.account_name, "death_date": p.death_date,
-            "created_at": now, "updated_at": now,
-        })
+        persons.append(
+            {
+                "id": p.id,
+                "name": p.name,
+                "id_number": p.id_number,
+                "birth_date": p.birth,
+                "sex": p.sex,
+                "phone": p.phone,
+                "village_id": p.village.id,
+                "household_id": p.household.id,
+                "group_name": p.household.group_name,
+                "work_capacity": p.work_capacity,
+                "cannot_leave_home": p.cannot_leave_home,
+                "account_kind": p.account_kind,
+                "account_no": p.account_no,
+                "account_name": p.account_name,
+                "death_date": p.death_date,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
         for cat, start, end in p.categories:
-            categories.append({"id": b.new_id("person_category"), "person_id": p.id, "category": cat,
-                               "start_on": start, "end_on": end})
-    relations = [{"id": b.new_id("relation"), "person_id": a, "relative_id": r, "kind": k}
-                 for a, r, k in b.relations]
-    cadres = [{"id": b.new_id("cadre"), "person_id": p.id, "village_id": v.id, "office": office,
-               "term_start": start, "term_end": end} for p, v, office, start, end in b.cadres]
+            categories.append(
+                {
+                    "id": b.new_id("person_category"),
+                    "person_id": p.id,
+                    "category": cat,
+                    "start_on": start,
+                    "end_on": end,
+                }
+            )
+    relations = [
+        {"id": b.new_id("relation"), "person_id": a, "relative_id": r, "kind": k} for a, r, k in b.relations
+    ]
+    cadres = [
+        {
+            "id": b.new_id("cadre"),
+            "person_id": p.id,
+            "village_id": v.id,
+            "office": office,
+            "term_start": start,
+            "term_end": end,
+        }
+        for p, v, office, start, end in b.cadres
+    ]
     for e in b.employment:
         e["imported_at"] = now
-    return {"region": regions, "household": households, "person": persons, "person_category": categories,
-            "relation": relations, "cadre": cadres, "employment_record": b.employment}
+    return {
+        "region": regions,
+        "household": households,
+        "person": persons,
+        "person_category": categories,
+        "relation": relations,
+        "cadre": cadres,
+        "employment_record": b.employment,
+    }
 
 
 MODELS = {
-    "region": Region, "household": Household, "person": Person, "person_category": PersonCategory,
-    "relation": Relation, "cadre": Cadre, "employment_record": EmploymentRecord,
+    "region": Region,
+    "household": Household,
+    "person": Person,
+    "person_category": PersonCategory,
+    "relation": Relation,
+    "cadre": Cadre,
+    "employment_record": EmploymentRecord,
     "post_category": PostCategory,
-    "standard": Standard, "fund": Fund, "fund_category": FundCategory, "holiday": Holiday,
+    "standard": Standard,
+    "fund": Fund,
+    "fund_category": FundCategory,
+    "holiday": Holiday,
 }
 
 
 def _insert(session: Session, table: str, rows: list[dict]) -> None:
     model = MODELS[table]
     for i in range(0, len(rows), CHUNK):
-        session.execute(insert(model.__table__), rows[i:i + CHUNK])
+        session.execute(insert(model.__table__), rows[i : i + CHUNK])
 
 
 def _sync_sequences(session: Session, tables) -> None:
@@ -931,10 +1321,12 @@ def _sync_sequences(session: Session, tables) -> None:
         return
     for table in tables:
         if "id" in MODELS[table].__table__.c:
-            session.execute(text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
-            ))
+            session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
+                )
+            )
 
 
 def _next_ids(session: Session) -> dict[str, int]:
@@ -977,17 +1369,29 @@ def generate_staff(session: Session, b: _Build) -> dict:
     town = b.townships[0]
     made = {}
     for username, region, display, role in (
-            ("admin", county, f"{COUNTY_NAME}管理员", COUNTY_ADMIN),
-            ("township1", session.get(Region, town.id), f"{town.name}经办人", TOWNSHIP_CLERK),
-            ("inspector", county, f"{COUNTY_NAME}纪委监委", INSPECTOR)):
-        made[username] = create_user(session, DEMO_ACTOR, username=username, password=DEMO_PASSWORD,
-                                     display_name=display, role=role, region=region).id
+        ("admin", county, f"{COUNTY_NAME}管理员", COUNTY_ADMIN),
+        ("township1", session.get(Region, town.id), f"{town.name}经办人", TOWNSHIP_CLERK),
+        ("inspector", county, f"{COUNTY_NAME}纪委监委", INSPECTOR),
+    ):
+        made[username] = create_user(
+            session,
+            DEMO_ACTOR,
+            username=username,
+            password=DEMO_PASSWORD,
+            display_name=display,
+            role=role,
+            region=region,
+        ).id
     extras = extra_users(session, b, DEMO_ACTOR, DEMO_PASSWORD)
     clerks = {town.id: made["township1"]}
     for i, t in enumerate(b.townships[1:], start=2):
         clerks[t.id] = extras[f"township{i}"]
-    return {"admin": made["admin"], "clerk": clerks, "second": {town.id: extras["township1b"]},
-            "count": len(made) + len(extras)}
+    return {
+        "admin": made["admin"],
+        "clerk": clerks,
+        "second": {town.id: extras["township1b"]},
+        "count": len(made) + len(extras),
+    }
 
 
 def generate_logins(session: Session, b: _Build, candidates: list) -> int:
@@ -1002,10 +1406,24 @@ def generate_logins(session: Session, b: _Build, candidates: list) -> int:
     else:  # no history (a `today` before 2024): a plausible person of the largest village
         village = max(town.villages, key=lambda v: (v.name.endswith("村"), len(v.persons)))
         holder = _holder_person(b, village)
-    create_user(session, DEMO_ACTOR, username="village1", password=DEMO_PASSWORD,
-                display_name=f"{village.name}录入员", role=VILLAGE_CLERK, region=session.get(Region, village.id))
-    create_user(session, DEMO_ACTOR, username="holder1", password=DEMO_PASSWORD, display_name=holder.name,
-                role=HOLDER, person=session.get(Person, holder.id))
+    create_user(
+        session,
+        DEMO_ACTOR,
+        username="village1",
+        password=DEMO_PASSWORD,
+        display_name=f"{village.name}录入员",
+        role=VILLAGE_CLERK,
+        region=session.get(Region, village.id),
+    )
+    create_user(
+        session,
+        DEMO_ACTOR,
+        username="holder1",
+        password=DEMO_PASSWORD,
+        display_name=holder.name,
+        role=HOLDER,
+        person=session.get(Person, holder.id),
+    )
     return 2
 
 
@@ -1020,11 +1438,17 @@ def _recruiting_village(session: Session, villages, used: set, fund, on: date, h
             continue
         trial = Post(village=village, village_id=village.id, fund=fund, fund_id=fund.id)  # never added
         people = session.scalars(
-            select(Person).where(Person.village_id == village.id, Person.death_date.is_(None),
-                                 Person.id.in_(select(PersonCategory.person_id)),
-                                 Person.birth_date <= date(on.year - 18, 1, 1),
-                                 Person.birth_date >= date(on.year - 60, 1, 1))
-            .order_by(Person.work_capacity.desc(), Person.id).limit(40)).all()
+            select(Person)
+            .where(
+                Person.village_id == village.id,
+                Person.death_date.is_(None),
+                Person.id.in_(select(PersonCategory.person_id)),
+                Person.birth_date <= date(on.year - 18, 1, 1),
+                Person.birth_date >= date(on.year - 60, 1, 1),
+            )
+            .order_by(Person.work_capacity.desc(), Person.id)
+            .limit(40)
+        ).all()
         verdicts = [(p, hiring.eligibility_for(session, p, trial, on)) for p in people]
         ok = [p for p, failures in verdicts if not failures]
         if len(ok) > len(best[1]):
@@ -1041,18 +1465,34 @@ def generate_open_recruitment(session: Session, today: date) -> int:
     from .models.accounts import User
     from .models.hiring import Application
     from .models.policy import Fund, PostCategory
-    from .services import hiring, posts as post_service
+    from .services import hiring
+    from .services import posts as post_service
     from .services.clock_binding import bind_now, now_of
 
     clerk = session.scalar(select(User).where(User.username == "township1"))
     admin = session.scalar(select(User).where(User.username == "admin"))
-    fund = session.scalar(select(Fund).where(Fund.year == today.year, Fund.restricts_categories.is_(False))
-                          .order_by(Fund.allocation_fen.desc()))
+    fund = session.scalar(
+        select(Fund)
+        .where(Fund.year == today.year, Fund.restricts_categories.is_(False))
+        .order_by(Fund.allocation_fen.desc())
+    )
     if clerk is None or admin is None or fund is None:
         return 0
-    villages = session.scalars(select(Region).where(Region.parent_id == clerk.region_id).order_by(Region.code)).all()
-    plans = (("养老服务", "居家养老照护员", "本村有独居、失能老人需要日常探访照护；本村脱贫户中有多名因照顾家人无法离乡的妇女可以承担。"),
-             ("儿童关爱", "留守儿童关爱员", "本村留守儿童较多，需要有人课后看护、家访并报告安全隐患；符合条件且无法离乡的人员有数名。"))
+    villages = session.scalars(
+        select(Region).where(Region.parent_id == clerk.region_id).order_by(Region.code)
+    ).all()
+    plans = (
+        (
+            "养老服务",
+            "居家养老照护员",
+            "本村有独居、失能老人需要日常探访照护；本村脱贫户中有多名因照顾家人无法离乡的妇女可以承担。",
+        ),
+        (
+            "儿童关爱",
+            "留守儿童关爱员",
+            "本村留守儿童较多，需要有人课后看护、家访并报告安全隐患；符合条件且无法离乡的人员有数名。",
+        ),
+    )
     opened, used = 0, set()
     for n, (category_name, title, need) in enumerate(plans):
         category = session.scalar(select(PostCategory).where(PostCategory.name == category_name))
@@ -1063,24 +1503,49 @@ def generate_open_recruitment(session: Session, today: date) -> int:
             continue
         used.add(village.id)
         try:
-            post = post_service.propose_post(session, clerk, post_service.PostInput(
-                title=title, village_id=village.id, category_id=category.id, fund_id=fund.id, headcount=1,
-                duties=f"{title}：按村委会安排履行岗位职责，每月按规定天数出勤并接受考核。", work_place=village.name,
-                hours="每周一至周五上午", need_text=need, eligible_pool=len(ok) + 1), proposed)
+            post = post_service.propose_post(
+                session,
+                clerk,
+                post_service.PostInput(
+                    title=title,
+                    village_id=village.id,
+                    category_id=category.id,
+                    fund_id=fund.id,
+                    headcount=1,
+                    duties=f"{title}：按村委会安排履行岗位职责，每月按规定天数出勤并接受考核。",
+                    work_place=village.name,
+                    hours="每周一至周五上午",
+                    need_text=need,
+                    eligible_pool=len(ok) + 1,
+                ),
+                proposed,
+            )
             post_service.submit_post(session, clerk, post, proposed)
-            post_service.approve_post(session, admin, post, proposed + timedelta(days=2), note="需求属实，同意设岗")
+            post_service.approve_post(
+                session, admin, post, proposed + timedelta(days=2), note="需求属实，同意设岗"
+            )
             # the first one's registration closed before its 公示 (published yesterday); the second still takes applications
             end_on = today - timedelta(days=3) if n == 0 else today + timedelta(days=7)
             notice = hiring.publish_notice(
-                session, clerk, post.id, title=f"{village.name}{title}招聘公告",
+                session,
+                clerk,
+                post.id,
+                title=f"{village.name}{title}招聘公告",
                 conditions="本村户籍、年满16周岁、属于脱贫人口等帮扶类别、无法离乡且无其他就业的人员；村干部及其家庭成员不得报名。",
-                places=1, start_on=start, end_on=end_on, today=start,
-                contact=f"{clerk.region.name}人民政府社会事务办，电话 0855-8612{n}45")
+                places=1,
+                start_on=start,
+                end_on=end_on,
+                today=start,
+                contact=f"{clerk.region.name}人民政府社会事务办，电话 0855-8612{n}45",
+            )
             # a realistic mix for HR to review: some who qualify, some the engine refuses with reasons
             for person in ok[:3] + refused[:2]:
                 hiring.enter_application(session, clerk, notice.id, person.id, start + timedelta(days=1))
-            eligible = session.scalar(select(Application.id).where(Application.notice_id == notice.id,
-                                                                   Application.status == "eligible"))
+            eligible = session.scalar(
+                select(Application.id).where(
+                    Application.notice_id == notice.id, Application.status == "eligible"
+                )
+            )
             if n == 0 and eligible:  # by priority; the period counted by the service over the county calendar
                 published = today - timedelta(days=1)
                 bound = now_of(session)
@@ -1119,8 +1584,15 @@ def generate_county(session: Session, *, seed: int, persons: int, today: date) -
     _sync_sequences(session, tables)
     session.flush()
     for name, rows in tables.items():
-        audit.record(session, DEMO_ACTOR, "demo_generate", name, None,
-                     after={"rows": len(rows), "seed": seed}, summary=f"生成演示数据：{name} {len(rows)} 行")
+        audit.record(
+            session,
+            DEMO_ACTOR,
+            "demo_generate",
+            name,
+            None,
+            after={"rows": len(rows), "seed": seed},
+            summary=f"生成演示数据：{name} {len(rows)} 行",
+        )
     plan = prepare_history(session, b, tables)  # puts the logins' township first in b.townships
     staff = generate_staff(session, b)
     history = generate_history(plan, staff, actor=DEMO_ACTOR, chunk=CHUNK)
@@ -1128,12 +1600,17 @@ def generate_county(session: Session, *, seed: int, persons: int, today: date) -
     history["open_notices"] = generate_open_recruitment(session, today)
     history.update(generate_department_records(session, today))
     history.update(generate_exits(session, today, seed))
-    history.update(plant_oversight_cases(session, today, seed, DEMO_ACTOR))  # 纪检监察 true cases and look-alikes
+    history.update(
+        plant_oversight_cases(session, today, seed, DEMO_ACTOR)
+    )  # 纪检监察 true cases and look-alikes
     from .demo_hire_sign import generate_hire_awaiting_contract  # a hire waiting for its 劳务协议 (worklist)
+
     history["hired_awaiting_contract"] = generate_hire_awaiting_contract(session, today)
     from .services.oversight import daily_sweep as scan_county
 
-    history["flags_raised"] = scan_county(session, today).new  # the inspectors find the county as the daily sweep leaves it
+    history["flags_raised"] = scan_county(
+        session, today
+    ).new  # the inspectors find the county as the daily sweep leaves it
     today_adults = [p for p in b.persons if age_on(p.birth, today) >= 16]
     counts = {
         "county": 1,
@@ -1154,8 +1631,13 @@ def generate_county(session: Session, *, seed: int, persons: int, today: date) -
         "holidays": len(tables["holiday"]),
         "users": users,
     }
-    traces = ("deaths", "shared_phone_people", "shared_account_people", "account_name_mismatch",
-              "cadre_daughters_married_out")
+    traces = (
+        "deaths",
+        "shared_phone_people",
+        "shared_account_people",
+        "account_name_mismatch",
+        "cadre_daughters_married_out",
+    )
     counts.update({k: b.anomalies.get(k, 0) for k in traces})
     counts.update({k: v for k, v in history.items() if k not in counts})
     return counts
@@ -1171,14 +1653,30 @@ def reset_all(session: Session) -> None:
 
 
 SUMMARY = (
-    ("townships", "乡镇", "个"), ("villages", "村（社区）", "个"), ("households", "户", "户"),
-    ("persons", "人员", "人"), ("person_categories", "人员类别记录", "条"), ("relations", "亲属关系", "条"),
-    ("cadres", "村干部任职", "条"), ("employment_records", "参保就业记录", "条"), ("post_categories", "岗位类别", "个"),
-    ("standards", "补贴标准", "条"), ("funds", "资金来源", "项"), ("holidays", "节假日及调休", "天"),
-    ("post", "岗位", "个"), ("notice", "招聘公告", "份"), ("application", "报名记录", "条"), ("publicity", "公示", "次"),
-    ("objection", "公示异议", "件"), ("contract", "合同（含续签）", "份"), ("insurance_policy", "意外伤害保险", "份"),
-    ("assessment", "考核结果（月度及年度）", "条"), ("attendance_record", "考勤记录", "条"),
-    ("payroll_run", "发放清册", "份"), ("payment", "发放明细", "条"), ("flags_raised", "纪检监察线索（扫描发现）", "条"),
+    ("townships", "乡镇", "个"),
+    ("villages", "村（社区）", "个"),
+    ("households", "户", "户"),
+    ("persons", "人员", "人"),
+    ("person_categories", "人员类别记录", "条"),
+    ("relations", "亲属关系", "条"),
+    ("cadres", "村干部任职", "条"),
+    ("employment_records", "参保就业记录", "条"),
+    ("post_categories", "岗位类别", "个"),
+    ("standards", "补贴标准", "条"),
+    ("funds", "资金来源", "项"),
+    ("holidays", "节假日及调休", "天"),
+    ("post", "岗位", "个"),
+    ("notice", "招聘公告", "份"),
+    ("application", "报名记录", "条"),
+    ("publicity", "公示", "次"),
+    ("objection", "公示异议", "件"),
+    ("contract", "合同（含续签）", "份"),
+    ("insurance_policy", "意外伤害保险", "份"),
+    ("assessment", "考核结果（月度及年度）", "条"),
+    ("attendance_record", "考勤记录", "条"),
+    ("payroll_run", "发放清册", "份"),
+    ("payment", "发放明细", "条"),
+    ("flags_raised", "纪检监察线索（扫描发现）", "条"),
 )
 
 
@@ -1205,7 +1703,9 @@ def demo_command(seed: int, persons: int, reset: bool, today_text: str | None):
     if reset:
         reset_all(session)
     elif session.scalar(select(func.count(Person.id))) or session.scalar(select(func.count(Region.id))):
-        raise click.ClickException("数据库中已有人员或区划数据；如需重新生成演示数据，请加 --reset（将清空所有数据）")
+        raise click.ClickException(
+            "数据库中已有人员或区划数据；如需重新生成演示数据，请加 --reset（将清空所有数据）"
+        )
     else:
         names = [u for u, _ in DEMO_LOGINS] + ["township1b", "township2"]
         taken = session.scalars(select(User.username).where(User.username.in_(names))).all()
@@ -1215,15 +1715,21 @@ def demo_command(seed: int, persons: int, reset: bool, today_text: str | None):
     counts = generate_county(session, seed=seed, persons=persons, today=today)
     session.commit()
     seconds = (datetime.now() - started).total_seconds()
-    click.echo(f"已生成演示数据：{COUNTY_NAME}（{COUNTY_CODE6}000000），种子 {seed}，基准日期 {today.isoformat()}，"
-               f"用时 {seconds:.1f} 秒")
+    click.echo(
+        f"已生成演示数据：{COUNTY_NAME}（{COUNTY_CODE6}000000），种子 {seed}，基准日期 {today.isoformat()}，"
+        f"用时 {seconds:.1f} 秒"
+    )
     for key, label, unit in SUMMARY:
         click.echo(f"  {label}：{counts.get(key, 0)} {unit}")
-    click.echo(f"  16岁以上人员 {counts['adults']} 人，其中有人员类别记录 {counts['adults_in_category']} 人；"
-               f"已故 {counts['deaths']} 人")
+    click.echo(
+        f"  16岁以上人员 {counts['adults']} 人，其中有人员类别记录 {counts['adults_in_category']} 人；"
+        f"已故 {counts['deaths']} 人"
+    )
     click.echo("演示账号（密码均为 " + DEMO_PASSWORD + "）：")
-    users = {u.username: u for u in session.scalars(select(User).where(
-        User.username.in_([u for u, _ in DEMO_LOGINS]))).all()}
+    users = {
+        u.username: u
+        for u in session.scalars(select(User).where(User.username.in_([u for u, _ in DEMO_LOGINS]))).all()
+    }
     for username, role in DEMO_LOGINS:
         user = users[username]
         if user.region:
@@ -1231,6 +1737,8 @@ def demo_command(seed: int, persons: int, reset: bool, today_text: str | None):
         else:
             scope = f"人员：{user.person.name}（{user.person.village.full_name}）"
         click.echo(f"  {username} / {DEMO_PASSWORD}  {ROLE_LABELS[role]}  {scope}")
-    click.echo(f"  township1b / {DEMO_PASSWORD}  {ROLE_LABELS[TOWNSHIP_CLERK]}（复核人，可审批 township1 生成的清册）  "
-               f"{users['township1'].region.full_name}")
+    click.echo(
+        f"  township1b / {DEMO_PASSWORD}  {ROLE_LABELS[TOWNSHIP_CLERK]}（复核人，可审批 township1 生成的清册）  "
+        f"{users['township1'].region.full_name}"
+    )
     click.echo(f"  其他乡镇经办人：township2 … township{counts['townships']}（密码相同）")

@@ -4,6 +4,7 @@ deadline, hire the day after the 公示 — so the 已聘用待签协议 tile an
 
 Called once from demo.generate_county, after generate_open_recruitment.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -28,18 +29,27 @@ def _on(session: Session, day: date) -> None:
 def generate_hire_awaiting_contract(session: Session, today: date) -> int:
     """Returns the number of hires left waiting for their contract (0 when the rules would not allow one)."""
     from . import demo
-    from .services import hiring, posts as post_service
+    from .services import hiring
+    from .services import posts as post_service
 
     clerk = session.scalar(select(User).where(User.username == "township1"))
     admin = session.scalar(select(User).where(User.username == "admin"))
-    fund = session.scalar(select(Fund).where(Fund.year == today.year, Fund.restricts_categories.is_(False))
-                          .order_by(Fund.allocation_fen.desc()))
+    fund = session.scalar(
+        select(Fund)
+        .where(Fund.year == today.year, Fund.restricts_categories.is_(False))
+        .order_by(Fund.allocation_fen.desc())
+    )
     category = session.scalar(select(PostCategory).where(PostCategory.name == "公共设施维护"))
     if clerk is None or admin is None or fund is None or category is None:
         return 0
-    villages = session.scalars(select(Region).where(Region.parent_id == clerk.region_id).order_by(Region.code)).all()
-    busy = set(session.scalars(select(Post.village_id).join(Notice, Notice.post_id == Post.id)
-                               .where(Notice.status == "open")))
+    villages = session.scalars(
+        select(Region).where(Region.parent_id == clerk.region_id).order_by(Region.code)
+    ).all()
+    busy = set(
+        session.scalars(
+            select(Post.village_id).join(Notice, Notice.post_id == Post.id).where(Notice.status == "open")
+        )
+    )
     proposed = today - timedelta(days=45)
     start, end = proposed + timedelta(days=4), proposed + timedelta(days=14)
     village, ok, _refused = demo._recruiting_village(session, villages, busy, fund, start, hiring)
@@ -48,21 +58,41 @@ def generate_hire_awaiting_contract(session: Session, today: date) -> int:
     bound = now_of(session)
     try:  # a refusal part-way leaves valid earlier steps (an approved post, a notice), as the open recruitment does
         _on(session, proposed)
-        post = post_service.propose_post(session, clerk, post_service.PostInput(
-            title="公共设施维护员", village_id=village.id, category_id=category.id, fund_id=fund.id, headcount=1,
-            duties="维护村内路灯、文体设施、公厕和宣传栏，小故障及时修理，大故障报告村委会。",
-            work_place=village.name, hours="每周一、三、五上午",
-            need_text="村里新建的文化广场和路灯需要日常维护；本村脱贫户中有无法离乡、可以承担的人员。",
-            eligible_pool=len(ok)), proposed)
+        post = post_service.propose_post(
+            session,
+            clerk,
+            post_service.PostInput(
+                title="公共设施维护员",
+                village_id=village.id,
+                category_id=category.id,
+                fund_id=fund.id,
+                headcount=1,
+                duties="维护村内路灯、文体设施、公厕和宣传栏，小故障及时修理，大故障报告村委会。",
+                work_place=village.name,
+                hours="每周一、三、五上午",
+                need_text="村里新建的文化广场和路灯需要日常维护；本村脱贫户中有无法离乡、可以承担的人员。",
+                eligible_pool=len(ok),
+            ),
+            proposed,
+        )
         post_service.submit_post(session, clerk, post, proposed)
         _on(session, proposed + timedelta(days=2))
-        post_service.approve_post(session, admin, post, proposed + timedelta(days=2), note="需求属实，同意设岗")
+        post_service.approve_post(
+            session, admin, post, proposed + timedelta(days=2), note="需求属实，同意设岗"
+        )
         _on(session, start)
         notice = hiring.publish_notice(
-            session, clerk, post.id, title=f"{village.name}公共设施维护员招聘公告",
+            session,
+            clerk,
+            post.id,
+            title=f"{village.name}公共设施维护员招聘公告",
             conditions="本村户籍、年满16周岁、属于脱贫人口等帮扶类别的人员；村干部及其家庭成员不得报名。",
-            places=1, start_on=start, end_on=end, today=start,
-            contact=f"{clerk.region.name}人民政府社会事务办，电话 0855-8612345")
+            places=1,
+            start_on=start,
+            end_on=end,
+            today=start,
+            contact=f"{clerk.region.name}人民政府社会事务办，电话 0855-8612345",
+        )
         _on(session, start + timedelta(days=1))
         for person in ok[:2]:
             hiring.enter_application(session, clerk, notice.id, person.id, start + timedelta(days=1))
@@ -71,8 +101,9 @@ def generate_hire_awaiting_contract(session: Session, today: date) -> int:
         pub = hiring.publish_shortlist(session, clerk, notice.id, None, published)
         hired_on = pub.end_on + timedelta(days=1)
         _on(session, hired_on)
-        chosen = [a for a in hiring.load_notice(session, clerk, notice.id).applications
-                  if a.status == "shortlisted"]
+        chosen = [
+            a for a in hiring.load_notice(session, clerk, notice.id).applications if a.status == "shortlisted"
+        ]
         hiring.hire(session, clerk, chosen[0].id, hired_on)
         hiring.close_notice(session, clerk, notice.id, hired_on)
     except DomainError:  # the rules would not let this recruitment happen on these dates: leave it out

@@ -35,6 +35,7 @@ Choices worth knowing:
 - The revised standards of 2026 (保洁, 护路): a live post shows the standard in force today; each
   signing copies the post's terms for its start date, so signings of 2025 keep the old allowance.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -81,18 +82,39 @@ PUBLICITY_DAYS = int(BY_KEY["publicity_working_days"].default)
 RULES = EligibilityRules(age_cap=None, household_limit=int(BY_KEY["household_post_limit"].default))
 
 HISTORY_MODELS = {
-    "post": Post, "notice": Notice, "publicity": Publicity, "application": Application, "objection": Objection,
-    "contract": Contract, "insurance_policy": InsurancePolicy, "assessment": Assessment,
-    "attendance_record": AttendanceRecord, "payroll_run": PayrollRun, "payment": Payment,
+    "post": Post,
+    "notice": Notice,
+    "publicity": Publicity,
+    "application": Application,
+    "objection": Objection,
+    "contract": Contract,
+    "insurance_policy": InsurancePolicy,
+    "assessment": Assessment,
+    "attendance_record": AttendanceRecord,
+    "payroll_run": PayrollRun,
+    "payment": Payment,
 }
 
 # 保洁 and 护路 are the most common posts.
 CATEGORY_WEIGHTS = (
-    ("cleaning", 30), ("road_care", 22), ("forest", 9), ("water", 7), ("facilities", 6), ("elder_care", 7),
-    ("child_care", 5), ("disability", 4), ("security", 6), ("info_officer", 4),
+    ("cleaning", 30),
+    ("road_care", 22),
+    ("forest", 9),
+    ("water", 7),
+    ("facilities", 6),
+    ("elder_care", 7),
+    ("child_care", 5),
+    ("disability", 4),
+    ("security", 6),
+    ("info_officer", 4),
 )
 REVISED_FROM = date(2026, 1, 1)
-FUND_WEIGHTS = (("衔接推进乡村振兴补助资金", 50), ("就业补助资金", 25), ("光伏收益", 15), ("村集体经济收益", 10))
+FUND_WEIGHTS = (
+    ("衔接推进乡村振兴补助资金", 50),
+    ("就业补助资金", 25),
+    ("光伏收益", 15),
+    ("村集体经济收益", 10),
+)
 HEADCOUNTS = ((1, 50), (2, 35), (3, 15))
 
 TITLES = {
@@ -108,27 +130,47 @@ TITLES = {
     "info_officer": ("防返贫信息员", "监测信息采集员"),
 }
 DUTIES = {
-    "cleaning": ("负责{place}的日常清扫，垃圾收集并运至转运点，保持路面、沟渠无垃圾堆积。",
-                 "清扫村内主干道和公共活动场所，清理卫生死角，劝导村民垃圾分类投放。",
-                 "打捞河道漂浮物，清理河岸垃圾，发现乱倒乱排及时报告村委会。"),
-    "road_care": ("巡查{place}路段，清理路面落石、塌方土和障碍物，疏通边沟，发现路面损坏及时上报。",
-                  "负责通组路日常养护：清扫路面、修剪路肩杂草、维护安全警示标志。"),
-    "forest": ("在责任林区开展日常巡护，宣传森林防火，制止乱砍滥伐和野外用火，发现火情立即报告。",
-               "巡护责任区林地，记录巡护轨迹，报告病虫害、火情和非法占用林地行为。"),
-    "water": ("巡查饮水工程蓄水池、管网和阀门，简易检测水质，发现漏水、污染及时报告并协助维修。",
-              "管护山塘、沟渠和提灌站，汛期加密巡查，清理渠道淤积物。"),
-    "facilities": ("维护村内路灯、文体设施、公厕和宣传栏，小故障及时修理，大故障报告村委会。",
-                   "负责公共设施的日常检查和简单维修，保持文化广场、公厕整洁可用。"),
-    "elder_care": ("定期探访留守、独居老人，协助代购代办、打扫卫生，发现异常及时联系家属和村委会。",
-                   "为高龄、失能老人提供上门照料、助餐和陪同就医服务。"),
-    "child_care": ("放学后在儿童之家看护留守儿童，辅导作业，开展安全教育。",
-                   "定期走访留守儿童家庭，了解学习生活情况，提醒防溺水等安全事项。"),
-    "disability": ("为重度残疾人提供生活照料和康复训练协助，陪同办理相关事务。",
-                   "定期上门探访残疾人家庭，协助做好日常护理和辅具使用。"),
-    "security": ("开展村内治安巡逻，排查矛盾纠纷，在赶场天和路口开展交通安全劝导。",
-                 "夜间巡逻重点区域，协助调解邻里纠纷，及时报告安全隐患。"),
-    "info_officer": ("走访监测户和脱贫户，采集收入、就业、住房和医疗变化信息，按月上报防返贫监测平台。",
-                     "收集农户返贫致贫风险信息，协助开展动态监测和帮扶政策宣传。"),
+    "cleaning": (
+        "负责{place}的日常清扫，垃圾收集并运至转运点，保持路面、沟渠无垃圾堆积。",
+        "清扫村内主干道和公共活动场所，清理卫生死角，劝导村民垃圾分类投放。",
+        "打捞河道漂浮物，清理河岸垃圾，发现乱倒乱排及时报告村委会。",
+    ),
+    "road_care": (
+        "巡查{place}路段，清理路面落石、塌方土和障碍物，疏通边沟，发现路面损坏及时上报。",
+        "负责通组路日常养护：清扫路面、修剪路肩杂草、维护安全警示标志。",
+    ),
+    "forest": (
+        "在责任林区开展日常巡护，宣传森林防火，制止乱砍滥伐和野外用火，发现火情立即报告。",
+        "巡护责任区林地，记录巡护轨迹，报告病虫害、火情和非法占用林地行为。",
+    ),
+    "water": (
+        "巡查饮水工程蓄水池、管网和阀门，简易检测水质，发现漏水、污染及时报告并协助维修。",
+        "管护山塘、沟渠和提灌站，汛期加密巡查，清理渠道淤积物。",
+    ),
+    "facilities": (
+        "维护村内路灯、文体设施、公厕和宣传栏，小故障及时修理，大故障报告村委会。",
+        "负责公共设施的日常检查和简单维修，保持文化广场、公厕整洁可用。",
+    ),
+    "elder_care": (
+        "定期探访留守、独居老人，协助代购代办、打扫卫生，发现异常及时联系家属和村委会。",
+        "为高龄、失能老人提供上门照料、助餐和陪同就医服务。",
+    ),
+    "child_care": (
+        "放学后在儿童之家看护留守儿童，辅导作业，开展安全教育。",
+        "定期走访留守儿童家庭，了解学习生活情况，提醒防溺水等安全事项。",
+    ),
+    "disability": (
+        "为重度残疾人提供生活照料和康复训练协助，陪同办理相关事务。",
+        "定期上门探访残疾人家庭，协助做好日常护理和辅具使用。",
+    ),
+    "security": (
+        "开展村内治安巡逻，排查矛盾纠纷，在赶场天和路口开展交通安全劝导。",
+        "夜间巡逻重点区域，协助调解邻里纠纷，及时报告安全隐患。",
+    ),
+    "info_officer": (
+        "走访监测户和脱贫户，采集收入、就业、住房和医疗变化信息，按月上报防返贫监测平台。",
+        "收集农户返贫致贫风险信息，协助开展动态监测和帮扶政策宣传。",
+    ),
 }
 HOURS = {
     "cleaning": ("每日7:00-10:00清扫，下午巡查一次", "每日上午清扫，每月出勤不少于15天"),
@@ -155,20 +197,44 @@ PLACES = {
     "info_officer": ("{village}各村民小组", "{village}监测户和脱贫户家中"),
 }
 NEED_WHY = {
-    "cleaning": ("{village}有{groups}个村民小组，主干道约{km}公里，原由村民轮流清扫，垃圾堆积问题反复出现",
-                 "创建美丽乡村后村内公共场所增加，日常保洁无人专职负责", "村内河段沿岸垃圾多，雨季易堵塞河道"),
-    "road_care": ("近年新修通组硬化路{km}公里，雨季落石和塌方频繁，日常养护无人负责",
-                  "{village}通组路沿线边沟淤塞，路肩杂草影响行车安全"),
-    "forest": ("{village}有集体林地约{mu}亩，进入防火期后巡护任务重，原护林员年龄偏大已退岗",
-               "林区与邻村交界，偷砍滥伐和野外用火时有发生，需要专人巡护"),
-    "water": ("{village}饮水工程覆盖{households}户，管网长、阀门多，缺少日常管护", "村内山塘和灌溉沟渠年久失修，汛期需要专人巡查"),
-    "facilities": ("村内新装路灯{lamps}盏、建成文化广场，日常维护缺人", "公厕、宣传栏等公共设施损坏后长期无人修理"),
-    "elder_care": ("村内60岁以上留守老人{old}人，其中独居{alone}人，日常探访和照料需要人手",
-                   "高龄和失能老人增多，子女大多外出务工"),
+    "cleaning": (
+        "{village}有{groups}个村民小组，主干道约{km}公里，原由村民轮流清扫，垃圾堆积问题反复出现",
+        "创建美丽乡村后村内公共场所增加，日常保洁无人专职负责",
+        "村内河段沿岸垃圾多，雨季易堵塞河道",
+    ),
+    "road_care": (
+        "近年新修通组硬化路{km}公里，雨季落石和塌方频繁，日常养护无人负责",
+        "{village}通组路沿线边沟淤塞，路肩杂草影响行车安全",
+    ),
+    "forest": (
+        "{village}有集体林地约{mu}亩，进入防火期后巡护任务重，原护林员年龄偏大已退岗",
+        "林区与邻村交界，偷砍滥伐和野外用火时有发生，需要专人巡护",
+    ),
+    "water": (
+        "{village}饮水工程覆盖{households}户，管网长、阀门多，缺少日常管护",
+        "村内山塘和灌溉沟渠年久失修，汛期需要专人巡查",
+    ),
+    "facilities": (
+        "村内新装路灯{lamps}盏、建成文化广场，日常维护缺人",
+        "公厕、宣传栏等公共设施损坏后长期无人修理",
+    ),
+    "elder_care": (
+        "村内60岁以上留守老人{old}人，其中独居{alone}人，日常探访和照料需要人手",
+        "高龄和失能老人增多，子女大多外出务工",
+    ),
     "child_care": ("村内留守儿童{kids}人，放学后无人看护，暑期防溺水压力大", "儿童之家建成后缺少看护人员"),
-    "disability": ("村内重度残疾人{disabled}人，家庭照料负担重", "部分残疾人独居，生活照料和康复训练缺少帮手"),
-    "security": ("{village}位于集镇附近，赶场天人车混行，交通和治安隐患多", "村内邻里纠纷较多，需要专人排查和劝导"),
-    "info_officer": ("村内监测户和脱贫户{households}户，防返贫动态监测信息采集任务重", "需要熟悉村情的人员按月采集和上报农户收支变化"),
+    "disability": (
+        "村内重度残疾人{disabled}人，家庭照料负担重",
+        "部分残疾人独居，生活照料和康复训练缺少帮手",
+    ),
+    "security": (
+        "{village}位于集镇附近，赶场天人车混行，交通和治安隐患多",
+        "村内邻里纠纷较多，需要专人排查和劝导",
+    ),
+    "info_officer": (
+        "村内监测户和脱贫户{households}户，防返贫动态监测信息采集任务重",
+        "需要熟悉村情的人员按月采集和上报农户收支变化",
+    ),
 }
 NEED_POOL = (
     "村内符合条件且无法离乡的帮扶对象有{pool}人，拟设{headcount}个岗位，优先安置弱劳力、半劳力。",
@@ -190,8 +256,12 @@ REJECT_REASONS = (
     "该村已设同类岗位2个，设岗需求说明不充分，请补充说明后重新提交",
     "拟聘人数超过本村符合条件人员的合理比例，请核减岗位人数",
 )
-INSURERS = (("中国人寿财产保险股份有限公司", "CL"), ("中国人民财产保险股份有限公司", "PICC"),
-            ("中国太平洋财产保险股份有限公司", "CPIC"), ("中国平安财产保险股份有限公司", "PA"))
+INSURERS = (
+    ("中国人寿财产保险股份有限公司", "CL"),
+    ("中国人民财产保险股份有限公司", "PICC"),
+    ("中国太平洋财产保险股份有限公司", "CPIC"),
+    ("中国平安财产保险股份有限公司", "PA"),
+)
 RANDOM_EXITS = (
     ("own", "本人申请退岗：外出务工", 50),
     ("health", "身体原因无法胜任岗位工作（本人申请，村委会核实）", 35),
@@ -200,13 +270,19 @@ RANDOM_EXITS = (
 ATTENDANCE_NOTES = ("病假", "农忙请假", "事假", "照顾家人请假", "外出就医")
 BANK_FAILURES = ("账户已销户", "户名与账号不符", "账户状态异常（睡眠户）", "社保卡未激活")
 OBJECTIONS_REJECTED = (
-    ("反映{name}家中有人在外务工，收入较高，不应安排公益性岗位",
-     "经村委会入户核实，{name}家庭外出务工人员收入不稳定，仍属帮扶对象，符合聘用条件，异议不成立"),
-    ("反映{name}身体不好，干不了岗位工作",
-     "经核实，{name}身体状况能够胜任岗位工作，年龄和残疾不得作为拒绝聘用的理由，异议不成立"),
+    (
+        "反映{name}家中有人在外务工，收入较高，不应安排公益性岗位",
+        "经村委会入户核实，{name}家庭外出务工人员收入不稳定，仍属帮扶对象，符合聘用条件，异议不成立",
+    ),
+    (
+        "反映{name}身体不好，干不了岗位工作",
+        "经核实，{name}身体状况能够胜任岗位工作，年龄和残疾不得作为拒绝聘用的理由，异议不成立",
+    ),
 )
-OBJECTION_UPHELD = ("反映{name}已在县城一家物流公司上班，平时不在村里",
-                    "经乡镇和村委会核实，{name}自本月起在县城务工，无法履行岗位职责，异议成立，取消拟聘资格")
+OBJECTION_UPHELD = (
+    "反映{name}已在县城一家物流公司上班，平时不在村里",
+    "经乡镇和村委会核实，{name}自本月起在县城务工，无法履行岗位职责，异议成立，取消拟聘资格",
+)
 TOWN_LANDLINE = "0851-"
 
 
@@ -218,7 +294,9 @@ def _day(rng, start: date, end: date) -> date:
 
 def _at(rng, d: date, hour_from: int = 8, hour_to: int = 17) -> datetime:
     """A Beijing office-hours moment on `d`, stored as naive UTC."""
-    local = datetime(d.year, d.month, d.day, rng.randint(hour_from, hour_to), rng.randrange(60), rng.randrange(60))
+    local = datetime(
+        d.year, d.month, d.day, rng.randint(hour_from, hour_to), rng.randrange(60), rng.randrange(60)
+    )
     return local - timedelta(hours=8)
 
 
@@ -344,7 +422,9 @@ class _History:
         fund_cats = defaultdict(list)
         for fc in tables["fund_category"]:
             fund_cats[fc["fund_id"]].append(fc["category"])
-        self.funds = {(f["name"], f["year"]): dict(f, categories=tuple(fund_cats[f["id"]])) for f in tables["fund"]}
+        self.funds = {
+            (f["name"], f["year"]): dict(f, categories=tuple(fund_cats[f["id"]])) for f in tables["fund"]
+        }
         # the calendar the service counts with: the national one (chinesecalendar) under the county's own days
         from .domain.national_calendar import national_exceptions
 
@@ -363,7 +443,9 @@ class _History:
             self.cadre_rows[p.id].append((i, p, v, office, start, end))
         self.employment = defaultdict(list)
         for e in sorted(b.employment, key=lambda e: e["start_on"]):
-            self.employment[e["id_number"]].append(Employment(e["employer"], e["start_on"], e["end_on"], e["full_time"]))
+            self.employment[e["id_number"]].append(
+                Employment(e["employer"], e["start_on"], e["end_on"], e["full_time"])
+            )
         self._ties: dict[int, tuple] = {}
         self.holdings: dict[int, list[_Tenure]] = defaultdict(list)
         self.blacklist: set[int] = set()
@@ -434,25 +516,38 @@ class _History:
                     active.append((c.id, HeldPost(p.name, t.post.title, c.id, t.post.id)))
                 elif not (own and t.post is post):
                     pending.append((t.app_id, HeldPost(p.name, t.post.title, None, t.post.id)))
-        return [h for _, h in sorted(active, key=lambda x: x[0])] + [h for _, h in sorted(pending, key=lambda x: x[0])]
+        return [h for _, h in sorted(active, key=lambda x: x[0])] + [
+            h for _, h in sorted(pending, key=lambda x: x[0])
+        ]
 
     def facts(self, p, post: _Post, on: date, state: date) -> ApplicantFacts:
         home = p.household.village
         fund = self.post_fund(post)
         others = [m for m in p.household.members if m is not p]
         return ApplicantFacts(
-            name=p.name, birth_date=p.birth, sex=p.sex, household_village_id=home.id,
-            household_village_name=home.name, post_village_id=post.village.id, post_village_name=post.village.name,
-            dead=p.death_date is not None and p.death_date <= on, death_date=p.death_date,
+            name=p.name,
+            birth_date=p.birth,
+            sex=p.sex,
+            household_village_id=home.id,
+            household_village_name=home.name,
+            post_village_id=post.village.id,
+            post_village_name=post.village.name,
+            dead=p.death_date is not None and p.death_date <= on,
+            death_date=p.death_date,
             category_spans=tuple((c, s, e) for c, s, e in p.categories),
-            fund_name=fund["name"], fund_restricts=fund["restricts_categories"], fund_categories=fund["categories"],
+            fund_name=fund["name"],
+            fund_restricts=fund["restricts_categories"],
+            fund_categories=fund["categories"],
             held_posts=tuple(self.held([p], state, post, own=True)),
             household_held_posts=tuple(self.held(others, state, post, own=False)),
-            cadre_ties=self.cadre_ties(p), employments=tuple(self.employment.get(p.id_number, ())),
+            cadre_ties=self.cadre_ties(p),
+            employments=tuple(self.employment.get(p.id_number, ())),
         )
 
     def check(self, p, post: _Post, on: date, state: date | None = None, ignore: int | None = None) -> list:
-        failures = check_eligibility(self.facts(p, post, on, state or on), on, RULES, ignore_contract_id=ignore)
+        failures = check_eligibility(
+            self.facts(p, post, on, state or on), on, RULES, ignore_contract_id=ignore
+        )
         if p.id in self.cadre_kin_seed:  # ANOMALY SEED CADRE_KIN: the relation was not checked
             failures = [f for f in failures if f.code != "cadre_kin"]
         return failures
@@ -485,13 +580,24 @@ class _History:
     def likely(self, p, d: date, restricted: tuple = (), kin_ok: bool = False, post=None) -> bool:
         """A plausible applicant on `d`: adult, alive, in a category (the fund's, if it restricts them),
         free, with an own account, not a cadre's family (HR knows its cadres)."""
-        if not (self.alive(p, d) and 18 <= age_on(p.birth, d) <= 68 and p.id not in self.blacklist
-                and self.has_category(p, d) and self.own_account(p) and not self.busy(p, d)):
+        if not (
+            self.alive(p, d)
+            and 18 <= age_on(p.birth, d) <= 68
+            and p.id not in self.blacklist
+            and self.has_category(p, d)
+            and self.own_account(p)
+            and not self.busy(p, d)
+        ):
             return False
-        if self.holder1 is not None and p.household is self.holder1.household and (
-                post is None or post.forced_hire is not self.holder1):
+        if (
+            self.holder1 is not None
+            and p.household is self.holder1.household
+            and (post is None or post.forced_hire is not self.holder1)
+        ):
             return False  # kept free for the holder1 post
-        if restricted and not any(c in restricted and s <= d and (e is None or d <= e) for c, s, e in p.categories):
+        if restricted and not any(
+            c in restricted and s <= d and (e is None or d <= e) for c, s, e in p.categories
+        ):
             return False
         return kin_ok or not self.cadre_family(p, d)
 
@@ -523,26 +629,45 @@ def _texts(h: _History, post: _Post, pool: list) -> None:
     rng, v = h.rng, post.village
     g = [f"{n}组" for n in ("一", "二", "三", "四", "五", "六", "七", "八")[: max(2, min(8, v.groups))]]
     g1, g2 = rng.sample(g, 2)
-    fill = {"village": v.name, "g1": g1, "g2": g2, "groups": v.groups, "km": rng.randint(3, 18),
-            "mu": rng.randrange(800, 9000, 100), "households": max(12, len(v.households)),
-            "lamps": rng.randrange(40, 220, 10), "old": max(3, sum(1 for p in v.persons if age_on(p.birth, h.today) >= 60)),
-            "alone": rng.randint(2, 15), "kids": max(3, sum(1 for p in v.persons if age_on(p.birth, h.today) < 14)),
-            "disabled": max(1, sum(1 for p in v.persons if any(c[0] == "持证残疾人" for c in p.categories)))}
+    fill = {
+        "village": v.name,
+        "g1": g1,
+        "g2": g2,
+        "groups": v.groups,
+        "km": rng.randint(3, 18),
+        "mu": rng.randrange(800, 9000, 100),
+        "households": max(12, len(v.households)),
+        "lamps": rng.randrange(40, 220, 10),
+        "old": max(3, sum(1 for p in v.persons if age_on(p.birth, h.today) >= 60)),
+        "alone": rng.randint(2, 15),
+        "kids": max(3, sum(1 for p in v.persons if age_on(p.birth, h.today) < 14)),
+        "disabled": max(1, sum(1 for p in v.persons if any(c[0] == "持证残疾人" for c in p.categories))),
+    }
     post.work_place = rng.choice(PLACES[post.cat]).format(**fill)
     post.duties = rng.choice(DUTIES[post.cat]).format(place=post.work_place)
     post.hours = rng.choice(HOURS[post.cat])
     cannot = sum(1 for p in pool if p.cannot_leave_home)
     post.eligible_pool = max(cannot, min(len(pool), post.headcount + rng.randint(1, 6)))
     why = rng.choice(NEED_WHY[post.cat]).format(**fill)
-    post.need_text = f"{why}。" + rng.choice(NEED_POOL).format(pool=post.eligible_pool, headcount=post.headcount)
+    post.need_text = f"{why}。" + rng.choice(NEED_POOL).format(
+        pool=post.eligible_pool, headcount=post.headcount
+    )
 
 
 def _choose_fund(h: _History, post_cost: int, pool: list, budget: dict) -> str:
     """A fund with room in its 2026 allocation; 光伏收益 only where 脱贫/监测 people are enough."""
     rng = h.rng
-    restricted_ok = sum(1 for p in pool if any(c[0] in ("脱贫人口", "防止返贫监测对象") and c[2] is None
-                                               for c in p.categories)) >= 4
-    options = [(n, w) for n, w in FUND_WEIGHTS if budget[n] >= post_cost and (n != "光伏收益" or restricted_ok)]
+    restricted_ok = (
+        sum(
+            1
+            for p in pool
+            if any(c[0] in ("脱贫人口", "防止返贫监测对象") and c[2] is None for c in p.categories)
+        )
+        >= 4
+    )
+    options = [
+        (n, w) for n, w in FUND_WEIGHTS if budget[n] >= post_cost and (n != "光伏收益" or restricted_ok)
+    ]
     name = _weighted(rng, options) if options else max(budget, key=lambda n: budget[n])
     budget[name] -= post_cost
     return name
@@ -558,8 +683,12 @@ def _steady_people(h: _History, town, until_election: bool = False) -> list[tupl
     found = []
     for v in town.villages:
         for p in v.persons:
-            if (p.death_date is not None or not h.own_account(p) or h.employment.get(p.id_number)
-                    or not 22 <= age_on(p.birth, h.today) <= 62):
+            if (
+                p.death_date is not None
+                or not h.own_account(p)
+                or h.employment.get(p.id_number)
+                or not 22 <= age_on(p.birth, h.today) <= 62
+            ):
                 continue
             opened = [s for _, s, e in p.categories if e is None]
             ties = h.cadre_ties(p)
@@ -567,8 +696,10 @@ def _steady_people(h: _History, town, until_election: bool = False) -> list[tupl
                 continue
             if until_election:
                 since = max(HISTORY_FROM, min(opened))
-                if any(t.term_start <= date(2025, 12, 31) and (t.term_end is None or t.term_end >= since)
-                       for t in ties) or since > date(2024, 6, 30):
+                if any(
+                    t.term_start <= date(2025, 12, 31) and (t.term_end is None or t.term_end >= since)
+                    for t in ties
+                ) or since > date(2024, 6, 30):
                     continue
                 found.append((since, p))
                 continue
@@ -658,7 +789,9 @@ def generate_posts(h: _History) -> None:
                 if forced:
                     fund_name = FUND_WEIGHTS[0][0]  # no category restriction for the holder1 post
                 pid = b.new_id("post")
-                post = _Post(pid, "", rng.choice(TITLES[cat]), v, cat, headcount, fund_name, 0, created, "live")
+                post = _Post(
+                    pid, "", rng.choice(TITLES[cat]), v, cat, headcount, fund_name, 0, created, "live"
+                )
                 if forced:
                     post.forced_hire = h.holder1
                 post.contract_kind = "劳动合同" if std["full_time"] and rng.random() < 0.7 else "劳务协议"
@@ -689,13 +822,18 @@ def _plan_post_states(h: _History) -> None:
     posts = h.posts
     n = len(posts)
     # recently created posts first; older ones (not yet simulated) are re-dated when a county has too few
-    is_recent = {p.id: p.created_on.year == today.year or p.created_on >= today - timedelta(days=200) for p in posts}
+    is_recent = {
+        p.id: p.created_on.year == today.year or p.created_on >= today - timedelta(days=200) for p in posts
+    }
     recent = [p for p in posts if is_recent[p.id]]
     older = [p for p in posts if not is_recent[p.id]]
     rng.shuffle(recent)
     rng.shuffle(older)
-    recent = [p for p in recent + older if p.forced_hire is None
-              and not (p.village.township is h.b.townships[0] and p.created_on.year < 2026)]
+    recent = [
+        p
+        for p in recent + older
+        if p.forced_hire is None and not (p.village.township is h.b.townships[0] and p.created_on.year < 2026)
+    ]
 
     def take(k):
         out = recent[:k]
@@ -712,16 +850,26 @@ def _plan_post_states(h: _History) -> None:
         p.submitted_on = p.created_on + timedelta(days=rng.randint(1, 6))
         if i < pending_dev:
             std = h.standard_on(p.cat, p.submitted_on)
-            p.deviation = (int(round(std["monthly_allowance_fen"] * 1.3, -3)), std["required_days"],
-                           rng.choice(PENDING_REASONS), "pending")
+            p.deviation = (
+                int(round(std["monthly_allowance_fen"] * 1.3, -3)),
+                std["required_days"],
+                rng.choice(PENDING_REASONS),
+                "pending",
+            )
     for p in take(1 if n >= 15 else 0):
         p.plan = "rejected"
         p.created_on = _day(rng, today - timedelta(days=90), today - timedelta(days=45))
         p.submitted_on = p.created_on + timedelta(days=rng.randint(1, 5))
         p.decided_on = p.submitted_on + timedelta(days=rng.randint(3, 12))
         p.decision_reason = rng.choice(REJECT_REASONS)
-    first_year = [p for p in posts if p.plan == "live" and p.created_on.year == 2024 and p.headcount == 1
-                  and p.village.township is not h.b.townships[0]]
+    first_year = [
+        p
+        for p in posts
+        if p.plan == "live"
+        and p.created_on.year == 2024
+        and p.headcount == 1
+        and p.village.township is not h.b.townships[0]
+    ]
     if n >= 20 and first_year:
         rng.choice(first_year).plan = "closed"
     live = [p for p in posts if p.plan in ("live", "closed")]
@@ -732,8 +880,12 @@ def _plan_post_states(h: _History) -> None:
     for p in rng.sample(candidates, min(len(candidates), max(2, n // 150))):
         std = h.standard_on(p.cat, p.created_on)
         reason, factor, days = DEVIATION_REASONS[p.cat]
-        p.deviation = (int(round(std["monthly_allowance_fen"] * factor, -3)), std["required_days"] + days, reason,
-                       "approved")
+        p.deviation = (
+            int(round(std["monthly_allowance_fen"] * factor, -3)),
+            std["required_days"] + days,
+            reason,
+            "approved",
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -745,23 +897,35 @@ def _plan_cadre_kin_seed(h: _History) -> None:
     """ANOMALY SEED CADRE_KIN: pick one serving 书记's relative who is otherwise eligible, and a post of
     that village created after the term began, whose first hire will be that relative."""
     rng, today = h.rng, h.today
-    for v in h.b.villages[len(h.b.villages) // 2:] + h.b.villages[: len(h.b.villages) // 2]:
+    for v in h.b.villages[len(h.b.villages) // 2 :] + h.b.villages[: len(h.b.villages) // 2]:
         if v.township is h.b.townships[0]:
             continue
         secretary = v.cadres.get("党组织书记")
         if secretary is None:
             continue
-        term = next((c for c in h.b.cadres if c[0] is secretary and c[2] == "党组织书记" and c[3] <= today <= c[4]),
-                    None)
+        term = next(
+            (c for c in h.b.cadres if c[0] is secretary and c[2] == "党组织书记" and c[3] <= today <= c[4]),
+            None,
+        )
         if term is None or term[3] > today - timedelta(days=150):
             continue
         hire_on = term[3] + timedelta(days=60)
-        kin = [h.b.persons_by_id[pid] for pid, kind in h.relatives.get(secretary.id, ()) if kind in ("子女", "儿媳女婿")]
+        kin = [
+            h.b.persons_by_id[pid]
+            for pid, kind in h.relatives.get(secretary.id, ())
+            if kind in ("子女", "儿媳女婿")
+        ]
         for k in kin:
             if k.village is not v or not h.likely(k, hire_on, kin_ok=True) or k.death_date is not None:
                 continue
-            post = next((p for p in h.posts if p.village is v and p.plan == "live" and p.headcount == 1
-                         and p.fund_name != "光伏收益"), None)
+            post = next(
+                (
+                    p
+                    for p in h.posts
+                    if p.village is v and p.plan == "live" and p.headcount == 1 and p.fund_name != "光伏收益"
+                ),
+                None,
+            )
             if post is None:
                 continue
             post.created_on = term[3] + timedelta(days=rng.randint(10, 20))
@@ -816,8 +980,11 @@ def _applicants(h: _History, post: _Post, d0: date, places: int) -> list:
     if post.forced_hire is not None and post.forced_hire not in chosen:
         chosen.insert(0, post.forced_hire)
     if rng.random() < 0.35:  # someone who will be refused, with the engine's reasons
-        others = [p for p in v.persons if p not in chosen and h.alive(p, d0) and age_on(p.birth, d0) >= 18
-                  and not h.likely(p, d0)]
+        others = [
+            p
+            for p in v.persons
+            if p not in chosen and h.alive(p, d0) and age_on(p.birth, d0) >= 18 and not h.likely(p, d0)
+        ]
         if others:
             chosen.append(rng.choice(others))
     if rng.random() < 0.06:  # from a neighbouring village (not 本村户籍)
@@ -848,32 +1015,50 @@ def _recruit(h: _History, post: _Post, d0: date, places: int) -> list[date]:
     notice_id = b.new_id("notice")
     end_on = d0 + timedelta(days=NOTICE_DAYS)
     fund = h.post_fund(post)
-    restricted = "，资金来源为光伏收益，限脱贫人口、防止返贫监测对象报名" if fund["restricts_categories"] else ""
+    restricted = (
+        "，资金来源为光伏收益，限脱贫人口、防止返贫监测对象报名" if fund["restricts_categories"] else ""
+    )
     notice = {
-        "id": notice_id, "post_id": post.id, "title": f"{post.village.name}{post.title}招聘公告",
+        "id": notice_id,
+        "post_id": post.id,
+        "title": f"{post.village.name}{post.title}招聘公告",
         "conditions": f"本村户籍、年满16周岁，属于脱贫人口、防止返贫监测对象、农村低收入人口等帮扶类别{restricted}；"
-                      f"身体能胜任{h.cat_name[post.cat]}工作，弱劳力、半劳力和无法离乡人员优先；"
-                      "村干部及其家庭成员不得报名，已在其他公益性岗位的不得报名。",
-        "places": places, "start_on": d0, "end_on": end_on,
+        f"身体能胜任{h.cat_name[post.cat]}工作，弱劳力、半劳力和无法离乡人员优先；"
+        "村干部及其家庭成员不得报名，已在其他公益性岗位的不得报名。",
+        "places": places,
+        "start_on": d0,
+        "end_on": end_on,
         "contact": f"{town.name}人力资源和社会保障服务中心，电话{TOWN_LANDLINE}{town.code[6:9]}{post.village.code[-4:]}",
-        "status": "open", "published_by_id": clerk, "published_at": _at(rng, d0),
+        "status": "open",
+        "published_by_id": clerk,
+        "published_at": _at(rng, d0),
     }
     h.rows["notice"].append(notice)
     retry = []
     # applications, each checked by the engine on its entry date
     people = _applicants(h, post, d0, places)
-    entries = sorted(((_day(rng, d0, min(end_on, today)), i, p) for i, p in enumerate(people)),
-                     key=lambda e: (e[0], e[1]))
+    entries = sorted(
+        ((_day(rng, d0, min(end_on, today)), i, p) for i, p in enumerate(people)), key=lambda e: (e[0], e[1])
+    )
     apps = []
     for entered, _i, p in entries:
         failures = h.check(p, post, entered)
         app = {
-            "id": b.new_id("application"), "notice_id": notice_id, "person_id": p.id, "publicity_id": None,
+            "id": b.new_id("application"),
+            "notice_id": notice_id,
+            "person_id": p.id,
+            "publicity_id": None,
             "status": "ineligible" if failures else "eligible",
-            "failures_json": json.dumps([f.as_dict() for f in failures], ensure_ascii=False) if failures else None,
-            "checked_on": entered, "hired_on": None,
-            "priority": priority_key(p.work_capacity, p.cannot_leave_home), "note": None,
-            "entered_by_id": clerk, "entered_at": _at(rng, entered), "_person": p,
+            "failures_json": json.dumps([f.as_dict() for f in failures], ensure_ascii=False)
+            if failures
+            else None,
+            "checked_on": entered,
+            "hired_on": None,
+            "priority": priority_key(p.work_capacity, p.cannot_leave_home),
+            "note": None,
+            "entered_by_id": clerk,
+            "entered_at": _at(rng, entered),
+            "_person": p,
         }
         apps.append(app)
         h.rows["application"].append(app)
@@ -895,12 +1080,22 @@ def _recruit(h: _History, post: _Post, d0: date, places: int) -> list[date]:
         round_no += 1
         start, last = _period(h, published)
         hire_on = next_working_day(last, h.exceptions) + timedelta(days=rng.randint(0, 3))
-        order = sorted((a for a in apps if a["status"] in ("eligible", "not_selected") and a["id"] not in excluded),
-                       key=lambda a: (a["_person"] is not post.forced_hire, a["priority"], a["entered_at"], a["id"]))
-        reserved = h.holder1.household if h.holder1 is not None and post.forced_hire is not h.holder1 else None
-        fit = [a for a in order if h.own_account(a["_person"]) and not h.busy(a["_person"], published)
-               and a["_person"].household is not reserved
-               and not h.check(a["_person"], post, published) and not h.check(a["_person"], post, hire_on)]
+        order = sorted(
+            (a for a in apps if a["status"] in ("eligible", "not_selected") and a["id"] not in excluded),
+            key=lambda a: (a["_person"] is not post.forced_hire, a["priority"], a["entered_at"], a["id"]),
+        )
+        reserved = (
+            h.holder1.household if h.holder1 is not None and post.forced_hire is not h.holder1 else None
+        )
+        fit = [
+            a
+            for a in order
+            if h.own_account(a["_person"])
+            and not h.busy(a["_person"], published)
+            and a["_person"].household is not reserved
+            and not h.check(a["_person"], post, published)
+            and not h.check(a["_person"], post, hire_on)
+        ]
         chosen, households = [], set()
         for a in fit:  # the second of a household would be refused at hire (household limit)
             if len(chosen) < places and a["_person"].household.id not in households:
@@ -912,16 +1107,31 @@ def _recruit(h: _History, post: _Post, d0: date, places: int) -> list[date]:
             retry.append(close_on + timedelta(days=rng.randint(60, 120)))
             post.busy_until = close_on
             return retry
-        pub = {"id": b.new_id("publicity"), "notice_id": notice_id, "start_on": start, "end_on": last,
-               "working_days": PUBLICITY_DAYS, "where_to_object": notice["contact"], "status": "open",
-               "published_by_id": clerk, "published_at": _at(rng, published)}
+        pub = {
+            "id": b.new_id("publicity"),
+            "notice_id": notice_id,
+            "start_on": start,
+            "end_on": last,
+            "working_days": PUBLICITY_DAYS,
+            "where_to_object": notice["contact"],
+            "status": "open",
+            "published_by_id": clerk,
+            "published_at": _at(rng, published),
+        }
         h.rows["publicity"].append(pub)
         for a in chosen:
             a["status"], a["publicity_id"] = "shortlisted", pub["id"]
         finished = hire_on + timedelta(days=10) < today
-        if (round_no == 1 and places == 1 and len(fit) > 1 and finished and h.plans["upheld"] is None
-                and published.year >= 2025 and post.forced_hire is None
-                and post.village.township is not h.b.townships[0]):
+        if (
+            round_no == 1
+            and places == 1
+            and len(fit) > 1
+            and finished
+            and h.plans["upheld"] is None
+            and published.year >= 2025
+            and post.forced_hire is None
+            and post.village.township is not h.b.townships[0]
+        ):
             victim = chosen[0]
             _objection(h, pub, victim, start, last, upheld=True, clerk=clerk)
             excluded.add(victim["id"])
@@ -934,8 +1144,13 @@ def _recruit(h: _History, post: _Post, d0: date, places: int) -> list[date]:
                 post.busy_until = date.max
                 return retry
             continue
-        if (finished and published.year >= 2025 and len(h.plans["rejected"]) < 2 and post.forced_hire is None
-                and rng.random() < (0.15 if not h.plans["rejected"] else 0.02)):
+        if (
+            finished
+            and published.year >= 2025
+            and len(h.plans["rejected"]) < 2
+            and post.forced_hire is None
+            and rng.random() < (0.15 if not h.plans["rejected"] else 0.02)
+        ):
             _objection(h, pub, chosen[0], start, last, upheld=False, clerk=clerk)
         if hire_on > today:
             post.busy_until = date.max
@@ -974,20 +1189,28 @@ def _close_notice(h: _History, notice: dict, apps: list, on: date) -> None:
             a["status"] = "not_selected"
 
 
-def _objection(h: _History, pub: dict, app: dict, start: date, last: date, *, upheld: bool, clerk: int) -> None:
+def _objection(
+    h: _History, pub: dict, app: dict, start: date, last: date, *, upheld: bool, clerk: int
+) -> None:
     rng = h.rng
     p = app["_person"]
     received = _day(rng, start, last)
     resolved = _day(rng, received, last)
-    content, resolution = (OBJECTION_UPHELD if upheld else rng.choice(OBJECTIONS_REJECTED))
+    content, resolution = OBJECTION_UPHELD if upheld else rng.choice(OBJECTIONS_REJECTED)
     villager = rng.choice([x for x in p.village.persons if x is not p and x.phone] or [p])
     row = {
-        "id": h.b.new_id("objection"), "publicity_id": pub["id"], "application_id": app["id"],
+        "id": h.b.new_id("objection"),
+        "publicity_id": pub["id"],
+        "application_id": app["id"],
         "objector_name": villager.name if rng.random() < 0.6 else None,
         "objector_contact": villager.phone if rng.random() < 0.6 else None,
-        "content": content.format(name=p.name), "received_on": received,
-        "status": "upheld" if upheld else "rejected", "resolution": resolution.format(name=p.name),
-        "recorded_by_id": clerk, "resolved_by_id": clerk, "resolved_at": _at(rng, resolved),
+        "content": content.format(name=p.name),
+        "received_on": received,
+        "status": "upheld" if upheld else "rejected",
+        "resolution": resolution.format(name=p.name),
+        "recorded_by_id": clerk,
+        "resolved_by_id": clerk,
+        "resolved_at": _at(rng, resolved),
     }
     h.rows["objection"].append(row)
     if upheld:
@@ -1018,10 +1241,26 @@ def _end_for(h: _History, start: date) -> date:
 
 def _new_contract(h: _History, tenure: _Tenure, start: date, end: date, signed: date, prev) -> _Contract:
     post = tenure.post
-    std, allowance, days = h.terms_on(post, start)  # the post's terms for the start (a revision is known ahead)
+    std, allowance, days = h.terms_on(
+        post, start
+    )  # the post's terms for the start (a revision is known ahead)
     cid = h.b.new_id("contract")
-    c = _Contract(cid, f"HT{start.year}-{cid:06d}", tenure.person, post, tenure.app_id, prev, start, end, signed,
-                  allowance, days, std["full_time"], std["perf_excellent_fen"], std["perf_pass_fen"])
+    c = _Contract(
+        cid,
+        f"HT{start.year}-{cid:06d}",
+        tenure.person,
+        post,
+        tenure.app_id,
+        prev,
+        start,
+        end,
+        signed,
+        allowance,
+        days,
+        std["full_time"],
+        std["perf_excellent_fen"],
+        std["perf_pass_fen"],
+    )
     assert end <= latest_end(start)
     tenure.contracts.append(c)
     h.contracts.append(c)
@@ -1038,11 +1277,18 @@ def _insure(h: _History, c: _Contract) -> bool:
     if insured > h.today:
         return False
     insurer, prefix = rng.choice(INSURERS)
-    h.rows["insurance_policy"].append({
-        "id": h.b.new_id("insurance_policy"), "contract_id": c.id, "insurer": insurer,
-        "policy_no": f"{prefix}{c.start.year}{rng.randrange(10 ** 9):09d}", "start_on": c.start, "end_on": c.end,
-        "recorded_by_id": h.clerk(c.post), "recorded_at": _at(rng, insured),
-    })
+    h.rows["insurance_policy"].append(
+        {
+            "id": h.b.new_id("insurance_policy"),
+            "contract_id": c.id,
+            "insurer": insurer,
+            "policy_no": f"{prefix}{c.start.year}{rng.randrange(10**9):09d}",
+            "start_on": c.start,
+            "end_on": c.end,
+            "recorded_by_id": h.clerk(c.post),
+            "recorded_at": _at(rng, insured),
+        }
+    )
     c.status, c.activated_on = "active", insured
     if c.prev is not None and c.prev.status == "active":
         c.prev.status = "ended"
@@ -1055,24 +1301,39 @@ def _exit_event(h: _History, c: _Contract, hired: date, steady: bool = False) ->
     rng, p = h.rng, c.person
     events = []
     if p.death_date is not None and c.start <= p.death_date <= c.end:
-        events.append((p.death_date, "death", f"死亡（{p.death_date.year}年{p.death_date.month}月{p.death_date.day}日）"))
+        events.append(
+            (
+                p.death_date,
+                "death",
+                f"死亡（{p.death_date.year}年{p.death_date.month}月{p.death_date.day}日）",
+            )
+        )
     for e in h.employment.get(p.id_number, ()):
         if e.full_time and c.start < e.start_on <= c.end:
-            events.append((e.start_on - timedelta(days=1), "employment",
-                           f"找到其他工作：{e.start_on.isoformat()}起在{e.employer}全日制就业"))
+            events.append(
+                (
+                    e.start_on - timedelta(days=1),
+                    "employment",
+                    f"找到其他工作：{e.start_on.isoformat()}起在{e.employer}全日制就业",
+                )
+            )
             break
     for cat, _s, e in p.categories:
         if e is not None and c.start <= e < c.end and not h.has_category(p, e + timedelta(days=1)):
             when = min(e + timedelta(days=rng.randint(3, 20)), c.end)
-            events.append((when, "ineligible", f"不再符合条件：{cat}身份已于{e.isoformat()}终止，无其他帮扶类别"))
+            events.append(
+                (when, "ineligible", f"不再符合条件：{cat}身份已于{e.isoformat()}终止，无其他帮扶类别")
+            )
             break
     if p.id not in h.cadre_kin_seed:
         for t in h.cadre_ties(p):  # a 换届 makes the holder (or a relative) a cadre: no longer eligible
             if hired < t.term_start <= c.end:
                 when = max(c.start, min(t.term_start + timedelta(days=rng.randint(10, 30)), c.end))
                 who = "本人" if t.relation == "本人" else f"{t.relation}{t.cadre_name}"
-                reason = (f"不再符合条件：{who}自{t.term_start.isoformat()}起任{t.village_name}{t.office}，"
-                          "村干部及其家庭成员不得在岗")
+                reason = (
+                    f"不再符合条件：{who}自{t.term_start.isoformat()}起任{t.village_name}{t.office}，"
+                    "村干部及其家庭成员不得在岗"
+                )
                 events.append((when, "cadre", reason))
                 break
     if not steady and rng.random() < 0.035 and (c.end - c.start).days > 90:
@@ -1089,11 +1350,18 @@ def _annual(h: _History, c: _Contract, on: date, steady: bool = False) -> str:
     total = (c.end - c.start).days + 1
     period = str(c.start.year if first_year_days * 2 >= total else c.end.year)
     grade = rng.choices(("优秀", "合格", "不合格"), weights=(20, 77, 0 if steady else 3))[0]
-    h.rows["assessment"].append({
-        "id": h.b.new_id("assessment"), "contract_id": c.id, "kind": "annual", "period": period, "grade": grade,
-        "note": "全年多次无故缺勤，工作任务完成差" if grade == "不合格" else None,
-        "assessed_by_id": h.clerk(c.post), "assessed_at": _at(h.rng, on),
-    })
+    h.rows["assessment"].append(
+        {
+            "id": h.b.new_id("assessment"),
+            "contract_id": c.id,
+            "kind": "annual",
+            "period": period,
+            "grade": grade,
+            "note": "全年多次无故缺勤，工作任务完成差" if grade == "不合格" else None,
+            "assessed_by_id": h.clerk(c.post),
+            "assessed_at": _at(h.rng, on),
+        }
+    )
     return grade
 
 
@@ -1172,41 +1440,80 @@ def _post_rows(h: _History) -> None:
         if post.plan == "live":
             status = staffing_state(active[post.id], post.headcount) if post.noticed else "approved"
         elif post.plan == "closed":
-            status = "closed" if post.closed_on else (
-                staffing_state(active[post.id], post.headcount) if post.noticed else "approved")
+            status = (
+                "closed"
+                if post.closed_on
+                else (staffing_state(active[post.id], post.headcount) if post.noticed else "approved")
+            )
         else:
             status = post.plan
         decided = post.decided_on if post.plan in ("live", "closed", "rejected") else None
-        h.rows["post"].append({
-            "id": post.id, "code": post.code, "title": post.title, "township_id": post.township.id,
-            "village_id": post.village.id, "category_id": h.cat_id[post.cat], "fund_id": post.fund_id,
-            "standard_id": std["id"], "headcount": post.headcount, "duties": post.duties,
-            "work_place": post.work_place, "hours": post.hours, "need_text": post.need_text,
-            "eligible_pool": post.eligible_pool, "allowance_fen": allowance, "required_days": days,
-            "full_time": std["full_time"], "deviation_reason": reason, "deviation_status": deviation_status,
-            "status": status, "decision_reason": post.decision_reason if post.plan == "rejected" else None,
-            "created_by_id": h.clerk(post), "created_at": _at(rng, post.created_on),
-            "submitted_at": _at(rng, post.submitted_on) if post.submitted_on else None,
-            "decided_by_id": admin if decided else None, "decided_at": _at(rng, decided) if decided else None,
-            "decided_on": decided if decided else None,
-            "closed_on": post.closed_on if status == "closed" else None,
-        })
+        h.rows["post"].append(
+            {
+                "id": post.id,
+                "code": post.code,
+                "title": post.title,
+                "township_id": post.township.id,
+                "village_id": post.village.id,
+                "category_id": h.cat_id[post.cat],
+                "fund_id": post.fund_id,
+                "standard_id": std["id"],
+                "headcount": post.headcount,
+                "duties": post.duties,
+                "work_place": post.work_place,
+                "hours": post.hours,
+                "need_text": post.need_text,
+                "eligible_pool": post.eligible_pool,
+                "allowance_fen": allowance,
+                "required_days": days,
+                "full_time": std["full_time"],
+                "deviation_reason": reason,
+                "deviation_status": deviation_status,
+                "status": status,
+                "decision_reason": post.decision_reason if post.plan == "rejected" else None,
+                "created_by_id": h.clerk(post),
+                "created_at": _at(rng, post.created_on),
+                "submitted_at": _at(rng, post.submitted_on) if post.submitted_on else None,
+                "decided_by_id": admin if decided else None,
+                "decided_at": _at(rng, decided) if decided else None,
+                "decided_on": decided if decided else None,
+                "closed_on": post.closed_on if status == "closed" else None,
+            }
+        )
         h.counts[f"posts_{status}"] += 1
 
 
 def _contract_rows(h: _History) -> None:
     rng = h.rng
     for c in h.contracts:
-        h.rows["contract"].append({
-            "id": c.id, "code": c.code, "person_id": c.person.id, "post_id": c.post.id, "application_id": c.app_id,
-            "previous_contract_id": c.prev.id if c.prev else None, "kind": c.post.contract_kind,
-            "start_on": c.start, "end_on": c.end, "allowance_fen": c.allowance, "required_days": c.days,
-            "full_time": c.full_time, "perf_excellent_fen": c.perf_e, "perf_pass_fen": c.perf_p,
-            "duties": c.post.duties, "work_place": c.post.work_place, "hours": c.post.hours, "status": c.status,
-            "signed_on": c.signed_on, "signed_by_id": h.clerk(c.post),
-            "activated_at": _at(rng, c.activated_on) if c.activated_on else None, "exit_on": c.exit_on,
-            "end_reason": c.end_reason, "created_at": _at(rng, c.signed_on),
-        })
+        h.rows["contract"].append(
+            {
+                "id": c.id,
+                "code": c.code,
+                "person_id": c.person.id,
+                "post_id": c.post.id,
+                "application_id": c.app_id,
+                "previous_contract_id": c.prev.id if c.prev else None,
+                "kind": c.post.contract_kind,
+                "start_on": c.start,
+                "end_on": c.end,
+                "allowance_fen": c.allowance,
+                "required_days": c.days,
+                "full_time": c.full_time,
+                "perf_excellent_fen": c.perf_e,
+                "perf_pass_fen": c.perf_p,
+                "duties": c.post.duties,
+                "work_place": c.post.work_place,
+                "hours": c.post.hours,
+                "status": c.status,
+                "signed_on": c.signed_on,
+                "signed_by_id": h.clerk(c.post),
+                "activated_at": _at(rng, c.activated_on) if c.activated_on else None,
+                "exit_on": c.exit_on,
+                "end_reason": c.end_reason,
+                "created_at": _at(rng, c.signed_on),
+            }
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1226,9 +1533,16 @@ def _paid_after_death_seed(h: _History, months: list[str], exclude_towns) -> _Co
         return None
     death_month = months[-3]
     first, last = month_bounds(death_month)
-    cands = [c for c in h.contracts if c.status == "active" and c.start <= first and c.end >= h.today
-             and c.post.township not in exclude_towns and c.person.death_date is None
-             and c.person.id not in h.cadre_kin_seed]
+    cands = [
+        c
+        for c in h.contracts
+        if c.status == "active"
+        and c.start <= first
+        and c.end >= h.today
+        and c.post.township not in exclude_towns
+        and c.person.death_date is None
+        and c.person.id not in h.cadre_kin_seed
+    ]
     if not cands:
         return None
     c = h.rng.choice(sorted(cands, key=lambda c: c.id))
@@ -1238,8 +1552,14 @@ def _paid_after_death_seed(h: _History, months: list[str], exclude_towns) -> _Co
     return c
 
 
-def _attendance_numbers(rng, required: int, covered: int, month_days: int) -> tuple[int, int, int, str | None]:
-    base = min(covered, round(required * covered / month_days)) if covered < month_days else min(required, covered)
+def _attendance_numbers(
+    rng, required: int, covered: int, month_days: int
+) -> tuple[int, int, int, str | None]:
+    base = (
+        min(covered, round(required * covered / month_days))
+        if covered < month_days
+        else min(required, covered)
+    )
     if rng.random() < 0.008:
         return 0, covered, 0, "病假，全月未出勤"
     delta = rng.choices((-4, -2, -1, 0, 1, 2, 3), weights=(2, 4, 6, 42, 20, 14, 12))[0]
@@ -1329,20 +1649,31 @@ def generate_pay(h: _History) -> None:
             approver = second.get(town_id, admin) if preparer == clerk else clerk
             if approver == preparer:
                 approver = admin
-            enterer = second.get(town_id, admin)  # attendance four eyes: the clerk approves what another entered
+            enterer = second.get(
+                town_id, admin
+            )  # attendance four eyes: the clerk approves what another entered
             run = None
             if st != "none":
-                run = {"id": b.new_id("payroll_run"), "township_id": town_id, "month": m,
-                       "status": "approved" if st in ("paid", "approved") else "preview", "total_fen": 0,
-                       "line_count": 0, "unpaid_count": 0, "prepared_by_id": preparer,
-                       "prepared_at": _at(rng, prepared),
-                       "approved_by_id": approver if st in ("paid", "approved") else None,
-                       "approved_at": _at(rng, approved) if st in ("paid", "approved") else None,
-                       "approved_on": approved if st in ("paid", "approved") else None}
+                run = {
+                    "id": b.new_id("payroll_run"),
+                    "township_id": town_id,
+                    "month": m,
+                    "status": "approved" if st in ("paid", "approved") else "preview",
+                    "total_fen": 0,
+                    "line_count": 0,
+                    "unpaid_count": 0,
+                    "prepared_by_id": preparer,
+                    "prepared_at": _at(rng, prepared),
+                    "approved_by_id": approver if st in ("paid", "approved") else None,
+                    "approved_at": _at(rng, approved) if st in ("paid", "approved") else None,
+                    "approved_on": approved if st in ("paid", "approved") else None,
+                }
                 h.rows["payroll_run"].append(run)
             items.sort(key=lambda it: (it[0].post.village.id, it[0].person.name, it[0].id))
             for c, covered, month_days in items:
-                std_base = min(covered, round(c.days * covered / month_days)) if covered < month_days else c.days
+                std_base = (
+                    min(covered, round(c.days * covered / month_days)) if covered < month_days else c.days
+                )
                 worked, leave, absent, note = _attendance_numbers(rng, c.days, covered, month_days)
                 if st == "none":
                     att_status = rng.choices(("approved", "draft", None), weights=(60, 30, 10))[0]
@@ -1354,42 +1685,83 @@ def generate_pay(h: _History) -> None:
                     if run is not None:
                         run["unpaid_count"] += 1
                     continue
-                h.rows["attendance_record"].append({
-                    "id": b.new_id("attendance_record"), "contract_id": c.id, "person_id": c.person.id, "month": m,
-                    "days_worked": worked, "hours_worked": None, "leave_days": leave, "absent_days": absent,
-                    "note": note, "status": att_status, "entered_by_id": enterer, "entered_at": _at(rng, entered),
-                    "approved_by_id": clerk if att_status != "draft" else None,
-                    "approved_at": _at(rng, approved_att) if att_status != "draft" else None,
-                })
+                h.rows["attendance_record"].append(
+                    {
+                        "id": b.new_id("attendance_record"),
+                        "contract_id": c.id,
+                        "person_id": c.person.id,
+                        "month": m,
+                        "days_worked": worked,
+                        "hours_worked": None,
+                        "leave_days": leave,
+                        "absent_days": absent,
+                        "note": note,
+                        "status": att_status,
+                        "entered_by_id": enterer,
+                        "entered_at": _at(rng, entered),
+                        "approved_by_id": clerk if att_status != "draft" else None,
+                        "approved_at": _at(rng, approved_att) if att_status != "draft" else None,
+                    }
+                )
                 grade = _month_grade(rng, worked, std_base)
                 if st == "none" and rng.random() < 0.3:
                     grade = None
                 if grade is not None:
-                    h.rows["assessment"].append({
-                        "id": b.new_id("assessment"), "contract_id": c.id, "kind": "monthly", "period": m,
-                        "grade": grade, "note": None, "assessed_by_id": clerk,
-                        "assessed_at": _at(rng, last + timedelta(days=rng.randint(2, 9))),
-                    })
+                    h.rows["assessment"].append(
+                        {
+                            "id": b.new_id("assessment"),
+                            "contract_id": c.id,
+                            "kind": "monthly",
+                            "period": m,
+                            "grade": grade,
+                            "note": None,
+                            "assessed_by_id": clerk,
+                            "assessed_at": _at(rng, last + timedelta(days=rng.randint(2, 9))),
+                        }
+                    )
                 if run is None or att_status == "draft":
                     if run is not None:
                         run["unpaid_count"] += 1
                     continue
-                line = compute_line(c.allowance, c.days, worked, covered, month_days, grade, c.perf_e, c.perf_p)
+                line = compute_line(
+                    c.allowance, c.days, worked, covered, month_days, grade, c.perf_e, c.perf_p
+                )
                 if c.post.fund_name not in year_funds:
                     f = h.fund(c.post.fund_name, int(m[:4]))
                     year_funds[c.post.fund_name] = f["id"] if f else c.post.fund_id
                 pid = b.new_id("payment")
                 p = c.person
                 row = {
-                    "id": pid, "run_id": run["id"], "contract_id": c.id, "person_id": p.id,
-                    "fund_id": year_funds[c.post.fund_name], "month": m, "kind": "regular",
-                    "standard_fen": c.allowance, "required_days": c.days, "attended_days": worked,
-                    "covered_days": covered, "month_days": month_days, "cap_fen": line.cap_fen,
-                    "base_fen": line.base_fen, "grade": grade, "performance_fen": line.performance_fen,
-                    "amount_fen": line.amount_fen, "calc_text": line.calc_text, "account_kind": p.account_kind,
-                    "account_no": p.account_no, "account_name": p.account_name, "status": "pending",
-                    "bank_batch": 1, "bank_ref": None, "failure_reason": None, "paid_on": None, "reason": None,
-                    "original_payment_id": None, "created_by_id": preparer, "created_at": run["prepared_at"],
+                    "id": pid,
+                    "run_id": run["id"],
+                    "contract_id": c.id,
+                    "person_id": p.id,
+                    "fund_id": year_funds[c.post.fund_name],
+                    "month": m,
+                    "kind": "regular",
+                    "standard_fen": c.allowance,
+                    "required_days": c.days,
+                    "attended_days": worked,
+                    "covered_days": covered,
+                    "month_days": month_days,
+                    "cap_fen": line.cap_fen,
+                    "base_fen": line.base_fen,
+                    "grade": grade,
+                    "performance_fen": line.performance_fen,
+                    "amount_fen": line.amount_fen,
+                    "calc_text": line.calc_text,
+                    "account_kind": p.account_kind,
+                    "account_no": p.account_no,
+                    "account_name": p.account_name,
+                    "status": "pending",
+                    "bank_batch": 1,
+                    "bank_ref": None,
+                    "failure_reason": None,
+                    "paid_on": None,
+                    "reason": None,
+                    "original_payment_id": None,
+                    "created_by_id": preparer,
+                    "created_at": run["prepared_at"],
                 }
                 if st == "paid":
                     row["status"], row["paid_on"], row["bank_ref"] = "paid", paid_on, bank_reference(pid, 1)
@@ -1414,15 +1786,21 @@ def _corrections(h: _History, months: list[str]) -> None:
     rng, today = h.rng, h.today
     runs = {r["id"]: r for r in h.rows["payroll_run"]}
     early = set(months[:-2])
-    paid = [p for p in h.rows["payment"] if p["status"] == "paid" and p["month"] in early and p["amount_fen"] > 0]
+    paid = [
+        p for p in h.rows["payment"] if p["status"] == "paid" and p["month"] in early and p["amount_fen"] > 0
+    ]
     if not paid:
         return
     picks = rng.sample(paid, min(len(paid), 4))
     batches = defaultdict(int)
     for p in h.rows["payment"]:
         batches[p["run_id"]] = max(batches[p["run_id"]], p["bank_batch"])
-    plan = [("补发", "村委会补报漏记的2天出勤，经乡镇核实后补发"), ("补发", "考勤表录入有误，少计出勤天数，核实后补发"),
-            ("扣回", "出勤天数多报2天（村委会复核更正），扣回多发补贴"), ("扣回", "当月绩效补贴重复计发，予以扣回")]
+    plan = [
+        ("补发", "村委会补报漏记的2天出勤，经乡镇核实后补发"),
+        ("补发", "考勤表录入有误，少计出勤天数，核实后补发"),
+        ("扣回", "出勤天数多报2天（村委会复核更正），扣回多发补贴"),
+        ("扣回", "当月绩效补贴重复计发，予以扣回"),
+    ]
     for orig, (kind, reason) in zip(picks, plan):
         run = runs[orig["run_id"]]
         day_fen = orig["standard_fen"] * 2 // orig["required_days"]
@@ -1436,14 +1814,25 @@ def _corrections(h: _History, months: list[str]) -> None:
         batches[run["id"]] = batch
         pid = h.b.new_id("payment")
         row = dict(orig)
-        row.update({
-            "id": pid, "kind": kind, "base_fen": 0, "performance_fen": 0,
-            "amount_fen": amount if kind == "补发" else -amount,
-            "calc_text": f"{kind} {money(amount)}（更正第{orig['id']}号明细 {money(orig['amount_fen'])}）：{reason}",
-            "status": "pending", "bank_batch": batch, "bank_ref": None, "failure_reason": None, "paid_on": None,
-            "reason": reason, "original_payment_id": orig["id"], "created_by_id": run["prepared_by_id"],
-            "created_at": _at(rng, created),
-        })
+        row.update(
+            {
+                "id": pid,
+                "kind": kind,
+                "base_fen": 0,
+                "performance_fen": 0,
+                "amount_fen": amount if kind == "补发" else -amount,
+                "calc_text": f"{kind} {money(amount)}（更正第{orig['id']}号明细 {money(orig['amount_fen'])}）：{reason}",
+                "status": "pending",
+                "bank_batch": batch,
+                "bank_ref": None,
+                "failure_reason": None,
+                "paid_on": None,
+                "reason": reason,
+                "original_payment_id": orig["id"],
+                "created_by_id": run["prepared_by_id"],
+                "created_at": _at(rng, created),
+            }
+        )
         paid_on = created + timedelta(days=rng.randint(2, 5))
         if kind == "补发" and paid_on <= today:
             row["status"], row["paid_on"], row["bank_ref"] = "paid", paid_on, bank_reference(pid, batch)
@@ -1469,19 +1858,40 @@ def extra_users(session: Session, b, actor: str, password: str) -> dict:
         else:
             names.append((f"township{i + 1}", f"{town.name}经办人", town))
     for username, display, town in names:
-        rows.append({"id": next_id, "username": username, "display_name": display, "password_hash": pw_hash,
-                     "role": TOWNSHIP_CLERK, "region_id": town.id, "person_id": None, "phone": None,
-                     "active": True, "created_at": datetime(2024, 1, 2, 1, 0)})
+        rows.append(
+            {
+                "id": next_id,
+                "username": username,
+                "display_name": display,
+                "password_hash": pw_hash,
+                "role": TOWNSHIP_CLERK,
+                "region_id": town.id,
+                "person_id": None,
+                "phone": None,
+                "active": True,
+                "created_at": datetime(2024, 1, 2, 1, 0),
+            }
+        )
         next_id += 1
     if rows:
         session.execute(insert(User.__table__), rows)
         if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SELECT setval(pg_get_serial_sequence('user_account', 'id'), "
-                                 "(SELECT COALESCE(MAX(id), 1) FROM user_account))"))
+            session.execute(
+                text(
+                    "SELECT setval(pg_get_serial_sequence('user_account', 'id'), "
+                    "(SELECT COALESCE(MAX(id), 1) FROM user_account))"
+                )
+            )
         session.flush()
-        audit.record(session, actor, "demo_generate", "user_account", None,
-                     after={"rows": len(rows), "seed": b.seed, "usernames": [r["username"] for r in rows]},
-                     summary=f"生成演示数据：user_account {len(rows)} 行（各乡镇经办人及复核人）")
+        audit.record(
+            session,
+            actor,
+            "demo_generate",
+            "user_account",
+            None,
+            after={"rows": len(rows), "seed": b.seed, "usernames": [r["username"] for r in rows]},
+            summary=f"生成演示数据：user_account {len(rows)} 行（各乡镇经办人及复核人）",
+        )
     return {r["username"]: r["id"] for r in rows}
 
 
@@ -1491,11 +1901,15 @@ def _insert_all(session: Session, rows: dict, chunk: int) -> None:
         cols = {c.name for c in model.__table__.columns}
         clean = [{k: v for k, v in r.items() if k in cols} for r in data]
         for i in range(0, len(clean), chunk):
-            session.execute(insert(model.__table__), clean[i:i + chunk])
+            session.execute(insert(model.__table__), clean[i : i + chunk])
     if session.get_bind().dialect.name == "postgresql":
         for name in HISTORY_MODELS:
-            session.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                                 f"(SELECT COALESCE(MAX(id), 1) FROM {name}))"))
+            session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                    f"(SELECT COALESCE(MAX(id), 1) FROM {name}))"
+                )
+            )
     session.flush()
 
 
@@ -1521,13 +1935,22 @@ def generate_history(h: _History, users: dict, *, actor: str, chunk: int = 5000)
     seed_person = h.seed_contract.person if h.seed_contract is not None else None
     _insert_all(session, h.rows, chunk)
     if seed_person is not None:  # ANOMALY SEED PAID_AFTER_DEATH: the registry learns of the death
-        session.execute(update(Person.__table__).where(Person.__table__.c.id == seed_person.id)
-                        .values(death_date=seed_person.death_date))
+        session.execute(
+            update(Person.__table__)
+            .where(Person.__table__.c.id == seed_person.id)
+            .values(death_date=seed_person.death_date)
+        )
         session.flush()
     for name in HISTORY_MODELS:
-        audit.record(session, actor, "demo_generate", name, None,
-                     after={"rows": len(h.rows[name]), "seed": b.seed},
-                     summary=f"生成演示数据：{name} {len(h.rows[name])} 行")
+        audit.record(
+            session,
+            actor,
+            "demo_generate",
+            name,
+            None,
+            after={"rows": len(h.rows[name]), "seed": b.seed},
+            summary=f"生成演示数据：{name} {len(h.rows[name])} 行",
+        )
     counts = {name: len(rows) for name, rows in h.rows.items()}
     counts.update(h.counts)
     counts["holder_candidates"] = _holder_candidates(h, seed_person)
@@ -1546,8 +1969,15 @@ def _holder_candidates(h: _History, excluded) -> list[tuple[int, int, int]]:
     out = []
     for c in h.contracts:
         p = c.person
-        if (c.post.township is town0 and p.death_date is None and p is not excluded
-                and p.id not in h.cadre_kin_seed and paid[p.id] >= 1):
+        if (
+            c.post.township is town0
+            and p.death_date is None
+            and p is not excluded
+            and p.id not in h.cadre_kin_seed
+            and paid[p.id] >= 1
+        ):
             current = c.status == "active" and c.start <= h.today
-            out.append((p.id != getattr(h.holder1, "id", None), not current, -paid[p.id], p.id, c.post.village.id))
+            out.append(
+                (p.id != getattr(h.holder1, "id", None), not current, -paid[p.id], p.id, c.post.village.id)
+            )
     return [(vid, pid, -neg) for _h, _c, neg, pid, vid in sorted(set(out))]

@@ -6,6 +6,7 @@ records), so the registry counts stay as they are; every planted case is listed 
 (action demo_plant_cases: rule, subject, whether it must be flagged, the people involved), which the
 demo tests read to find them and to leave them out of the clean-county checks.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,10 @@ class _Planter:
         self.persons: set[int] = set()
         self.used: set[int] = set()
         self.households: set[int] = set()  # one planted case per household, so cases never mix
-        self.runs = {(r.township_id, r.month): r for r in session.scalars(
-            select(PayrollRun).where(PayrollRun.status == "approved"))}
+        self.runs = {
+            (r.township_id, r.month): r
+            for r in session.scalars(select(PayrollRun).where(PayrollRun.status == "approved"))
+        }
         self.months = sorted({m for _, m in self.runs})
         holders = set(session.scalars(select(Contract.person_id)))
         cadres = set(session.scalars(select(Cadre.person_id)))
@@ -48,14 +51,26 @@ class _Planter:
                     kin.add(y)
                 if x in serving:
                     self.kin_serving.add(y)
-        self.busy_households = {hh for (hh,) in session.execute(
-            select(Person.household_id).where(Person.id.in_(holders | cadres)))}
+        self.busy_households = {
+            hh
+            for (hh,) in session.execute(select(Person.household_id).where(Person.id.in_(holders | cadres)))
+        }
         jobs = set(session.scalars(select(EmploymentRecord.id_number)))
-        in_cat = set(session.scalars(select(PersonCategory.person_id).where(
-            PersonCategory.start_on <= date(2021, 1, 1), PersonCategory.end_on.is_(None),
-            PersonCategory.category != "大龄")))
-        live = session.scalars(select(Post).join(Fund, Fund.id == Post.fund_id).where(
-            Post.status.in_(("filled", "partly_filled")), Fund.restricts_categories.is_(False)).order_by(Post.id)).all()
+        in_cat = set(
+            session.scalars(
+                select(PersonCategory.person_id).where(
+                    PersonCategory.start_on <= date(2021, 1, 1),
+                    PersonCategory.end_on.is_(None),
+                    PersonCategory.category != "大龄",
+                )
+            )
+        )
+        live = session.scalars(
+            select(Post)
+            .join(Fund, Fund.id == Post.fund_id)
+            .where(Post.status.in_(("filled", "partly_filled")), Fund.restricts_categories.is_(False))
+            .order_by(Post.id)
+        ).all()
         by_village, by_town = {}, {}
         for p in live:
             by_village.setdefault(p.village_id, p)
@@ -66,11 +81,20 @@ class _Planter:
             post = by_village.get(vid) or by_town.get(tid) or (live[0] if live else None)
             if post is not None:
                 self.posts[vid] = post
-        self.base = [p for p in session.scalars(select(Person).order_by(Person.id))
-                     if p.id not in holders and p.id not in cadres and p.death_date is None
-                     and p.id_number not in jobs and p.id in in_cat and p.household_id not in self.busy_households
-                     and p.account_no and p.account_name == p.name and p.village_id in self.posts
-                     and 20 <= (today.year - p.birth_date.year) <= 55]
+        self.base = [
+            p
+            for p in session.scalars(select(Person).order_by(Person.id))
+            if p.id not in holders
+            and p.id not in cadres
+            and p.death_date is None
+            and p.id_number not in jobs
+            and p.id in in_cat
+            and p.household_id not in self.busy_households
+            and p.account_no
+            and p.account_name == p.name
+            and p.village_id in self.posts
+            and 20 <= (today.year - p.birth_date.year) <= 55
+        ]
         self.free = [p for p in self.base if p.id not in kin]
 
     # -- building blocks
@@ -90,25 +114,67 @@ class _Planter:
     def fresh(self, p: Person) -> bool:
         return p.id not in self.used and p.household_id not in self.households
 
-    def contract(self, person: Person, start: date, end: date, *, status: str = "active", exit_on: date | None = None,
-                 post: Post | None = None, reason: str | None = None) -> Contract:
+    def contract(
+        self,
+        person: Person,
+        start: date,
+        end: date,
+        *,
+        status: str = "active",
+        exit_on: date | None = None,
+        post: Post | None = None,
+        reason: str | None = None,
+    ) -> Contract:
         post = post or self.posts[person.village_id]
-        c = Contract(code="HT-PLANT", person_id=person.id, post_id=post.id, kind="劳务协议", start_on=start, end_on=end,
-                     allowance_fen=post.allowance_fen, required_days=post.required_days, full_time=post.full_time,
-                     duties=post.duties, work_place=post.work_place, hours=post.hours, status=status, signed_on=start,
-                     exit_on=exit_on, end_reason=reason or ("合同到期" if status == "ended" else None))
+        c = Contract(
+            code="HT-PLANT",
+            person_id=person.id,
+            post_id=post.id,
+            kind="劳务协议",
+            start_on=start,
+            end_on=end,
+            allowance_fen=post.allowance_fen,
+            required_days=post.required_days,
+            full_time=post.full_time,
+            duties=post.duties,
+            work_place=post.work_place,
+            hours=post.hours,
+            status=status,
+            signed_on=start,
+            exit_on=exit_on,
+            end_reason=reason or ("合同到期" if status == "ended" else None),
+        )
         self.s.add(c)
         self.s.flush()
         c.code = f"HT{start.year}-{c.id:06d}"
-        self.s.add(InsurancePolicy(contract_id=c.id, insurer="中国人寿财产保险（演示）", policy_no=f"YW{c.id:08d}",
-                                   start_on=start, end_on=end))
+        self.s.add(
+            InsurancePolicy(
+                contract_id=c.id,
+                insurer="中国人寿财产保险（演示）",
+                policy_no=f"YW{c.id:08d}",
+                start_on=start,
+                end_on=end,
+            )
+        )
         self.s.flush()
         return c
 
-    def pay(self, c: Contract, month: str, *, attended: int | None = None, covered: int | None = None,
-            attendance: str | None = "locked", kind: str = "regular", amount: int | None = None,
-            original: Payment | None = None, reason: str | None = None, status: str = "paid",
-            account: tuple | None = None, fund_id: int | None = None) -> Payment:
+    def pay(
+        self,
+        c: Contract,
+        month: str,
+        *,
+        attended: int | None = None,
+        covered: int | None = None,
+        attendance: str | None = "locked",
+        kind: str = "regular",
+        amount: int | None = None,
+        original: Payment | None = None,
+        reason: str | None = None,
+        status: str = "paid",
+        account: tuple | None = None,
+        fund_id: int | None = None,
+    ) -> Payment:
         post = self.s.get(Post, c.post_id)
         run = self.runs.get((post.township_id, month))
         y, m = (int(x) for x in month.split("-"))
@@ -117,26 +183,58 @@ class _Planter:
         attended = c.required_days if attended is None else attended
         line = compute_line(c.allowance_fen, c.required_days, attended, covered, days, None, 0, 0)
         if attendance and kind == "regular":
-            self.s.add(AttendanceRecord(contract_id=c.id, person_id=c.person_id, month=month, days_worked=attended,
-                                        status=attendance))
+            self.s.add(
+                AttendanceRecord(
+                    contract_id=c.id,
+                    person_id=c.person_id,
+                    month=month,
+                    days_worked=attended,
+                    status=attendance,
+                )
+            )
         person = self.s.get(Person, c.person_id)
         acct = account or (person.account_no, person.account_name)
-        p = Payment(run_id=run.id if run else None, contract_id=c.id, person_id=c.person_id,
-                    fund_id=fund_id or post.fund_id, month=month, kind=kind, standard_fen=c.allowance_fen,
-                    required_days=c.required_days, attended_days=attended, covered_days=covered, month_days=days,
-                    cap_fen=line.cap_fen, base_fen=line.base_fen if kind == "regular" else 0, grade=None,
-                    performance_fen=0, amount_fen=line.amount_fen if amount is None else amount,
-                    calc_text=line.calc_text if kind == "regular" else f"{kind}：{reason}",
-                    account_kind=person.account_kind, account_no=acct[0], account_name=acct[1], status=status,
-                    paid_on=(run.approved_on + timedelta(days=5)) if (run and status == "paid") else None,
-                    bank_ref=None, reason=reason, original_payment_id=original.id if original else None)
+        p = Payment(
+            run_id=run.id if run else None,
+            contract_id=c.id,
+            person_id=c.person_id,
+            fund_id=fund_id or post.fund_id,
+            month=month,
+            kind=kind,
+            standard_fen=c.allowance_fen,
+            required_days=c.required_days,
+            attended_days=attended,
+            covered_days=covered,
+            month_days=days,
+            cap_fen=line.cap_fen,
+            base_fen=line.base_fen if kind == "regular" else 0,
+            grade=None,
+            performance_fen=0,
+            amount_fen=line.amount_fen if amount is None else amount,
+            calc_text=line.calc_text if kind == "regular" else f"{kind}：{reason}",
+            account_kind=person.account_kind,
+            account_no=acct[0],
+            account_name=acct[1],
+            status=status,
+            paid_on=(run.approved_on + timedelta(days=5)) if (run and status == "paid") else None,
+            bank_ref=None,
+            reason=reason,
+            original_payment_id=original.id if original else None,
+        )
         self.s.add(p)
         self.s.flush()
         return p
 
     def case(self, rule: str, subject: str, flagged: bool, what: str, *persons: Person) -> None:
-        self.cases.append({"rule": rule, "subject": subject, "flagged": flagged, "what": what,
-                           "persons": [p.id for p in persons]})
+        self.cases.append(
+            {
+                "rule": rule,
+                "subject": subject,
+                "flagged": flagged,
+                "what": what,
+                "persons": [p.id for p in persons],
+            }
+        )
         self.persons.update(p.id for p in persons)
 
 
@@ -203,22 +301,35 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
     q = pl.person()
     cq = pl.contract(q, start, end)
     orig = pl.pay(cq, months[0], attended=cq.required_days - 2)
-    pl.pay(cq, months[0], kind="补发", amount=orig.cap_fen - orig.amount_fen, original=orig,
-           reason="村委会补报漏记的2天出勤，经乡镇核实后补发")
+    pl.pay(
+        cq,
+        months[0],
+        kind="补发",
+        amount=orig.cap_fen - orig.amount_fen,
+        original=orig,
+        reason="村委会补报漏记的2天出勤，经乡镇核实后补发",
+    )
     pl.case("PAID_NO_ATTENDANCE", f"contract:{cq.id}", False, "补发明细没有单独的考勤表（原考勤已审核）", q)
     # ABOVE_STANDARD — the same 补发 is no overpayment (it stays within the cap); true: a 补发 on a full month
     pl.case("ABOVE_STANDARD", f"contract:{cq.id}", False, "补发后当月合计等于标准，未超标准", q)
     p = pl.person()
     c = pl.contract(p, start, end)
     full = pl.pay(c, months[0])
-    pl.pay(c, months[0], kind="补发", amount=full.standard_fen // 5, original=full, reason="补发出勤（已满勤）")
+    pl.pay(
+        c, months[0], kind="补发", amount=full.standard_fen // 5, original=full, reason="补发出勤（已满勤）"
+    )
     pl.case("ABOVE_STANDARD", f"contract:{c.id}", True, "满勤月份再补发，合计超过标准", p)
 
     # SHARED_ACCOUNT — true: a holder's pay goes to the village clerk's card; look-alike: own card, name typed with a space
-    clerk = session.scalar(select(Person).join(Cadre, Cadre.person_id == Person.id).where(
-        Cadre.office == "村文书", Cadre.term_end >= today, Person.account_no.is_not(None)).order_by(Person.id))
-    p = pl.person(clerk.village_id if clerk.village_id in pl.posts else None,
-                  exclude_households={clerk.household_id})
+    clerk = session.scalar(
+        select(Person)
+        .join(Cadre, Cadre.person_id == Person.id)
+        .where(Cadre.office == "村文书", Cadre.term_end >= today, Person.account_no.is_not(None))
+        .order_by(Person.id)
+    )
+    p = pl.person(
+        clerk.village_id if clerk.village_id in pl.posts else None, exclude_households={clerk.household_id}
+    )
     p.account_kind, p.account_no, p.account_name = clerk.account_kind, clerk.account_no, clerk.name
     c = regular_year(p)
     pl.case("SHARED_ACCOUNT", f"account:{clerk.account_no}", True, "补贴发到村文书本人的银行卡", p, clerk)
@@ -233,13 +344,21 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
     clerk.phone = clerk.phone or f"139{clerk.id:08d}"[-11:]
     p.phone = clerk.phone
     regular_year(p)
-    pl.case("SHARED_PHONE", f"phone:{clerk.phone}", True, "村文书的手机号登记在其他户的岗位人员名下", p, clerk)
-    couple = session.execute(select(Relation.person_id, Relation.relative_id).where(Relation.kind == "配偶")
-                             .order_by(Relation.id)).all()
+    pl.case(
+        "SHARED_PHONE", f"phone:{clerk.phone}", True, "村文书的手机号登记在其他户的岗位人员名下", p, clerk
+    )
+    couple = session.execute(
+        select(Relation.person_id, Relation.relative_id).where(Relation.kind == "配偶").order_by(Relation.id)
+    ).all()
     for x, y in couple:
         hx, hy = session.get(Person, x), session.get(Person, y)
-        if (x in {f.id for f in pl.free} and pl.fresh(hx) and hx.household_id == hy.household_id
-                and hy.death_date is None and hx.household_id not in pl.busy_households):
+        if (
+            x in {f.id for f in pl.free}
+            and pl.fresh(hx)
+            and hx.household_id == hy.household_id
+            and hy.death_date is None
+            and hx.household_id not in pl.busy_households
+        ):
             pl.take(hx)
             hy.phone = hx.phone = hx.phone or f"137{hx.id:08d}"[-11:]
             regular_year(hx)
@@ -279,46 +398,79 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
     pl.case("HOUSEHOLD_LIMIT", f"household:{x2.household_id}", False, "同户两人先后在岗，不同时", x2, y2)
 
     # INELIGIBLE — true: no category and not 大龄 on the hiring date; look-alike: 大龄 by birth date, no recorded category
-    young = [p for p in session.scalars(select(Person).where(Person.death_date.is_(None)).order_by(Person.id))
-             if not p.categories and 25 <= today.year - p.birth_date.year <= 40 and p.village_id in pl.posts
-             and p.household_id not in pl.busy_households and p.account_name == p.name and pl.fresh(p)
-             and p.id not in pl.kin_serving]
-    older = [p for p in session.scalars(select(Person).where(Person.death_date.is_(None), Person.sex == "F")
-                                        .order_by(Person.id))
-             if not p.categories and 47 <= today.year - p.birth_date.year <= 55 and p.village_id in pl.posts
-             and p.household_id not in pl.busy_households and p.account_name == p.name and pl.fresh(p)
-             and p.id not in pl.kin_serving]
+    young = [
+        p
+        for p in session.scalars(select(Person).where(Person.death_date.is_(None)).order_by(Person.id))
+        if not p.categories
+        and 25 <= today.year - p.birth_date.year <= 40
+        and p.village_id in pl.posts
+        and p.household_id not in pl.busy_households
+        and p.account_name == p.name
+        and pl.fresh(p)
+        and p.id not in pl.kin_serving
+    ]
+    older = [
+        p
+        for p in session.scalars(
+            select(Person).where(Person.death_date.is_(None), Person.sex == "F").order_by(Person.id)
+        )
+        if not p.categories
+        and 47 <= today.year - p.birth_date.year <= 55
+        and p.village_id in pl.posts
+        and p.household_id not in pl.busy_households
+        and p.account_name == p.name
+        and pl.fresh(p)
+        and p.id not in pl.kin_serving
+    ]
     older = [q for q in older if young and q.household_id != young[0].household_id]
     if young and older:
         p, q = pl.take(young[0]), pl.take(older[0])
         c = regular_year(p)
         pl.case("INELIGIBLE", f"contract:{c.id}", True, "聘用时不属于任何帮扶类别", p)
         cq = regular_year(q)
-        pl.case("INELIGIBLE", f"contract:{cq.id}", False, "无类别记录，但聘用时已满45周岁（大龄，按身份证认定）", q)
+        pl.case(
+            "INELIGIBLE",
+            f"contract:{cq.id}",
+            False,
+            "无类别记录，但聘用时已满45周岁（大龄，按身份证认定）",
+            q,
+        )
 
     # EMPLOYED_ELSEWHERE — true: a full-time insured job while paid; look-alike: a part-time job
-    job = session.scalar(select(EmploymentRecord).where(EmploymentRecord.full_time.is_(True),
-                                                        EmploymentRecord.end_on.is_(None)).order_by(EmploymentRecord.id))
+    job = session.scalar(
+        select(EmploymentRecord)
+        .where(EmploymentRecord.full_time.is_(True), EmploymentRecord.end_on.is_(None))
+        .order_by(EmploymentRecord.id)
+    )
     if job is not None:  # the imported record belongs to a person who then takes a post (吃空饷)
         worker = pl.person()
         job.id_number, job.start_on = worker.id_number, min(job.start_on, start)
         regular_year(worker)
-        pl.case("EMPLOYED_ELSEWHERE", f"person:{worker.id}", True, "参保记录显示全日制就业期间领取补贴", worker)
-    part = session.scalar(select(EmploymentRecord).where(EmploymentRecord.full_time.is_(False))
-                          .order_by(EmploymentRecord.id))
+        pl.case(
+            "EMPLOYED_ELSEWHERE", f"person:{worker.id}", True, "参保记录显示全日制就业期间领取补贴", worker
+        )
+    part = session.scalar(
+        select(EmploymentRecord).where(EmploymentRecord.full_time.is_(False)).order_by(EmploymentRecord.id)
+    )
     if part is not None:
         worker = pl.person()
         part.id_number, part.start_on, part.end_on = worker.id_number, min(part.start_on, start), None
         regular_year(worker)
-        pl.case("EMPLOYED_ELSEWHERE", f"person:{worker.id}", False, "参保记录为非全日制就业，不影响在岗", worker)
+        pl.case(
+            "EMPLOYED_ELSEWHERE", f"person:{worker.id}", False, "参保记录为非全日制就业，不影响在岗", worker
+        )
 
     # IMPOSSIBLE_ATTENDANCE — true: a day dated before the contract began; look-alike: days inside it
     p = pl.person()
     c = pl.contract(p, start + timedelta(days=4), end)
     pl.pay(c, months[0], covered=monthrange(y0, mo0)[1] - 4)
     rec = session.scalar(select(AttendanceRecord).where(AttendanceRecord.contract_id == c.id))
-    session.add_all([AttendanceDay(record_id=rec.id, day=start + timedelta(days=1)),
-                     AttendanceDay(record_id=rec.id, day=start + timedelta(days=6))])
+    session.add_all(
+        [
+            AttendanceDay(record_id=rec.id, day=start + timedelta(days=1)),
+            AttendanceDay(record_id=rec.id, day=start + timedelta(days=6)),
+        ]
+    )
     pl.case("IMPOSSIBLE_ATTENDANCE", f"contract:{c.id}", True, "考勤日期早于合同起始日", p)
     q = pl.person()
     cq = pl.contract(q, start, end)
@@ -329,18 +481,43 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
 
     # ARREARS — true: a line of an old approved run left unpaid; look-alike: the newest run, inside the limit
     old_run = pl.runs[(pl.s.get(Post, c.post_id).township_id, months[0])]
-    line = session.scalar(select(Payment).where(Payment.run_id == old_run.id, Payment.status == "paid",
-                                                Payment.amount_fen > 0, Payment.kind == "regular",
-                                                Payment.person_id.not_in(pl.persons)).order_by(Payment.id))
+    line = session.scalar(
+        select(Payment)
+        .where(
+            Payment.run_id == old_run.id,
+            Payment.status == "paid",
+            Payment.amount_fen > 0,
+            Payment.kind == "regular",
+            Payment.person_id.not_in(pl.persons),
+        )
+        .order_by(Payment.id)
+    )
     line.status, line.paid_on, line.bank_ref = "pending", None, None
     pl.persons.add(line.person_id)
-    pl.cases.append({"rule": "ARREARS", "subject": f"payroll_run:{old_run.id}", "flagged": True,
-                     "what": "审批数月后仍有明细未发放", "persons": [line.person_id]})
-    newest = max((r for r in pl.runs.values() if r.approved_on and (today - r.approved_on).days < 30),
-                 key=lambda r: r.approved_on, default=None)
+    pl.cases.append(
+        {
+            "rule": "ARREARS",
+            "subject": f"payroll_run:{old_run.id}",
+            "flagged": True,
+            "what": "审批数月后仍有明细未发放",
+            "persons": [line.person_id],
+        }
+    )
+    newest = max(
+        (r for r in pl.runs.values() if r.approved_on and (today - r.approved_on).days < 30),
+        key=lambda r: r.approved_on,
+        default=None,
+    )
     if newest is not None:
-        pl.cases.append({"rule": "ARREARS", "subject": f"payroll_run:{newest.id}", "flagged": False,
-                         "what": "审批不足30天，尚未到拖欠认定期限", "persons": []})
+        pl.cases.append(
+            {
+                "rule": "ARREARS",
+                "subject": f"payroll_run:{newest.id}",
+                "flagged": False,
+                "what": "审批不足30天，尚未到拖欠认定期限",
+                "persons": [],
+            }
+        )
 
     # FUND_OVERRUN — true: 光伏收益 paying a holder outside its categories; look-alike: 光伏收益 paying a 脱贫 holder
     solar = session.scalar(select(Fund).where(Fund.restricts_categories.is_(True), Fund.year == y0))
@@ -348,9 +525,13 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
         allowed = set(solar.allowed_categories)
         cands = [f for f in pl.free if pl.fresh(f)]
         wrong = next((f for f in cands if not {c.category for c in f.categories} & allowed), None)
-        right = next((f for f in cands if {c.category for c in f.categories if c.end_on is None} & allowed), None)
-        for person, flagged, what in ((wrong, True, "光伏收益资金支付给不属于其限定类别的人员"),
-                                      (right, False, "光伏收益资金支付给脱贫人口，符合限定类别")):
+        right = next(
+            (f for f in cands if {c.category for c in f.categories if c.end_on is None} & allowed), None
+        )
+        for person, flagged, what in (
+            (wrong, True, "光伏收益资金支付给不属于其限定类别的人员"),
+            (right, False, "光伏收益资金支付给脱贫人口，符合限定类别"),
+        ):
             if person is None:
                 continue
             pl.take(person)
@@ -367,22 +548,40 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
             kin_now.add(b_)
         if b_ in serving:
             kin_now.add(a_)
-    for cadre_pid, term_end in session.execute(select(Cadre.person_id, Cadre.term_end).where(Cadre.term_end < start)
-                                               .order_by(Cadre.id)).all():
+    for cadre_pid, term_end in session.execute(
+        select(Cadre.person_id, Cadre.term_end).where(Cadre.term_end < start).order_by(Cadre.id)
+    ).all():
         cadre = session.get(Person, cadre_pid)
         if cadre_pid in serving or cadre.household_id in pl.households:
             continue
         family = session.scalars(select(Person).where(Person.household_id == cadre.household_id)).all()
         if any(m.id in serving or m.id in holders or m.id in kin_now for m in family):
             continue
-        kid = next((m for m in family if m.id != cadre_pid and m.death_date is None and m.village_id in pl.posts
-                    and m.account_name == m.name and 20 <= today.year - m.birth_date.year <= 55
-                    and any(c.end_on is None and c.start_on <= start and c.category != "大龄" for c in m.categories)),
-                   None)
+        kid = next(
+            (
+                m
+                for m in family
+                if m.id != cadre_pid
+                and m.death_date is None
+                and m.village_id in pl.posts
+                and m.account_name == m.name
+                and 20 <= today.year - m.birth_date.year <= 55
+                and any(
+                    c.end_on is None and c.start_on <= start and c.category != "大龄" for c in m.categories
+                )
+            ),
+            None,
+        )
         if kid is not None:
             pl.take(kid)
             regular_year(kid)
-            pl.case("CADRE_KIN", f"person:{kid.id}", False, f"同户家人的村干部任期已于{term_end}结束，此后才聘用", kid)
+            pl.case(
+                "CADRE_KIN",
+                f"person:{kid.id}",
+                False,
+                f"同户家人的村干部任期已于{term_end}结束，此后才聘用",
+                kid,
+            )
             break
 
     # ROTATION — true: two households of one village each away a year and back; look-alike: one household alone
@@ -395,7 +594,9 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
 
     vids = sorted(pl.posts, key=lambda v: (-len(fresh_in(v)), v))
     v1 = next((v for v in vids if len(fresh_in(v)) >= 2), None)
-    v2 = next((v for v in vids if v1 and fresh_in(v) and pl.posts[v].village_id != pl.posts[v1].village_id), None)
+    v2 = next(
+        (v for v in vids if v1 and fresh_in(v) and pl.posts[v].village_id != pl.posts[v1].village_id), None
+    )
     if v1 and v2:
         r1, r2 = (pl.take(x) for x in fresh_in(v1)[:2])
         for who, years in ((r1, (2022, 2024)), (r2, (2023, 2025))):
@@ -408,14 +609,22 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
         pl.case("ROTATION", f"village:{pl.posts[v2].village_id}", False, "仅一户离岗后返岗，不构成轮换", r3)
 
     session.flush()
-    audit.record(session, actor, ACTION, "oversight_flag", None,
-                 after={"cases": pl.cases, "persons": sorted(pl.persons)},
-                 summary=f"演示数据：为纪检监察规则布设{sum(c['flagged'] for c in pl.cases)}个真实案例和"
-                         f"{sum(not c['flagged'] for c in pl.cases)}个相似但不应提示的情形")
+    audit.record(
+        session,
+        actor,
+        ACTION,
+        "oversight_flag",
+        None,
+        after={"cases": pl.cases, "persons": sorted(pl.persons)},
+        summary=f"演示数据：为纪检监察规则布设{sum(c['flagged'] for c in pl.cases)}个真实案例和"
+        f"{sum(not c['flagged'] for c in pl.cases)}个相似但不应提示的情形",
+    )
     return {"oversight_planted_cases": len(pl.cases)}
 
 
 def planted(session: Session) -> dict:
     """The planted cases and people, from the demo's audit entry ({} when none)."""
-    text = session.scalar(select(AuditEntry.after_json).where(AuditEntry.action == ACTION).order_by(AuditEntry.id.desc()))
+    text = session.scalar(
+        select(AuditEntry.after_json).where(AuditEntry.action == ACTION).order_by(AuditEntry.id.desc())
+    )
     return json.loads(text) if text else {"cases": [], "persons": []}

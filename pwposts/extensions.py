@@ -1,4 +1,5 @@
 """Unbound extensions, initialised in create_app()."""
+
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -27,8 +28,15 @@ class _SQLAlchemy(SQLAlchemy):
         """db.paginate() counting over ids only (pwposts/pagination.py)."""
         from .pagination import IdCountPagination
 
-        return IdCountPagination(select=select, session=self.session(), page=page, per_page=per_page,
-                                 max_per_page=max_per_page, error_out=error_out, count=count)
+        return IdCountPagination(
+            select=select,
+            session=self.session(),
+            page=page,
+            per_page=per_page,
+            max_per_page=max_per_page,
+            error_out=error_out,
+            count=count,
+        )
 
 
 db = _SQLAlchemy(model_class=Base)

@@ -8,6 +8,7 @@ One logger per module (`logging.getLogger(__name__)`), configured once here:
 * unhandled errors are logged at ERROR with their traceback (Flask does this through app.logger);
 * PWPOSTS_ENV=production → JSON lines on stderr; otherwise readable text. PWPOSTS_LOG_LEVEL sets the level.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,9 +36,13 @@ class JsonFormatter(logging.Formatter):
     FIELDS = ("method", "path", "status", "user", "ms", "code")
 
     def format(self, record: logging.LogRecord) -> str:
-        out = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname,
-               "logger": record.name, "request_id": getattr(record, "request_id", "-"),
-               "message": record.getMessage()}
+        out = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": getattr(record, "request_id", "-"),
+            "message": record.getMessage(),
+        }
         for f in self.FIELDS:
             if hasattr(record, f):
                 out[f] = getattr(record, f)
@@ -55,7 +60,9 @@ def configure_logging(app: Flask) -> None:
         if app.config.get("PRODUCTION"):
             handler.setFormatter(JsonFormatter())
         else:
-            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
+            handler.setFormatter(
+                logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
+            )
         root.addHandler(handler)
         root.setLevel(os.environ.get("PWPOSTS_LOG_LEVEL", "INFO").upper())
         root.propagate = False
@@ -79,9 +86,22 @@ def configure_logging(app: Flask) -> None:
         response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
         user = _user_label()
         level = logging.WARNING if response.status_code >= 500 else logging.INFO
-        log.log(level, "%s %s → %s (%s, %.1f ms)", request.method, request.path, response.status_code, user, ms,
-                extra={"method": request.method, "path": request.path, "status": response.status_code,
-                       "user": user, "ms": ms})
+        log.log(
+            level,
+            "%s %s → %s (%s, %.1f ms)",
+            request.method,
+            request.path,
+            response.status_code,
+            user,
+            ms,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "user": user,
+                "ms": ms,
+            },
+        )
         return response
 
 
@@ -106,5 +126,11 @@ def log_refusal(code: str, message: str) -> None:
     while len(_RECENT_REFUSALS) > 1000:
         _RECENT_REFUSALS.popitem(last=False)
     repeated = last is not None and now - last < _REPEAT_WINDOW_S
-    log.log(logging.WARNING if repeated else logging.INFO, "%srefused %s: %s",
-            "repeated " if repeated else "", code, message, extra={"code": code})
+    log.log(
+        logging.WARNING if repeated else logging.INFO,
+        "%srefused %s: %s",
+        "repeated " if repeated else "",
+        code,
+        message,
+        extra={"code": code},
+    )

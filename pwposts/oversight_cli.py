@@ -1,4 +1,5 @@
 """`pwposts scan`: run the 纪检监察 anomaly rules and record flags (a thin wrapper over services/oversight)."""
+
 from __future__ import annotations
 
 import click
@@ -23,10 +24,15 @@ def scan_command(rules, region_code, month_from, month_to):
 
     bind_now(db.session, clock.now())
     try:
-        result = run_scan(db.session, clock.today(), actor="命令行扫描", rules=list(rules) or None,
-                          region_code=region_code,
-                          month_from=parse_month(month_from, "起始月份") if month_from else None,
-                          month_to=parse_month(month_to, "截止月份") if month_to else None)
+        result = run_scan(
+            db.session,
+            clock.today(),
+            actor="命令行扫描",
+            rules=list(rules) or None,
+            region_code=region_code,
+            month_from=parse_month(month_from, "起始月份") if month_from else None,
+            month_to=parse_month(month_to, "截止月份") if month_to else None,
+        )
         db.session.commit()
     except DomainError as err:
         db.session.rollback()

@@ -6,6 +6,7 @@ eager-loaded joins). `IdCountPagination` counts over the primary keys the page's
 list uses it. `CappedCountPagination` stops counting beyond a limit (the audit trail, which only
 grows): the page shows "10,000+" instead of a count that gets slower with every entry.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -18,7 +19,11 @@ def _single_pk(select: sa.Select):
     if select._distinct or select._group_by_clauses or select._having_criteria:  # noqa: SLF001
         return None
     descriptions = select.column_descriptions
-    if len(descriptions) != 1 or descriptions[0].get("entity") is None or descriptions[0].get("expr") is not descriptions[0].get("entity"):
+    if (
+        len(descriptions) != 1
+        or descriptions[0].get("entity") is None
+        or descriptions[0].get("expr") is not descriptions[0].get("entity")
+    ):
         return None
     pk = sa.inspect(descriptions[0]["entity"]).primary_key
     return pk[0] if len(pk) == 1 else None
@@ -50,8 +55,16 @@ class IdCountPagination(SelectPagination):
         if pk is None:
             return super()._query_items()
         session = self._query_args["session"]
-        ids = session.execute(select.options(lazyload("*")).with_only_columns(pk)
-                              .limit(self.per_page).offset(self._query_offset)).scalars().all()
+        ids = (
+            session.execute(
+                select.options(lazyload("*"))
+                .with_only_columns(pk)
+                .limit(self.per_page)
+                .offset(self._query_offset)
+            )
+            .scalars()
+            .all()
+        )
         if not ids:
             return []
         return list(session.execute(select.where(pk.in_(ids))).unique().scalars())
@@ -81,15 +94,33 @@ class CappedCountPagination(SelectPagination):
         entity = description.get("entity")
         if entity is not None and description.get("expr") is entity and not select._distinct:  # noqa: SLF001
             ids = ids.with_only_columns(sa.inspect(entity).primary_key[0])
-        n = self._query_args["session"].execute(sa.select(sa.func.count()).select_from(ids.subquery())).scalar()
+        n = (
+            self._query_args["session"]
+            .execute(sa.select(sa.func.count()).select_from(ids.subquery()))
+            .scalar()
+        )
         self.total_capped = n > limit
         return min(n, limit)
 
 
-def paginate_capped(db, select: sa.Select, *, page: int | None = None, per_page: int | None = None,
-                    max_per_page: int | None = None, error_out: bool = True,
-                    cap: int = CappedCountPagination.cap) -> CappedCountPagination:
+def paginate_capped(
+    db,
+    select: sa.Select,
+    *,
+    page: int | None = None,
+    per_page: int | None = None,
+    max_per_page: int | None = None,
+    error_out: bool = True,
+    cap: int = CappedCountPagination.cap,
+) -> CappedCountPagination:
     """Like db.paginate(), counting no further than `cap` rows beyond which the total reads 'cap+'."""
     cls = type("CappedCountPagination", (CappedCountPagination,), {"cap": cap})
-    return cls(select=select, session=db.session(), page=page, per_page=per_page, max_per_page=max_per_page,
-               error_out=error_out, count=True)
+    return cls(
+        select=select,
+        session=db.session(),
+        page=page,
+        per_page=per_page,
+        max_per_page=max_per_page,
+        error_out=error_out,
+        count=True,
+    )

@@ -1,4 +1,5 @@
 """Test data builders: a small county with real, valid ID numbers."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -34,17 +35,39 @@ class County:
     users: dict[str, object] = field(default_factory=dict)
 
 
-def add_person(session, village: Region, name: str, birth: date, sex: str, *, household: Household | None = None,
-               categories=("脱贫人口",), capacity="全劳力", since=date(2020, 1, 1), **extra) -> Person:
+def add_person(
+    session,
+    village: Region,
+    name: str,
+    birth: date,
+    sex: str,
+    *,
+    household: Household | None = None,
+    categories=("脱贫人口",),
+    capacity="全劳力",
+    since=date(2020, 1, 1),
+    **extra,
+) -> Person:
     idn = make_id_number(birth, sex)
     while session.query(Person.id).filter_by(id_number=idn).first():
         idn = make_id_number(birth, sex)
     if household is None:
         household = Household(code=f"{village.code}{next(_seq):05d}", village=village)
         session.add(household)
-    p = Person(name=name, id_number=idn, birth_date=birth, sex=sex, village=village, household=household,
-               work_capacity=capacity, account_kind="社保卡", account_no=f"62210{next(_seq):011d}",
-               account_name=name, phone=f"138{next(_seq):08d}", **extra)
+    p = Person(
+        name=name,
+        id_number=idn,
+        birth_date=birth,
+        sex=sex,
+        village=village,
+        household=household,
+        work_capacity=capacity,
+        account_kind="社保卡",
+        account_no=f"62210{next(_seq):011d}",
+        account_name=name,
+        phone=f"138{next(_seq):08d}",
+        **extra,
+    )
     session.add(p)
     for c in categories:
         session.add(PersonCategory(person=p, category=c, start_on=since))
@@ -57,12 +80,18 @@ def build_county(session) -> County:
     session.add(county)
     townships, villages = [], []
     for t in range(2):
-        town = Region(code=f"522701{100 + t:03d}000", name=["东坪镇", "西岭乡"][t], level="township", parent=county)
+        town = Region(
+            code=f"522701{100 + t:03d}000", name=["东坪镇", "西岭乡"][t], level="township", parent=county
+        )
         session.add(town)
         townships.append(town)
         for v in range(2):
-            vil = Region(code=f"522701{100 + t:03d}{201 + v:03d}", name=f"{['东坪', '西岭'][t]}{['一', '二'][v]}村",
-                         level="village", parent=town)
+            vil = Region(
+                code=f"522701{100 + t:03d}{201 + v:03d}",
+                name=f"{['东坪', '西岭'][t]}{['一', '二'][v]}村",
+                level="village",
+                parent=town,
+            )
             session.add(vil)
             villages.append(vil)
     session.flush()
@@ -72,11 +101,19 @@ def build_county(session) -> County:
     c.persons["li"] = add_person(session, v0, "李建国", date(1985, 3, 1), "M")
     c.persons["zhao"] = add_person(session, villages[2], "赵喆", date(1975, 12, 31), "M")
     c.persons["chief"] = add_person(session, v0, "张村长", date(1968, 2, 29), "M", categories=())
-    c.persons["chief_wife"] = add_person(session, v0, "刘桂兰", date(1970, 8, 8), "F",
-                                         household=c.persons["chief"].household)
+    c.persons["chief_wife"] = add_person(
+        session, v0, "刘桂兰", date(1970, 8, 8), "F", household=c.persons["chief"].household
+    )
     session.add(Relation(person=c.persons["chief"], relative=c.persons["chief_wife"], kind="配偶"))
-    session.add(Cadre(person=c.persons["chief"], village=v0, office="村委会主任", term_start=date(2021, 1, 1),
-                      term_end=date(2026, 12, 31)))
+    session.add(
+        Cadre(
+            person=c.persons["chief"],
+            village=v0,
+            office="村委会主任",
+            term_start=date(2021, 1, 1),
+            term_end=date(2026, 12, 31),
+        )
+    )
     session.flush()
     users = {
         "admin": ("county_admin", county, None),
@@ -89,6 +126,14 @@ def build_county(session) -> County:
         "holder2": ("holder", None, c.persons["zhao"]),
     }
     for username, (role, region, person) in users.items():
-        c.users[username] = create_user(session, "测试", username=username, password=PASSWORD,
-                                        display_name=username, role=role, region=region, person=person)
+        c.users[username] = create_user(
+            session,
+            "测试",
+            username=username,
+            password=PASSWORD,
+            display_name=username,
+            role=role,
+            region=region,
+            person=person,
+        )
     return c

@@ -2,6 +2,7 @@
 
 The schema is created once per run; every test starts from empty tables.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,7 +19,9 @@ from pwposts.services.clock_binding import bind_now
 
 TEST_DB_URL = os.environ.get("PWPOSTS_TEST_DATABASE_URL")
 PASSWORD = "test-pass-123"
-NOW = datetime(2026, 11, 25, 2, 0)  # 10:00 Beijing on the tests' today: the `now` bound for direct service calls
+NOW = datetime(
+    2026, 11, 25, 2, 0
+)  # 10:00 Beijing on the tests' today: the `now` bound for direct service calls
 
 
 @pytest.fixture(scope="session")
@@ -35,14 +38,16 @@ def _app(database_url, tmp_path_factory):
     accounts.PASSWORD_METHOD = "pbkdf2:sha256:1000"  # fast hashes for test users; login checks them for real
     instance = tmp_path_factory.mktemp("instance")
     os.environ["PWPOSTS_INSTANCE"] = str(instance)
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "WTF_CSRF_ENABLED": False,
-        "SECRET_KEY": "test",
-        "PWPOSTS_TODAY": "2026-11-25",
-        "SERVER_NAME": None,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "SECRET_KEY": "test",
+            "PWPOSTS_TODAY": "2026-11-25",
+            "SERVER_NAME": None,
+        }
+    )
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -58,7 +63,9 @@ def _empty_tables():
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     if db.engine.dialect.name == "postgresql":
         with db.engine.begin() as conn:
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            conn.execute(
+                text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+            )
     else:
         with db.engine.begin() as conn:
             for t in tables:

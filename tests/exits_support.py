@@ -1,4 +1,5 @@
 """Rows the exit tests need: a township post with holders, built directly (see payroll_support)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -26,8 +27,14 @@ def annual(session, contract, year: str, value: str) -> Assessment:
 
 
 def employ(session, person, start: date, employer="县城物流公司", end=None) -> EmploymentRecord:
-    r = EmploymentRecord(id_number=person.id_number, employer=employer, full_time=True, start_on=start, end_on=end,
-                         source="社保参保记录导入")
+    r = EmploymentRecord(
+        id_number=person.id_number,
+        employer=employer,
+        full_time=True,
+        start_on=start,
+        end_on=end,
+        source="社保参保记录导入",
+    )
     session.add(r)
     session.flush()
     return r

@@ -4,6 +4,7 @@ Each starts from a small valid workbook and replaces (or adds) one part. Large r
 written as one deflated 1 MB block repeated (a full flush makes every block identical), so a 943 MB
 bomb costs a second to build, as it cost its author.
 """
+
 from __future__ import annotations
 
 import io
@@ -35,8 +36,9 @@ def _copy_except(zf: zipfile.ZipFile, base: bytes, name: str) -> None:
                 zf.writestr(info, src.read(info.filename))
 
 
-def repeated_part(path: Path, name: str, *, head: bytes, fill: bytes, megabytes: int, tail: bytes,
-                  base: bytes | None = None) -> Path:
+def repeated_part(
+    path: Path, name: str, *, head: bytes, fill: bytes, megabytes: int, tail: bytes, base: bytes | None = None
+) -> Path:
     """A workbook whose part `name` is head + `megabytes` MB of the byte `fill` + tail, deflated ~1000×."""
     chunk = fill * MB
     c = zlib.compressobj(9, zlib.DEFLATED, -15)
@@ -66,8 +68,9 @@ def repeated_part(path: Path, name: str, *, head: bytes, fill: bytes, megabytes:
     return path
 
 
-def streamed_part(path: Path, name: str, pieces: Iterable[bytes], *, stored: bool = False,
-                  base: bytes | None = None) -> Path:
+def streamed_part(
+    path: Path, name: str, pieces: Iterable[bytes], *, stored: bool = False, base: bytes | None = None
+) -> Path:
     """A workbook whose part `name` is written piece by piece (never whole in memory)."""
     kind = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
@@ -80,11 +83,13 @@ def streamed_part(path: Path, name: str, pieces: Iterable[bytes], *, stored: boo
     return path
 
 
-SHEET_HEAD = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-              b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-              b'<row r="1"><c r="A1" t="inlineStr"><is><t>\xe5\xa7\x93\xe5\x90\x8d</t></is></c>'
-              b'<c r="B1" t="inlineStr"><is><t>\xe8\xba\xab\xe4\xbb\xbd\xe8\xaf\x81\xe5\x8f\xb7</t></is></c>'
-              b'<c r="C1" t="inlineStr"><is><t>\xe6\x89\x80\xe5\x9c\xa8\xe6\x9d\x91\xe7\xbb\x84</t></is></c></row>')
+SHEET_HEAD = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    b'<row r="1"><c r="A1" t="inlineStr"><is><t>\xe5\xa7\x93\xe5\x90\x8d</t></is></c>'
+    b'<c r="B1" t="inlineStr"><is><t>\xe8\xba\xab\xe4\xbb\xbd\xe8\xaf\x81\xe5\x8f\xb7</t></is></c>'
+    b'<c r="C1" t="inlineStr"><is><t>\xe6\x89\x80\xe5\x9c\xa8\xe6\x9d\x91\xe7\xbb\x84</t></is></c></row>'
+)
 SHEET_TAIL = b"</sheetData></worksheet>"
 
 

@@ -7,20 +7,21 @@ Revises: 0003
 Create Date: 2026-11-25 16:00:00
 
 """
+
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0004'
-down_revision = '0003'
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    op.create_index('ix_payment_fund_run', 'payment', ['fund_id', 'run_id', 'amount_fen'], unique=False)
-    op.drop_index('ix_payment_fund_id', table_name='payment')
+    op.create_index("ix_payment_fund_run", "payment", ["fund_id", "run_id", "amount_fen"], unique=False)
+    op.drop_index("ix_payment_fund_id", table_name="payment")
 
 
 def downgrade():
-    op.create_index('ix_payment_fund_id', 'payment', ['fund_id'], unique=False)
-    op.drop_index('ix_payment_fund_run', table_name='payment')
+    op.create_index("ix_payment_fund_id", "payment", ["fund_id"], unique=False)
+    op.drop_index("ix_payment_fund_run", table_name="payment")

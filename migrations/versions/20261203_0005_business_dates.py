@@ -8,13 +8,14 @@ Revises: 0004
 Create Date: 2026-12-03 18:00:00
 
 """
+
 from datetime import timedelta
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0005'
-down_revision = '0004'
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -28,16 +29,16 @@ def _backfill(table: str, stamp: str, day: str) -> None:
 
 
 def upgrade():
-    with op.batch_alter_table('post') as batch:
-        batch.add_column(sa.Column('decided_on', sa.Date(), nullable=True))
-    with op.batch_alter_table('payroll_run') as batch:
-        batch.add_column(sa.Column('approved_on', sa.Date(), nullable=True))
-    _backfill('post', 'decided_at', 'decided_on')
-    _backfill('payroll_run', 'approved_at', 'approved_on')
+    with op.batch_alter_table("post") as batch:
+        batch.add_column(sa.Column("decided_on", sa.Date(), nullable=True))
+    with op.batch_alter_table("payroll_run") as batch:
+        batch.add_column(sa.Column("approved_on", sa.Date(), nullable=True))
+    _backfill("post", "decided_at", "decided_on")
+    _backfill("payroll_run", "approved_at", "approved_on")
 
 
 def downgrade():
-    with op.batch_alter_table('payroll_run') as batch:
-        batch.drop_column('approved_on')
-    with op.batch_alter_table('post') as batch:
-        batch.drop_column('decided_on')
+    with op.batch_alter_table("payroll_run") as batch:
+        batch.drop_column("approved_on")
+    with op.batch_alter_table("post") as batch:
+        batch.drop_column("decided_on")

@@ -9,23 +9,28 @@ Revises: 0008
 Create Date: 2026-12-03 18:10:00
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007'
-down_revision = '0008'
+revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('application') as batch:
-        batch.add_column(sa.Column('hired_on', sa.Date(), nullable=True))
-    t = sa.table('application', sa.column('status', sa.String), sa.column('checked_on', sa.Date),
-                 sa.column('hired_on', sa.Date))
-    op.get_bind().execute(t.update().where(t.c.status == 'hired').values(hired_on=t.c.checked_on))
+    with op.batch_alter_table("application") as batch:
+        batch.add_column(sa.Column("hired_on", sa.Date(), nullable=True))
+    t = sa.table(
+        "application",
+        sa.column("status", sa.String),
+        sa.column("checked_on", sa.Date),
+        sa.column("hired_on", sa.Date),
+    )
+    op.get_bind().execute(t.update().where(t.c.status == "hired").values(hired_on=t.c.checked_on))
 
 
 def downgrade():
-    with op.batch_alter_table('application') as batch:
-        batch.drop_column('hired_on')
+    with op.batch_alter_table("application") as batch:
+        batch.drop_column("hired_on")

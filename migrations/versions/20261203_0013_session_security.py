@@ -9,25 +9,27 @@ Revises: 0012
 Create Date: 2026-12-03 18:30:00
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0013'
-down_revision = '0012'
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('user_account') as batch:
-        batch.add_column(sa.Column('session_version', sa.Integer(), nullable=False, server_default='0'))
-        batch.add_column(sa.Column('must_change_password', sa.Boolean(), nullable=False,
-                                   server_default=sa.false()))
-        batch.add_column(sa.Column('lockout_cleared_at', sa.DateTime(), nullable=True))
+    with op.batch_alter_table("user_account") as batch:
+        batch.add_column(sa.Column("session_version", sa.Integer(), nullable=False, server_default="0"))
+        batch.add_column(
+            sa.Column("must_change_password", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+        batch.add_column(sa.Column("lockout_cleared_at", sa.DateTime(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('user_account') as batch:
-        batch.drop_column('lockout_cleared_at')
-        batch.drop_column('must_change_password')
-        batch.drop_column('session_version')
+    with op.batch_alter_table("user_account") as batch:
+        batch.drop_column("lockout_cleared_at")
+        batch.drop_column("must_change_password")
+        batch.drop_column("session_version")

@@ -9,16 +9,26 @@ Revises: 0013
 Create Date: 2026-12-03 19:40:00
 
 """
+
 from alembic import op
 
-revision = '0015'
-down_revision = '0013'
+revision = "0015"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
-KEYS_0010 = ('parity_tolerance_pct', 'publicity_working_days', 'household_post_limit', 'age_cap', 'arrears_days',
-             'pay_frequency', 'assessment_due_day', 'eligible_categories', 'exit_report_days')
-KEYS = KEYS_0010 + ('attendance_four_eyes', 'colour_idle_days')
+KEYS_0010 = (
+    "parity_tolerance_pct",
+    "publicity_working_days",
+    "household_post_limit",
+    "age_cap",
+    "arrears_days",
+    "pay_frequency",
+    "assessment_due_day",
+    "eligible_categories",
+    "exit_report_days",
+)
+KEYS = KEYS_0010 + ("attendance_four_eyes", "colour_idle_days")
 RUN_KINDS = "kind IN ('regular', 'supplementary')"
 
 
@@ -27,20 +37,20 @@ def _in(column, values):
 
 
 def _recheck(keys):
-    with op.batch_alter_table('county_setting') as batch:
-        batch.drop_constraint(op.f('ck_county_setting_key_valid'), type_='check')
-        batch.create_check_constraint(op.f('ck_county_setting_key_valid'), _in('key', keys))
+    with op.batch_alter_table("county_setting") as batch:
+        batch.drop_constraint(op.f("ck_county_setting_key_valid"), type_="check")
+        batch.create_check_constraint(op.f("ck_county_setting_key_valid"), _in("key", keys))
 
 
 def upgrade():
     _recheck(KEYS)
-    with op.batch_alter_table('payroll_run') as batch:
-        batch.drop_constraint(op.f('ck_payroll_run_ck_payroll_run_kind_valid'), type_='check')
-        batch.create_check_constraint(op.f('ck_payroll_run_kind_valid'), RUN_KINDS)
+    with op.batch_alter_table("payroll_run") as batch:
+        batch.drop_constraint(op.f("ck_payroll_run_ck_payroll_run_kind_valid"), type_="check")
+        batch.create_check_constraint(op.f("ck_payroll_run_kind_valid"), RUN_KINDS)
 
 
 def downgrade():
-    with op.batch_alter_table('payroll_run') as batch:
-        batch.drop_constraint(op.f('ck_payroll_run_kind_valid'), type_='check')
-        batch.create_check_constraint(op.f('ck_payroll_run_ck_payroll_run_kind_valid'), RUN_KINDS)
+    with op.batch_alter_table("payroll_run") as batch:
+        batch.drop_constraint(op.f("ck_payroll_run_kind_valid"), type_="check")
+        batch.create_check_constraint(op.f("ck_payroll_run_ck_payroll_run_kind_valid"), RUN_KINDS)
     _recheck(KEYS_0010)

@@ -1,4 +1,5 @@
 """JSON API v1: bearer tokens, the same can() and scoping as the web, errors as JSON."""
+
 from __future__ import annotations
 
 from flask import Flask, jsonify

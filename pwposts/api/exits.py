@@ -1,5 +1,6 @@
 """/api/v1 有序退岗: exits (record, propose, confirm, dismiss, placement, notice PDF), HR's worklist,
 the year-end renewals, 311 services and the 四色预警 colours."""
+
 from __future__ import annotations
 
 import io
@@ -25,95 +26,241 @@ from .v1 import BadInput, bp, choice_arg, commit, flag_arg, int_arg, paginated, 
 DATE = {"type": "string", "format": "date"}
 TAGS = ["退岗"]
 
-EXIT = schema("Exit", obj({
-    "id": {"type": "integer"},
-    "contract_id": {"type": "integer"}, "contract_code": {"type": "string"},
-    "contract_status": {"type": "string"}, "contract_status_label": {"type": "string"},
-    "exit_on": nullable(DATE),
-    "person": obj({"id": {"type": "integer"}, "name": {"type": "string"},
-                   "id_number": {"type": "string", "description": "无权查看全号者得到脱敏值"}},
-                  required=("id", "name", "id_number")),
-    "post": obj({"id": {"type": "integer"}, "title": {"type": "string"}, "village": {"type": "string"}},
-                required=("id", "title", "village")),
-    "reason": {"type": "string", "enum": list(rules.EXIT_REASONS)}, "reason_label": {"type": "string"},
-    "status": {"type": "string", "enum": list(rules.EXIT_STATES),
-               "description": "proposed 待确认 · confirmed 已退岗 · dismissed 已驳回"},
-    "source": {"type": "string", "enum": list(rules.EXIT_SOURCES)},
-    "event_on": DATE, "effective_on": {**DATE, "description": "自此日起不在岗、停止发放"},
-    "evidence": {"type": "string", "nullable": True}, "note": {"type": "string", "nullable": True},
-    "placement": {"type": "string", "enum": list(rules.PLACEMENTS)},
-    "placement_note": {"type": "string", "nullable": True}, "wants_work": {"type": "boolean"},
-    "proposed_on": DATE, "proposed_by": {"type": "string"},
-    "confirmed_on": nullable(DATE), "late": {"type": "boolean", "description": "超过县定报告时限才确认"},
-    "report_limit_days": {"type": "integer", "nullable": True},
-    "dismissed_on": nullable(DATE), "dismiss_reason": {"type": "string", "nullable": True},
-}, required=("id", "contract_id", "contract_code", "person", "post", "reason", "status", "event_on",
-             "effective_on", "placement", "wants_work", "late")))
-EXIT_BODY = obj({
-    "contract_id": {"type": "integer"},
-    "reason": {"type": "string", "enum": list(rules.EXIT_REASONS),
-               "description": "；".join(f"{k} {v}" for k, v in rules.EXIT_REASONS.items())},
-    "event_on": {**DATE, "description": "事由发生日期（死亡、新工作开始、类别终止次日、期满次日）"},
-    "effective_on": {**DATE, "description": "退岗生效日期：自此日起停止发放，最晚为合同期满次日"},
-    "placement": {"type": "string", "enum": list(rules.PLACEMENTS), "default": "none"},
-    "placement_note": {"type": "string"}, "wants_work": {"type": "boolean", "default": True},
-    "note": {"type": "string"},
-    "confirm": {"type": "boolean", "default": True,
-                "description": "有确认权限（乡镇、县）时直接确认；false 或无权限时为待确认的建议"},
-}, required=("contract_id", "reason", "event_on", "effective_on"))
-CONFIRM_BODY = obj({"effective_on": DATE, "placement": {"type": "string", "enum": list(rules.PLACEMENTS)},
-                    "placement_note": {"type": "string"}, "wants_work": {"type": "boolean"},
-                    "note": {"type": "string"}})
+EXIT = schema(
+    "Exit",
+    obj(
+        {
+            "id": {"type": "integer"},
+            "contract_id": {"type": "integer"},
+            "contract_code": {"type": "string"},
+            "contract_status": {"type": "string"},
+            "contract_status_label": {"type": "string"},
+            "exit_on": nullable(DATE),
+            "person": obj(
+                {
+                    "id": {"type": "integer"},
+                    "name": {"type": "string"},
+                    "id_number": {"type": "string", "description": "无权查看全号者得到脱敏值"},
+                },
+                required=("id", "name", "id_number"),
+            ),
+            "post": obj(
+                {"id": {"type": "integer"}, "title": {"type": "string"}, "village": {"type": "string"}},
+                required=("id", "title", "village"),
+            ),
+            "reason": {"type": "string", "enum": list(rules.EXIT_REASONS)},
+            "reason_label": {"type": "string"},
+            "status": {
+                "type": "string",
+                "enum": list(rules.EXIT_STATES),
+                "description": "proposed 待确认 · confirmed 已退岗 · dismissed 已驳回",
+            },
+            "source": {"type": "string", "enum": list(rules.EXIT_SOURCES)},
+            "event_on": DATE,
+            "effective_on": {**DATE, "description": "自此日起不在岗、停止发放"},
+            "evidence": {"type": "string", "nullable": True},
+            "note": {"type": "string", "nullable": True},
+            "placement": {"type": "string", "enum": list(rules.PLACEMENTS)},
+            "placement_note": {"type": "string", "nullable": True},
+            "wants_work": {"type": "boolean"},
+            "proposed_on": DATE,
+            "proposed_by": {"type": "string"},
+            "confirmed_on": nullable(DATE),
+            "late": {"type": "boolean", "description": "超过县定报告时限才确认"},
+            "report_limit_days": {"type": "integer", "nullable": True},
+            "dismissed_on": nullable(DATE),
+            "dismiss_reason": {"type": "string", "nullable": True},
+        },
+        required=(
+            "id",
+            "contract_id",
+            "contract_code",
+            "person",
+            "post",
+            "reason",
+            "status",
+            "event_on",
+            "effective_on",
+            "placement",
+            "wants_work",
+            "late",
+        ),
+    ),
+)
+EXIT_BODY = obj(
+    {
+        "contract_id": {"type": "integer"},
+        "reason": {
+            "type": "string",
+            "enum": list(rules.EXIT_REASONS),
+            "description": "；".join(f"{k} {v}" for k, v in rules.EXIT_REASONS.items()),
+        },
+        "event_on": {**DATE, "description": "事由发生日期（死亡、新工作开始、类别终止次日、期满次日）"},
+        "effective_on": {**DATE, "description": "退岗生效日期：自此日起停止发放，最晚为合同期满次日"},
+        "placement": {"type": "string", "enum": list(rules.PLACEMENTS), "default": "none"},
+        "placement_note": {"type": "string"},
+        "wants_work": {"type": "boolean", "default": True},
+        "note": {"type": "string"},
+        "confirm": {
+            "type": "boolean",
+            "default": True,
+            "description": "有确认权限（乡镇、县）时直接确认；false 或无权限时为待确认的建议",
+        },
+    },
+    required=("contract_id", "reason", "event_on", "effective_on"),
+)
+CONFIRM_BODY = obj(
+    {
+        "effective_on": DATE,
+        "placement": {"type": "string", "enum": list(rules.PLACEMENTS)},
+        "placement_note": {"type": "string"},
+        "wants_work": {"type": "boolean"},
+        "note": {"type": "string"},
+    }
+)
 DISMISS_BODY = obj({"reason": {"type": "string"}}, required=("reason",))
-PLACEMENT_BODY = obj({"placement": {"type": "string", "enum": list(rules.PLACEMENTS)},
-                      "placement_note": {"type": "string"}, "wants_work": {"type": "boolean"}},
-                     required=("placement",))
-COLOUR = schema("PersonColour", obj({
-    "person_id": {"type": "integer"}, "name": {"type": "string"}, "id_number": {"type": "string"},
-    "village": {"type": "string"},
-    "colour": {"type": "string", "enum": list(rules.COLOURS)}, "colour_label": {"type": "string"},
-    "household_colour": {"type": "string", "enum": list(rules.COLOURS), "nullable": True},
-    "reason": {"type": "string"}, "since": DATE, "exit_id": {"type": "integer", "nullable": True},
-}, required=("person_id", "name", "colour", "reason", "since")))
-SERVICE = schema("FollowupService", obj({
-    "id": {"type": "integer"}, "person_id": {"type": "integer"}, "exit_id": {"type": "integer", "nullable": True},
-    "kind": {"type": "string", "enum": list(rules.SERVICE_KINDS)}, "kind_label": {"type": "string"},
-    "given_on": DATE, "given_by": {"type": "string"}, "note": {"type": "string", "nullable": True},
-}, required=("id", "person_id", "kind", "given_on", "given_by")))
-SERVICE_BODY = obj({"kind": {"type": "string", "enum": list(rules.SERVICE_KINDS),
-                             "description": "job_info 就业岗位信息 · training 培训信息 · guidance 职业指导"},
-                    "given_on": DATE, "given_by": {"type": "string"}, "note": {"type": "string"}},
-                   required=("kind", "given_on", "given_by"))
-SCHEDULE = obj({"year_first": DATE, "year_last": DATE, "months": {"type": "integer"},
-                "due": {"type": "object", "additionalProperties": {"type": "integer"}},
-                "given": {"type": "object", "additionalProperties": {"type": "integer"}},
-                "behind": {"type": "boolean"}})
-FOLLOWUP = schema("Followup", obj({
-    "person_id": {"type": "integer"}, "colour": {"allOf": [COLOUR], "nullable": True},
-    "schedule": nullable(SCHEDULE), "services": array(SERVICE),
-}, required=("person_id", "colour", "schedule", "services")))
-RENEWAL_ROW = schema("YearEndRow", obj({
-    "contract_id": {"type": "integer"}, "contract_code": {"type": "string"}, "person": {"type": "string"},
-    "post": {"type": "string"}, "end_on": DATE,
-    "annual_grade": nullable(obj({"year": {"type": "string"}, "grade": {"type": "string"}})),
-    "eligibility_failures": array({"type": "string"}),
-    "outcome": {"type": "string", "enum": ["renew", "exit", "decide"],
-                "description": "renew 可批量续签 · exit 可批量期满退岗 · decide 须逐一处理"},
-    "why": {"type": "string"},
-}, required=("contract_id", "outcome", "why")))
-DECIDE_BODY = obj({"decisions": array(obj({"contract_id": {"type": "integer"},
-                                           "action": {"type": "string", "enum": ["renew", "exit"]}},
-                                          required=("contract_id", "action")))}, required=("decisions",))
-WORKLIST = schema("Worklist", obj({
-    "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
-    "proposed": array(EXIT), "late": array(EXIT),
-    "renewals": array(obj({"contract_id": {"type": "integer"}, "contract_code": {"type": "string"},
-                           "person": {"type": "string"}, "end_on": DATE,
-                           "annual_grade": {"type": "string", "nullable": True}})),
-    "vacancies": array(obj({"post_id": {"type": "integer"}, "title": {"type": "string"},
-                            "vacant_since": nullable(DATE), "days_vacant": {"type": "integer", "nullable": True}})),
-    "colours": array(COLOUR),
-}, required=("counts", "proposed", "late", "renewals", "vacancies", "colours")))
+PLACEMENT_BODY = obj(
+    {
+        "placement": {"type": "string", "enum": list(rules.PLACEMENTS)},
+        "placement_note": {"type": "string"},
+        "wants_work": {"type": "boolean"},
+    },
+    required=("placement",),
+)
+COLOUR = schema(
+    "PersonColour",
+    obj(
+        {
+            "person_id": {"type": "integer"},
+            "name": {"type": "string"},
+            "id_number": {"type": "string"},
+            "village": {"type": "string"},
+            "colour": {"type": "string", "enum": list(rules.COLOURS)},
+            "colour_label": {"type": "string"},
+            "household_colour": {"type": "string", "enum": list(rules.COLOURS), "nullable": True},
+            "reason": {"type": "string"},
+            "since": DATE,
+            "exit_id": {"type": "integer", "nullable": True},
+        },
+        required=("person_id", "name", "colour", "reason", "since"),
+    ),
+)
+SERVICE = schema(
+    "FollowupService",
+    obj(
+        {
+            "id": {"type": "integer"},
+            "person_id": {"type": "integer"},
+            "exit_id": {"type": "integer", "nullable": True},
+            "kind": {"type": "string", "enum": list(rules.SERVICE_KINDS)},
+            "kind_label": {"type": "string"},
+            "given_on": DATE,
+            "given_by": {"type": "string"},
+            "note": {"type": "string", "nullable": True},
+        },
+        required=("id", "person_id", "kind", "given_on", "given_by"),
+    ),
+)
+SERVICE_BODY = obj(
+    {
+        "kind": {
+            "type": "string",
+            "enum": list(rules.SERVICE_KINDS),
+            "description": "job_info 就业岗位信息 · training 培训信息 · guidance 职业指导",
+        },
+        "given_on": DATE,
+        "given_by": {"type": "string"},
+        "note": {"type": "string"},
+    },
+    required=("kind", "given_on", "given_by"),
+)
+SCHEDULE = obj(
+    {
+        "year_first": DATE,
+        "year_last": DATE,
+        "months": {"type": "integer"},
+        "due": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "given": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "behind": {"type": "boolean"},
+    }
+)
+FOLLOWUP = schema(
+    "Followup",
+    obj(
+        {
+            "person_id": {"type": "integer"},
+            "colour": {"allOf": [COLOUR], "nullable": True},
+            "schedule": nullable(SCHEDULE),
+            "services": array(SERVICE),
+        },
+        required=("person_id", "colour", "schedule", "services"),
+    ),
+)
+RENEWAL_ROW = schema(
+    "YearEndRow",
+    obj(
+        {
+            "contract_id": {"type": "integer"},
+            "contract_code": {"type": "string"},
+            "person": {"type": "string"},
+            "post": {"type": "string"},
+            "end_on": DATE,
+            "annual_grade": nullable(obj({"year": {"type": "string"}, "grade": {"type": "string"}})),
+            "eligibility_failures": array({"type": "string"}),
+            "outcome": {
+                "type": "string",
+                "enum": ["renew", "exit", "decide"],
+                "description": "renew 可批量续签 · exit 可批量期满退岗 · decide 须逐一处理",
+            },
+            "why": {"type": "string"},
+        },
+        required=("contract_id", "outcome", "why"),
+    ),
+)
+DECIDE_BODY = obj(
+    {
+        "decisions": array(
+            obj(
+                {"contract_id": {"type": "integer"}, "action": {"type": "string", "enum": ["renew", "exit"]}},
+                required=("contract_id", "action"),
+            )
+        )
+    },
+    required=("decisions",),
+)
+WORKLIST = schema(
+    "Worklist",
+    obj(
+        {
+            "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "proposed": array(EXIT),
+            "late": array(EXIT),
+            "renewals": array(
+                obj(
+                    {
+                        "contract_id": {"type": "integer"},
+                        "contract_code": {"type": "string"},
+                        "person": {"type": "string"},
+                        "end_on": DATE,
+                        "annual_grade": {"type": "string", "nullable": True},
+                    }
+                )
+            ),
+            "vacancies": array(
+                obj(
+                    {
+                        "post_id": {"type": "integer"},
+                        "title": {"type": "string"},
+                        "vacant_since": nullable(DATE),
+                        "days_vacant": {"type": "integer", "nullable": True},
+                    }
+                )
+            ),
+            "colours": array(COLOUR),
+        },
+        required=("counts", "proposed", "late", "renewals", "vacancies", "colours"),
+    ),
+)
 
 
 def _id(person, actor) -> str:
@@ -123,16 +270,29 @@ def _id(person, actor) -> str:
 def exit_json(ex: ContractExit, actor) -> dict:
     c = ex.contract
     return {
-        "id": ex.id, "contract_id": c.id, "contract_code": c.code, "contract_status": c.status,
+        "id": ex.id,
+        "contract_id": c.id,
+        "contract_code": c.code,
+        "contract_status": c.status,
         "contract_status_label": CONTRACT_STATE_LABELS.get(c.status, c.status),
         "exit_on": c.exit_on.isoformat() if c.exit_on else None,
         "person": {"id": ex.person.id, "name": ex.person.name, "id_number": _id(ex.person, actor)},
         "post": {"id": c.post.id, "title": c.post.title, "village": c.post.village.name},
-        "reason": ex.reason, "reason_label": rules.reason_label(ex.reason), "status": ex.status, "source": ex.source,
-        "event_on": ex.event_on.isoformat(), "effective_on": ex.effective_on.isoformat(),
-        "evidence": ex.evidence, "note": ex.note, "placement": ex.placement, "placement_note": ex.placement_note,
-        "wants_work": ex.wants_work, "proposed_on": ex.proposed_on.isoformat(), "proposed_by": ex.proposed_by_label,
-        "confirmed_on": ex.confirmed_on.isoformat() if ex.confirmed_on else None, "late": ex.late,
+        "reason": ex.reason,
+        "reason_label": rules.reason_label(ex.reason),
+        "status": ex.status,
+        "source": ex.source,
+        "event_on": ex.event_on.isoformat(),
+        "effective_on": ex.effective_on.isoformat(),
+        "evidence": ex.evidence,
+        "note": ex.note,
+        "placement": ex.placement,
+        "placement_note": ex.placement_note,
+        "wants_work": ex.wants_work,
+        "proposed_on": ex.proposed_on.isoformat(),
+        "proposed_by": ex.proposed_by_label,
+        "confirmed_on": ex.confirmed_on.isoformat() if ex.confirmed_on else None,
+        "late": ex.late,
         "report_limit_days": ex.report_limit_days,
         "dismissed_on": ex.dismissed_on.isoformat() if ex.dismissed_on else None,
         "dismiss_reason": ex.dismiss_reason,
@@ -141,15 +301,31 @@ def exit_json(ex: ContractExit, actor) -> dict:
 
 def colour_json(pc: PersonColour, actor, household: str | None = None) -> dict:
     p = pc.person
-    return {"person_id": p.id, "name": p.name, "id_number": _id(p, actor), "village": p.village.name,
-            "colour": pc.colour, "colour_label": rules.COLOUR_LABELS[pc.colour], "household_colour": household,
-            "reason": pc.reason, "since": pc.since.isoformat(), "exit_id": pc.exit_id}
+    return {
+        "person_id": p.id,
+        "name": p.name,
+        "id_number": _id(p, actor),
+        "village": p.village.name,
+        "colour": pc.colour,
+        "colour_label": rules.COLOUR_LABELS[pc.colour],
+        "household_colour": household,
+        "reason": pc.reason,
+        "since": pc.since.isoformat(),
+        "exit_id": pc.exit_id,
+    }
 
 
 def service_json(s: FollowupService) -> dict:
-    return {"id": s.id, "person_id": s.person_id, "exit_id": s.exit_id, "kind": s.kind,
-            "kind_label": rules.SERVICE_KINDS[s.kind], "given_on": s.given_on.isoformat(), "given_by": s.given_by,
-            "note": s.note}
+    return {
+        "id": s.id,
+        "person_id": s.person_id,
+        "exit_id": s.exit_id,
+        "kind": s.kind,
+        "kind_label": rules.SERVICE_KINDS[s.kind],
+        "given_on": s.given_on.isoformat(),
+        "given_by": s.given_by,
+        "note": s.note,
+    }
 
 
 def _choice(data: dict, name: str, choices, default=None):
@@ -177,21 +353,36 @@ def _opt_text(data: dict, name: str):
 
 # ---- exits ----
 
+
 @bp.get("/exits")
-@document("退岗记录列表", tags=TAGS, response=EXIT, paginated=True,
-          description="管辖范围内岗位的退岗记录（含系统巡检提出的建议），新的在前；late=1 只看迟报（纪检监察）。",
-          query={"q": {"type": "string"}, "township_id": {"type": "integer"}, "village_id": {"type": "integer"},
-                 "status": {"type": "string", "enum": list(rules.EXIT_STATES)},
-                 "reason": {"type": "string", "enum": list(rules.EXIT_REASONS)},
-                 "late": {"type": "integer", "enum": [0, 1]}, "person_id": {"type": "integer"}})
+@document(
+    "退岗记录列表",
+    tags=TAGS,
+    response=EXIT,
+    paginated=True,
+    description="管辖范围内岗位的退岗记录（含系统巡检提出的建议），新的在前；late=1 只看迟报（纪检监察）。",
+    query={
+        "q": {"type": "string"},
+        "township_id": {"type": "integer"},
+        "village_id": {"type": "integer"},
+        "status": {"type": "string", "enum": list(rules.EXIT_STATES)},
+        "reason": {"type": "string", "enum": list(rules.EXIT_REASONS)},
+        "late": {"type": "integer", "enum": [0, 1]},
+        "person_id": {"type": "integer"},
+    },
+)
 @token_required
 def list_exits():
     require(g.actor, "view_exit")
-    f = service.ExitFilter(q=request_text("q"), township_id=int_arg("township_id", minimum=1),
-                           village_id=int_arg("village_id", minimum=1),
-                           status=choice_arg("status", rules.EXIT_STATES),
-                           reason=choice_arg("reason", tuple(rules.EXIT_REASONS)), late=flag_arg("late"),
-                           person_id=int_arg("person_id", minimum=1))
+    f = service.ExitFilter(
+        q=request_text("q"),
+        township_id=int_arg("township_id", minimum=1),
+        village_id=int_arg("village_id", minimum=1),
+        status=choice_arg("status", rules.EXIT_STATES),
+        reason=choice_arg("reason", tuple(rules.EXIT_REASONS)),
+        late=flag_arg("late"),
+        person_id=int_arg("person_id", minimum=1),
+    )
     return paginated(service.exit_query(g.actor, f), lambda e: exit_json(e, g.actor))
 
 
@@ -203,10 +394,19 @@ def get_exit(exit_id: int):
 
 
 @bp.post("/exits")
-@document("办理退岗 / 提出退岗建议", tags=TAGS, status=201, response=EXIT, body=EXIT_BODY,
-          errors={409: "该合同已有退岗记录或已续签", 422: "日期不符合规则（生效日期须晚于合同起始日、最晚为期满次日）"},
-          description="乡镇、县级直接确认（confirm 默认 true）：合同登记最后计发日（生效日期前一天），生效后合同为已退岗、"
-                      "岗位显示空缺；超过县定报告时限（默认5天）确认的记为迟报。村级只能提出建议。")
+@document(
+    "办理退岗 / 提出退岗建议",
+    tags=TAGS,
+    status=201,
+    response=EXIT,
+    body=EXIT_BODY,
+    errors={
+        409: "该合同已有退岗记录或已续签",
+        422: "日期不符合规则（生效日期须晚于合同起始日、最晚为期满次日）",
+    },
+    description="乡镇、县级直接确认（confirm 默认 true）：合同登记最后计发日（生效日期前一天），生效后合同为已退岗、"
+    "岗位显示空缺；超过县定报告时限（默认5天）确认的记为迟报。村级只能提出建议。",
+)
 @token_required
 def create_exit():
     require(g.actor, "propose_exit")
@@ -217,9 +417,16 @@ def create_exit():
     reason = _choice(data, "reason", tuple(rules.EXIT_REASONS))
     if reason is None:
         raise BadInput("缺少字段 reason（退岗原因）")
-    kw = dict(note=_opt_text(data, "note"), placement=_choice(data, "placement", rules.PLACEMENTS, "none"),
-              placement_note=_opt_text(data, "placement_note"), wants_work=_bool(data, "wants_work", True))
-    event, effective = body_date(data, "event_on", "事由发生日期"), body_date(data, "effective_on", "退岗生效日期")
+    kw = dict(
+        note=_opt_text(data, "note"),
+        placement=_choice(data, "placement", rules.PLACEMENTS, "none"),
+        placement_note=_opt_text(data, "placement_note"),
+        wants_work=_bool(data, "wants_work", True),
+    )
+    event, effective = (
+        body_date(data, "event_on", "事由发生日期"),
+        body_date(data, "effective_on", "退岗生效日期"),
+    )
     today = clock.today()
     if _bool(data, "confirm", True):
         ex = service.record_exit(db.session, g.actor, contract_id, reason, event, effective, today, **kw)
@@ -230,27 +437,44 @@ def create_exit():
 
 
 @bp.post("/exits/<int:exit_id>/confirm")
-@document("确认退岗", tags=TAGS, response=EXIT, body=CONFIRM_BODY,
-          errors={409: "合同已续签", 422: "不是待确认状态或日期不符合规则"},
-          description="乡镇经办人确认待确认的退岗（可更正生效日期与安置）；确认日期即报告日期，据此判断是否迟报。")
+@document(
+    "确认退岗",
+    tags=TAGS,
+    response=EXIT,
+    body=CONFIRM_BODY,
+    errors={409: "合同已续签", 422: "不是待确认状态或日期不符合规则"},
+    description="乡镇经办人确认待确认的退岗（可更正生效日期与安置）；确认日期即报告日期，据此判断是否迟报。",
+)
 @token_required
 def confirm_exit(exit_id: int):
     require(g.actor, "confirm_exit")
     data = request.get_json(silent=True) or {}
     if not isinstance(data, dict):
         raise BadInput("请求体须为JSON对象")
-    ex = service.confirm_exit(db.session, g.actor, exit_id, clock.today(),
-                              effective_on=body_date(data, "effective_on", "退岗生效日期", required=False),
-                              placement=_choice(data, "placement", rules.PLACEMENTS),
-                              placement_note=_opt_text(data, "placement_note"),
-                              wants_work=_bool(data, "wants_work"), note=_opt_text(data, "note"))
+    ex = service.confirm_exit(
+        db.session,
+        g.actor,
+        exit_id,
+        clock.today(),
+        effective_on=body_date(data, "effective_on", "退岗生效日期", required=False),
+        placement=_choice(data, "placement", rules.PLACEMENTS),
+        placement_note=_opt_text(data, "placement_note"),
+        wants_work=_bool(data, "wants_work"),
+        note=_opt_text(data, "note"),
+    )
     commit()
     return jsonify(exit_json(ex, g.actor))
 
 
 @bp.post("/exits/<int:exit_id>/dismiss")
-@document("驳回退岗建议", tags=TAGS, response=EXIT, body=DISMISS_BODY, errors={422: "不是待确认状态"},
-          description="驳回理由必填；每日巡检不会就同一原因、同一事由日期再次提出。")
+@document(
+    "驳回退岗建议",
+    tags=TAGS,
+    response=EXIT,
+    body=DISMISS_BODY,
+    errors={422: "不是待确认状态"},
+    description="驳回理由必填；每日巡检不会就同一原因、同一事由日期再次提出。",
+)
 @token_required
 def dismiss_exit(exit_id: int):
     require(g.actor, "confirm_exit")
@@ -261,73 +485,138 @@ def dismiss_exit(exit_id: int):
 
 
 @bp.post("/exits/<int:exit_id>/placement")
-@document("登记后续安置", tags=TAGS, response=EXIT, body=PLACEMENT_BODY, errors={422: "已驳回的建议"},
-          description="转岗、就业或暂无安置，以及是否有就业意愿；四色预警在下次每日巡检时更新。")
+@document(
+    "登记后续安置",
+    tags=TAGS,
+    response=EXIT,
+    body=PLACEMENT_BODY,
+    errors={422: "已驳回的建议"},
+    description="转岗、就业或暂无安置，以及是否有就业意愿；四色预警在下次每日巡检时更新。",
+)
 @token_required
 def exit_placement(exit_id: int):
     require(g.actor, "confirm_exit")
     data = json_body()
-    ex = service.set_placement(db.session, g.actor, exit_id, _choice(data, "placement", rules.PLACEMENTS),
-                               _opt_text(data, "placement_note"), _bool(data, "wants_work", True), clock.today())
+    ex = service.set_placement(
+        db.session,
+        g.actor,
+        exit_id,
+        _choice(data, "placement", rules.PLACEMENTS),
+        _opt_text(data, "placement_note"),
+        _bool(data, "wants_work", True),
+        clock.today(),
+    )
     commit()
     return jsonify(exit_json(ex, g.actor))
 
 
 @bp.get("/exits/<int:exit_id>/notice.pdf")
-@document("退岗通知书PDF", tags=TAGS, response=None,
-          description="返回 application/pdf：退岗通知书（人员、岗位、原因、生效日期、最后计发日、后续安置、311服务）。")
+@document(
+    "退岗通知书PDF",
+    tags=TAGS,
+    response=None,
+    description="返回 application/pdf：退岗通知书（人员、岗位、原因、生效日期、最后计发日、后续安置、311服务）。",
+)
 @token_required
 def exit_notice(exit_id: int):
     ex = service.load_exit(db.session, g.actor, exit_id)
-    return send_file(io.BytesIO(exit_notice_pdf(ex, ex.contract.post.township.name)), mimetype="application/pdf",
-                     download_name=exit_notice_filename(ex))
+    return send_file(
+        io.BytesIO(exit_notice_pdf(ex, ex.contract.post.township.name)),
+        mimetype="application/pdf",
+        download_name=exit_notice_filename(ex),
+    )
 
 
 # ---- worklist and year end ----
 
+
 @bp.get("/worklist")
-@document("退岗工作清单", tags=TAGS, response=WORKLIST,
-          description="待确认的退岗（含依据）、近90天迟报、30天内到期待续签、有岗无人满一个月、红色和橙色预警人员。")
+@document(
+    "退岗工作清单",
+    tags=TAGS,
+    response=WORKLIST,
+    description="待确认的退岗（含依据）、近90天迟报、30天内到期待续签、有岗无人满一个月、红色和橙色预警人员。",
+)
 @token_required
 def get_worklist():
     actor = g.actor
     w = work.worklist(db.session, actor, clock.today())
-    return jsonify({
-        "counts": w.counts(),
-        "proposed": [exit_json(e, actor) for e in w.proposed], "late": [exit_json(e, actor) for e in w.late],
-        "renewals": [{"contract_id": c.id, "contract_code": c.code, "person": c.person.name,
-                      "end_on": c.end_on.isoformat(), "annual_grade": f"{gr[0]} {gr[1]}" if gr else None}
-                     for c, gr in w.renewals],
-        "vacancies": [{"post_id": v.post.id, "title": v.post.title,
-                       "vacant_since": v.vacant_since.isoformat() if v.vacant_since else None,
-                       "days_vacant": v.days_vacant} for v in w.vacancies],
-        "colours": [colour_json(pc, actor) for pc in w.colours],
-    })
+    return jsonify(
+        {
+            "counts": w.counts(),
+            "proposed": [exit_json(e, actor) for e in w.proposed],
+            "late": [exit_json(e, actor) for e in w.late],
+            "renewals": [
+                {
+                    "contract_id": c.id,
+                    "contract_code": c.code,
+                    "person": c.person.name,
+                    "end_on": c.end_on.isoformat(),
+                    "annual_grade": f"{gr[0]} {gr[1]}" if gr else None,
+                }
+                for c, gr in w.renewals
+            ],
+            "vacancies": [
+                {
+                    "post_id": v.post.id,
+                    "title": v.post.title,
+                    "vacant_since": v.vacant_since.isoformat() if v.vacant_since else None,
+                    "days_vacant": v.days_vacant,
+                }
+                for v in w.vacancies
+            ],
+            "colours": [colour_json(pc, actor) for pc in w.colours],
+        }
+    )
 
 
 @bp.get("/renewals")
-@document("年终续签清单", tags=TAGS, response=array(RENEWAL_ROW),
-          query={"township_id": {"type": "integer", "description": "乡镇ID；县级用户必填"}},
-          description="两个月内到期、尚未续签或退岗的履行中合同，附年度考核、资格复核结果和建议处理方式。")
+@document(
+    "年终续签清单",
+    tags=TAGS,
+    response=array(RENEWAL_ROW),
+    query={"township_id": {"type": "integer", "description": "乡镇ID；县级用户必填"}},
+    description="两个月内到期、尚未续签或退岗的履行中合同，附年度考核、资格复核结果和建议处理方式。",
+)
 @token_required
 def list_renewals():
     township_id = int_arg("township_id", minimum=1)
     if township_id is None and g.actor.region is not None and g.actor.region.level == "county":
         raise BadInput("县级用户请指定 township_id：每份合同都要复核资格，按乡镇逐个查询")
     rows = work.year_end_rows(db.session, g.actor, clock.today(), township_id)
-    return jsonify([{
-        "contract_id": r.contract.id, "contract_code": r.contract.code, "person": r.contract.person.name,
-        "post": r.contract.post.title, "end_on": r.contract.end_on.isoformat(),
-        "annual_grade": {"year": r.grade[0], "grade": r.grade[1]} if r.grade else None,
-        "eligibility_failures": r.failures, "outcome": r.outcome, "why": r.why} for r in rows])
+    return jsonify(
+        [
+            {
+                "contract_id": r.contract.id,
+                "contract_code": r.contract.code,
+                "person": r.contract.person.name,
+                "post": r.contract.post.title,
+                "end_on": r.contract.end_on.isoformat(),
+                "annual_grade": {"year": r.grade[0], "grade": r.grade[1]} if r.grade else None,
+                "eligibility_failures": r.failures,
+                "outcome": r.outcome,
+                "why": r.why,
+            }
+            for r in rows
+        ]
+    )
 
 
 @bp.post("/renewals/decide")
-@document("批量续签或期满退岗", tags=TAGS, body=DECIDE_BODY,
-          response=obj({"renewed": array({"type": "integer"}), "exited": array({"type": "integer"}),
-                         "errors": array({"type": "string"})}),
-          description="每项独立办理：renew 为原合同期满次日起不超过一年的新签订（待生效），exit 为期满退岗；"
-                      "被规则拒绝的项目（如年度考核不合格不予续签）在 errors 中说明原因，其余照常办理。")
+@document(
+    "批量续签或期满退岗",
+    tags=TAGS,
+    body=DECIDE_BODY,
+    response=obj(
+        {
+            "renewed": array({"type": "integer"}),
+            "exited": array({"type": "integer"}),
+            "errors": array({"type": "string"}),
+        }
+    ),
+    description="每项独立办理：renew 为原合同期满次日起不超过一年的新签订（待生效），exit 为期满退岗；"
+    "被规则拒绝的项目（如年度考核不合格不予续签）在 errors 中说明原因，其余照常办理。",
+)
 @token_required
 def decide_renewals():
     require(g.actor, "renew_contract")
@@ -337,38 +626,75 @@ def decide_renewals():
         raise BadInput("缺少字段 decisions（数组）")
     decisions = []
     for item in items:
-        if not isinstance(item, dict) or not isinstance(item.get("contract_id"), int) \
-                or item.get("action") not in ("renew", "exit"):
-            raise BadInput("decisions 的每项须为 {\"contract_id\": 整数, \"action\": \"renew\" 或 \"exit\"}")
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("contract_id"), int)
+            or item.get("action") not in ("renew", "exit")
+        ):
+            raise BadInput('decisions 的每项须为 {"contract_id": 整数, "action": "renew" 或 "exit"}')
         decisions.append((item["contract_id"], item["action"]))
     result = work.year_end_apply(db.session, g.actor, decisions, clock.today())
     commit()
-    return jsonify({"renewed": [c.id for c in result.renewed], "exited": [e.id for e in result.exited],
-                    "errors": result.errors})
+    return jsonify(
+        {
+            "renewed": [c.id for c in result.renewed],
+            "exited": [e.id for e in result.exited],
+            "errors": result.errors,
+        }
+    )
 
 
 # ---- colours and 311 ----
 
+
 @bp.get("/colours")
-@document("四色预警人员", tags=TAGS, response=COLOUR, paginated=True,
-          query={"colour": {"type": "string", "enum": list(rules.COLOURS)}, "township_id": {"type": "integer"},
-                 "village_id": {"type": "integer"}, "q": {"type": "string"}},
-          description="退岗人员的颜色（每日巡检计算）与家庭颜色，最严重的在前。")
+@document(
+    "四色预警人员",
+    tags=TAGS,
+    response=COLOUR,
+    paginated=True,
+    query={
+        "colour": {"type": "string", "enum": list(rules.COLOURS)},
+        "township_id": {"type": "integer"},
+        "village_id": {"type": "integer"},
+        "q": {"type": "string"},
+    },
+    description="退岗人员的颜色（每日巡检计算）与家庭颜色，最严重的在前。",
+)
 @token_required
 def list_colours():
     require(g.actor, "view_exit")
-    f = service.ColourFilter(colour=choice_arg("colour", rules.COLOURS),
-                             township_id=int_arg("township_id", minimum=1),
-                             village_id=int_arg("village_id", minimum=1), q=request_text("q"))
-    return paginated(service.colour_query(g.actor, f), lambda pc: colour_json(
-        pc, g.actor, service.household_colours(db.session, {pc.person.household_id}).get(pc.person.household_id)))
+    f = service.ColourFilter(
+        colour=choice_arg("colour", rules.COLOURS),
+        township_id=int_arg("township_id", minimum=1),
+        village_id=int_arg("village_id", minimum=1),
+        q=request_text("q"),
+    )
+    return paginated(
+        service.colour_query(g.actor, f),
+        lambda pc: colour_json(
+            pc,
+            g.actor,
+            service.household_colours(db.session, {pc.person.household_id}).get(pc.person.household_id),
+        ),
+    )
 
 
 @bp.get("/colours/summary")
-@document("四色预警各乡镇统计", tags=TAGS,
-          response=array(obj({"township_id": {"type": "integer"}, "township": {"type": "string"},
-                              **{c: {"type": "integer"} for c in rules.COLOURS}})),
-          description="管辖范围内各乡镇红、橙、黄、绿人数。")
+@document(
+    "四色预警各乡镇统计",
+    tags=TAGS,
+    response=array(
+        obj(
+            {
+                "township_id": {"type": "integer"},
+                "township": {"type": "string"},
+                **{c: {"type": "integer"} for c in rules.COLOURS},
+            }
+        )
+    ),
+    description="管辖范围内各乡镇红、橙、黄、绿人数。",
+)
 @token_required
 def colour_summary():
     require(g.actor, "view_exit")
@@ -376,26 +702,58 @@ def colour_summary():
 
 
 @bp.get("/followup/behind")
-@document("311服务落后人员", tags=TAGS,
-          response=array(obj({"person_id": {"type": "integer"}, "name": {"type": "string"},
-                              "exit_id": {"type": "integer"}, "effective_on": DATE, "schedule": SCHEDULE})),
-          description="有就业意愿、未就业未上岗的退岗人员中，本服务年度311服务少于应提供次数的（最多500人）。")
+@document(
+    "311服务落后人员",
+    tags=TAGS,
+    response=array(
+        obj(
+            {
+                "person_id": {"type": "integer"},
+                "name": {"type": "string"},
+                "exit_id": {"type": "integer"},
+                "effective_on": DATE,
+                "schedule": SCHEDULE,
+            }
+        )
+    ),
+    description="有就业意愿、未就业未上岗的退岗人员中，本服务年度311服务少于应提供次数的（最多500人）。",
+)
 @token_required
 def list_behind():
     require(g.actor, "view_exit")
-    return jsonify([{"person_id": ex.person_id, "name": ex.person.name, "exit_id": ex.id,
-                     "effective_on": ex.effective_on.isoformat(), "schedule": _schedule_json(s)}
-                    for ex, s in service.behind_schedule(db.session, g.actor, clock.today())])
+    return jsonify(
+        [
+            {
+                "person_id": ex.person_id,
+                "name": ex.person.name,
+                "exit_id": ex.id,
+                "effective_on": ex.effective_on.isoformat(),
+                "schedule": _schedule_json(s),
+            }
+            for ex, s in service.behind_schedule(db.session, g.actor, clock.today())
+        ]
+    )
 
 
 def _schedule_json(sched) -> dict:
-    return {"year_first": sched.year_first.isoformat(), "year_last": sched.year_last.isoformat(),
-            "months": sched.months, "due": sched.due, "given": sched.given, "behind": sched.behind}
+    return {
+        "year_first": sched.year_first.isoformat(),
+        "year_last": sched.year_last.isoformat(),
+        "months": sched.months,
+        "due": sched.due,
+        "given": sched.given,
+        "behind": sched.behind,
+    }
 
 
 @bp.get("/persons/<int:person_id>/followup")
-@document("退岗后服务（311）与预警", tags=TAGS, response=FOLLOWUP, errors=(404,),
-          description="本服务年度311进度（应提供与已提供）、服务记录和当前颜色。")
+@document(
+    "退岗后服务（311）与预警",
+    tags=TAGS,
+    response=FOLLOWUP,
+    errors=(404,),
+    description="本服务年度311进度（应提供与已提供）、服务记录和当前颜色。",
+)
 @token_required
 def get_followup(person_id: int):
     person = get_scoped(db.session, g.actor, Person, person_id, "view_exit", "人员")
@@ -403,17 +761,26 @@ def get_followup(person_id: int):
     ex = service.latest_exit(db.session, person.id, today)
     sched = service.schedule_for(db.session, ex, today) if ex is not None else None
     pc = service.colour_of_person(db.session, person.id)
-    return jsonify({
-        "person_id": person.id, "colour": colour_json(pc, g.actor) if pc else None,
-        "schedule": _schedule_json(sched) if sched else None,
-        "services": [service_json(s) for s in service.services_of(db.session, person.id)],
-    })
+    return jsonify(
+        {
+            "person_id": person.id,
+            "colour": colour_json(pc, g.actor) if pc else None,
+            "schedule": _schedule_json(sched) if sched else None,
+            "services": [service_json(s) for s in service.services_of(db.session, person.id)],
+        }
+    )
 
 
 @bp.post("/persons/<int:person_id>/followup")
-@document("登记311服务", tags=TAGS, status=201, response=SERVICE, body=SERVICE_BODY,
-          errors={422: "人员没有已确认的退岗记录，或日期不符合规则"},
-          description="就业岗位信息、培训信息或职业指导，记录日期、提供人和内容。")
+@document(
+    "登记311服务",
+    tags=TAGS,
+    status=201,
+    response=SERVICE,
+    body=SERVICE_BODY,
+    errors={422: "人员没有已确认的退岗记录，或日期不符合规则"},
+    description="就业岗位信息、培训信息或职业指导，记录日期、提供人和内容。",
+)
 @token_required
 def post_followup(person_id: int):
     require(g.actor, "record_followup")
@@ -421,7 +788,15 @@ def post_followup(person_id: int):
     kind = _choice(data, "kind", tuple(rules.SERVICE_KINDS))
     if kind is None:
         raise BadInput("缺少字段 kind（服务类型）")
-    s = service.record_service(db.session, g.actor, person_id, kind, body_date(data, "given_on", "服务日期"),
-                               body_text(data, "given_by", "服务提供人"), _opt_text(data, "note"), clock.today())
+    s = service.record_service(
+        db.session,
+        g.actor,
+        person_id,
+        kind,
+        body_date(data, "given_on", "服务日期"),
+        body_text(data, "given_by", "服务提供人"),
+        _opt_text(data, "note"),
+        clock.today(),
+    )
     commit()
     return jsonify(service_json(s)), 201

@@ -12,6 +12,7 @@ the decorator adds the summary, query parameters, request body and response sche
 route without @document is left out of the document, and tests/api/test_openapi.py fails on it.
 Named schemas are declared once with `schema("Name", {...})` and used with `ref("Name")`.
 """
+
 from __future__ import annotations
 
 import re
@@ -23,9 +24,14 @@ from flask import Flask
 API_PREFIX = "/api/v1"
 _ATTR = "__openapi__"
 _RULE_ARG = re.compile(r"<(?:(?P<conv>[^:<>()]+)(?:\([^)]*\))?:)?(?P<name>[^<>:]+)>")
-_CONVERTER_TYPES = {"int": {"type": "integer"}, "float": {"type": "number"}, "string": {"type": "string"},
-                    "default": {"type": "string"}, "path": {"type": "string"},
-                    "uuid": {"type": "string", "format": "uuid"}}
+_CONVERTER_TYPES = {
+    "int": {"type": "integer"},
+    "float": {"type": "number"},
+    "string": {"type": "string"},
+    "default": {"type": "string"},
+    "path": {"type": "string"},
+    "uuid": {"type": "string", "format": "uuid"},
+}
 
 # Named component schemas, filled by the resource modules through schema().
 SCHEMAS: dict[str, dict] = {}
@@ -78,32 +84,70 @@ def page_of(item: dict) -> dict:
 
 
 # Shared schemas every API response may use.
-schema("Error", obj({
-    "error": obj({
-        "code": {"type": "string", "description": "稳定的英文错误码，如 not_found、forbidden、token_invalid"},
-        "message": {"type": "string", "description": "中文说明，可直接展示给用户"},
-        "details": array({"type": "string"}),
-    }, required=("code", "message")),
-}, required=("error",)))
-schema("Page", obj({
-    "page": {"type": "integer", "minimum": 1},
-    "per_page": {"type": "integer", "minimum": 1, "maximum": 200},
-    "total": {"type": "integer", "minimum": 0},
-    "pages": {"type": "integer", "minimum": 0},
-}, required=("page", "per_page", "total", "pages")))
+schema(
+    "Error",
+    obj(
+        {
+            "error": obj(
+                {
+                    "code": {
+                        "type": "string",
+                        "description": "稳定的英文错误码，如 not_found、forbidden、token_invalid",
+                    },
+                    "message": {"type": "string", "description": "中文说明，可直接展示给用户"},
+                    "details": array({"type": "string"}),
+                },
+                required=("code", "message"),
+            ),
+        },
+        required=("error",),
+    ),
+)
+schema(
+    "Page",
+    obj(
+        {
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": 200},
+            "total": {"type": "integer", "minimum": 0},
+            "pages": {"type": "integer", "minimum": 0},
+        },
+        required=("page", "per_page", "total", "pages"),
+    ),
+)
 
 PAGE_PARAMETERS = [
-    {"name": "page", "in": "query", "required": False, "description": "页码，从1开始",
-     "schema": {"type": "integer", "minimum": 1, "default": 1}},
-    {"name": "per_page", "in": "query", "required": False, "description": "每页条数，最多200",
-     "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
+    {
+        "name": "page",
+        "in": "query",
+        "required": False,
+        "description": "页码，从1开始",
+        "schema": {"type": "integer", "minimum": 1, "default": 1},
+    },
+    {
+        "name": "per_page",
+        "in": "query",
+        "required": False,
+        "description": "每页条数，最多200",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
+    },
 ]
 
 
-def document(summary: str, *, description: str = "", tags: list[str] | tuple = (), query: dict | None = None,
-             body: dict | None = None, response: dict | None = None, status: int = 200,
-             paginated: bool = False, auth: bool = True, errors: tuple[int, ...] | dict[int, str] = (),
-             methods: tuple[str, ...] | None = None) -> Callable:
+def document(
+    summary: str,
+    *,
+    description: str = "",
+    tags: list[str] | tuple = (),
+    query: dict | None = None,
+    body: dict | None = None,
+    response: dict | None = None,
+    status: int = 200,
+    paginated: bool = False,
+    auth: bool = True,
+    errors: tuple[int, ...] | dict[int, str] = (),
+    methods: tuple[str, ...] | None = None,
+) -> Callable:
     """Declare how a route appears in the OpenAPI document.
 
     summary/description  Chinese text for readers of the API
@@ -120,9 +164,18 @@ def document(summary: str, *, description: str = "", tags: list[str] | tuple = (
     methods              only for a view serving several methods: which of them this declaration
                          documents (stack one @document per method)
     """
-    op = {"summary": summary, "description": description, "tags": list(tags), "query": query or {},
-          "body": body, "response": response, "status": status, "paginated": paginated, "auth": auth,
-          "errors": dict(errors) if isinstance(errors, dict) else {code: "" for code in errors}}
+    op = {
+        "summary": summary,
+        "description": description,
+        "tags": list(tags),
+        "query": query or {},
+        "body": body,
+        "response": response,
+        "status": status,
+        "paginated": paginated,
+        "auth": auth,
+        "errors": dict(errors) if isinstance(errors, dict) else {code: "" for code in errors},
+    }
 
     def decorate(fn):
         declared = getattr(fn, _ATTR, None)
@@ -155,8 +208,14 @@ def _path_parameters(rule: str) -> list[dict]:
     params = []
     for m in _RULE_ARG.finditer(rule):
         conv = m.group("conv") or "default"
-        params.append({"name": m.group("name"), "in": "path", "required": True,
-                       "schema": dict(_CONVERTER_TYPES.get(conv, {"type": "string"}))})
+        params.append(
+            {
+                "name": m.group("name"),
+                "in": "path",
+                "required": True,
+                "schema": dict(_CONVERTER_TYPES.get(conv, {"type": "string"})),
+            }
+        )
     return params
 
 
@@ -174,8 +233,10 @@ def _query_parameters(query: dict) -> list[dict]:
 
 
 def _error_response(status: int, description: str = "") -> dict:
-    return {"description": description or ERROR_STATUS.get(status, "错误"),
-            "content": {"application/json": {"schema": ref("Error")}}}
+    return {
+        "description": description or ERROR_STATUS.get(status, "错误"),
+        "content": {"application/json": {"schema": ref("Error")}},
+    }
 
 
 def _operation(rule, method: str, op: dict, endpoint: str) -> dict:
@@ -224,28 +285,37 @@ def build_document(app: Flask) -> dict:
         for method in served:
             op = declared.get(method) or declared.get("*")
             if op is not None:
-                paths.setdefault(openapi_path(rule.rule), {})[method.lower()] = _operation(rule, method, op,
-                                                                                           rule.endpoint)
+                paths.setdefault(openapi_path(rule.rule), {})[method.lower()] = _operation(
+                    rule, method, op, rule.endpoint
+                )
         # A declaration for a method the rule does not serve is listed too, so the route
         # comparison in the tests points at the mistake instead of hiding it.
         for method, op in declared.items():
             if method != "*" and method not in served:
-                paths.setdefault(openapi_path(rule.rule), {})[method.lower()] = _operation(rule, method, op,
-                                                                                           rule.endpoint)
+                paths.setdefault(openapi_path(rule.rule), {})[method.lower()] = _operation(
+                    rule, method, op, rule.endpoint
+                )
     return {
         "openapi": "3.0.3",
         "info": {
             "title": "乡村公益性岗位管理系统 API",
             "version": "1",
-            "description": ("以 POST /api/v1/auth/token 获取访问令牌，之后在请求头中携带 "
-                            "`Authorization: Bearer <令牌>`。错误统一为 {\"error\": {\"code\", \"message\"}}；"
-                            "列表分页参数 page、per_page（最多200）。"),
+            "description": (
+                "以 POST /api/v1/auth/token 获取访问令牌，之后在请求头中携带 "
+                '`Authorization: Bearer <令牌>`。错误统一为 {"error": {"code", "message"}}；'
+                "列表分页参数 page、per_page（最多200）。"
+            ),
         },
         "servers": [{"url": "/"}],
         "paths": paths,
         "components": {
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
-                                               "description": "POST /api/v1/auth/token 签发的访问令牌"}},
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "POST /api/v1/auth/token 签发的访问令牌",
+                }
+            },
             "schemas": deepcopy(SCHEMAS),
         },
     }

@@ -1,5 +1,6 @@
 """/api/v1 payroll: runs (prepare, list, detail with lines, approve, void), bank files and results,
 retries, corrections (补发/扣回) and arrears (拖欠). Money in 分; the rules live in services.payroll."""
+
 from __future__ import annotations
 
 from flask import Response, g, jsonify, request
@@ -9,9 +10,9 @@ from .. import clock
 from ..documents import bank_files
 from ..domain.errors import DomainError, NotFound
 from ..domain.formats import month_heading, parse_month
+from ..domain.inputs import MAX_ID
 from ..domain.pay import PAYMENT_KINDS, PAYMENT_STATES, RUN_KINDS, RUN_STATES
 from ..domain.people import mask_id_number
-from ..domain.inputs import MAX_ID
 from ..extensions import db
 from ..models.pay import Payment
 from ..services import payroll as service
@@ -19,100 +20,304 @@ from ..services.exports import record_export
 from ..services.permissions import can, require
 from .openapi import array, document, nullable, obj, schema
 from .people import mask_account
-from .v1 import BadInput, bp, choice_arg, commit, flag_arg, int_arg, iso_utc, json_id, paginated, token_required
+from .v1 import (
+    BadInput,
+    bp,
+    choice_arg,
+    commit,
+    flag_arg,
+    int_arg,
+    iso_utc,
+    json_id,
+    paginated,
+    token_required,
+)
 
 MONTH = {"type": "string", "pattern": r"^\d{4}-\d{2}$", "description": "月份 YYYY-MM"}
 DATE = {"type": "string", "format": "date"}
 
-RUN = schema("PayrollRun", obj({
-    "id": {"type": "integer"},
-    "township": obj({"id": {"type": "integer"}, "name": {"type": "string"}}, required=("id", "name")),
-    "month": MONTH,
-    "kind": {"type": "string", "enum": list(RUN_KINDS),
-             "description": "regular 月度清册 · supplementary 补充清册（月度清册审批后考勤才审核的人员）"},
-    "status": {"type": "string", "enum": list(RUN_STATES), "description": "preview 待审批 · approved 已审批 · void 已作废"},
-    "total_fen": {"type": "integer", "description": "合计（分）"},
-    "line_count": {"type": "integer"},
-    "unpaid_count": {"type": "integer", "description": "覆盖该月但无已审核考勤、未计发的人数"},
-    "prepared_by": {"type": "string"}, "prepared_at": {"type": "string", "format": "date-time"},
-    "approved_by": {"type": "string", "nullable": True},
-    "approved_at": {"type": "string", "format": "date-time", "nullable": True},
-}, required=("id", "township", "month", "kind", "status", "total_fen", "line_count", "unpaid_count", "prepared_by",
-             "prepared_at", "approved_by", "approved_at")))
-PAYMENT = schema("PaymentLine", obj({
-    "id": {"type": "integer"},
-    "run_id": {"type": "integer", "nullable": True},
-    "contract_id": {"type": "integer"},
-    "person": obj({"id": {"type": "integer"}, "name": {"type": "string"},
-                   "id_number": {"type": "string", "description": "无权查看全号者得到脱敏值"}},
-                  required=("id", "name", "id_number")),
-    "month": MONTH,
-    "kind": {"type": "string", "enum": list(PAYMENT_KINDS), "description": "regular 月度发放 · 补发 · 扣回（负数）"},
-    "standard_fen": {"type": "integer"}, "required_days": {"type": "integer"}, "attended_days": {"type": "integer"},
-    "covered_days": {"type": "integer", "description": "c：合同覆盖当月的天数"},
-    "month_days": {"type": "integer", "description": "d：当月天数"},
-    "cap_fen": {"type": "integer"}, "base_fen": {"type": "integer"},
-    "grade": {"type": "string", "nullable": True}, "performance_fen": {"type": "integer"},
-    "amount_fen": {"type": "integer"},
-    "calc_text": {"type": "string", "description": "计算过程，如 600 ÷ 20 × 15 = 450.00"},
-    "account_no": {"type": "string", "nullable": True, "description": "无权查看全号者只得到后4位"},
-    "status": {"type": "string", "enum": list(PAYMENT_STATES)},
-    "bank_batch": {"type": "integer"}, "bank_ref": {"type": "string", "nullable": True},
-    "failure_reason": {"type": "string", "nullable": True}, "paid_on": nullable(DATE),
-    "reason": {"type": "string", "nullable": True}, "original_payment_id": {"type": "integer", "nullable": True},
-}, required=("id", "run_id", "contract_id", "person", "month", "kind", "amount_fen", "calc_text", "status",
-             "bank_batch")))
-LEFT_UNPAID = schema("LeftUnpaid", obj({
-    "count": {"type": "integer", "description": "本乡镇该月仍未计发的人数（预览中含账户有问题的人数）"},
-    "by_reason": array(obj({"reason": {"type": "string"}, "count": {"type": "integer"}},
-                           required=("reason", "count"))),
-    "summary": {"type": "string", "description": "如“本乡镇该月仍有3人未计发：考勤待审核2人、无考勤记录1人”"},
-    "supplementary_possible": {"type": "integer",
-                               "description": "考勤在已审批清册之后才审核、可列入补充清册的人数"},
-}, required=("count", "by_reason", "summary", "supplementary_possible")))
-RUN_DETAIL = schema("PayrollRunDetail", {"allOf": [RUN, obj({
-    "months": array(MONTH),
-    "lines": array(PAYMENT),
-    "unpaid": array(obj({"contract_id": {"type": "integer"}, "person_id": {"type": "integer"},
-                         "name": {"type": "string"}, "month": MONTH, "reason": {"type": "string"}},
-                        required=("contract_id", "person_id", "name", "month", "reason"))),
-    "funds": array(obj({"fund_id": {"type": "integer"}, "name": {"type": "string"}, "year": {"type": "integer"},
-                        "allocation_fen": {"type": "integer"}, "used_fen": {"type": "integer"},
-                        "run_fen": {"type": "integer"}, "after_fen": {"type": "integer"},
-                        "exceeded": {"type": "boolean"}},
-                       required=("fund_id", "name", "year", "allocation_fen", "used_fen", "run_fen", "after_fen",
-                                 "exceeded"))),
-    "account_problems": array(obj({"payment_id": {"type": "integer"}, "name": {"type": "string"},
-                                   "reason": {"type": "string"}}, required=("payment_id", "name", "reason"))),
-    "stale": array({"type": "string", "description": "造册后输入有变动的人员姓名（须重新生成）"}),
-    "left_unpaid": LEFT_UNPAID,
-    "related_runs": array(obj({"id": {"type": "integer"}, "kind": {"type": "string", "enum": list(RUN_KINDS)},
-                               "status": {"type": "string", "enum": list(RUN_STATES)}},
-                              required=("id", "kind", "status"))),
-}, required=("months", "lines", "unpaid", "funds", "account_problems", "stale", "left_unpaid", "related_runs"))]})
-APPROVED = schema("PayrollRunApproved", {"allOf": [RUN, obj({"left_unpaid": LEFT_UNPAID}, required=("left_unpaid",))]})
-BANK_FILE = schema("BankFile", obj({
-    "batch": {"type": "integer", "nullable": True},
-    "total_fen": {"type": "integer"},
-    "rows": array(obj({"account_no": {"type": "string"}, "account_name": {"type": "string"},
-                       "amount_fen": {"type": "integer"}, "reference": {"type": "string"}},
-                      required=("account_no", "account_name", "amount_fen", "reference"))),
-}, required=("batch", "total_fen", "rows")))
-BANK_RESULT = schema("BankResultImport", obj({
-    "paid": {"type": "integer"}, "failed": {"type": "integer"}, "paid_fen": {"type": "integer"},
-    "failed_fen": {"type": "integer"}}, required=("paid", "failed", "paid_fen", "failed_fen")))
-ARREARS = schema("Arrears", obj({
-    "arrears_days": {"type": "integer", "description": "县级设置：拖欠认定天数"},
-    "items": array(obj({
-        "township": obj({"id": {"type": "integer"}, "name": {"type": "string"}}, required=("id", "name")),
-        "month": MONTH, "roster": {"type": "integer", "description": "覆盖该月的合同数"},
-        "lines": {"type": "integer"}, "paid": {"type": "integer"}, "unpaid_lines": {"type": "integer"},
-        "unpaid_fen": {"type": "integer"}, "run_id": {"type": "integer", "nullable": True},
-        "run_status": {"type": "string", "nullable": True}, "approved_on": nullable(DATE),
-        "reasons": array({"type": "string"}),
-    }, required=("township", "month", "roster", "lines", "paid", "unpaid_lines", "unpaid_fen", "run_id",
-                 "run_status", "approved_on", "reasons"))),
-}, required=("arrears_days", "items")))
+RUN = schema(
+    "PayrollRun",
+    obj(
+        {
+            "id": {"type": "integer"},
+            "township": obj({"id": {"type": "integer"}, "name": {"type": "string"}}, required=("id", "name")),
+            "month": MONTH,
+            "kind": {
+                "type": "string",
+                "enum": list(RUN_KINDS),
+                "description": "regular 月度清册 · supplementary 补充清册（月度清册审批后考勤才审核的人员）",
+            },
+            "status": {
+                "type": "string",
+                "enum": list(RUN_STATES),
+                "description": "preview 待审批 · approved 已审批 · void 已作废",
+            },
+            "total_fen": {"type": "integer", "description": "合计（分）"},
+            "line_count": {"type": "integer"},
+            "unpaid_count": {"type": "integer", "description": "覆盖该月但无已审核考勤、未计发的人数"},
+            "prepared_by": {"type": "string"},
+            "prepared_at": {"type": "string", "format": "date-time"},
+            "approved_by": {"type": "string", "nullable": True},
+            "approved_at": {"type": "string", "format": "date-time", "nullable": True},
+        },
+        required=(
+            "id",
+            "township",
+            "month",
+            "kind",
+            "status",
+            "total_fen",
+            "line_count",
+            "unpaid_count",
+            "prepared_by",
+            "prepared_at",
+            "approved_by",
+            "approved_at",
+        ),
+    ),
+)
+PAYMENT = schema(
+    "PaymentLine",
+    obj(
+        {
+            "id": {"type": "integer"},
+            "run_id": {"type": "integer", "nullable": True},
+            "contract_id": {"type": "integer"},
+            "person": obj(
+                {
+                    "id": {"type": "integer"},
+                    "name": {"type": "string"},
+                    "id_number": {"type": "string", "description": "无权查看全号者得到脱敏值"},
+                },
+                required=("id", "name", "id_number"),
+            ),
+            "month": MONTH,
+            "kind": {
+                "type": "string",
+                "enum": list(PAYMENT_KINDS),
+                "description": "regular 月度发放 · 补发 · 扣回（负数）",
+            },
+            "standard_fen": {"type": "integer"},
+            "required_days": {"type": "integer"},
+            "attended_days": {"type": "integer"},
+            "covered_days": {"type": "integer", "description": "c：合同覆盖当月的天数"},
+            "month_days": {"type": "integer", "description": "d：当月天数"},
+            "cap_fen": {"type": "integer"},
+            "base_fen": {"type": "integer"},
+            "grade": {"type": "string", "nullable": True},
+            "performance_fen": {"type": "integer"},
+            "amount_fen": {"type": "integer"},
+            "calc_text": {"type": "string", "description": "计算过程，如 600 ÷ 20 × 15 = 450.00"},
+            "account_no": {"type": "string", "nullable": True, "description": "无权查看全号者只得到后4位"},
+            "status": {"type": "string", "enum": list(PAYMENT_STATES)},
+            "bank_batch": {"type": "integer"},
+            "bank_ref": {"type": "string", "nullable": True},
+            "failure_reason": {"type": "string", "nullable": True},
+            "paid_on": nullable(DATE),
+            "reason": {"type": "string", "nullable": True},
+            "original_payment_id": {"type": "integer", "nullable": True},
+        },
+        required=(
+            "id",
+            "run_id",
+            "contract_id",
+            "person",
+            "month",
+            "kind",
+            "amount_fen",
+            "calc_text",
+            "status",
+            "bank_batch",
+        ),
+    ),
+)
+LEFT_UNPAID = schema(
+    "LeftUnpaid",
+    obj(
+        {
+            "count": {
+                "type": "integer",
+                "description": "本乡镇该月仍未计发的人数（预览中含账户有问题的人数）",
+            },
+            "by_reason": array(
+                obj(
+                    {"reason": {"type": "string"}, "count": {"type": "integer"}}, required=("reason", "count")
+                )
+            ),
+            "summary": {
+                "type": "string",
+                "description": "如“本乡镇该月仍有3人未计发：考勤待审核2人、无考勤记录1人”",
+            },
+            "supplementary_possible": {
+                "type": "integer",
+                "description": "考勤在已审批清册之后才审核、可列入补充清册的人数",
+            },
+        },
+        required=("count", "by_reason", "summary", "supplementary_possible"),
+    ),
+)
+RUN_DETAIL = schema(
+    "PayrollRunDetail",
+    {
+        "allOf": [
+            RUN,
+            obj(
+                {
+                    "months": array(MONTH),
+                    "lines": array(PAYMENT),
+                    "unpaid": array(
+                        obj(
+                            {
+                                "contract_id": {"type": "integer"},
+                                "person_id": {"type": "integer"},
+                                "name": {"type": "string"},
+                                "month": MONTH,
+                                "reason": {"type": "string"},
+                            },
+                            required=("contract_id", "person_id", "name", "month", "reason"),
+                        )
+                    ),
+                    "funds": array(
+                        obj(
+                            {
+                                "fund_id": {"type": "integer"},
+                                "name": {"type": "string"},
+                                "year": {"type": "integer"},
+                                "allocation_fen": {"type": "integer"},
+                                "used_fen": {"type": "integer"},
+                                "run_fen": {"type": "integer"},
+                                "after_fen": {"type": "integer"},
+                                "exceeded": {"type": "boolean"},
+                            },
+                            required=(
+                                "fund_id",
+                                "name",
+                                "year",
+                                "allocation_fen",
+                                "used_fen",
+                                "run_fen",
+                                "after_fen",
+                                "exceeded",
+                            ),
+                        )
+                    ),
+                    "account_problems": array(
+                        obj(
+                            {
+                                "payment_id": {"type": "integer"},
+                                "name": {"type": "string"},
+                                "reason": {"type": "string"},
+                            },
+                            required=("payment_id", "name", "reason"),
+                        )
+                    ),
+                    "stale": array(
+                        {"type": "string", "description": "造册后输入有变动的人员姓名（须重新生成）"}
+                    ),
+                    "left_unpaid": LEFT_UNPAID,
+                    "related_runs": array(
+                        obj(
+                            {
+                                "id": {"type": "integer"},
+                                "kind": {"type": "string", "enum": list(RUN_KINDS)},
+                                "status": {"type": "string", "enum": list(RUN_STATES)},
+                            },
+                            required=("id", "kind", "status"),
+                        )
+                    ),
+                },
+                required=(
+                    "months",
+                    "lines",
+                    "unpaid",
+                    "funds",
+                    "account_problems",
+                    "stale",
+                    "left_unpaid",
+                    "related_runs",
+                ),
+            ),
+        ]
+    },
+)
+APPROVED = schema(
+    "PayrollRunApproved", {"allOf": [RUN, obj({"left_unpaid": LEFT_UNPAID}, required=("left_unpaid",))]}
+)
+BANK_FILE = schema(
+    "BankFile",
+    obj(
+        {
+            "batch": {"type": "integer", "nullable": True},
+            "total_fen": {"type": "integer"},
+            "rows": array(
+                obj(
+                    {
+                        "account_no": {"type": "string"},
+                        "account_name": {"type": "string"},
+                        "amount_fen": {"type": "integer"},
+                        "reference": {"type": "string"},
+                    },
+                    required=("account_no", "account_name", "amount_fen", "reference"),
+                )
+            ),
+        },
+        required=("batch", "total_fen", "rows"),
+    ),
+)
+BANK_RESULT = schema(
+    "BankResultImport",
+    obj(
+        {
+            "paid": {"type": "integer"},
+            "failed": {"type": "integer"},
+            "paid_fen": {"type": "integer"},
+            "failed_fen": {"type": "integer"},
+        },
+        required=("paid", "failed", "paid_fen", "failed_fen"),
+    ),
+)
+ARREARS = schema(
+    "Arrears",
+    obj(
+        {
+            "arrears_days": {"type": "integer", "description": "县级设置：拖欠认定天数"},
+            "items": array(
+                obj(
+                    {
+                        "township": obj(
+                            {"id": {"type": "integer"}, "name": {"type": "string"}}, required=("id", "name")
+                        ),
+                        "month": MONTH,
+                        "roster": {"type": "integer", "description": "覆盖该月的合同数"},
+                        "lines": {"type": "integer"},
+                        "paid": {"type": "integer"},
+                        "unpaid_lines": {"type": "integer"},
+                        "unpaid_fen": {"type": "integer"},
+                        "run_id": {"type": "integer", "nullable": True},
+                        "run_status": {"type": "string", "nullable": True},
+                        "approved_on": nullable(DATE),
+                        "reasons": array({"type": "string"}),
+                    },
+                    required=(
+                        "township",
+                        "month",
+                        "roster",
+                        "lines",
+                        "paid",
+                        "unpaid_lines",
+                        "unpaid_fen",
+                        "run_id",
+                        "run_status",
+                        "approved_on",
+                        "reasons",
+                    ),
+                )
+            ),
+        },
+        required=("arrears_days", "items"),
+    ),
+)
 
 
 def _users(ids):
@@ -125,25 +330,52 @@ def _users(ids):
 def run_json(run, users=None) -> dict:
     users = users if users is not None else _users({run.prepared_by_id, run.approved_by_id})
     prep, appr = users.get(run.prepared_by_id), users.get(run.approved_by_id)
-    return {"id": run.id, "township": {"id": run.township.id, "name": run.township.name}, "month": run.month,
-            "kind": run.kind, "status": run.status, "total_fen": run.total_fen, "line_count": run.line_count,
-            "unpaid_count": run.unpaid_count, "prepared_by": prep.label if prep else "",
-            "prepared_at": iso_utc(run.prepared_at), "approved_by": appr.label if appr else None,
-            "approved_at": iso_utc(run.approved_at)}
+    return {
+        "id": run.id,
+        "township": {"id": run.township.id, "name": run.township.name},
+        "month": run.month,
+        "kind": run.kind,
+        "status": run.status,
+        "total_fen": run.total_fen,
+        "line_count": run.line_count,
+        "unpaid_count": run.unpaid_count,
+        "prepared_by": prep.label if prep else "",
+        "prepared_at": iso_utc(run.prepared_at),
+        "approved_by": appr.label if appr else None,
+        "approved_at": iso_utc(run.approved_at),
+    }
 
 
 def payment_json(p: Payment, full: bool) -> dict:
     return {
-        "id": p.id, "run_id": p.run_id, "contract_id": p.contract_id,
-        "person": {"id": p.person.id, "name": p.person.name,
-                   "id_number": p.person.id_number if full else mask_id_number(p.person.id_number)},
-        "month": p.month, "kind": p.kind, "standard_fen": p.standard_fen, "required_days": p.required_days,
-        "attended_days": p.attended_days, "covered_days": p.covered_days, "month_days": p.month_days,
-        "cap_fen": p.cap_fen, "base_fen": p.base_fen, "grade": p.grade, "performance_fen": p.performance_fen,
-        "amount_fen": p.amount_fen, "calc_text": p.calc_text,
+        "id": p.id,
+        "run_id": p.run_id,
+        "contract_id": p.contract_id,
+        "person": {
+            "id": p.person.id,
+            "name": p.person.name,
+            "id_number": p.person.id_number if full else mask_id_number(p.person.id_number),
+        },
+        "month": p.month,
+        "kind": p.kind,
+        "standard_fen": p.standard_fen,
+        "required_days": p.required_days,
+        "attended_days": p.attended_days,
+        "covered_days": p.covered_days,
+        "month_days": p.month_days,
+        "cap_fen": p.cap_fen,
+        "base_fen": p.base_fen,
+        "grade": p.grade,
+        "performance_fen": p.performance_fen,
+        "amount_fen": p.amount_fen,
+        "calc_text": p.calc_text,
         "account_no": (p.account_no if full else mask_account(p.account_no)) if p.account_no else None,
-        "status": p.status, "bank_batch": p.bank_batch, "bank_ref": p.bank_ref, "failure_reason": p.failure_reason,
-        "paid_on": p.paid_on.isoformat() if p.paid_on else None, "reason": p.reason,
+        "status": p.status,
+        "bank_batch": p.bank_batch,
+        "bank_ref": p.bank_ref,
+        "failure_reason": p.failure_reason,
+        "paid_on": p.paid_on.isoformat() if p.paid_on else None,
+        "reason": p.reason,
         "original_payment_id": p.original_payment_id,
     }
 
@@ -160,16 +392,40 @@ def _detail(run_id: int):
     v = service.run_view(db.session, g.actor, run_id, today)
     full = can(g.actor, "view_full_id_number", v.run)
     lines = db.session.scalars(service.line_query(v.run.id)).unique().all()
-    return {**run_json(v.run), "months": v.months, "lines": [payment_json(p, full) for p in lines],
-            "unpaid": [{"contract_id": u.contract_id, "person_id": u.person_id, "name": u.name, "month": u.month,
-                        "reason": u.reason} for u in v.unpaid],
-            "funds": [{"fund_id": f.fund_id, "name": f.name, "year": f.year, "allocation_fen": f.allocation_fen,
-                       "used_fen": f.used_fen, "run_fen": f.run_fen, "after_fen": f.after_fen,
-                       "exceeded": f.exceeded} for f in v.funds],
-            "account_problems": [{"payment_id": b.payment_id, "name": b.name, "reason": b.reason}
-                                 for b in v.blockers],
-            "stale": v.stale, "left_unpaid": _left_json(v),
-            "related_runs": [{"id": r.id, "kind": r.kind, "status": r.status} for r in v.related]}
+    return {
+        **run_json(v.run),
+        "months": v.months,
+        "lines": [payment_json(p, full) for p in lines],
+        "unpaid": [
+            {
+                "contract_id": u.contract_id,
+                "person_id": u.person_id,
+                "name": u.name,
+                "month": u.month,
+                "reason": u.reason,
+            }
+            for u in v.unpaid
+        ],
+        "funds": [
+            {
+                "fund_id": f.fund_id,
+                "name": f.name,
+                "year": f.year,
+                "allocation_fen": f.allocation_fen,
+                "used_fen": f.used_fen,
+                "run_fen": f.run_fen,
+                "after_fen": f.after_fen,
+                "exceeded": f.exceeded,
+            }
+            for f in v.funds
+        ],
+        "account_problems": [
+            {"payment_id": b.payment_id, "name": b.name, "reason": b.reason} for b in v.blockers
+        ],
+        "stale": v.stale,
+        "left_unpaid": _left_json(v),
+        "related_runs": [{"id": r.id, "kind": r.kind, "status": r.status} for r in v.related],
+    }
 
 
 def _left_json(v) -> dict:
@@ -178,18 +434,32 @@ def _left_json(v) -> dict:
         counts[u.cause] = counts.get(u.cause, 0) + 1
     if v.run.status == "preview" and v.blockers:
         counts["账户有问题"] = len(v.blockers)
-    return {"count": v.left_count, "by_reason": [{"reason": r, "count": n} for r, n in counts.items()],
-            "summary": v.left_summary, "supplementary_possible": len(v.late)}
+    return {
+        "count": v.left_count,
+        "by_reason": [{"reason": r, "count": n} for r, n in counts.items()],
+        "summary": v.left_summary,
+        "supplementary_possible": len(v.late),
+    }
 
 
 @bp.post("/payroll-runs")
-@document("生成发放清册（预览）", tags=["发放"], status=201, response=RUN_DETAIL,
-          errors={409: "该乡镇该月的清册已审批，或正由他人同时生成", 422: "月份未结束、按季度发放须选季度末月等"},
-          description="按县定公式为乡镇所有覆盖该月的合同计算补贴；只计入已审核考勤。已有待审批清册时重新生成并替换明细。"
-                      "kind=supplementary 生成补充清册：仅在该月月度清册已审批后，计发考勤已审核但未列入任何清册的人员。",
-          body=obj({"township_id": {"type": "integer"}, "month": MONTH,
-                    "kind": {"type": "string", "enum": list(RUN_KINDS), "description": "默认 regular"}},
-                   required=("township_id", "month")))
+@document(
+    "生成发放清册（预览）",
+    tags=["发放"],
+    status=201,
+    response=RUN_DETAIL,
+    errors={409: "该乡镇该月的清册已审批，或正由他人同时生成", 422: "月份未结束、按季度发放须选季度末月等"},
+    description="按县定公式为乡镇所有覆盖该月的合同计算补贴；只计入已审核考勤。已有待审批清册时重新生成并替换明细。"
+    "kind=supplementary 生成补充清册：仅在该月月度清册已审批后，计发考勤已审核但未列入任何清册的人员。",
+    body=obj(
+        {
+            "township_id": {"type": "integer"},
+            "month": MONTH,
+            "kind": {"type": "string", "enum": list(RUN_KINDS), "description": "默认 regular"},
+        },
+        required=("township_id", "month"),
+    ),
+)
 @token_required
 def prepare_run():
     require(g.actor, "prepare_payroll")
@@ -199,16 +469,26 @@ def prepare_run():
     kind = data.get("kind", "regular")
     if kind not in RUN_KINDS:
         raise BadInput(f"kind 只能为 regular 或 supplementary，收到“{kind}”")
-    run = service.prepare_run(db.session, g.actor, json_id(data, "township_id"), data["month"], clock.today(), kind)
+    run = service.prepare_run(
+        db.session, g.actor, json_id(data, "township_id"), data["month"], clock.today(), kind
+    )
     commit()
     return jsonify(_detail(run.id)), 201
 
 
 @bp.get("/payroll-runs")
-@document("发放清册列表", tags=["发放"], response=RUN, paginated=True,
-          description="管辖范围内的发放清册，按月份倒序。",
-          query={"township_id": {"type": "integer", "description": "乡镇ID"}, "month": MONTH,
-                 "status": {"type": "string", "enum": list(RUN_STATES)}})
+@document(
+    "发放清册列表",
+    tags=["发放"],
+    response=RUN,
+    paginated=True,
+    description="管辖范围内的发放清册，按月份倒序。",
+    query={
+        "township_id": {"type": "integer", "description": "乡镇ID"},
+        "month": MONTH,
+        "status": {"type": "string", "enum": list(RUN_STATES)},
+    },
+)
 @token_required
 def list_runs():
     require(g.actor, "view_payroll")
@@ -218,39 +498,60 @@ def list_runs():
             month = parse_month(month)
         except DomainError:
             raise BadInput(f"参数 month 须为 YYYY-MM，收到“{month}”") from None
-    q = service.run_query(g.actor, township_id=int_arg("township_id", minimum=1), month=month or None,
-                          status=choice_arg("status", RUN_STATES) or None)
+    q = service.run_query(
+        g.actor,
+        township_id=int_arg("township_id", minimum=1),
+        month=month or None,
+        status=choice_arg("status", RUN_STATES) or None,
+    )
     return paginated(q, run_json)
 
 
 @bp.get("/payroll-runs/<int:run_id>")
-@document("发放清册详情", tags=["发放"], response=RUN_DETAIL,
-          description="含全部明细（计算过程 calc_text）、未计发人员、资金额度核对、账户问题。")
+@document(
+    "发放清册详情",
+    tags=["发放"],
+    response=RUN_DETAIL,
+    description="含全部明细（计算过程 calc_text）、未计发人员、资金额度核对、账户问题。",
+)
 @token_required
 def get_run(run_id: int):
     return jsonify(_detail(run_id))
 
 
 @bp.post("/payroll-runs/<int:run_id>/supplementary")
-@document("生成补充清册（预览）", tags=["发放"], status=201, response=RUN_DETAIL,
-          errors={409: "该乡镇该月已有待审批的清册，或正由他人同时生成",
-                  422: "该月月度清册尚未审批；没有可补充计发的人员"},
-          description="为第 run_id 号清册所在的乡镇·月份生成补充清册：月度清册审批后考勤才审核的人员按同一规则计发"
-                      "（同样双人审批、资金核对、银行文件与PDF）；已有发放明细的人员不会重复计发。")
+@document(
+    "生成补充清册（预览）",
+    tags=["发放"],
+    status=201,
+    response=RUN_DETAIL,
+    errors={
+        409: "该乡镇该月已有待审批的清册，或正由他人同时生成",
+        422: "该月月度清册尚未审批；没有可补充计发的人员",
+    },
+    description="为第 run_id 号清册所在的乡镇·月份生成补充清册：月度清册审批后考勤才审核的人员按同一规则计发"
+    "（同样双人审批、资金核对、银行文件与PDF）；已有发放明细的人员不会重复计发。",
+)
 @token_required
 def prepare_supplementary(run_id: int):
     require(g.actor, "prepare_payroll")
     run = service.load_run(db.session, g.actor, run_id, "prepare_payroll")
-    supp = service.prepare_run(db.session, g.actor, run.township_id, run.month, clock.today(), "supplementary")
+    supp = service.prepare_run(
+        db.session, g.actor, run.township_id, run.month, clock.today(), "supplementary"
+    )
     commit()
     return jsonify(_detail(supp.id)), 201
 
 
 @bp.post("/payroll-runs/<int:run_id>/approve")
-@document("审批发放清册", tags=["发放"], response=APPROVED,
-          errors={409: "清册已被审批或作废", 422: "造册人不能审批本人清册；资金额度不足；账户问题；清册已过时"},
-          description="须由造册人以外的乡镇经办人或县级管理员审批；审批后相应考勤锁定。并发审批只有一个成功。"
-                      "left_unpaid 说明审批后本乡镇该月仍未计发的人数及原因。")
+@document(
+    "审批发放清册",
+    tags=["发放"],
+    response=APPROVED,
+    errors={409: "清册已被审批或作废", 422: "造册人不能审批本人清册；资金额度不足；账户问题；清册已过时"},
+    description="须由造册人以外的乡镇经办人或县级管理员审批；审批后相应考勤锁定。并发审批只有一个成功。"
+    "left_unpaid 说明审批后本乡镇该月仍未计发的人数及原因。",
+)
 @token_required
 def approve_run(run_id: int):
     require(g.actor, "approve_payroll")
@@ -261,8 +562,13 @@ def approve_run(run_id: int):
 
 
 @bp.post("/payroll-runs/<int:run_id>/void")
-@document("作废待审批的清册", tags=["发放"], response=RUN, errors={409: "只有待审批的清册可以作废"},
-          body=obj({"reason": {"type": "string"}}, required=("reason",)))
+@document(
+    "作废待审批的清册",
+    tags=["发放"],
+    response=RUN,
+    errors={409: "只有待审批的清册可以作废"},
+    body=obj({"reason": {"type": "string"}}, required=("reason",)),
+)
 @token_required
 def void_run(run_id: int):
     require(g.actor, "prepare_payroll")
@@ -273,23 +579,49 @@ def void_run(run_id: int):
 
 
 @bp.get("/payroll-runs/<int:run_id>/bank-file")
-@document("银行代发文件", tags=["发放"], response=BANK_FILE, errors={422: "清册尚未审批"},
-          description="待发放明细（默认最新批次）。format=json（默认）返回JSON；format=csv 或 xlsx 返回文件"
-                      "（CSV为带BOM的UTF-8）。",
-          query={"batch": {"type": "integer", "description": "批次，默认最新的待发放批次"},
-                 "format": {"type": "string", "enum": ["json", "csv", "xlsx"]}})
+@document(
+    "银行代发文件",
+    tags=["发放"],
+    response=BANK_FILE,
+    errors={422: "清册尚未审批"},
+    description="待发放明细（默认最新批次）。format=json（默认）返回JSON；format=csv 或 xlsx 返回文件"
+    "（CSV为带BOM的UTF-8）。",
+    query={
+        "batch": {"type": "integer", "description": "批次，默认最新的待发放批次"},
+        "format": {"type": "string", "enum": ["json", "csv", "xlsx"]},
+    },
+)
 @token_required
 def bank_file(run_id: int):
     fmt = choice_arg("format", ("json", "csv", "xlsx")) or "json"
     run = service.load_run(db.session, g.actor, run_id, "record_bank_result")
     batch, rows = service.bank_file_rows(db.session, run, int_arg("batch", minimum=1))
-    record_export(db.session, g.actor, "bank_file", len(rows), full_numbers=True, object_id=run.id,
-                  filters={"batch": batch, "format": fmt})
+    record_export(
+        db.session,
+        g.actor,
+        "bank_file",
+        len(rows),
+        full_numbers=True,
+        object_id=run.id,
+        filters={"batch": batch, "format": fmt},
+    )
     commit()
     if fmt == "json":
-        return jsonify({"batch": batch, "total_fen": sum(r.amount_fen for r in rows),
-                        "rows": [{"account_no": r.account_no, "account_name": r.account_name,
-                                  "amount_fen": r.amount_fen, "reference": r.reference} for r in rows]})
+        return jsonify(
+            {
+                "batch": batch,
+                "total_fen": sum(r.amount_fen for r in rows),
+                "rows": [
+                    {
+                        "account_no": r.account_no,
+                        "account_name": r.account_name,
+                        "amount_fen": r.amount_fen,
+                        "reference": r.reference,
+                    }
+                    for r in rows
+                ],
+            }
+        )
     from urllib.parse import quote
 
     name = f"{run.township.name}{month_heading(run.month)}代发文件-第{run.id}号-第{batch or 0}批.{fmt}"
@@ -300,21 +632,39 @@ def bank_file(run_id: int):
 
 
 @bp.post("/payroll-runs/<int:run_id>/bank-results")
-@document("导入银行发放结果", tags=["发放"], response=BANK_RESULT,
-          errors={422: "有错误的行（整批不导入，details 列出每一行的问题）"},
-          description="每条：业务参考号 reference、状态 status（成功/失败）、失败原因 reason、日期 date。"
-                      "任何一条有误则全部不导入。也可用 multipart/form-data 上传结果文件（字段 file，.xlsx/.csv）。",
-          body=obj({"results": array(obj({"reference": {"type": "string"}, "status": {"type": "string",
-                                                                                     "enum": ["成功", "失败"]},
-                                          "reason": {"type": "string"}, "date": DATE},
-                                         required=("reference", "status")))}, required=("results",)))
+@document(
+    "导入银行发放结果",
+    tags=["发放"],
+    response=BANK_RESULT,
+    errors={422: "有错误的行（整批不导入，details 列出每一行的问题）"},
+    description="每条：业务参考号 reference、状态 status（成功/失败）、失败原因 reason、日期 date。"
+    "任何一条有误则全部不导入。也可用 multipart/form-data 上传结果文件（字段 file，.xlsx/.csv）。",
+    body=obj(
+        {
+            "results": array(
+                obj(
+                    {
+                        "reference": {"type": "string"},
+                        "status": {"type": "string", "enum": ["成功", "失败"]},
+                        "reason": {"type": "string"},
+                        "date": DATE,
+                    },
+                    required=("reference", "status"),
+                )
+            )
+        },
+        required=("results",),
+    ),
+)
 @token_required
 def bank_results(run_id: int):
     require(g.actor, "record_bank_result")
     today = clock.today()
     upload = request.files.get("file")
     if upload is not None and upload.filename:
-        result = service.import_bank_results(db.session, g.actor, run_id, upload.filename, upload.read(), today)
+        result = service.import_bank_results(
+            db.session, g.actor, run_id, upload.filename, upload.read(), today
+        )
     else:
         data = _body()
         rows = data.get("results")
@@ -322,14 +672,24 @@ def bank_results(run_id: int):
             raise BadInput("results 须为对象数组")
         result = service.import_bank_result_rows(db.session, g.actor, run_id, rows, today)
     commit()
-    return jsonify({"paid": result.paid, "failed": result.failed, "paid_fen": result.paid_fen,
-                    "failed_fen": result.failed_fen})
+    return jsonify(
+        {
+            "paid": result.paid,
+            "failed": result.failed,
+            "paid_fen": result.paid_fen,
+            "failed_fen": result.failed_fen,
+        }
+    )
 
 
 @bp.post("/payroll-runs/<int:run_id>/retry")
-@document("失败明细重新发放", tags=["发放"], response=obj({"moved": {"type": "integer"}}, required=("moved",)),
-          errors={422: "没有失败的明细，或账户仍有问题"},
-          description="把发放失败的明细转入下一批次（金额不变，账户按人员当前登记的账户）。")
+@document(
+    "失败明细重新发放",
+    tags=["发放"],
+    response=obj({"moved": {"type": "integer"}}, required=("moved",)),
+    errors={422: "没有失败的明细，或账户仍有问题"},
+    description="把发放失败的明细转入下一批次（金额不变，账户按人员当前登记的账户）。",
+)
 @token_required
 def retry_failed(run_id: int):
     require(g.actor, "record_bank_result")
@@ -339,12 +699,22 @@ def retry_failed(run_id: int):
 
 
 @bp.post("/payments/<int:payment_id>/corrections")
-@document("补发或扣回", tags=["发放"], status=201, response=PAYMENT,
-          errors={422: "原因缺失、金额无效、扣回超过净额、资金额度不足、清册未审批"},
-          description="对已审批清册中的一条月度明细登记补发或扣回：新增一条明细（扣回为负数），原明细不变。",
-          body=obj({"kind": {"type": "string", "enum": ["补发", "扣回"]},
-                    "amount_fen": {"type": "integer", "minimum": 1}, "reason": {"type": "string"}},
-                   required=("kind", "amount_fen", "reason")))
+@document(
+    "补发或扣回",
+    tags=["发放"],
+    status=201,
+    response=PAYMENT,
+    errors={422: "原因缺失、金额无效、扣回超过净额、资金额度不足、清册未审批"},
+    description="对已审批清册中的一条月度明细登记补发或扣回：新增一条明细（扣回为负数），原明细不变。",
+    body=obj(
+        {
+            "kind": {"type": "string", "enum": ["补发", "扣回"]},
+            "amount_fen": {"type": "integer", "minimum": 1},
+            "reason": {"type": "string"},
+        },
+        required=("kind", "amount_fen", "reason"),
+    ),
+)
 @token_required
 def correct_payment(payment_id: int):
     require(g.actor, "correct_payment")
@@ -352,8 +722,15 @@ def correct_payment(payment_id: int):
     amount = data.get("amount_fen")
     if not isinstance(amount, int) or isinstance(amount, bool) or abs(amount) > MAX_ID:
         raise BadInput(f"amount_fen 须为整数（分，最大{MAX_ID}），收到 {amount!r:.40}")
-    line = service.correct_payment(db.session, g.actor, payment_id, str(data.get("kind") or ""), amount,
-                                   str(data.get("reason") or ""), clock.today())
+    line = service.correct_payment(
+        db.session,
+        g.actor,
+        payment_id,
+        str(data.get("kind") or ""),
+        amount,
+        str(data.get("reason") or ""),
+        clock.today(),
+    )
     commit()
     line = db.session.get(Payment, line.id)
     if line is None:
@@ -362,10 +739,17 @@ def correct_payment(payment_id: int):
 
 
 @bp.get("/arrears")
-@document("发放拖欠", tags=["发放"], response=ARREARS,
-          description="最近12个已结束月份中，月末或审批后超过县定天数未发放、或实发人数少于花名册的乡镇·月份。",
-          query={"township_id": {"type": "integer"}, "month": MONTH,
-                 "all": {"type": "integer", "enum": [0, 1], "description": "1 = 含无拖欠的乡镇·月份"}})
+@document(
+    "发放拖欠",
+    tags=["发放"],
+    response=ARREARS,
+    description="最近12个已结束月份中，月末或审批后超过县定天数未发放、或实发人数少于花名册的乡镇·月份。",
+    query={
+        "township_id": {"type": "integer"},
+        "month": MONTH,
+        "all": {"type": "integer", "enum": [0, 1], "description": "1 = 含无拖欠的乡镇·月份"},
+    },
+)
 @token_required
 def list_arrears():
     require(g.actor, "view_arrears")
@@ -375,11 +759,32 @@ def list_arrears():
             month = parse_month(month)
         except DomainError:
             raise BadInput(f"参数 month 须为 YYYY-MM，收到“{month}”") from None
-    limit, rows = service.arrears(db.session, g.actor, clock.today(), township_id=int_arg("township_id", minimum=1),
-                                  month=month or None, flagged_only=not flag_arg("all"))
-    return jsonify({"arrears_days": limit, "items": [{
-        "township": {"id": r.township_id, "name": r.township}, "month": r.month, "roster": r.roster,
-        "lines": r.lines, "paid": r.paid, "unpaid_lines": r.unpaid_lines, "unpaid_fen": r.unpaid_fen,
-        "run_id": r.run_id, "run_status": r.run_status,
-        "approved_on": r.approved_on.isoformat() if r.approved_on else None, "reasons": r.reasons,
-    } for r in rows]})
+    limit, rows = service.arrears(
+        db.session,
+        g.actor,
+        clock.today(),
+        township_id=int_arg("township_id", minimum=1),
+        month=month or None,
+        flagged_only=not flag_arg("all"),
+    )
+    return jsonify(
+        {
+            "arrears_days": limit,
+            "items": [
+                {
+                    "township": {"id": r.township_id, "name": r.township},
+                    "month": r.month,
+                    "roster": r.roster,
+                    "lines": r.lines,
+                    "paid": r.paid,
+                    "unpaid_lines": r.unpaid_lines,
+                    "unpaid_fen": r.unpaid_fen,
+                    "run_id": r.run_id,
+                    "run_status": r.run_status,
+                    "approved_on": r.approved_on.isoformat() if r.approved_on else None,
+                    "reasons": r.reasons,
+                }
+                for r in rows
+            ],
+        }
+    )

@@ -21,6 +21,7 @@
 * Dates are "YYYY-MM-DD", timestamps ISO-8601 UTC with "Z", money integer 分 in *_fen fields.
   身份证号 and account numbers are masked unless can(actor, "view_full_id_number", person).
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -65,8 +66,14 @@ def http_error(err: HTTPException):
     db.session.rollback()
     if isinstance(err, InternalServerError):
         return error_response(500, "internal_error", "服务器内部错误，请稍后重试；如持续出现请联系县级管理员")
-    messages = {400: "请求格式有误", 403: "您的角色无权进行此操作", 404: "对象不存在或您无权查看",
-                405: "该路径不支持此请求方法", 413: "上传的文件过大（上限20MB）", 415: "请求体须为JSON"}
+    messages = {
+        400: "请求格式有误",
+        403: "您的角色无权进行此操作",
+        404: "对象不存在或您无权查看",
+        405: "该路径不支持此请求方法",
+        413: "上传的文件过大（上限20MB）",
+        415: "请求体须为JSON",
+    }
     code = (err.name or "error").lower().replace(" ", "_")
     return error_response(err.code or 500, code, messages.get(err.code, err.description or "请求失败"))
 
@@ -95,6 +102,7 @@ def commit():
 
 
 # ---- request parsing: every failure is a 400 with a Chinese message naming the parameter ----
+
 
 def int_arg(name: str, default: int | None = None, *, minimum: int | None = None) -> int | None:
     raw = request.args.get(name, "").strip()
@@ -157,12 +165,20 @@ def paginated(query, serializer: Callable, prefetch: Callable | None = None):
     in one query instead of one per row).
     """
     page, per_page = page_args()
-    p = db.paginate(query, page=page, per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False,
-                    count=True)
+    p = db.paginate(
+        query, page=page, per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False, count=True
+    )
     if prefetch is not None:
         prefetch(p.items)
-    return jsonify({"items": [serializer(row) for row in p.items], "page": page, "per_page": per_page,
-                    "total": p.total, "pages": p.pages})
+    return jsonify(
+        {
+            "items": [serializer(row) for row in p.items],
+            "page": page,
+            "per_page": per_page,
+            "total": p.total,
+            "pages": p.pages,
+        }
+    )
 
 
 def iso_utc(value: datetime | None) -> str | None:
@@ -171,36 +187,75 @@ def iso_utc(value: datetime | None) -> str | None:
 
 # ---- auth, me, the document ----
 
-TOKEN = schema("Token", obj({
-    "token": {"type": "string"},
-    "token_type": {"type": "string", "enum": ["Bearer"]},
-    "expires_at": {"type": "string", "format": "date-time"},
-}, required=("token", "token_type", "expires_at")))
-REGION_REF = schema("RegionRef", obj({
-    "id": {"type": "integer"}, "code": {"type": "string", "description": "12位统计用区划代码"},
-    "name": {"type": "string"}, "level": {"type": "string", "enum": ["county", "township", "village"]},
-}, required=("id", "code", "name", "level")))
-ME = schema("Me", obj({
-    "id": {"type": "integer"}, "username": {"type": "string"}, "display_name": {"type": "string"},
-    "role": {"type": "string"}, "region": {"allOf": [REGION_REF], "nullable": True},
-    "person_id": {"type": "integer", "nullable": True},
-}, required=("id", "username", "display_name", "role", "region", "person_id")))
+TOKEN = schema(
+    "Token",
+    obj(
+        {
+            "token": {"type": "string"},
+            "token_type": {"type": "string", "enum": ["Bearer"]},
+            "expires_at": {"type": "string", "format": "date-time"},
+        },
+        required=("token", "token_type", "expires_at"),
+    ),
+)
+REGION_REF = schema(
+    "RegionRef",
+    obj(
+        {
+            "id": {"type": "integer"},
+            "code": {"type": "string", "description": "12位统计用区划代码"},
+            "name": {"type": "string"},
+            "level": {"type": "string", "enum": ["county", "township", "village"]},
+        },
+        required=("id", "code", "name", "level"),
+    ),
+)
+ME = schema(
+    "Me",
+    obj(
+        {
+            "id": {"type": "integer"},
+            "username": {"type": "string"},
+            "display_name": {"type": "string"},
+            "role": {"type": "string"},
+            "region": {"allOf": [REGION_REF], "nullable": True},
+            "person_id": {"type": "integer", "nullable": True},
+        },
+        required=("id", "username", "display_name", "role", "region", "person_id"),
+    ),
+)
 
 
 @bp.post("/auth/token")
-@document("获取访问令牌", tags=["认证"], auth=False, status=201, response=TOKEN,
-          errors={401: "用户名或密码错误，或账号已停用", 403: "须先在网页上修改初始密码", 429: "登录失败次数过多，请稍后再试"},
-          description="用户名与密码换取访问令牌；同一用户名在同一地址连续失败5次后暂停登录（再失败则等待加倍）。",
-          body=obj({"username": {"type": "string"}, "password": {"type": "string", "format": "password"}},
-                   required=("username", "password")))
+@document(
+    "获取访问令牌",
+    tags=["认证"],
+    auth=False,
+    status=201,
+    response=TOKEN,
+    errors={
+        401: "用户名或密码错误，或账号已停用",
+        403: "须先在网页上修改初始密码",
+        429: "登录失败次数过多，请稍后再试",
+    },
+    description="用户名与密码换取访问令牌；同一用户名在同一地址连续失败5次后暂停登录（再失败则等待加倍）。",
+    body=obj(
+        {"username": {"type": "string"}, "password": {"type": "string", "format": "password"}},
+        required=("username", "password"),
+    ),
+)
 def issue_token():
     data = request.get_json(silent=True)
-    if not isinstance(data, dict) or not isinstance(data.get("username"), str) \
-            or not isinstance(data.get("password"), str):
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("username"), str)
+        or not isinstance(data.get("password"), str)
+    ):
         raise BadInput("请求体须为JSON，含 username 与 password")
     try:
-        user = accounts.authenticate(db.session, data["username"], data["password"],
-                                     request.remote_addr or "-", clock.now())
+        user = accounts.authenticate(
+            db.session, data["username"], data["password"], request.remote_addr or "-", clock.now()
+        )
     except DomainError as err:
         db.session.commit()  # keep the recorded attempt
         if err.code != "login_rate_limited":
@@ -213,15 +268,23 @@ def issue_token():
         return error_response(401, "login_failed", accounts.LOGIN_FAILED)
     if user.must_change_password:
         db.session.commit()
-        return error_response(403, "password_change_required",
-                              "该账号须先在网页上修改管理员设置的初始密码，之后才能获取访问令牌")
+        return error_response(
+            403,
+            "password_change_required",
+            "该账号须先在网页上修改管理员设置的初始密码，之后才能获取访问令牌",
+        )
     token, row = accounts.issue_token(db.session, user, clock.now(), current_app.config["API_TOKEN_HOURS"])
     commit()
     return jsonify({"token": token, "token_type": "Bearer", "expires_at": iso_utc(row.expires_at)}), 201
 
 
 @bp.delete("/auth/token")
-@document("撤销当前访问令牌", tags=["认证"], status=204, description="撤销本次请求所携带的令牌，之后该令牌不能再用。")
+@document(
+    "撤销当前访问令牌",
+    tags=["认证"],
+    status=204,
+    description="撤销本次请求所携带的令牌，之后该令牌不能再用。",
+)
 @token_required
 def revoke_token():
     accounts.revoke_token(db.session, g.actor, g.token, clock.now())
@@ -234,30 +297,48 @@ def revoke_token():
 @token_required
 def me():
     u = g.actor
-    return jsonify({
-        "id": u.id, "username": u.username, "display_name": u.display_name, "role": u.role,
-        "region": {"id": u.region.id, "code": u.region.code, "name": u.region.name, "level": u.region.level}
-        if u.region else None,
-        "person_id": u.person_id,
-    })
+    return jsonify(
+        {
+            "id": u.id,
+            "username": u.username,
+            "display_name": u.display_name,
+            "role": u.role,
+            "region": {
+                "id": u.region.id,
+                "code": u.region.code,
+                "name": u.region.name,
+                "level": u.region.level,
+            }
+            if u.region
+            else None,
+            "person_id": u.person_id,
+        }
+    )
 
 
 @bp.get("/openapi.json")
-@document("OpenAPI 文档", tags=["文档"], auth=False, response={"type": "object"},
-          description="本 API 的 OpenAPI 3.0 描述，无需令牌。")
+@document(
+    "OpenAPI 文档",
+    tags=["文档"],
+    auth=False,
+    response={"type": "object"},
+    description="本 API 的 OpenAPI 3.0 描述，无需令牌。",
+)
 def openapi_json():
     return jsonify(build_document(current_app))
 
 
 # Resource modules: importing them registers their routes on `bp`.
-from . import people  # noqa: E402,F401
-from . import contracts  # noqa: E402,F401
-from . import hiring  # noqa: E402,F401
-from . import posts  # noqa: E402,F401
-from . import attendance  # noqa: E402,F401
-from . import payroll  # noqa: E402,F401
-from . import portal  # noqa: E402,F401
-from . import county  # noqa: E402,F401
-from . import person_admin  # noqa: E402,F401
-from . import exits  # noqa: E402,F401
-from . import oversight  # noqa: E402,F401
+from . import (
+    attendance,  # noqa: E402,F401
+    contracts,  # noqa: E402,F401
+    county,  # noqa: E402,F401
+    exits,  # noqa: E402,F401
+    hiring,  # noqa: E402,F401
+    oversight,  # noqa: E402,F401
+    payroll,  # noqa: E402,F401
+    people,  # noqa: E402,F401
+    person_admin,  # noqa: E402,F401
+    portal,  # noqa: E402,F401
+    posts,  # noqa: E402,F401
+)

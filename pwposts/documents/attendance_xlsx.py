@@ -6,6 +6,7 @@ reordered columns, a "*" or extra spaces in a header, and title rows above it ar
 The template carries the month and the village code in its second row; the importer compares
 them with the page the file is uploaded to.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,8 +19,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ..domain.errors import DomainError
-from .workbooks import first_sheet
 from .cells import safe_row
+from .workbooks import first_sheet
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("seq", "序号"),
@@ -107,12 +108,21 @@ def _blank(value: Any) -> bool:
 
 def read_attendance(stream: IO[bytes]) -> AttendanceSheet:
     """Read the attendance sheet of an uploaded .xlsx; DomainError when the file as a whole is unusable."""
-    sheet = first_sheet(stream, _read_sheet, code="attendance_file_unreadable", preferred=SHEET_NAME, skip=HELP_SHEET,
-                        max_rows=MAX_DATA_ROWS + HEADER_SCAN_ROWS)
+    sheet = first_sheet(
+        stream,
+        _read_sheet,
+        code="attendance_file_unreadable",
+        preferred=SHEET_NAME,
+        skip=HELP_SHEET,
+        max_rows=MAX_DATA_ROWS + HEADER_SCAN_ROWS,
+    )
     if sheet is not None:
         return sheet
-    raise DomainError("attendance_header", f"未找到考勤表表头：前{HEADER_SCAN_ROWS}行中没有包含“合同编号”“出勤天数”的表头行，"
-                                           "请使用系统下载的考勤模板")
+    raise DomainError(
+        "attendance_header",
+        f"未找到考勤表表头：前{HEADER_SCAN_ROWS}行中没有包含“合同编号”“出勤天数”的表头行，"
+        "请使用系统下载的考勤模板",
+    )
 
 
 def _read_sheet(ws) -> AttendanceSheet | None:
@@ -147,11 +157,16 @@ def _read_sheet(ws) -> AttendanceSheet | None:
         return None
     dupes = [(k, cols) for k, cols in found.items() if len(cols) > 1]
     if dupes:
-        raise DomainError("attendance_header", f"第{header_row}行表头中“{HEADERS_SHORT[dupes[0][0]]}”出现了多次，请只保留一列")
+        raise DomainError(
+            "attendance_header",
+            f"第{header_row}行表头中“{HEADERS_SHORT[dupes[0][0]]}”出现了多次，请只保留一列",
+        )
     missing = [HEADERS_SHORT[k] for k in REQUIRED if k not in found]
     if missing:
-        raise DomainError("attendance_header", "考勤表缺少必需的列：" + "、".join(f"“{m}”" for m in missing)
-                                               + "，请勿修改模板中的列名")
+        raise DomainError(
+            "attendance_header",
+            "考勤表缺少必需的列：" + "、".join(f"“{m}”" for m in missing) + "，请勿修改模板中的列名",
+        )
     positions = {k: cols[0] for k, cols in found.items()}
     sheet = AttendanceSheet(header_row, frozenset(positions), month=month, village_code=code)
     for number, row in enumerate(rows, start=header_row + 1):
@@ -170,8 +185,20 @@ def _read_sheet(ws) -> AttendanceSheet | None:
 _HEAD_FONT = Font(bold=True)
 _HEAD_FILL = PatternFill("solid", fgColor="DCE6F1")
 _GIVEN_FILL = PatternFill("solid", fgColor="F2F2F2")  # prefilled by the system: not to be changed
-_WIDTHS = {"seq": 6, "name": 10, "id_number": 21, "contract_code": 18, "required_days": 12, "covered_days": 16,
-           "days_worked": 10, "leave_days": 10, "absent_days": 10, "hours": 11, "dates": 30, "note": 24}
+_WIDTHS = {
+    "seq": 6,
+    "name": 10,
+    "id_number": 21,
+    "contract_code": 18,
+    "required_days": 12,
+    "covered_days": 16,
+    "days_worked": 10,
+    "leave_days": 10,
+    "absent_days": 10,
+    "hours": 11,
+    "dates": 30,
+    "note": 24,
+}
 GIVEN_KEYS = ("seq", "name", "id_number", "contract_code", "required_days", "covered_days")
 
 NOTES = (
@@ -186,8 +213,9 @@ NOTES = (
 )
 
 
-def write_template(out: IO[bytes], *, title: str, month: str, village_label: str,
-                   rows: Iterable[Sequence[Any]]) -> int:
+def write_template(
+    out: IO[bytes], *, title: str, month: str, village_label: str, rows: Iterable[Sequence[Any]]
+) -> int:
     """The village-month template: title, month/village line, header, one prefilled row per holder."""
     wb = Workbook()
     ws = wb.active
@@ -204,8 +232,14 @@ def write_template(out: IO[bytes], *, title: str, month: str, village_label: str
         ws.column_dimensions[get_column_letter(i)].width = _WIDTHS.get(key, 12)
     n = 0
     for values in rows:
-        ws.append(safe_row([None if v in (None, "") else (str(v) if KEYS[i] in TEXT_KEYS else v)
-                            for i, v in enumerate(values)]))
+        ws.append(
+            safe_row(
+                [
+                    None if v in (None, "") else (str(v) if KEYS[i] in TEXT_KEYS else v)
+                    for i, v in enumerate(values)
+                ]
+            )
+        )
         n += 1
         r = ws.max_row
         for i, key in enumerate(KEYS, start=1):

@@ -5,6 +5,7 @@ The CSV is UTF-8 with a byte-order mark so that Excel opens the Chinese names co
 account numbers and references are written as text (the .xlsx marks the cells as text, the CSV
 quotes every field) so that Excel does not turn a 19-digit card number into 6.22E+18.
 """
+
 from __future__ import annotations
 
 import csv
@@ -20,8 +21,8 @@ from openpyxl.styles import Alignment, Font
 
 from ..domain.errors import DomainError
 from ..domain.payroll import money
-from .workbooks import open_workbook
 from .cells import safe_row
+from .workbooks import open_workbook
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIMETYPE = "text/csv; charset=utf-8"
@@ -58,8 +59,12 @@ class ResultRow:
 
 
 def _payment_table(rows: Iterable[BankRow]) -> list[list[str]]:
-    return [safe_row([str(n), r.account_no, r.account_name, money(r.amount_fen), r.reference, r.account_kind,
-                      r.memo]) for n, r in enumerate(rows, start=1)]
+    return [
+        safe_row(
+            [str(n), r.account_no, r.account_name, money(r.amount_fen), r.reference, r.account_kind, r.memo]
+        )
+        for n, r in enumerate(rows, start=1)
+    ]
 
 
 def payment_csv(rows: Iterable[BankRow]) -> bytes:
@@ -81,8 +86,11 @@ def payment_xlsx(rows: Iterable[BankRow], title: str) -> bytes:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center")
     for n, r in enumerate(rows, start=1):
-        ws.append(safe_row([n, r.account_no, r.account_name, money(r.amount_fen), r.reference, r.account_kind,
-                            r.memo]))
+        ws.append(
+            safe_row(
+                [n, r.account_no, r.account_name, money(r.amount_fen), r.reference, r.account_kind, r.memo]
+            )
+        )
         for col in (2, 4, 5):
             ws.cell(row=n + 1, column=col).number_format = "@"
         ws.cell(row=n + 1, column=4).alignment = Alignment(horizontal="right")
@@ -96,6 +104,7 @@ def payment_xlsx(rows: Iterable[BankRow], title: str) -> bytes:
 
 
 # ---- reading the bank's result file ----
+
 
 def _norm(text: Any) -> str:
     t = unicodedata.normalize("NFKC", str(text or "")).strip().replace(" ", "").replace("*", "")
@@ -121,20 +130,30 @@ def _rows_from_table(table: list[list[Any]]) -> list[ResultRow]:
         if "reference" in cols and "status" in cols:
             break
     else:
-        raise DomainError("bank_file_header",
-                          "结果文件中找不到表头：须包含“业务参考号”和“状态”两列（可另有“失败原因”“日期”列）")
+        raise DomainError(
+            "bank_file_header",
+            "结果文件中找不到表头：须包含“业务参考号”和“状态”两列（可另有“失败原因”“日期”列）",
+        )
+
     def get(cells, key):
         i = cols.get(key)
         return cells[i] if i is not None and i < len(cells) else None
 
     out = []
-    for n, raw in enumerate(table[h + 1:], start=h + 2):
+    for n, raw in enumerate(table[h + 1 :], start=h + 2):
         cells = list(raw)
         if all(c is None or str(c).strip() == "" for c in cells):
             continue
         ref = get(cells, "reference")
-        out.append(ResultRow(n, str(ref).strip() if ref is not None else "", str(get(cells, "status") or "").strip(),
-                             str(get(cells, "reason") or "").strip(), get(cells, "date")))
+        out.append(
+            ResultRow(
+                n,
+                str(ref).strip() if ref is not None else "",
+                str(get(cells, "status") or "").strip(),
+                str(get(cells, "reason") or "").strip(),
+                get(cells, "date"),
+            )
+        )
         if len(out) > MAX_RESULT_ROWS:
             raise DomainError("bank_file_too_long", f"结果文件超过{MAX_RESULT_ROWS}行，请分批导入")
     return out
@@ -146,7 +165,9 @@ def read_results(filename: str, data: bytes) -> list[ResultRow]:
     if not data:
         raise DomainError("bank_file_empty", "上传的结果文件是空的")
     if name.endswith(".xlsx") or data[:2] == b"PK":
-        wb, guard = open_workbook(io.BytesIO(data), code="bank_file_unreadable", max_rows=MAX_RESULT_ROWS + 10)
+        wb, guard = open_workbook(
+            io.BytesIO(data), code="bank_file_unreadable", max_rows=MAX_RESULT_ROWS + 10
+        )
         try:
             table = [list(r) for r in guard(wb.worksheets[0]).iter_rows(values_only=True)]
         finally:
@@ -163,7 +184,9 @@ def read_results(filename: str, data: bytes) -> list[ResultRow]:
         try:
             table = [row for row in csv.reader(io.StringIO(text, newline=""))]
         except csv.Error as err:
-            raise DomainError("bank_file_unreadable", f"结果文件（CSV）格式有误（{err}）：请用银行导出的原文件重试") from None
+            raise DomainError(
+                "bank_file_unreadable", f"结果文件（CSV）格式有误（{err}）：请用银行导出的原文件重试"
+            ) from None
     else:
         raise DomainError("bank_file_type", f"不支持的文件类型“{filename}”：请上传 .xlsx 或 .csv 结果文件")
     rows = _rows_from_table(table)

@@ -7,6 +7,7 @@ openpyxl stores any str starting with "=" as a formula (data_type 'f'); the othe
 file is opened as CSV or a cell is edited. Every writer in documents/ passes its rows through safe_row()
 (or single values through safe_text()); tests/unit/test_formula_injection.py holds each writer to it.
 """
+
 from __future__ import annotations
 
 import re

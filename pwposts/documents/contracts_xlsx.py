@@ -1,4 +1,5 @@
 """合同台账 export (.xlsx): plain values in, a workbook out — no queries here."""
+
 from __future__ import annotations
 
 from typing import IO, Any, Iterable, Sequence
@@ -14,9 +15,22 @@ SHEET_NAME = "合同台账"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # (header, width); 身份证号 and 合同编号 are written as text cells.
 COLUMNS: tuple[tuple[str, int], ...] = (
-    ("序号", 6), ("合同编号", 16), ("姓名", 10), ("身份证号", 21), ("乡镇", 10), ("村", 12), ("岗位名称", 16),
-    ("合同类型", 10), ("起始日期", 12), ("截止日期", 12), ("月补贴标准（元）", 14), ("规定出勤天数", 12),
-    ("全日制/非全日制", 14), ("状态", 16), ("意外伤害保险", 28), ("签订日期", 12),
+    ("序号", 6),
+    ("合同编号", 16),
+    ("姓名", 10),
+    ("身份证号", 21),
+    ("乡镇", 10),
+    ("村", 12),
+    ("岗位名称", 16),
+    ("合同类型", 10),
+    ("起始日期", 12),
+    ("截止日期", 12),
+    ("月补贴标准（元）", 14),
+    ("规定出勤天数", 12),
+    ("全日制/非全日制", 14),
+    ("状态", 16),
+    ("意外伤害保险", 28),
+    ("签订日期", 12),
 )
 HEADERS = tuple(h for h, _ in COLUMNS)
 TEXT_COLUMNS = frozenset({1, 3})

@@ -1,4 +1,5 @@
 """退岗台账 export (.xlsx): plain rows in, a workbook out — no queries here."""
+
 from __future__ import annotations
 
 import io
@@ -11,8 +12,27 @@ from openpyxl.styles import Font
 from .cells import safe_row
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-HEADERS = ("序号", "姓名", "身份证号", "乡镇", "村", "岗位名称", "合同编号", "退岗原因", "事由发生日期", "退岗生效日期",
-           "最后计发日", "状态", "是否迟报", "报告时限（天）", "登记来源", "确认日期", "后续安置", "依据", "备注")
+HEADERS = (
+    "序号",
+    "姓名",
+    "身份证号",
+    "乡镇",
+    "村",
+    "岗位名称",
+    "合同编号",
+    "退岗原因",
+    "事由发生日期",
+    "退岗生效日期",
+    "最后计发日",
+    "状态",
+    "是否迟报",
+    "报告时限（天）",
+    "登记来源",
+    "确认日期",
+    "后续安置",
+    "依据",
+    "备注",
+)
 WIDTHS = (6, 10, 21, 10, 12, 16, 16, 24, 12, 12, 12, 8, 8, 10, 16, 12, 16, 40, 30)
 
 

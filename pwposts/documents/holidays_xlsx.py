@@ -1,6 +1,7 @@
 """County holiday calendar workbooks: read an uploaded list (columns 日期, 名称, 是否调休上班) and
 write the empty template. Plain values out; the rules about days live in domain/settings.py.
 """
+
 from __future__ import annotations
 
 import io
@@ -12,8 +13,8 @@ from openpyxl.styles import Font
 
 from ..domain.errors import DomainError
 from ..domain.formats import parse_date
-from .workbooks import open_workbook
 from .cells import safe_row
+from .workbooks import open_workbook
 
 HEADERS = ("日期", "名称", "是否调休上班")
 YES = {"是", "y", "yes", "1", "true", "调休", "上班", "调休上班", "√"}
@@ -42,8 +43,11 @@ def read_holidays(stream: IO[bytes]) -> tuple[list[tuple[int, date, str, bool]],
         if line >= HEADER_SCAN_ROWS:
             break
     if cols is None:
-        raise DomainError("xlsx_no_header", f"未找到表头：第一张工作表的前{HEADER_SCAN_ROWS}行中须有“日期”“名称”两列"
-                                            "（“是否调休上班”可选，留空视为节假日）")
+        raise DomainError(
+            "xlsx_no_header",
+            f"未找到表头：第一张工作表的前{HEADER_SCAN_ROWS}行中须有“日期”“名称”两列"
+            "（“是否调休上班”可选，留空视为节假日）",
+        )
     out, errors = [], []
     for values in rows_iter:
         line += 1

@@ -8,12 +8,13 @@ user ends up in these documents, so the fetcher is StaticOnlyFetcher: files unde
 folder and data: URIs, nothing else — no http(s) (no requests to the intranet from the server), no
 file outside static/ (no /etc/passwd in a PDF).
 """
+
 from __future__ import annotations
 
 import logging
 import shutil
-import threading
 import subprocess
+import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -21,8 +22,14 @@ from flask import current_app, render_template
 
 log = logging.getLogger(__name__)
 
-CJK_FAMILIES = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Serif CJK SC", "Source Han Sans SC",
-                "SimSun", "Microsoft YaHei")
+CJK_FAMILIES = (
+    "WenQuanYi Micro Hei",
+    "Noto Sans CJK SC",
+    "Noto Serif CJK SC",
+    "Source Han Sans SC",
+    "SimSun",
+    "Microsoft YaHei",
+)
 
 
 def check_cjk_font() -> str | None:

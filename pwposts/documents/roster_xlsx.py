@@ -6,6 +6,7 @@ characters, a "*" marking a required column, reordered or unknown columns and a 
 above the header are all tolerated. Values are returned as Excel gave them (str, int,
 float, datetime or None) so the caller can tell a number-formatted 身份证号 from a text one.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,9 +21,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..domain.errors import DomainError
-from .workbooks import first_sheet
 from ..domain.people import ACCOUNT_KINDS, CATEGORIES, WORK_CAPACITIES
 from .cells import safe_row
+from .workbooks import first_sheet
 
 # (key, header) in the order of DOMAIN.md §4, then 账户类型 (an extra column this system adds so
 # that the account kind survives an export → import round trip).
@@ -50,7 +51,16 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 KEYS = tuple(k for k, _ in COLUMNS)
 HEADERS = dict(COLUMNS)
 REQUIRED = ("name", "id_number", "village")
-POST_KEYS = ("post_name", "employer", "fund", "full_time", "allowance", "required_days", "contract_dates", "exit")
+POST_KEYS = (
+    "post_name",
+    "employer",
+    "fund",
+    "full_time",
+    "allowance",
+    "required_days",
+    "contract_dates",
+    "exit",
+)
 TEXT_KEYS = frozenset({"id_number", "household", "phone", "account_no"})  # always written as text cells
 MAX_DATA_ROWS = 100_000
 HEADER_SCAN_ROWS = 20
@@ -68,8 +78,19 @@ _ALIASES = {
     "work_capacity": ("劳动能力",),
     "village": ("所在村组", "村组", "所在村", "所在村(组)"),
     "phone": ("联系电话", "电话", "手机", "手机号", "手机号码", "联系方式"),
-    "account_no": ("银行/社保卡账号", "银行社保卡账号", "银行/社保卡号", "社保卡/银行卡账号", "银行卡/社保卡账号",
-                   "银行账号", "银行卡号", "社保卡号", "社保卡账号", "账号", "卡号"),
+    "account_no": (
+        "银行/社保卡账号",
+        "银行社保卡账号",
+        "银行/社保卡号",
+        "社保卡/银行卡账号",
+        "银行卡/社保卡账号",
+        "银行账号",
+        "银行卡号",
+        "社保卡号",
+        "社保卡账号",
+        "账号",
+        "卡号",
+    ),
     "account_name": ("开户人", "开户人姓名", "户名", "持卡人"),
     "post_name": ("岗位名称", "岗位"),
     "employer": ("使用单位", "用人单位"),
@@ -117,6 +138,7 @@ class RosterRow:
 @dataclass
 class SkippedRow:
     """A row below the header that is not a person: a 合计/小计 line, a signature line, a note."""
+
     number: int
     reason: str
     text: str  # the row's cells, joined, as shown in the preview
@@ -135,8 +157,10 @@ class RosterSheet:
 # Rows real 花名册 carry below the people: totals, the signature block (in one merged cell or spread over
 # several), notes. Recognised by the row's first filled cell, and only when the row has no ID number.
 _TOTAL = re.compile(r"^(本页|本表|全村|全镇|全乡|本村|本镇)?(合计|小计|总计|共计|累计)")
-_SIGNATURE = re.compile(r"^(单位|主要|分管|主管)?(制表|填表|填报|审核|复核|审批|审定|负责|经办|统计|领导|签字|签名|盖章|日期)"
-                        r"(人|日期|时间|领导|单位)?(\((签字|签名|盖章)\)|签字|签名|盖章)?([:：]|$)")
+_SIGNATURE = re.compile(
+    r"^(单位|主要|分管|主管)?(制表|填表|填报|审核|复核|审批|审定|负责|经办|统计|领导|签字|签名|盖章|日期)"
+    r"(人|日期|时间|领导|单位)?(\((签字|签名|盖章)\)|签字|签名|盖章)?([:：]|$)"
+)
 _NOTE = re.compile(r"^(注|备注|说明|填表说明|附注)[:：\d]")
 _ID_LIKE = re.compile(r"\d{15}")
 
@@ -189,13 +213,22 @@ def read_roster(stream: IO[bytes]) -> RosterSheet:
     Raises DomainError (code roster_unreadable / roster_header / roster_too_large) when the
     file as a whole cannot be used; problems in single cells are left to the caller.
     """
-    sheet = first_sheet(stream, _read_sheet, code="roster_unreadable", preferred=SHEET_NAME, skip=HELP_SHEET,
-                        max_rows=MAX_DATA_ROWS + HEADER_SCAN_ROWS)
+    sheet = first_sheet(
+        stream,
+        _read_sheet,
+        code="roster_unreadable",
+        preferred=SHEET_NAME,
+        skip=HELP_SHEET,
+        max_rows=MAX_DATA_ROWS + HEADER_SCAN_ROWS,
+    )
     if sheet is not None:
         return sheet
     names = "”“".join(HEADERS[k] for k in REQUIRED)
-    raise DomainError("roster_header", f"未找到花名册表头：表格前{HEADER_SCAN_ROWS}行中没有包含“{names}”等列名的表头行。"
-                                       "请使用系统提供的模板，可在表头上方保留一行标题")
+    raise DomainError(
+        "roster_header",
+        f"未找到花名册表头：表格前{HEADER_SCAN_ROWS}行中没有包含“{names}”等列名的表头行。"
+        "请使用系统提供的模板，可在表头上方保留一行标题",
+    )
 
 
 def _read_sheet(ws) -> RosterSheet | None:
@@ -217,12 +250,20 @@ def _read_sheet(ws) -> RosterSheet | None:
     dupes = [(k, cols) for k, cols in found.items() if len(cols) > 1]
     if dupes:
         k, cols = dupes[0]
-        raise DomainError("roster_header", f"第{header_row}行表头中“{HEADERS[k]}”出现了多次（"
-                                           + "、".join(_column_name(c) for c in cols) + "），请只保留一列")
+        raise DomainError(
+            "roster_header",
+            f"第{header_row}行表头中“{HEADERS[k]}”出现了多次（"
+            + "、".join(_column_name(c) for c in cols)
+            + "），请只保留一列",
+        )
     missing = [HEADERS[k] for k in REQUIRED if k not in found]
     if missing:
-        raise DomainError("roster_header", "花名册缺少必需的列：" + "、".join(f"“{m}”" for m in missing)
-                                           + f"（表头在第{header_row}行）。请勿修改模板中的列名")
+        raise DomainError(
+            "roster_header",
+            "花名册缺少必需的列："
+            + "、".join(f"“{m}”" for m in missing)
+            + f"（表头在第{header_row}行）。请勿修改模板中的列名",
+        )
     positions = {k: cols[0] for k, cols in found.items()}
     known = set(positions.values())
     unknown = [str(c).strip() for i, c in enumerate(header_cells) if i not in known and not _is_blank(c)]
@@ -241,7 +282,9 @@ def _read_sheet(ws) -> RosterSheet | None:
         if all(_is_blank(v) for k, v in values.items() if k != "seq"):
             continue
         if len(sheet.rows) >= MAX_DATA_ROWS:
-            raise DomainError("roster_too_large", f"一次最多导入{MAX_DATA_ROWS:,}行，请按乡镇或村拆分文件后分批导入")
+            raise DomainError(
+                "roster_too_large", f"一次最多导入{MAX_DATA_ROWS:,}行，请按乡镇或村拆分文件后分批导入"
+            )
         sheet.rows.append(RosterRow(number, values))
     return sheet
 
@@ -251,10 +294,27 @@ def _read_sheet(ws) -> RosterSheet | None:
 _HEAD_FONT = Font(bold=True)
 _HEAD_FILL = PatternFill("solid", fgColor="DCE6F1")
 _EXAMPLE_FONT = Font(color="808080", italic=True)
-_WIDTHS = {"seq": 6, "name": 10, "id_number": 21, "household": 16, "categories": 22, "work_capacity": 9,
-           "village": 18, "phone": 15, "account_no": 23, "account_name": 10, "post_name": 12, "employer": 16,
-           "fund": 20, "full_time": 14, "allowance": 11, "required_days": 12, "contract_dates": 24, "exit": 20,
-           "account_kind": 10}
+_WIDTHS = {
+    "seq": 6,
+    "name": 10,
+    "id_number": 21,
+    "household": 16,
+    "categories": 22,
+    "work_capacity": 9,
+    "village": 18,
+    "phone": 15,
+    "account_no": 23,
+    "account_name": 10,
+    "post_name": 12,
+    "employer": 16,
+    "fund": 20,
+    "full_time": 14,
+    "allowance": 11,
+    "required_days": 12,
+    "contract_dates": 24,
+    "exit": 20,
+    "account_kind": 10,
+}
 
 
 def _set_widths(ws) -> None:
@@ -300,20 +360,44 @@ def help_rows() -> list[tuple[str, str, str]]:
     return [
         ("序号", "否", "可留空，导入时不读取。填“示例”的行是模板示例，导入时跳过。"),
         ("姓名", "是", "本人姓名，不能为空。"),
-        ("身份证号", "是", "18位居民身份证号，末位可为X；系统按号码核对位数、出生日期和校验位。人员以身份证号识别："
-                      "系统中已有此号码则更新该人员，没有则新增。出生日期和性别由身份证号自动得出，无需填写。"
-                      "请先把本列单元格格式设为“文本”再录入，否则 Excel 会把号码变成 5.22701E+17 并丢失末几位。"),
-        ("户编号", "否", "本户的户编号。系统中没有的户编号将在“所在村组”的村下新建一户；已有的户编号必须属于同一个村。"),
-        ("人员类别", "否", f"可填一个或多个，用“、”“，”或“；”分隔。可选值：{cats}。"
-                        "新填的类别自第一次导入之日起生效；已有且未结束的类别保持不变；"
-                        "本次未填写的已有类别不会被结束（结束类别请在人员信息中办理）。"),
+        (
+            "身份证号",
+            "是",
+            "18位居民身份证号，末位可为X；系统按号码核对位数、出生日期和校验位。人员以身份证号识别："
+            "系统中已有此号码则更新该人员，没有则新增。出生日期和性别由身份证号自动得出，无需填写。"
+            "请先把本列单元格格式设为“文本”再录入，否则 Excel 会把号码变成 5.22701E+17 并丢失末几位。",
+        ),
+        (
+            "户编号",
+            "否",
+            "本户的户编号。系统中没有的户编号将在“所在村组”的村下新建一户；已有的户编号必须属于同一个村。",
+        ),
+        (
+            "人员类别",
+            "否",
+            f"可填一个或多个，用“、”“，”或“；”分隔。可选值：{cats}。"
+            "新填的类别自第一次导入之日起生效；已有且未结束的类别保持不变；"
+            "本次未填写的已有类别不会被结束（结束类别请在人员信息中办理）。",
+        ),
         ("劳动能力", "否", f"可选值：{'、'.join(WORK_CAPACITIES)}。新增人员留空按“全劳力”登记。"),
-        ("所在村组", "是", "填村的12位统计用区划代码，或村名，或“村名+组”（如“东坪一村3组”）。"
-                        "本县有同名村时，请写“乡镇名+村名”或区划代码。只能填写您管辖范围内的村。"),
+        (
+            "所在村组",
+            "是",
+            "填村的12位统计用区划代码，或村名，或“村名+组”（如“东坪一村3组”）。"
+            "本县有同名村时，请写“乡镇名+村名”或区划代码。只能填写您管辖范围内的村。",
+        ),
         ("联系电话", "否", "11位手机号（1开头），或带区号的固定电话（如 0851-12345678）。"),
-        ("银行/社保卡账号", "否", "本人的银行卡或社会保障卡金融账号，只能是数字（空格会被去掉）；请设为“文本”格式。"),
+        (
+            "银行/社保卡账号",
+            "否",
+            "本人的银行卡或社会保障卡金融账号，只能是数字（空格会被去掉）；请设为“文本”格式。",
+        ),
         ("开户人", "否", "账户的开户人姓名，应为本人。"),
-        ("岗位名称", "否", "与下列岗位、协议各列一样：本版本导入时暂不读取（仅随模板和导出保留），岗位和协议请在系统中办理。"),
+        (
+            "岗位名称",
+            "否",
+            "与下列岗位、协议各列一样：本版本导入时暂不读取（仅随模板和导出保留），岗位和协议请在系统中办理。",
+        ),
         ("使用单位", "否", "暂不读取。"),
         ("资金来源", "否", "暂不读取。"),
         ("全日制/非全日制", "否", "暂不读取。"),
@@ -359,8 +443,14 @@ def write_template(out: IO[bytes], example: Sequence[Any]) -> None:
     ws.freeze_panes = "C2"
     for key, values in (("work_capacity", WORK_CAPACITIES), ("account_kind", ACCOUNT_KINDS)):
         letter = get_column_letter(KEYS.index(key) + 1)
-        dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True,
-                            showErrorMessage=True, errorTitle="填写错误", error="请从下拉列表中选择")
+        dv = DataValidation(
+            type="list",
+            formula1='"' + ",".join(values) + '"',
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="填写错误",
+            error="请从下拉列表中选择",
+        )
         dv.add(f"{letter}3:{letter}100000")
         ws.add_data_validation(dv)
 

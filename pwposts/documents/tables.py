@@ -4,6 +4,7 @@
 A column is a (key, label, aliases) triple; the reader returns each data row as {key: cell} with the
 row number Excel shows, and refuses the file whole when a required column is missing.
 """
+
 from __future__ import annotations
 
 import csv
@@ -79,8 +80,12 @@ def _scan(rows, columns: Sequence[Column], what: str) -> Table | None:
         return None
     missing = [c.label for c in required if c.key not in positions]
     if missing:
-        raise DomainError("import_header", f"{what}缺少必需的列：" + "、".join(f"“{m}”" for m in missing)
-                          + f"（表头在第{header_row}行）。请使用系统提供的模板")
+        raise DomainError(
+            "import_header",
+            f"{what}缺少必需的列："
+            + "、".join(f"“{m}”" for m in missing)
+            + f"（表头在第{header_row}行）。请使用系统提供的模板",
+        )
     table = Table(header_row, frozenset(positions))
     for number, row in enumerate(rows, start=header_row + 1):
         row = row or ()
@@ -107,14 +112,19 @@ def _csv_rows(data: bytes) -> list[list[str]]:
         raise DomainError("import_unreadable", "CSV文件编码无法识别：请以 UTF-8 或 GBK 编码保存")
     rows = []
     try:
-        for row in csv.reader(io.StringIO(text, newline="")):  # every line counts, blank ones too (hostile files)
+        for row in csv.reader(
+            io.StringIO(text, newline="")
+        ):  # every line counts, blank ones too (hostile files)
             rows.append(row)
             if len(rows) > DEFAULT_MAX_ROWS:
-                raise DomainError("import_too_many_rows",
-                                  f"CSV文件超过{DEFAULT_MAX_ROWS:,}行（空行也计算在内）：请删除空行或拆分为多个文件后再导入")
+                raise DomainError(
+                    "import_too_many_rows",
+                    f"CSV文件超过{DEFAULT_MAX_ROWS:,}行（空行也计算在内）：请删除空行或拆分为多个文件后再导入",
+                )
     except csv.Error as err:
-        raise DomainError("import_unreadable", f"CSV文件第{len(rows) + 1}行格式有误（{err}）：请用Excel或WPS另存为CSV后重试"
-                          ) from None
+        raise DomainError(
+            "import_unreadable", f"CSV文件第{len(rows) + 1}行格式有误（{err}）：请用Excel或WPS另存为CSV后重试"
+        ) from None
     return rows
 
 
@@ -125,6 +135,7 @@ def read_table(data: bytes, filename: str, columns: Sequence[Column], *, what: s
         rows = _csv_rows(data)
         table = _scan(iter(rows), columns, what)
     else:
+
         def read_sheet(ws):
             if hasattr(ws, "reset_dimensions"):
                 ws.reset_dimensions()
@@ -133,8 +144,11 @@ def read_table(data: bytes, filename: str, columns: Sequence[Column], *, what: s
         table = first_sheet(io.BytesIO(data), read_sheet, code="import_unreadable", preferred="数据")
     if table is None:
         names = "”“".join(c.label for c in columns if c.required)
-        raise DomainError("import_header", f"{what}中未找到表头：前{HEADER_SCAN_ROWS}行中没有包含“{names}”的行。"
-                                           "请使用系统提供的模板（.xlsx 或 .csv）")
+        raise DomainError(
+            "import_header",
+            f"{what}中未找到表头：前{HEADER_SCAN_ROWS}行中没有包含“{names}”的行。"
+            "请使用系统提供的模板（.xlsx 或 .csv）",
+        )
     if not table.rows:
         raise DomainError("import_empty", f"{what}中没有数据行")
     return table
@@ -160,7 +174,13 @@ def write_template(columns: Sequence[Column], example: Sequence[Any], *, title: 
     for c in columns:
         help_ws.append(safe_row([c.label, "必填" if c.required else "可选", c.help]))
     help_ws.append(safe_row([]))
-    help_ws.append(safe_row([f"{title}：第2行为示例（以“示例：”开头），导入时跳过；身份证号请设为文本格式；日期写作 2026-03-01"]))
+    help_ws.append(
+        safe_row(
+            [
+                f"{title}：第2行为示例（以“示例：”开头），导入时跳过；身份证号请设为文本格式；日期写作 2026-03-01"
+            ]
+        )
+    )
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -11,6 +11,7 @@ a sheet with more rows — blank ones included — than the importer takes, or a
 Excel allows. While the importer reads, every row openpyxl yields (the empty rows it invents for gaps
 too) counts against the same limit, and reading stops when the time budget is spent.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,10 @@ from ..domain.errors import DomainError
 
 T = TypeVar("T")
 
-UNREADABLE = ("文件无法读取：请上传 Excel 2007 及以上版本的 .xlsx 文件"
-              "（.xls、.et 或 .csv 文件请先在 Excel/WPS 中“另存为” .xlsx）")
+UNREADABLE = (
+    "文件无法读取：请上传 Excel 2007 及以上版本的 .xlsx 文件"
+    "（.xls、.et 或 .csv 文件请先在 Excel/WPS 中“另存为” .xlsx）"
+)
 DAMAGED = "文件内容无法解析，可能已损坏：请在 Excel 中打开并重新保存为 .xlsx 后再上传"
 
 MB = 1024 * 1024
@@ -79,7 +82,9 @@ def check_archive(stream: IO[bytes], *, code: str, max_sheet: int = MAX_SHEET) -
     finally:
         stream.seek(0)
     if len(infos) > MAX_ENTRIES:
-        raise DomainError(code, f"文件结构异常：压缩包内有{len(infos):,}个部件（正常的 Excel 文件只有几十个）" + _REFUSE)
+        raise DomainError(
+            code, f"文件结构异常：压缩包内有{len(infos):,}个部件（正常的 Excel 文件只有几十个）" + _REFUSE
+        )
     total = sum(i.file_size for i in infos)
     if total > MAX_UNPACKED:
         raise DomainError(code, f"文件解压后达{_mb(total)}，超过上限{_mb(MAX_UNPACKED)}" + _REFUSE)
@@ -87,32 +92,48 @@ def check_archive(stream: IO[bytes], *, code: str, max_sheet: int = MAX_SHEET) -
         name, size = info.filename, info.file_size
         if size > RATIO_FROM and size > MAX_RATIO * max(info.compress_size, 1):
             ratio = size / max(info.compress_size, 1)
-            raise DomainError(code, f"文件中的“{_part_label(name)}”压缩比异常（解压后{_mb(size)}，"
-                                    f"是压缩后的{ratio:,.0f}倍，正常的 Excel 文件不超过{MAX_RATIO}倍）" + _REFUSE)
+            raise DomainError(
+                code,
+                f"文件中的“{_part_label(name)}”压缩比异常（解压后{_mb(size)}，"
+                f"是压缩后的{ratio:,.0f}倍，正常的 Excel 文件不超过{MAX_RATIO}倍）" + _REFUSE,
+            )
         if name.lower().endswith("sharedstrings.xml") and size > MAX_SHARED_STRINGS:
-            raise DomainError(code, f"文件中的文字内容（共享字符串表）解压后达{_mb(size)}，超过上限{_mb(MAX_SHARED_STRINGS)}"
-                                    + _REFUSE)
+            raise DomainError(
+                code,
+                f"文件中的文字内容（共享字符串表）解压后达{_mb(size)}，超过上限{_mb(MAX_SHARED_STRINGS)}"
+                + _REFUSE,
+            )
         if _is_sheet(name):
             if size > max_sheet:
-                raise DomainError(code, f"{_part_label(name)}解压后达{_mb(size)}，超过本项导入的上限{_mb(max_sheet)}："
-                                        "请删除多余的行和列，或按乡镇或村拆分文件后分批导入")
+                raise DomainError(
+                    code,
+                    f"{_part_label(name)}解压后达{_mb(size)}，超过本项导入的上限{_mb(max_sheet)}："
+                    "请删除多余的行和列，或按乡镇或村拆分文件后分批导入",
+                )
         elif size > MAX_PART:
             raise DomainError(code, f"文件中的“{name}”解压后达{_mb(size)}，超过上限{_mb(MAX_PART)}" + _REFUSE)
     return [i.filename for i in infos if _is_sheet(i.filename)]
 
 
 def too_many_rows(code: str, max_rows: int) -> DomainError:
-    return DomainError(code, f"工作表超过{max_rows:,}行（空行也计算在内），超过一次导入的上限：请删除表格下方多余的空行，"
-                             "或按乡镇或村拆分文件后分批导入")
+    return DomainError(
+        code,
+        f"工作表超过{max_rows:,}行（空行也计算在内），超过一次导入的上限：请删除表格下方多余的空行，"
+        "或按乡镇或村拆分文件后分批导入",
+    )
 
 
 def out_of_time(code: str, seconds: float) -> DomainError:
-    return DomainError(code, f"读取文件超过{seconds:.0f}秒仍未完成，已停止，未写入任何数据：文件过大或结构异常，"
-                             "请按乡镇或村拆分文件后分批导入")
+    return DomainError(
+        code,
+        f"读取文件超过{seconds:.0f}秒仍未完成，已停止，未写入任何数据：文件过大或结构异常，"
+        "请按乡镇或村拆分文件后分批导入",
+    )
 
 
-def scan_sheets(stream: IO[bytes], sheets: list[str], *, code: str, max_rows: int,
-                deadline: float | None = None) -> None:
+def scan_sheets(
+    stream: IO[bytes], sheets: list[str], *, code: str, max_rows: int, deadline: float | None = None
+) -> None:
     """Stream each worksheet's XML once and count its <row> and, per row, <c> elements (nothing is kept).
 
     Refuses a sheet with more than max_rows row elements or a row with more than MAX_CELLS_PER_ROW cells.
@@ -159,9 +180,11 @@ def _scan(part, name: str, *, code: str, max_rows: int, deadline: float | None) 
                     open_cells = open_bytes = 0
                 open_cells += sum(piece.count(t) for t in cell_tags)
                 if open_cells > MAX_CELLS_PER_ROW:
-                    raise DomainError(code, f"{_part_label(name)}第{max(rows, 1):,}行附近有一行超过"
-                                            f"{MAX_CELLS_PER_ROW:,}个单元格（Excel 最多{MAX_CELLS_PER_ROW:,}列）"
-                                            + _REFUSE)
+                    raise DomainError(
+                        code,
+                        f"{_part_label(name)}第{max(rows, 1):,}行附近有一行超过"
+                        f"{MAX_CELLS_PER_ROW:,}个单元格（Excel 最多{MAX_CELLS_PER_ROW:,}列）" + _REFUSE,
+                    )
                 open_bytes += len(piece)
         elif len(pieces) > 1:
             open_bytes = len(pieces[-1])
@@ -193,8 +216,9 @@ class GuardedSheet:
             yield row
 
 
-def open_workbook(stream: IO[bytes], *, code: str, max_rows: int = DEFAULT_MAX_ROWS,
-                  seconds: float = READ_SECONDS):
+def open_workbook(
+    stream: IO[bytes], *, code: str, max_rows: int = DEFAULT_MAX_ROWS, seconds: float = READ_SECONDS
+):
     """Check the archive and every sheet, then open the workbook read-only.
 
     Returns (workbook, guard) where guard(ws) wraps a worksheet in a GuardedSheet on the same budget.
@@ -210,8 +234,15 @@ def open_workbook(stream: IO[bytes], *, code: str, max_rows: int = DEFAULT_MAX_R
     return wb, (lambda ws: GuardedSheet(ws, code=code, max_rows=max_rows, deadline=deadline))
 
 
-def first_sheet(stream: IO[bytes], read_sheet: Callable[[object], T | None], *, code: str,
-                preferred: str, skip: str | None = None, max_rows: int = DEFAULT_MAX_ROWS) -> T | None:
+def first_sheet(
+    stream: IO[bytes],
+    read_sheet: Callable[[object], T | None],
+    *,
+    code: str,
+    preferred: str,
+    skip: str | None = None,
+    max_rows: int = DEFAULT_MAX_ROWS,
+) -> T | None:
     """Open the workbook read-only and return read_sheet(ws) for the first sheet it accepts (the sheet
     named `preferred` first, `skip` — a help sheet — never); None when no sheet is accepted.
 
@@ -221,8 +252,10 @@ def first_sheet(stream: IO[bytes], read_sheet: Callable[[object], T | None], *, 
     """
     wb, guard = open_workbook(stream, code=code, max_rows=max_rows)
     try:
-        sheets = sorted((ws for ws in wb.worksheets if skip is None or ws.title.strip() != skip),
-                        key=lambda ws: ws.title.strip() != preferred)
+        sheets = sorted(
+            (ws for ws in wb.worksheets if skip is None or ws.title.strip() != skip),
+            key=lambda ws: ws.title.strip() != preferred,
+        )
         for ws in sheets:
             result = read_sheet(guard(ws))
             if result is not None:

@@ -20,6 +20,7 @@ Rules:
 Dates can be written as a list ("1,2,3,5-9" = days of the month, or full dates 2026-10-05),
 optionally in sections "出勤:1-9；请假:10；缺勤:11".
 """
+
 from __future__ import annotations
 
 import re
@@ -34,8 +35,18 @@ from .formats import month_bounds, month_heading, parse_date, parse_month
 from .inputs import MIN_MONTH_YEAR, check_year
 
 DAY_KIND_LABELS = {"work": "出勤", "leave": "请假", "absent": "缺勤"}
-_KIND_WORDS = {"出勤": "work", "工作": "work", "work": "work", "请假": "leave", "假": "leave", "leave": "leave",
-               "缺勤": "absent", "旷工": "absent", "缺": "absent", "absent": "absent"}
+_KIND_WORDS = {
+    "出勤": "work",
+    "工作": "work",
+    "work": "work",
+    "请假": "leave",
+    "假": "leave",
+    "leave": "leave",
+    "缺勤": "absent",
+    "旷工": "absent",
+    "缺": "absent",
+    "absent": "absent",
+}
 
 # Field keys of an entry and how people (and the Excel template) name them.
 FIELD_LABELS = {
@@ -113,20 +124,25 @@ class AttendanceRejected(DomainError):
 
     def __init__(self, problems: list[Problem], message: str | None = None):
         self.problems = problems
-        super().__init__("attendance_invalid",
-                         message or f"考勤有{len(problems)}处错误，未保存任何数据；请按行改正后重新提交",
-                         details=[str(p) for p in problems])
+        super().__init__(
+            "attendance_invalid",
+            message or f"考勤有{len(problems)}处错误，未保存任何数据；请按行改正后重新提交",
+            details=[str(p) for p in problems],
+        )
 
 
 # ---------------------------------------------------------------- months and coverage
+
 
 def check_month(raw: Any, today: date) -> str:
     """A real 'YYYY-MM' that has begun by `today`."""
     month = parse_month(raw, "考勤月份")
     first, _ = month_bounds(month)
     if first > today:
-        raise DomainError("month_in_future",
-                          f"考勤月份{month_heading(month)}尚未开始（今天是{today.isoformat()}），不能预先登记考勤")
+        raise DomainError(
+            "month_in_future",
+            f"考勤月份{month_heading(month)}尚未开始（今天是{today.isoformat()}），不能预先登记考勤",
+        )
     return month
 
 
@@ -180,6 +196,7 @@ def month_ended(month: str, today: date) -> bool:
 
 
 # ---------------------------------------------------------------- parsing values
+
 
 def _text(raw: Any) -> str:
     if raw is None:
@@ -263,8 +280,9 @@ def parse_day_text(text: str, month: str, problems: list[Problem]) -> list[DayMa
         if m:
             kind = _kind_of(m.group(1))
             if kind is None:
-                problems.append(Problem("dates", m.group(1),
-                                        "日期分段只能标注“出勤”“请假”或“缺勤”，如 出勤:1-9；请假:10"))
+                problems.append(
+                    Problem("dates", m.group(1), "日期分段只能标注“出勤”“请假”或“缺勤”，如 出勤:1-9；请假:10")
+                )
                 continue
             section = m.group(2)
         for token in re.split(r"[,，、\s]+", section):
@@ -294,7 +312,9 @@ def parse_day_text(text: str, month: str, problems: list[Problem]) -> list[DayMa
                 if day is not None:
                     marks.append(DayMark(day, kind))
                 continue
-            problems.append(Problem("dates", token, "看不懂这个日期：请写日数如 1,2,5-9，或完整日期如 2026-10-05"))
+            problems.append(
+                Problem("dates", token, "看不懂这个日期：请写日数如 1,2,5-9，或完整日期如 2026-10-05")
+            )
     return marks
 
 
@@ -321,7 +341,11 @@ def parse_marks(raw: Any, month: str, problems: list[Problem]) -> list[DayMark]:
             day_raw, kind_raw = item, "work"
         kind = kind_raw if kind_raw in DAY_KIND_LABELS else _kind_of(str(kind_raw or ""))
         if kind is None:
-            problems.append(Problem("dates", _text(kind_raw), "日期类别只能为 work（出勤）、leave（请假）、absent（缺勤）"))
+            problems.append(
+                Problem(
+                    "dates", _text(kind_raw), "日期类别只能为 work（出勤）、leave（请假）、absent（缺勤）"
+                )
+            )
             continue
         try:
             marks.append(DayMark(parse_date(day_raw, "日期"), kind))
@@ -353,12 +377,15 @@ def _compress(days: list[int]) -> str:
         elif d is not None and d == prev + 1:
             prev = d
         else:
-            out.append(str(start) if start == prev else f"{start},{prev}" if prev == start + 1 else f"{start}-{prev}")
+            out.append(
+                str(start) if start == prev else f"{start},{prev}" if prev == start + 1 else f"{start}-{prev}"
+            )
             start = prev = d
     return ",".join(out)
 
 
 # ---------------------------------------------------------------- the checks
+
 
 def term_text(term: Term) -> str:
     return f"{term.start_on.isoformat()} 至 {term.last_day.isoformat()}"
@@ -371,17 +398,22 @@ def outside_term(day: date, term: Term) -> str | None:
     (the sheet, the API, the Excel import): before the start, after an exit, after the end, after death.
     """
     if day < term.start_on:
-        return (f"不在合同期内：早于合同开始日{term.start_on.isoformat()}（合同期 {term_text(term)}），"
-                "合同开始前的日期不能计考勤")
+        return (
+            f"不在合同期内：早于合同开始日{term.start_on.isoformat()}（合同期 {term_text(term)}），"
+            "合同开始前的日期不能计考勤"
+        )
     if term.died_on is not None and day > term.died_on:
-        return (f"晚于该人员的死亡日期{term.died_on.isoformat()}（已登记死亡），"
-                "死亡之后的日期不能计考勤")
+        return f"晚于该人员的死亡日期{term.died_on.isoformat()}（已登记死亡），死亡之后的日期不能计考勤"
     if day > term.last_day:
         if term.exit_on is not None:
-            return (f"不在合同期内：晚于退岗日{term.exit_on.isoformat()}（合同已于该日提前终止，合同期 {term_text(term)}），"
-                    "退岗之后的日期不能计考勤")
-        return (f"不在合同期内：晚于合同到期日{term.last_day.isoformat()}（合同期 {term_text(term)}），"
-                "合同到期后的日期不能计考勤")
+            return (
+                f"不在合同期内：晚于退岗日{term.exit_on.isoformat()}（合同已于该日提前终止，合同期 {term_text(term)}），"
+                "退岗之后的日期不能计考勤"
+            )
+        return (
+            f"不在合同期内：晚于合同到期日{term.last_day.isoformat()}（合同期 {term_text(term)}），"
+            "合同到期后的日期不能计考勤"
+        )
     return None
 
 
@@ -396,14 +428,18 @@ def month_outside_term(month: str, term: Term) -> str | None:
     if term.died_on is not None and term.died_on < first:
         return f"该人员已于{term.died_on.isoformat()}死亡，{heading}不能登记考勤"
     if term.exit_on is not None:
-        return (f"{heading}不在合同期内：合同已于{term.exit_on.isoformat()}提前终止（退岗，合同期 {term_text(term)}），"
-                "不能登记该月考勤")
+        return (
+            f"{heading}不在合同期内：合同已于{term.exit_on.isoformat()}提前终止（退岗，合同期 {term_text(term)}），"
+            "不能登记该月考勤"
+        )
     return f"{heading}不在合同期内（合同期 {term_text(term)}），不能登记该月考勤"
 
 
 def _death_cuts(term: Term, month: str) -> bool:
     """The holder's death ends the attendable days within (or before) `month`, before the contract does."""
-    return term.died_on is not None and term.died_on < term.last_day and term.died_on <= month_bounds(month)[1]
+    return (
+        term.died_on is not None and term.died_on < term.last_day and term.died_on <= month_bounds(month)[1]
+    )
 
 
 def _attendable_text(term: Term, month: str) -> str:
@@ -431,14 +467,21 @@ def check_marks(marks: list[DayMark], month: str, term: Term, today: date, probl
             problems.append(Problem("dates", value, f"晚于今天{today.isoformat()}，不能预先登记"))
             continue
         if m.day in seen:
-            problems.append(Problem("dates", value, "同一天重复填写：每一天只能记一次"
-                                    + (f"（已记为{DAY_KIND_LABELS[seen[m.day]]}）" if seen[m.day] != m.kind
-                                       else "")))
+            problems.append(
+                Problem(
+                    "dates",
+                    value,
+                    "同一天重复填写：每一天只能记一次"
+                    + (f"（已记为{DAY_KIND_LABELS[seen[m.day]]}）" if seen[m.day] != m.kind else ""),
+                )
+            )
             continue
         seen[m.day] = m.kind
 
 
-def check_entry(raw: Mapping[str, Any], month: str, term: Term, today: date) -> tuple[Entry | None, list[Problem]]:
+def check_entry(
+    raw: Mapping[str, Any], month: str, term: Term, today: date
+) -> tuple[Entry | None, list[Problem]]:
     """Check one holder's month: raw values as typed (or JSON) → (Entry, []) or (None, problems).
 
     `raw` keys: days_worked, leave_days, absent_days, hours, dates, note (any may be missing).
@@ -476,22 +519,40 @@ def check_entry(raw: Mapping[str, Any], month: str, term: Term, today: date) -> 
         absent = counted["absent"]
 
     if days > covered:
-        problems.append(Problem("days_worked", str(days),
-                                f"超过{limit}{covered}天（{_attendable_text(term, month)}）"))
+        problems.append(
+            Problem("days_worked", str(days), f"超过{limit}{covered}天（{_attendable_text(term, month)}）")
+        )
     elif days + leave + absent > covered:
-        problems.append(Problem("days_worked", str(days),
-                                f"出勤{days}天＋请假{leave}天＋缺勤{absent}天＝{days + leave + absent}天，"
-                                f"超过{limit}{covered}天（{_attendable_text(term, month)}）"))
+        problems.append(
+            Problem(
+                "days_worked",
+                str(days),
+                f"出勤{days}天＋请假{leave}天＋缺勤{absent}天＝{days + leave + absent}天，"
+                f"超过{limit}{covered}天（{_attendable_text(term, month)}）",
+            )
+        )
     if marks and days != counted["work"]:
-        problems.append(Problem("days_worked", str(days),
-                                f"与所列出勤日期的天数{counted['work']}天不一致，请核对出勤日期或出勤天数"))
+        problems.append(
+            Problem(
+                "days_worked",
+                str(days),
+                f"与所列出勤日期的天数{counted['work']}天不一致，请核对出勤日期或出勤天数",
+            )
+        )
     if counted["leave"] and leave != counted["leave"]:
         problems.append(Problem("leave_days", str(leave), f"与所列请假日期的天数{counted['leave']}天不一致"))
     if counted["absent"] and absent != counted["absent"]:
-        problems.append(Problem("absent_days", str(absent), f"与所列缺勤日期的天数{counted['absent']}天不一致"))
+        problems.append(
+            Problem("absent_days", str(absent), f"与所列缺勤日期的天数{counted['absent']}天不一致")
+        )
     if hours is not None and hours > days * MAX_HOURS_PER_DAY:
-        problems.append(Problem("hours", str(hours), f"超过出勤天数{days}天×{MAX_HOURS_PER_DAY}小时"
-                                if days else "没有出勤天数，不能有出勤小时数"))
+        problems.append(
+            Problem(
+                "hours",
+                str(hours),
+                f"超过出勤天数{days}天×{MAX_HOURS_PER_DAY}小时" if days else "没有出勤天数，不能有出勤小时数",
+            )
+        )
     if problems:
         return None, problems
     return Entry(days, leave, absent, hours, sorted(marks, key=lambda m: m.day), note), []
@@ -499,20 +560,31 @@ def check_entry(raw: Mapping[str, Any], month: str, term: Term, today: date) -> 
 
 def is_blank_entry(raw: Mapping[str, Any]) -> bool:
     """Nothing typed for this holder (a row left empty on the screen or in the file)."""
-    return all(_text(raw.get(k)) == "" for k in ("days_worked", "leave_days", "absent_days", "hours", "dates"))
+    return all(
+        _text(raw.get(k)) == "" for k in ("days_worked", "leave_days", "absent_days", "hours", "dates")
+    )
 
 
 # ---------------------------------------------------------------- grades
 
-GRADE_ALIASES = {"优": "优秀", "良": "合格", "良好": "合格", "称职": "合格", "基本合格": "合格", "差": "不合格",
-                 "不称职": "不合格"}
+GRADE_ALIASES = {
+    "优": "优秀",
+    "良": "合格",
+    "良好": "合格",
+    "称职": "合格",
+    "基本合格": "合格",
+    "差": "不合格",
+    "不称职": "不合格",
+}
 
 
 def parse_grade(raw: Any, field_key: str = "grade") -> str:
     text = re.sub(r"\s+", "", _text(raw))
     grade = GRADE_ALIASES.get(text, text)
     if grade not in ASSESSMENT_GRADES:
-        raise DomainError("grade_invalid", f"考核等次“{text}”不是可选值，可选：{'、'.join(ASSESSMENT_GRADES)}")
+        raise DomainError(
+            "grade_invalid", f"考核等次“{text}”不是可选值，可选：{'、'.join(ASSESSMENT_GRADES)}"
+        )
     return grade
 
 
@@ -542,4 +614,3 @@ def last_day_of(month: str) -> date:
 
 def first_day_of(month: str) -> date:
     return month_bounds(month)[0]
-

@@ -1,4 +1,5 @@
 """Contract rules: kinds, states, grades, and the one-year rule (DOMAIN.md §2 以岗聘任 step 5)."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -7,8 +8,13 @@ from .errors import DomainError
 
 CONTRACT_KINDS = ("劳务协议", "劳动合同")
 CONTRACT_STATES = ("draft", "active", "ended", "terminated", "void")
-CONTRACT_STATE_LABELS = {"draft": "待生效（未录入保险）", "active": "履行中", "ended": "已结束",
-                         "terminated": "已退岗", "void": "已作废"}
+CONTRACT_STATE_LABELS = {
+    "draft": "待生效（未录入保险）",
+    "active": "履行中",
+    "ended": "已结束",
+    "terminated": "已退岗",
+    "void": "已作废",
+}
 ASSESSMENT_GRADES = ("优秀", "合格", "不合格")
 
 
@@ -28,8 +34,9 @@ def latest_end(start: date) -> date:
 def check_term(start: date, end: date) -> None:
     """Each signing lasts at most one year (hard rule, not a setting)."""
     if end < start:
-        raise DomainError("contract_dates_reversed",
-                          f"合同截止日期{end.isoformat()}早于起始日期{start.isoformat()}，请核对")
+        raise DomainError(
+            "contract_dates_reversed", f"合同截止日期{end.isoformat()}早于起始日期{start.isoformat()}，请核对"
+        )
     limit = latest_end(start)
     if end > limit:
         raise DomainError(
@@ -40,6 +47,7 @@ def check_term(start: date, end: date) -> None:
 
 
 # ---- the first signing after a hire ----
+
 
 def first_terms(hired_on: date) -> tuple[date, date]:
     """The form's defaults for the first signing after a hire: from the day after the hire to the
@@ -52,9 +60,11 @@ def check_start_after_hire(hired_on: date, start: date, person_name: str = "") -
     """A contract never starts before the hire: no month is paid for work before the person was hired."""
     if start < hired_on:
         earliest = hired_on + timedelta(days=1)
-        raise DomainError("contract_before_hire",
-                          f"合同起始日期{start.isoformat()}早于{person_name}的聘用日期{hired_on.isoformat()}：合同不得从聘用之前开始，"
-                          f"请将起始日期定为聘用日期或以后（通常为{earliest.isoformat()}）")
+        raise DomainError(
+            "contract_before_hire",
+            f"合同起始日期{start.isoformat()}早于{person_name}的聘用日期{hired_on.isoformat()}：合同不得从聘用之前开始，"
+            f"请将起始日期定为聘用日期或以后（通常为{earliest.isoformat()}）",
+        )
 
 
 # ---- renewal, insurance, activation (DOMAIN.md §2 以岗聘任 step 5) ----
@@ -69,35 +79,47 @@ def check_renewal_start(old_end: date, new_start: date) -> None:
     """A renewal follows the current signing without overlap and without a gap: it starts the day after."""
     expected = old_end + timedelta(days=1)
     if new_start <= old_end:
-        raise DomainError("renewal_overlaps",
-                          f"续签合同不得与现合同重叠：现合同至 {old_end.isoformat()} 止，"
-                          f"续签起始日期 {new_start.isoformat()} 应为 {expected.isoformat()}")
+        raise DomainError(
+            "renewal_overlaps",
+            f"续签合同不得与现合同重叠：现合同至 {old_end.isoformat()} 止，"
+            f"续签起始日期 {new_start.isoformat()} 应为 {expected.isoformat()}",
+        )
     if new_start > expected:
-        raise DomainError("renewal_gap",
-                          f"续签须与现合同相接：现合同至 {old_end.isoformat()} 止，续签起始日期应为 "
-                          f"{expected.isoformat()}，收到 {new_start.isoformat()}；中断后再聘用须重新招聘")
+        raise DomainError(
+            "renewal_gap",
+            f"续签须与现合同相接：现合同至 {old_end.isoformat()} 止，续签起始日期应为 "
+            f"{expected.isoformat()}，收到 {new_start.isoformat()}；中断后再聘用须重新招聘",
+        )
 
 
 def check_annual_grade(contract_code: str, latest: tuple[str, str] | None) -> None:
     """Renewal needs a passed annual grade; `latest` = (year, grade) of the last year assessed, or None."""
     if latest is None:
-        raise DomainError("renewal_no_annual_grade",
-                          f"续签须以年度考核合格为前提：合同 {contract_code} 尚无年度考核结果，请先录入年度考核")
+        raise DomainError(
+            "renewal_no_annual_grade",
+            f"续签须以年度考核合格为前提：合同 {contract_code} 尚无年度考核结果，请先录入年度考核",
+        )
     year, grade = latest
     if grade not in PASSING_GRADES:
-        raise DomainError("renewal_annual_grade_failed",
-                          f"{year}年度考核结果为“{grade}”，不予续签（年度考核不合格应有序退岗）")
+        raise DomainError(
+            "renewal_annual_grade_failed",
+            f"{year}年度考核结果为“{grade}”，不予续签（年度考核不合格应有序退岗）",
+        )
 
 
 def check_policy_covers(policy_start: date, policy_end: date, start: date, end: date) -> None:
     """The accident-insurance policy covers the whole contract period."""
     if policy_end < policy_start:
-        raise DomainError("policy_dates_reversed",
-                          f"保险截止日期 {policy_end.isoformat()} 早于起始日期 {policy_start.isoformat()}，请核对")
+        raise DomainError(
+            "policy_dates_reversed",
+            f"保险截止日期 {policy_end.isoformat()} 早于起始日期 {policy_start.isoformat()}，请核对",
+        )
     if policy_start > start or policy_end < end:
-        raise DomainError("policy_not_covering",
-                          f"意外伤害保险须覆盖合同全期：保险期间 {policy_start.isoformat()} 至 {policy_end.isoformat()}"
-                          f" 未覆盖合同期限 {start.isoformat()} 至 {end.isoformat()}")
+        raise DomainError(
+            "policy_not_covering",
+            f"意外伤害保险须覆盖合同全期：保险期间 {policy_start.isoformat()} 至 {policy_end.isoformat()}"
+            f" 未覆盖合同期限 {start.isoformat()} 至 {end.isoformat()}",
+        )
 
 
 def policy_covers(policy_start: date, policy_end: date, start: date, end: date) -> bool:
@@ -121,7 +143,7 @@ def _group(n: int) -> str:
     """1..9999 in capitals, zeros inside written once: 1001 → 壹仟零壹, 1010 → 壹仟零壹拾."""
     out, zero, started = [], False, False
     for pos in (3, 2, 1, 0):
-        d = n // 10 ** pos % 10
+        d = n // 10**pos % 10
         if d == 0:
             zero = zero or started
             continue

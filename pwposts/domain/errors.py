@@ -1,4 +1,5 @@
 """Errors a user can act on: a stable code and a Chinese message naming rule and value."""
+
 from __future__ import annotations
 
 

@@ -35,6 +35,7 @@ Colours (recomputed daily by the sweep; the idle threshold is the county setting
 - 黄 yellow: no job and no post otherwise (recently exited, or 311 on schedule).
 A household carries the worst colour of its members.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -80,33 +81,46 @@ def reason_label(code: str) -> str:
 
 def check_reason(code: str) -> None:
     if code not in EXIT_REASONS:
-        raise DomainError("exit_reason_invalid",
-                          f"退岗原因“{code}”无效，可选：{'、'.join(EXIT_REASONS.values())}")
+        raise DomainError(
+            "exit_reason_invalid", f"退岗原因“{code}”无效，可选：{'、'.join(EXIT_REASONS.values())}"
+        )
 
 
 def check_placement(placement: str) -> None:
     if placement not in PLACEMENTS:
-        raise DomainError("exit_placement_invalid",
-                          f"后续安置“{placement}”无效，可选：{'、'.join(PLACEMENT_LABELS.values())}")
+        raise DomainError(
+            "exit_placement_invalid",
+            f"后续安置“{placement}”无效，可选：{'、'.join(PLACEMENT_LABELS.values())}",
+        )
 
 
-def check_dates(code: str, start_on: date, end_on: date, event_on: date, effective_on: date, today: date) -> None:
+def check_dates(
+    code: str, start_on: date, end_on: date, event_on: date, effective_on: date, today: date
+) -> None:
     """The effective date falls after the contract's first day and at the latest the day after its end;
     the event is not after the effective date and, unless it is the exit itself, not in the future."""
     if effective_on <= start_on:
-        raise DomainError("exit_before_start",
-                          f"合同 {code} 自 {start_on.isoformat()} 起履行，退岗生效日期 {effective_on.isoformat()} "
-                          f"须晚于起始日期；尚未开始履行的合同请与本人核实后登记")
+        raise DomainError(
+            "exit_before_start",
+            f"合同 {code} 自 {start_on.isoformat()} 起履行，退岗生效日期 {effective_on.isoformat()} "
+            f"须晚于起始日期；尚未开始履行的合同请与本人核实后登记",
+        )
     if effective_on > end_on + timedelta(days=1):
-        raise DomainError("exit_after_end",
-                          f"合同 {code} 至 {end_on.isoformat()} 期满，退岗生效日期 {effective_on.isoformat()} "
-                          f"最晚为期满次日 {(end_on + timedelta(days=1)).isoformat()}")
+        raise DomainError(
+            "exit_after_end",
+            f"合同 {code} 至 {end_on.isoformat()} 期满，退岗生效日期 {effective_on.isoformat()} "
+            f"最晚为期满次日 {(end_on + timedelta(days=1)).isoformat()}",
+        )
     if event_on > effective_on:
-        raise DomainError("exit_event_after_effective",
-                          f"退岗事由发生日期 {event_on.isoformat()} 不得晚于退岗生效日期 {effective_on.isoformat()}")
+        raise DomainError(
+            "exit_event_after_effective",
+            f"退岗事由发生日期 {event_on.isoformat()} 不得晚于退岗生效日期 {effective_on.isoformat()}",
+        )
     if event_on > today and event_on != effective_on:
-        raise DomainError("exit_event_future",
-                          f"退岗事由发生日期 {event_on.isoformat()} 晚于今天 {today.isoformat()}，请核对")
+        raise DomainError(
+            "exit_event_future",
+            f"退岗事由发生日期 {event_on.isoformat()} 晚于今天 {today.isoformat()}，请核对",
+        )
 
 
 def last_paid_day(effective_on: date, end_on: date) -> date:
@@ -130,6 +144,7 @@ def days_overdue(event_on: date, today: date, limit_days: int) -> int:
 
 
 # ---- 311 ----
+
 
 def add_months(d: date, months: int) -> date:
     y, m = divmod(d.month - 1 + months, 12)
@@ -178,7 +193,9 @@ class Schedule:
 
     @property
     def shortfall(self) -> dict[str, int]:
-        return {k: self.due[k] - self.given.get(k, 0) for k in YEARLY_QUOTA if self.due[k] > self.given.get(k, 0)}
+        return {
+            k: self.due[k] - self.given.get(k, 0) for k in YEARLY_QUOTA if self.due[k] > self.given.get(k, 0)
+        }
 
     @property
     def behind(self) -> bool:
@@ -201,6 +218,7 @@ def schedule(effective_on: date, today: date, given_on: list[tuple[str, date]]) 
 
 
 # ---- colours ----
+
 
 @dataclass(frozen=True)
 class ColourFacts:

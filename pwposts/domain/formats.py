@@ -1,4 +1,5 @@
 """How users see numbers, dates and months: 1,234.56 元, 2026-03-01, 2026年3月 (Beijing time)."""
+
 from __future__ import annotations
 
 import re
@@ -30,7 +31,14 @@ def round_fen(value: Decimal) -> int:
 
 def parse_yuan(raw: object, label: str = "金额") -> int:
     """'1,234.5' / 1234.5 / '600元' → 123450 分; refuses more than two decimals or non-numbers."""
-    text = str(raw if raw is not None else "").strip().replace(",", "").replace("，", "").replace("元", "").strip()
+    text = (
+        str(raw if raw is not None else "")
+        .strip()
+        .replace(",", "")
+        .replace("，", "")
+        .replace("元", "")
+        .strip()
+    )
     try:
         value = Decimal(text)
     except InvalidOperation:
@@ -80,7 +88,9 @@ def parse_date(raw: object, label: str = "日期") -> date:
     try:
         return date(y, mo, d)
     except ValueError:
-        raise DomainError("date_invalid", f"{label}“{text}”不是真实存在的日期（{y}年{mo}月没有{d}日）") from None
+        raise DomainError(
+            "date_invalid", f"{label}“{text}”不是真实存在的日期（{y}年{mo}月没有{d}日）"
+        ) from None
 
 
 def parse_month(raw: object, label: str = "月份") -> str:

@@ -4,6 +4,7 @@ Everything here is pure: the service gathers plain facts in a few queries (Appli
 the county settings (EligibilityRules), and asks check_eligibility() for *every* failed rule,
 each with a stable code and its own Chinese reason.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,10 +13,23 @@ from datetime import date, timedelta
 from .errors import DomainError
 from .people import CATEGORIES, age_on, category_held, is_older_worker
 
-APPLICATION_STATES = ("eligible", "ineligible", "shortlisted", "removed", "hired", "withdrawn", "not_selected")
+APPLICATION_STATES = (
+    "eligible",
+    "ineligible",
+    "shortlisted",
+    "removed",
+    "hired",
+    "withdrawn",
+    "not_selected",
+)
 APPLICATION_STATE_LABELS = {
-    "eligible": "符合条件", "ineligible": "不符合条件", "shortlisted": "公示中", "removed": "因异议取消",
-    "hired": "已聘用", "withdrawn": "已撤回", "not_selected": "未入选",
+    "eligible": "符合条件",
+    "ineligible": "不符合条件",
+    "shortlisted": "公示中",
+    "removed": "因异议取消",
+    "hired": "已聘用",
+    "withdrawn": "已撤回",
+    "not_selected": "未入选",
 }
 PUBLICITY_STATES = ("open", "ended")
 PUBLICITY_STATE_LABELS = {"open": "公示中", "ended": "已结束"}
@@ -24,8 +38,14 @@ OBJECTION_STATE_LABELS = {"open": "待处理", "upheld": "异议成立", "reject
 # A notice's state is derived (notice_state), never stored: the column Notice.status only says whether
 # the notice was ended by hand or by the service ("open" / "closed").
 NOTICE_STATES = ("upcoming", "open", "registration_closed", "publicity", "hired", "ended")
-NOTICE_STATE_LABELS = {"upcoming": "未开始报名", "open": "报名中", "registration_closed": "报名截止",
-                       "publicity": "公示中", "hired": "已聘用", "ended": "已结束"}
+NOTICE_STATE_LABELS = {
+    "upcoming": "未开始报名",
+    "open": "报名中",
+    "registration_closed": "报名截止",
+    "publicity": "公示中",
+    "hired": "已聘用",
+    "ended": "已结束",
+}
 
 # Statuses an application may be shortlisted from (not_selected: a supplementary 公示 after a removal).
 SHORTLISTABLE = ("eligible", "not_selected")
@@ -165,8 +185,12 @@ def _post_label(p: HeldPost) -> str:
     return f"“{p.post_title}”" + ("" if p.contract_id else "（已聘用待签协议）")
 
 
-def check_eligibility(facts: ApplicantFacts, on: date, rules: EligibilityRules = EligibilityRules(),
-                      ignore_contract_id: int | None = None) -> list[Failure]:
+def check_eligibility(
+    facts: ApplicantFacts,
+    on: date,
+    rules: EligibilityRules = EligibilityRules(),
+    ignore_contract_id: int | None = None,
+) -> list[Failure]:
     """Every rule of DOMAIN.md §2 以岗聘任 step 3 the applicant fails on `on`; [] means eligible.
 
     ignore_contract_id: the contract being renewed, so a holder's own current signing does not
@@ -177,8 +201,13 @@ def check_eligibility(facts: ApplicantFacts, on: date, rules: EligibilityRules =
     age = age_on(facts.birth_date, on)
 
     if facts.household_village_id != facts.post_village_id:
-        out.append(Failure("not_local", f"申请人户籍在{facts.household_village_name}，岗位在{facts.post_village_name}："
-                                        f"乡村公益性岗位须聘用本村户籍人员"))
+        out.append(
+            Failure(
+                "not_local",
+                f"申请人户籍在{facts.household_village_name}，岗位在{facts.post_village_name}："
+                f"乡村公益性岗位须聘用本村户籍人员",
+            )
+        )
     if age < rules.min_age:
         out.append(Failure("underage", f"申请人年龄{age}岁，未满{rules.min_age}周岁，不得聘用"))
     if rules.age_cap is not None and age > rules.age_cap:
@@ -190,34 +219,57 @@ def check_eligibility(facts: ApplicantFacts, on: date, rules: EligibilityRules =
 
     held = [c for c in categories_on(facts, on) if c in rules.eligible_categories]
     if not held:
-        ended = [f"{c}已于{e.isoformat()}结束" for c, s, e in facts.category_spans
-                 if c in rules.eligible_categories and e is not None and e < on]
-        out.append(Failure("no_eligible_category",
-                           f"申请人在{on.isoformat()}不属于任何帮扶类别（本县安置对象类别：{'、'.join(rules.eligible_categories)}），"
-                           f"不是公益性岗位安置对象" + (f"：{'；'.join(ended)}" if ended else "")))
+        ended = [
+            f"{c}已于{e.isoformat()}结束"
+            for c, s, e in facts.category_spans
+            if c in rules.eligible_categories and e is not None and e < on
+        ]
+        out.append(
+            Failure(
+                "no_eligible_category",
+                f"申请人在{on.isoformat()}不属于任何帮扶类别（本县安置对象类别：{'、'.join(rules.eligible_categories)}），"
+                f"不是公益性岗位安置对象" + (f"：{'；'.join(ended)}" if ended else ""),
+            )
+        )
     elif facts.fund_restricts and not set(held) & set(facts.fund_categories):
         allowed = "、".join(facts.fund_categories) or "（未设定）"
-        out.append(Failure("fund_category",
-                           f"岗位资金来源“{facts.fund_name}”只能安置{allowed}人员，申请人类别为{'、'.join(held)}"))
+        out.append(
+            Failure(
+                "fund_category",
+                f"岗位资金来源“{facts.fund_name}”只能安置{allowed}人员，申请人类别为{'、'.join(held)}",
+            )
+        )
 
     own = _held(facts.held_posts, ignore_contract_id)
     if own:
-        out.append(Failure("one_person_one_post",
-                           f"申请人已在岗：{'、'.join(_post_label(p) for p in own)}；"
-                           f"一人只能同时在一个公益性岗位（一人一岗）"))
+        out.append(
+            Failure(
+                "one_person_one_post",
+                f"申请人已在岗：{'、'.join(_post_label(p) for p in own)}；"
+                f"一人只能同时在一个公益性岗位（一人一岗）",
+            )
+        )
 
     for x in facts.external_posts:
         if x.start_on <= on and (x.end_on is None or x.end_on >= on):
             since = f"自{x.start_on.isoformat()}起" + (f"至{x.end_on.isoformat()}" if x.end_on else "")
-            out.append(Failure("one_person_one_post",
-                               f"申请人在{x.department}的“{x.post_name}”岗位在册（{since}，见{x.source or '导入名单'}）；"
-                               f"一人只能同时在一个公益性岗位（一人一岗）"))
+            out.append(
+                Failure(
+                    "one_person_one_post",
+                    f"申请人在{x.department}的“{x.post_name}”岗位在册（{since}，见{x.source or '导入名单'}）；"
+                    f"一人只能同时在一个公益性岗位（一人一岗）",
+                )
+            )
 
     others = _held(facts.household_held_posts, ignore_contract_id)
     if len(others) >= rules.household_limit:
         names = "、".join(f"{p.holder_name}{_post_label(p)}" for p in others)
-        out.append(Failure("household_limit",
-                           f"申请人同户已有{len(others)}人在岗（{names}），本县每户在岗人数上限为{rules.household_limit}人"))
+        out.append(
+            Failure(
+                "household_limit",
+                f"申请人同户已有{len(others)}人在岗（{names}），本县每户在岗人数上限为{rules.household_limit}人",
+            )
+        )
 
     for tie in facts.cadre_ties:
         if not _in_term(tie, on):
@@ -226,16 +278,22 @@ def check_eligibility(facts: ApplicantFacts, on: date, rules: EligibilityRules =
         if tie.relation == "本人":
             msg = f"申请人本人现任{tie.village_name}{tie.office}（{term}），村干部不得聘用"
         else:
-            msg = (f"申请人的{tie.relation}{tie.cadre_name}现任{tie.village_name}{tie.office}（{term}），"
-                   f"村干部及其家庭成员不得聘用")
+            msg = (
+                f"申请人的{tie.relation}{tie.cadre_name}现任{tie.village_name}{tie.office}（{term}），"
+                f"村干部及其家庭成员不得聘用"
+            )
         out.append(Failure("cadre_kin", msg))
 
     for e in facts.employments:
         if _employed_on(e, on):
             since = f"自{e.start_on.isoformat()}起" + (f"至{e.end_on.isoformat()}" if e.end_on else "")
             source = f"，见{e.source}" if e.source else ""
-            out.append(Failure("employed_elsewhere",
-                               f"申请人在{e.employer}全日制就业（参保记录{since}{source}），不得聘用"))
+            out.append(
+                Failure(
+                    "employed_elsewhere",
+                    f"申请人在{e.employer}全日制就业（参保记录{since}{source}），不得聘用",
+                )
+            )
     return out
 
 
@@ -261,6 +319,7 @@ def priority_label(priority: int) -> str:
 
 def shortlist_order(entries):
     """Sort (priority, entered_at, id, …) tuples or objects with those attributes: the default shortlist order."""
+
     def key(e):
         if isinstance(e, tuple):
             return e[:3]
@@ -270,6 +329,7 @@ def shortlist_order(entries):
 
 
 # ---- 公示 counted in working days ----
+
 
 def is_working_day(day: date, exceptions: dict[date, bool]) -> bool:
     """Monday–Friday, unless the county calendar says otherwise (holiday False, make-up working day True)."""
@@ -308,8 +368,10 @@ def calendar_window(start: date, n: int) -> tuple[date, date]:
 
 # ---- the state of a notice, from its dates and outcome ----
 
-def notice_state(start_on: date, end_on: date, today: date, *, closed: bool, publicity_open: bool,
-                 hired: int) -> str:
+
+def notice_state(
+    start_on: date, end_on: date, today: date, *, closed: bool, publicity_open: bool, hired: int
+) -> str:
     """报名中 / 报名截止 / 公示中 / 已聘用 / 已结束 (and 未开始报名) — from facts, never a stored label.
 
     closed: the notice was ended (by hand, or when nobody could be hired);
@@ -334,20 +396,26 @@ def notice_state(start_on: date, end_on: date, today: date, *, closed: bool, pub
 def check_notice_opens(start_on: date, end_on: date, today: date) -> None:
     """A notice cannot open in the past, and its deadline follows its start."""
     if end_on < start_on:
-        raise DomainError("notice_dates_reversed",
-                          f"报名截止日期{end_on.isoformat()}早于开始日期{start_on.isoformat()}，请核对")
+        raise DomainError(
+            "notice_dates_reversed",
+            f"报名截止日期{end_on.isoformat()}早于开始日期{start_on.isoformat()}，请核对",
+        )
     if start_on < today:
-        raise DomainError("notice_starts_in_past",
-                          f"报名开始日期{start_on.isoformat()}早于今天{today.isoformat()}：招聘公告不能从过去的日期开始报名，"
-                          f"请把开始日期定为今天或以后")
+        raise DomainError(
+            "notice_starts_in_past",
+            f"报名开始日期{start_on.isoformat()}早于今天{today.isoformat()}：招聘公告不能从过去的日期开始报名，"
+            f"请把开始日期定为今天或以后",
+        )
 
 
 def check_registration_over(end_on: date, today: date) -> None:
     """公示 follows registration: it may be published only after the registration deadline has passed."""
     if today <= end_on:
-        raise DomainError("registration_still_open",
-                          f"报名截止日期为{end_on.isoformat()}，今天（{today.isoformat()}）仍在报名期内：公示须在报名截止后发布，"
-                          f"最早{(end_on + timedelta(days=1)).isoformat()}")
+        raise DomainError(
+            "registration_still_open",
+            f"报名截止日期为{end_on.isoformat()}，今天（{today.isoformat()}）仍在报名期内：公示须在报名截止后发布，"
+            f"最早{(end_on + timedelta(days=1)).isoformat()}",
+        )
 
 
 def publicity_period(published_on: date, n: int, exceptions: dict[date, bool]) -> tuple[date, date]:

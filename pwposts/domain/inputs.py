@@ -10,6 +10,7 @@
   the program started in the 2020s), months in MIN_MONTH_YEAR … MAX_YEAR. A value outside is
   refused with 400 naming it, instead of overflowing date arithmetic later.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -3,6 +3,7 @@ announces them each November, read from the `chinesecalendar` package (kept up t
 it). A county's own calendar entries sit on top of it (services/settings.calendar_exceptions); for a
 year the package does not cover yet, only the county's own calendar applies and the pages say so.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -10,8 +11,13 @@ from datetime import date, timedelta
 from chinese_calendar import constants as _cc
 
 HOLIDAY_NAMES = {
-    "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节", "Labour Day": "劳动节",
-    "Dragon Boat Festival": "端午节", "National Day": "国庆节", "Mid-autumn Festival": "中秋节",
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
     "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
 }
 COVERED_YEARS = (min(_cc.holidays).year, max(max(_cc.holidays), max(_cc.workdays)).year)
@@ -55,5 +61,7 @@ def calendar_note(start: date, end: date) -> str:
     if not years:
         return ""
     shown = "、".join(f"{y}年" for y in years)
-    return (f"内置的国家节假日安排尚未包含{shown}：{shown}的工作日按本县自己的节假日日历计算，"
-            f"须在“政策设置→节假日日历”中登记法定节假日和调休上班日")
+    return (
+        f"内置的国家节假日安排尚未包含{shown}：{shown}的工作日按本县自己的节假日日历计算，"
+        f"须在“政策设置→节假日日历”中登记法定节假日和调休上班日"
+    )

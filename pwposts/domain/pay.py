@@ -1,4 +1,5 @@
 """在岗领补 rules: states and labels for attendance, payroll runs and payments (DOMAIN.md §2)."""
+
 from __future__ import annotations
 
 ATTENDANCE_STATES = ("draft", "approved", "locked")

@@ -31,6 +31,7 @@ calc_text spells the computation out for the holder, e.g. ``600 ÷ 20 × 15 = 45
 prorated month, ``上限 600 × 15 ÷ 30 = 300.00；600 ÷ 20 × 10 = 300.00；取较小者 300.00``, followed by
 ``+ 绩效（合格）40.00 = 340.00`` when a component is paid.
 """
+
 from __future__ import annotations
 
 import math
@@ -84,8 +85,14 @@ def standard_text(fen: int) -> str:
     return str(fen // 100) if fen % 100 == 0 else money(fen)
 
 
-def check_inputs(standard_fen: int, required_days: int, attended_days: int, covered_days: int,
-                 month_days: int, grade: str | None) -> None:
+def check_inputs(
+    standard_fen: int,
+    required_days: int,
+    attended_days: int,
+    covered_days: int,
+    month_days: int,
+    grade: str | None,
+) -> None:
     if standard_fen <= 0:
         raise ValueError(f"月补贴标准须大于0，收到{standard_fen}分")
     if required_days < 1:
@@ -101,8 +108,16 @@ def check_inputs(standard_fen: int, required_days: int, attended_days: int, cove
 
 
 @lru_cache(maxsize=65536)
-def compute_line(standard_fen: int, required_days: int, attended_days: int, covered_days: int, month_days: int,
-                 grade: str | None, perf_excellent_fen: int, perf_pass_fen: int) -> Line:
+def compute_line(
+    standard_fen: int,
+    required_days: int,
+    attended_days: int,
+    covered_days: int,
+    month_days: int,
+    grade: str | None,
+    perf_excellent_fen: int,
+    perf_pass_fen: int,
+) -> Line:
     """The payment line for one holder-month under the rule in this module's docstring.
 
     standard_fen        the contract's monthly allowance in 分
@@ -131,8 +146,10 @@ def compute_line(standard_fen: int, required_days: int, attended_days: int, cove
         if attended_days > required_days:  # the formula exceeds the standard
             text += f"，超过月补贴标准，按标准 {money(base_fen)}"
     else:
-        text = (f"上限 {s} × {covered_days} ÷ {month_days} = {money(cap_fen)}；{formula_text}；"
-                f"取较小者 {money(base_fen)}")
+        text = (
+            f"上限 {s} × {covered_days} ÷ {month_days} = {money(cap_fen)}；{formula_text}；"
+            f"取较小者 {money(base_fen)}"
+        )
 
     performance_fen = 0
     if grade == "优秀":
@@ -146,8 +163,13 @@ def compute_line(standard_fen: int, required_days: int, attended_days: int, cove
             text += "；考核不合格，无绩效"
         elif grade is None:
             text += "；本月未考核，无绩效"
-    return Line(base_fen=base_fen, cap_fen=cap_fen, performance_fen=performance_fen,
-                amount_fen=base_fen + performance_fen, calc_text=text)
+    return Line(
+        base_fen=base_fen,
+        cap_fen=cap_fen,
+        performance_fen=performance_fen,
+        amount_fen=base_fen + performance_fen,
+        calc_text=text,
+    )
 
 
 # ---- quarterly pay ----
@@ -168,6 +190,7 @@ def run_months(month: str, frequency: str) -> list[str]:
 
 
 # ---- bank references ----
+
 
 def bank_reference(payment_id: int, batch: int) -> str:
     """业务参考号 of a payment line in a bank batch: PW<payment id>-<batch>."""

@@ -1,4 +1,5 @@
 """Registry rules: 身份证号 (GB 11643-1999), categories, relations, cadre offices."""
+
 from __future__ import annotations
 
 import re
@@ -20,7 +21,15 @@ CATEGORIES = (
 )
 WORK_CAPACITIES = ("全劳力", "半劳力", "弱劳力")
 RELATION_KINDS = ("配偶", "父母", "子女", "兄弟姐妹", "祖孙", "儿媳女婿", "公婆岳父母", "其他")
-CADRE_OFFICES = ("党组织书记", "党组织副书记", "村委会主任", "村委会副主任", "村文书", "村务监督委员会主任", "其他财政补贴村干部")
+CADRE_OFFICES = (
+    "党组织书记",
+    "党组织副书记",
+    "村委会主任",
+    "村委会副主任",
+    "村文书",
+    "村务监督委员会主任",
+    "其他财政补贴村干部",
+)
 ACCOUNT_KINDS = ("银行卡", "社保卡")
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -65,14 +74,16 @@ def parse_id_number(raw: object, *, today: date | None = None) -> IdInfo:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise DomainError(
-            "id_birth_date", f"身份证号“{number}”中的出生日期{number[6:10]}-{number[10:12]}-{number[12:14]}不是有效日期"
+            "id_birth_date",
+            f"身份证号“{number}”中的出生日期{number[6:10]}-{number[10:12]}-{number[12:14]}不是有效日期",
         ) from None
     if born.year < 1900 or (today and born > today):
         raise DomainError("id_birth_date", f"身份证号“{number}”中的出生日期{born.isoformat()}不合理")
     expected = check_digit(number[:17])
     if number[17] != expected:
         raise DomainError(
-            "id_check_digit", f"身份证号“{number}”校验位错误：末位应为{expected}，实为{number[17]}，请核对号码"
+            "id_check_digit",
+            f"身份证号“{number}”校验位错误：末位应为{expected}，实为{number[17]}，请核对号码",
         )
     sex = "M" if int(number[16]) % 2 == 1 else "F"
     return IdInfo(number, born, sex)
@@ -128,5 +139,7 @@ def formula_refusal(label: str, text: str | None) -> str | None:
     if not first or first not in FORMULA_STARTS:
         return None
     shown = {"\t": "制表符", "\r": "回车符"}.get(first, first)
-    return (f"{label}“{text.strip()[:40]}”以“{shown}”开头，Excel 会把它当作公式执行（可能打开恶意链接），"
-            f"不能作为{label}：请填写真实的{label}")
+    return (
+        f"{label}“{text.strip()[:40]}”以“{shown}”开头，Excel 会把它当作公式执行（可能打开恶意链接），"
+        f"不能作为{label}：请填写真实的{label}"
+    )

@@ -1,17 +1,38 @@
 """按需设岗 rules: post states and their transitions, wage parity (DOMAIN.md §2)."""
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
 from .errors import DomainError
 
-POST_STATES = ("draft", "submitted", "approved", "rejected", "recruiting", "partly_filled", "filled", "closed")
+POST_STATES = (
+    "draft",
+    "submitted",
+    "approved",
+    "rejected",
+    "recruiting",
+    "partly_filled",
+    "filled",
+    "closed",
+)
 POST_STATE_LABELS = {
-    "draft": "草稿", "submitted": "待县级审批", "approved": "已批准", "rejected": "已退回", "recruiting": "招聘中",
-    "partly_filled": "部分在岗", "filled": "满员", "closed": "已撤销",
+    "draft": "草稿",
+    "submitted": "待县级审批",
+    "approved": "已批准",
+    "rejected": "已退回",
+    "recruiting": "招聘中",
+    "partly_filled": "部分在岗",
+    "filled": "满员",
+    "closed": "已撤销",
 }
 DEVIATION_STATES = ("none", "pending", "approved", "rejected")
-DEVIATION_LABELS = {"none": "无偏离", "pending": "偏离待审批", "approved": "偏离已批准", "rejected": "偏离未获批准"}
+DEVIATION_LABELS = {
+    "none": "无偏离",
+    "pending": "偏离待审批",
+    "approved": "偏离已批准",
+    "rejected": "偏离未获批准",
+}
 
 # The one transition table: state → the states a post may move to from it.
 # approved → partly_filled/filled covers a holder placed on an approved post before any notice
@@ -65,8 +86,9 @@ def _pct(diff: int, base: int) -> Decimal:
     return (Decimal(diff) * 100 / Decimal(base)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def parity_deviation(post_allowance_fen: int, post_days: int, std_allowance_fen: int, std_days: int,
-                     tolerance_pct) -> tuple[Decimal, Decimal, bool]:
+def parity_deviation(
+    post_allowance_fen: int, post_days: int, std_allowance_fen: int, std_days: int, tolerance_pct
+) -> tuple[Decimal, Decimal, bool]:
     """Wage parity (hard): how far a post's allowance and required days lie from the county standard.
 
     Returns (allowance_pct, days_pct, exceeds): signed percentages (post − standard) ÷ standard × 100,
@@ -94,20 +116,33 @@ def _signed(p: Decimal) -> str:
     return f"{'+' if p > 0 else ''}{p}%"
 
 
-def parity_message(post_allowance_fen: int, post_days: int, std_allowance_fen: int, std_days: int,
-                   tolerance_pct) -> str:
+def parity_message(
+    post_allowance_fen: int, post_days: int, std_allowance_fen: int, std_days: int, tolerance_pct
+) -> str:
     """The Chinese explanation of a deviation: both amounts, both day counts, the tolerance."""
-    a_pct, d_pct, _ = parity_deviation(post_allowance_fen, post_days, std_allowance_fen, std_days, tolerance_pct)
-    return (f"岗位月补贴{_fen_text(post_allowance_fen)}、规定出勤{post_days}天，县定标准为月补贴"
-            f"{_fen_text(std_allowance_fen)}、{std_days}天（补贴偏离{_signed(a_pct)}，天数偏离{_signed(d_pct)}），"
-            f"超出县定容差±{tolerance_pct}%")
+    a_pct, d_pct, _ = parity_deviation(
+        post_allowance_fen, post_days, std_allowance_fen, std_days, tolerance_pct
+    )
+    return (
+        f"岗位月补贴{_fen_text(post_allowance_fen)}、规定出勤{post_days}天，县定标准为月补贴"
+        f"{_fen_text(std_allowance_fen)}、{std_days}天（补贴偏离{_signed(a_pct)}，天数偏离{_signed(d_pct)}），"
+        f"超出县定容差±{tolerance_pct}%"
+    )
 
 
-def check_parity_for_submit(post_allowance_fen: int, post_days: int, std_allowance_fen: int, std_days: int,
-                            tolerance_pct, deviation_reason: str | None) -> str:
+def check_parity_for_submit(
+    post_allowance_fen: int,
+    post_days: int,
+    std_allowance_fen: int,
+    std_days: int,
+    tolerance_pct,
+    deviation_reason: str | None,
+) -> str:
     """The deviation status a post is submitted with: 'none' inside the band, 'pending' beyond it with a
     written reason; beyond it without one, refused (同类岗位补贴标准一致, hard)."""
-    _, _, exceeds = parity_deviation(post_allowance_fen, post_days, std_allowance_fen, std_days, tolerance_pct)
+    _, _, exceeds = parity_deviation(
+        post_allowance_fen, post_days, std_allowance_fen, std_days, tolerance_pct
+    )
     if not exceeds:
         return "none"
     reason = (deviation_reason or "").strip()
@@ -124,9 +159,11 @@ def check_need(need_text: str | None, headcount: int, eligible_pool: int | None)
     """按需设岗: a post exists only for a written need."""
     text = (need_text or "").strip()
     if len(text) < NEED_MIN_CHARS:
-        raise DomainError("need_required",
-                          f"须书面说明设岗需求（做什么工作、为何现在需要、有多少无法离乡的符合条件人员），"
-                          f"不少于{NEED_MIN_CHARS}个字；当前{len(text)}个字")
+        raise DomainError(
+            "need_required",
+            f"须书面说明设岗需求（做什么工作、为何现在需要、有多少无法离乡的符合条件人员），"
+            f"不少于{NEED_MIN_CHARS}个字；当前{len(text)}个字",
+        )
     if headcount < 1:
         raise DomainError("headcount_invalid", f"岗位人数须至少为1，收到{headcount}")
     if eligible_pool is not None and eligible_pool < 0:

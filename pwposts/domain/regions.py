@@ -2,6 +2,7 @@
 
 县 = 6 digits + 000000, 乡镇 = 9 digits + 000, 村 = 12 digits (the last three not 000).
 """
+
 from __future__ import annotations
 
 import re
@@ -30,8 +31,10 @@ def county_code(raw) -> str:
     if re.fullmatch(r"\d{6}", code):
         code += "000000"
     if not _DIGITS.match(code) or not code.endswith("000000") or code[4:6] == "00":
-        raise DomainError("county_code_invalid",
-                          f"县级区划代码“{code}”无效：须为6位（如 522701）或12位且以000000结尾（如 522701000000）")
+        raise DomainError(
+            "county_code_invalid",
+            f"县级区划代码“{code}”无效：须为6位（如 522701）或12位且以000000结尾（如 522701000000）",
+        )
     return code
 
 

@@ -1,4 +1,5 @@
 """Roles and what each may do. services/permissions.py applies this table to objects and scopes."""
+
 from __future__ import annotations
 
 COUNTY_ADMIN = "county_admin"
@@ -41,7 +42,9 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "manage_policy": (COUNTY_ADMIN,),  # categories, standards, funds, settings, holidays
     "view_policy": READERS,
     "manage_regions": (COUNTY_ADMIN,),  # 区划代码 import
-    "import_records": (COUNTY_ADMIN,),  # records from other departments (deaths, 参保, rosters, cadres, categories)
+    "import_records": (
+        COUNTY_ADMIN,
+    ),  # records from other departments (deaths, 参保, rosters, cadres, categories)
     "view_records": READERS,
     "record_death": STAFF,
     "manage_cadres": (COUNTY_ADMIN, TOWNSHIP_CLERK),

@@ -1,4 +1,5 @@
 """Small column helpers shared by the model modules."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone

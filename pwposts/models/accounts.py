@@ -1,4 +1,5 @@
 """Users, roles, region scopes, API tokens and login attempts."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -69,7 +70,10 @@ class LoginAttempt(db.Model):
     """One login attempt, for rate limiting by username and by address."""
 
     __tablename__ = "login_attempt"
-    __table_args__ = (Index("ix_login_attempt_username_at", "username", "at"), Index("ix_login_attempt_ip_at", "ip", "at"))
+    __table_args__ = (
+        Index("ix_login_attempt_username_at", "username", "at"),
+        Index("ix_login_attempt_ip_at", "ip", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(50))

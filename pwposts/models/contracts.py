@@ -1,10 +1,22 @@
 """Contracts (each signing at most one year), accident insurance, assessments (DOMAIN.md §2)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.contracts import ASSESSMENT_GRADES, CONTRACT_KINDS, CONTRACT_STATES
@@ -19,9 +31,11 @@ from .posts import Post
 # 02-28 when subtracting, so there the test is end_on - 1 year < start_on. Both are applied by
 # dialect (ddl_if) and mirrored in the migration.
 ONE_YEAR_SQLITE = CheckConstraint("end_on < date(start_on, '+1 year')", name="at_most_one_year").ddl_if(
-    dialect="sqlite")
-ONE_YEAR_POSTGRESQL = CheckConstraint("end_on - interval '1 year' < start_on", name="at_most_one_year").ddl_if(
-    dialect="postgresql")
+    dialect="sqlite"
+)
+ONE_YEAR_POSTGRESQL = CheckConstraint(
+    "end_on - interval '1 year' < start_on", name="at_most_one_year"
+).ddl_if(dialect="postgresql")
 
 
 class Contract(db.Model):
@@ -36,8 +50,13 @@ class Contract(db.Model):
         ONE_YEAR_POSTGRESQL,
         CheckConstraint("allowance_fen > 0", name="allowance_positive"),
         CheckConstraint("exit_on IS NULL OR (exit_on >= start_on AND exit_on <= end_on)", name="exit_within"),
-        Index("uq_contract_one_active_per_person", "person_id", unique=True,
-              sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
+        Index(
+            "uq_contract_one_active_per_person",
+            "person_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
         Index("ix_contract_end_on", "end_on", "id"),  # the expiring list's order
     )
 
@@ -107,8 +126,10 @@ class Assessment(db.Model):
     __table_args__ = (
         one_of("grade", ASSESSMENT_GRADES),
         one_of("kind", ("monthly", "annual")),
-        CheckConstraint("(kind = 'monthly' AND length(period) = 7) OR (kind = 'annual' AND length(period) = 4)",
-                        name="period_matches_kind"),
+        CheckConstraint(
+            "(kind = 'monthly' AND length(period) = 7) OR (kind = 'annual' AND length(period) = 4)",
+            name="period_matches_kind",
+        ),
         UniqueConstraint("contract_id", "period"),
     )
 

@@ -1,4 +1,5 @@
 """Rendered documents kept so they are not rendered again: a contract's PDF with its SHA-256."""
+
 from __future__ import annotations
 
 from datetime import datetime

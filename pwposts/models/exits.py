@@ -1,4 +1,5 @@
 """有序退岗 and after the post: exits, 311 follow-up services, the daily colour (DOMAIN.md §2)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -28,8 +29,13 @@ class ContractExit(db.Model):
         CheckConstraint("(status = 'confirmed') = (confirmed_on IS NOT NULL)", name="confirmed_dated"),
         CheckConstraint("(status = 'dismissed') = (dismissed_on IS NOT NULL)", name="dismissed_dated"),
         # at most one open or confirmed exit per contract
-        Index("uq_contract_exit_one_per_contract", "contract_id", unique=True,
-              sqlite_where=text("status <> 'dismissed'"), postgresql_where=text("status <> 'dismissed'")),
+        Index(
+            "uq_contract_exit_one_per_contract",
+            "contract_id",
+            unique=True,
+            sqlite_where=text("status <> 'dismissed'"),
+            postgresql_where=text("status <> 'dismissed'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,7 +54,9 @@ class ContractExit(db.Model):
     proposed_on: Mapped[date] = mapped_column(Date)
     proposed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
     proposed_by_label: Mapped[str] = mapped_column(String(120))
-    confirmed_on: Mapped[Optional[date]] = mapped_column(Date)  # the day it was reported: late is judged on it
+    confirmed_on: Mapped[Optional[date]] = mapped_column(
+        Date
+    )  # the day it was reported: late is judged on it
     confirmed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
     late: Mapped[bool] = mapped_column(default=False, index=True)
     report_limit_days: Mapped[Optional[int]]  # the county setting applied when it was confirmed

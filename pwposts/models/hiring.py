@@ -1,4 +1,5 @@
 """以岗聘任: notices, applications with eligibility results, 公示 and objections (DOMAIN.md §2)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -43,7 +44,10 @@ class Publicity(db.Model):
     """公示 of a notice's shortlist, counted in working days."""
 
     __tablename__ = "publicity"
-    __table_args__ = (one_of("status", PUBLICITY_STATES), CheckConstraint("end_on >= start_on", name="dates_ordered"))
+    __table_args__ = (
+        one_of("status", PUBLICITY_STATES),
+        CheckConstraint("end_on >= start_on", name="dates_ordered"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id"), index=True)

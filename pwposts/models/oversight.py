@@ -5,6 +5,7 @@ village, a payroll run, a fund), keyed by (rule_id, subject_key). Its evidence i
 a hash of the records that prove it; a dismissed flag is not raised again while that hash is the same.
 Nothing closes a flag but an inspector's disposition.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -13,7 +14,13 @@ from typing import Optional
 from sqlalchemy import BigInteger, CheckConstraint, Date, DateTime, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..domain.rules import DISPOSITION_OUTCOMES, FLAG_STATES, RECTIFICATION_KINDS, RECTIFICATION_STATES, SEVERITIES
+from ..domain.rules import (
+    DISPOSITION_OUTCOMES,
+    FLAG_STATES,
+    RECTIFICATION_KINDS,
+    RECTIFICATION_STATES,
+    SEVERITIES,
+)
 from ..extensions import db
 from ._types import one_of, utcnow
 from .accounts import User
@@ -29,8 +36,14 @@ class Flag(db.Model):
         one_of("severity", SEVERITIES),
         CheckConstraint("money_fen >= 0", name="money_not_negative"),
         # never two open flags of one rule about one subject (the scan is idempotent)
-        Index("uq_oversight_flag_open_subject", "rule_id", "subject_key", unique=True,
-              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+        Index(
+            "uq_oversight_flag_open_subject",
+            "rule_id",
+            "subject_key",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
         Index("ix_oversight_flag_rule_subject", "rule_id", "subject_key"),
         Index("ix_oversight_flag_status_township", "status", "township_id"),
     )
@@ -54,7 +67,9 @@ class Flag(db.Model):
     last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     first_seen_on: Mapped[date] = mapped_column(Date)
     last_seen_on: Mapped[date] = mapped_column(Date)
-    previous_flag_id: Mapped[Optional[int]] = mapped_column(ForeignKey("oversight_flag.id"))  # the disposed one
+    previous_flag_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("oversight_flag.id")
+    )  # the disposed one
     assigned_to_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
 
     person: Mapped[Optional[Person]] = relationship()
@@ -87,8 +102,10 @@ class Disposition(db.Model):
     __tablename__ = "oversight_disposition"
     __table_args__ = (
         one_of("outcome", DISPOSITION_OUTCOMES),
-        CheckConstraint("outcome <> 'dismissed' OR (reason_code IS NOT NULL AND length(reason_text) > 0)",
-                        name="dismissal_has_reason"),
+        CheckConstraint(
+            "outcome <> 'dismissed' OR (reason_code IS NOT NULL AND length(reason_text) > 0)",
+            name="dismissal_has_reason",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -103,8 +120,9 @@ class Disposition(db.Model):
 
     flag: Mapped[Flag] = relationship(back_populates="disposition")
     decided_by: Mapped[Optional[User]] = relationship()
-    rectifications: Mapped[list["Rectification"]] = relationship(back_populates="disposition",
-                                                                 order_by="Rectification.id")
+    rectifications: Mapped[list["Rectification"]] = relationship(
+        back_populates="disposition", order_by="Rectification.id"
+    )
 
 
 class Rectification(db.Model):

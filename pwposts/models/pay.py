@@ -1,13 +1,33 @@
 """在岗领补: attendance, payroll runs, payments, bank batches, holders' objections (DOMAIN.md §2)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..domain.pay import ATTENDANCE_STATES, DAY_KINDS, OBJECTION_STATES, PAYMENT_KINDS, PAYMENT_STATES, RUN_KINDS, RUN_STATES
+from ..domain.pay import (
+    ATTENDANCE_STATES,
+    DAY_KINDS,
+    OBJECTION_STATES,
+    PAYMENT_KINDS,
+    PAYMENT_STATES,
+    RUN_KINDS,
+    RUN_STATES,
+)
 from ..extensions import db
 from ._types import one_of, utcnow
 from .contracts import Contract
@@ -22,8 +42,10 @@ class AttendanceRecord(db.Model):
         one_of("status", ATTENDANCE_STATES),
         UniqueConstraint("contract_id", "month"),
         CheckConstraint("days_worked BETWEEN 0 AND 31", name="days_range"),
-        CheckConstraint("leave_days >= 0 AND absent_days >= 0 AND days_worked + leave_days + absent_days <= 31",
-                        name="days_total"),
+        CheckConstraint(
+            "leave_days >= 0 AND absent_days >= 0 AND days_worked + leave_days + absent_days <= 31",
+            name="days_total",
+        ),
         CheckConstraint("hours_worked IS NULL OR hours_worked >= 0", name="hours_not_negative"),
         CheckConstraint("length(month) = 7", name="month_format"),
     )
@@ -45,8 +67,9 @@ class AttendanceRecord(db.Model):
 
     contract: Mapped[Contract] = relationship()
     person: Mapped[Person] = relationship()
-    days: Mapped[list["AttendanceDay"]] = relationship(back_populates="record", cascade="all, delete-orphan",
-                                                       order_by="AttendanceDay.day")
+    days: Mapped[list["AttendanceDay"]] = relationship(
+        back_populates="record", cascade="all, delete-orphan", order_by="AttendanceDay.day"
+    )
 
 
 class AttendanceDay(db.Model):
@@ -73,12 +96,23 @@ class PayrollRun(db.Model):
         CheckConstraint("approved_by_id IS NULL OR approved_by_id <> prepared_by_id", name="four_eyes"),
         CheckConstraint("(status = 'approved') = (approved_at IS NOT NULL)", name="approved_has_time"),
         # one live regular run per township and month (a void run may be followed by a new one) …
-        Index("uq_payroll_run_live", "township_id", "month", unique=True,
-              sqlite_where=text("status <> 'void' AND kind = 'regular'"),
-              postgresql_where=text("status <> 'void' AND kind = 'regular'")),
+        Index(
+            "uq_payroll_run_live",
+            "township_id",
+            "month",
+            unique=True,
+            sqlite_where=text("status <> 'void' AND kind = 'regular'"),
+            postgresql_where=text("status <> 'void' AND kind = 'regular'"),
+        ),
         # … and at most one preview (regular or supplementary) per township-month at any time
-        Index("uq_payroll_run_preview", "township_id", "month", unique=True,
-              sqlite_where=text("status = 'preview'"), postgresql_where=text("status = 'preview'")),
+        Index(
+            "uq_payroll_run_preview",
+            "township_id",
+            "month",
+            unique=True,
+            sqlite_where=text("status = 'preview'"),
+            postgresql_where=text("status = 'preview'"),
+        ),
         Index("ix_payroll_run_month_township", "month", "township_id", "id"),  # the runs list's order
     )
 
@@ -95,7 +129,9 @@ class PayrollRun(db.Model):
     prepared_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     approved_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
     approved_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
-    approved_on: Mapped[Optional[date]] = mapped_column(Date)  # business date of approval (arrears count from it)
+    approved_on: Mapped[Optional[date]] = mapped_column(
+        Date
+    )  # business date of approval (arrears count from it)
 
     township: Mapped[Region] = relationship()
 
@@ -107,12 +143,20 @@ class Payment(db.Model):
     __table_args__ = (
         one_of("kind", PAYMENT_KINDS),
         one_of("status", PAYMENT_STATES),
-        CheckConstraint("kind = 'regular' OR (reason IS NOT NULL AND original_payment_id IS NOT NULL)",
-                        name="correction_has_reason"),
+        CheckConstraint(
+            "kind = 'regular' OR (reason IS NOT NULL AND original_payment_id IS NOT NULL)",
+            name="correction_has_reason",
+        ),
         CheckConstraint("kind <> 'regular' OR amount_fen >= 0", name="regular_not_negative"),
         # never two regular payments for the same contract and month
-        Index("uq_payment_regular_contract_month", "contract_id", "month", unique=True,
-              sqlite_where=text("kind = 'regular'"), postgresql_where=text("kind = 'regular'")),
+        Index(
+            "uq_payment_regular_contract_month",
+            "contract_id",
+            "month",
+            unique=True,
+            sqlite_where=text("kind = 'regular'"),
+            postgresql_where=text("kind = 'regular'"),
+        ),
         Index("ix_payment_run_id", "run_id"),
         # a fund's approved use (approval's allocation check) is summed from this index alone, without
         # reading the payment rows; its first column also serves lookups by fund

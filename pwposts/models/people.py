@@ -1,4 +1,5 @@
 """Registry: regions, households, persons, categories, relations, cadres (DOMAIN.md §1)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -75,7 +76,9 @@ class Person(db.Model):
     account_no: Mapped[Optional[str]] = mapped_column(String(40), index=True)
     account_name: Mapped[Optional[str]] = mapped_column(String(50))  # 开户人
     death_date: Mapped[Optional[date]] = mapped_column(Date)
-    death_source: Mapped[Optional[str]] = mapped_column(String(200))  # who reported it: 民政局死亡证明, a file …
+    death_source: Mapped[Optional[str]] = mapped_column(
+        String(200)
+    )  # who reported it: 民政局死亡证明, a file …
     death_batch_id: Mapped[Optional[int]] = mapped_column(ForeignKey("import_batch.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

@@ -1,4 +1,5 @@
 """County policy: post categories, standards, funds, settings, holidays (DOMAIN.md §1, §2)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

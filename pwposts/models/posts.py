@@ -1,4 +1,5 @@
 """按需设岗: posts, proposed for a written need at the county standard (DOMAIN.md §2)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

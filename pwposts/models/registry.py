@@ -5,6 +5,7 @@ roster, cadre list, 防返贫监测 category list) with its source department, f
 date and importer — every department import shares it. ExternalPostRecord: one row of another
 department's post roster (护林员, 生态管护员 …), used for 一人一岗 across departments.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime

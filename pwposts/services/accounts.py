@@ -10,6 +10,7 @@ A session (web) remembers the user's session_version at login; logout, a passwor
 deactivation bump it, so every older cookie stops working. A reset or deactivation also revokes the
 user's API tokens.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -46,9 +47,19 @@ def _dummy_hash(method: str) -> str:
     return generate_password_hash(secrets.token_hex(16), method=method)
 
 
-def create_user(session: Session, actor, *, username: str, password: str, display_name: str, role: str,
-                region: Region | None = None, person: Person | None = None, phone: str | None = None,
-                must_change: bool = False) -> User:
+def create_user(
+    session: Session,
+    actor,
+    *,
+    username: str,
+    password: str,
+    display_name: str,
+    role: str,
+    region: Region | None = None,
+    person: Person | None = None,
+    phone: str | None = None,
+    must_change: bool = False,
+) -> User:
     """A new login. `must_change`: the person must choose their own password at first login
     (set for accounts an admin creates on screen; not for the demo's or the CLI's)."""
     username = (username or "").strip()
@@ -63,16 +74,37 @@ def create_user(session: Session, actor, *, username: str, password: str, displa
             raise DomainError("holder_needs_person", "岗位人员账号须关联一名人员")
         region = None
     elif region is None or region.level != level:
-        raise DomainError("scope_level", f"{ROLE_LABELS[role]}的管辖范围须为一个{ {'county': '县', 'township': '乡镇', 'village': '村'}[level] }")
+        raise DomainError(
+            "scope_level",
+            f"{ROLE_LABELS[role]}的管辖范围须为一个{ {'county': '县', 'township': '乡镇', 'village': '村'}[level] }",
+        )
     if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
         raise DomainError("username_taken", f"用户名“{username}”已被使用，请换一个")
-    user = User(username=username, password_hash=hash_password(password), display_name=display_name,
-                role=role, region=region, person=person, phone=phone, must_change_password=must_change)
+    user = User(
+        username=username,
+        password_hash=hash_password(password),
+        display_name=display_name,
+        role=role,
+        region=region,
+        person=person,
+        phone=phone,
+        must_change_password=must_change,
+    )
     session.add(user)
     session.flush()
-    audit.record(session, actor, "create_user", "user", user.id,
-                 after={"username": username, "role": role, "region": region.code if region else None,
-                        "person_id": person.id if person else None})
+    audit.record(
+        session,
+        actor,
+        "create_user",
+        "user",
+        user.id,
+        after={
+            "username": username,
+            "role": role,
+            "region": region.code if region else None,
+            "person_id": person.id if person else None,
+        },
+    )
     return user
 
 
@@ -81,12 +113,16 @@ class LoginLocked(DomainError):
 
     def __init__(self, until: datetime, now: datetime):
         minutes = max(1, -(-int((until - now).total_seconds()) // 60))
-        super().__init__("login_rate_limited",
-                         f"登录失败次数过多（连续{MAX_FAILURES}次以上），请{minutes}分钟后再试，或请县级管理员解除锁定")
+        super().__init__(
+            "login_rate_limited",
+            f"登录失败次数过多（连续{MAX_FAILURES}次以上），请{minutes}分钟后再试，或请县级管理员解除锁定",
+        )
         self.retry_after = int((until - now).total_seconds()) + 1
 
 
-def locked_until(session: Session, username: str, ip: str, now: datetime, user: User | None = None) -> datetime | None:
+def locked_until(
+    session: Session, username: str, ip: str, now: datetime, user: User | None = None
+) -> datetime | None:
     """When the (username, address) pair may try again, or None when it may now.
 
     Failures count since the latest of: MAX_LOCK ago, the pair's last success, the admin's unlock.
@@ -95,13 +131,23 @@ def locked_until(session: Session, username: str, ip: str, now: datetime, user: 
     since = now - MAX_LOCK
     if user is not None and user.lockout_cleared_at and user.lockout_cleared_at > since:
         since = user.lockout_cleared_at
-    last_ok = session.scalar(select(func.max(LoginAttempt.at)).where(
-        LoginAttempt.username == username, LoginAttempt.ip == ip, LoginAttempt.success.is_(True)))
+    last_ok = session.scalar(
+        select(func.max(LoginAttempt.at)).where(
+            LoginAttempt.username == username, LoginAttempt.ip == ip, LoginAttempt.success.is_(True)
+        )
+    )
     if last_ok and last_ok > since:
         since = last_ok
-    failures = session.scalars(select(LoginAttempt.at).where(
-        LoginAttempt.username == username, LoginAttempt.ip == ip, LoginAttempt.success.is_(False),
-        LoginAttempt.at > since).order_by(LoginAttempt.at)).all()
+    failures = session.scalars(
+        select(LoginAttempt.at)
+        .where(
+            LoginAttempt.username == username,
+            LoginAttempt.ip == ip,
+            LoginAttempt.success.is_(False),
+            LoginAttempt.at > since,
+        )
+        .order_by(LoginAttempt.at)
+    ).all()
     if len(failures) < MAX_FAILURES:
         return None
     until = failures[-1] + min(WINDOW * 2 ** min(len(failures) - MAX_FAILURES, 20), MAX_LOCK)
@@ -109,9 +155,11 @@ def locked_until(session: Session, username: str, ip: str, now: datetime, user: 
 
 
 def _address_paused_until(session: Session, ip: str, now: datetime) -> datetime | None:
-    failures = session.scalars(select(LoginAttempt.at).where(
-        LoginAttempt.ip == ip, LoginAttempt.success.is_(False), LoginAttempt.at > now - WINDOW)
-        .order_by(LoginAttempt.at)).all()
+    failures = session.scalars(
+        select(LoginAttempt.at)
+        .where(LoginAttempt.ip == ip, LoginAttempt.success.is_(False), LoginAttempt.at > now - WINDOW)
+        .order_by(LoginAttempt.at)
+    ).all()
     return failures[0] + WINDOW if len(failures) >= MAX_FAILURES * 4 else None
 
 
@@ -124,7 +172,9 @@ def authenticate(session: Session, username: str, password: str, ip: str, now: d
     """
     username = (username or "").strip()
     user = session.scalar(select(User).where(User.username == username))
-    until = locked_until(session, username[:50], ip[:45], now, user) or _address_paused_until(session, ip[:45], now)
+    until = locked_until(session, username[:50], ip[:45], now, user) or _address_paused_until(
+        session, ip[:45], now
+    )
     if until is not None:
         raise LoginLocked(until, now)
     if user is None:
@@ -151,8 +201,12 @@ def _token_hash(token: str) -> str:
 
 def issue_token(session: Session, user: User, now: datetime, hours: int) -> tuple[str, ApiToken]:
     token = secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, token_hash=_token_hash(token), created_at=now,
-                   expires_at=now + timedelta(hours=hours))
+    row = ApiToken(
+        user_id=user.id,
+        token_hash=_token_hash(token),
+        created_at=now,
+        expires_at=now + timedelta(hours=hours),
+    )
     session.add(row)
     session.flush()
     audit.record(session, user, "issue_token", "api_token", row.id, after={"expires_at": row.expires_at})
@@ -161,14 +215,21 @@ def issue_token(session: Session, user: User, now: datetime, hours: int) -> tupl
 
 def user_for_token(session: Session, token: str, now: datetime) -> User | None:
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
-    if row is None or row.revoked_at is not None or row.expires_at <= now or not row.user.active \
-            or row.user.must_change_password:
+    if (
+        row is None
+        or row.revoked_at is not None
+        or row.expires_at <= now
+        or not row.user.active
+        or row.user.must_change_password
+    ):
         return None
     return row.user
 
 
 def _revoke_all_tokens(session: Session, user: User, now: datetime) -> int:
-    rows = session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).all()
+    rows = session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
     for row in rows:
         row.revoked_at = now
     return len(rows)
@@ -199,9 +260,16 @@ def set_active(session: Session, actor, user: User, active: bool) -> None:
         _end_sessions(session, user)
         _revoke_all_tokens(session, user, now_of(session))
     session.flush()
-    audit.record(session, actor, "activate_user" if active else "deactivate_user", "user", user.id,
-                 before={"active": not active}, after={"active": active},
-                 summary=f"{'启用' if active else '停用'}账号 {user.username}")
+    audit.record(
+        session,
+        actor,
+        "activate_user" if active else "deactivate_user",
+        "user",
+        user.id,
+        before={"active": not active},
+        after={"active": active},
+        summary=f"{'启用' if active else '停用'}账号 {user.username}",
+    )
 
 
 def _set_password(session: Session, user: User, password: str, *, must_change: bool) -> int:
@@ -219,8 +287,14 @@ def reset_password(session: Session, actor, user: User, password: str) -> None:
     must choose their own password at the next login."""
     check_new_password(password, user.username)
     revoked = _set_password(session, user, password, must_change=True)
-    audit.record(session, actor, "reset_password", "user", user.id,
-                 summary=f"重置账号 {user.username} 的密码（已退出其全部登录，撤销令牌{revoked}个）")
+    audit.record(
+        session,
+        actor,
+        "reset_password",
+        "user",
+        user.id,
+        summary=f"重置账号 {user.username} 的密码（已退出其全部登录，撤销令牌{revoked}个）",
+    )
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:
@@ -231,8 +305,14 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     if check_password_hash(user.password_hash, new):
         raise DomainError("password_same", "新密码不能与当前密码相同")
     revoked = _set_password(session, user, new, must_change=False)
-    audit.record(session, user, "change_password", "user", user.id,
-                 summary=f"{user.username} 修改了自己的密码（撤销令牌{revoked}个）")
+    audit.record(
+        session,
+        user,
+        "change_password",
+        "user",
+        user.id,
+        summary=f"{user.username} 修改了自己的密码（撤销令牌{revoked}个）",
+    )
 
 
 def end_session(session: Session, user: User) -> None:
@@ -246,4 +326,6 @@ def unlock_logins(session: Session, actor, user: User) -> None:
     """The admin lifts a login lockout: earlier failures no longer count."""
     user.lockout_cleared_at = now_of(session)
     session.flush()
-    audit.record(session, actor, "unlock_user", "user", user.id, summary=f"解除账号 {user.username} 的登录锁定")
+    audit.record(
+        session, actor, "unlock_user", "user", user.id, summary=f"解除账号 {user.username} 的登录锁定"
+    )

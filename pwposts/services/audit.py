@@ -4,6 +4,7 @@ record() is called by the service that made the change, inside its transaction.
 On PostgreSQL an advisory transaction lock serialises writers so the chain never forks;
 on SQLite the database write lock does the same, and prev_hash is unique either way.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -16,10 +17,10 @@ from typing import Any
 from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
-from .clock_binding import now_of
 from ..domain.errors import DomainError
 from ..domain.formats import beijing
 from ..models.audit import AuditCheckpoint, AuditEntry
+from .clock_binding import now_of
 
 GENESIS = "0" * 64
 _LOCK_KEY = 7243001  # arbitrary, constant advisory-lock key for the audit chain
@@ -41,10 +42,32 @@ def canonical(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_default)
 
 
-def _digest(prev_hash: str, at: datetime, actor_id, actor_label, action, object_type, object_id, summary,
-            before_json, after_json) -> str:
-    payload = canonical([prev_hash, at.isoformat(timespec="microseconds"), actor_id, actor_label, action,
-                         object_type, object_id, summary, before_json, after_json])
+def _digest(
+    prev_hash: str,
+    at: datetime,
+    actor_id,
+    actor_label,
+    action,
+    object_type,
+    object_id,
+    summary,
+    before_json,
+    after_json,
+) -> str:
+    payload = canonical(
+        [
+            prev_hash,
+            at.isoformat(timespec="microseconds"),
+            actor_id,
+            actor_label,
+            action,
+            object_type,
+            object_id,
+            summary,
+            before_json,
+            after_json,
+        ]
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -65,8 +88,17 @@ def _forget_last_hash(session, transaction):
     session.info.pop(_LAST_HASH, None)
 
 
-def record(session: Session, actor, action: str, obj_type: str, obj_id: Any = None, *,
-           before: Any = None, after: Any = None, summary: str = "") -> AuditEntry:
+def record(
+    session: Session,
+    actor,
+    action: str,
+    obj_type: str,
+    obj_id: Any = None,
+    *,
+    before: Any = None,
+    after: Any = None,
+    summary: str = "",
+) -> AuditEntry:
     """Append one audit entry. `actor` is a User, a label such as "系统", or None.
 
     The first entry of a transaction reads the chain head (under the PostgreSQL advisory lock,
@@ -85,9 +117,19 @@ def record(session: Session, actor, action: str, obj_type: str, obj_id: Any = No
     before_json, after_json = canonical(before), canonical(after)
     oid = None if obj_id is None else str(obj_id)
     entry = AuditEntry(
-        at=at, actor_id=actor_id, actor_label=actor_label, action=action, object_type=obj_type,
-        object_id=oid, summary=summary, before_json=before_json, after_json=after_json, prev_hash=prev,
-        entry_hash=_digest(prev, at, actor_id, actor_label, action, obj_type, oid, summary, before_json, after_json),
+        at=at,
+        actor_id=actor_id,
+        actor_label=actor_label,
+        action=action,
+        object_type=obj_type,
+        object_id=oid,
+        summary=summary,
+        before_json=before_json,
+        after_json=after_json,
+        prev_hash=prev,
+        entry_hash=_digest(
+            prev, at, actor_id, actor_label, action, obj_type, oid, summary, before_json, after_json
+        ),
     )
     session.add(entry)
     session.info[_LAST_HASH] = entry.entry_hash
@@ -106,22 +148,38 @@ class VerifyResult:
     def describe(self) -> str:
         """One Chinese sentence for the CLI and the page."""
         if self.ok:
-            against = f"，与{self.checkpoints}个检查点相符" if self.checkpoints else "（尚无检查点，无法发现尾部记录被删除）"
+            against = (
+                f"，与{self.checkpoints}个检查点相符"
+                if self.checkpoints
+                else "（尚无检查点，无法发现尾部记录被删除）"
+            )
             return f"审计链完整：已校验 {self.checked} 条记录{against}"
         if self.missing:
             return f"审计链校验失败：{self.missing}"
         return f"审计链校验失败：第 {self.bad_id} 号记录{self.reason}（此前 {self.checked} 条完好）"
 
 
-_COLUMNS = (AuditEntry.id, AuditEntry.at, AuditEntry.actor_id, AuditEntry.actor_label, AuditEntry.action,
-            AuditEntry.object_type, AuditEntry.object_id, AuditEntry.summary, AuditEntry.before_json,
-            AuditEntry.after_json, AuditEntry.prev_hash, AuditEntry.entry_hash)
+_COLUMNS = (
+    AuditEntry.id,
+    AuditEntry.at,
+    AuditEntry.actor_id,
+    AuditEntry.actor_label,
+    AuditEntry.action,
+    AuditEntry.object_type,
+    AuditEntry.object_id,
+    AuditEntry.summary,
+    AuditEntry.before_json,
+    AuditEntry.after_json,
+    AuditEntry.prev_hash,
+    AuditEntry.entry_hash,
+)
 
 
 @dataclass(frozen=True)
 class NotedCheckpoint:
     """A checkpoint as an inspector wrote it down (last id, count, the hash or its first 8+ characters):
     it still reveals a cut tail when the checkpoint rows themselves were deleted too."""
+
     last_entry_id: int
     entry_count: int
     last_hash: str
@@ -138,7 +196,9 @@ def noted_checkpoint(last_id: Any, count: Any, hash_prefix: Any) -> NotedCheckpo
     if not (0 < n < 2**63 and 0 < c < 2**63):
         raise DomainError("audit_noted", f"抄录的检查点编号“{n}”和条数“{c}”须为正整数")
     if not (8 <= len(h) <= 64 and all(ch in "0123456789abcdef" for ch in h)):
-        raise DomainError("audit_noted", f"抄录的哈希“{h[:70]}”须为8至64位十六进制字符（0-9、a-f），可只抄前几位")
+        raise DomainError(
+            "audit_noted", f"抄录的哈希“{h[:70]}”须为8至64位十六进制字符（0-9、a-f），可只抄前几位"
+        )
     return NotedCheckpoint(n, c, h)
 
 
@@ -146,7 +206,9 @@ def _checkpoint_label(cp) -> str:
     return f"{beijing(cp.at)}的检查点" if cp.at else "您抄录的检查点"
 
 
-def verify_chain(session: Session, batch: int = 5000, noted: tuple[NotedCheckpoint, ...] = ()) -> VerifyResult:
+def verify_chain(
+    session: Session, batch: int = 5000, noted: tuple[NotedCheckpoint, ...] = ()
+) -> VerifyResult:
     """Recompute every hash in id order; name the first entry that no longer matches.
 
     Then hold the chain against every checkpoint (audit_checkpoint): the entry a checkpoint names must
@@ -170,9 +232,21 @@ def verify_chain(session: Session, batch: int = 5000, noted: tuple[NotedCheckpoi
             break
         for e in rows:
             if e.prev_hash != prev:
-                return VerifyResult(False, checked, e.id, "前序哈希与上一条记录不符（记录被删除、插入或改动）")
-            expected = _digest(e.prev_hash, e.at, e.actor_id, e.actor_label, e.action, e.object_type,
-                               e.object_id, e.summary, e.before_json, e.after_json)
+                return VerifyResult(
+                    False, checked, e.id, "前序哈希与上一条记录不符（记录被删除、插入或改动）"
+                )
+            expected = _digest(
+                e.prev_hash,
+                e.at,
+                e.actor_id,
+                e.actor_label,
+                e.action,
+                e.object_type,
+                e.object_id,
+                e.summary,
+                e.before_json,
+                e.after_json,
+            )
             if expected != e.entry_hash:
                 return VerifyResult(False, checked, e.id, "内容与其哈希不符（记录被改动）")
             prev = e.entry_hash
@@ -181,20 +255,32 @@ def verify_chain(session: Session, batch: int = 5000, noted: tuple[NotedCheckpoi
             for cp in by_last_id.pop(e.id, ()):
                 if not e.entry_hash.startswith(cp.last_hash) or cp.entry_count != checked:
                     return VerifyResult(
-                        False, checked, e.id, checkpoints=len(checkpoints),
+                        False,
+                        checked,
+                        e.id,
+                        checkpoints=len(checkpoints),
                         missing=f"{_checkpoint_label(cp)}记录第{cp.last_entry_id}号、共{cp.entry_count}条，"
-                                f"现第{e.id}号记录的哈希或此前的条数（{checked}条）与之不符："
-                                f"检查点之后记录被删除后重写或改动")
+                        f"现第{e.id}号记录的哈希或此前的条数（{checked}条）与之不符："
+                        f"检查点之后记录被删除后重写或改动",
+                    )
     # every checkpoint the walk did not reach names entries that are gone; report the latest
     unreached = [cp for cps in by_last_id.values() for cp in cps]
     if unreached:
         cp = max(unreached, key=lambda c: c.last_entry_id)
         first_missing = last_id + 1 if last_id < cp.last_entry_id else cp.last_entry_id
-        gone = (f"第{first_missing}至{cp.last_entry_id}号记录缺失" if first_missing < cp.last_entry_id
-                else f"第{cp.last_entry_id}号记录缺失")
-        return VerifyResult(False, checked, None, checkpoints=len(checkpoints),
-                            missing=f"{_checkpoint_label(cp)}记录第{cp.last_entry_id}号、共{cp.entry_count}条，"
-                                    f"现仅余{checked}条：{gone}（最新的记录被删除）")
+        gone = (
+            f"第{first_missing}至{cp.last_entry_id}号记录缺失"
+            if first_missing < cp.last_entry_id
+            else f"第{cp.last_entry_id}号记录缺失"
+        )
+        return VerifyResult(
+            False,
+            checked,
+            None,
+            checkpoints=len(checkpoints),
+            missing=f"{_checkpoint_label(cp)}记录第{cp.last_entry_id}号、共{cp.entry_count}条，"
+            f"现仅余{checked}条：{gone}（最新的记录被删除）",
+        )
     return VerifyResult(True, checked, checkpoints=len(checkpoints))
 
 
@@ -208,11 +294,18 @@ def take_checkpoint(session: Session, actor, reason: str) -> AuditCheckpoint:
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
     session.flush()
     head = session.execute(
-        select(AuditEntry.id, AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)).first()
+        select(AuditEntry.id, AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)
+    ).first()
     count = session.scalar(select(func.count()).select_from(AuditEntry)) or 0
     _, label = actor_fields(actor)
-    cp = AuditCheckpoint(at=now_of(session), entry_count=count, last_entry_id=head.id if head else None,
-                         last_hash=head.entry_hash if head else GENESIS, reason=reason, actor_label=label)
+    cp = AuditCheckpoint(
+        at=now_of(session),
+        entry_count=count,
+        last_entry_id=head.id if head else None,
+        last_hash=head.entry_hash if head else GENESIS,
+        reason=reason,
+        actor_label=label,
+    )
     session.add(cp)
     session.flush()
     return cp

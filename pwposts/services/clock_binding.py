@@ -5,6 +5,7 @@ change is stamped with (technical timestamps, naive UTC) is bound to the unit of
 — the web/API request hook, a CLI command, the demo builder or a test — with `bind_now(session, now)`,
 and read here with `now_of(session)`. A service called on a session nobody bound refuses to guess.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -26,4 +27,6 @@ def now_of(session: Session) -> datetime:
     try:
         return session.info[_KEY]
     except KeyError:
-        raise RuntimeError("no clock bound to this session: call bind_now(session, now) at the commit point") from None
+        raise RuntimeError(
+            "no clock bound to this session: call bind_now(session, now) at the commit point"
+        ) from None

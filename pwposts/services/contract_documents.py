@@ -1,4 +1,5 @@
 """A contract's PDF rendered once and kept with its SHA-256, served from storage while it is unchanged."""
+
 from __future__ import annotations
 
 import hashlib

@@ -6,6 +6,7 @@ written unless all rows pass. Re-importing adds what is new and changes nothing 
 known keeps its name (a different name in the file is reported, not applied); the very same file again
 writes nothing and no audit entry.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,8 +28,12 @@ from .accounts import create_user
 from .permissions import require
 
 REGION_COLUMNS = (
-    Column("code", "统计用区划代码", ("区划代码", "代码", "code", "行政区划代码"),
-           help="12位数字：乡镇为9位+000，村为12位；上级由代码推出"),
+    Column(
+        "code",
+        "统计用区划代码",
+        ("区划代码", "代码", "code", "行政区划代码"),
+        help="12位数字：乡镇为9位+000，村为12位；上级由代码推出",
+    ),
     Column("name", "名称", ("单位名称", "区划名称", "name"), help="乡镇或村（社区）的名称"),
     Column("urban_rural", "城乡分类代码", ("城乡分类",), required=False, help="可选，仅供核对，不导入"),
 )
@@ -38,13 +43,24 @@ def the_county(session: Session) -> Region | None:
     return session.scalar(select(Region).where(Region.level == "county").order_by(Region.id).limit(1))
 
 
-def init_county(session: Session, *, code: str, name: str, admin_username: str, admin_password: str,
-                admin_name: str, today: date) -> tuple[Region, User]:
+def init_county(
+    session: Session,
+    *,
+    code: str,
+    name: str,
+    admin_username: str,
+    admin_password: str,
+    admin_name: str,
+    today: date,
+) -> tuple[Region, User]:
     """Create the county and its first 县级管理员. Refused once a county exists."""
     existing = the_county(session)
     if existing is not None:
-        raise DomainError("county_exists", f"本系统已初始化为{existing.name}（{existing.code}）：不能再次初始化。"
-                                           "如需新增用户，请以县级管理员登录后在“用户”中添加")
+        raise DomainError(
+            "county_exists",
+            f"本系统已初始化为{existing.name}（{existing.code}）：不能再次初始化。"
+            "如需新增用户，请以县级管理员登录后在“用户”中添加",
+        )
     full = codes.county_code(code)
     label = (name or "").strip()
     if not label or len(label) > 100:
@@ -54,10 +70,24 @@ def init_county(session: Session, *, code: str, name: str, admin_username: str, 
     county = Region(code=full, name=label, level="county")
     session.add(county)
     session.flush()
-    audit.record(session, "系统初始化", "init_county", "region", county.id, after={"code": full, "name": label},
-                 summary=f"初始化县：{label}（{full}），{today.isoformat()}")
-    user = create_user(session, "系统初始化", username=admin_username, password=admin_password,
-                       display_name=admin_name.strip(), role=COUNTY_ADMIN, region=county)
+    audit.record(
+        session,
+        "系统初始化",
+        "init_county",
+        "region",
+        county.id,
+        after={"code": full, "name": label},
+        summary=f"初始化县：{label}（{full}），{today.isoformat()}",
+    )
+    user = create_user(
+        session,
+        "系统初始化",
+        username=admin_username,
+        password=admin_password,
+        display_name=admin_name.strip(),
+        role=COUNTY_ADMIN,
+        region=county,
+    )
     return county, user
 
 
@@ -74,8 +104,13 @@ class RegionImportResult:
         return len(self.added_townships) + len(self.added_villages)
 
     def as_dict(self) -> dict:
-        return {"added_townships": len(self.added_townships), "added_villages": len(self.added_villages),
-                "unchanged": self.unchanged, "name_differs": self.name_differs, "same_file": self.same_file}
+        return {
+            "added_townships": len(self.added_townships),
+            "added_villages": len(self.added_villages),
+            "unchanged": self.unchanged,
+            "name_differs": self.name_differs,
+            "same_file": self.same_file,
+        }
 
 
 def file_hash(data: bytes) -> str:
@@ -89,8 +124,11 @@ def import_regions(session: Session, actor, data: bytes, filename: str, today: d
     if county is None or county.level != "county":
         raise DomainError("region_scope", "区划代码只能由县级管理员导入")
     digest = file_hash(data)
-    if session.scalar(select(ImportBatch.id).where(ImportBatch.county_id == county.id, ImportBatch.kind == "regions",
-                                                   ImportBatch.file_hash == digest)):
+    if session.scalar(
+        select(ImportBatch.id).where(
+            ImportBatch.county_id == county.id, ImportBatch.kind == "regions", ImportBatch.file_hash == digest
+        )
+    ):
         return RegionImportResult(same_file=True)
     table = read_table(data, filename, REGION_COLUMNS, what="区划代码文件")
     prefix = county.code[:6]
@@ -113,7 +151,9 @@ def import_regions(session: Session, actor, data: bytes, filename: str, today: d
             errors.append(f"{where}，“统计用区划代码”列，值“{code}”：{err.message}")
             continue
         if not code.startswith(prefix):
-            errors.append(f"{where}，“统计用区划代码”列，值“{code}”：不属于本县（{county.name}，代码以{prefix}开头）")
+            errors.append(
+                f"{where}，“统计用区划代码”列，值“{code}”：不属于本县（{county.name}，代码以{prefix}开头）"
+            )
             continue
         if code in seen:
             errors.append(f"{where}，“统计用区划代码”列，值“{code}”：与第{seen[code]}行重复")
@@ -139,11 +179,16 @@ def import_regions(session: Session, actor, data: bytes, filename: str, today: d
         if level == "village":
             parent = codes.parent_code(code)
             if parent not in known and parent not in new_codes:
-                errors.append(f"第{seen[code]}行，“统计用区划代码”列，值“{code}”：所属乡镇{parent}既不在系统中也不在文件中，"
-                              "请在文件中加上该乡镇的行")
+                errors.append(
+                    f"第{seen[code]}行，“统计用区划代码”列，值“{code}”：所属乡镇{parent}既不在系统中也不在文件中，"
+                    "请在文件中加上该乡镇的行"
+                )
     if errors:
-        raise DomainError("import_rows_invalid", f"区划代码导入未执行：{len(errors)}处错误，请改正后重新导入",
-                          details=errors)
+        raise DomainError(
+            "import_rows_invalid",
+            f"区划代码导入未执行：{len(errors)}处错误，请改正后重新导入",
+            details=errors,
+        )
     if not plan:
         return result
     by_code = dict(known)
@@ -154,23 +199,46 @@ def import_regions(session: Session, actor, data: bytes, filename: str, today: d
         by_code[code] = region
         (result.added_townships if level == "township" else result.added_villages).append(code)
     session.flush()
-    batch = ImportBatch(county_id=county.id, kind="regions", source_department="国家统计局", file_name=filename[:200],
-                        file_hash=digest, imported_on=today, importer_id=actor.id, importer_name=actor.display_name,
-                        row_count=len(table.rows), added=result.added, changed=0)
+    batch = ImportBatch(
+        county_id=county.id,
+        kind="regions",
+        source_department="国家统计局",
+        file_name=filename[:200],
+        file_hash=digest,
+        imported_on=today,
+        importer_id=actor.id,
+        importer_name=actor.display_name,
+        row_count=len(table.rows),
+        added=result.added,
+        changed=0,
+    )
     session.add(batch)
     session.flush()
-    audit.record(session, actor, "import_regions", "import_batch", batch.id,
-                 after={"file": filename, "sha256": digest, "townships": result.added_townships,
-                        "villages": result.added_villages},
-                 summary=f"导入区划代码《{filename}》：新增乡镇{len(result.added_townships)}个、村{len(result.added_villages)}个，"
-                         f"已有{result.unchanged}个未变")
+    audit.record(
+        session,
+        actor,
+        "import_regions",
+        "import_batch",
+        batch.id,
+        after={
+            "file": filename,
+            "sha256": digest,
+            "townships": result.added_townships,
+            "villages": result.added_villages,
+        },
+        summary=f"导入区划代码《{filename}》：新增乡镇{len(result.added_townships)}个、村{len(result.added_villages)}个，"
+        f"已有{result.unchanged}个未变",
+    )
     return result
 
 
 def region_tree(session: Session, county: Region) -> list[tuple[Region, list[Region]]]:
     """[(township, [villages])] of the county, by code."""
-    rows = session.scalars(select(Region).where(Region.code.like(county.code[:6] + "%"), Region.level != "county")
-                           .order_by(Region.code)).all()
+    rows = session.scalars(
+        select(Region)
+        .where(Region.code.like(county.code[:6] + "%"), Region.level != "county")
+        .order_by(Region.code)
+    ).all()
     towns = {r.id: (r, []) for r in rows if r.level == "township"}
     for r in rows:
         if r.level == "village" and r.parent_id in towns:
@@ -179,6 +247,9 @@ def region_tree(session: Session, county: Region) -> list[tuple[Region, list[Reg
 
 
 def count_regions(session: Session, county: Region) -> dict[str, int]:
-    rows = session.execute(select(Region.level, func.count()).where(Region.code.like(county.code[:6] + "%"))
-                           .group_by(Region.level)).all()
+    rows = session.execute(
+        select(Region.level, func.count())
+        .where(Region.code.like(county.code[:6] + "%"))
+        .group_by(Region.level)
+    ).all()
     return {level: n for level, n in rows}

@@ -9,6 +9,7 @@ refuses the file. Each import is kept as an ImportBatch (source department, file
 importer); the records it wrote point to it. Importing the same file again — or a file that brings
 nothing new — changes nothing and writes no audit entry.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,29 +36,60 @@ NAME = Column("name", "姓名", (), required=False, help="可选：仅用于核�
 
 COLUMNS: dict[str, tuple[Column, ...]] = {
     "deaths": (ID, NAME, Column("death_date", "死亡日期", ("死亡时间", "注销日期"), help="如 2026-03-01")),
-    "employment": (ID, NAME, Column("employer", "单位名称", ("参保单位", "用人单位", "就业单位")),
-                   Column("start_on", "参保开始日期", ("开始日期", "参保日期", "就业日期")),
-                   Column("end_on", "参保结束日期", ("结束日期", "停保日期"), required=False, help="仍在参保则留空"),
-                   Column("full_time", "用工形式", ("是否全日制",), required=False,
-                          help="全日制或非全日制，留空为全日制")),
-    "external_posts": (ID, NAME, Column("department", "主管部门", ("部门",), required=False,
-                                        help="留空则为导入时所填的来源部门"),
-                       Column("post_name", "岗位名称", ("岗位",)),
-                       Column("start_on", "上岗日期", ("开始日期", "聘用日期")),
-                       Column("end_on", "离岗日期", ("结束日期",), required=False, help="仍在岗则留空")),
-    "cadres": (ID, NAME, Column("village", "村区划代码", ("村代码", "区划代码"), required=False,
-                                help="12位；留空为本人所在村"),
-               Column("office", "职务", ("职位",), help="、".join(CADRE_OFFICES)),
-               Column("term_start", "任期开始", ("任职日期", "任期起")),
-               Column("term_end", "任期结束", ("离任日期", "任期止"), required=False, help="仍在任则留空")),
-    "categories": (ID, NAME, Column("category", "人员类别", ("监测类型", "类别", "人员属性"),
-                                    help="脱贫人口、防止返贫监测对象（监测对象）、边缘易致贫人员 等"),
-                   Column("start_on", "认定日期", ("纳入日期", "识别日期", "开始日期")),
-                   Column("end_on", "退出日期", ("风险消除日期", "结束日期", "标注消除日期"), required=False,
-                          help="仍在类别中则留空")),
+    "employment": (
+        ID,
+        NAME,
+        Column("employer", "单位名称", ("参保单位", "用人单位", "就业单位")),
+        Column("start_on", "参保开始日期", ("开始日期", "参保日期", "就业日期")),
+        Column("end_on", "参保结束日期", ("结束日期", "停保日期"), required=False, help="仍在参保则留空"),
+        Column(
+            "full_time", "用工形式", ("是否全日制",), required=False, help="全日制或非全日制，留空为全日制"
+        ),
+    ),
+    "external_posts": (
+        ID,
+        NAME,
+        Column("department", "主管部门", ("部门",), required=False, help="留空则为导入时所填的来源部门"),
+        Column("post_name", "岗位名称", ("岗位",)),
+        Column("start_on", "上岗日期", ("开始日期", "聘用日期")),
+        Column("end_on", "离岗日期", ("结束日期",), required=False, help="仍在岗则留空"),
+    ),
+    "cadres": (
+        ID,
+        NAME,
+        Column(
+            "village", "村区划代码", ("村代码", "区划代码"), required=False, help="12位；留空为本人所在村"
+        ),
+        Column("office", "职务", ("职位",), help="、".join(CADRE_OFFICES)),
+        Column("term_start", "任期开始", ("任职日期", "任期起")),
+        Column("term_end", "任期结束", ("离任日期", "任期止"), required=False, help="仍在任则留空"),
+    ),
+    "categories": (
+        ID,
+        NAME,
+        Column(
+            "category",
+            "人员类别",
+            ("监测类型", "类别", "人员属性"),
+            help="脱贫人口、防止返贫监测对象（监测对象）、边缘易致贫人员 等",
+        ),
+        Column("start_on", "认定日期", ("纳入日期", "识别日期", "开始日期")),
+        Column(
+            "end_on",
+            "退出日期",
+            ("风险消除日期", "结束日期", "标注消除日期"),
+            required=False,
+            help="仍在类别中则留空",
+        ),
+    ),
 }
-DEFAULT_DEPARTMENT = {"deaths": "民政局", "employment": "人社局", "external_posts": "林业局", "cadres": "组织部",
-                      "categories": "乡村振兴局"}
+DEFAULT_DEPARTMENT = {
+    "deaths": "民政局",
+    "employment": "人社局",
+    "external_posts": "林业局",
+    "cadres": "组织部",
+    "categories": "乡村振兴局",
+}
 EXAMPLES = {
     "deaths": ["522701197005060028", "王秀英", "2026-11-01"],
     "employment": ["522701198503010031", "李建国", "某某建材有限公司", "2026-06-01", "", "全日制"],
@@ -65,8 +97,13 @@ EXAMPLES = {
     "cadres": ["522701196802290011", "张村长", "522701100201", "村委会主任", "2021-01-01", "2026-12-31"],
     "categories": ["522701197005060028", "王秀英", "防止返贫监测对象", "2024-03-01", ""],
 }
-CATEGORY_EXTRA_ALIASES = {"边缘易致贫户": "边缘易致贫人员", "边缘户": "边缘易致贫人员", "边缘易致贫": "边缘易致贫人员",
-                          "突发严重困难户": "防止返贫监测对象", "脱贫不稳定户": "防止返贫监测对象"}
+CATEGORY_EXTRA_ALIASES = {
+    "边缘易致贫户": "边缘易致贫人员",
+    "边缘户": "边缘易致贫人员",
+    "边缘易致贫": "边缘易致贫人员",
+    "突发严重困难户": "防止返贫监测对象",
+    "脱贫不稳定户": "防止返贫监测对象",
+}
 
 
 class _Bad(Exception):
@@ -85,8 +122,15 @@ class RecordImport:
     notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"kind": self.kind, "batch_id": self.batch.id if self.batch else None, "rows": self.rows,
-                "added": self.added, "changed": self.changed, "unchanged": self.unchanged, "same_file": self.same_file}
+        return {
+            "kind": self.kind,
+            "batch_id": self.batch.id if self.batch else None,
+            "rows": self.rows,
+            "added": self.added,
+            "changed": self.changed,
+            "unchanged": self.unchanged,
+            "same_file": self.same_file,
+        }
 
 
 def record_source(record) -> str:
@@ -98,12 +142,16 @@ def record_source(record) -> str:
 
 
 def external_posts_of(session: Session, id_number: str) -> tuple[ExternalPost, ...]:
-    rows = session.scalars(select(ExternalPostRecord).where(ExternalPostRecord.id_number == id_number)
-                           .order_by(ExternalPostRecord.start_on)).all()
+    rows = session.scalars(
+        select(ExternalPostRecord)
+        .where(ExternalPostRecord.id_number == id_number)
+        .order_by(ExternalPostRecord.start_on)
+    ).all()
     return tuple(ExternalPost(r.department, r.post_name, r.start_on, r.end_on, r.batch.label) for r in rows)
 
 
 # ---------------------------------------------------------------- cells
+
 
 def _date(value: Any, label: str, *, required: bool = True) -> date | None:
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -153,9 +201,18 @@ def _full_time(value: Any) -> bool:
 
 def _office(value: Any) -> str:
     text = cell_text(value).replace(" ", "")
-    aliases = {"党支部书记": "党组织书记", "村党支部书记": "党组织书记", "支书": "党组织书记", "书记": "党组织书记",
-               "村主任": "村委会主任", "主任": "村委会主任", "副主任": "村委会副主任", "文书": "村文书",
-               "监委会主任": "村务监督委员会主任", "副书记": "党组织副书记"}
+    aliases = {
+        "党支部书记": "党组织书记",
+        "村党支部书记": "党组织书记",
+        "支书": "党组织书记",
+        "书记": "党组织书记",
+        "村主任": "村委会主任",
+        "主任": "村委会主任",
+        "副主任": "村委会副主任",
+        "文书": "村文书",
+        "监委会主任": "村务监督委员会主任",
+        "副书记": "党组织副书记",
+    }
     office = aliases.get(text, text)
     if office not in CADRE_OFFICES:
         raise _Bad(f"职务“{text}”不是可选值，可选：{'、'.join(CADRE_OFFICES)}")
@@ -163,6 +220,7 @@ def _office(value: Any) -> str:
 
 
 # ---------------------------------------------------------------- the import
+
 
 @dataclass
 class _Parsed:
@@ -211,8 +269,9 @@ def _column_of(message: str, kind: str) -> str:
     return "—"
 
 
-def import_records(session: Session, actor, kind: str, data: bytes, filename: str, source_department: str | None,
-                   today: date) -> RecordImport:
+def import_records(
+    session: Session, actor, kind: str, data: bytes, filename: str, source_department: str | None, today: date
+) -> RecordImport:
     require(actor, "import_records")
     if kind not in COLUMNS:
         raise DomainError("import_kind", f"未知的数据类型：{kind}")
@@ -224,8 +283,11 @@ def import_records(session: Session, actor, kind: str, data: bytes, filename: st
         raise DomainError("import_department", "来源部门名称过长（最多50个字）")
     digest = hashlib.sha256(data).hexdigest()
     outcome = RecordImport(kind)
-    if session.scalar(select(ImportBatch.id).where(ImportBatch.county_id == county.id, ImportBatch.kind == kind,
-                                                   ImportBatch.file_hash == digest)):
+    if session.scalar(
+        select(ImportBatch.id).where(
+            ImportBatch.county_id == county.id, ImportBatch.kind == kind, ImportBatch.file_hash == digest
+        )
+    ):
         outcome.same_file = True
         return outcome
     what = IMPORT_KIND_LABELS[kind]
@@ -236,18 +298,25 @@ def import_records(session: Session, actor, kind: str, data: bytes, filename: st
     for line, values in table.rows:
         raw = values.get("id_number")
         try:
-            numbers[line] = parse_id_number(normalize_id_number(cell_text(raw)) if not isinstance(raw, float) else "x",
-                                            today=today).number
+            numbers[line] = parse_id_number(
+                normalize_id_number(cell_text(raw)) if not isinstance(raw, float) else "x", today=today
+            ).number
         except DomainError as err:
             shown = cell_text(raw)
-            reason = err.message if not isinstance(raw, float) else "身份证号被 Excel 存成了数字，后几位已丢失；请设为文本格式"
+            reason = (
+                err.message
+                if not isinstance(raw, float)
+                else "身份证号被 Excel 存成了数字，后几位已丢失；请设为文本格式"
+            )
             errors.append(f"第{line}行，“身份证号”列，值“{shown}”：{reason}")
     persons: dict[str, Person] = {}
     wanted = sorted(set(numbers.values()))
     for i in range(0, len(wanted), 500):
-        for p in session.scalars(select(Person).join(Region, Region.id == Person.village_id)
-                                 .where(Person.id_number.in_(wanted[i:i + 500]),
-                                        Region.code.like(county.code[:6] + "%"))):
+        for p in session.scalars(
+            select(Person)
+            .join(Region, Region.id == Person.village_id)
+            .where(Person.id_number.in_(wanted[i : i + 500]), Region.code.like(county.code[:6] + "%"))
+        ):
             persons[p.id_number] = p
     parsed: list[_Parsed] = []
     seen: dict[tuple, int] = {}
@@ -257,12 +326,16 @@ def import_records(session: Session, actor, kind: str, data: bytes, filename: st
             continue
         person = persons.get(number)
         if person is None:
-            errors.append(f"第{line}行，“身份证号”列，值“{number[:6]}********{number[-4:]}”：本县人员登记中没有此身份证号"
-                          f"（请先登记该人员或核对号码；不按姓名匹配）")
+            errors.append(
+                f"第{line}行，“身份证号”列，值“{number[:6]}********{number[-4:]}”：本县人员登记中没有此身份证号"
+                f"（请先登记该人员或核对号码；不按姓名匹配）"
+            )
             continue
         name = cell_text(values.get("name")).replace(" ", "")
         if name and name != person.name:
-            errors.append(f"第{line}行，“姓名”列，值“{name}”：与该身份证号登记的姓名“{person.name}”不符，请核对")
+            errors.append(
+                f"第{line}行，“姓名”列，值“{name}”：与该身份证号登记的姓名“{person.name}”不符，请核对"
+            )
             continue
         try:
             row = _parse(kind, values, today)
@@ -273,8 +346,13 @@ def import_records(session: Session, actor, kind: str, data: bytes, filename: st
             shown = cell_text(values.get(key)) if key else ""
             errors.append(f"第{line}行，“{col}”列，值“{shown}”：{msg}")
             continue
-        identity = (number, *(str(row.get(k)) for k in ("employer", "post_name", "department", "office", "category",
-                                                        "start_on")))
+        identity = (
+            number,
+            *(
+                str(row.get(k))
+                for k in ("employer", "post_name", "department", "office", "category", "start_on")
+            ),
+        )
         if identity in seen:
             errors.append(f"第{line}行，“身份证号”列：与第{seen[identity]}行重复")
             continue
@@ -291,15 +369,26 @@ def import_records(session: Session, actor, kind: str, data: bytes, filename: st
             else:
                 r.values["village_region"] = r.person.village
     if errors:
-        raise DomainError("import_rows_invalid", f"{what}导入未执行：{len(errors)}处错误，整份文件未写入，请改正后重新导入",
-                          details=errors)
+        raise DomainError(
+            "import_rows_invalid",
+            f"{what}导入未执行：{len(errors)}处错误，整份文件未写入，请改正后重新导入",
+            details=errors,
+        )
     plan = _PLANNERS[kind](session, parsed, department)
     outcome.unchanged = len(parsed) - len(plan)
     if not plan:
         return outcome
-    batch = ImportBatch(county_id=county.id, kind=kind, source_department=department, file_name=(filename or "")[:200],
-                        file_hash=digest, imported_on=today, importer_id=actor.id, importer_name=actor.display_name,
-                        row_count=len(table.rows))
+    batch = ImportBatch(
+        county_id=county.id,
+        kind=kind,
+        source_department=department,
+        file_name=(filename or "")[:200],
+        file_hash=digest,
+        imported_on=today,
+        importer_id=actor.id,
+        importer_name=actor.display_name,
+        row_count=len(table.rows),
+    )
     session.add(batch)
     session.flush()
     changes = []
@@ -313,18 +402,37 @@ def import_records(session: Session, actor, kind: str, data: bytes, filename: st
     batch.added, batch.changed = outcome.added, outcome.changed
     session.flush()
     outcome.batch = batch
-    audit.record(session, actor, "import_records", "import_batch", batch.id,
-                 after={"kind": kind, "department": department, "file": filename, "sha256": digest,
-                        "rows": len(table.rows), "added": outcome.added, "changed": outcome.changed,
-                        "changes": changes[:500]},
-                 summary=f"导入{what}《{filename}》（{department}）：新增{outcome.added}条，更改{outcome.changed}条，"
-                         f"未变{outcome.unchanged}条")
+    audit.record(
+        session,
+        actor,
+        "import_records",
+        "import_batch",
+        batch.id,
+        after={
+            "kind": kind,
+            "department": department,
+            "file": filename,
+            "sha256": digest,
+            "rows": len(table.rows),
+            "added": outcome.added,
+            "changed": outcome.changed,
+            "changes": changes[:500],
+        },
+        summary=f"导入{what}《{filename}》（{department}）：新增{outcome.added}条，更改{outcome.changed}条，"
+        f"未变{outcome.unchanged}条",
+    )
     if kind == "deaths":
         for r in parsed:
             if r.person.death_batch_id == batch.id:
-                audit.record(session, actor, "record_death", "person", r.person.id,
-                             after={"death_date": r.person.death_date, "death_source": r.person.death_source},
-                             summary=f"登记{r.person.name}于{r.person.death_date.isoformat()}死亡（来源：{r.person.death_source}）")
+                audit.record(
+                    session,
+                    actor,
+                    "record_death",
+                    "person",
+                    r.person.id,
+                    after={"death_date": r.person.death_date, "death_source": r.person.death_source},
+                    summary=f"登记{r.person.name}于{r.person.death_date.isoformat()}死亡（来源：{r.person.death_source}）",
+                )
     return outcome
 
 
@@ -348,8 +456,14 @@ def _plan_deaths(session: Session, rows: list[_Parsed], department: str) -> list
     return plan
 
 
-def _plan_spans(session: Session, rows: list[_Parsed], model, key_fields: tuple[str, ...], person_attr: str,
-                build: Callable[[_Parsed, ImportBatch], Any]) -> list[Change]:
+def _plan_spans(
+    session: Session,
+    rows: list[_Parsed],
+    model,
+    key_fields: tuple[str, ...],
+    person_attr: str,
+    build: Callable[[_Parsed, ImportBatch], Any],
+) -> list[Change]:
     """Rows identified by (person, key fields, start): new → add; an end date that differs → change it."""
     person_ids = [r.person.id for r in rows]
     start_attr = "term_start" if model is Cadre else "start_on"
@@ -358,22 +472,28 @@ def _plan_spans(session: Session, rows: list[_Parsed], model, key_fields: tuple[
     if person_ids:
         col = getattr(model, person_attr)
         for obj in session.scalars(select(model).where(col.in_(person_ids))):
-            existing[(getattr(obj, person_attr), *(getattr(obj, k) for k in key_fields), getattr(obj, start_attr))] = obj
+            existing[
+                (getattr(obj, person_attr), *(getattr(obj, k) for k in key_fields), getattr(obj, start_attr))
+            ] = obj
     plan = []
     for r in rows:
         ident = (r.person.id, *(r.values[k] for k in key_fields), r.values["start_on"])
         obj = existing.get(ident)
         if obj is None:
+
             def add(batch, r=r):
                 session.add(build(r, batch))
                 return True, f"{r.person.id}:新增"
+
             plan.append(add)
         elif getattr(obj, end_attr) != r.values["end_on"]:
+
             def change(batch, obj=obj, r=r):
                 setattr(obj, end_attr, r.values["end_on"])
                 if hasattr(obj, "batch_id"):
                     obj.batch_id = batch.id
                 return False, f"{r.person.id}:结束于{r.values['end_on']}"
+
             plan.append(change)
     return plan
 
@@ -389,16 +509,34 @@ def _plan_employment(session, rows, department):
         v = r.values
         e = existing.get((r.person.id_number, v["employer"], v["start_on"]))
         if e is None:
+
             def add(batch, r=r, v=v):
-                session.add(EmploymentRecord(id_number=r.person.id_number, person_id=r.person.id, employer=v["employer"],
-                                             full_time=v["full_time"], start_on=v["start_on"], end_on=v["end_on"],
-                                             source=batch.label, batch_id=batch.id))
+                session.add(
+                    EmploymentRecord(
+                        id_number=r.person.id_number,
+                        person_id=r.person.id,
+                        employer=v["employer"],
+                        full_time=v["full_time"],
+                        start_on=v["start_on"],
+                        end_on=v["end_on"],
+                        source=batch.label,
+                        batch_id=batch.id,
+                    )
+                )
                 return True, f"{r.person.id}:{v['employer']}"
+
             plan.append(add)
         elif (e.end_on, e.full_time) != (v["end_on"], v["full_time"]):
+
             def change(batch, e=e, v=v):
-                e.end_on, e.full_time, e.batch_id, e.source = v["end_on"], v["full_time"], batch.id, batch.label
+                e.end_on, e.full_time, e.batch_id, e.source = (
+                    v["end_on"],
+                    v["full_time"],
+                    batch.id,
+                    batch.label,
+                )
                 return False, f"{e.person_id}:{e.employer}"
+
             plan.append(change)
     return plan
 
@@ -416,36 +554,74 @@ def _plan_external(session, rows, department):
         v = r.values
         x = existing.get((r.person.id_number, v["department"], v["post_name"], v["start_on"]))
         if x is None:
+
             def add(batch, r=r, v=v):
-                session.add(ExternalPostRecord(batch_id=batch.id, id_number=r.person.id_number, person_id=r.person.id,
-                                               department=v["department"], post_name=v["post_name"],
-                                               start_on=v["start_on"], end_on=v["end_on"]))
+                session.add(
+                    ExternalPostRecord(
+                        batch_id=batch.id,
+                        id_number=r.person.id_number,
+                        person_id=r.person.id,
+                        department=v["department"],
+                        post_name=v["post_name"],
+                        start_on=v["start_on"],
+                        end_on=v["end_on"],
+                    )
+                )
                 return True, f"{r.person.id}:{v['department']}{v['post_name']}"
+
             plan.append(add)
         elif x.end_on != v["end_on"]:
+
             def change(batch, x=x, v=v):
                 x.end_on, x.batch_id = v["end_on"], batch.id
                 return False, f"{x.person_id}:{x.department}{x.post_name}"
+
             plan.append(change)
     return plan
 
 
 def _plan_cadres(session, rows, department):
-    return _plan_spans(session, rows, Cadre, ("office",), "person_id",
-                       lambda r, batch: Cadre(person_id=r.person.id, village_id=r.values["village_region"].id,
-                                              office=r.values["office"], term_start=r.values["start_on"],
-                                              term_end=r.values["end_on"], batch_id=batch.id))
+    return _plan_spans(
+        session,
+        rows,
+        Cadre,
+        ("office",),
+        "person_id",
+        lambda r, batch: Cadre(
+            person_id=r.person.id,
+            village_id=r.values["village_region"].id,
+            office=r.values["office"],
+            term_start=r.values["start_on"],
+            term_end=r.values["end_on"],
+            batch_id=batch.id,
+        ),
+    )
 
 
 def _plan_categories(session, rows, department):
-    return _plan_spans(session, rows, PersonCategory, ("category",), "person_id",
-                       lambda r, batch: PersonCategory(person_id=r.person.id, category=r.values["category"],
-                                                       start_on=r.values["start_on"], end_on=r.values["end_on"],
-                                                       batch_id=batch.id))
+    return _plan_spans(
+        session,
+        rows,
+        PersonCategory,
+        ("category",),
+        "person_id",
+        lambda r, batch: PersonCategory(
+            person_id=r.person.id,
+            category=r.values["category"],
+            start_on=r.values["start_on"],
+            end_on=r.values["end_on"],
+            batch_id=batch.id,
+        ),
+    )
 
 
-_PLANNERS = {"deaths": _plan_deaths, "employment": _plan_employment, "external_posts": _plan_external,
-             "cadres": _plan_cadres, "categories": _plan_categories}
+_PLANNERS = {
+    "deaths": _plan_deaths,
+    "employment": _plan_employment,
+    "external_posts": _plan_external,
+    "cadres": _plan_cadres,
+    "categories": _plan_categories,
+}
 
 
 def batches(session: Session, county: Region, kind: str | None = None, limit: int = 100) -> list[ImportBatch]:

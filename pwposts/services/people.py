@@ -1,4 +1,5 @@
 """Registry use cases: searching persons, loading a person with household and relations."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,10 +29,16 @@ def person_query(actor, f: PersonFilter, today: date) -> Select:
     q = scope_persons(actor, select(Person))
     text = (f.q or "").strip()
     if text:
-        q = q.where(or_(Person.name.contains(text, autoescape=True), id_number_search(actor, Person.id_number, text),
-                        Person.phone.contains(text, autoescape=True),
-                        Person.household_id.in_(select(Household.id).where(Household.code.contains(text,
-                                                                                                 autoescape=True)))))
+        q = q.where(
+            or_(
+                Person.name.contains(text, autoescape=True),
+                id_number_search(actor, Person.id_number, text),
+                Person.phone.contains(text, autoescape=True),
+                Person.household_id.in_(
+                    select(Household.id).where(Household.code.contains(text, autoescape=True))
+                ),
+            )
+        )
     if f.village_id:
         q = q.where(Person.village_id == f.village_id)
     elif f.township_id:
@@ -40,17 +47,27 @@ def person_query(actor, f: PersonFilter, today: date) -> Select:
         q = q.where(Person.work_capacity == f.work_capacity)
     if f.category or f.eligible_only:
         sub = select(PersonCategory.person_id).where(
-            PersonCategory.start_on <= today, or_(PersonCategory.end_on.is_(None), PersonCategory.end_on >= today))
+            PersonCategory.start_on <= today,
+            or_(PersonCategory.end_on.is_(None), PersonCategory.end_on >= today),
+        )
         if f.category:
             sub = sub.where(PersonCategory.category == f.category)
         q = q.where(Person.id.in_(sub))
     if f.cadres_only:
-        q = q.where(Person.id.in_(select(Cadre.person_id).where(
-            Cadre.term_start <= today, or_(Cadre.term_end.is_(None), Cadre.term_end >= today))))
+        q = q.where(
+            Person.id.in_(
+                select(Cadre.person_id).where(
+                    Cadre.term_start <= today, or_(Cadre.term_end.is_(None), Cadre.term_end >= today)
+                )
+            )
+        )
     if not f.include_dead:
         q = q.where(Person.death_date.is_(None))
-    return q.options(joinedload(Person.village).joinedload(Region.parent), joinedload(Person.household),
-                     selectinload(Person.categories)).order_by(Person.village_id, Person.name, Person.id)
+    return q.options(
+        joinedload(Person.village).joinedload(Region.parent),
+        joinedload(Person.household),
+        selectinload(Person.categories),
+    ).order_by(Person.village_id, Person.name, Person.id)
 
 
 @dataclass
@@ -66,16 +83,22 @@ def load_person(session: Session, actor, person_id: int, today: date) -> PersonV
     person = get_scoped(session, actor, Person, person_id, "view_person", "人员")
     members = []
     if person.household_id:
-        members = session.scalars(select(Person).where(Person.household_id == person.household_id,
-                                                        Person.id != person.id).order_by(Person.birth_date)).all()
+        members = session.scalars(
+            select(Person)
+            .where(Person.household_id == person.household_id, Person.id != person.id)
+            .order_by(Person.birth_date)
+        ).all()
     rels = []
-    for r in session.scalars(select(Relation).where(or_(Relation.person_id == person.id,
-                                                        Relation.relative_id == person.id))).all():
+    for r in session.scalars(
+        select(Relation).where(or_(Relation.person_id == person.id, Relation.relative_id == person.id))
+    ).all():
         if r.person_id == person.id:
             rels.append((r.kind, r.relative))
         else:
             rels.append((inverse_kind(r.kind), r.person))
-    terms = session.scalars(select(Cadre).where(Cadre.person_id == person.id).order_by(Cadre.term_start)).all()
+    terms = session.scalars(
+        select(Cadre).where(Cadre.person_id == person.id).order_by(Cadre.term_start)
+    ).all()
     kin_ids = {p.id: k for k, p in rels}
     kin_ids.update({m.id: "同户" for m in members if m.id not in kin_ids})
     kin_cadres = []

@@ -1,4 +1,5 @@
 """The one place roles are interpreted: can(actor, action, obj) and the region scope of lists."""
+
 from __future__ import annotations
 
 from sqlalchemy import Select, select

@@ -3,6 +3,7 @@ and edit a person with the roster's validation, move a person to another househo
 categories with start and end dates, death date with its source, relations entered once and read both
 ways, cadres with office and term. Every change audited; services flush, never commit.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -12,17 +13,38 @@ from sqlalchemy.orm import Session
 
 from ..domain.errors import DomainError, NotFound
 from ..domain.people import (
-    CADRE_OFFICES, CATEGORIES, RELATION_KINDS, WORK_CAPACITIES, formula_refusal, parse_id_number,
+    CADRE_OFFICES,
+    CATEGORIES,
+    RELATION_KINDS,
+    WORK_CAPACITIES,
+    formula_refusal,
+    parse_id_number,
 )
 from ..models.people import Cadre, Household, Person, PersonCategory, Region, Relation
 from . import audit
 from . import roster as roster_rules
 from .permissions import get_scoped, require
 
-EDITABLE = ("name", "phone", "group_name", "work_capacity", "cannot_leave_home", "account_kind", "account_no",
-            "account_name")
-FIELD_LABELS = {"name": "姓名", "phone": "联系电话", "group_name": "村民小组", "work_capacity": "劳动能力",
-                "cannot_leave_home": "无法离乡", "account_kind": "账户类型", "account_no": "账号", "account_name": "开户人"}
+EDITABLE = (
+    "name",
+    "phone",
+    "group_name",
+    "work_capacity",
+    "cannot_leave_home",
+    "account_kind",
+    "account_no",
+    "account_name",
+)
+FIELD_LABELS = {
+    "name": "姓名",
+    "phone": "联系电话",
+    "group_name": "村民小组",
+    "work_capacity": "劳动能力",
+    "cannot_leave_home": "无法离乡",
+    "account_kind": "账户类型",
+    "account_no": "账号",
+    "account_name": "开户人",
+}
 
 
 def _checked(parse, value, label: str):
@@ -59,8 +81,11 @@ def _clean(values: dict) -> dict:
     if "account_no" in values:
         out["account_no"] = _checked(roster_rules.parse_account, values["account_no"], "账号")
     if "account_name" in values:
-        out["account_name"] = (_checked(roster_rules.parse_name, values["account_name"], "开户人")
-                               if (values["account_name"] or "").strip() else None)
+        out["account_name"] = (
+            _checked(roster_rules.parse_name, values["account_name"], "开户人")
+            if (values["account_name"] or "").strip()
+            else None
+        )
     return out
 
 
@@ -86,8 +111,17 @@ def _household(session: Session, actor, code: str | None, village: Region) -> Ho
     return h
 
 
-def create_person(session: Session, actor, *, village_id: int, id_number: str, household_code: str | None = None,
-                  categories: list[tuple[str, date]] = (), today: date, **values) -> Person:
+def create_person(
+    session: Session,
+    actor,
+    *,
+    village_id: int,
+    id_number: str,
+    household_code: str | None = None,
+    categories: list[tuple[str, date]] = (),
+    today: date,
+    **values,
+) -> Person:
     """A new person, validated as the roster import validates a row (身份证号 check digit, phone, account …)."""
     require(actor, "edit_person")
     village = _village(session, actor, village_id)
@@ -96,21 +130,40 @@ def create_person(session: Session, actor, *, village_id: int, id_number: str, h
     except DomainError as err:
         raise DomainError(err.code, f"身份证号：{err.message}") from None
     if session.scalar(select(Person.id).where(Person.id_number == info.number)):
-        raise DomainError("person_exists", f"身份证号{info.number[:6]}********{info.number[-4:]}已登记，请查找并修改该人员")
+        raise DomainError(
+            "person_exists", f"身份证号{info.number[:6]}********{info.number[-4:]}已登记，请查找并修改该人员"
+        )
     data = _clean({k: values.get(k) for k in EDITABLE if k in values} | {"name": values.get("name")})
-    p = Person(id_number=info.number, birth_date=info.birth_date, sex=info.sex, village=village,
-               household=_household(session, actor, household_code, village), **data)
+    p = Person(
+        id_number=info.number,
+        birth_date=info.birth_date,
+        sex=info.sex,
+        village=village,
+        household=_household(session, actor, household_code, village),
+        **data,
+    )
     session.add(p)
     for cat, start in categories:
         if cat not in CATEGORIES:
             raise DomainError("category_invalid", f"人员类别“{cat}”不是可选值，可选：{'、'.join(CATEGORIES)}")
         p.categories.append(PersonCategory(category=cat, start_on=start))
     session.flush()
-    audit.record(session, actor, "create_person", "person", p.id,
-                 after={"name": p.name, "id_number": p.id_number, "village": village.code,
-                        "household": p.household.code if p.household else None, **data,
-                        "categories": [(c, s) for c, s in categories]},
-                 summary=f"新增人员 {p.name}（{village.name}）")
+    audit.record(
+        session,
+        actor,
+        "create_person",
+        "person",
+        p.id,
+        after={
+            "name": p.name,
+            "id_number": p.id_number,
+            "village": village.code,
+            "household": p.household.code if p.household else None,
+            **data,
+            "categories": [(c, s) for c, s in categories],
+        },
+        summary=f"新增人员 {p.name}（{village.name}）",
+    )
     return p
 
 
@@ -128,8 +181,16 @@ def update_person(session: Session, actor, person_id: int, **values) -> Person:
     for k, v in after.items():
         setattr(p, k, v)
     session.flush()
-    audit.record(session, actor, "update_person", "person", p.id, before=before, after=after,
-                 summary=f"修改人员 {p.name}：{'、'.join(FIELD_LABELS[k] for k in after)}")
+    audit.record(
+        session,
+        actor,
+        "update_person",
+        "person",
+        p.id,
+        before=before,
+        after=after,
+        summary=f"修改人员 {p.name}：{'、'.join(FIELD_LABELS[k] for k in after)}",
+    )
     return p
 
 
@@ -145,72 +206,124 @@ def move_household(session: Session, actor, person_id: int, household_code: str,
         return p
     p.household = h
     session.flush()
-    audit.record(session, actor, "move_household", "person", p.id, before={"household": old},
-                 after={"household": h.code, "on": today},
-                 summary=f"{p.name}户籍由{old or '（无）'}变更为{h.code}")
+    audit.record(
+        session,
+        actor,
+        "move_household",
+        "person",
+        p.id,
+        before={"household": old},
+        after={"household": h.code, "on": today},
+        summary=f"{p.name}户籍由{old or '（无）'}变更为{h.code}",
+    )
     return p
 
 
-def add_category(session: Session, actor, person_id: int, category: str, start_on: date,
-                 end_on: date | None = None) -> PersonCategory:
+def add_category(
+    session: Session, actor, person_id: int, category: str, start_on: date, end_on: date | None = None
+) -> PersonCategory:
     p = load_for_edit(session, actor, person_id)
     if category not in CATEGORIES:
-        raise DomainError("category_invalid", f"人员类别“{category}”不是可选值，可选：{'、'.join(CATEGORIES)}")
+        raise DomainError(
+            "category_invalid", f"人员类别“{category}”不是可选值，可选：{'、'.join(CATEGORIES)}"
+        )
     if end_on is not None and end_on < start_on:
         raise DomainError("category_dates", f"结束日期{end_on.isoformat()}早于开始日期{start_on.isoformat()}")
     for c in p.categories:
-        if c.category == category and (c.end_on is None or c.end_on >= start_on) and \
-                (end_on is None or c.start_on <= end_on):
-            raise DomainError("category_overlap", f"{p.name}的“{category}”已自{c.start_on.isoformat()}起登记"
-                                                  f"{'至' + c.end_on.isoformat() if c.end_on else '（未结束）'}，与新的期间重叠")
+        if (
+            c.category == category
+            and (c.end_on is None or c.end_on >= start_on)
+            and (end_on is None or c.start_on <= end_on)
+        ):
+            raise DomainError(
+                "category_overlap",
+                f"{p.name}的“{category}”已自{c.start_on.isoformat()}起登记"
+                f"{'至' + c.end_on.isoformat() if c.end_on else '（未结束）'}，与新的期间重叠",
+            )
     pc = PersonCategory(category=category, start_on=start_on, end_on=end_on)
     p.categories.append(pc)
     session.flush()
-    audit.record(session, actor, "add_person_category", "person_category", pc.id,
-                 after={"person_id": p.id, "category": category, "start_on": start_on, "end_on": end_on},
-                 summary=f"{p.name}：登记人员类别“{category}”，自{start_on.isoformat()}起")
+    audit.record(
+        session,
+        actor,
+        "add_person_category",
+        "person_category",
+        pc.id,
+        after={"person_id": p.id, "category": category, "start_on": start_on, "end_on": end_on},
+        summary=f"{p.name}：登记人员类别“{category}”，自{start_on.isoformat()}起",
+    )
     return pc
 
 
-def end_category(session: Session, actor, category_id: int, end_on: date, reason: str | None = None) -> PersonCategory:
+def end_category(
+    session: Session, actor, category_id: int, end_on: date, reason: str | None = None
+) -> PersonCategory:
     """End a category on `end_on` (the last day it is held). From the day after the person no longer holds it."""
     pc = session.get(PersonCategory, category_id)
     if pc is None:
         raise NotFound("人员类别")
     p = load_for_edit(session, actor, pc.person_id)
     if end_on < pc.start_on:
-        raise DomainError("category_dates", f"结束日期{end_on.isoformat()}早于开始日期{pc.start_on.isoformat()}")
+        raise DomainError(
+            "category_dates", f"结束日期{end_on.isoformat()}早于开始日期{pc.start_on.isoformat()}"
+        )
     if pc.end_on is not None and pc.end_on <= end_on:
         raise DomainError("category_already_ended", f"“{pc.category}”已于{pc.end_on.isoformat()}结束")
     before = pc.end_on
     pc.end_on = end_on
     session.flush()
-    audit.record(session, actor, "end_person_category", "person_category", pc.id,
-                 before={"end_on": before}, after={"end_on": end_on, "reason": reason},
-                 summary=f"{p.name}：人员类别“{pc.category}”于{end_on.isoformat()}结束" + (f"（{reason}）" if reason else ""))
+    audit.record(
+        session,
+        actor,
+        "end_person_category",
+        "person_category",
+        pc.id,
+        before={"end_on": before},
+        after={"end_on": end_on, "reason": reason},
+        summary=f"{p.name}：人员类别“{pc.category}”于{end_on.isoformat()}结束"
+        + (f"（{reason}）" if reason else ""),
+    )
     return pc
 
 
-def record_death(session: Session, actor, person_id: int, death_date: date, source: str, today: date,
-                 batch_id: int | None = None) -> Person:
+def record_death(
+    session: Session,
+    actor,
+    person_id: int,
+    death_date: date,
+    source: str,
+    today: date,
+    batch_id: int | None = None,
+) -> Person:
     """Record a death with its source (民政 death certificate, 公安 cancellation …)."""
     require(actor, "record_death")
     p = get_scoped(session, actor, Person, person_id, "record_death", "人员")
     source = (source or "").strip()
     if not source:
-        raise DomainError("death_source_required", "请填写死亡信息来源（如 民政局死亡证明、公安户籍注销、村委会证明）")
+        raise DomainError(
+            "death_source_required", "请填写死亡信息来源（如 民政局死亡证明、公安户籍注销、村委会证明）"
+        )
     if death_date > today:
         raise DomainError("death_in_future", f"死亡日期{death_date.isoformat()}晚于今天{today.isoformat()}")
     if death_date < p.birth_date:
-        raise DomainError("death_before_birth", f"死亡日期{death_date.isoformat()}早于出生日期{p.birth_date.isoformat()}")
+        raise DomainError(
+            "death_before_birth", f"死亡日期{death_date.isoformat()}早于出生日期{p.birth_date.isoformat()}"
+        )
     before = {"death_date": p.death_date, "death_source": p.death_source}
     if before == {"death_date": death_date, "death_source": source[:200]}:
         return p
     p.death_date, p.death_source, p.death_batch_id = death_date, source[:200], batch_id
     session.flush()
-    audit.record(session, actor, "record_death", "person", p.id, before=before,
-                 after={"death_date": death_date, "death_source": p.death_source},
-                 summary=f"登记{p.name}于{death_date.isoformat()}死亡（来源：{p.death_source}）")
+    audit.record(
+        session,
+        actor,
+        "record_death",
+        "person",
+        p.id,
+        before=before,
+        after={"death_date": death_date, "death_source": p.death_source},
+        summary=f"登记{p.name}于{death_date.isoformat()}死亡（来源：{p.death_source}）",
+    )
     return p
 
 
@@ -222,15 +335,27 @@ def add_relation(session: Session, actor, person_id: int, relative_id: int, kind
         raise DomainError("relation_kind", f"亲属关系只能为{'、'.join(RELATION_KINDS)}，收到“{kind}”")
     if p.id == other.id:
         raise DomainError("relation_self", "不能登记与本人的亲属关系")
-    if session.scalar(select(Relation.id).where(or_((Relation.person_id == p.id) & (Relation.relative_id == other.id),
-                                                    (Relation.person_id == other.id) & (Relation.relative_id == p.id)))):
+    if session.scalar(
+        select(Relation.id).where(
+            or_(
+                (Relation.person_id == p.id) & (Relation.relative_id == other.id),
+                (Relation.person_id == other.id) & (Relation.relative_id == p.id),
+            )
+        )
+    ):
         raise DomainError("relation_exists", f"{p.name}与{other.name}的亲属关系已登记")
     r = Relation(person=p, relative=other, kind=kind)
     session.add(r)
     session.flush()
-    audit.record(session, actor, "add_relation", "relation", r.id,
-                 after={"person_id": p.id, "relative_id": other.id, "kind": kind},
-                 summary=f"登记亲属关系：{other.name}是{p.name}的{kind}")
+    audit.record(
+        session,
+        actor,
+        "add_relation",
+        "relation",
+        r.id,
+        after={"person_id": p.id, "relative_id": other.id, "kind": kind},
+        summary=f"登记亲属关系：{other.name}是{p.name}的{kind}",
+    )
     return r
 
 
@@ -246,8 +371,16 @@ def delete_relation(session: Session, actor, relation_id: int) -> None:
     audit.record(session, actor, "delete_relation", "relation", relation_id, before=before, summary=summary)
 
 
-def add_cadre(session: Session, actor, person_id: int, office: str, term_start: date, term_end: date | None,
-              village_id: int | None = None, batch_id: int | None = None) -> Cadre:
+def add_cadre(
+    session: Session,
+    actor,
+    person_id: int,
+    office: str,
+    term_start: date,
+    term_end: date | None,
+    village_id: int | None = None,
+    batch_id: int | None = None,
+) -> Cadre:
     require(actor, "manage_cadres")
     p = get_scoped(session, actor, Person, person_id, "manage_cadres", "人员")
     village = session.get(Region, village_id) if village_id else p.village
@@ -258,14 +391,27 @@ def add_cadre(session: Session, actor, person_id: int, office: str, term_start: 
         raise DomainError("cadre_office", f"职务只能为{'、'.join(CADRE_OFFICES)}，收到“{office}”")
     if term_end is not None and term_end < term_start:
         raise DomainError("cadre_term", f"任期结束{term_end.isoformat()}早于开始{term_start.isoformat()}")
-    c = Cadre(person=p, village=village, office=office, term_start=term_start, term_end=term_end, batch_id=batch_id)
+    c = Cadre(
+        person=p, village=village, office=office, term_start=term_start, term_end=term_end, batch_id=batch_id
+    )
     session.add(c)
     session.flush()
-    audit.record(session, actor, "add_cadre", "cadre", c.id,
-                 after={"person_id": p.id, "village": village.code, "office": office, "term_start": term_start,
-                        "term_end": term_end},
-                 summary=f"登记村干部：{p.name}任{village.name}{office}，{term_start.isoformat()}至"
-                         f"{term_end.isoformat() if term_end else '今'}")
+    audit.record(
+        session,
+        actor,
+        "add_cadre",
+        "cadre",
+        c.id,
+        after={
+            "person_id": p.id,
+            "village": village.code,
+            "office": office,
+            "term_start": term_start,
+            "term_end": term_end,
+        },
+        summary=f"登记村干部：{p.name}任{village.name}{office}，{term_start.isoformat()}至"
+        f"{term_end.isoformat() if term_end else '今'}",
+    )
     return c
 
 
@@ -275,10 +421,20 @@ def end_cadre(session: Session, actor, cadre_id: int, term_end: date) -> Cadre:
         raise NotFound("村干部任职")
     require(actor, "manage_cadres", c, what="村干部任职")
     if term_end < c.term_start:
-        raise DomainError("cadre_term", f"离任日期{term_end.isoformat()}早于任期开始{c.term_start.isoformat()}")
+        raise DomainError(
+            "cadre_term", f"离任日期{term_end.isoformat()}早于任期开始{c.term_start.isoformat()}"
+        )
     before = c.term_end
     c.term_end = term_end
     session.flush()
-    audit.record(session, actor, "end_cadre", "cadre", c.id, before={"term_end": before}, after={"term_end": term_end},
-                 summary=f"{c.person.name}于{term_end.isoformat()}离任{c.village.name}{c.office}")
+    audit.record(
+        session,
+        actor,
+        "end_cadre",
+        "cadre",
+        c.id,
+        before={"term_end": before},
+        after={"term_end": term_end},
+        summary=f"{c.person.name}于{term_end.isoformat()}离任{c.village.name}{c.office}",
+    )
     return c

@@ -3,6 +3,7 @@ parity checked), the county approves or rejects it, recruitment opens, staffing 
 active contracts, the post is closed. One function per transition; each audited; each refuses a
 wrong state with the transition table's message (domain/posts.py). Services flush, never commit.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -14,21 +15,52 @@ from sqlalchemy.orm import Session, joinedload
 
 from ..domain import posts as rules
 from ..domain.errors import Conflict, DomainError, NotFound
-from .clock_binding import now_of
 from ..models.audit import AuditEntry
 from ..models.people import Region
 from ..models.policy import Fund, PostCategory, Standard
 from ..models.posts import Post
 from . import audit
+from .clock_binding import now_of
 from .permissions import get_scoped, require, scope_regions
 from .settings import county_of, int_setting
 
 # Fields shown in the audit trail's before/after of a post.
-AUDIT_FIELDS = ("code", "title", "status", "village_id", "category_id", "fund_id", "standard_id", "headcount",
-                "duties", "work_place", "hours", "need_text", "eligible_pool", "allowance_fen", "required_days",
-                "full_time", "deviation_reason", "deviation_status", "decision_reason")
-EDITABLE = ("title", "village_id", "category_id", "fund_id", "headcount", "duties", "work_place", "hours",
-            "need_text", "eligible_pool", "allowance_fen", "required_days", "deviation_reason")
+AUDIT_FIELDS = (
+    "code",
+    "title",
+    "status",
+    "village_id",
+    "category_id",
+    "fund_id",
+    "standard_id",
+    "headcount",
+    "duties",
+    "work_place",
+    "hours",
+    "need_text",
+    "eligible_pool",
+    "allowance_fen",
+    "required_days",
+    "full_time",
+    "deviation_reason",
+    "deviation_status",
+    "decision_reason",
+)
+EDITABLE = (
+    "title",
+    "village_id",
+    "category_id",
+    "fund_id",
+    "headcount",
+    "duties",
+    "work_place",
+    "hours",
+    "need_text",
+    "eligible_pool",
+    "allowance_fen",
+    "required_days",
+    "deviation_reason",
+)
 
 
 @dataclass
@@ -60,21 +92,29 @@ def _label(post: Post) -> str:
 
 # ---- look-ups ----
 
+
 def standard_in_force(session: Session, county_id: int, category_id: int, on: date) -> Standard | None:
     """The county standard for a category in force on a date (the latest that began by then)."""
     return session.scalar(
-        select(Standard).where(
-            Standard.county_id == county_id, Standard.category_id == category_id, Standard.effective_from <= on,
+        select(Standard)
+        .where(
+            Standard.county_id == county_id,
+            Standard.category_id == category_id,
+            Standard.effective_from <= on,
             or_(Standard.effective_to.is_(None), Standard.effective_to >= on),
-        ).order_by(Standard.effective_from.desc()).limit(1)
+        )
+        .order_by(Standard.effective_from.desc())
+        .limit(1)
     )
 
 
 def _require_standard(session: Session, county: Region, category: PostCategory, on: date) -> Standard:
     std = standard_in_force(session, county.id, category.id, on)
     if std is None:
-        raise DomainError("standard_missing",
-                          f"{county.name}在{on.isoformat()}没有“{category.name}”类岗位的县定标准：请县级管理员先设置标准")
+        raise DomainError(
+            "standard_missing",
+            f"{county.name}在{on.isoformat()}没有“{category.name}”类岗位的县定标准：请县级管理员先设置标准",
+        )
     return std
 
 
@@ -98,8 +138,10 @@ def _fund(session: Session, county: Region, fund_id: int, today: date) -> Fund:
     if fund is None or fund.county_id != county.id:
         raise NotFound("资金来源")
     if fund.year != today.year:
-        raise DomainError("fund_wrong_year",
-                          f"资金来源“{fund.name}”是{fund.year}年度的，新设岗位须使用{today.year}年度的资金")
+        raise DomainError(
+            "fund_wrong_year",
+            f"资金来源“{fund.name}”是{fund.year}年度的，新设岗位须使用{today.year}年度的资金",
+        )
     return fund
 
 
@@ -110,8 +152,12 @@ def tolerance_pct(session: Session, county_id: int, on: date) -> int:
 def active_holders(session: Session, post_id: int) -> int:
     from ..models.contracts import Contract
 
-    return session.scalar(select(func.count(Contract.id)).where(Contract.post_id == post_id,
-                                                                Contract.status == "active")) or 0
+    return (
+        session.scalar(
+            select(func.count(Contract.id)).where(Contract.post_id == post_id, Contract.status == "active")
+        )
+        or 0
+    )
 
 
 def _next_code(session: Session, village: Region, today: date) -> str:
@@ -128,6 +174,7 @@ def load_post(session: Session, actor, post_id: int, action: str = "view_post") 
 
 # ---- the transitions ----
 
+
 def propose_post(session: Session, actor, data: PostInput, today: date) -> Post:
     """A township (on a village's request) proposes a post for a written need, at the county standard
     for its category in force today unless other terms are written (then parity applies at submit)."""
@@ -142,18 +189,38 @@ def propose_post(session: Session, actor, data: PostInput, today: date) -> Post:
     rules.check_need(data.need_text, data.headcount, data.eligible_pool)
     rules.check_terms(allowance, days)
     post = Post(
-        code=_next_code(session, village, today), title=data.title.strip(), township_id=village.parent_id,
-        village_id=village.id, category_id=category.id, fund_id=fund.id, standard_id=std.id,
-        headcount=data.headcount, duties=data.duties.strip(), work_place=data.work_place.strip(),
-        hours=data.hours.strip(), need_text=data.need_text.strip(), eligible_pool=data.eligible_pool,
-        allowance_fen=allowance, required_days=days, full_time=std.full_time,
-        deviation_reason=(data.deviation_reason or "").strip() or None, deviation_status="none", status="draft",
+        code=_next_code(session, village, today),
+        title=data.title.strip(),
+        township_id=village.parent_id,
+        village_id=village.id,
+        category_id=category.id,
+        fund_id=fund.id,
+        standard_id=std.id,
+        headcount=data.headcount,
+        duties=data.duties.strip(),
+        work_place=data.work_place.strip(),
+        hours=data.hours.strip(),
+        need_text=data.need_text.strip(),
+        eligible_pool=data.eligible_pool,
+        allowance_fen=allowance,
+        required_days=days,
+        full_time=std.full_time,
+        deviation_reason=(data.deviation_reason or "").strip() or None,
+        deviation_status="none",
+        status="draft",
         created_by_id=getattr(actor, "id", None),
     )
     session.add(post)
     session.flush()
-    audit.record(session, actor, "propose_post", "post", post.id, after=_snap(post),
-                 summary=f"拟设岗位{_label(post)}：{village.full_name}，{category.name}，{post.headcount}人")
+    audit.record(
+        session,
+        actor,
+        "propose_post",
+        "post",
+        post.id,
+        after=_snap(post),
+        summary=f"拟设岗位{_label(post)}：{village.full_name}，{category.name}，{post.headcount}人",
+    )
     return post
 
 
@@ -161,9 +228,11 @@ def update_draft(session: Session, actor, post: Post, data: PostInput, today: da
     """Change a draft's terms. A new category takes the standard in force today."""
     require(actor, "propose_post", post, what="岗位")
     if post.status != "draft":
-        raise DomainError("post_not_draft",
-                          f"只有草稿可以修改；岗位{post.code}当前为“{rules.state_label(post.status)}”"
-                          + ("，请先点“修改后重新提交”退回草稿" if post.status == "rejected" else ""))
+        raise DomainError(
+            "post_not_draft",
+            f"只有草稿可以修改；岗位{post.code}当前为“{rules.state_label(post.status)}”"
+            + ("，请先点“修改后重新提交”退回草稿" if post.status == "rejected" else ""),
+        )
     before = _snap(post)
     village = _village(session, actor, data.village_id, "propose_post")
     county = county_of(session, village)
@@ -181,7 +250,11 @@ def update_draft(session: Session, actor, post: Post, data: PostInput, today: da
     rules.check_terms(allowance, days)
     post.title, post.village_id, post.township_id = data.title.strip(), village.id, village.parent_id
     post.category_id, post.fund_id, post.headcount = category.id, fund.id, data.headcount
-    post.duties, post.work_place, post.hours = data.duties.strip(), data.work_place.strip(), data.hours.strip()
+    post.duties, post.work_place, post.hours = (
+        data.duties.strip(),
+        data.work_place.strip(),
+        data.hours.strip(),
+    )
     post.need_text, post.eligible_pool = data.need_text.strip(), data.eligible_pool
     post.allowance_fen, post.required_days = allowance, days
     post.deviation_reason = (data.deviation_reason or "").strip() or None
@@ -189,9 +262,16 @@ def update_draft(session: Session, actor, post: Post, data: PostInput, today: da
     after = _snap(post)
     changed = {k: v for k, v in after.items() if before.get(k) != v}
     if changed:
-        audit.record(session, actor, "update_post", "post", post.id,
-                     before={k: before[k] for k in changed}, after=changed,
-                     summary=f"修改岗位草稿{_label(post)}：{len(changed)}项")
+        audit.record(
+            session,
+            actor,
+            "update_post",
+            "post",
+            post.id,
+            before={k: before[k] for k in changed},
+            after=changed,
+            summary=f"修改岗位草稿{_label(post)}：{len(changed)}项",
+        )
     return post
 
 
@@ -200,12 +280,19 @@ def parity_of(session: Session, post: Post, on: date) -> tuple[Decimal, Decimal,
     if post.standard is None:
         return None
     tol = tolerance_pct(session, post.standard.county_id, on)
-    a, d, exceeds = rules.parity_deviation(post.allowance_fen, post.required_days,
-                                           post.standard.monthly_allowance_fen, post.standard.required_days, tol)
+    a, d, exceeds = rules.parity_deviation(
+        post.allowance_fen,
+        post.required_days,
+        post.standard.monthly_allowance_fen,
+        post.standard.required_days,
+        tol,
+    )
     return a, d, exceeds, tol
 
 
-def submit_post(session: Session, actor, post: Post, today: date, deviation_reason: str | None = None) -> Post:
+def submit_post(
+    session: Session, actor, post: Post, today: date, deviation_reason: str | None = None
+) -> Post:
     """Send a draft to the county. Wage parity (hard): beyond the county tolerance only with a written
     reason, which the county must then approve along with the post."""
     require(actor, "propose_post", post, what="岗位")
@@ -220,31 +307,58 @@ def submit_post(session: Session, actor, post: Post, today: date, deviation_reas
     rules.check_need(post.need_text, post.headcount, post.eligible_pool)
     tol = tolerance_pct(session, county.id, today)
     post.deviation_status = rules.check_parity_for_submit(
-        post.allowance_fen, post.required_days, std.monthly_allowance_fen, std.required_days, tol,
-        post.deviation_reason)
+        post.allowance_fen,
+        post.required_days,
+        std.monthly_allowance_fen,
+        std.required_days,
+        tol,
+        post.deviation_reason,
+    )
     post.status = "submitted"
     post.submitted_at = now_of(session)
     post.decision_reason = None
     session.flush()
     note = ""
     if post.deviation_status == "pending":
-        note = "；" + rules.parity_message(post.allowance_fen, post.required_days, std.monthly_allowance_fen,
-                                          std.required_days, tol) + f"，偏离理由：{post.deviation_reason}"
-    audit.record(session, actor, "submit_post", "post", post.id, before=before, after=_snap(post),
-                 summary=f"提交县级审批：岗位{_label(post)}{note}")
+        note = (
+            "；"
+            + rules.parity_message(
+                post.allowance_fen, post.required_days, std.monthly_allowance_fen, std.required_days, tol
+            )
+            + f"，偏离理由：{post.deviation_reason}"
+        )
+    audit.record(
+        session,
+        actor,
+        "submit_post",
+        "post",
+        post.id,
+        before=before,
+        after=_snap(post),
+        summary=f"提交县级审批：岗位{_label(post)}{note}",
+    )
     return post
 
 
-def approve_post(session: Session, actor, post: Post, today: date, *, approve_deviation: bool = False,
-                 note: str | None = None) -> Post:
+def approve_post(
+    session: Session,
+    actor,
+    post: Post,
+    today: date,
+    *,
+    approve_deviation: bool = False,
+    note: str | None = None,
+) -> Post:
     """The county approves a submitted post; a post beyond the parity band only with its reason approved
     explicitly (approve_deviation=True)."""
     require(actor, "approve_post", post, what="岗位")
     rules.check_transition(post.status, "approved")
     if post.deviation_status == "pending" and not approve_deviation:
-        raise DomainError("parity_approval_required",
-                          f"岗位{post.code}的补贴或出勤天数偏离县定标准超出容差，偏离理由为：“{post.deviation_reason}”。"
-                          "批准岗位须同时明确批准该偏离理由；不同意请退回")
+        raise DomainError(
+            "parity_approval_required",
+            f"岗位{post.code}的补贴或出勤天数偏离县定标准超出容差，偏离理由为：“{post.deviation_reason}”。"
+            "批准岗位须同时明确批准该偏离理由；不同意请退回",
+        )
     before = _snap(post)
     if post.deviation_status == "pending":
         post.deviation_status = "approved"
@@ -252,8 +366,17 @@ def approve_post(session: Session, actor, post: Post, today: date, *, approve_de
     post.decision_reason = (note or "").strip() or None
     post.decided_by_id, post.decided_at, post.decided_on = getattr(actor, "id", None), now_of(session), today
     session.flush()
-    audit.record(session, actor, "approve_post", "post", post.id, before=before, after=_snap(post),
-                 summary=f"批准岗位{_label(post)}" + ("（含补贴偏离理由）" if post.deviation_status == "approved" else ""))
+    audit.record(
+        session,
+        actor,
+        "approve_post",
+        "post",
+        post.id,
+        before=before,
+        after=_snap(post),
+        summary=f"批准岗位{_label(post)}"
+        + ("（含补贴偏离理由）" if post.deviation_status == "approved" else ""),
+    )
     return post
 
 
@@ -272,8 +395,16 @@ def reject_post(session: Session, actor, post: Post, reason: str, today: date) -
     post.decision_reason = reason
     post.decided_by_id, post.decided_at, post.decided_on = getattr(actor, "id", None), now_of(session), today
     session.flush()
-    audit.record(session, actor, "reject_post", "post", post.id, before=before, after=_snap(post),
-                 summary=f"退回岗位{_label(post)}：{reason}")
+    audit.record(
+        session,
+        actor,
+        "reject_post",
+        "post",
+        post.id,
+        before=before,
+        after=_snap(post),
+        summary=f"退回岗位{_label(post)}：{reason}",
+    )
     return post
 
 
@@ -285,8 +416,16 @@ def revise_post(session: Session, actor, post: Post, today: date) -> Post:
     post.status = "draft"
     post.deviation_status = "none"
     session.flush()
-    audit.record(session, actor, "revise_post", "post", post.id, before=before, after=_snap(post),
-                 summary=f"退回的岗位{_label(post)}转为草稿修改")
+    audit.record(
+        session,
+        actor,
+        "revise_post",
+        "post",
+        post.id,
+        before=before,
+        after=_snap(post),
+        summary=f"退回的岗位{_label(post)}转为草稿修改",
+    )
     return post
 
 
@@ -299,14 +438,24 @@ def open_recruitment(session: Session, actor, post: Post, today: date) -> Post:
     if post.status == "filled":
         raise Conflict("post_filled", f"岗位{post.code}已满员（{post.headcount}人），没有空缺可以招聘")
     if post.status not in rules.LIVE_STATES:
-        raise DomainError("post_not_approved",
-                          f"只有县级批准的岗位才能招聘；岗位{post.code}当前为“{rules.state_label(post.status)}”")
+        raise DomainError(
+            "post_not_approved",
+            f"只有县级批准的岗位才能招聘；岗位{post.code}当前为“{rules.state_label(post.status)}”",
+        )
     rules.check_transition(post.status, "recruiting")
     before = _snap(post)
     post.status = "recruiting"
     session.flush()
-    audit.record(session, actor, "open_recruitment", "post", post.id, before=before, after=_snap(post),
-                 summary=f"岗位{_label(post)}开始招聘")
+    audit.record(
+        session,
+        actor,
+        "open_recruitment",
+        "post",
+        post.id,
+        before=before,
+        after=_snap(post),
+        summary=f"岗位{_label(post)}开始招聘",
+    )
     return post
 
 
@@ -325,8 +474,16 @@ def mark_staffing(session: Session, post: Post, actor=None) -> Post:
     before = _snap(post)
     post.status = target
     session.flush()
-    audit.record(session, actor, "mark_staffing", "post", post.id, before=before, after=_snap(post),
-                 summary=f"岗位{_label(post)}在岗{active}/{post.headcount}人：{rules.state_label(target)}")
+    audit.record(
+        session,
+        actor,
+        "mark_staffing",
+        "post",
+        post.id,
+        before=before,
+        after=_snap(post),
+        summary=f"岗位{_label(post)}在岗{active}/{post.headcount}人：{rules.state_label(target)}",
+    )
     return post
 
 
@@ -339,18 +496,28 @@ def close_post(session: Session, actor, post: Post, reason: str, today: date) ->
         raise DomainError("reason_required", f"撤销岗位{post.code}须写明理由")
     active = active_holders(session, post.id)
     if active:
-        raise Conflict("post_has_holders",
-                       f"岗位{post.code}尚有{active}名在岗人员：须先办理退岗、终止其协议，再撤销岗位")
+        raise Conflict(
+            "post_has_holders", f"岗位{post.code}尚有{active}名在岗人员：须先办理退岗、终止其协议，再撤销岗位"
+        )
     before = _snap(post)
     post.status = "closed"
     post.closed_on = today
     session.flush()
-    audit.record(session, actor, "close_post", "post", post.id, before=before, after=_snap(post),
-                 summary=f"撤销岗位{_label(post)}：{reason}")
+    audit.record(
+        session,
+        actor,
+        "close_post",
+        "post",
+        post.id,
+        before=before,
+        after=_snap(post),
+        summary=f"撤销岗位{_label(post)}：{reason}",
+    )
     return post
 
 
 # ---- lists, history, worklists, the parity report ----
+
 
 @dataclass
 class PostFilter:
@@ -381,20 +548,35 @@ def post_query(actor, f: PostFilter) -> Select:
         q = q.where(Post.deviation_status != "none")
     elif f.deviation:
         q = q.where(Post.deviation_status == f.deviation)
-    return q.options(joinedload(Post.village), joinedload(Post.township), joinedload(Post.category),
-                     joinedload(Post.fund), joinedload(Post.standard)).order_by(Post.id.desc())
+    return q.options(
+        joinedload(Post.village),
+        joinedload(Post.township),
+        joinedload(Post.category),
+        joinedload(Post.fund),
+        joinedload(Post.standard),
+    ).order_by(Post.id.desc())
 
 
 def post_history(session: Session, post: Post) -> list[AuditEntry]:
     """The post's state history, from the audit trail."""
-    return list(session.scalars(select(AuditEntry).where(AuditEntry.object_type == "post",
-                                                         AuditEntry.object_id == str(post.id))
-                                .order_by(AuditEntry.id)).all())
+    return list(
+        session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.object_type == "post", AuditEntry.object_id == str(post.id))
+            .order_by(AuditEntry.id)
+        ).all()
+    )
 
 
 def count_by_status(session: Session, actor, statuses: tuple[str, ...]) -> int:
-    return session.scalar(scope_regions(actor, select(func.count(Post.id)), Post.village_id)
-                          .where(Post.status.in_(statuses))) or 0
+    return (
+        session.scalar(
+            scope_regions(actor, select(func.count(Post.id)), Post.village_id).where(
+                Post.status.in_(statuses)
+            )
+        )
+        or 0
+    )
 
 
 @dataclass
@@ -410,20 +592,32 @@ class Vacancy:
         return self.days_vacant is not None and self.days_vacant >= 30
 
 
-def vacant_posts(session: Session, actor, today: date, *, township_id: int | None = None,
-                 village_id: int | None = None) -> list[Vacancy]:
+def vacant_posts(
+    session: Session, actor, today: date, *, township_id: int | None = None, village_id: int | None = None
+) -> list[Vacancy]:
     """有岗无人: approved / recruiting / partly filled posts with fewer active holders than places,
     with the date the vacancy began (approval, or the day after the last holder left)."""
     from ..models.contracts import Contract
 
-    active_sq = (select(Contract.post_id, func.count(Contract.id).label("n")).where(Contract.status == "active")
-                 .group_by(Contract.post_id).subquery())
-    ended_sq = (select(Contract.post_id, func.max(func.coalesce(Contract.exit_on, Contract.end_on)).label("last"))
-                .where(Contract.status.in_(("ended", "terminated"))).group_by(Contract.post_id).subquery())
+    active_sq = (
+        select(Contract.post_id, func.count(Contract.id).label("n"))
+        .where(Contract.status == "active")
+        .group_by(Contract.post_id)
+        .subquery()
+    )
+    ended_sq = (
+        select(Contract.post_id, func.max(func.coalesce(Contract.exit_on, Contract.end_on)).label("last"))
+        .where(Contract.status.in_(("ended", "terminated")))
+        .group_by(Contract.post_id)
+        .subquery()
+    )
     q = scope_regions(actor, select(Post, func.coalesce(active_sq.c.n, 0), ended_sq.c.last), Post.village_id)
-    q = (q.outerjoin(active_sq, active_sq.c.post_id == Post.id).outerjoin(ended_sq, ended_sq.c.post_id == Post.id)
-         .where(Post.status.in_(rules.VACANCY_STATES), func.coalesce(active_sq.c.n, 0) < Post.headcount)
-         .options(joinedload(Post.village), joinedload(Post.township), joinedload(Post.category)))
+    q = (
+        q.outerjoin(active_sq, active_sq.c.post_id == Post.id)
+        .outerjoin(ended_sq, ended_sq.c.post_id == Post.id)
+        .where(Post.status.in_(rules.VACANCY_STATES), func.coalesce(active_sq.c.n, 0) < Post.headcount)
+        .options(joinedload(Post.village), joinedload(Post.township), joinedload(Post.category))
+    )
     if township_id:
         q = q.where(Post.township_id == township_id)
     if village_id:
@@ -466,8 +660,9 @@ class ParityGroup:
 REPORT_STATES = ("submitted",) + rules.LIVE_STATES
 
 
-def parity_report(session: Session, actor, today: date, *, category_id: int | None = None,
-                  township_id: int | None = None) -> tuple[list[ParityGroup], int]:
+def parity_report(
+    session: Session, actor, today: date, *, category_id: int | None = None, township_id: int | None = None
+) -> tuple[list[ParityGroup], int]:
     """Per category: count, min, median and max allowance across the actor's townships and villages, and
     every deviating post (beyond the tolerance against its standard, or carrying a deviation status)
     with its reason and status. Returns (groups, tolerance in force today)."""
@@ -476,8 +671,12 @@ def parity_report(session: Session, actor, today: date, *, category_id: int | No
         q = q.where(Post.category_id == category_id)
     if township_id:
         q = q.where(Post.township_id == township_id)
-    q = q.options(joinedload(Post.village), joinedload(Post.township), joinedload(Post.category),
-                  joinedload(Post.standard)).order_by(Post.category_id, Post.township_id, Post.village_id, Post.id)
+    q = q.options(
+        joinedload(Post.village),
+        joinedload(Post.township),
+        joinedload(Post.category),
+        joinedload(Post.standard),
+    ).order_by(Post.category_id, Post.township_id, Post.village_id, Post.id)
     posts = session.scalars(q).unique().all()
     county = _actor_county(session, actor)
     tol = tolerance_pct(session, county.id, today) if county else 10
@@ -494,21 +693,36 @@ def parity_report(session: Session, actor, today: date, *, category_id: int | No
         g = ParityGroup(cat, std)
         if items:
             values = [p.allowance_fen for p in items]
-            g.count, g.min_fen, g.max_fen, g.median_fen = len(values), min(values), max(values), \
-                rules.median_fen(values)
+            g.count, g.min_fen, g.max_fen, g.median_fen = (
+                len(values),
+                min(values),
+                max(values),
+                rules.median_fen(values),
+            )
             towns: dict[int, list[Post]] = {}
             for p in items:
                 towns.setdefault(p.township_id, []).append(p)
             for tid, tp in towns.items():
                 vals = [p.allowance_fen for p in tp]
-                g.by_township.append({"township": tp[0].township, "count": len(vals), "min_fen": min(vals),
-                                      "median_fen": rules.median_fen(vals), "max_fen": max(vals)})
+                g.by_township.append(
+                    {
+                        "township": tp[0].township,
+                        "count": len(vals),
+                        "min_fen": min(vals),
+                        "median_fen": rules.median_fen(vals),
+                        "max_fen": max(vals),
+                    }
+                )
             for p in items:
                 line = ParityLine(p, None, None, False)
                 if p.standard is not None:
                     line.allowance_pct, line.days_pct, line.exceeds = rules.parity_deviation(
-                        p.allowance_fen, p.required_days, p.standard.monthly_allowance_fen,
-                        p.standard.required_days, tol)
+                        p.allowance_fen,
+                        p.required_days,
+                        p.standard.monthly_allowance_fen,
+                        p.standard.required_days,
+                        tol,
+                    )
                 if line.exceeds or p.deviation_status != "none":
                     g.deviating.append(line)
         if items or not township_id:
@@ -530,64 +744,115 @@ def actor_county(session: Session, actor) -> Region | None:
 def form_choices(session: Session, actor, today: date) -> dict:
     """Villages in the actor's scope, categories, and the county's funds of this year — for forms."""
     county = _actor_county(session, actor)
-    villages = session.execute(
-        scope_regions(actor, select(Region), Region.id).where(Region.level == "village")
-        .options(joinedload(Region.parent)).order_by(Region.code)
-    ).scalars().all()
+    villages = (
+        session.execute(
+            scope_regions(actor, select(Region), Region.id)
+            .where(Region.level == "village")
+            .options(joinedload(Region.parent))
+            .order_by(Region.code)
+        )
+        .scalars()
+        .all()
+    )
     cats = session.scalars(select(PostCategory).order_by(PostCategory.code)).all()
-    funds = session.scalars(select(Fund).where(Fund.county_id == (county.id if county else -1),
-                                               Fund.year == today.year).order_by(Fund.name)).all()
+    funds = session.scalars(
+        select(Fund)
+        .where(Fund.county_id == (county.id if county else -1), Fund.year == today.year)
+        .order_by(Fund.name)
+    ).all()
     return {"villages": villages, "categories": cats, "funds": funds}
 
 
 def standards_today(session: Session, county_id: int, today: date) -> dict[int, Standard]:
     """{category_id: standard in force today} for showing defaults next to the form."""
-    rows = session.scalars(select(Standard).where(
-        Standard.county_id == county_id, Standard.effective_from <= today,
-        or_(Standard.effective_to.is_(None), Standard.effective_to >= today)).order_by(Standard.effective_from)).all()
+    rows = session.scalars(
+        select(Standard)
+        .where(
+            Standard.county_id == county_id,
+            Standard.effective_from <= today,
+            or_(Standard.effective_to.is_(None), Standard.effective_to >= today),
+        )
+        .order_by(Standard.effective_from)
+    ).all()
     return {s.category_id: s for s in rows}
-
 
 
 def parity_plain(groups: list[ParityGroup]) -> tuple[list[dict], list[dict], list[dict]]:
     """The report as plain values (summary, township rows, deviating posts) for the .xlsx and the API."""
     summary, towns, deviating = [], [], []
     for g in groups:
-        summary.append({
-            "category": g.category.name, "category_id": g.category.id,
-            "standard_fen": g.standard.monthly_allowance_fen if g.standard else None,
-            "standard_days": g.standard.required_days if g.standard else None,
-            "count": g.count, "min_fen": g.min_fen, "median_fen": g.median_fen, "max_fen": g.max_fen,
-            "deviating": len(g.deviating),
-        })
+        summary.append(
+            {
+                "category": g.category.name,
+                "category_id": g.category.id,
+                "standard_fen": g.standard.monthly_allowance_fen if g.standard else None,
+                "standard_days": g.standard.required_days if g.standard else None,
+                "count": g.count,
+                "min_fen": g.min_fen,
+                "median_fen": g.median_fen,
+                "max_fen": g.max_fen,
+                "deviating": len(g.deviating),
+            }
+        )
         for t in g.by_township:
-            towns.append({"category": g.category.name, "township": t["township"].name, "township_id": t["township"].id,
-                          "count": t["count"], "min_fen": t["min_fen"], "median_fen": t["median_fen"],
-                          "max_fen": t["max_fen"]})
+            towns.append(
+                {
+                    "category": g.category.name,
+                    "township": t["township"].name,
+                    "township_id": t["township"].id,
+                    "count": t["count"],
+                    "min_fen": t["min_fen"],
+                    "median_fen": t["median_fen"],
+                    "max_fen": t["max_fen"],
+                }
+            )
         for line in g.deviating:
             p = line.post
-            deviating.append({
-                "post_id": p.id, "code": p.code, "title": p.title, "category": g.category.name,
-                "township": p.township.name, "village": p.village.name, "status": p.status,
-                "status_label": rules.state_label(p.status),
-                "allowance_fen": p.allowance_fen, "required_days": p.required_days,
-                "standard_fen": p.standard.monthly_allowance_fen if p.standard else None,
-                "standard_days": p.standard.required_days if p.standard else None,
-                "allowance_pct": line.allowance_pct, "days_pct": line.days_pct, "exceeds": line.exceeds,
-                "deviation_reason": p.deviation_reason, "deviation_status": p.deviation_status,
-                "deviation_label": rules.DEVIATION_LABELS.get(p.deviation_status, p.deviation_status),
-            })
+            deviating.append(
+                {
+                    "post_id": p.id,
+                    "code": p.code,
+                    "title": p.title,
+                    "category": g.category.name,
+                    "township": p.township.name,
+                    "village": p.village.name,
+                    "status": p.status,
+                    "status_label": rules.state_label(p.status),
+                    "allowance_fen": p.allowance_fen,
+                    "required_days": p.required_days,
+                    "standard_fen": p.standard.monthly_allowance_fen if p.standard else None,
+                    "standard_days": p.standard.required_days if p.standard else None,
+                    "allowance_pct": line.allowance_pct,
+                    "days_pct": line.days_pct,
+                    "exceeds": line.exceeds,
+                    "deviation_reason": p.deviation_reason,
+                    "deviation_status": p.deviation_status,
+                    "deviation_label": rules.DEVIATION_LABELS.get(p.deviation_status, p.deviation_status),
+                }
+            )
     return summary, towns, deviating
 
 
 def post_row(p: Post) -> dict:
     """One post as plain values (the list export)."""
     return {
-        "code": p.code, "title": p.title, "township": p.township.name, "village": p.village.name,
-        "category": p.category.name, "fund": f"{p.fund.name}（{p.fund.year}）", "headcount": p.headcount,
-        "allowance_fen": p.allowance_fen, "required_days": p.required_days, "full_time": p.full_time,
-        "work_place": p.work_place, "hours": p.hours, "duties": p.duties, "need_text": p.need_text,
-        "eligible_pool": p.eligible_pool, "status": p.status, "status_label": rules.state_label(p.status),
+        "code": p.code,
+        "title": p.title,
+        "township": p.township.name,
+        "village": p.village.name,
+        "category": p.category.name,
+        "fund": f"{p.fund.name}（{p.fund.year}）",
+        "headcount": p.headcount,
+        "allowance_fen": p.allowance_fen,
+        "required_days": p.required_days,
+        "full_time": p.full_time,
+        "work_place": p.work_place,
+        "hours": p.hours,
+        "duties": p.duties,
+        "need_text": p.need_text,
+        "eligible_pool": p.eligible_pool,
+        "status": p.status,
+        "status_label": rules.state_label(p.status),
         "deviation_status": p.deviation_status,
         "deviation_label": rules.DEVIATION_LABELS.get(p.deviation_status, p.deviation_status),
         "deviation_reason": p.deviation_reason,

@@ -19,6 +19,7 @@ Rules of the file (also in the template's 填写说明 sheet):
 - the post and contract columns (岗位名称 …) are carried by the template and export but not
   read yet.
 """
+
 from __future__ import annotations
 
 import re
@@ -33,8 +34,15 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..documents.roster_xlsx import HEADERS, POST_KEYS, RosterRow, RosterSheet, SkippedRow
 from ..domain.errors import DomainError
-from ..domain.people import (ACCOUNT_KINDS, CATEGORIES, WORK_CAPACITIES, IdInfo, formula_refusal,
-                              mask_id_number, parse_id_number)
+from ..domain.people import (
+    ACCOUNT_KINDS,
+    CATEGORIES,
+    WORK_CAPACITIES,
+    IdInfo,
+    formula_refusal,
+    mask_id_number,
+    parse_id_number,
+)
 from ..models.contracts import Contract
 from ..models.people import Household, Person, PersonCategory, Region
 from ..models.policy import Fund
@@ -47,21 +55,47 @@ EXPORT_LIMIT = 100_000
 _CHUNK = 500  # IN-list size for set-based loads (well under SQLite's variable limit)
 
 CATEGORY_ALIASES = {
-    "脱贫户": "脱贫人口", "脱贫": "脱贫人口", "监测对象": "防止返贫监测对象", "防返贫监测对象": "防止返贫监测对象",
-    "易地扶贫搬迁": "易地搬迁人口", "易地搬迁": "易地搬迁人口", "低保": "农村低收入人口", "低保户": "农村低收入人口",
-    "低收入人口": "农村低收入人口", "残疾人": "持证残疾人", "大龄人员": "大龄",
+    "脱贫户": "脱贫人口",
+    "脱贫": "脱贫人口",
+    "监测对象": "防止返贫监测对象",
+    "防返贫监测对象": "防止返贫监测对象",
+    "易地扶贫搬迁": "易地搬迁人口",
+    "易地搬迁": "易地搬迁人口",
+    "低保": "农村低收入人口",
+    "低保户": "农村低收入人口",
+    "低收入人口": "农村低收入人口",
+    "残疾人": "持证残疾人",
+    "大龄人员": "大龄",
 }
 CAPACITY_ALIASES = {"全劳动力": "全劳力", "半劳动力": "半劳力", "弱劳动力": "弱劳力"}
-ACCOUNT_KIND_ALIASES = {"银行": "银行卡", "银行账户": "银行卡", "存折": "银行卡", "社保": "社保卡", "社会保障卡": "社保卡"}
-
-FIELD_LABELS = {
-    "name": "姓名", "id_number": "身份证号", "birth_date": "出生日期", "sex": "性别", "village": "所在村",
-    "group_name": "村民小组", "household": "户编号", "work_capacity": "劳动能力", "phone": "联系电话",
-    "account_kind": "账户类型", "account_no": "账号", "account_name": "开户人", "categories": "人员类别",
+ACCOUNT_KIND_ALIASES = {
+    "银行": "银行卡",
+    "银行账户": "银行卡",
+    "存折": "银行卡",
+    "社保": "社保卡",
+    "社会保障卡": "社保卡",
 }
 
-_ID_AS_NUMBER = ("身份证号被 Excel 存成了数字（科学计数法，如 5.22701E+17），后几位已丢失、无法还原；"
-                 "请把该列单元格格式设为“文本”后重新录入完整号码")
+FIELD_LABELS = {
+    "name": "姓名",
+    "id_number": "身份证号",
+    "birth_date": "出生日期",
+    "sex": "性别",
+    "village": "所在村",
+    "group_name": "村民小组",
+    "household": "户编号",
+    "work_capacity": "劳动能力",
+    "phone": "联系电话",
+    "account_kind": "账户类型",
+    "account_no": "账号",
+    "account_name": "开户人",
+    "categories": "人员类别",
+}
+
+_ID_AS_NUMBER = (
+    "身份证号被 Excel 存成了数字（科学计数法，如 5.22701E+17），后几位已丢失、无法还原；"
+    "请把该列单元格格式设为“文本”后重新录入完整号码"
+)
 _SCI = re.compile(r"^\d+(\.\d+)?E\+?\d+$", re.IGNORECASE)
 
 
@@ -162,6 +196,7 @@ class ImportResult:
 
 # ---------------------------------------------------------------- cell values
 
+
 def cell_text(value: Any) -> str:
     """A cell as text: numbers without a trailing .0, dates as YYYY-MM-DD, full-width folded (NFKC)."""
     if value is None:
@@ -255,9 +290,14 @@ def parse_phone(value: Any) -> str | None:
         area = 3 if digits[1] in "12" else 4
         if 7 <= len(digits) - area <= 8:
             return digits[:area] + "-" + digits[area:]
-    hint = "座机须带区号（如 0851-12345678）；" if re.fullmatch(r"[1-9]\d{6,10}", digits) and not digits.startswith("1") \
+    hint = (
+        "座机须带区号（如 0851-12345678）；"
+        if re.fullmatch(r"[1-9]\d{6,10}", digits) and not digits.startswith("1")
         else ""
-    raise _Bad(f"联系电话“{raw}”格式不对：{hint}应为1开头的11位手机号，或带区号的固定电话（如 0851-12345678）")
+    )
+    raise _Bad(
+        f"联系电话“{raw}”格式不对：{hint}应为1开头的11位手机号，或带区号的固定电话（如 0851-12345678）"
+    )
 
 
 def parse_account(value: Any) -> str | None:
@@ -300,8 +340,14 @@ def parse_household(value: Any) -> str | None:
 
 # ---------------------------------------------------------------- villages
 
-_NAME_SUFFIXES = (("村民委员会", "村"), ("村委会", "村"), ("社区居民委员会", "社区"), ("社区居委会", "社区"),
-                  ("居民委员会", ""), ("居委会", ""))
+_NAME_SUFFIXES = (
+    ("村民委员会", "村"),
+    ("村委会", "村"),
+    ("社区居民委员会", "社区"),
+    ("社区居委会", "社区"),
+    ("居民委员会", ""),
+    ("居委会", ""),
+)
 _GROUP = re.compile(r"(组|社|队)$")
 
 
@@ -378,9 +424,11 @@ class VillageIndex:
                 raise _Bad(f"未找到村“{text}”：请填写本县的村名（可加“X组”）或村的12位区划代码")
             candidates = {v.id: v for v in self.by_key[key]}
             if len(candidates) > 1:
-                towns = "、".join(self.by_id[v.parent_id].name for v in candidates.values() if v.parent_id in self.by_id)
+                towns = "、".join(
+                    self.by_id[v.parent_id].name for v in candidates.values() if v.parent_id in self.by_id
+                )
                 raise _Bad(f"本县有多个“{key}”（{towns}），请写成“乡镇名+村名”或填写12位区划代码")
-            village, rest = next(iter(candidates.values())), text[len(key):]
+            village, rest = next(iter(candidates.values())), text[len(key) :]
         rest = rest.lstrip("-_/·、,")
         if rest and not _GROUP.search(rest):
             raise _Bad(f"“{text}”中村名后的“{rest}”不是村民小组：村民小组应以“组”结尾，如“{village.name}3组”")
@@ -391,8 +439,10 @@ class VillageIndex:
 
 # ---------------------------------------------------------------- import
 
-def _parse_row(row: RosterRow, present: frozenset[str], villages: VillageIndex, today: date,
-               errors: list[RowError]) -> _Row:
+
+def _parse_row(
+    row: RosterRow, present: frozenset[str], villages: VillageIndex, today: date, errors: list[RowError]
+) -> _Row:
     r = _Row(row.number)
 
     def take(key: str, parse):
@@ -423,14 +473,17 @@ def _parse_row(row: RosterRow, present: frozenset[str], villages: VillageIndex, 
 
 def _chunks(items: list, size: int = _CHUNK):
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 def _load_persons(session: Session, numbers: list[str]) -> dict[str, Person]:
     found: dict[str, Person] = {}
     for chunk in _chunks(sorted(set(numbers))):
-        q = (select(Person).where(Person.id_number.in_(chunk))
-             .options(joinedload(Person.household), selectinload(Person.categories)))
+        q = (
+            select(Person)
+            .where(Person.id_number.in_(chunk))
+            .options(joinedload(Person.household), selectinload(Person.categories))
+        )
         for p in session.scalars(q).unique():
             found[p.id_number] = p
     return found
@@ -450,7 +503,9 @@ def _held(person: Person, today: date) -> list[str]:
     return sorted(held, key=CATEGORIES.index)
 
 
-def plan_import(session: Session, actor, sheet: RosterSheet, today: date, *, filename: str = "") -> ImportResult:
+def plan_import(
+    session: Session, actor, sheet: RosterSheet, today: date, *, filename: str = ""
+) -> ImportResult:
     """Validate the whole sheet and work out what would change. Reads only."""
     require(actor, "import_roster")
     result = ImportResult(filename=filename, rows=len(sheet.rows), skipped=list(sheet.skipped))
@@ -464,55 +519,104 @@ def plan_import(session: Session, actor, sheet: RosterSheet, today: date, *, fil
             continue
         if r.id.number in first_row:
             r.ok = False
-            errors.append(RowError(r.number, HEADERS["id_number"], r.id.number,
-                                   f"身份证号与第{first_row[r.id.number]}行重复：同一人在文件中只能出现一次"))
+            errors.append(
+                RowError(
+                    r.number,
+                    HEADERS["id_number"],
+                    r.id.number,
+                    f"身份证号与第{first_row[r.id.number]}行重复：同一人在文件中只能出现一次",
+                )
+            )
         else:
             first_row[r.id.number] = r.number
 
     existing = _load_persons(session, [r.id.number for r in rows if r.id is not None])
-    households = _load_households(session, [r.household for r in rows if r.household]
-                                  + [p.household.code for p in existing.values() if p.household])
+    households = _load_households(
+        session,
+        [r.household for r in rows if r.household]
+        + [p.household.code for p in existing.values() if p.household],
+    )
 
     new_households: dict[str, tuple[Region, int]] = {}
     for r in rows:
         person = existing.get(r.id.number) if r.id is not None else None
         if person is not None and not villages.in_scope(person.village_id):
             r.ok = False
-            errors.append(RowError(r.number, HEADERS["id_number"], r.id.number,
-                                   "该人员已登记在您管辖范围以外的村，不能通过导入修改；如需迁入请联系县级管理员"))
+            errors.append(
+                RowError(
+                    r.number,
+                    HEADERS["id_number"],
+                    r.id.number,
+                    "该人员已登记在您管辖范围以外的村，不能通过导入修改；如需迁入请联系县级管理员",
+                )
+            )
             continue
         if person is not None and r.name and r.name != person.name:
             # A valid but mistyped 身份证号 would otherwise overwrite someone else's record.
             r.ok = False
-            errors.append(RowError(r.number, HEADERS["name"], r.name,
-                                   f"该身份证号在系统中登记的姓名为“{person.name}”，与本行不一致：请核对身份证号；"
-                                   "如本人确已改名，请先在人员信息中修改姓名"))
+            errors.append(
+                RowError(
+                    r.number,
+                    HEADERS["name"],
+                    r.name,
+                    f"该身份证号在系统中登记的姓名为“{person.name}”，与本行不一致：请核对身份证号；"
+                    "如本人确已改名，请先在人员信息中修改姓名",
+                )
+            )
         if r.village is None:
             continue
         if r.household:
             h = households.get(r.household)
             if h is not None and h.village_id != r.village.id:
                 r.ok = False
-                where = villages.label(h.village_id) if villages.in_scope(h.village_id) else "您管辖范围以外的村"
-                errors.append(RowError(r.number, HEADERS["household"], r.household,
-                                       f"户编号“{r.household}”已登记在{where}，与本行所在村组不符"))
+                where = (
+                    villages.label(h.village_id) if villages.in_scope(h.village_id) else "您管辖范围以外的村"
+                )
+                errors.append(
+                    RowError(
+                        r.number,
+                        HEADERS["household"],
+                        r.household,
+                        f"户编号“{r.household}”已登记在{where}，与本行所在村组不符",
+                    )
+                )
             elif h is None:
                 village, at = new_households.setdefault(r.household, (r.village, r.number))
                 if village.id != r.village.id:
                     r.ok = False
-                    errors.append(RowError(r.number, HEADERS["household"], r.household,
-                                           f"户编号“{r.household}”在第{at}行属于{village.name}，本行却是{r.village.name}，"
-                                           "同一户只能在一个村"))
-        elif person is not None and person.village_id != r.village.id and person.household is not None \
-                and person.household.village_id != r.village.id:
+                    errors.append(
+                        RowError(
+                            r.number,
+                            HEADERS["household"],
+                            r.household,
+                            f"户编号“{r.household}”在第{at}行属于{village.name}，本行却是{r.village.name}，"
+                            "同一户只能在一个村",
+                        )
+                    )
+        elif (
+            person is not None
+            and person.village_id != r.village.id
+            and person.household is not None
+            and person.household.village_id != r.village.id
+        ):
             r.ok = False
-            errors.append(RowError(r.number, HEADERS["household"], "",
-                                   f"所在村由{villages.label(person.village_id)}改为{r.village.name}，"
-                                   "请同时填写该人员在新村的户编号"))
+            errors.append(
+                RowError(
+                    r.number,
+                    HEADERS["household"],
+                    "",
+                    f"所在村由{villages.label(person.village_id)}改为{r.village.name}，"
+                    "请同时填写该人员在新村的户编号",
+                )
+            )
 
     if errors:
-        errors.sort(key=lambda e: (e.row, list(HEADERS.values()).index(e.column)
-                                   if e.column in HEADERS.values() else 99))
+        errors.sort(
+            key=lambda e: (
+                e.row,
+                list(HEADERS.values()).index(e.column) if e.column in HEADERS.values() else 99,
+            )
+        )
         return result
 
     for r in rows:
@@ -532,10 +636,19 @@ def plan_import(session: Session, actor, sheet: RosterSheet, today: date, *, fil
 
 def _creation(r: _Row, villages: VillageIndex, today: date) -> PersonChange:
     after = {
-        "name": r.name, "id_number": r.id.number, "birth_date": r.id.birth_date.isoformat(), "sex": r.id.sex,
-        "village": villages.label(r.village.id), "group_name": r.group, "household": r.household,
-        "work_capacity": r.capacity or "全劳力", "phone": r.phone, "account_kind": r.account_kind,
-        "account_no": r.account_no, "account_name": r.account_name, "categories": r.categories,
+        "name": r.name,
+        "id_number": r.id.number,
+        "birth_date": r.id.birth_date.isoformat(),
+        "sex": r.id.sex,
+        "village": villages.label(r.village.id),
+        "group_name": r.group,
+        "household": r.household,
+        "work_capacity": r.capacity or "全劳力",
+        "phone": r.phone,
+        "account_kind": r.account_kind,
+        "account_no": r.account_no,
+        "account_name": r.account_name,
+        "categories": r.categories,
     }
     return PersonChange(r.number, r.id.number, r.name, True, {}, after, None, r, list(r.categories))
 
@@ -586,16 +699,33 @@ def apply_import(session: Session, actor, result: ImportResult, today: date) -> 
     for ch in result.changes:
         r = ch.data
         if ch.created:
-            p = Person(name=r.name, id_number=r.id.number, birth_date=r.id.birth_date, sex=r.id.sex,
-                       village_id=r.village.id, group_name=r.group,
-                       household=households.get(r.household) if r.household else None,
-                       work_capacity=r.capacity or "全劳力", phone=r.phone, account_kind=r.account_kind,
-                       account_no=r.account_no, account_name=r.account_name)
+            p = Person(
+                name=r.name,
+                id_number=r.id.number,
+                birth_date=r.id.birth_date,
+                sex=r.id.sex,
+                village_id=r.village.id,
+                group_name=r.group,
+                household=households.get(r.household) if r.household else None,
+                work_capacity=r.capacity or "全劳力",
+                phone=r.phone,
+                account_kind=r.account_kind,
+                account_no=r.account_no,
+                account_name=r.account_name,
+            )
             session.add(p)
             ch.person = p
         else:
             p = ch.person
-            for key in ("name", "group_name", "work_capacity", "phone", "account_kind", "account_no", "account_name"):
+            for key in (
+                "name",
+                "group_name",
+                "work_capacity",
+                "phone",
+                "account_kind",
+                "account_no",
+                "account_name",
+            ):
                 if key in ch.after:
                     setattr(p, key, ch.after[key])
             if "village" in ch.after:
@@ -609,27 +739,56 @@ def apply_import(session: Session, actor, result: ImportResult, today: date) -> 
     source = f"花名册导入《{result.filename}》" if result.filename else "花名册导入"
     for ch in result.changes:
         if ch.created:
-            audit.record(session, actor, "create_person", "person", ch.person.id, after=ch.after,
-                         summary=f"{source}第{ch.row}行：新增人员 {ch.name}")
+            audit.record(
+                session,
+                actor,
+                "create_person",
+                "person",
+                ch.person.id,
+                after=ch.after,
+                summary=f"{source}第{ch.row}行：新增人员 {ch.name}",
+            )
         else:
             fields = "、".join(FIELD_LABELS.get(k, k) for k in ch.after)
-            audit.record(session, actor, "update_person", "person", ch.person.id, before=ch.before,
-                         after=ch.after, summary=f"{source}第{ch.row}行：更新人员 {ch.name}（{fields}）")
-    counts = {"file": result.filename, "rows": result.rows, "created": result.created, "updated": result.updated,
-              "unchanged": result.unchanged, "households_created": len(result.new_households)}
+            audit.record(
+                session,
+                actor,
+                "update_person",
+                "person",
+                ch.person.id,
+                before=ch.before,
+                after=ch.after,
+                summary=f"{source}第{ch.row}行：更新人员 {ch.name}（{fields}）",
+            )
+    counts = {
+        "file": result.filename,
+        "rows": result.rows,
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "households_created": len(result.new_households),
+    }
     skipped = ""
     if result.skipped:
         counts["skipped_rows"] = [s.number for s in result.skipped]
         skipped = f"；跳过{len(result.skipped)}行非人员行（合计、签字栏等）"
-    audit.record(session, actor, "import_roster", "roster", None, after=counts,
-                 summary=f"{source}：共{result.rows}行，新增{result.created}人，更新{result.updated}人，"
-                         f"无变更{result.unchanged}人，新建{len(result.new_households)}户{skipped}")
+    audit.record(
+        session,
+        actor,
+        "import_roster",
+        "roster",
+        None,
+        after=counts,
+        summary=f"{source}：共{result.rows}行，新增{result.created}人，更新{result.updated}人，"
+        f"无变更{result.unchanged}人，新建{len(result.new_households)}户{skipped}",
+    )
     result.applied = True
     return result
 
 
-def import_roster(session: Session, actor, sheet: RosterSheet, today: date, *, filename: str = "",
-                  apply: bool = False) -> ImportResult:
+def import_roster(
+    session: Session, actor, sheet: RosterSheet, today: date, *, filename: str = "", apply: bool = False
+) -> ImportResult:
     """Validate the whole file; when `apply` and there is no error, write it (flush only)."""
     result = plan_import(session, actor, sheet, today, filename=filename)
     if apply and result.ok:
@@ -639,13 +798,15 @@ def import_roster(session: Session, actor, sheet: RosterSheet, today: date, *, f
 
 # ---------------------------------------------------------------- export
 
+
 def export_count(session: Session, actor, f: PersonFilter, today: date) -> int:
     q = person_query(actor, f, today).order_by(None)
     return session.scalar(select(func.count()).select_from(q.subquery())) or 0
 
 
-def export_rows(session: Session, actor, f: PersonFilter, today: date, *,
-                limit: int = EXPORT_LIMIT) -> Iterator[list]:
+def export_rows(
+    session: Session, actor, f: PersonFilter, today: date, *, limit: int = EXPORT_LIMIT
+) -> Iterator[list]:
     """The roster rows of the actor's scope under the people-list filter, in the import layout.
 
     Raises DomainError before yielding anything when more than `limit` persons match.
@@ -654,30 +815,50 @@ def export_rows(session: Session, actor, f: PersonFilter, today: date, *,
     require(actor, "export_roster")
     total = export_count(session, actor, f, today)
     if total > limit:
-        raise DomainError("export_too_large", f"符合条件的人员有{total:,}人，超过单次导出上限{limit:,}人，"
-                                              "请按乡镇或村筛选后分批导出")
+        raise DomainError(
+            "export_too_large",
+            f"符合条件的人员有{total:,}人，超过单次导出上限{limit:,}人，请按乡镇或村筛选后分批导出",
+        )
     return _rows(session, actor, f, today)
 
 
 def _rows(session: Session, actor, f: PersonFilter, today: date) -> Iterator[list]:
     full = can(actor, "view_full_id_number")
     county = actor.region.code[:6]
-    ambiguous = set(session.scalars(
-        select(Region.name).where(Region.level == "village", Region.code.like(county + "%"))
-        .group_by(Region.name).having(func.count() > 1)))
+    ambiguous = set(
+        session.scalars(
+            select(Region.name)
+            .where(Region.level == "village", Region.code.like(county + "%"))
+            .group_by(Region.name)
+            .having(func.count() > 1)
+        )
+    )
     blanks = [""] * len(POST_KEYS)
     posts = _post_columns(session, person_query(actor, f, today))
     q = person_query(actor, f, today).execution_options(yield_per=1000)
     for n, p in enumerate(session.scalars(q), start=1):
         v = p.village
-        place = (v.parent.name + v.name if v.name in ambiguous and v.parent else v.name) + (p.group_name or "")
+        place = (v.parent.name + v.name if v.name in ambiguous and v.parent else v.name) + (
+            p.group_name or ""
+        )
         cats = "、".join(_current(p, today))
         account = p.account_no or ""
         if account and not full:
             account = "****" + account[-4:]
-        yield [n, p.name, p.id_number if full else mask_id_number(p.id_number),
-               p.household.code if p.household else "", cats, p.work_capacity, place, p.phone or "", account,
-               p.account_name or "", *posts.get(p.id, blanks), p.account_kind or ""]
+        yield [
+            n,
+            p.name,
+            p.id_number if full else mask_id_number(p.id_number),
+            p.household.code if p.household else "",
+            cats,
+            p.work_capacity,
+            place,
+            p.phone or "",
+            account,
+            p.account_name or "",
+            *posts.get(p.id, blanks),
+            p.account_kind or "",
+        ]
 
 
 def employer_of(village_name: str) -> str:
@@ -695,23 +876,48 @@ def _post_columns(session: Session, persons) -> dict[int, list]:
     holder — the post and exit of the last contract that ended."""
     ids = select(persons.order_by(None).subquery().c.id)
     village = Region.__table__.alias("post_village")
-    cols = (Contract.person_id, Contract.status, Post.title, village.c.name, Fund.name, Contract.full_time,
-            Contract.allowance_fen, Contract.required_days, Contract.start_on, Contract.end_on,
-            Contract.exit_on, Contract.end_reason)
-    base = (select(*cols).join(Post, Post.id == Contract.post_id)
-            .join(village, village.c.id == Post.village_id)
-            .join(Fund, Fund.id == Post.fund_id).where(Contract.person_id.in_(ids)))
+    cols = (
+        Contract.person_id,
+        Contract.status,
+        Post.title,
+        village.c.name,
+        Fund.name,
+        Contract.full_time,
+        Contract.allowance_fen,
+        Contract.required_days,
+        Contract.start_on,
+        Contract.end_on,
+        Contract.exit_on,
+        Contract.end_reason,
+    )
+    base = (
+        select(*cols)
+        .join(Post, Post.id == Contract.post_id)
+        .join(village, village.c.id == Post.village_id)
+        .join(Fund, Fund.id == Post.fund_id)
+        .where(Contract.person_id.in_(ids))
+    )
 
     def columns(r, exit_text: str) -> list:
-        return [r.title, employer_of(r.name), r.name_1, "全日制" if r.full_time else "非全日制",
-                Decimal(r.allowance_fen) / 100, r.required_days, f"{r.start_on}至{r.end_on}", exit_text]
+        return [
+            r.title,
+            employer_of(r.name),
+            r.name_1,
+            "全日制" if r.full_time else "非全日制",
+            Decimal(r.allowance_fen) / 100,
+            r.required_days,
+            f"{r.start_on}至{r.end_on}",
+            exit_text,
+        ]
 
     out: dict[int, list] = {}
     for r in session.execute(base.where(Contract.status == "active")):
         out[r.person_id] = columns(r, _exit_text(r.exit_on, r.end_reason) if r.exit_on else "")
-    last_ended = (select(func.max(Contract.id)).where(Contract.person_id.in_(ids),
-                                                      Contract.status.in_(("ended", "terminated")))
-                  .group_by(Contract.person_id))
+    last_ended = (
+        select(func.max(Contract.id))
+        .where(Contract.person_id.in_(ids), Contract.status.in_(("ended", "terminated")))
+        .group_by(Contract.person_id)
+    )
     for r in session.execute(base.where(Contract.id.in_(last_ended))):
         if r.person_id in out:
             continue
@@ -721,7 +927,9 @@ def _post_columns(session: Session, persons) -> dict[int, list]:
 
 
 def _current(p: Person, today: date) -> list[str]:
-    held = {c.category for c in p.categories if c.start_on <= today and (c.end_on is None or c.end_on >= today)}
+    held = {
+        c.category for c in p.categories if c.start_on <= today and (c.end_on is None or c.end_on >= today)
+    }
     return sorted(held, key=CATEGORIES.index)
 
 
@@ -733,10 +941,32 @@ EXAMPLE_ID_NUMBER = "11010519491231002X"  # the worked example of GB 11643 — v
 def template_example(session: Session, actor) -> list:
     """The template's example row (序号 “示例”, skipped on import), using a village the actor may import into."""
     prefix = scope_prefix(actor) or "-"
-    village = session.scalars(select(Region).where(Region.level == "village", Region.code.like(prefix + "%"))
-                              .order_by(Region.code).limit(1)).first()
+    village = session.scalars(
+        select(Region)
+        .where(Region.level == "village", Region.code.like(prefix + "%"))
+        .order_by(Region.code)
+        .limit(1)
+    ).first()
     name = village.name if village else "东坪一村"
     household = (village.code if village else "522701100201") + "0001"
-    return ["示例（导入时跳过）", "张三", EXAMPLE_ID_NUMBER, household, "脱贫人口、持证残疾人", "半劳力", f"{name}3组",
-            "13812345678", "6217000000000000000", "张三", "保洁", f"{name}村民委员会", "衔接推进乡村振兴补助资金",
-            "非全日制", 600, 20, "2026-01-01至2026-12-31", "", "社保卡"]
+    return [
+        "示例（导入时跳过）",
+        "张三",
+        EXAMPLE_ID_NUMBER,
+        household,
+        "脱贫人口、持证残疾人",
+        "半劳力",
+        f"{name}3组",
+        "13812345678",
+        "6217000000000000000",
+        "张三",
+        "保洁",
+        f"{name}村民委员会",
+        "衔接推进乡村振兴补助资金",
+        "非全日制",
+        600,
+        20,
+        "2026-01-01至2026-12-31",
+        "",
+        "社保卡",
+    ]

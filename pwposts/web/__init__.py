@@ -1,4 +1,5 @@
 """Web UI: blueprints by lifecycle stage, shared filters, error pages, the commit point."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -56,8 +57,23 @@ def attempt(fn, success: str | None = None) -> bool:
 
 
 def register_web(app: Flask) -> None:
-    from . import audit, auth, contracts, dashboard, hiring, holder, oversight, pay, people, policy, posts, public, roster, users
-    from . import exits
+    from . import (
+        audit,
+        auth,
+        contracts,
+        dashboard,
+        exits,
+        hiring,
+        holder,
+        oversight,
+        pay,
+        people,
+        policy,
+        posts,
+        public,
+        roster,
+        users,
+    )
 
     login_manager.user_loader(auth.load_session_user)  # session version, idle and absolute lifetimes
 
@@ -67,9 +83,29 @@ def register_web(app: Flask) -> None:
 
     from . import county, person_admin, policy_admin, records
 
-    for bp in (county.bp, policy_admin.bp, person_admin.bp, records.bp, auth.bp, dashboard.bp, people.bp, audit.bp, roster.bp, users.bp, holder.bp, holder.staff_bp,
-               holder.public_bp, contracts.bp, hiring.bp, public.bp, posts.bp, policy.bp, pay.bp, exits.bp,
-               oversight.bp):
+    for bp in (
+        county.bp,
+        policy_admin.bp,
+        person_admin.bp,
+        records.bp,
+        auth.bp,
+        dashboard.bp,
+        people.bp,
+        audit.bp,
+        roster.bp,
+        users.bp,
+        holder.bp,
+        holder.staff_bp,
+        holder.public_bp,
+        contracts.bp,
+        hiring.bp,
+        public.bp,
+        posts.bp,
+        policy.bp,
+        pay.bp,
+        exits.bp,
+        oversight.bp,
+    ):
         app.register_blueprint(bp)
 
     app.add_template_filter(formats.yuan, "yuan")
@@ -87,8 +123,13 @@ def register_web(app: Flask) -> None:
 
     @app.context_processor
     def inject():
-        return {"can": lambda action, obj=None: can(current_user, action, obj), "ROLE_LABELS": ROLE_LABELS,
-                "nav_items": nav_items, "current_app": app, "oversight_charts": oversight.dashboard_chart}
+        return {
+            "can": lambda action, obj=None: can(current_user, action, obj),
+            "ROLE_LABELS": ROLE_LABELS,
+            "nav_items": nav_items,
+            "current_app": app,
+            "oversight_charts": oversight.dashboard_chart,
+        }
 
     @app.errorhandler(DomainError)
     def domain_error(err: DomainError):
@@ -100,15 +141,21 @@ def register_web(app: Flask) -> None:
             return error_response(err.status, err.code, err.message, err.details)
         return render_template("error.html", code=err.status, message=err.message), err.status
 
-    for code, message in ((403, "您无权访问此页面"), (404, "页面不存在或您无权查看"), (405, "不支持此操作方式"),
-                          (413, "上传的文件过大（上限20MB）")):
+    for code, message in (
+        (403, "您无权访问此页面"),
+        (404, "页面不存在或您无权查看"),
+        (405, "不支持此操作方式"),
+        (413, "上传的文件过大（上限20MB）"),
+    ):
         app.register_error_handler(code, _error_page(code, message))
 
     @app.errorhandler(500)
     def server_error(err):
         """An unexpected failure: roll back, log it, and answer in Chinese (JSON on the API), never a stack."""
         db.session.rollback()
-        app.logger.error("500 on %s %s: %r", request.method, request.path, getattr(err, "original_exception", err))
+        app.logger.error(
+            "500 on %s %s: %r", request.method, request.path, getattr(err, "original_exception", err)
+        )
         if request.path.startswith("/api/"):
             from ..api import error_response
 
@@ -116,7 +163,10 @@ def register_web(app: Flask) -> None:
         try:
             return render_template("error.html", code=500, message=SERVER_ERROR), 500
         except Exception:  # the page itself failed (e.g. the database is gone): plain text, still Chinese
-            return f"<!doctype html><meta charset=utf-8><title>出错了</title><h1>500</h1><p>{SERVER_ERROR}</p>", 500
+            return (
+                f"<!doctype html><meta charset=utf-8><title>出错了</title><h1>500</h1><p>{SERVER_ERROR}</p>",
+                500,
+            )
 
     from flask_wtf.csrf import CSRFError
 
@@ -126,7 +176,9 @@ def register_web(app: Flask) -> None:
             from ..api import error_response
 
             return error_response(400, "csrf", "缺少或无效的CSRF令牌")
-        return render_template("error.html", code=400, message="页面已过期或表单令牌无效，请刷新页面后重试"), 400
+        return render_template(
+            "error.html", code=400, message="页面已过期或表单令牌无效，请刷新页面后重试"
+        ), 400
 
 
 SERVER_ERROR = "服务器内部错误，请稍后重试；如持续出现请联系县级管理员"
@@ -171,8 +223,11 @@ def _error_page(code: int, message: str):
         if request.path.startswith("/api/"):
             from ..api import error_response
 
-            return error_response(code, {403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-                                         413: "too_large"}[code], message)
+            return error_response(
+                code,
+                {403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}[code],
+                message,
+            )
         return render_template("error.html", code=code, message=message), code
 
     return handler

@@ -1,8 +1,8 @@
 """The audit trail for inspectors and the county: browse, filter, verify the chain."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-
 from urllib.parse import quote
 
 from flask import Blueprint, Response, render_template, request
@@ -11,12 +11,10 @@ from sqlalchemy import func, select
 
 from .. import clock
 from ..documents import audit_xlsx
-from ..domain.formats import beijing
-from ..models._types import utcnow
-
 from ..domain.errors import DomainError, NotFound
-from ..domain.formats import parse_date
+from ..domain.formats import beijing, parse_date
 from ..extensions import db
+from ..models._types import utcnow
 from ..models.audit import AuditEntry
 from ..pagination import paginate_capped
 from ..services import audit as audit_service
@@ -48,7 +46,11 @@ def filtered_entries(args) -> tuple:
                 errors.append(err.message)
                 continue
             # dates are Beijing days; entries are stored in naive UTC
-            bound = datetime(d.year, d.month, d.day) - timedelta(hours=8) + timedelta(days=1 if key == "to" else 0)
+            bound = (
+                datetime(d.year, d.month, d.day)
+                - timedelta(hours=8)
+                + timedelta(days=1 if key == "to" else 0)
+            )
             q = q.where(AuditEntry.at >= bound if op == "ge" else AuditEntry.at < bound)
     return q.order_by(AuditEntry.id.desc()), errors
 
@@ -58,13 +60,21 @@ def filtered_entries(args) -> tuple:
 def index():
     require(current_user, "view_audit")
     q, errors = filtered_entries(request.args)
-    page = paginate_capped(db, q, page=int_arg("page") or 1,
-                           per_page=min(max(request.args.get("per_page", 50, type=int), 1), 200), error_out=False)
+    page = paginate_capped(
+        db,
+        q,
+        page=int_arg("page") or 1,
+        per_page=min(max(request.args.get("per_page", 50, type=int), 1), 200),
+        error_out=False,
+    )
     actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
-    types = db.session.scalars(select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)).all()
+    types = db.session.scalars(
+        select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)
+    ).all()
     checkpoints = audit_service.latest_checkpoints(db.session, 3)
-    return render_template("audit/index.html", page=page, actions=actions, types=types, errors=errors,
-                           checkpoints=checkpoints)
+    return render_template(
+        "audit/index.html", page=page, actions=actions, types=types, errors=errors, checkpoints=checkpoints
+    )
 
 
 @bp.route("/export")
@@ -77,14 +87,20 @@ def export():
         raise DomainError("audit_filter", "；".join(errors))
     total = db.session.scalar(select(func.count()).select_from(q.order_by(None).subquery()))
     if total > audit_xlsx.MAX_ROWS:
-        raise DomainError("audit_export_too_large",
-                          f"符合条件的审计记录有{total:,}条，超过单次导出上限{audit_xlsx.MAX_ROWS:,}条：请缩小日期范围后分批导出")
+        raise DomainError(
+            "audit_export_too_large",
+            f"符合条件的审计记录有{total:,}条，超过单次导出上限{audit_xlsx.MAX_ROWS:,}条：请缩小日期范围后分批导出",
+        )
     rows = db.session.execute(q.with_only_columns(*audit_xlsx.COLUMNS)).yield_per(2000)
-    data = audit_xlsx.audit_workbook(rows, heading=f"审计记录（导出时间 {beijing(utcnow())}，共 {total:,} 条）")
+    data = audit_xlsx.audit_workbook(
+        rows, heading=f"审计记录（导出时间 {beijing(utcnow())}，共 {total:,} 条）"
+    )
     name = f"审计记录-{clock.today().isoformat()}.xlsx"
     response = Response(data, mimetype=audit_xlsx.XLSX_MIMETYPE)
-    response.headers["Content-Disposition"] = (f'attachment; filename="audit-{clock.today().isoformat()}.xlsx"; '
-                                               f"filename*=UTF-8''{quote(name, safe='')}")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="audit-{clock.today().isoformat()}.xlsx"; '
+        f"filename*=UTF-8''{quote(name, safe='')}"
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -106,7 +122,10 @@ def verify():
     f = request.form
     noted = ()
     if any(f.get(k, "").strip() for k in ("noted_id", "noted_count", "noted_hash")):
-        noted = (audit_service.noted_checkpoint(f.get("noted_id", ""), f.get("noted_count", ""),
-                                                f.get("noted_hash", "")),)
+        noted = (
+            audit_service.noted_checkpoint(
+                f.get("noted_id", ""), f.get("noted_count", ""), f.get("noted_hash", "")
+            ),
+        )
     result = audit_service.verify_chain(db.session, noted=noted)
     return render_template("audit/verify.html", result=result, noted=noted)

@@ -6,6 +6,7 @@ idle longer than SESSION_IDLE_MINUTES and (4) it is younger than SESSION_MAX_HOU
 fresh session (a new CSRF token with it), so a cookie planted before login is worth nothing after.
 An account an admin created or reset goes to 修改密码 before anything else.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -39,11 +40,18 @@ class LoginForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     current = PasswordField("当前密码", validators=[DataRequired("请输入当前密码"), Length(max=200)])
-    password = PasswordField("新密码", validators=[DataRequired("请输入新密码"), Length(min=MIN_LENGTH, max=200,
-                             message=f"新密码至少{MIN_LENGTH}位")],
-                             description=f"至少{MIN_LENGTH}位；不能是常见密码或包含用户名")
-    confirm = PasswordField("再次输入新密码", validators=[DataRequired("请再次输入新密码"),
-                                                   EqualTo("password", "两次输入的新密码不一致")])
+    password = PasswordField(
+        "新密码",
+        validators=[
+            DataRequired("请输入新密码"),
+            Length(min=MIN_LENGTH, max=200, message=f"新密码至少{MIN_LENGTH}位"),
+        ],
+        description=f"至少{MIN_LENGTH}位；不能是常见密码或包含用户名",
+    )
+    confirm = PasswordField(
+        "再次输入新密码",
+        validators=[DataRequired("请再次输入新密码"), EqualTo("password", "两次输入的新密码不一致")],
+    )
 
 
 def safe_next(target: str | None) -> str | None:
@@ -67,15 +75,20 @@ def load_session_user(user_id: str) -> User | None:
     now = _seconds()
     started, seen = session.get("login_at"), session.get("seen_at")
     cfg = current_app.config
-    expired = (started is None or seen is None
-               or now - seen > cfg.get("SESSION_IDLE_MINUTES", 30) * 60
-               or now - started > cfg.get("SESSION_MAX_HOURS", 12) * 3600)
+    expired = (
+        started is None
+        or seen is None
+        or now - seen > cfg.get("SESSION_IDLE_MINUTES", 30) * 60
+        or now - started > cfg.get("SESSION_MAX_HOURS", 12) * 3600
+    )
     if user is None or not user.active or session.get("sv") != user.session_version or expired:
         session.clear()
         if user is not None and expired:
             flash("登录已超时，请重新登录", "info")
         return None
-    if now - seen >= 30:  # refresh the idle clock (not on every request: the cookie need not change each time)
+    if (
+        now - seen >= 30
+    ):  # refresh the idle clock (not on every request: the cookie need not change each time)
         session["seen_at"] = now
     return user
 
@@ -94,7 +107,11 @@ def _start_session(user: User) -> None:
 @bp.before_app_request
 def _must_change_password_first():
     g.pop("_login_user", None)  # the user is loaded afresh from this request's session (tests share one g)
-    if request.endpoint in _OPEN_WHILE_MUST_CHANGE or request.path.startswith("/api/") or request.endpoint is None:
+    if (
+        request.endpoint in _OPEN_WHILE_MUST_CHANGE
+        or request.path.startswith("/api/")
+        or request.endpoint is None
+    ):
         return None
     if current_user.is_authenticated and current_user.must_change_password:
         flash("请先设置您自己的密码（管理员设置的初始密码只能使用一次）", "info")
@@ -143,8 +160,10 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = db.session.get(User, current_user.id)
-        if attempt(lambda s: accounts.change_password(s, user, form.current.data, form.password.data),
-                   "密码已修改；其他设备上的登录和接口令牌已失效"):
+        if attempt(
+            lambda s: accounts.change_password(s, user, form.current.data, form.password.data),
+            "密码已修改；其他设备上的登录和接口令牌已失效",
+        ):
             _start_session(user)  # this browser stays in, under the new session version
             return redirect(url_for("dashboard.home"))
     return render_template("auth/change_password.html", form=form)

@@ -1,5 +1,6 @@
 """Starting a real county: the first-run page (county + first administrator, only while no county exists)
 and the 区划 page where the county admin imports townships and villages from the 统计用区划代码 list."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -28,12 +29,17 @@ def _globals(state) -> None:
 
 
 class SetupForm(ChineseForm):
-    county_code = StringField("县级区划代码", validators=[DataRequired("请填写县级区划代码"), Length(max=12)],
-                              description="6位（如 522701）或12位（以000000结尾）")
+    county_code = StringField(
+        "县级区划代码",
+        validators=[DataRequired("请填写县级区划代码"), Length(max=12)],
+        description="6位（如 522701）或12位（以000000结尾）",
+    )
     county_name = StringField("县名称", validators=[DataRequired("请填写县名称"), Length(max=100)])
     admin_username = StringField("管理员登录名", validators=[DataRequired("请填写登录名"), Length(max=50)])
     admin_name = StringField("管理员姓名", validators=[DataRequired("请填写姓名"), Length(max=50)])
-    admin_password = PasswordField("管理员密码", validators=[DataRequired("请设置密码"), Length(min=8, message="密码至少8位")])
+    admin_password = PasswordField(
+        "管理员密码", validators=[DataRequired("请设置密码"), Length(min=8, message="密码至少8位")]
+    )
 
 
 @bp.route("/setup", methods=["GET", "POST"])
@@ -43,10 +49,18 @@ def setup():
         abort(404)
     form = SetupForm()
     if form.validate_on_submit():
-        if attempt(lambda s: county_setup.init_county(
-                s, code=form.county_code.data, name=form.county_name.data, admin_username=form.admin_username.data,
-                admin_password=form.admin_password.data, admin_name=form.admin_name.data, today=clock.today()),
-                "已初始化本县。请用刚设置的管理员账号登录，然后导入区划代码"):
+        if attempt(
+            lambda s: county_setup.init_county(
+                s,
+                code=form.county_code.data,
+                name=form.county_name.data,
+                admin_username=form.admin_username.data,
+                admin_password=form.admin_password.data,
+                admin_name=form.admin_name.data,
+                today=clock.today(),
+            ),
+            "已初始化本县。请用刚设置的管理员账号登录，然后导入区划代码",
+        ):
             return redirect(url_for("auth.login"))
     return render_template("county/setup.html", form=form)
 
@@ -58,8 +72,12 @@ def regions():
     county = county_setup.the_county(db.session)
     if county is None:
         abort(404)
-    return render_template("county/regions.html", county=county, tree=county_setup.region_tree(db.session, county),
-                           counts=county_setup.count_regions(db.session, county))
+    return render_template(
+        "county/regions.html",
+        county=county,
+        tree=county_setup.region_tree(db.session, county),
+        counts=county_setup.count_regions(db.session, county),
+    )
 
 
 @bp.route("/county/regions/import", methods=["POST"])
@@ -81,8 +99,10 @@ def import_regions():
         if r.same_file:
             flash("该文件此前已导入，未作任何更改", "info")
         else:
-            flash(f"导入完成：新增乡镇{len(r.added_townships)}个、村{len(r.added_villages)}个，已有{r.unchanged}个未变",
-                  "success")
+            flash(
+                f"导入完成：新增乡镇{len(r.added_townships)}个、村{len(r.added_villages)}个，已有{r.unchanged}个未变",
+                "success",
+            )
             for line in r.name_differs[:20]:
                 flash("名称不同（未更改）：" + line, "info")
     return redirect(url_for("county.regions"))
@@ -94,7 +114,9 @@ def regions_template():
     require(current_user, "view_policy")
     county = county_setup.the_county(db.session)
     code = county.code[:6] if county else "522701"
-    data = write_template(county_setup.REGION_COLUMNS, [f"{code}100000", "城关镇", "111"], title="统计用区划代码")
+    data = write_template(
+        county_setup.REGION_COLUMNS, [f"{code}100000", "城关镇", "111"], title="统计用区划代码"
+    )
     resp = Response(data, mimetype=XLSX_MIMETYPE)
     resp.headers["Content-Disposition"] = "attachment; filename=regions-template.xlsx"
     return resp

@@ -1,4 +1,5 @@
 """A dashboard per role: the counts that role cares about. Stages add cards with @card(...)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -42,16 +43,28 @@ def card(*roles: str):
 @card(*READERS)
 def registry_cards(actor, today):
     persons = db.session.scalar(scope_persons(actor, select(func.count(Person.id))))
-    households = db.session.scalar(scope_regions(actor, select(func.count(Household.id)), Household.village_id))
-    in_category = db.session.scalar(
-        scope_persons(actor, select(func.count(func.distinct(Person.id))).join(PersonCategory).where(
-            PersonCategory.start_on <= today,
-            (PersonCategory.end_on.is_(None)) | (PersonCategory.end_on >= today)))
+    households = db.session.scalar(
+        scope_regions(actor, select(func.count(Household.id)), Household.village_id)
     )
-    cadres = db.session.scalar(scope_regions(actor, select(func.count(Cadre.id)), Cadre.village_id).where(
-        Cadre.term_start <= today, (Cadre.term_end.is_(None)) | (Cadre.term_end >= today)))
-    villages = db.session.scalar(scope_regions(actor, select(func.count(Region.id)), Region.id).where(
-        Region.level == "village"))
+    in_category = db.session.scalar(
+        scope_persons(
+            actor,
+            select(func.count(func.distinct(Person.id)))
+            .join(PersonCategory)
+            .where(
+                PersonCategory.start_on <= today,
+                (PersonCategory.end_on.is_(None)) | (PersonCategory.end_on >= today),
+            ),
+        )
+    )
+    cadres = db.session.scalar(
+        scope_regions(actor, select(func.count(Cadre.id)), Cadre.village_id).where(
+            Cadre.term_start <= today, (Cadre.term_end.is_(None)) | (Cadre.term_end >= today)
+        )
+    )
+    villages = db.session.scalar(
+        scope_regions(actor, select(func.count(Region.id)), Region.id).where(Region.level == "village")
+    )
     return [
         Card("登记人员", f"{persons:,}", url_for("people.index")),
         Card("家庭户", f"{households:,}"),
@@ -71,8 +84,13 @@ def home():
     for roles, fn in _CARDS:
         if current_user.role in roles:
             cards.extend(fn(current_user, today))
-    titles = {COUNTY_ADMIN: "县级工作台", TOWNSHIP_CLERK: "乡镇工作台", VILLAGE_CLERK: "村级工作台",
-              INSPECTOR: "纪检监察工作台", HOLDER: "我的岗位"}
+    titles = {
+        COUNTY_ADMIN: "县级工作台",
+        TOWNSHIP_CLERK: "乡镇工作台",
+        VILLAGE_CLERK: "村级工作台",
+        INSPECTOR: "纪检监察工作台",
+        HOLDER: "我的岗位",
+    }
     return render_template("dashboard.html", cards=cards, title=titles[current_user.role], today=today)
 
 

@@ -1,6 +1,7 @@
 """有序退岗 pages: the exit list (late reports for inspectors), recording an exit from a contract, confirming
 or dismissing a proposal, the 退岗通知书 PDF, HR's worklist, the year-end renewal screen, the colour
 lists per township and the 311 services of a person."""
+
 from __future__ import annotations
 
 import io
@@ -14,11 +15,11 @@ from wtforms.validators import DataRequired, Length, Optional
 from .. import clock
 from ..documents.exits_pdf import exit_notice_filename, exit_notice_pdf
 from ..documents.exits_xlsx import XLSX_MIMETYPE, exits_workbook
-from ..domain.people import mask_id_number, mask_numbers_in_text
 from ..domain import exits as rules
 from ..domain.contracts import CONTRACT_STATE_LABELS
 from ..domain.errors import DomainError, NotFound
 from ..domain.formats import parse_date
+from ..domain.people import mask_id_number, mask_numbers_in_text
 from ..domain.roles import COUNTY_ADMIN, INSPECTOR, TOWNSHIP_CLERK, VILLAGE_CLERK
 from ..extensions import db
 from ..models.people import Person
@@ -40,19 +41,30 @@ PLACEMENT_CHOICES = list(rules.PLACEMENT_LABELS.items())
 
 class ExitForm(ChineseForm):
     reason = SelectField("退岗原因", choices=REASON_CHOICES)
-    event_on = StringField("事由发生日期", validators=[DataRequired("请填写事由发生日期")], render_kw=DATE_INPUT,
-                           description="死亡日期、新工作开始日、类别终止次日、合同期满次日等；据此判断是否在报告时限内")
-    effective_on = StringField("退岗生效日期", validators=[DataRequired("请填写退岗生效日期")], render_kw=DATE_INPUT,
-                               description="自此日起不再在岗、停止发放补贴（当月按在岗天数折算）")
+    event_on = StringField(
+        "事由发生日期",
+        validators=[DataRequired("请填写事由发生日期")],
+        render_kw=DATE_INPUT,
+        description="死亡日期、新工作开始日、类别终止次日、合同期满次日等；据此判断是否在报告时限内",
+    )
+    effective_on = StringField(
+        "退岗生效日期",
+        validators=[DataRequired("请填写退岗生效日期")],
+        render_kw=DATE_INPUT,
+        description="自此日起不再在岗、停止发放补贴（当月按在岗天数折算）",
+    )
     placement = SelectField("后续安置", choices=PLACEMENT_CHOICES)
-    placement_note = StringField("安置说明", validators=[Optional(), Length(max=200)],
-                                 description="如转入的岗位、就业单位")
+    placement_note = StringField(
+        "安置说明", validators=[Optional(), Length(max=200)], description="如转入的岗位、就业单位"
+    )
     wants_work = BooleanField("未就业且有就业意愿（提供311服务）", default=True)
     note = TextAreaField("备注", validators=[Optional(), Length(max=1000)])
 
 
 class ConfirmForm(ChineseForm):
-    effective_on = StringField("退岗生效日期", validators=[DataRequired("请填写退岗生效日期")], render_kw=DATE_INPUT)
+    effective_on = StringField(
+        "退岗生效日期", validators=[DataRequired("请填写退岗生效日期")], render_kw=DATE_INPUT
+    )
     placement = SelectField("后续安置", choices=PLACEMENT_CHOICES)
     placement_note = StringField("安置说明", validators=[Optional(), Length(max=200)])
     wants_work = BooleanField("未就业且有就业意愿（提供311服务）", default=True)
@@ -72,8 +84,11 @@ class PlacementForm(ChineseForm):
 class ServiceForm(ChineseForm):
     kind = SelectField("服务类型", choices=list(rules.SERVICE_KINDS.items()))
     given_on = StringField("服务日期", validators=[DataRequired("请填写服务日期")], render_kw=DATE_INPUT)
-    given_by = StringField("服务提供人", validators=[DataRequired("请填写服务提供人"), Length(max=100)],
-                           description="如 东坪镇人社所 张三")
+    given_by = StringField(
+        "服务提供人",
+        validators=[DataRequired("请填写服务提供人"), Length(max=100)],
+        description="如 东坪镇人社所 张三",
+    )
     note = TextAreaField("服务内容", validators=[Optional(), Length(max=1000)])
 
 
@@ -85,12 +100,16 @@ def _form_errors(form) -> None:
 
 # ---- list ----
 
+
 def _filter() -> service.ExitFilter:
     return service.ExitFilter(
-        q=request.args.get("q", "").strip()[:100], township_id=int_arg("township"), village_id=int_arg("village"),
+        q=request.args.get("q", "").strip()[:100],
+        township_id=int_arg("township"),
+        village_id=int_arg("village"),
         status=request.args.get("status", "") if request.args.get("status") in rules.EXIT_STATES else "",
         reason=request.args.get("reason", "") if request.args.get("reason") in rules.EXIT_REASONS else "",
-        late=request.args.get("late") == "1")
+        late=request.args.get("late") == "1",
+    )
 
 
 @bp.route("/")
@@ -98,11 +117,22 @@ def _filter() -> service.ExitFilter:
 def index():
     require(current_user, "view_exit")
     f = _filter()
-    page = db.paginate(service.exit_query(current_user, f), page=int_arg("page") or 1,
-                       per_page=min(int_arg("per_page") or 50, 200), error_out=False)
+    page = db.paginate(
+        service.exit_query(current_user, f),
+        page=int_arg("page") or 1,
+        per_page=min(int_arg("per_page") or 50, 200),
+        error_out=False,
+    )
     townships, villages = region_choices(current_user)
-    return render_template("exits/index.html", page=page, f=f, townships=townships, villages=villages,
-                           rules=rules, today=clock.today())
+    return render_template(
+        "exits/index.html",
+        page=page,
+        f=f,
+        townships=townships,
+        villages=villages,
+        rules=rules,
+        today=clock.today(),
+    )
 
 
 @bp.route("/export")
@@ -113,19 +143,40 @@ def export():
     rows = []
     for i, e in enumerate(db.session.scalars(service.exit_query(current_user, _filter())).unique(), 1):
         c, p = e.contract, e.person
-        rows.append((i, p.name, p.id_number if can(current_user, "view_full_id_number", p) else mask_id_number(p.id_number),
-                     c.post.township.name, c.post.village.name, c.post.title, c.code, rules.reason_label(e.reason),
-                     e.event_on, e.effective_on, c.exit_on, rules.EXIT_STATE_LABELS[e.status], "是" if e.late else "否",
-                     e.report_limit_days, f"{rules.EXIT_SOURCE_LABELS[e.source]}（{e.proposed_by_label}）",
-                     e.confirmed_on, rules.PLACEMENT_LABELS[e.placement] + (f"：{e.placement_note}" if e.placement_note
-                                                                             else ""),
-                     mask_numbers_in_text(e.evidence or ""), e.note or ""))
+        rows.append(
+            (
+                i,
+                p.name,
+                p.id_number if can(current_user, "view_full_id_number", p) else mask_id_number(p.id_number),
+                c.post.township.name,
+                c.post.village.name,
+                c.post.title,
+                c.code,
+                rules.reason_label(e.reason),
+                e.event_on,
+                e.effective_on,
+                c.exit_on,
+                rules.EXIT_STATE_LABELS[e.status],
+                "是" if e.late else "否",
+                e.report_limit_days,
+                f"{rules.EXIT_SOURCE_LABELS[e.source]}（{e.proposed_by_label}）",
+                e.confirmed_on,
+                rules.PLACEMENT_LABELS[e.placement] + (f"：{e.placement_note}" if e.placement_note else ""),
+                mask_numbers_in_text(e.evidence or ""),
+                e.note or "",
+            )
+        )
     data = exits_workbook(rows, f"退岗台账（导出于 {today.isoformat()}）")
-    return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
-                     download_name=f"退岗台账-{today.isoformat()}.xlsx")
+    return send_file(
+        io.BytesIO(data),
+        mimetype=XLSX_MIMETYPE,
+        as_attachment=True,
+        download_name=f"退岗台账-{today.isoformat()}.xlsx",
+    )
 
 
 # ---- record an exit from a contract ----
+
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
@@ -155,16 +206,29 @@ def new():
             event = parse_date(form.event_on.data, "事由发生日期")
             effective = parse_date(form.effective_on.data, "退岗生效日期")
             with unit_of_work() as s:
-                ex = service.record_exit(s, current_user, contract_id, form.reason.data, event, effective, today,
-                                         note=form.note.data, placement=form.placement.data,
-                                         placement_note=form.placement_note.data, wants_work=form.wants_work.data)
+                ex = service.record_exit(
+                    s,
+                    current_user,
+                    contract_id,
+                    form.reason.data,
+                    event,
+                    effective,
+                    today,
+                    note=form.note.data,
+                    placement=form.placement.data,
+                    placement_note=form.placement_note.data,
+                    wants_work=form.wants_work.data,
+                )
         except DomainError as err:
             flash_error(err)
             status = 422
         else:
             if ex.status == "confirmed":
-                flash(f"已办理退岗：{ex.person.name}自{ex.effective_on.isoformat()}起退岗"
-                      + ("（超过报告时限，记为迟报）" if ex.late else ""), "success")
+                flash(
+                    f"已办理退岗：{ex.person.name}自{ex.effective_on.isoformat()}起退岗"
+                    + ("（超过报告时限，记为迟报）" if ex.late else ""),
+                    "success",
+                )
             else:
                 flash("已提出退岗建议，待乡镇经办人确认", "success")
             return redirect(url_for("exits.detail", exit_id=ex.id))
@@ -176,22 +240,38 @@ def new():
 
 # ---- one exit ----
 
+
 @bp.route("/<int:exit_id>")
 @login_required
 def detail(exit_id: int):
     ex = service.load_exit(db.session, current_user, exit_id)
     today = clock.today()
-    confirm = ConfirmForm(formdata=None, effective_on=ex.effective_on.isoformat(), placement=ex.placement,
-                          placement_note=ex.placement_note, wants_work=ex.wants_work)
-    placement = PlacementForm(formdata=None, placement=ex.placement, placement_note=ex.placement_note,
-                              wants_work=ex.wants_work)
+    confirm = ConfirmForm(
+        formdata=None,
+        effective_on=ex.effective_on.isoformat(),
+        placement=ex.placement,
+        placement_note=ex.placement_note,
+        wants_work=ex.wants_work,
+    )
+    placement = PlacementForm(
+        formdata=None, placement=ex.placement, placement_note=ex.placement_note, wants_work=ex.wants_work
+    )
     limit = service.report_limit(db.session, ex.contract.post, today)
-    return render_template("exits/detail.html", ex=ex, c=ex.contract, rules=rules, today=today,
-                           confirm_form=confirm, dismiss_form=DismissForm(formdata=None), placement_form=placement,
-                           paid_after=service.paid_after_exit(db.session, ex.contract),
-                           history=service.exit_history(db.session, ex), limit=limit,
-                           overdue=rules.days_overdue(ex.event_on, today, limit) if ex.status == "proposed" else 0,
-                           contract_labels=CONTRACT_STATE_LABELS)
+    return render_template(
+        "exits/detail.html",
+        ex=ex,
+        c=ex.contract,
+        rules=rules,
+        today=today,
+        confirm_form=confirm,
+        dismiss_form=DismissForm(formdata=None),
+        placement_form=placement,
+        paid_after=service.paid_after_exit(db.session, ex.contract),
+        history=service.exit_history(db.session, ex),
+        limit=limit,
+        overdue=rules.days_overdue(ex.event_on, today, limit) if ex.status == "proposed" else 0,
+        contract_labels=CONTRACT_STATE_LABELS,
+    )
 
 
 def _act(exit_id: int, run, success) -> object:
@@ -216,29 +296,54 @@ def confirm(exit_id: int):
         service.load_exit(db.session, current_user, exit_id)
         _form_errors(form)
         return redirect(url_for("exits.detail", exit_id=exit_id))
-    return _act(exit_id, lambda s: service.confirm_exit(
-        s, current_user, exit_id, clock.today(), effective_on=parse_date(form.effective_on.data, "退岗生效日期"),
-        placement=form.placement.data, placement_note=form.placement_note.data, wants_work=form.wants_work.data,
-        note=form.note.data),
-        lambda ex: f"已确认退岗：{ex.person.name}自{ex.effective_on.isoformat()}起退岗"
-                   + ("（超过报告时限，记为迟报）" if ex.late else ""))
+    return _act(
+        exit_id,
+        lambda s: service.confirm_exit(
+            s,
+            current_user,
+            exit_id,
+            clock.today(),
+            effective_on=parse_date(form.effective_on.data, "退岗生效日期"),
+            placement=form.placement.data,
+            placement_note=form.placement_note.data,
+            wants_work=form.wants_work.data,
+            note=form.note.data,
+        ),
+        lambda ex: (
+            f"已确认退岗：{ex.person.name}自{ex.effective_on.isoformat()}起退岗"
+            + ("（超过报告时限，记为迟报）" if ex.late else "")
+        ),
+    )
 
 
 @bp.route("/<int:exit_id>/dismiss", methods=["POST"])
 @login_required
 def dismiss(exit_id: int):
     form = DismissForm()
-    return _act(exit_id, lambda s: service.dismiss_exit(s, current_user, exit_id, form.reason.data or "",
-                                                        clock.today()), "已驳回退岗建议")
+    return _act(
+        exit_id,
+        lambda s: service.dismiss_exit(s, current_user, exit_id, form.reason.data or "", clock.today()),
+        "已驳回退岗建议",
+    )
 
 
 @bp.route("/<int:exit_id>/placement", methods=["POST"])
 @login_required
 def placement(exit_id: int):
     form = PlacementForm()
-    return _act(exit_id, lambda s: service.set_placement(
-        s, current_user, exit_id, form.placement.data, form.placement_note.data, form.wants_work.data, clock.today()),
-        "已登记后续安置；四色预警在下次每日巡检时更新")
+    return _act(
+        exit_id,
+        lambda s: service.set_placement(
+            s,
+            current_user,
+            exit_id,
+            form.placement.data,
+            form.placement_note.data,
+            form.wants_work.data,
+            clock.today(),
+        ),
+        "已登记后续安置；四色预警在下次每日巡检时更新",
+    )
 
 
 @bp.route("/<int:exit_id>/notice.pdf")
@@ -246,8 +351,12 @@ def placement(exit_id: int):
 def notice_pdf(exit_id: int):
     ex = service.load_exit(db.session, current_user, exit_id)
     data = exit_notice_pdf(ex, ex.contract.post.township.name)
-    return send_file(io.BytesIO(data), mimetype="application/pdf",
-                     as_attachment=request.args.get("download") == "1", download_name=exit_notice_filename(ex))
+    return send_file(
+        io.BytesIO(data),
+        mimetype="application/pdf",
+        as_attachment=request.args.get("download") == "1",
+        download_name=exit_notice_filename(ex),
+    )
 
 
 @bp.route("/mine/<int:contract_id>/notice.pdf")
@@ -265,11 +374,15 @@ def my_notice(contract_id: int):
 @bp.app_context_processor
 def _exit_notice_helper():
     """has_exit_notice(contract) for the holder's page: a confirmed exit exists for the contract."""
-    return {"has_exit_notice": lambda c: c.exit_on is not None
-            and service.confirmed_exit_of(db.session, c.id) is not None}
+    return {
+        "has_exit_notice": lambda c: (
+            c.exit_on is not None and service.confirmed_exit_of(db.session, c.id) is not None
+        )
+    }
 
 
 # ---- worklist, year end, colours, 311 ----
+
 
 @bp.route("/worklist")
 @login_required
@@ -277,10 +390,18 @@ def worklist():
     require(current_user, "view_exit")
     today = clock.today()
     w = work.worklist(db.session, current_user, today)
-    candidates = {v.post.id: service.red_candidates(db.session, current_user, v.post.village_id, today, 5)
-                  for v in w.vacancies[:50]}
-    return render_template("exits/worklist.html", w=w, rules=rules, today=today, candidates=candidates,
-                           counts=service.colour_counts(db.session, current_user))
+    candidates = {
+        v.post.id: service.red_candidates(db.session, current_user, v.post.village_id, today, 5)
+        for v in w.vacancies[:50]
+    }
+    return render_template(
+        "exits/worklist.html",
+        w=w,
+        rules=rules,
+        today=today,
+        candidates=candidates,
+        counts=service.colour_counts(db.session, current_user),
+    )
 
 
 @bp.route("/year-end", methods=["GET", "POST"])
@@ -312,25 +433,41 @@ def year_end():
         township_id = townships[0][0]
     # a county's year end is thousands of contracts, each re-checked: one township at a time
     rows = work.year_end_rows(db.session, current_user, today, township_id) if township_id else None
-    return render_template("exits/year_end.html", rows=rows, today=today, townships=townships,
-                           township_id=township_id)
+    return render_template(
+        "exits/year_end.html", rows=rows, today=today, townships=townships, township_id=township_id
+    )
 
 
 @bp.route("/colours")
 @login_required
 def colours():
     require(current_user, "view_exit")
-    f = service.ColourFilter(colour=request.args.get("colour", "") if request.args.get("colour") in rules.COLOURS
-                             else "", township_id=int_arg("township"), village_id=int_arg("village"),
-                             q=request.args.get("q", "").strip()[:100])
-    page = db.paginate(service.colour_query(current_user, f), page=int_arg("page") or 1,
-                       per_page=min(int_arg("per_page") or 50, 200), error_out=False)
+    f = service.ColourFilter(
+        colour=request.args.get("colour", "") if request.args.get("colour") in rules.COLOURS else "",
+        township_id=int_arg("township"),
+        village_id=int_arg("village"),
+        q=request.args.get("q", "").strip()[:100],
+    )
+    page = db.paginate(
+        service.colour_query(current_user, f),
+        page=int_arg("page") or 1,
+        per_page=min(int_arg("per_page") or 50, 200),
+        error_out=False,
+    )
     townships, villages = region_choices(current_user)
-    households = service.household_colours(db.session, {pc.person.household_id for pc in page.items
-                                                        if pc.person.household_id})
-    return render_template("exits/colours.html", page=page, f=f, rules=rules, townships=townships,
-                           villages=villages, counts=service.colour_counts(db.session, current_user),
-                           households=households)
+    households = service.household_colours(
+        db.session, {pc.person.household_id for pc in page.items if pc.person.household_id}
+    )
+    return render_template(
+        "exits/colours.html",
+        page=page,
+        f=f,
+        rules=rules,
+        townships=townships,
+        villages=villages,
+        counts=service.colour_counts(db.session, current_user),
+        households=households,
+    )
 
 
 @bp.route("/behind")
@@ -355,8 +492,16 @@ def followup(person_id: int):
             try:
                 given = parse_date(form.given_on.data, "服务日期")
                 with unit_of_work() as s:
-                    service.record_service(s, current_user, person_id, form.kind.data, given, form.given_by.data,
-                                           form.note.data, today)
+                    service.record_service(
+                        s,
+                        current_user,
+                        person_id,
+                        form.kind.data,
+                        given,
+                        form.given_by.data,
+                        form.note.data,
+                        today,
+                    )
             except DomainError as err:
                 flash_error(err)
                 status = 422
@@ -368,29 +513,63 @@ def followup(person_id: int):
     elif not form.given_on.data:
         form.given_on.data = today.isoformat()
     ex = service.latest_exit(db.session, person.id)
-    sched = service.schedule_for(db.session, ex, today) if ex is not None and ex.effective_on <= today else None
-    return render_template("exits/followup.html", p=person, ex=ex, sched=sched, form=form, rules=rules,
-                           services=service.services_of(db.session, person.id),
-                           colour=service.colour_of_person(db.session, person.id), today=today,
-                           exits=work.person_exit_rows(db.session, person.id)), status
+    sched = (
+        service.schedule_for(db.session, ex, today) if ex is not None and ex.effective_on <= today else None
+    )
+    return render_template(
+        "exits/followup.html",
+        p=person,
+        ex=ex,
+        sched=sched,
+        form=form,
+        rules=rules,
+        services=service.services_of(db.session, person.id),
+        colour=service.colour_of_person(db.session, person.id),
+        today=today,
+        exits=work.person_exit_rows(db.session, person.id),
+    ), status
 
 
 # ---- dashboard ----
+
 
 @card(COUNTY_ADMIN, TOWNSHIP_CLERK, VILLAGE_CLERK, INSPECTOR)
 def exit_cards(actor, today):
     n = work.dashboard_counts(db.session, actor, today)
     cards = [
-        Card("待确认的退岗", f"{n['proposed']:,}", url_for("exits.worklist"),
-             note="每日巡检或村级提出，须乡镇确认", warn=n["proposed"] > 0),
-        Card("退岗迟报（近90天）", f"{n['late']:,}", url_for("exits.index", late="1"),
-             note="超过县定报告时限才登记的退岗", warn=n["late"] > 0),
-        Card("红色预警人员", f"{n['red']:,}", url_for("exits.colours", colour="red"),
-             note="退岗未就业且家庭无人就业或为监测户", warn=n["red"] > 0),
-        Card("橙色预警人员", f"{n['orange']:,}", url_for("exits.colours", colour="orange"),
-             note="退岗未就业且311服务落后", warn=n["orange"] > 0),
+        Card(
+            "待确认的退岗",
+            f"{n['proposed']:,}",
+            url_for("exits.worklist"),
+            note="每日巡检或村级提出，须乡镇确认",
+            warn=n["proposed"] > 0,
+        ),
+        Card(
+            "退岗迟报（近90天）",
+            f"{n['late']:,}",
+            url_for("exits.index", late="1"),
+            note="超过县定报告时限才登记的退岗",
+            warn=n["late"] > 0,
+        ),
+        Card(
+            "红色预警人员",
+            f"{n['red']:,}",
+            url_for("exits.colours", colour="red"),
+            note="退岗未就业且家庭无人就业或为监测户",
+            warn=n["red"] > 0,
+        ),
+        Card(
+            "橙色预警人员",
+            f"{n['orange']:,}",
+            url_for("exits.colours", colour="orange"),
+            note="退岗未就业且311服务落后",
+            warn=n["orange"] > 0,
+        ),
     ]
     if can(actor, "renew_contract"):
-        cards.append(Card("年终续签与退岗", "办理", url_for("exits.year_end"),
-                          note="两个月内到期的合同：续签或期满退岗"))
+        cards.append(
+            Card(
+                "年终续签与退岗", "办理", url_for("exits.year_end"), note="两个月内到期的合同：续签或期满退岗"
+            )
+        )
     return cards

@@ -1,4 +1,5 @@
 """Form base shared by every blueprint."""
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm

@@ -5,6 +5,7 @@ Ids in paths: the app replaces Werkzeug's `int` converter with IdConverter befor
 is registered, so every `<int:…>` route refuses an id no row can have (above inputs.MAX_ID) with
 a 404 instead of handing it to the database, where it would overflow into a 500.
 """
+
 from __future__ import annotations
 
 from flask import request
@@ -16,9 +17,12 @@ from ..domain.inputs import MAX_ID
 class IdConverter(IntegerConverter):
     """`<int:x>` for ids: 0 … MAX_ID (a 32-bit INTEGER primary key); larger → no route → 404."""
 
-    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = None,
-                 signed: bool = False) -> None:
-        super().__init__(map, fixed_digits=fixed_digits, min=min, max=MAX_ID if max is None else max, signed=signed)
+    def __init__(
+        self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = None, signed: bool = False
+    ) -> None:
+        super().__init__(
+            map, fixed_digits=fixed_digits, min=min, max=MAX_ID if max is None else max, signed=signed
+        )
 
     def to_python(self, value: str):
         if len(value) > 20:  # do not even convert a thousand-digit number
@@ -35,9 +39,11 @@ def install_converters(app) -> None:
 
 # Scripts only from our own static files (no inline script, no event-handler attributes: templates use
 # static/js/app.js); inline style attributes remain allowed. No framing, no plugins, forms post home.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-       "frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 
 
 def install_headers(app) -> None:
@@ -57,5 +63,7 @@ def install_headers(app) -> None:
         if request.endpoint != "static":
             # Pages and files with personal data: not kept by the browser or a proxy.
             response.cache_control.no_store = True
-        h.pop("Server", None)  # the app names no server; the server in front is told to add none (docs/security.md)
+        h.pop(
+            "Server", None
+        )  # the app names no server; the server in front is told to add none (docs/security.md)
         return response

@@ -1,4 +1,5 @@
 """以岗聘任 pages: notices, applications with eligibility results, 公示 and objections, hiring."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -22,45 +23,66 @@ from ..services import hiring as service
 from ..services import posts as posts_service
 from ..services.permissions import get_scoped, require
 from . import attempt, flash_error
-from .forms import ChineseForm
 from .dashboard import Card, card
+from .forms import ChineseForm
 from .people import int_arg, region_choices
 
 bp = Blueprint("hiring", __name__, url_prefix="/hiring")
 
 
-
-
 # ---- notices ----
+
 
 @bp.route("/")
 @login_required
 def index():
     require(current_user, "view_post")
     f = service.NoticeFilter(
-        q=request.args.get("q", ""), status=request.args.get("status", "") if request.args.get("status") in (
-            "open", "closed") else "",
-        township_id=int_arg("township"), village_id=int_arg("village"),
-        stage=request.args.get("stage", "") if request.args.get("stage") in ("publicity", "objections") else "",
+        q=request.args.get("q", ""),
+        status=request.args.get("status", "") if request.args.get("status") in ("open", "closed") else "",
+        township_id=int_arg("township"),
+        village_id=int_arg("village"),
+        stage=request.args.get("stage", "")
+        if request.args.get("stage") in ("publicity", "objections")
+        else "",
         post_id=int_arg("post_id"),
-        state=request.args.get("state", "") if request.args.get("state") in rules.NOTICE_STATES else "")
+        state=request.args.get("state", "") if request.args.get("state") in rules.NOTICE_STATES else "",
+    )
     today = clock.today()
-    page = db.paginate(service.notice_query(current_user, f, today), page=int_arg("page") or 1,
-                       per_page=min(int_arg("per_page") or 50, 200), error_out=False)
+    page = db.paginate(
+        service.notice_query(current_user, f, today),
+        page=int_arg("page") or 1,
+        per_page=min(int_arg("per_page") or 50, 200),
+        error_out=False,
+    )
     townships, villages = region_choices(current_user)
-    return render_template("hiring/index.html", page=page, f=f, townships=townships, villages=villages,
-                           labels=rules.NOTICE_STATE_LABELS, today=today,
-                           states=service.notice_states(db.session, page.items, today))
+    return render_template(
+        "hiring/index.html",
+        page=page,
+        f=f,
+        townships=townships,
+        villages=villages,
+        labels=rules.NOTICE_STATE_LABELS,
+        today=today,
+        states=service.notice_states(db.session, page.items, today),
+    )
 
 
 class NoticeForm(ChineseForm):
     title = StringField("公告标题", validators=[DataRequired("请填写公告标题"), Length(max=200)])
     conditions = TextAreaField("报名条件", validators=[DataRequired("请填写报名条件")])
-    places = IntegerField("招聘名额（人）", validators=[DataRequired("请填写招聘名额"), NumberRange(min=1, max=999)])
-    start_on = StringField("报名开始日期", validators=[DataRequired("请填写报名开始日期")], description="如 2026-03-01")
+    places = IntegerField(
+        "招聘名额（人）", validators=[DataRequired("请填写招聘名额"), NumberRange(min=1, max=999)]
+    )
+    start_on = StringField(
+        "报名开始日期", validators=[DataRequired("请填写报名开始日期")], description="如 2026-03-01"
+    )
     end_on = StringField("报名截止日期", validators=[DataRequired("请填写报名截止日期")])
-    contact = StringField("咨询及异议受理（单位、地址、电话）", validators=[DataRequired("请填写联系方式"), Length(max=200)],
-                          description="将显示在公开页面上，请勿填写个人手机号以外的隐私信息")
+    contact = StringField(
+        "咨询及异议受理（单位、地址、电话）",
+        validators=[DataRequired("请填写联系方式"), Length(max=200)],
+        description="将显示在公开页面上，请勿填写个人手机号以外的隐私信息",
+    )
 
 
 DEFAULT_CONDITIONS = (
@@ -68,7 +90,8 @@ DEFAULT_CONDITIONS = (
     "2. 属于脱贫人口、防止返贫监测对象、易地搬迁人口、农村低收入人口、零就业家庭、持证残疾人或大龄人员等帮扶类别；\n"
     "3. 未在其他公益性岗位在岗（一人一岗），所在家庭在岗人数未超过县定上限；\n"
     "4. 村干部及其家庭成员不得报名；已在其他单位全日制就业者不得报名；\n"
-    "5. 同等条件下弱劳力、半劳力及无法离乡人员优先。")
+    "5. 同等条件下弱劳力、半劳力及无法离乡人员优先。"
+)
 
 
 @bp.route("/new/<int:post_id>", methods=["GET", "POST"])
@@ -97,8 +120,17 @@ def new_notice(post_id: int):
 
             def run(s):
                 holder["n"] = service.publish_notice(
-                    s, current_user, post.id, title=form.title.data, conditions=form.conditions.data,
-                    places=form.places.data, start_on=start_on, end_on=end_on, contact=form.contact.data, today=today)
+                    s,
+                    current_user,
+                    post.id,
+                    title=form.title.data,
+                    conditions=form.conditions.data,
+                    places=form.places.data,
+                    start_on=start_on,
+                    end_on=end_on,
+                    contact=form.contact.data,
+                    today=today,
+                )
                 return holder["n"]
 
             if attempt(run, "招聘公告已发布，岗位进入招聘"):
@@ -112,24 +144,36 @@ def notice(notice_id: int):
     view = service.load_notice(db.session, current_user, notice_id)
     today = clock.today()
     hired_ids = [a.id for a in view.applications if a.status == "hired"]
-    return render_template("hiring/notice.html", v=view, n=view.notice, post=view.notice.post, today=today,
-                           state=service.notice_state_of(db.session, view.notice, today),
-                           contracts=contracts_service.contracts_for_applications(db.session, hired_ids),
-                           failures_of=service.failures_of, app_labels=rules.APPLICATION_STATE_LABELS,
-                           objection_labels=rules.OBJECTION_STATE_LABELS, priority_label=rules.priority_label,
-                           notice_labels=rules.NOTICE_STATE_LABELS, publicity_labels=rules.PUBLICITY_STATE_LABELS)
+    return render_template(
+        "hiring/notice.html",
+        v=view,
+        n=view.notice,
+        post=view.notice.post,
+        today=today,
+        state=service.notice_state_of(db.session, view.notice, today),
+        contracts=contracts_service.contracts_for_applications(db.session, hired_ids),
+        failures_of=service.failures_of,
+        app_labels=rules.APPLICATION_STATE_LABELS,
+        objection_labels=rules.OBJECTION_STATE_LABELS,
+        priority_label=rules.priority_label,
+        notice_labels=rules.NOTICE_STATE_LABELS,
+        publicity_labels=rules.PUBLICITY_STATE_LABELS,
+    )
 
 
 @bp.route("/<int:notice_id>/close", methods=["POST"])
 @login_required
 def close(notice_id: int):
     require(current_user, "open_recruitment")
-    attempt(lambda s: service.close_notice(s, current_user, notice_id, clock.today()),
-             "招聘公告已结束，未聘用的报名人员记为未入选")
+    attempt(
+        lambda s: service.close_notice(s, current_user, notice_id, clock.today()),
+        "招聘公告已结束，未聘用的报名人员记为未入选",
+    )
     return redirect(url_for("hiring.notice", notice_id=notice_id))
 
 
 # ---- applications ----
+
 
 @bp.route("/<int:notice_id>/apply", methods=["GET", "POST"])
 @login_required
@@ -144,8 +188,9 @@ def apply(notice_id: int):
         holder = {}
 
         def run(s):
-            holder["a"] = service.enter_application(s, current_user, notice_id, int(person_id), clock.today(),
-                                                    note=request.form.get("note"))
+            holder["a"] = service.enter_application(
+                s, current_user, notice_id, int(person_id), clock.today(), note=request.form.get("note")
+            )
             return holder["a"]
 
         if attempt(run):
@@ -162,8 +207,9 @@ def apply(notice_id: int):
     q = request.args.get("q", "").strip()
     people = service.person_candidates(db.session, current_user, n, q)
     applied = set(db.session.scalars(select(Application.person_id).where(Application.notice_id == n.id)))
-    return render_template("hiring/apply.html", n=n, post=n.post, q=q, people=people, applied=applied,
-                           today=clock.today())
+    return render_template(
+        "hiring/apply.html", n=n, post=n.post, q=q, people=people, applied=applied, today=clock.today()
+    )
 
 
 @bp.route("/applications/<int:application_id>")
@@ -171,10 +217,19 @@ def apply(notice_id: int):
 def application(application_id: int):
     a = service.load_application(db.session, current_user, application_id)
     contract = contracts_service.contract_for_application(db.session, a.id) if a.status == "hired" else None
-    return render_template("hiring/application.html", a=a, n=a.notice, post=a.notice.post, contract=contract,
-                           failures=service.failures_of(a), objections=service.objections_of(db.session, a.id),
-                           app_labels=rules.APPLICATION_STATE_LABELS, objection_labels=rules.OBJECTION_STATE_LABELS,
-                           priority_label=rules.priority_label, today=clock.today())
+    return render_template(
+        "hiring/application.html",
+        a=a,
+        n=a.notice,
+        post=a.notice.post,
+        contract=contract,
+        failures=service.failures_of(a),
+        objections=service.objections_of(db.session, a.id),
+        app_labels=rules.APPLICATION_STATE_LABELS,
+        objection_labels=rules.OBJECTION_STATE_LABELS,
+        priority_label=rules.priority_label,
+        today=clock.today(),
+    )
 
 
 @bp.route("/applications/<int:application_id>/recheck", methods=["POST"])
@@ -218,6 +273,7 @@ def hire(application_id: int):
 
 # ---- 公示 ----
 
+
 @bp.route("/<int:notice_id>/shortlist", methods=["GET", "POST"])
 @login_required
 def shortlist(notice_id: int):
@@ -229,16 +285,29 @@ def shortlist(notice_id: int):
         ids = [parse_id(i, "报名ID") for i in request.form.getlist("application_id") if i.isdigit()]
         if not ids:
             flash("请至少勾选一名拟聘人员", "error")
-        elif attempt(lambda s: service.publish_shortlist(s, current_user, notice_id, ids, today,
-                                                          where_to_object=request.form.get("where_to_object")),
-                      "拟聘人员名单已公示"):
+        elif attempt(
+            lambda s: service.publish_shortlist(
+                s, current_user, notice_id, ids, today, where_to_object=request.form.get("where_to_object")
+            ),
+            "拟聘人员名单已公示",
+        ):
             return redirect(url_for("hiring.notice", notice_id=notice_id))
     candidates = rules.shortlist_order([a for a in view.applications if a.status in rules.SHORTLISTABLE])
     preselected = {a.id for a in service.default_shortlist(db.session, view.notice)}
     start_on, end_on, n_days = service.publication_period(db.session, view.notice.post, today)
-    return render_template("hiring/shortlist.html", v=view, n=view.notice, candidates=candidates,
-                           preselected=preselected, start_on=start_on, end_on=end_on, n_days=n_days,
-                           priority_label=rules.priority_label, app_labels=rules.APPLICATION_STATE_LABELS, today=today)
+    return render_template(
+        "hiring/shortlist.html",
+        v=view,
+        n=view.notice,
+        candidates=candidates,
+        preselected=preselected,
+        start_on=start_on,
+        end_on=end_on,
+        n_days=n_days,
+        priority_label=rules.priority_label,
+        app_labels=rules.APPLICATION_STATE_LABELS,
+        today=today,
+    )
 
 
 @bp.route("/publicity/<int:publicity_id>/end", methods=["POST"])
@@ -253,6 +322,7 @@ def end_publicity(publicity_id: int):
 
 # ---- 异议 ----
 
+
 @bp.route("/applications/<int:application_id>/objections", methods=["POST"])
 @login_required
 def record_objection(application_id: int):
@@ -262,10 +332,19 @@ def record_objection(application_id: int):
     except DomainError as err:
         flash_error(err)
     else:
-        attempt(lambda s: service.record_objection(
-            s, current_user, application_id, content=request.form.get("content", ""),
-            objector_name=request.form.get("objector_name"), objector_contact=request.form.get("objector_contact"),
-            received_on=received, today=clock.today()), "异议已记录；处理完毕前不能聘用")
+        attempt(
+            lambda s: service.record_objection(
+                s,
+                current_user,
+                application_id,
+                content=request.form.get("content", ""),
+                objector_name=request.form.get("objector_name"),
+                objector_contact=request.form.get("objector_contact"),
+                received_on=received,
+                today=clock.today(),
+            ),
+            "异议已记录；处理完毕前不能聘用",
+        )
     return redirect(url_for("hiring.application", application_id=application_id))
 
 
@@ -276,8 +355,14 @@ def resolve_objection(objection_id: int):
     holder = {}
 
     def run(s):
-        holder["o"] = service.resolve_objection(s, current_user, objection_id, request.form.get("decision", ""),
-                                                request.form.get("resolution", ""), clock.today())
+        holder["o"] = service.resolve_objection(
+            s,
+            current_user,
+            objection_id,
+            request.form.get("decision", ""),
+            request.form.get("resolution", ""),
+            clock.today(),
+        )
         return holder["o"]
 
     if attempt(run, "异议已处理"):
@@ -285,10 +370,13 @@ def resolve_objection(objection_id: int):
     from ..models.hiring import Objection
 
     o = db.session.get(Objection, objection_id)
-    return redirect(url_for("hiring.application", application_id=o.application_id) if o else url_for("hiring.index"))
+    return redirect(
+        url_for("hiring.application", application_id=o.application_id) if o else url_for("hiring.index")
+    )
 
 
 # ---- dashboard ----
+
 
 @card(COUNTY_ADMIN, TOWNSHIP_CLERK, VILLAGE_CLERK, INSPECTOR)
 def hiring_cards(actor, today):
@@ -298,6 +386,10 @@ def hiring_cards(actor, today):
     return [
         Card("7日内期满的公示", f"{ending:,}", url_for("hiring.index", stage="publicity")),
         Card("公示期满待聘用", f"{due:,}", url_for("hiring.index", stage="publicity"), warn=due > 0),
-        Card("待处理的公示异议", f"{objections:,}", url_for("hiring.index", stage="objections"), warn=objections > 0),
+        Card(
+            "待处理的公示异议",
+            f"{objections:,}",
+            url_for("hiring.index", stage="objections"),
+            warn=objections > 0,
+        ),
     ]
-

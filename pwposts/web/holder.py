@@ -2,6 +2,7 @@
 
 Also the staff side of 申诉 (answering) and the public payment notice per village and month.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -67,16 +68,20 @@ def month(contract_id: int, month: str):
     if request.method == "POST":
         try:
             with unit_of_work() as s:
-                portal.raise_month_objection(s, current_user, contract_id, month, request.form.get("content", ""),
-                                             today)
+                portal.raise_month_objection(
+                    s, current_user, contract_id, month, request.form.get("content", ""), today
+                )
             flash("申诉已提交，乡镇经办人答复后会显示在这里", "success")
             return redirect(url_for("holder.month", contract_id=contract_id, month=month))
         except DomainError as err:
             if err.status in (403, 404):
                 raise
             flash_error(err)
-    objections = [o for o in view.objections if o.contract_id == contract_id and o.month == month
-                  and o.payment_id is None]
+    objections = [
+        o
+        for o in view.objections
+        if o.contract_id == contract_id and o.month == month and o.payment_id is None
+    ]
     return render_template("holder/month.html", m=entry, objections=objections)
 
 
@@ -85,8 +90,9 @@ def month(contract_id: int, month: str):
 def index():
     require(current_user, "view_payroll")
     status = request.args.get("status", "open")
-    page = db.paginate(portal.objection_query(current_user, status), page=int_arg("page") or 1,
-                       per_page=50, error_out=False)
+    page = db.paginate(
+        portal.objection_query(current_user, status), page=int_arg("page") or 1, per_page=50, error_out=False
+    )
     return render_template("holder/objections.html", page=page, status=status)
 
 
@@ -95,7 +101,9 @@ def index():
 def answer(objection_id: int):
     try:
         with unit_of_work() as s:
-            portal.answer_objection(s, current_user, objection_id, request.form.get("answer", ""), clock.today())
+            portal.answer_objection(
+                s, current_user, objection_id, request.form.get("answer", ""), clock.today()
+            )
         flash("已答复，岗位人员可在“我的岗位”中看到答复", "success")
     except DomainError as err:
         if err.status in (403, 404):
@@ -109,5 +117,10 @@ def notice(village_code: str, month: str):
     """补贴发放公示表 for a village and month: no login, ID numbers masked."""
     month = parse_month(month)
     village, lines = portal.payment_notice(db.session, village_code, month)
-    return render_template("holder/public_notice.html", village=village, month=month, lines=lines,
-                           total=sum(line.amount_fen for line in lines))
+    return render_template(
+        "holder/public_notice.html",
+        village=village,
+        month=month,
+        lines=lines,
+        total=sum(line.amount_fen for line in lines),
+    )

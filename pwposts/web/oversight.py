@@ -4,6 +4,7 @@ inspector's workflow (assign, note, dispose, rectification); case reports; a per
 Inspectors work here; the county admin reads (and may run a scan) but cannot dispose; township and
 village staff have no access (permissions: view_flags, work_flag, dispose_flag, run_scan).
 """
+
 from __future__ import annotations
 
 import io
@@ -19,8 +20,13 @@ from ..documents.svg import bar_chart_svg, graph_svg, stacked_table_svg
 from ..domain.errors import DomainError
 from ..domain.formats import parse_date, parse_month, yuan
 from ..domain.roles import COUNTY_ADMIN, INSPECTOR
-from ..domain.rules import (DISMISS_REASONS, FLAG_STATE_LABELS, RECTIFICATION_LABELS, RECTIFICATION_STATE_LABELS,
-                            SEVERITY_LABELS)
+from ..domain.rules import (
+    DISMISS_REASONS,
+    FLAG_STATE_LABELS,
+    RECTIFICATION_LABELS,
+    RECTIFICATION_STATE_LABELS,
+    SEVERITY_LABELS,
+)
 from ..domain.rules.catalog import RULES
 from ..extensions import db
 from ..models.accounts import User
@@ -42,8 +48,12 @@ def rule_title(rule_id: str) -> str:
 
 def _filters() -> dict:
     args = request.args
-    out = {"rule": args.get("rule") or None, "severity": args.get("severity") or None,
-           "status": args.get("status") or None, "q": (args.get("q") or "").strip()}
+    out = {
+        "rule": args.get("rule") or None,
+        "severity": args.get("severity") or None,
+        "status": args.get("status") or None,
+        "q": (args.get("q") or "").strip(),
+    }
     out["township_id"] = args.get("township_id", type=int)
     try:
         out["month_from"] = parse_month(args["from"], "起始月份") if args.get("from") else None
@@ -65,14 +75,27 @@ def index():
     require(current_user, "view_flags")
     f = _filters()
     stmt = workflow.flag_query(current_user, **f)
-    page = db.paginate(stmt.order_by(Flag.status != "open", Flag.severity, Flag.money_fen.desc(), Flag.id.desc()),
-                       page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
+    page = db.paginate(
+        stmt.order_by(Flag.status != "open", Flag.severity, Flag.money_fen.desc(), Flag.id.desc()),
+        page=request.args.get("page", 1, type=int),
+        per_page=50,
+        error_out=False,
+    )
     total_money = db.session.scalar(select(func.coalesce(func.sum(stmt.subquery().c.money_fen), 0)))
     by_town = workflow.counts_by_township(db.session, stmt)
-    return render_template("oversight/index.html", page=page, f=f, rules=RULES, townships=_townships(),
-                           by_town=by_town, total_money=total_money, severities=SEVERITY_LABELS,
-                           states=FLAG_STATE_LABELS, precision=workflow.rule_precision(db.session),
-                           charts=_charts(stmt))
+    return render_template(
+        "oversight/index.html",
+        page=page,
+        f=f,
+        rules=RULES,
+        townships=_townships(),
+        by_town=by_town,
+        total_money=total_money,
+        severities=SEVERITY_LABELS,
+        states=FLAG_STATE_LABELS,
+        precision=workflow.rule_precision(db.session),
+        charts=_charts(stmt),
+    )
 
 
 def _charts(stmt) -> dict:
@@ -108,19 +131,36 @@ def _programme_charts() -> dict:
     from ..models.policy import PostCategory
     from ..models.posts import Post
 
-    months = db.session.execute(select(Payment.month, func.sum(Payment.amount_fen)).where(Payment.status != "failed")
-                                .group_by(Payment.month).order_by(Payment.month.desc()).limit(12)).all()
-    town = db.session.execute(select(Region.name, func.count(func.distinct(Contract.person_id)))
-                              .join(Post, Post.id == Contract.post_id).join(Region, Region.id == Post.township_id)
-                              .where(Contract.status == "active").group_by(Region.name)
-                              .order_by(func.count(func.distinct(Contract.person_id)).desc())).all()
-    cats = db.session.execute(select(PostCategory.name, func.count(func.distinct(Contract.person_id)))
-                              .join(Post, Post.category_id == PostCategory.id).join(Contract, Contract.post_id == Post.id)
-                              .where(Contract.status == "active").group_by(PostCategory.name)
-                              .order_by(func.count(func.distinct(Contract.person_id)).desc())).all()
+    months = db.session.execute(
+        select(Payment.month, func.sum(Payment.amount_fen))
+        .where(Payment.status != "failed")
+        .group_by(Payment.month)
+        .order_by(Payment.month.desc())
+        .limit(12)
+    ).all()
+    town = db.session.execute(
+        select(Region.name, func.count(func.distinct(Contract.person_id)))
+        .join(Post, Post.id == Contract.post_id)
+        .join(Region, Region.id == Post.township_id)
+        .where(Contract.status == "active")
+        .group_by(Region.name)
+        .order_by(func.count(func.distinct(Contract.person_id)).desc())
+    ).all()
+    cats = db.session.execute(
+        select(PostCategory.name, func.count(func.distinct(Contract.person_id)))
+        .join(Post, Post.category_id == PostCategory.id)
+        .join(Contract, Contract.post_id == Post.id)
+        .where(Contract.status == "active")
+        .group_by(PostCategory.name)
+        .order_by(func.count(func.distinct(Contract.person_id)).desc())
+    ).all()
     return {
-        "pay_months": bar_chart_svg([(m, int(v or 0)) for m, v in reversed(months)],
-                                    title="近12个月发放金额", colour="#15803d", fmt=yuan),
+        "pay_months": bar_chart_svg(
+            [(m, int(v or 0)) for m, v in reversed(months)],
+            title="近12个月发放金额",
+            colour="#15803d",
+            fmt=yuan,
+        ),
         "holders_town": bar_chart_svg([(n, c) for n, c in town], title="各乡镇在岗人数", colour="#1d4ed8"),
         "holders_cat": bar_chart_svg([(n, c) for n, c in cats], title="各类岗位在岗人数", colour="#6d28d9"),
     }
@@ -134,8 +174,11 @@ def scan():
         abort(400)
     rule = request.form.get("rule") or None
     holder = {}
-    if attempt(lambda s: holder.setdefault("r", run_scan(s, clock.today(), actor=current_user,
-                                                         rules=[rule] if rule else None))):
+    if attempt(
+        lambda s: holder.setdefault(
+            "r", run_scan(s, clock.today(), actor=current_user, rules=[rule] if rule else None)
+        )
+    ):
         from flask import flash
 
         flash("扫描完成：" + holder["r"].summary, "success")
@@ -146,13 +189,23 @@ def scan():
 @login_required
 def detail(flag_id: int):
     v = reports.flag_view(db.session, current_user, flag_id)
-    inspectors = db.session.scalars(select(User).where(User.role == INSPECTOR, User.active.is_(True))
-                                    .order_by(User.username)).all()
-    return render_template("oversight/detail.html", v=v, f=v.flag, ev=v.evidence, rule=RULES.get(v.flag.rule_id),
-                           graph=graph_svg(v.evidence.get("persons", []), v.evidence.get("links", [])),
-                           inspectors=inspectors, reasons=DISMISS_REASONS, rect_kinds=RECTIFICATION_LABELS,
-                           states=FLAG_STATE_LABELS, severities=SEVERITY_LABELS,
-                           rect_states=RECTIFICATION_STATE_LABELS)
+    inspectors = db.session.scalars(
+        select(User).where(User.role == INSPECTOR, User.active.is_(True)).order_by(User.username)
+    ).all()
+    return render_template(
+        "oversight/detail.html",
+        v=v,
+        f=v.flag,
+        ev=v.evidence,
+        rule=RULES.get(v.flag.rule_id),
+        graph=graph_svg(v.evidence.get("persons", []), v.evidence.get("links", [])),
+        inspectors=inspectors,
+        reasons=DISMISS_REASONS,
+        rect_kinds=RECTIFICATION_LABELS,
+        states=FLAG_STATE_LABELS,
+        severities=SEVERITY_LABELS,
+        rect_states=RECTIFICATION_STATE_LABELS,
+    )
 
 
 def _back(flag_id: int):
@@ -162,15 +215,22 @@ def _back(flag_id: int):
 @bp.route("/flags/<int:flag_id>/assign", methods=["POST"])
 @login_required
 def assign(flag_id: int):
-    attempt(lambda s: workflow.assign_flag(s, current_user, flag_id, request.form.get("assignee_id"), clock.today()),
-            "已指派")
+    attempt(
+        lambda s: workflow.assign_flag(
+            s, current_user, flag_id, request.form.get("assignee_id"), clock.today()
+        ),
+        "已指派",
+    )
     return _back(flag_id)
 
 
 @bp.route("/flags/<int:flag_id>/note", methods=["POST"])
 @login_required
 def note(flag_id: int):
-    attempt(lambda s: workflow.add_note(s, current_user, flag_id, request.form.get("body"), clock.today()), "已添加备注")
+    attempt(
+        lambda s: workflow.add_note(s, current_user, flag_id, request.form.get("body"), clock.today()),
+        "已添加备注",
+    )
     return _back(flag_id)
 
 
@@ -193,11 +253,19 @@ def dispose(flag_id: int):
 
     def run(s):
         due = parse_date(form["due_on"], "整改期限") if form.get("due_on") else None
-        workflow.dispose_flag(s, current_user, flag_id, form.get("outcome", ""), clock.today(),
-                              reason_code=form.get("reason_code") or None, reason_text=form.get("reason_text", ""),
-                              rectification_kind=form.get("rectification_kind") or None,
-                              rectification_text=form.get("rectification_text", ""),
-                              amount_fen=_amount(form.get("amount")), due_on=due)
+        workflow.dispose_flag(
+            s,
+            current_user,
+            flag_id,
+            form.get("outcome", ""),
+            clock.today(),
+            reason_code=form.get("reason_code") or None,
+            reason_text=form.get("reason_text", ""),
+            rectification_kind=form.get("rectification_kind") or None,
+            rectification_text=form.get("rectification_text", ""),
+            amount_fen=_amount(form.get("amount")),
+            due_on=due,
+        )
 
     attempt(run, "已处置")
     return _back(flag_id)
@@ -207,8 +275,15 @@ def dispose(flag_id: int):
 @login_required
 def rectification_done(item_id: int):
     holder = {}
-    attempt(lambda s: holder.setdefault("r", workflow.complete_rectification(
-        s, current_user, item_id, request.form.get("note"), clock.today())), "整改事项已完成")
+    attempt(
+        lambda s: holder.setdefault(
+            "r",
+            workflow.complete_rectification(
+                s, current_user, item_id, request.form.get("note"), clock.today()
+            ),
+        ),
+        "整改事项已完成",
+    )
     if "r" in holder:
         return _back(holder["r"].disposition.flag_id)
     return redirect(request.referrer or url_for("oversight.index"))
@@ -218,11 +293,23 @@ def rectification_done(item_id: int):
 @login_required
 def flag_report(flag_id: int):
     v = reports.flag_view(db.session, current_user, flag_id)
-    data = render_pdf("pdf/case_report.html", flags=[(v.flag, v.evidence)], title="线索核查报告",
-                      scope=f"第{v.flag.id}号线索", today=clock.today(), rules=RULES)
+    data = render_pdf(
+        "pdf/case_report.html",
+        flags=[(v.flag, v.evidence)],
+        title="线索核查报告",
+        scope=f"第{v.flag.id}号线索",
+        today=clock.today(),
+        rules=RULES,
+    )
     with unit_of_work() as s:
-        reports.record_report_download(s, current_user, "oversight_flag", v.flag.id,
-                                       f"下载线索第{v.flag.id}号核查报告（{v.flag.title}）", clock.today())
+        reports.record_report_download(
+            s,
+            current_user,
+            "oversight_flag",
+            v.flag.id,
+            f"下载线索第{v.flag.id}号核查报告（{v.flag.title}）",
+            clock.today(),
+        )
     return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=f"case-{flag_id}.pdf")
 
 
@@ -230,11 +317,23 @@ def flag_report(flag_id: int):
 @login_required
 def township_report(township_id: int):
     town, flags = reports.township_flags(db.session, current_user, township_id)
-    data = render_pdf("pdf/case_report.html", flags=[(f, json.loads(f.evidence_json)) for f in flags],
-                      title=f"{town.name}线索核查报告", scope=town.full_name, today=clock.today(), rules=RULES)
+    data = render_pdf(
+        "pdf/case_report.html",
+        flags=[(f, json.loads(f.evidence_json)) for f in flags],
+        title=f"{town.name}线索核查报告",
+        scope=town.full_name,
+        today=clock.today(),
+        rules=RULES,
+    )
     with unit_of_work() as s:
-        reports.record_report_download(s, current_user, "region", town.id,
-                                       f"下载{town.name}线索核查报告（{len(flags)}项）", clock.today())
+        reports.record_report_download(
+            s,
+            current_user,
+            "region",
+            town.id,
+            f"下载{town.name}线索核查报告（{len(flags)}项）",
+            clock.today(),
+        )
     return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=f"cases-{town.code}.pdf")
 
 
@@ -250,8 +349,18 @@ def flag_cards(actor, today):
     stmt = workflow.flag_query(actor, status="open")
     sub = stmt.subquery()
     n, money = db.session.execute(select(func.count(), func.coalesce(func.sum(sub.c.money_fen), 0))).one()
-    high = db.session.scalar(select(func.count()).select_from(workflow.flag_query(actor, status="open",
-                                                                                 severity="high").subquery()))
-    return [Card("待处置线索", f"{n:,}", url_for("oversight.index", status="open"), warn=n > 0,
-                 note=f"其中高风险{high:,}项"),
-            Card("待处置线索涉及金额", yuan(money), url_for("oversight.index", status="open"))]
+    high = db.session.scalar(
+        select(func.count()).select_from(
+            workflow.flag_query(actor, status="open", severity="high").subquery()
+        )
+    )
+    return [
+        Card(
+            "待处置线索",
+            f"{n:,}",
+            url_for("oversight.index", status="open"),
+            warn=n > 0,
+            note=f"其中高风险{high:,}项",
+        ),
+        Card("待处置线索涉及金额", yuan(money), url_for("oversight.index", status="open")),
+    ]

@@ -1,15 +1,14 @@
 """Person list (search, filters, pagination) and person detail."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from .. import clock
 from ..domain.inputs import parse_id
 from ..domain.people import CATEGORIES, WORK_CAPACITIES
 from ..extensions import db
-from ..models.people import Region
 from ..services import people as people_service
 from ..services.permissions import require, scope_prefix
 from .region_cache import cached_region_choices
@@ -37,16 +36,33 @@ def index():
     require(current_user, "view_person")
     today = clock.today()
     f = people_service.PersonFilter(
-        q=request.args.get("q", ""), township_id=int_arg("township"), village_id=int_arg("village"),
+        q=request.args.get("q", ""),
+        township_id=int_arg("township"),
+        village_id=int_arg("village"),
         category=request.args.get("category", "") if request.args.get("category") in CATEGORIES else "",
-        work_capacity=request.args.get("capacity", "") if request.args.get("capacity") in WORK_CAPACITIES else "",
-        eligible_only=request.args.get("eligible") == "1", cadres_only=request.args.get("cadre") == "1",
+        work_capacity=request.args.get("capacity", "")
+        if request.args.get("capacity") in WORK_CAPACITIES
+        else "",
+        eligible_only=request.args.get("eligible") == "1",
+        cadres_only=request.args.get("cadre") == "1",
     )
-    page = db.paginate(people_service.person_query(current_user, f, today), page=int_arg("page") or 1,
-                       per_page=min(int_arg("per_page") or 50, 200), error_out=False)
+    page = db.paginate(
+        people_service.person_query(current_user, f, today),
+        page=int_arg("page") or 1,
+        per_page=min(int_arg("per_page") or 50, 200),
+        error_out=False,
+    )
     townships, villages = region_choices(current_user)
-    return render_template("people/index.html", page=page, f=f, townships=townships, villages=villages,
-                           categories=CATEGORIES, capacities=WORK_CAPACITIES, today=today)
+    return render_template(
+        "people/index.html",
+        page=page,
+        f=f,
+        townships=townships,
+        villages=villages,
+        categories=CATEGORIES,
+        capacities=WORK_CAPACITIES,
+        today=today,
+    )
 
 
 @bp.route("/<int:person_id>")

@@ -1,5 +1,6 @@
 """Keeping persons by hand (township and village clerks within their scope): create and edit, household,
 categories with dates, death with its source, relations, cadres; and the person's full record."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -10,7 +11,14 @@ from sqlalchemy import select
 
 from .. import clock
 from ..domain.errors import DomainError
-from ..domain.people import ACCOUNT_KINDS, CADRE_OFFICES, CATEGORIES, RELATION_KINDS, WORK_CAPACITIES, normalize_id_number
+from ..domain.people import (
+    ACCOUNT_KINDS,
+    CADRE_OFFICES,
+    CATEGORIES,
+    RELATION_KINDS,
+    WORK_CAPACITIES,
+    normalize_id_number,
+)
 from ..extensions import db
 from ..models.people import Person
 from ..services import person_admin as svc
@@ -44,15 +52,26 @@ def _date(name: str, label: str, *, required: bool = True) -> date | None:
 
 def _values() -> dict:
     f = request.form
-    return {"name": f.get("name", ""), "phone": f.get("phone", ""), "group_name": f.get("group_name", ""),
-            "work_capacity": f.get("work_capacity", ""), "cannot_leave_home": f.get("cannot_leave_home") == "1",
-            "account_kind": f.get("account_kind", ""), "account_no": f.get("account_no", ""),
-            "account_name": f.get("account_name", "")}
+    return {
+        "name": f.get("name", ""),
+        "phone": f.get("phone", ""),
+        "group_name": f.get("group_name", ""),
+        "work_capacity": f.get("work_capacity", ""),
+        "cannot_leave_home": f.get("cannot_leave_home") == "1",
+        "account_kind": f.get("account_kind", ""),
+        "account_no": f.get("account_no", ""),
+        "account_name": f.get("account_name", ""),
+    }
 
 
 def _choices():
-    return {"capacities": WORK_CAPACITIES, "account_kinds": ACCOUNT_KINDS, "categories": CATEGORIES,
-            "relation_kinds": RELATION_KINDS, "offices": CADRE_OFFICES}
+    return {
+        "capacities": WORK_CAPACITIES,
+        "account_kinds": ACCOUNT_KINDS,
+        "categories": CATEGORIES,
+        "relation_kinds": RELATION_KINDS,
+        "offices": CADRE_OFFICES,
+    }
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -62,15 +81,22 @@ def new():
     _townships, villages = region_choices(current_user)
     created = {}
     if request.method == "POST":
+
         def run(s):
             start = _date("category_start", "类别开始日期", required=False) or clock.today()
             village = request.form.get("village_id", "")
             if not village.isdigit():
                 raise DomainError("field_required", "请选择所在村")
             created["p"] = svc.create_person(
-                s, current_user, village_id=int(village), id_number=request.form.get("id_number", ""),
+                s,
+                current_user,
+                village_id=int(village),
+                id_number=request.form.get("id_number", ""),
                 household_code=request.form.get("household_code"),
-                categories=[(c, start) for c in request.form.getlist("categories")], today=clock.today(), **_values())
+                categories=[(c, start) for c in request.form.getlist("categories")],
+                today=clock.today(),
+                **_values(),
+            )
 
         if attempt(run, "已新增人员"):
             return redirect(url_for("people.detail", person_id=created["p"].id))
@@ -90,13 +116,20 @@ def edit(person_id: int):
     from ..models.people import Cadre, Relation
     from ..services.people import inverse_kind
 
-    relations = [(r, r.kind if r.person_id == p.id else inverse_kind(r.kind),
-                  r.relative if r.person_id == p.id else r.person)
-                 for r in db.session.scalars(select(Relation).where(or_(Relation.person_id == p.id,
-                                                                         Relation.relative_id == p.id)))]
+    relations = [
+        (
+            r,
+            r.kind if r.person_id == p.id else inverse_kind(r.kind),
+            r.relative if r.person_id == p.id else r.person,
+        )
+        for r in db.session.scalars(
+            select(Relation).where(or_(Relation.person_id == p.id, Relation.relative_id == p.id))
+        )
+    ]
     cadres = db.session.scalars(select(Cadre).where(Cadre.person_id == p.id).order_by(Cadre.term_start)).all()
-    return render_template("person_admin/edit.html", p=p, today=clock.today(), relations=relations, cadres=cadres,
-                           **_choices())
+    return render_template(
+        "person_admin/edit.html", p=p, today=clock.today(), relations=relations, cadres=cadres, **_choices()
+    )
 
 
 def _action(person_id: int, fn, success: str):
@@ -108,42 +141,69 @@ def _action(person_id: int, fn, success: str):
 @login_required
 def household(person_id: int):
     require(current_user, "edit_person")
-    return _action(person_id, lambda s: svc.move_household(s, current_user, person_id,
-                                                            request.form.get("household_code", ""), clock.today()),
-                   "已变更户籍")
+    return _action(
+        person_id,
+        lambda s: svc.move_household(
+            s, current_user, person_id, request.form.get("household_code", ""), clock.today()
+        ),
+        "已变更户籍",
+    )
 
 
 @bp.route("/<int:person_id>/categories", methods=["POST"])
 @login_required
 def add_category(person_id: int):
     require(current_user, "edit_person")
-    return _action(person_id, lambda s: svc.add_category(s, current_user, person_id, request.form.get("category", ""),
-                                                          _date("start_on", "开始日期"),
-                                                          _date("end_on", "结束日期", required=False)),
-                   "已登记人员类别")
+    return _action(
+        person_id,
+        lambda s: svc.add_category(
+            s,
+            current_user,
+            person_id,
+            request.form.get("category", ""),
+            _date("start_on", "开始日期"),
+            _date("end_on", "结束日期", required=False),
+        ),
+        "已登记人员类别",
+    )
 
 
 @bp.route("/<int:person_id>/categories/<int:category_id>/end", methods=["POST"])
 @login_required
 def end_category(person_id: int, category_id: int):
     require(current_user, "edit_person")
-    return _action(person_id, lambda s: svc.end_category(s, current_user, category_id, _date("end_on", "结束日期"),
-                                                          request.form.get("reason")), "已结束人员类别")
+    return _action(
+        person_id,
+        lambda s: svc.end_category(
+            s, current_user, category_id, _date("end_on", "结束日期"), request.form.get("reason")
+        ),
+        "已结束人员类别",
+    )
 
 
 @bp.route("/<int:person_id>/death", methods=["POST"])
 @login_required
 def death(person_id: int):
     require(current_user, "record_death")
-    return _action(person_id, lambda s: svc.record_death(s, current_user, person_id, _date("death_date", "死亡日期"),
-                                                          request.form.get("source", ""), clock.today()),
-                   "已登记死亡")
+    return _action(
+        person_id,
+        lambda s: svc.record_death(
+            s,
+            current_user,
+            person_id,
+            _date("death_date", "死亡日期"),
+            request.form.get("source", ""),
+            clock.today(),
+        ),
+        "已登记死亡",
+    )
 
 
 @bp.route("/<int:person_id>/relations", methods=["POST"])
 @login_required
 def add_relation(person_id: int):
     require(current_user, "edit_person")
+
     def run(s):
         raw = request.form.get("relative", "").strip()
         other = None
@@ -170,18 +230,29 @@ def delete_relation(person_id: int, relation_id: int):
 @login_required
 def add_cadre(person_id: int):
     require(current_user, "manage_cadres")
-    return _action(person_id, lambda s: svc.add_cadre(s, current_user, person_id, request.form.get("office", ""),
-                                                       _date("term_start", "任期开始"),
-                                                       _date("term_end", "任期结束", required=False)),
-                   "已登记村干部任职")
+    return _action(
+        person_id,
+        lambda s: svc.add_cadre(
+            s,
+            current_user,
+            person_id,
+            request.form.get("office", ""),
+            _date("term_start", "任期开始"),
+            _date("term_end", "任期结束", required=False),
+        ),
+        "已登记村干部任职",
+    )
 
 
 @bp.route("/<int:person_id>/cadres/<int:cadre_id>/end", methods=["POST"])
 @login_required
 def end_cadre(person_id: int, cadre_id: int):
     require(current_user, "manage_cadres")
-    return _action(person_id, lambda s: svc.end_cadre(s, current_user, cadre_id, _date("term_end", "离任日期")),
-                   "已登记离任")
+    return _action(
+        person_id,
+        lambda s: svc.end_cadre(s, current_user, cadre_id, _date("term_end", "离任日期")),
+        "已登记离任",
+    )
 
 
 @bp.route("/<int:person_id>/record")
@@ -203,8 +274,15 @@ from .dashboard import Card, card  # noqa: E402
 @card(COUNTY_ADMIN, TOWNSHIP_CLERK, INSPECTOR)
 def affected_cards(actor, today):
     n = len(affected_holders(db.session, actor, today))
-    return [Card("在岗但不再符合条件", f"{n:,}", url_for("person_admin.affected"),
-                 note="已死亡、安置类别已结束、已在别处全日制就业或在其他部门岗位", warn=n > 0)]
+    return [
+        Card(
+            "在岗但不再符合条件",
+            f"{n:,}",
+            url_for("person_admin.affected"),
+            note="已死亡、安置类别已结束、已在别处全日制就业或在其他部门岗位",
+            warn=n > 0,
+        )
+    ]
 
 
 @bp.route("/affected")

@@ -1,5 +1,6 @@
 """County policy pages: settings (value in force, history, changes from an effective date), post
 categories, standards, funds and the holiday calendar. Readers see them; the county admin changes them."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -37,7 +38,9 @@ class SettingForm(ChineseForm):
 
 class HolidayForm(ChineseForm):
     day = DateField("日期", validators=[DataRequired("请填写日期，如 2027-01-01")])
-    name = StringField("名称", validators=[DataRequired("请填写名称，如 元旦"), Length(max=50, message="名称最多50个字")])
+    name = StringField(
+        "名称", validators=[DataRequired("请填写名称，如 元旦"), Length(max=50, message="名称最多50个字")]
+    )
     is_workday = BooleanField("调休上班（周末上班）")
 
 
@@ -50,8 +53,6 @@ def _county():
     if county is None:
         raise NotFound("县")
     return county
-
-
 
 
 def _display(key: str, value: str) -> str:
@@ -68,16 +69,29 @@ def index():
     today = clock.today()
     current = settings_service.all_settings(db.session, county.id, today)
     rows = db.session.execute(
-        select(CountySetting, User.display_name).outerjoin(User, User.id == CountySetting.changed_by_id)
-        .where(CountySetting.county_id == county.id).order_by(CountySetting.key, CountySetting.effective_from.desc())
+        select(CountySetting, User.display_name)
+        .outerjoin(User, User.id == CountySetting.changed_by_id)
+        .where(CountySetting.county_id == county.id)
+        .order_by(CountySetting.key, CountySetting.effective_from.desc())
     ).all()
     history: dict[str, list] = {}
     for row, who in rows:
         history.setdefault(row.key, []).append((row, who))
-    defaulted = {s.key for s in spec.SPECS if not any(r.effective_from <= today for r, _ in history.get(s.key, ()))}
-    return render_template("policy/index.html", county=county, today=today, specs=spec.SPECS, current=current,
-                           history=history, defaulted=defaulted, display=_display, choice_labels=spec.CHOICE_LABELS,
-                           form=SettingForm(formdata=None, effective_from=today))
+    defaulted = {
+        s.key for s in spec.SPECS if not any(r.effective_from <= today for r, _ in history.get(s.key, ()))
+    }
+    return render_template(
+        "policy/index.html",
+        county=county,
+        today=today,
+        specs=spec.SPECS,
+        current=current,
+        history=history,
+        defaulted=defaulted,
+        display=_display,
+        choice_labels=spec.CHOICE_LABELS,
+        form=SettingForm(formdata=None, effective_from=today),
+    )
 
 
 @bp.route("/settings/<key>", methods=["POST"])
@@ -93,10 +107,19 @@ def change(key: str):
             flash(f"“{spec.BY_KEY[key].label}”未修改：{errors[0]}", "error")
             break
     else:
-        attempt(lambda s: settings_service.change_setting(
-            s, current_user, county, key, form.value.data or "", form.effective_from.data,
-            (form.note.data or "").strip() or None, clock.today()),
-            f"已设置“{spec.BY_KEY[key].label}”，自{form.effective_from.data.isoformat()}起生效")
+        attempt(
+            lambda s: settings_service.change_setting(
+                s,
+                current_user,
+                county,
+                key,
+                form.value.data or "",
+                form.effective_from.data,
+                (form.note.data or "").strip() or None,
+                clock.today(),
+            ),
+            f"已设置“{spec.BY_KEY[key].label}”，自{form.effective_from.data.isoformat()}起生效",
+        )
     return redirect(url_for("policy.index") + f"#{key}")
 
 
@@ -107,12 +130,26 @@ def standards():
     county = _county()
     today = clock.today()
     categories = db.session.scalars(select(PostCategory).order_by(PostCategory.code)).all()
-    stds = db.session.scalars(select(Standard).where(Standard.county_id == county.id).options(
-        selectinload(Standard.category)).order_by(Standard.category_id, Standard.effective_from.desc())).all()
-    funds = db.session.scalars(select(Fund).where(Fund.county_id == county.id).options(selectinload(Fund.allowed))
-                               .order_by(Fund.year.desc(), Fund.name)).all()
-    return render_template("policy/standards.html", county=county, today=today, categories=categories,
-                           standards=stds, funds=funds)
+    stds = db.session.scalars(
+        select(Standard)
+        .where(Standard.county_id == county.id)
+        .options(selectinload(Standard.category))
+        .order_by(Standard.category_id, Standard.effective_from.desc())
+    ).all()
+    funds = db.session.scalars(
+        select(Fund)
+        .where(Fund.county_id == county.id)
+        .options(selectinload(Fund.allowed))
+        .order_by(Fund.year.desc(), Fund.name)
+    ).all()
+    return render_template(
+        "policy/standards.html",
+        county=county,
+        today=today,
+        categories=categories,
+        standards=stds,
+        funds=funds,
+    )
 
 
 @bp.route("/holidays", methods=["GET", "POST"])
@@ -128,23 +165,40 @@ def holidays():
             for errors in form.errors.values():
                 flash(errors[0], "error")
                 break
-        elif attempt(lambda s: settings_service.add_holiday(s, current_user, county, form.day.data, form.name.data,
-                                                             form.is_workday.data, today),
-                      f"已登记 {form.day.data.isoformat()} {form.name.data}"):
+        elif attempt(
+            lambda s: settings_service.add_holiday(
+                s, current_user, county, form.day.data, form.name.data, form.is_workday.data, today
+            ),
+            f"已登记 {form.day.data.isoformat()} {form.name.data}",
+        ):
             return redirect(url_for("policy.holidays", year=form.day.data.year))
     year = int_arg("year") or today.year
     if not 1900 <= year <= 2200:
         year = today.year
-    rows = db.session.scalars(select(Holiday).where(Holiday.county_id == county.id,
-                                                    extract("year", Holiday.day) == year).order_by(Holiday.day)).all()
-    years = sorted({d.year for d in db.session.scalars(select(Holiday.day).where(Holiday.county_id == county.id))}
-                   | {today.year, today.year + 1})
+    rows = db.session.scalars(
+        select(Holiday)
+        .where(Holiday.county_id == county.id, extract("year", Holiday.day) == year)
+        .order_by(Holiday.day)
+    ).all()
+    years = sorted(
+        {d.year for d in db.session.scalars(select(Holiday.day).where(Holiday.county_id == county.id))}
+        | {today.year, today.year + 1}
+    )
     from ..domain import national_calendar
 
     national = sorted(national_calendar.national_days(date(year, 1, 1), date(year, 12, 31)).items())
-    return render_template("policy/holidays.html", county=county, today=today, rows=rows, year=year, years=years,
-                           form=form, import_form=ImportForm(formdata=None), national=national,
-                           national_covered=national_calendar.covers(year))
+    return render_template(
+        "policy/holidays.html",
+        county=county,
+        today=today,
+        rows=rows,
+        year=year,
+        years=years,
+        form=form,
+        import_form=ImportForm(formdata=None),
+        national=national,
+        national_covered=national_calendar.covers(year),
+    )
 
 
 @bp.route("/holidays/import", methods=["POST"])
@@ -164,10 +218,15 @@ def import_holidays():
     result = {}
 
     def run(s):
-        result.update(settings_service.import_holidays(s, current_user, county, rows, clock.today(), read_errors))
+        result.update(
+            settings_service.import_holidays(s, current_user, county, rows, clock.today(), read_errors)
+        )
 
     if attempt(run):
-        flash(f"导入完成：新增{result['added']}天，更改{result['changed']}天，未变{result['unchanged']}天", "success")
+        flash(
+            f"导入完成：新增{result['added']}天，更改{result['changed']}天，未变{result['unchanged']}天",
+            "success",
+        )
     return redirect(url_for("policy.holidays"))
 
 

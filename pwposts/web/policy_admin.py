@@ -1,5 +1,6 @@
 """Policy administration pages for the county admin: post categories, standards with effective dates,
 funds with allocation, 文号 and the categories each may pay (services/policy_admin.py holds the rules)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -65,14 +66,36 @@ def index():
     county = actor_county(db.session, current_user)
     today = clock.today()
     categories = db.session.scalars(select(PostCategory).order_by(PostCategory.code)).all()
-    standards = db.session.scalars(select(Standard).where(Standard.county_id == county.id).options(
-        selectinload(Standard.category)).order_by(Standard.category_id, Standard.effective_from.desc())).all() \
-        if county else []
-    funds = db.session.scalars(select(Fund).where(Fund.county_id == county.id).options(selectinload(Fund.allowed))
-                               .order_by(Fund.year.desc(), Fund.name)).all() if county else []
-    return render_template("county/policy_admin.html", county=county, today=today, categories=categories,
-                           standards=standards, funds=funds, person_categories=CATEGORIES,
-                           post_types=svc.POST_TYPES)
+    standards = (
+        db.session.scalars(
+            select(Standard)
+            .where(Standard.county_id == county.id)
+            .options(selectinload(Standard.category))
+            .order_by(Standard.category_id, Standard.effective_from.desc())
+        ).all()
+        if county
+        else []
+    )
+    funds = (
+        db.session.scalars(
+            select(Fund)
+            .where(Fund.county_id == county.id)
+            .options(selectinload(Fund.allowed))
+            .order_by(Fund.year.desc(), Fund.name)
+        ).all()
+        if county
+        else []
+    )
+    return render_template(
+        "county/policy_admin.html",
+        county=county,
+        today=today,
+        categories=categories,
+        standards=standards,
+        funds=funds,
+        person_categories=CATEGORIES,
+        post_types=svc.POST_TYPES,
+    )
 
 
 @bp.route("/categories", methods=["POST"])
@@ -80,9 +103,17 @@ def index():
 def create_category():
     require(current_user, "manage_policy")
     f = request.form
-    _form_call(lambda s: svc.create_category(s, current_user, code=f.get("code"), name=f.get("name"),
-                                             kind=f.get("kind") or "普通", description=f.get("description")),
-               f"已新增岗位类别“{f.get('name', '').strip()}”")
+    _form_call(
+        lambda s: svc.create_category(
+            s,
+            current_user,
+            code=f.get("code"),
+            name=f.get("name"),
+            kind=f.get("kind") or "普通",
+            description=f.get("description"),
+        ),
+        f"已新增岗位类别“{f.get('name', '').strip()}”",
+    )
     return _back("categories")
 
 
@@ -91,9 +122,17 @@ def create_category():
 def update_category(category_id: int):
     require(current_user, "manage_policy")
     f = request.form
-    _form_call(lambda s: svc.update_category(s, current_user, category_id, name=f.get("name"),
-                                             kind=f.get("kind") or "普通", description=f.get("description")),
-               "已修改岗位类别")
+    _form_call(
+        lambda s: svc.update_category(
+            s,
+            current_user,
+            category_id,
+            name=f.get("name"),
+            kind=f.get("kind") or "普通",
+            description=f.get("description"),
+        ),
+        "已修改岗位类别",
+    )
     return _back("categories")
 
 
@@ -111,15 +150,20 @@ def add_standard():
     require(current_user, "manage_policy")
 
     def run(s):
-        svc.add_standard(s, current_user, category_id=_int("category_id", "岗位类别"),
-                         effective_from=_date("effective_from", "生效日期"),
-                         monthly_allowance_fen=_money("allowance", "月补贴"),
-                         required_days=_int("required_days", "规定出勤天数"),
-                         required_hours=_int("required_hours", "规定工时", required=False),
-                         full_time=request.form.get("full_time") == "1",
-                         perf_excellent_fen=_money("perf_excellent", "绩效（优秀）", default=0),
-                         perf_pass_fen=_money("perf_pass", "绩效（合格）", default=0),
-                         perf_fail_fen=_money("perf_fail", "绩效（不合格）", default=0), today=clock.today())
+        svc.add_standard(
+            s,
+            current_user,
+            category_id=_int("category_id", "岗位类别"),
+            effective_from=_date("effective_from", "生效日期"),
+            monthly_allowance_fen=_money("allowance", "月补贴"),
+            required_days=_int("required_days", "规定出勤天数"),
+            required_hours=_int("required_hours", "规定工时", required=False),
+            full_time=request.form.get("full_time") == "1",
+            perf_excellent_fen=_money("perf_excellent", "绩效（优秀）", default=0),
+            perf_pass_fen=_money("perf_pass", "绩效（合格）", default=0),
+            perf_fail_fen=_money("perf_fail", "绩效（不合格）", default=0),
+            today=clock.today(),
+        )
 
     _form_call(run, "已新增补贴标准")
     return _back("standards")
@@ -139,9 +183,15 @@ def create_fund():
     require(current_user, "manage_policy")
 
     def run(s):
-        svc.create_fund(s, current_user, name=request.form.get("name"), year=_int("year", "年度"),
-                        allocation_fen=_money("allocation", "年度拨款"), document_no=request.form.get("document_no"),
-                        categories=request.form.getlist("categories"))
+        svc.create_fund(
+            s,
+            current_user,
+            name=request.form.get("name"),
+            year=_int("year", "年度"),
+            allocation_fen=_money("allocation", "年度拨款"),
+            document_no=request.form.get("document_no"),
+            categories=request.form.getlist("categories"),
+        )
 
     _form_call(run, "已新增资金来源")
     return _back("funds")
@@ -153,8 +203,14 @@ def update_fund(fund_id: int):
     require(current_user, "manage_policy")
 
     def run(s):
-        svc.update_fund(s, current_user, fund_id, allocation_fen=_money("allocation", "年度拨款"),
-                        document_no=request.form.get("document_no"), categories=request.form.getlist("categories"))
+        svc.update_fund(
+            s,
+            current_user,
+            fund_id,
+            allocation_fen=_money("allocation", "年度拨款"),
+            document_no=request.form.get("document_no"),
+            categories=request.form.getlist("categories"),
+        )
 
     _form_call(run, "已修改资金来源")
     return _back("funds")

@@ -4,9 +4,10 @@ Only what the public must see: names, villages, masked ID numbers (first 6 + 8 a
 last 4), the post, the period and where to object. No phone, no account, no categories.
 Only current items: notices open for applications today, 公示 not yet past their last day.
 """
+
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template
 from sqlalchemy import select
 
 from .. import clock
@@ -29,11 +30,13 @@ def _group(notices, publicities):
     for n in notices:
         v = n.post.village
         towns.setdefault(v.parent_id, {"region": v.parent, "villages": {}})["villages"].setdefault(
-            v.id, {"region": v, "notices": [], "publicities": []})["notices"].append(n)
+            v.id, {"region": v, "notices": [], "publicities": []}
+        )["notices"].append(n)
     for pub, apps in publicities:
         v = pub.notice.post.village
         towns.setdefault(v.parent_id, {"region": v.parent, "villages": {}})["villages"].setdefault(
-            v.id, {"region": v, "notices": [], "publicities": []})["publicities"].append((pub, apps))
+            v.id, {"region": v, "notices": [], "publicities": []}
+        )["publicities"].append((pub, apps))
     out = []
     for t in sorted(towns.values(), key=lambda t: t["region"].code):
         out.append((t["region"], sorted(t["villages"].values(), key=lambda v: v["region"].code)))
@@ -46,10 +49,18 @@ def index():
     township_id = _township_arg()
     notices = service.public_notices(db.session, today, township_id)
     publicities = service.public_publicities(db.session, today, township_id)
-    townships = db.session.scalars(select(Region).where(Region.level == "township").order_by(Region.code)).all()
-    return render_template("public/index.html", groups=_group(notices, publicities), townships=townships,
-                           township_id=township_id, today=today, n_notices=len(notices),
-                           n_publicities=len(publicities))
+    townships = db.session.scalars(
+        select(Region).where(Region.level == "township").order_by(Region.code)
+    ).all()
+    return render_template(
+        "public/index.html",
+        groups=_group(notices, publicities),
+        townships=townships,
+        township_id=township_id,
+        today=today,
+        n_notices=len(notices),
+        n_publicities=len(publicities),
+    )
 
 
 @bp.route("/notices/<int:notice_id>")
@@ -64,10 +75,12 @@ def notice(notice_id: int):
 @bp.route("/publicity/<int:publicity_id>")
 def publicity(publicity_id: int):
     today = clock.today()
-    found = next(((p, apps) for p, apps in service.public_publicities(db.session, today) if p.id == publicity_id),
-                 None)
+    found = next(
+        ((p, apps) for p, apps in service.public_publicities(db.session, today) if p.id == publicity_id), None
+    )
     if found is None:
         abort(404)
     pub, apps = found
-    return render_template("public/publicity.html", pub=pub, apps=apps, n=pub.notice, post=pub.notice.post,
-                           today=today)
+    return render_template(
+        "public/publicity.html", pub=pub, apps=apps, n=pub.notice, post=pub.notice.post, today=today
+    )

@@ -1,4 +1,5 @@
 """Records from other departments: upload (.xlsx/.csv, all or nothing), templates, the import history."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -26,8 +27,14 @@ def index():
     county = actor_county(db.session, current_user)
     if county is None:
         abort(404)
-    return render_template("records/index.html", kinds=KINDS, labels=IMPORT_KIND_LABELS, columns=svc.COLUMNS,
-                           defaults=svc.DEFAULT_DEPARTMENT, batches=svc.batches(db.session, county))
+    return render_template(
+        "records/index.html",
+        kinds=KINDS,
+        labels=IMPORT_KIND_LABELS,
+        columns=svc.COLUMNS,
+        defaults=svc.DEFAULT_DEPARTMENT,
+        batches=svc.batches(db.session, county),
+    )
 
 
 @bp.route("/<kind>/import", methods=["POST"])
@@ -44,16 +51,19 @@ def upload(kind: str):
     out = {}
 
     def run(s):
-        out["r"] = svc.import_records(s, current_user, kind, data, name, request.form.get("department"),
-                                      clock.today())
+        out["r"] = svc.import_records(
+            s, current_user, kind, data, name, request.form.get("department"), clock.today()
+        )
 
     if attempt(run):
         r = out["r"]
         if r.same_file:
             flash("该文件此前已导入，未作任何更改", "info")
         else:
-            flash(f"{IMPORT_KIND_LABELS[kind]}导入完成：新增{r.added}条，更改{r.changed}条，未变{r.unchanged}条",
-                  "success")
+            flash(
+                f"{IMPORT_KIND_LABELS[kind]}导入完成：新增{r.added}条，更改{r.changed}条，未变{r.unchanged}条",
+                "success",
+            )
     return redirect(url_for("records.index"))
 
 

@@ -6,6 +6,7 @@ and the database, and checked against a cheap version of the region table (count
 counter bumped whenever this process flushes a Region change — so a new region or an import shows at
 once, and a rename made by another worker process shows within MAX_AGE seconds.
 """
+
 from __future__ import annotations
 
 import threading

@@ -5,6 +5,7 @@ is kept under the instance folder as <random token>.xlsx for its uploader for at
 hours; "确认导入" re-reads and re-checks it against the database as it is then, and writes.
 Refusals answer 422 with the error table; a checked preview and a finished import answer 200.
 """
+
 from __future__ import annotations
 
 import io
@@ -25,8 +26,8 @@ from ..domain.errors import DomainError
 from ..domain.people import CATEGORIES, WORK_CAPACITIES
 from ..extensions import db
 from ..services import roster as roster_service
-from ..services.people import PersonFilter
 from ..services.exports import record_export
+from ..services.people import PersonFilter
 from ..services.permissions import can, require
 from . import flash_error, unit_of_work
 from .people import int_arg
@@ -41,6 +42,7 @@ SHOWN_CHANGES = 300
 
 
 # ---------------------------------------------------------------- stored uploads
+
 
 def _upload_dir() -> Path:
     path = Path(current_app.instance_path) / "roster_uploads"
@@ -115,9 +117,11 @@ def _stem(filename: str) -> str:
 
 # ---------------------------------------------------------------- pages
 
+
 def _form(status: int = 200):
-    return render_template("roster/import.html", help_rows=roster_xlsx.help_rows(),
-                           notes=roster_xlsx.GENERAL_NOTES), status
+    return render_template(
+        "roster/import.html", help_rows=roster_xlsx.help_rows(), notes=roster_xlsx.GENERAL_NOTES
+    ), status
 
 
 def _refused(result, token: str):
@@ -146,7 +150,10 @@ def upload():
         return _form(422)
     filename = _display_name(file.filename)
     if re.search(r"\.(xls|et|csv)$", filename, re.IGNORECASE):
-        flash(f"“{filename}”不是 .xlsx 文件：请在 Excel/WPS 中打开后“另存为” Excel 工作簿（.xlsx）再上传", "error")
+        flash(
+            f"“{filename}”不是 .xlsx 文件：请在 Excel/WPS 中打开后“另存为” Excel 工作簿（.xlsx）再上传",
+            "error",
+        )
         return _form(422)
     data = file.read()
     try:
@@ -160,7 +167,9 @@ def upload():
     if not result.changes:
         return render_template("roster/result.html", result=result)
     token = _store("upload", filename, data)
-    return render_template("roster/preview.html", result=result, token=token, sheet=sheet, shown=SHOWN_CHANGES)
+    return render_template(
+        "roster/preview.html", result=result, token=token, sheet=sheet, shown=SHOWN_CHANGES
+    )
 
 
 @bp.route("/import/confirm", methods=["POST"])
@@ -177,8 +186,9 @@ def confirm():
     try:
         sheet = roster_xlsx.read_roster(io.BytesIO(data))
         with unit_of_work() as session:
-            result = roster_service.import_roster(session, current_user, sheet, clock.today(),
-                                                  filename=meta["filename"], apply=True)
+            result = roster_service.import_roster(
+                session, current_user, sheet, clock.today(), filename=meta["filename"], apply=True
+            )
     except DomainError as err:
         _discard(token)
         flash_error(err)
@@ -217,10 +227,13 @@ def _filter_from_args() -> PersonFilter:
     """The same filters as the person list (people.index), so 导出 exports what the list shows."""
     a = request.args
     return PersonFilter(
-        q=a.get("q", ""), township_id=int_arg("township"), village_id=int_arg("village"),
+        q=a.get("q", ""),
+        township_id=int_arg("township"),
+        village_id=int_arg("village"),
         category=a.get("category", "") if a.get("category") in CATEGORIES else "",
         work_capacity=a.get("capacity", "") if a.get("capacity") in WORK_CAPACITIES else "",
-        eligible_only=a.get("eligible") == "1", cadres_only=a.get("cadre") == "1",
+        eligible_only=a.get("eligible") == "1",
+        cadres_only=a.get("cadre") == "1",
     )
 
 
@@ -241,8 +254,14 @@ def export():
     buf = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
     roster_xlsx.write_roster(buf, counted())
     with unit_of_work() as s:
-        record_export(s, current_user, "roster", count, full_numbers=can(current_user, "view_full_id_number"),
-                      filters=request.args.to_dict())
+        record_export(
+            s,
+            current_user,
+            "roster",
+            count,
+            full_numbers=can(current_user, "view_full_id_number"),
+            filters=request.args.to_dict(),
+        )
     buf.seek(0)
     region = current_user.region.name if current_user.region else ""
     return _download(buf, f"花名册_{region}_{today:%Y%m%d}.xlsx")
@@ -250,12 +269,14 @@ def export():
 
 def _download(stream, name: str):
     """An .xlsx attachment; the Chinese name goes out as RFC 5987 filename* (Werkzeug does that)."""
-    response = send_file(stream, mimetype=roster_xlsx.XLSX_MIMETYPE, as_attachment=True, download_name=name,
-                         max_age=0)
+    response = send_file(
+        stream, mimetype=roster_xlsx.XLSX_MIMETYPE, as_attachment=True, download_name=name, max_age=0
+    )
     # Werkzeug's own ASCII fallback drops every Chinese character ("__20261125.xlsx"); give a readable one.
     ascii_part = "-".join(re.findall(r"[A-Za-z0-9]+", _stem(name)))
     fallback = f"roster-{ascii_part}.xlsx" if ascii_part else "roster.xlsx"
-    response.headers["Content-Disposition"] = (f'attachment; filename="{fallback}"; '
-                                               f"filename*=UTF-8''{quote(name, safe='')}")
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+    )
     response.headers["Cache-Control"] = "no-store"
     return response

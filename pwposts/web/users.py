@@ -1,4 +1,5 @@
 """User management for the county admin: list, create, deactivate, reset password."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -27,24 +28,39 @@ class UserForm(FlaskForm):
     username = StringField("用户名", validators=[DataRequired("请填写用户名"), Length(max=50)])
     display_name = StringField("姓名", validators=[DataRequired("请填写姓名"), Length(max=50)])
     role = SelectField("角色")
-    region_code = SelectField("管辖范围", validate_choice=False,
-                              description="县级管理员、纪检监察选县；乡镇经办人选乡镇；村级录入员选村；岗位人员不选")
-    id_number = StringField("岗位人员身份证号", validators=[Optional(), Length(max=30)],
-                            description="仅岗位人员账号填写，须为已登记人员")
-    password = PasswordField("初始密码", validators=[DataRequired("请设置初始密码"),
-                                                 Length(min=MIN_LENGTH, message=f"密码至少{MIN_LENGTH}位")],
-                             description="对方首次登录时须改为自己的密码")
+    region_code = SelectField(
+        "管辖范围",
+        validate_choice=False,
+        description="县级管理员、纪检监察选县；乡镇经办人选乡镇；村级录入员选村；岗位人员不选",
+    )
+    id_number = StringField(
+        "岗位人员身份证号",
+        validators=[Optional(), Length(max=30)],
+        description="仅岗位人员账号填写，须为已登记人员",
+    )
+    password = PasswordField(
+        "初始密码",
+        validators=[
+            DataRequired("请设置初始密码"),
+            Length(min=MIN_LENGTH, message=f"密码至少{MIN_LENGTH}位"),
+        ],
+        description="对方首次登录时须改为自己的密码",
+    )
 
 
 class PasswordForm(FlaskForm):
-    password = PasswordField("新密码", validators=[DataRequired("请填写新密码"),
-                                                Length(min=MIN_LENGTH, message=f"密码至少{MIN_LENGTH}位")],
-                             description="重置后对方的全部登录和接口令牌立即失效，下次登录须改为自己的密码")
+    password = PasswordField(
+        "新密码",
+        validators=[DataRequired("请填写新密码"), Length(min=MIN_LENGTH, message=f"密码至少{MIN_LENGTH}位")],
+        description="重置后对方的全部登录和接口令牌立即失效，下次登录须改为自己的密码",
+    )
 
 
 def _regions():
     prefix = scope_prefix(current_user) or "-"
-    return db.session.scalars(select(Region).where(Region.code.like(prefix + "%")).order_by(Region.code)).all()
+    return db.session.scalars(
+        select(Region).where(Region.code.like(prefix + "%")).order_by(Region.code)
+    ).all()
 
 
 def _user_or_404(user_id: int) -> User:
@@ -76,21 +92,34 @@ def new():
     form.role.choices = [(r, ROLE_LABELS[r]) for r in ROLES]
     regions = _regions()
     level_names = {"county": "", "township": "　", "village": "　　"}
-    form.region_code.choices = [("", "（岗位人员不选）")] + [(r.code, level_names[r.level] + r.name) for r in regions]
+    form.region_code.choices = [("", "（岗位人员不选）")] + [
+        (r.code, level_names[r.level] + r.name) for r in regions
+    ]
     if form.validate_on_submit():
         region = next((r for r in regions if r.code == form.region_code.data), None)
         person = None
         if form.id_number.data:
-            person = db.session.scalar(scope_persons(current_user, select(Person)).where(
-                Person.id_number == normalize_id_number(form.id_number.data)))
+            person = db.session.scalar(
+                scope_persons(current_user, select(Person)).where(
+                    Person.id_number == normalize_id_number(form.id_number.data)
+                )
+            )
             if person is None:
                 form.id_number.errors.append("未找到该身份证号对应的登记人员，请先在人员信息中登记")
         if not form.id_number.errors:
             try:
                 with unit_of_work() as s:
-                    user = accounts.create_user(s, current_user, username=form.username.data,
-                                                password=form.password.data, display_name=form.display_name.data,
-                                                role=form.role.data, region=region, person=person, must_change=True)
+                    user = accounts.create_user(
+                        s,
+                        current_user,
+                        username=form.username.data,
+                        password=form.password.data,
+                        display_name=form.display_name.data,
+                        role=form.role.data,
+                        region=region,
+                        person=person,
+                        must_change=True,
+                    )
                 flash(f"已创建账号 {user.username}", "success")
                 return redirect(url_for("users.index"))
             except DomainError as err:

@@ -1,4 +1,5 @@
 """JSON API v1: tokens, error shape, pagination, scope and masking of the registry resources."""
+
 from __future__ import annotations
 
 import re
@@ -29,6 +30,7 @@ def assert_error(r, status: int, code: str | None = None) -> dict:
 
 
 # ---- tokens ----
+
 
 def test_token_issued_with_expiry_and_opens_me(app, client, county):
     before = clock.now()
@@ -63,10 +65,15 @@ def test_revoked_token_refused_and_other_tokens_unaffected(client, county):
 
 
 def test_wrong_password_is_401_json(client, county):
-    err = assert_error(client.post("/api/v1/auth/token", json={"username": "admin", "password": "wrong-pass-1"}),
-                       401, "login_failed")
+    err = assert_error(
+        client.post("/api/v1/auth/token", json={"username": "admin", "password": "wrong-pass-1"}),
+        401,
+        "login_failed",
+    )
     assert "密码" in err["message"]
-    assert_error(client.post("/api/v1/auth/token", json={"username": "nobody", "password": "x"}), 401, "login_failed")
+    assert_error(
+        client.post("/api/v1/auth/token", json={"username": "nobody", "password": "x"}), 401, "login_failed"
+    )
 
 
 def test_malformed_login_is_400(client, county):
@@ -77,19 +84,27 @@ def test_malformed_login_is_400(client, county):
 
 def test_rate_limited_after_five_failures(client, county):
     for _ in range(5):
-        assert_error(client.post("/api/v1/auth/token", json={"username": "town", "password": "nope-nope"}), 401)
+        assert_error(
+            client.post("/api/v1/auth/token", json={"username": "town", "password": "nope-nope"}), 401
+        )
     r = client.post("/api/v1/auth/token", json={"username": "town", "password": PASSWORD})
     err = assert_error(r, 429, "login_rate_limited")
     assert "次数过多" in err["message"]
     assert int(r.headers["Retry-After"]) > 0
     # another user from the same address is not locked out by town's failures
-    assert client.post("/api/v1/auth/token", json={"username": "town2", "password": PASSWORD}).status_code == 201
+    assert (
+        client.post("/api/v1/auth/token", json={"username": "town2", "password": PASSWORD}).status_code == 201
+    )
 
 
 def test_no_token_and_bad_token_are_401(client, county):
     assert_error(client.get("/api/v1/persons"), 401, "unauthenticated")
-    assert_error(client.get("/api/v1/persons", headers={"Authorization": "Bearer made-up"}), 401, "token_invalid")
-    assert_error(client.get("/api/v1/me", headers={"Authorization": "Basic YWRtaW46eA=="}), 401, "unauthenticated")
+    assert_error(
+        client.get("/api/v1/persons", headers={"Authorization": "Bearer made-up"}), 401, "token_invalid"
+    )
+    assert_error(
+        client.get("/api/v1/me", headers={"Authorization": "Basic YWRtaW46eA=="}), 401, "unauthenticated"
+    )
 
 
 def test_inactive_user_token_stops_working(client, session, county):
@@ -100,6 +115,7 @@ def test_inactive_user_token_stops_working(client, session, county):
 
 
 # ---- error shape for routing and permission errors ----
+
 
 def test_error_shapes_403_404_405(client, county):
     holder = api_token(client, "holder")
@@ -113,6 +129,7 @@ def test_error_shapes_403_404_405(client, county):
 
 
 # ---- persons: scope and masking ----
+
 
 def test_holder_sees_only_own_person_masked(client, county):
     holder = api_token(client, "holder")
@@ -136,7 +153,9 @@ def test_village_clerk_sees_only_their_village(client, session, county):
     body = client.get("/api/v1/persons", headers=headers).get_json()
     assert body["total"] == expected == 4
     assert {p["village"]["id"] for p in body["items"]} == {v0.id}
-    assert_error(client.get(f"/api/v1/persons/{county.persons['zhao'].id}", headers=headers), 404, "not_found")
+    assert_error(
+        client.get(f"/api/v1/persons/{county.persons['zhao'].id}", headers=headers), 404, "not_found"
+    )
     # filtering on another village does not widen the scope
     other = client.get(f"/api/v1/persons?village_id={county.villages[2].id}", headers=headers).get_json()
     assert other["total"] == 0 and other["items"] == []
@@ -166,7 +185,9 @@ def test_inspector_sees_everyone_masked(client, county):
     d = r.get_json()
     assert d["id_number"] == mask_id_number(chief.id_number)
     assert d["account"]["number"] == "****" + chief.account_no[-4:]
-    assert chief.id_number not in r.get_data(as_text=True) and chief.account_no not in r.get_data(as_text=True)
+    assert chief.id_number not in r.get_data(as_text=True) and chief.account_no not in r.get_data(
+        as_text=True
+    )
 
 
 def test_admin_sees_full_numbers_and_the_whole_record(client, county):
@@ -176,26 +197,54 @@ def test_admin_sees_full_numbers_and_the_whole_record(client, county):
     assert {i["id_number"] for i in items} == {p.id_number for p in county.persons.values()}
     d = client.get(f"/api/v1/persons/{chief.id}", headers=headers).get_json()
     assert d["id_number"] == chief.id_number and d["id_number_masked"] is False
-    assert d["account"] == {"kind": "社保卡", "number": chief.account_no, "number_masked": False,
-                            "holder_name": chief.account_name}
+    assert d["account"] == {
+        "kind": "社保卡",
+        "number": chief.account_no,
+        "number_masked": False,
+        "holder_name": chief.account_name,
+    }
     assert d["household_code"] == chief.household.code
     assert d["household"]["code"] == chief.household.code
     assert [m["name"] for m in d["household"]["members"]] == ["刘桂兰"]
-    assert d["relations"] == [{"kind": "配偶", "person": {
-        "id": wife.id, "name": "刘桂兰", "sex": "F", "birth_date": "1970-08-08",
-        "village": {"id": county.villages[0].id, "code": county.villages[0].code, "name": "东坪一村",
-                    "level": "village"}}}]
-    assert d["cadre_terms"] == [{"office": "村委会主任", "village": d["village"], "term_start": "2021-01-01",
-                                 "term_end": "2026-12-31", "current": True}]
+    assert d["relations"] == [
+        {
+            "kind": "配偶",
+            "person": {
+                "id": wife.id,
+                "name": "刘桂兰",
+                "sex": "F",
+                "birth_date": "1970-08-08",
+                "village": {
+                    "id": county.villages[0].id,
+                    "code": county.villages[0].code,
+                    "name": "东坪一村",
+                    "level": "village",
+                },
+            },
+        }
+    ]
+    assert d["cadre_terms"] == [
+        {
+            "office": "村委会主任",
+            "village": d["village"],
+            "term_start": "2021-01-01",
+            "term_end": "2026-12-31",
+            "current": True,
+        }
+    ]
     assert d["township"]["name"] == "东坪镇"
     w = client.get(f"/api/v1/persons/{wife.id}", headers=headers).get_json()
-    assert w["categories"] == [{"category": "脱贫人口", "start_on": "2020-01-01", "end_on": None, "current": True}]
+    assert w["categories"] == [
+        {"category": "脱贫人口", "start_on": "2020-01-01", "end_on": None, "current": True}
+    ]
     assert w["current_categories"] == ["脱贫人口"]
     assert [(k["kind"], k["person"]["name"], k["term"]["office"]) for k in w["relatives_who_are_cadres"]] == [
-        ("配偶", "张村长", "村委会主任")]
+        ("配偶", "张村长", "村委会主任")
+    ]
 
 
 # ---- list filters and pagination ----
+
 
 def test_person_filters(client, county):
     headers = api_token(client, "admin")
@@ -224,7 +273,9 @@ def test_pagination_numbers(client, county):
     first = client.get("/api/v1/persons?per_page=2", headers=headers).get_json()
     assert (first["page"], first["per_page"], first["total"], first["pages"]) == (1, 2, total, 3)
     assert len(first["items"]) == 2
-    pages = [client.get(f"/api/v1/persons?per_page=2&page={n}", headers=headers).get_json() for n in (1, 2, 3)]
+    pages = [
+        client.get(f"/api/v1/persons?per_page=2&page={n}", headers=headers).get_json() for n in (1, 2, 3)
+    ]
     ids = [p["id"] for page in pages for p in page["items"]]
     assert len(ids) == total == len(set(ids))
     assert len(pages[2]["items"]) == 1
@@ -244,14 +295,21 @@ def test_empty_list_has_zero_pages(client, county):
 
 # ---- regions ----
 
+
 def test_regions_scoped_and_filtered(client, county):
     admin = api_token(client, "admin")
     body = client.get("/api/v1/regions", headers=admin).get_json()
     assert body["total"] == 7
-    assert body["items"][0] == {"id": county.county.id, "code": "522701000000", "name": "青山县", "level": "county",
-                                "parent_code": None}
-    villages = client.get(f"/api/v1/regions?level=village&parent_code={county.townships[1].code}",
-                          headers=admin).get_json()
+    assert body["items"][0] == {
+        "id": county.county.id,
+        "code": "522701000000",
+        "name": "青山县",
+        "level": "county",
+        "parent_code": None,
+    }
+    villages = client.get(
+        f"/api/v1/regions?level=village&parent_code={county.townships[1].code}", headers=admin
+    ).get_json()
     assert [r["name"] for r in villages["items"]] == ["西岭一村", "西岭二村"]
     assert all(r["parent_code"] == county.townships[1].code for r in villages["items"])
 
@@ -275,18 +333,27 @@ def test_regions_scoped_and_filtered(client, county):
 # ---- writes ----
 
 # Write routes an inspector may use: their own token. Every other write must answer 403.
-INSPECTOR_MAY_WRITE = {("POST", "/api/v1/auth/token"), ("DELETE", "/api/v1/auth/token"),
-                       ("POST", "/api/v1/setup"),  # first run only: no token, refused once a county exists
-                       # the inspector's own 纪检监察 workflow (issue 9): scan, dispose, note, rectification
-                       ("POST", "/api/v1/flags/scan"), ("POST", "/api/v1/flags/<int:flag_id>/disposition"),
-                       ("POST", "/api/v1/flags/<int:flag_id>/notes"), ("POST", "/api/v1/rectifications/<int:item_id>/done")}
+INSPECTOR_MAY_WRITE = {
+    ("POST", "/api/v1/auth/token"),
+    ("DELETE", "/api/v1/auth/token"),
+    ("POST", "/api/v1/setup"),  # first run only: no token, refused once a county exists
+    # the inspector's own 纪检监察 workflow (issue 9): scan, dispose, note, rectification
+    ("POST", "/api/v1/flags/scan"),
+    ("POST", "/api/v1/flags/<int:flag_id>/disposition"),
+    ("POST", "/api/v1/flags/<int:flag_id>/notes"),
+    ("POST", "/api/v1/rectifications/<int:item_id>/done"),
+}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def test_every_write_endpoint_refuses_an_inspector(app, client, session, county):
     headers = api_token(client, "inspector")
-    writes = [(m, rule) for rule in app.url_map.iter_rules() if rule.rule.startswith(API_PREFIX + "/")
-              for m in sorted(rule.methods & WRITE_METHODS)]
+    writes = [
+        (m, rule)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith(API_PREFIX + "/")
+        for m in sorted(rule.methods & WRITE_METHODS)
+    ]
     assert writes
     for method, rule in writes:
         if (method, rule.rule) in INSPECTOR_MAY_WRITE:

@@ -1,4 +1,5 @@
 """/api/v1 以岗聘任: notices, applications with eligibility reasons, 公示, objections, hire."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,15 +16,24 @@ def post(session, county):
     return p
 
 
-NOTICE = {"title": "东坪一村保洁员招聘公告", "conditions": "本村户籍、帮扶类别", "places": 2, "start_on": "2026-11-25",
-          "end_on": "2026-12-05", "contact": "东坪镇人社服务中心 0855-1234567"}
+NOTICE = {
+    "title": "东坪一村保洁员招聘公告",
+    "conditions": "本村户籍、帮扶类别",
+    "places": 2,
+    "start_on": "2026-11-25",
+    "end_on": "2026-12-05",
+    "contact": "东坪镇人社服务中心 0855-1234567",
+}
 
 
 def test_the_whole_flow_over_the_api(app, client, county, post):
     h = api_token(client, "town")
     app.config["PWPOSTS_TODAY"] = "2026-11-16"  # registration 11-16 to 11-24, the 公示 on 11-25
-    r = client.post("/api/v1/notices", json={**NOTICE, "post_id": post.id, "start_on": "2026-11-16",
-                                             "end_on": "2026-11-24"}, headers=h)
+    r = client.post(
+        "/api/v1/notices",
+        json={**NOTICE, "post_id": post.id, "start_on": "2026-11-16", "end_on": "2026-11-24"},
+        headers=h,
+    )
     assert r.status_code == 201, r.get_json()
     notice = r.get_json()
     assert notice["status"] == "open" and notice["post"]["id"] == post.id
@@ -31,8 +41,11 @@ def test_the_whole_flow_over_the_api(app, client, county, post):
 
     apps = {}
     for key in ("wang", "li", "chief_wife"):
-        r = client.post("/api/v1/applications", json={"notice_id": notice["id"],
-                                                      "person_id": county.persons[key].id}, headers=h)
+        r = client.post(
+            "/api/v1/applications",
+            json={"notice_id": notice["id"], "person_id": county.persons[key].id},
+            headers=h,
+        )
         assert r.status_code == 201
         apps[key] = r.get_json()
     assert apps["wang"]["eligible"] and apps["wang"]["failures"] == []
@@ -50,19 +63,28 @@ def test_the_whole_flow_over_the_api(app, client, county, post):
     pub = r.get_json()
     assert pub["end_on"] == "2026-12-02" and pub["application_ids"] == [apps["wang"]["id"], apps["li"]["id"]]
 
-    err = assert_error(client.post(f"/api/v1/applications/{apps['wang']['id']}/hire", headers=h), 422,
-                       "publicity_not_over")
+    err = assert_error(
+        client.post(f"/api/v1/applications/{apps['wang']['id']}/hire", headers=h), 422, "publicity_not_over"
+    )
     assert "2026-12-02" in err["message"]
 
-    r = client.post(f"/api/v1/applications/{apps['li']['id']}/objections",
-                    json={"content": "长期在外务工", "objector_name": "村民丙"}, headers=h)
+    r = client.post(
+        f"/api/v1/applications/{apps['li']['id']}/objections",
+        json={"content": "长期在外务工", "objector_name": "村民丙"},
+        headers=h,
+    )
     assert r.status_code == 201 and r.get_json()["status"] == "open"
     objection = r.get_json()
 
     app.config["PWPOSTS_TODAY"] = "2026-12-03"
-    assert_error(client.post(f"/api/v1/applications/{apps['wang']['id']}/hire", headers=h), 422, "objection_open")
-    r = client.post(f"/api/v1/objections/{objection['id']}/resolve",
-                    json={"decision": "rejected", "resolution": "经核实不属实"}, headers=h)
+    assert_error(
+        client.post(f"/api/v1/applications/{apps['wang']['id']}/hire", headers=h), 422, "objection_open"
+    )
+    r = client.post(
+        f"/api/v1/objections/{objection['id']}/resolve",
+        json={"decision": "rejected", "resolution": "经核实不属实"},
+        headers=h,
+    )
     assert r.status_code == 200 and r.get_json()["status"] == "rejected"
     r = client.post(f"/api/v1/applications/{apps['wang']['id']}/hire", headers=h)
     assert r.status_code == 200 and r.get_json()["status"] == "hired"
@@ -82,16 +104,21 @@ def test_inspector_reads_but_cannot_write(client, county, post):
 def test_bad_bodies_are_400(client, county, post):
     h = api_token(client, "town")
     assert_error(client.post("/api/v1/notices", json={**NOTICE, "post_id": "x"}, headers=h), 400)
-    assert_error(client.post("/api/v1/notices", json={**NOTICE, "post_id": post.id, "end_on": "2026-13-01"},
-                             headers=h), 400)
+    assert_error(
+        client.post(
+            "/api/v1/notices", json={**NOTICE, "post_id": post.id, "end_on": "2026-13-01"}, headers=h
+        ),
+        400,
+    )
     assert_error(client.post("/api/v1/applications", data="nope", headers=h), 400)
 
 
 def test_ids_masked_for_readers_without_the_right(client, session, county, post):
     h = api_token(client, "town")
     n = client.post("/api/v1/notices", json={**NOTICE, "post_id": post.id}, headers=h).get_json()
-    a = client.post("/api/v1/applications", json={"notice_id": n["id"], "person_id": county.persons["wang"].id},
-                    headers=h).get_json()
+    a = client.post(
+        "/api/v1/applications", json={"notice_id": n["id"], "person_id": county.persons["wang"].id}, headers=h
+    ).get_json()
     full = county.persons["wang"].id_number
     assert a["person"]["id_number"] == full
     seen = client.get(f"/api/v1/applications/{a['id']}", headers=api_token(client, "inspector")).get_json()

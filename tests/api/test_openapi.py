@@ -1,4 +1,5 @@
 """The OpenAPI document lists exactly the routes the app serves under /api/v1."""
+
 from __future__ import annotations
 
 import re
@@ -28,8 +29,10 @@ def test_document_served_without_token(client):
     doc = r.get_json()
     assert doc["openapi"].startswith("3.0")
     assert doc["components"]["securitySchemes"]["bearerAuth"] == {
-        "type": "http", "scheme": "bearer", "description": doc["components"]["securitySchemes"]["bearerAuth"][
-            "description"]}
+        "type": "http",
+        "scheme": "bearer",
+        "description": doc["components"]["securitySchemes"]["bearerAuth"]["description"],
+    }
     error = doc["components"]["schemas"]["Error"]
     assert error["required"] == ["error"]
     assert set(error["properties"]["error"]["required"]) == {"code", "message"}
@@ -79,7 +82,9 @@ def test_document_is_internally_consistent(client):
             assert op["responses"], (method, path)
             for status, resp in op["responses"].items():
                 if int(status) >= 400:
-                    assert resp["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+                    assert resp["content"]["application/json"]["schema"] == {
+                        "$ref": "#/components/schemas/Error"
+                    }
     assert doc["paths"]["/api/v1/persons"]["get"]["security"] == [{"bearerAuth": []}]
     assert doc["paths"]["/api/v1/auth/token"]["post"]["security"] == []
     listing = doc["paths"]["/api/v1/persons"]["get"]
@@ -114,4 +119,6 @@ def test_undocumented_route_is_caught(app):
     served, documented_ = served_routes(probe), documented_routes(doc)
     assert served - documented_ == {("post", "/api/v1/undocumented"), ("get", "/api/v1/wrong-method")}
     assert documented_ - served == {("put", "/api/v1/wrong-method")}
-    assert doc["paths"]["/api/v1/documented/{item_id}"]["get"]["parameters"][0]["schema"] == {"type": "integer"}
+    assert doc["paths"]["/api/v1/documented/{item_id}"]["get"]["parameters"][0]["schema"] == {
+        "type": "integer"
+    }

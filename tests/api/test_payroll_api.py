@@ -1,5 +1,6 @@
 """/api/v1 payroll: prepare, list, detail with lines, four-eyes approval, bank file and results,
 corrections, arrears — with the same rules as the web."""
+
 from sqlalchemy import select
 
 from pwposts.models.pay import Payment
@@ -8,8 +9,11 @@ from tests.payroll_support import township_setup
 
 
 def _prepare(client, county, headers):
-    return client.post("/api/v1/payroll-runs", json={"township_id": county.townships[0].id, "month": "2026-10"},
-                       headers=headers)
+    return client.post(
+        "/api/v1/payroll-runs",
+        json={"township_id": county.townships[0].id, "month": "2026-10"},
+        headers=headers,
+    )
 
 
 def test_prepare_list_detail_approve_bank_and_correct(client, county, session):
@@ -43,28 +47,60 @@ def test_prepare_list_detail_approve_bank_and_correct(client, county, session):
     assert csv_file.data.startswith(b"\xef\xbb\xbf")
 
     refs = {x["account_name"]: x["reference"] for x in bank["rows"]}
-    bad = client.post(f"/api/v1/payroll-runs/{run['id']}/bank-results", headers=town,
-                      json={"results": [{"reference": refs["王秀英"], "status": "成功", "date": "2026-11-20"},
-                                        {"reference": "nope", "status": "成功"}]})
+    bad = client.post(
+        f"/api/v1/payroll-runs/{run['id']}/bank-results",
+        headers=town,
+        json={
+            "results": [
+                {"reference": refs["王秀英"], "status": "成功", "date": "2026-11-20"},
+                {"reference": "nope", "status": "成功"},
+            ]
+        },
+    )
     assert bad.status_code == 422 and any("第2条" in d for d in bad.get_json()["error"]["details"])
-    ok = client.post(f"/api/v1/payroll-runs/{run['id']}/bank-results", headers=town,
-                     json={"results": [{"reference": refs["王秀英"], "status": "成功", "date": "2026-11-20"},
-                                       {"reference": refs["李建国"], "status": "失败", "reason": "账户冻结"}]})
-    assert ok.status_code == 200 and ok.get_json() == {"paid": 1, "failed": 1, "paid_fen": 49000,
-                                                        "failed_fen": 30000}
+    ok = client.post(
+        f"/api/v1/payroll-runs/{run['id']}/bank-results",
+        headers=town,
+        json={
+            "results": [
+                {"reference": refs["王秀英"], "status": "成功", "date": "2026-11-20"},
+                {"reference": refs["李建国"], "status": "失败", "reason": "账户冻结"},
+            ]
+        },
+    )
+    assert ok.status_code == 200 and ok.get_json() == {
+        "paid": 1,
+        "failed": 1,
+        "paid_fen": 49000,
+        "failed_fen": 30000,
+    }
     assert client.post(f"/api/v1/payroll-runs/{run['id']}/retry", headers=town).get_json() == {"moved": 1}
 
     wang = session.scalar(select(Payment).where(Payment.person_id == county.persons["wang"].id))
-    r = client.post(f"/api/v1/payments/{wang.id}/corrections", headers=town,
-                    json={"kind": "补发", "amount_fen": 1000, "reason": "补发漏记出勤"})
-    assert r.status_code == 201 and r.get_json()["kind"] == "补发" and r.get_json()["original_payment_id"] == wang.id
+    r = client.post(
+        f"/api/v1/payments/{wang.id}/corrections",
+        headers=town,
+        json={"kind": "补发", "amount_fen": 1000, "reason": "补发漏记出勤"},
+    )
+    assert (
+        r.status_code == 201
+        and r.get_json()["kind"] == "补发"
+        and r.get_json()["original_payment_id"] == wang.id
+    )
     session.expire_all()
-    assert session.get(Payment, wang.id).amount_fen == 49000 and session.get(Payment, wang.id).status == "paid"
-    r = client.post(f"/api/v1/payments/{wang.id}/corrections", headers=api_token(client, "inspector"),
-                    json={"kind": "补发", "amount_fen": 1000, "reason": "检查人员试图补发"})
+    assert (
+        session.get(Payment, wang.id).amount_fen == 49000 and session.get(Payment, wang.id).status == "paid"
+    )
+    r = client.post(
+        f"/api/v1/payments/{wang.id}/corrections",
+        headers=api_token(client, "inspector"),
+        json={"kind": "补发", "amount_fen": 1000, "reason": "检查人员试图补发"},
+    )
     assert r.status_code == 403
 
-    detail = client.get(f"/api/v1/payroll-runs/{run['id']}", headers=api_token(client, "inspector")).get_json()
+    detail = client.get(
+        f"/api/v1/payroll-runs/{run['id']}", headers=api_token(client, "inspector")
+    ).get_json()
     assert all("********" in ln["person"]["id_number"] for ln in detail["lines"])
 
 

@@ -1,4 +1,5 @@
 """The holder's payments and 申诉 through the API: own records only; staff answer."""
+
 from tests.conftest import api_token
 from tests.web.test_holder_portal import paid  # noqa: F401  (fixture)
 
@@ -15,28 +16,50 @@ def test_holder_lists_and_reads_only_own_payments(client, paid):  # noqa: F811
 
 def test_holder_objects_and_sees_the_answer(client, paid):  # noqa: F811
     h = api_token(client, "holder")
-    r = client.post(f"/api/v1/payments/{paid['wang'].id}/objections", json={"content": "10月20日出勤未计入"}, headers=h)
+    r = client.post(
+        f"/api/v1/payments/{paid['wang'].id}/objections", json={"content": "10月20日出勤未计入"}, headers=h
+    )
     assert r.status_code == 201
     oid = r.get_json()["id"]
-    assert client.post(f"/api/v1/payments/{paid['zhao'].id}/objections", json={"content": "不是我的钱但我要申诉"},
-                       headers=h).status_code == 404
+    assert (
+        client.post(
+            f"/api/v1/payments/{paid['zhao'].id}/objections",
+            json={"content": "不是我的钱但我要申诉"},
+            headers=h,
+        ).status_code
+        == 404
+    )
     village = api_token(client, "village")
-    assert client.post(f"/api/v1/payment-objections/{oid}/answer", json={"answer": "经核查属实"},
-                       headers=village).status_code == 403
+    assert (
+        client.post(
+            f"/api/v1/payment-objections/{oid}/answer", json={"answer": "经核查属实"}, headers=village
+        ).status_code
+        == 403
+    )
     town = api_token(client, "town")
     listed = client.get("/api/v1/payment-objections?status=open", headers=town).get_json()
     assert [o["id"] for o in listed["items"]] == [oid]
-    assert client.get("/api/v1/payment-objections", headers=api_token(client, "otherTown")).get_json()["total"] == 0
-    r = client.post(f"/api/v1/payment-objections/{oid}/answer", json={"answer": "经核查属实，下月补发"}, headers=town)
+    assert (
+        client.get("/api/v1/payment-objections", headers=api_token(client, "otherTown")).get_json()["total"]
+        == 0
+    )
+    r = client.post(
+        f"/api/v1/payment-objections/{oid}/answer", json={"answer": "经核查属实，下月补发"}, headers=town
+    )
     assert r.status_code == 200 and r.get_json()["status"] == "answered"
     mine = client.get("/api/v1/me/objections", headers=h).get_json()
     assert mine[0]["answer"] == "经核查属实，下月补发"
 
 
 def test_staff_read_payments_in_scope_only(client, paid):  # noqa: F811
-    assert client.get(f"/api/v1/payments/{paid['wang'].id}", headers=api_token(client, "inspector")).status_code == 200
-    assert client.get(f"/api/v1/payments/{paid['wang'].id}",
-                      headers=api_token(client, "otherTown")).status_code == 404
+    assert (
+        client.get(f"/api/v1/payments/{paid['wang'].id}", headers=api_token(client, "inspector")).status_code
+        == 200
+    )
+    assert (
+        client.get(f"/api/v1/payments/{paid['wang'].id}", headers=api_token(client, "otherTown")).status_code
+        == 404
+    )
     assert client.get("/api/v1/me/payments", headers=api_token(client, "town")).status_code == 403
 
 

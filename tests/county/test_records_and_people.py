@@ -1,4 +1,5 @@
 """Records from other departments, keeping persons by hand, and their effects on eligibility and HR's dashboard."""
+
 from __future__ import annotations
 
 import io
@@ -10,7 +11,6 @@ from pwposts.models.audit import AuditEntry
 from pwposts.models.people import Cadre, EmploymentRecord, Person, PersonCategory, Relation
 from pwposts.models.registry import ExternalPostRecord, ImportBatch
 from pwposts.services.hiring import eligibility_for
-from tests.conftest import api_token
 from tests.hiring_support import make_contract, make_post
 
 
@@ -18,8 +18,9 @@ def post_file(client, kind, text, name="file.csv", department=None):
     data = {"file": (io.BytesIO(text.encode("utf-8")), name)}
     if department:
         data["department"] = department
-    return client.post(f"/records/{kind}/import", data=data, content_type="multipart/form-data",
-                       follow_redirects=True)
+    return client.post(
+        f"/records/{kind}/import", data=data, content_type="multipart/form-data", follow_redirects=True
+    )
 
 
 def test_death_import_shows_on_person_page_eligibility_and_dashboard(client, session, county, login_as):
@@ -58,8 +59,10 @@ def test_death_file_with_unknown_id_or_bad_date_is_refused_whole(client, session
     login_as("admin")
     wang, li = county.persons["wang"], county.persons["li"]
     stranger = make_id_number(date(1980, 1, 1), "M", seq=777)
-    csv = (f"身份证号,死亡日期\n{wang.id_number},2026-11-01\n{stranger},2026-11-02\n{li.id_number},2026-02-30\n"
-           f"{li.id_number[:-1]}{'1' if li.id_number[-1] == '0' else '0'},2026-11-01\n")  # a wrong check digit
+    csv = (
+        f"身份证号,死亡日期\n{wang.id_number},2026-11-01\n{stranger},2026-11-02\n{li.id_number},2026-02-30\n"
+        f"{li.id_number[:-1]}{'1' if li.id_number[-1] == '0' else '0'},2026-11-01\n"
+    )  # a wrong check digit
     r = post_file(client, "deaths", csv)
     text = r.data.decode()
     assert "整份文件未写入" in text
@@ -86,7 +89,9 @@ def test_external_roster_refuses_one_post_naming_department_and_file(client, ses
     csv = f"身份证号,主管部门,岗位名称,上岗日期,离岗日期\n{li.id_number},林业局,生态护林员,2026-01-01,\n"
     r = post_file(client, "external_posts", csv, "护林员花名册.csv", department="林业局")
     assert "新增1条" in r.data.decode()
-    failures = [f for f in eligibility_for(session, li, post, date(2026, 11, 25)) if f.code == "one_person_one_post"]
+    failures = [
+        f for f in eligibility_for(session, li, post, date(2026, 11, 25)) if f.code == "one_person_one_post"
+    ]
     assert failures and "林业局" in failures[0].message and "护林员花名册.csv" in failures[0].message
     rec = session.scalar(select(ExternalPostRecord))
     assert rec.person_id == li.id and rec.batch.source_department == "林业局"
@@ -97,26 +102,40 @@ def test_employment_import_makes_employed_elsewhere_fire(client, session, county
     post = make_post(session, county)
     session.commit()
     login_as("admin")
-    csv = f"身份证号,单位名称,参保开始日期,参保结束日期,用工形式\n{li.id_number},某建材公司,20260601,,全日制\n"
+    csv = (
+        f"身份证号,单位名称,参保开始日期,参保结束日期,用工形式\n{li.id_number},某建材公司,20260601,,全日制\n"
+    )
     assert "新增1条" in post_file(client, "employment", csv, "参保.csv").data.decode()
-    failures = [f for f in eligibility_for(session, li, post, date(2026, 11, 25)) if f.code == "employed_elsewhere"]
+    failures = [
+        f for f in eligibility_for(session, li, post, date(2026, 11, 25)) if f.code == "employed_elsewhere"
+    ]
     assert failures and "某建材公司" in failures[0].message and "参保.csv" in failures[0].message
     # the end of the job arrives in a later file: the record changes, nothing is added
     later = csv.replace(",,全日制", ",2026-10-31,全日制")
     assert "更改1条" in post_file(client, "employment", later, "参保2.csv").data.decode()
     assert session.scalar(select(func.count(EmploymentRecord.id))) == 1
-    assert not [f for f in eligibility_for(session, li, post, date(2026, 11, 25)) if f.code == "employed_elsewhere"]
+    assert not [
+        f for f in eligibility_for(session, li, post, date(2026, 11, 25)) if f.code == "employed_elsewhere"
+    ]
 
 
 def test_category_and_cadre_lists(client, session, county, login_as):
     zhao, li = county.persons["zhao"], county.persons["li"]
     login_as("admin")
-    csv = (f"身份证号,人员类别,认定日期,退出日期\n{zhao.id_number},监测对象,2025-03-01,\n"
-           f"{li.id_number},边缘易致贫户,2025-05-01,2026-06-30\n")
+    csv = (
+        f"身份证号,人员类别,认定日期,退出日期\n{zhao.id_number},监测对象,2025-03-01,\n"
+        f"{li.id_number},边缘易致贫户,2025-05-01,2026-06-30\n"
+    )
     assert "新增2条" in post_file(client, "categories", csv, "监测.csv").data.decode()
-    assert session.scalar(select(PersonCategory.category).where(PersonCategory.person_id == li.id,
-                                                                PersonCategory.batch_id.is_not(None))) == "边缘易致贫人员"
-    cad = (f"身份证号,村区划代码,职务,任期开始,任期结束\n{li.id_number},{county.villages[0].code},文书,2024-01-01,\n")
+    assert (
+        session.scalar(
+            select(PersonCategory.category).where(
+                PersonCategory.person_id == li.id, PersonCategory.batch_id.is_not(None)
+            )
+        )
+        == "边缘易致贫人员"
+    )
+    cad = f"身份证号,村区划代码,职务,任期开始,任期结束\n{li.id_number},{county.villages[0].code},文书,2024-01-01,\n"
     assert "新增1条" in post_file(client, "cadres", cad, "干部.csv").data.decode()
     assert session.scalar(select(Cadre.office).where(Cadre.person_id == li.id)) == "村文书"
     for kind in ("deaths", "employment", "external_posts", "cadres", "categories"):
@@ -130,8 +149,11 @@ def test_ending_the_only_category_makes_a_later_application_ineligible(client, s
     session.commit()
     login_as("village")
     pc = li.categories[0]
-    r = client.post(f"/people/{li.id}/categories/{pc.id}/end", data={"end_on": "2026-11-30", "reason": "收入超线"},
-                    follow_redirects=True)
+    r = client.post(
+        f"/people/{li.id}/categories/{pc.id}/end",
+        data={"end_on": "2026-11-30", "reason": "收入超线"},
+        follow_redirects=True,
+    )
     assert "已结束人员类别" in r.data.decode()
     session.expire_all()
     li = session.get(Person, li.id)
@@ -146,11 +168,19 @@ def test_eligible_categories_setting_narrows_who_may_be_hired(client, session, c
 
     li = county.persons["li"]
     post = make_post(session, county)
-    session.add(CountySetting(county_id=county.county.id, key="eligible_categories", value="防止返贫监测对象",
-                              effective_from=date(2026, 1, 1)))
+    session.add(
+        CountySetting(
+            county_id=county.county.id,
+            key="eligible_categories",
+            value="防止返贫监测对象",
+            effective_from=date(2026, 1, 1),
+        )
+    )
     session.commit()
     failures = eligibility_for(session, li, post, date(2026, 11, 25))
-    assert [f.code for f in failures] == ["no_eligible_category"] and "防止返贫监测对象" in failures[0].message
+    assert [f.code for f in failures] == ["no_eligible_category"] and "防止返贫监测对象" in failures[
+        0
+    ].message
 
 
 def test_clerk_creates_edits_and_relates_persons_within_scope(client, session, county, login_as):
@@ -159,34 +189,68 @@ def test_clerk_creates_edits_and_relates_persons_within_scope(client, session, c
     login_as("village")
     v0 = county.villages[0]
     number = make_id_number(date(1990, 4, 5), "F", seq=501)
-    r = client.post("/people/new", data={"village_id": str(v0.id), "id_number": number, "name": "陈小花",
-                                         "phone": "13800001111", "household_code": "HH-NEW-1", "work_capacity": "半劳力",
-                                         "cannot_leave_home": "1", "categories": ["脱贫人口"],
-                                         "category_start": "2026-01-01"}, follow_redirects=True)
+    r = client.post(
+        "/people/new",
+        data={
+            "village_id": str(v0.id),
+            "id_number": number,
+            "name": "陈小花",
+            "phone": "13800001111",
+            "household_code": "HH-NEW-1",
+            "work_capacity": "半劳力",
+            "cannot_leave_home": "1",
+            "categories": ["脱贫人口"],
+            "category_start": "2026-01-01",
+        },
+        follow_redirects=True,
+    )
     assert "已新增人员" in r.data.decode(), r.data.decode()[-1500:]
     chen = session.scalar(select(Person).where(Person.id_number == number))
     assert chen.birth_date == date(1990, 4, 5) and chen.sex == "F" and chen.cannot_leave_home
-    bad = client.post("/people/new", data={"village_id": str(v0.id), "id_number": number[:-1] + "0", "name": "错号"},
-                      follow_redirects=True)
+    bad = client.post(
+        "/people/new",
+        data={"village_id": str(v0.id), "id_number": number[:-1] + "0", "name": "错号"},
+        follow_redirects=True,
+    )
     assert "校验位" in bad.data.decode()
     other_village = county.villages[2]
-    assert client.post("/people/new", data={"village_id": str(other_village.id), "id_number": number,
-                                            "name": "越权"}).status_code == 404
-    r = client.post(f"/people/{chen.id}/edit", data={"name": "陈小花", "phone": "12", "work_capacity": "全劳力"},
-                    follow_redirects=True)
+    assert (
+        client.post(
+            "/people/new", data={"village_id": str(other_village.id), "id_number": number, "name": "越权"}
+        ).status_code
+        == 404
+    )
+    r = client.post(
+        f"/people/{chen.id}/edit",
+        data={"name": "陈小花", "phone": "12", "work_capacity": "全劳力"},
+        follow_redirects=True,
+    )
     assert "联系电话" in r.data.decode()
-    r = client.post(f"/people/{chen.id}/relations", data={"relative": county.persons["li"].id_number, "kind": "父母"},
-                    follow_redirects=True)
+    r = client.post(
+        f"/people/{chen.id}/relations",
+        data={"relative": county.persons["li"].id_number, "kind": "父母"},
+        follow_redirects=True,
+    )
     assert "已登记亲属关系" in r.data.decode()
     assert session.scalar(select(func.count(Relation.id))) == 2
     li_page = client.get(f"/people/{county.persons['li'].id}").data.decode()
     assert "子女" in li_page and "陈小花" in li_page  # entered once, read both ways
-    r = client.post(f"/people/{chen.id}/household", data={"household_code": county.persons["li"].household.code},
-                    follow_redirects=True)
+    r = client.post(
+        f"/people/{chen.id}/household",
+        data={"household_code": county.persons["li"].household.code},
+        follow_redirects=True,
+    )
     assert "已变更户籍" in r.data.decode()
-    r = client.post(f"/people/{chen.id}/death", data={"death_date": "2026-11-20", "source": "村委会证明"},
-                    follow_redirects=True)
+    r = client.post(
+        f"/people/{chen.id}/death",
+        data={"death_date": "2026-11-20", "source": "村委会证明"},
+        follow_redirects=True,
+    )
     assert "已登记死亡" in r.data.decode()
     assert client.get(f"/people/{chen.id}/record").status_code == 200
-    assert client.post(f"/people/{county.persons['zhao'].id}/death",
-                       data={"death_date": "2026-11-20", "source": "x"}).status_code == 404
+    assert (
+        client.post(
+            f"/people/{county.persons['zhao'].id}/death", data={"death_date": "2026-11-20", "source": "x"}
+        ).status_code
+        == 404
+    )

@@ -11,8 +11,16 @@ def test_change_rows_in_yuan_with_labels():
 
 def test_audit_detail_table_and_login_filter(login_as, county, session):
     c = login_as("inspector")
-    audit.record(session, county.users["admin"], "approve_payroll", "payroll_run", 9, before={"status": "preview"},
-                 after={"status": "approved", "total_fen": 42000}, summary="审批")
+    audit.record(
+        session,
+        county.users["admin"],
+        "approve_payroll",
+        "payroll_run",
+        9,
+        before={"status": "preview"},
+        after={"status": "approved", "total_fen": 42000},
+        summary="审批",
+    )
     session.commit()
     e = session.query(AuditEntry).filter_by(action="approve_payroll").one()
     page = c.get(f"/audit/{e.id}").get_data(as_text=True)

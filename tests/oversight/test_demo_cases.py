@@ -1,5 +1,6 @@
 """The demo county's planted cases: every true case is flagged with its evidence, no look-alike is, and
 every payment for a month after its payee's death is covered by a PAID_AFTER_DEATH flag."""
+
 from __future__ import annotations
 
 import json
@@ -18,9 +19,9 @@ from pwposts.services.oversight import run_scan
 
 @pytest.fixture(scope="module")
 def scanned(_app):
-    from pwposts.extensions import db
     from datetime import date
 
+    from pwposts.extensions import db
     from tests.conftest import _empty_tables
 
     with _app.app_context():
@@ -36,13 +37,27 @@ def scanned(_app):
         db.session.commit()
         flags = {(f.rule_id, f.subject_key): f for f in db.session.scalars(select(Flag))}
         info = planted(db.session)
-        dead = {p.id: p.death_date for p in db.session.scalars(select(Person).where(Person.death_date.is_not(None)))}
-        after = [p for p in db.session.scalars(select(Payment).where(Payment.person_id.in_(dead), Payment.amount_fen > 0,
-                                                                    Payment.status != "failed"))
-                 if p.month > dead[p.person_id].isoformat()[:7]]
+        dead = {
+            p.id: p.death_date
+            for p in db.session.scalars(select(Person).where(Person.death_date.is_not(None)))
+        }
+        after = [
+            p
+            for p in db.session.scalars(
+                select(Payment).where(
+                    Payment.person_id.in_(dead), Payment.amount_fen > 0, Payment.status != "failed"
+                )
+            )
+            if p.month > dead[p.person_id].isoformat()[:7]
+        ]
         evidence = {k: json.loads(f.evidence_json) for k, f in flags.items()}
-        yield {"result": result, "flags": flags, "info": info, "after_death": [(p.id, p.person_id) for p in after],
-               "evidence": evidence}
+        yield {
+            "result": result,
+            "flags": flags,
+            "info": info,
+            "after_death": [(p.id, p.person_id) for p in after],
+            "evidence": evidence,
+        }
         _empty_tables()
 
 
@@ -70,7 +85,14 @@ def test_true_cases_carry_evidence_naming_people_and_money(scanned):
             continue
         ev = scanned["evidence"][(c["rule"], c["subject"])]
         assert ev["summary"]
-        if c["rule"] not in ("ARREARS", "ROTATION", "SHARED_PHONE", "HOUSEHOLD_LIMIT", "MULTI_POST", "IMPOSSIBLE_ATTENDANCE"):
+        if c["rule"] not in (
+            "ARREARS",
+            "ROTATION",
+            "SHARED_PHONE",
+            "HOUSEHOLD_LIMIT",
+            "MULTI_POST",
+            "IMPOSSIBLE_ATTENDANCE",
+        ):
             assert ev["money_fen"] > 0, c
 
 

@@ -23,14 +23,34 @@ def test_flags_api_scan_list_detail_dispose(client, county, session):
     assert d["evidence"]["persons"][0]["name"] == "何艳" and d["flag"]["money_fen"] == 42000
     town = api_token(client, "town")
     assert client.get("/api/v1/flags", headers=town).status_code == 403
-    assert client.post(f"/api/v1/flags/{fid}/disposition", json={"outcome": "dismissed"}, headers=town).status_code == 403
+    assert (
+        client.post(
+            f"/api/v1/flags/{fid}/disposition", json={"outcome": "dismissed"}, headers=town
+        ).status_code
+        == 403
+    )
     admin = api_token(client, "admin")
-    assert client.post(f"/api/v1/flags/{fid}/disposition", json={"outcome": "dismissed"}, headers=admin).status_code == 403
-    r = client.post(f"/api/v1/flags/{fid}/disposition", json={"outcome": "dismissed", "reason_code": "other"}, headers=insp)
+    assert (
+        client.post(
+            f"/api/v1/flags/{fid}/disposition", json={"outcome": "dismissed"}, headers=admin
+        ).status_code
+        == 403
+    )
+    r = client.post(
+        f"/api/v1/flags/{fid}/disposition",
+        json={"outcome": "dismissed", "reason_code": "other"},
+        headers=insp,
+    )
     assert r.status_code == 422
-    r = client.post(f"/api/v1/flags/{fid}/disposition",
-                    json={"outcome": "confirmed", "rectification_kind": "recover_money",
-                          "rectification_text": "追回10月补贴"}, headers=insp)
+    r = client.post(
+        f"/api/v1/flags/{fid}/disposition",
+        json={
+            "outcome": "confirmed",
+            "rectification_kind": "recover_money",
+            "rectification_text": "追回10月补贴",
+        },
+        headers=insp,
+    )
     assert r.status_code == 201 and r.get_json()["status"] == "confirmed"
     r = client.get(f"/api/v1/flags/{fid}/report.pdf", headers=insp)
     assert r.status_code == 200 and r.data[:4] == b"%PDF"

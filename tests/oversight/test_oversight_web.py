@@ -1,4 +1,5 @@
 """The inspector's workspace over HTTP: who sees and who disposes, the flag page, case reports."""
+
 from __future__ import annotations
 
 import io
@@ -35,8 +36,10 @@ def test_inspector_lists_reads_and_disposes(login_as, flag, session):
     assert "何艳" in page and "死亡后仍发放补贴" in page and "东坪镇" in page
     page = c.get(f"/oversight/flags/{flag.id}").get_data(as_text=True)
     assert "<svg" in page and "何艳" in page and "420.00 元" in page and "2026-10" in page
-    r = c.post(f"/oversight/flags/{flag.id}/dispose", data={"outcome": "dismissed", "reason_code": "data_error",
-                                                             "reason_text": "死亡日期有误，户籍核实中"})
+    r = c.post(
+        f"/oversight/flags/{flag.id}/dispose",
+        data={"outcome": "dismissed", "reason_code": "data_error", "reason_text": "死亡日期有误，户籍核实中"},
+    )
     assert r.status_code == 302
     session.expire_all()
     assert session.get(Flag, flag.id).status == "dismissed"
@@ -47,15 +50,19 @@ def test_inspector_lists_reads_and_disposes(login_as, flag, session):
 def test_county_admin_reads_but_cannot_dispose_and_township_staff_see_nothing(login_as, flag, session):
     c = login_as("admin")
     assert c.get(f"/oversight/flags/{flag.id}").status_code == 200
-    r = c.post(f"/oversight/flags/{flag.id}/dispose", data={"outcome": "dismissed", "reason_code": "other",
-                                                             "reason_text": "x"})
+    r = c.post(
+        f"/oversight/flags/{flag.id}/dispose",
+        data={"outcome": "dismissed", "reason_code": "other", "reason_text": "x"},
+    )
     assert r.status_code == 403
     for user in ("town", "village"):
         c = login_as(user)
         assert c.get("/oversight/").status_code == 403
         assert c.get(f"/oversight/flags/{flag.id}").status_code in (403, 404)
-        assert c.post(f"/oversight/flags/{flag.id}/dispose", data={"outcome": "dismissed", "reason_code": "other",
-                                                                    "reason_text": "x"}).status_code in (403, 404)
+        assert c.post(
+            f"/oversight/flags/{flag.id}/dispose",
+            data={"outcome": "dismissed", "reason_code": "other", "reason_text": "x"},
+        ).status_code in (403, 404)
     session.expire_all()
     assert session.get(Flag, flag.id).status == "open"
 
@@ -77,7 +84,10 @@ def test_case_report_pdf_names_rule_persons_and_amounts(login_as, flag, session,
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(r.data)).pages)
     assert "东坪镇" in text and "何艳" in text
     session.expire_all()
-    assert session.scalar(select(AuditEntry).where(AuditEntry.action == "download_case_report").limit(1)) is not None
+    assert (
+        session.scalar(select(AuditEntry).where(AuditEntry.action == "download_case_report").limit(1))
+        is not None
+    )
 
 
 def test_person_history_for_inspectors(login_as, flag, session):

@@ -1,4 +1,5 @@
 """Each rule on small literal cases: a true case is found, its look-alike is not."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -44,8 +45,15 @@ def test_paid_after_death_counts_the_death_month_pro_rata_and_every_later_month(
 
 def test_paid_outside_contract_but_not_the_prorated_exit_month(session, county, base, today):
     p = county.persons["wang"]
-    c = make_contract(session, p, base["post"], start=date(2026, 3, 1), end=date(2027, 2, 28),
-                      exit_on=date(2026, 8, 15), status="ended")
+    c = make_contract(
+        session,
+        p,
+        base["post"],
+        start=date(2026, 3, 1),
+        end=date(2027, 2, 28),
+        exit_on=date(2026, 8, 15),
+        status="ended",
+    )
     pay(session, c, "2026-08", 21000)  # the exit month: inside
     late = pay(session, c, "2026-09", 42000)  # after exit
     flags = found(session, today, "PAID_OUTSIDE_CONTRACT")
@@ -120,8 +128,15 @@ def test_household_limit_but_not_one_after_the_other(session, county, base, toda
     make_contract(session, b, base["post"], start=date(2026, 3, 1), end=date(2027, 2, 28))
     c = add_person(session, v0, "陈甲", date(1970, 1, 1), "M", household=h2)
     d = add_person(session, v0, "陈乙", date(1972, 1, 1), "F", household=h2)
-    make_contract(session, c, base["post"], start=date(2025, 1, 1), end=date(2025, 12, 31),
-                  exit_on=date(2025, 6, 30), status="ended")
+    make_contract(
+        session,
+        c,
+        base["post"],
+        start=date(2025, 1, 1),
+        end=date(2025, 12, 31),
+        exit_on=date(2025, 6, 30),
+        status="ended",
+    )
     make_contract(session, d, base["post"], start=date(2025, 7, 1), end=date(2026, 6, 30), status="ended")
     flags = found(session, today, "HOUSEHOLD_LIMIT")
     assert set(flags) == {f"household:{h.id}"}
@@ -135,7 +150,15 @@ def test_cadre_kin_in_office_but_not_after_the_term_or_same_surname(session, cou
     make_contract(session, daughter, base["post"])
     # look-alike 1: relative of a cadre whose term ended before the hire
     old = add_person(session, v0, "赵老书记", date(1955, 1, 1), "M", categories=())
-    session.add(Cadre(person=old, village=v0, office="党组织书记", term_start=date(2016, 1, 1), term_end=date(2020, 12, 31)))
+    session.add(
+        Cadre(
+            person=old,
+            village=v0,
+            office="党组织书记",
+            term_start=date(2016, 1, 1),
+            term_end=date(2020, 12, 31),
+        )
+    )
     son = add_person(session, v0, "赵小军", date(1985, 1, 1), "M")
     session.add(Relation(person=old, relative=son, kind="子女"))
     make_contract(session, son, base["post"])
@@ -205,17 +228,30 @@ def test_above_standard_catches_a_correction_beyond_the_cap(session, county, bas
 
 
 def test_above_standard_parity_band_but_not_an_approved_deviation(session, county, base, today):
-    session.add(Standard(county_id=county.county.id, category_id=base["post"].category_id,
-                         effective_from=date(2026, 1, 1), monthly_allowance_fen=60000, required_days=20))
+    session.add(
+        Standard(
+            county_id=county.county.id,
+            category_id=base["post"].category_id,
+            effective_from=date(2026, 1, 1),
+            monthly_allowance_fen=60000,
+            required_days=20,
+        )
+    )
     v0 = base["v0"]
     loose = make_post(session, county, v0, base["fund"], allowance_fen=70000, title="高标准保洁")
     loose.deviation_status, loose.deviation_reason = "pending", "本村道路较长，工作量大于一般村"
     approved = make_post(session, county, v0, base["fund"], allowance_fen=70000, title="批准偏离保洁")
     approved.deviation_status, approved.deviation_reason = "approved", "本村道路较长，工作量大于一般村"
-    fewer_days = make_post(session, county, v0, base["fund"], required_days=15, title="少天数保洁")  # 25% fewer days
+    fewer_days = make_post(
+        session, county, v0, base["fund"], required_days=15, title="少天数保洁"
+    )  # 25% fewer days
     unpaid = make_post(session, county, v0, base["fund"], allowance_fen=80000, title="未发放岗位")
-    inside = make_post(session, county, v0, base["fund"], allowance_fen=66000, title="容差内保洁")  # exactly 10%
-    people = [add_person(session, v0, n, date(1980, 1, 1), "M") for n in ("林一", "林二", "林三", "林四", "林五")]
+    inside = make_post(
+        session, county, v0, base["fund"], allowance_fen=66000, title="容差内保洁"
+    )  # exactly 10%
+    people = [
+        add_person(session, v0, n, date(1980, 1, 1), "M") for n in ("林一", "林二", "林三", "林四", "林五")
+    ]
     for person, post in zip(people, (loose, approved, fewer_days, unpaid, inside)):
         c = make_contract(session, person, post)
         if post is not unpaid:
@@ -251,20 +287,38 @@ def test_employed_elsewhere_full_time_only_and_only_while_paid(session, county, 
     cp, cq = make_contract(session, p, base["post"]), make_contract(session, q, base["post"])
     pay(session, cp, "2026-09")
     pay(session, cq, "2026-09")
-    session.add_all([
-        EmploymentRecord(id_number=p.id_number, employer="某电子厂", full_time=True, start_on=date(2026, 8, 1)),
-        EmploymentRecord(id_number=q.id_number, employer="某超市", full_time=False, start_on=date(2026, 8, 1)),
-        EmploymentRecord(id_number=q.id_number, employer="某工地", full_time=True, start_on=date(2025, 1, 1),
-                         end_on=date(2025, 12, 31)),
-    ])
+    session.add_all(
+        [
+            EmploymentRecord(
+                id_number=p.id_number, employer="某电子厂", full_time=True, start_on=date(2026, 8, 1)
+            ),
+            EmploymentRecord(
+                id_number=q.id_number, employer="某超市", full_time=False, start_on=date(2026, 8, 1)
+            ),
+            EmploymentRecord(
+                id_number=q.id_number,
+                employer="某工地",
+                full_time=True,
+                start_on=date(2025, 1, 1),
+                end_on=date(2025, 12, 31),
+            ),
+        ]
+    )
     session.flush()
     assert set(found(session, today, "EMPLOYED_ELSEWHERE")) == {f"person:{p.id}"}
 
 
 def test_impossible_attendance(session, county, base, today):
-    c = make_contract(session, county.persons["wang"], base["post"], start=date(2026, 3, 1), end=date(2027, 2, 28))
+    c = make_contract(
+        session, county.persons["wang"], base["post"], start=date(2026, 3, 1), end=date(2027, 2, 28)
+    )
     r = attend(session, c, "2026-03", 2)
-    session.add_all([AttendanceDay(record_id=r.id, day=date(2026, 2, 27)), AttendanceDay(record_id=r.id, day=date(2026, 3, 2))])
+    session.add_all(
+        [
+            AttendanceDay(record_id=r.id, day=date(2026, 2, 27)),
+            AttendanceDay(record_id=r.id, day=date(2026, 3, 2)),
+        ]
+    )
     ok = make_contract(session, county.persons["li"], base["post"])
     attend(session, ok, "2026-02", 20)
     session.flush()
@@ -273,7 +327,9 @@ def test_impossible_attendance(session, county, base, today):
     assert "2026-02-27" in " ".join(flags[f"contract:{c.id}"].evidence["facts"])
 
 
-def test_impossible_attendance_weak_uniform_village_but_not_one_holder_differing(session, county, base, today):
+def test_impossible_attendance_weak_uniform_village_but_not_one_holder_differing(
+    session, county, base, today
+):
     months = ("2026-06", "2026-07", "2026-08")
     v0, v1 = county.villages[0], county.villages[1]
     post1 = make_post(session, county, v1, base["fund"], title="护路员")
@@ -305,7 +361,9 @@ def test_arrears_after_the_limit_only(session, county, base, today):
     assert {k for k in flags if k.startswith("payroll_run:")} == {f"payroll_run:{late.id}"}
 
 
-def test_arrears_roster_count_above_paid_count_but_not_holders_outside_the_month(session, county, base, today):
+def test_arrears_roster_count_above_paid_count_but_not_holders_outside_the_month(
+    session, county, base, today
+):
     town, u1, u2 = county.townships[0], county.users["town"], county.users["town2"]
     run = make_run(session, town, "2026-09", u1, u2, approved_on=date(2026, 10, 5))
     paid = make_contract(session, county.persons["wang"], base["post"])
@@ -322,7 +380,9 @@ def test_arrears_roster_count_above_paid_count_but_not_holders_outside_the_month
     assert set(flags) == {f"roster:{town.id}:2026-09"}
     ev = flags[f"roster:{town.id}:2026-09"].evidence
     assert (ev["roster_count"], ev["paid_count"]) == (2, 1)
-    assert [(m["name"], m["code"]) for m in ev["unpaid_contracts"]] == [(county.persons["li"].name, missing.code)]
+    assert [(m["name"], m["code"]) for m in ev["unpaid_contracts"]] == [
+        (county.persons["li"].name, missing.code)
+    ]
     # once paid, the counts agree and the finding goes
     pay(session, missing, "2026-09", run=run)
     assert found(session, today, "ARREARS") == {}

@@ -1,4 +1,5 @@
 """The scan keeps flags: idempotent, dismissed stays dismissed, changed evidence comes back linked."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -42,8 +43,15 @@ def test_dismissed_stays_dismissed_until_the_evidence_changes(session, county, d
     run_scan(session, today)
     (flag,) = flags(session)
     inspector = county.users["inspector"]
-    dispose_flag(session, inspector, flag.id, "dismissed", today, reason_code="data_error",
-                 reason_text="死亡日期录入错误，待更正")
+    dispose_flag(
+        session,
+        inspector,
+        flag.id,
+        "dismissed",
+        today,
+        reason_code="data_error",
+        reason_text="死亡日期录入错误，待更正",
+    )
     session.commit()
     again = run_scan(session, today)
     assert again.suppressed >= 1 and len(flags(session)) == 1 and flags(session)[0].status == "dismissed"
@@ -72,7 +80,9 @@ def test_a_cadre_taking_office_after_the_hire_flags_the_relative(session, county
     assert run_scan(session, today, rules=["CADRE_KIN"]).found == 0
     sister = add_person(session, county.villages[0], "钱二", date(1978, 1, 1), "F", categories=())
     session.add(Relation(person=brother, relative=sister, kind="兄弟姐妹"))
-    session.add(Cadre(person=sister, village=county.villages[0], office="村文书", term_start=date(2026, 10, 1)))
+    session.add(
+        Cadre(person=sister, village=county.villages[0], office="村文书", term_start=date(2026, 10, 1))
+    )
     session.flush()
     result = run_scan(session, today, rules=["CADRE_KIN"])
     assert result.new == 1
@@ -85,12 +95,29 @@ def test_confirm_with_rectification_and_only_inspectors_dispose(session, county,
     (flag,) = flags(session)
     for user in ("town", "admin", "village"):
         with pytest.raises(Forbidden):
-            dispose_flag(session, county.users[user], flag.id, "dismissed", today, reason_code="other", reason_text="x")
+            dispose_flag(
+                session, county.users[user], flag.id, "dismissed", today, reason_code="other", reason_text="x"
+            )
     with pytest.raises(DomainError):
-        dispose_flag(session, county.users["inspector"], flag.id, "dismissed", today, reason_code="other", reason_text="")
+        dispose_flag(
+            session,
+            county.users["inspector"],
+            flag.id,
+            "dismissed",
+            today,
+            reason_code="other",
+            reason_text="",
+        )
     add_note(session, county.users["inspector"], flag.id, "已电话核实村委会", today)
-    d = dispose_flag(session, county.users["inspector"], flag.id, "confirmed", today, rectification_kind="recover_money",
-                     rectification_text="追回死亡后发放的补贴")
+    d = dispose_flag(
+        session,
+        county.users["inspector"],
+        flag.id,
+        "confirmed",
+        today,
+        rectification_kind="recover_money",
+        rectification_text="追回死亡后发放的补贴",
+    )
     (item,) = d.rectifications
     assert item.amount_fen == flag.money_fen and item.status == "open"
     complete_rectification(session, county.users["inspector"], item.id, "已追回", today)
@@ -99,15 +126,17 @@ def test_confirm_with_rectification_and_only_inspectors_dispose(session, county,
 
 
 def test_payroll_approval_scans_the_township(session, county, today):
-    from pwposts.models.people import Person
+    from pwposts.models.people import EmploymentRecord, Person
     from pwposts.services import payroll
     from tests.payroll_support import township_setup
 
-    from pwposts.models.people import EmploymentRecord
-
     township_setup(session, county)
     wang = session.get(Person, county.persons["wang"].id)
-    session.add(EmploymentRecord(id_number=wang.id_number, employer="某工厂", full_time=True, start_on=date(2026, 9, 1)))
+    session.add(
+        EmploymentRecord(
+            id_number=wang.id_number, employer="某工厂", full_time=True, start_on=date(2026, 9, 1)
+        )
+    )
     session.commit()
     run = payroll.prepare_run(session, county.users["town"], county.townships[0].id, "2026-10", today)
     session.commit()
@@ -127,4 +156,6 @@ def test_the_daily_sweep_runs_every_rule_and_a_second_sweep_changes_nothing(sess
     entries = session.query(AuditEntry).count()
     again = run_sweep(session, today)
     session.commit()
-    assert len(flags(session)) == 1 and session.query(AuditEntry).count() == entries and "新增0项" in again.scan
+    assert (
+        len(flags(session)) == 1 and session.query(AuditEntry).count() == entries and "新增0项" in again.scan
+    )

@@ -1,7 +1,6 @@
-from datetime import date
 
-from pwposts.services.oversight import detect
 from pwposts.domain.rules.catalog import RULE_IDS
+from pwposts.services.oversight import detect
 
 
 def test_every_rule_runs_on_an_empty_county(session, county, today):

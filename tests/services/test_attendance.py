@@ -1,4 +1,5 @@
 """Attendance and assessment services: all-or-nothing entry, approval, send-back, lock, Excel, grades."""
+
 from __future__ import annotations
 
 import io
@@ -57,11 +58,18 @@ def test_holders_of_a_month_include_a_contract_that_ended_mid_month(session, cou
 
 def test_enter_month_writes_drafts_with_dates_and_audit(session, county, h):
     c = h.contracts
-    result = svc.enter_month(session, u(county, "village"), v0(county), "2026-10", [
-        {"contract_id": c["wang"].id, "days_worked": 20, "leave_days": 1, "absent_days": 0},
-        {"contract_id": c["li"].id, "dates": "16-20,22", "hours": 30},
-        {"contract_id": c["sun"].id, "days_worked": "15", "absent_days": "2", "note": "10月20日退岗"},
-    ], TODAY)
+    result = svc.enter_month(
+        session,
+        u(county, "village"),
+        v0(county),
+        "2026-10",
+        [
+            {"contract_id": c["wang"].id, "days_worked": 20, "leave_days": 1, "absent_days": 0},
+            {"contract_id": c["li"].id, "dates": "16-20,22", "hours": 30},
+            {"contract_id": c["sun"].id, "days_worked": "15", "absent_days": "2", "note": "10月20日退岗"},
+        ],
+        TODAY,
+    )
     session.commit()
     assert (result.created, result.updated, result.unchanged) == (3, 0, 0)
     li = session.scalar(select(AttendanceRecord).where(AttendanceRecord.contract_id == c["li"].id))
@@ -77,25 +85,32 @@ def test_re_entering_the_same_values_changes_nothing_and_a_change_is_audited(ses
     svc.enter_month(session, u(county, "village"), v0(county), "2026-10", [row], TODAY)
     again = svc.enter_month(session, u(county, "village"), v0(county), "2026-10", [row], TODAY)
     assert again.unchanged == 1 and audits(session, "enter_attendance") == 1
-    changed = svc.enter_month(session, u(county, "town"), v0(county), "2026-10",
-                              [{**row, "dates": "2-6,8,9"}], TODAY)
+    changed = svc.enter_month(
+        session, u(county, "town"), v0(county), "2026-10", [{**row, "dates": "2-6,8,9"}], TODAY
+    )
     session.commit()
     assert changed.updated == 1
     rec = session.scalar(select(AttendanceRecord))
     assert rec.days_worked == 7 and sorted(d.day.day for d in rec.days) == [2, 3, 4, 5, 6, 8, 9]
     assert session.scalar(select(func.count(AttendanceDay.id))) == 7
-    entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "enter_attendance")
-                            .order_by(AuditEntry.id.desc())).first()
+    entry = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "enter_attendance").order_by(AuditEntry.id.desc())
+    ).first()
     assert '"dates":"1-5,8"' in entry.before_json and '"dates":"2-6,8,9"' in entry.after_json
     assert verify_chain(session).ok
 
 
-@pytest.mark.parametrize("month,dates,today,expected", [
-    ("2027-02", "1,2,29", date(2027, 3, 5), "不是真实存在的日期"),
-    ("2026-09", "1,31", TODAY, "不是真实存在的日期"),
-    ("2026-10", "1,2,2", TODAY, "重复"),
-])
-def test_bad_dates_refuse_the_whole_batch_with_row_and_reason(session, county, h, month, dates, today, expected):
+@pytest.mark.parametrize(
+    "month,dates,today,expected",
+    [
+        ("2027-02", "1,2,29", date(2027, 3, 5), "不是真实存在的日期"),
+        ("2026-09", "1,31", TODAY, "不是真实存在的日期"),
+        ("2026-10", "1,2,2", TODAY, "重复"),
+    ],
+)
+def test_bad_dates_refuse_the_whole_batch_with_row_and_reason(
+    session, county, h, month, dates, today, expected
+):
     rows = [{"contract_id": h.contracts["wang"].id, "dates": dates}]
     if month == "2026-10":  # a good row first: the bad one is row 2 and still nothing is written
         rows.insert(0, {"contract_id": h.contracts["li"].id, "days_worked": 3})
@@ -110,11 +125,18 @@ def test_bad_dates_refuse_the_whole_batch_with_row_and_reason(session, county, h
 
 def test_a_date_outside_the_holders_contract_is_refused(session, county, h):
     with pytest.raises(AttendanceRejected) as e:
-        svc.enter_month(session, u(county, "village"), v0(county), "2026-10", [
-            {"contract_id": h.contracts["wang"].id, "days_worked": 20},
-            {"contract_id": h.contracts["li"].id, "dates": "15,16"},
-            {"contract_id": h.contracts["sun"].id, "dates": "20,21"},
-        ], TODAY)
+        svc.enter_month(
+            session,
+            u(county, "village"),
+            v0(county),
+            "2026-10",
+            [
+                {"contract_id": h.contracts["wang"].id, "days_worked": 20},
+                {"contract_id": h.contracts["li"].id, "dates": "15,16"},
+                {"contract_id": h.contracts["sun"].id, "dates": "20,21"},
+            ],
+            TODAY,
+        )
     session.rollback()
     assert [(p.row, p.value) for p in e.value.problems] == [(2, "2026-10-15"), (3, "2026-10-21")]
     assert all("不在合同期内" in p.reason for p in e.value.problems)
@@ -124,45 +146,94 @@ def test_a_date_outside_the_holders_contract_is_refused(session, county, h):
 
 def test_days_beyond_the_covered_days_are_refused(session, county, h):
     with pytest.raises(AttendanceRejected) as e:
-        svc.enter_month(session, u(county, "village"), v0(county), "2026-10",
-                        [{"contract_id": h.contracts["li"].id, "days_worked": 17}], TODAY)
+        svc.enter_month(
+            session,
+            u(county, "village"),
+            v0(county),
+            "2026-10",
+            [{"contract_id": h.contracts["li"].id, "days_worked": 17}],
+            TODAY,
+        )
     assert "超过本月合同覆盖天数16天" in e.value.problems[0].reason
 
 
 def test_a_contract_of_another_village_or_month_is_refused(session, county, h):
     with pytest.raises(AttendanceRejected) as e:
-        svc.enter_month(session, u(county, "town"), v0(county), "2026-10",
-                        [{"contract_id": h.contracts["zhao"].id, "days_worked": 5}], TODAY)
+        svc.enter_month(
+            session,
+            u(county, "town"),
+            v0(county),
+            "2026-10",
+            [{"contract_id": h.contracts["zhao"].id, "days_worked": 5}],
+            TODAY,
+        )
     assert "不是东坪一村2026年10月的在岗人员合同" in e.value.problems[0].reason
     with pytest.raises(AttendanceRejected):
-        svc.enter_month(session, u(county, "town"), v0(county), "2026-11",
-                        [{"contract_id": h.contracts["sun"].id, "days_worked": 5}], TODAY)
+        svc.enter_month(
+            session,
+            u(county, "town"),
+            v0(county),
+            "2026-11",
+            [{"contract_id": h.contracts["sun"].id, "days_worked": 5}],
+            TODAY,
+        )
 
 
 def test_future_month_is_refused(session, county, h):
     with pytest.raises(DomainError) as e:
-        svc.enter_month(session, u(county, "village"), v0(county), "2026-12",
-                        [{"contract_id": h.contracts["wang"].id, "days_worked": 1}], TODAY)
+        svc.enter_month(
+            session,
+            u(county, "village"),
+            v0(county),
+            "2026-12",
+            [{"contract_id": h.contracts["wang"].id, "days_worked": 1}],
+            TODAY,
+        )
     assert e.value.code == "month_in_future"
 
 
 def test_scope_and_roles(session, county, h):
     with pytest.raises(NotFound):
-        svc.enter_month(session, u(county, "village"), county.villages[2].id, "2026-10",
-                        [{"contract_id": h.contracts["zhao"].id, "days_worked": 1}], TODAY)
+        svc.enter_month(
+            session,
+            u(county, "village"),
+            county.villages[2].id,
+            "2026-10",
+            [{"contract_id": h.contracts["zhao"].id, "days_worked": 1}],
+            TODAY,
+        )
     with pytest.raises(NotFound):
-        svc.enter_month(session, u(county, "otherTown"), v0(county), "2026-10",
-                        [{"contract_id": h.contracts["wang"].id, "days_worked": 1}], TODAY)
+        svc.enter_month(
+            session,
+            u(county, "otherTown"),
+            v0(county),
+            "2026-10",
+            [{"contract_id": h.contracts["wang"].id, "days_worked": 1}],
+            TODAY,
+        )
     with pytest.raises(Forbidden):
-        svc.enter_month(session, u(county, "inspector"), v0(county), "2026-10",
-                        [{"contract_id": h.contracts["wang"].id, "days_worked": 1}], TODAY)
+        svc.enter_month(
+            session,
+            u(county, "inspector"),
+            v0(county),
+            "2026-10",
+            [{"contract_id": h.contracts["wang"].id, "days_worked": 1}],
+            TODAY,
+        )
 
 
 def _enter_october(session, county, h):
-    svc.enter_month(session, u(county, "village"), v0(county), "2026-10", [
-        {"contract_id": h.contracts["wang"].id, "days_worked": 20},
-        {"contract_id": h.contracts["li"].id, "days_worked": 10},
-    ], TODAY)
+    svc.enter_month(
+        session,
+        u(county, "village"),
+        v0(county),
+        "2026-10",
+        [
+            {"contract_id": h.contracts["wang"].id, "days_worked": 20},
+            {"contract_id": h.contracts["li"].id, "days_worked": 10},
+        ],
+        TODAY,
+    )
     session.commit()
 
 
@@ -180,12 +251,20 @@ def test_township_approves_and_approved_records_cannot_change_until_sent_back(se
     _enter_october(session, county, h)
     approved = svc.approve_month(session, u(county, "town"), county.townships[0].id, "2026-10", TODAY)
     session.commit()
-    assert len(approved) == 2 and all(r.status == "approved" and r.approved_by_id == u(county, "town").id
-                                      and r.approved_at is not None for r in approved)
+    assert len(approved) == 2 and all(
+        r.status == "approved" and r.approved_by_id == u(county, "town").id and r.approved_at is not None
+        for r in approved
+    )
     assert audits(session, "approve_attendance") == 2
     with pytest.raises(AttendanceRejected) as e:
-        svc.enter_month(session, u(county, "village"), v0(county), "2026-10",
-                        [{"contract_id": h.contracts["wang"].id, "days_worked": 19}], TODAY)
+        svc.enter_month(
+            session,
+            u(county, "village"),
+            v0(county),
+            "2026-10",
+            [{"contract_id": h.contracts["wang"].id, "days_worked": 19}],
+            TODAY,
+        )
     session.rollback()
     assert "已审核" in e.value.problems[0].reason
     with pytest.raises(DomainError) as e:
@@ -201,8 +280,14 @@ def test_township_approves_and_approved_records_cannot_change_until_sent_back(se
     svc.reopen_record(session, u(county, "town"), wang.id, "出勤天数填错，应为19天", TODAY)
     session.commit()
     assert wang.status == "draft" and wang.approved_by_id is None
-    svc.enter_month(session, u(county, "village"), v0(county), "2026-10",
-                    [{"contract_id": h.contracts["wang"].id, "days_worked": 19}], TODAY)
+    svc.enter_month(
+        session,
+        u(county, "village"),
+        v0(county),
+        "2026-10",
+        [{"contract_id": h.contracts["wang"].id, "days_worked": 19}],
+        TODAY,
+    )
     session.commit()
     assert wang.days_worked == 19
     assert audits(session, "reopen_attendance") == 1
@@ -210,8 +295,14 @@ def test_township_approves_and_approved_records_cannot_change_until_sent_back(se
 
 
 def test_approval_waits_for_the_end_of_the_month(session, county, h):
-    svc.enter_month(session, u(county, "village"), v0(county), "2026-11",
-                    [{"contract_id": h.contracts["wang"].id, "days_worked": 15}], TODAY)
+    svc.enter_month(
+        session,
+        u(county, "village"),
+        v0(county),
+        "2026-11",
+        [{"contract_id": h.contracts["wang"].id, "days_worked": 15}],
+        TODAY,
+    )
     with pytest.raises(DomainError) as e:
         svc.approve_month(session, u(county, "town"), county.townships[0].id, "2026-11", TODAY)
     assert e.value.code == "month_not_ended"
@@ -225,16 +316,23 @@ def test_locked_records_cannot_change_be_sent_back_or_regraded(session, county, 
     session.commit()
     wang = next(r for r in approved if r.contract_id == h.contracts["wang"].id)
     with pytest.raises(AttendanceRejected) as e:
-        svc.enter_month(session, u(county, "town"), v0(county), "2026-10",
-                        [{"contract_id": h.contracts["wang"].id, "days_worked": 1}], TODAY)
+        svc.enter_month(
+            session,
+            u(county, "town"),
+            v0(county),
+            "2026-10",
+            [{"contract_id": h.contracts["wang"].id, "days_worked": 1}],
+            TODAY,
+        )
     session.rollback()
     assert "已发放锁定" in e.value.problems[0].reason
     with pytest.raises(DomainError) as e:
         svc.reopen_record(session, u(county, "admin"), wang.id, "想改", TODAY)
     assert e.value.code == "attendance_locked"
     with pytest.raises(DomainError) as e:
-        assessment_service.set_monthly_grade(session, u(county, "town"), h.contracts["wang"].id, "2026-10", "合格",
-                                             TODAY)
+        assessment_service.set_monthly_grade(
+            session, u(county, "town"), h.contracts["wang"].id, "2026-10", "合格", TODAY
+        )
     assert e.value.code == "month_locked"
     session.rollback()
     assert session.get(AttendanceRecord, wang.id).days_worked == 20
@@ -242,12 +340,16 @@ def test_locked_records_cannot_change_be_sent_back_or_regraded(session, county, 
 
 def test_month_overview_counts_per_village(session, county, h):
     _enter_october(session, county, h)
-    assessment_service.set_monthly_grade(session, u(county, "town"), h.contracts["wang"].id, "2026-10", "优秀", TODAY)
+    assessment_service.set_monthly_grade(
+        session, u(county, "town"), h.contracts["wang"].id, "2026-10", "优秀", TODAY
+    )
     rows = {s.village.name: s for s in svc.month_overview(session, u(county, "town"), "2026-10")}
     assert set(rows) == {"东坪一村", "东坪二村"}
     s = rows["东坪一村"]
     assert (s.holders, s.entered, s.missing, s.draft, s.approved, s.graded) == (3, 2, 1, 2, 0, 1)
-    assert [x.village.name for x in svc.month_overview(session, u(county, "village"), "2026-10")] == ["东坪一村"]
+    assert [x.village.name for x in svc.month_overview(session, u(county, "village"), "2026-10")] == [
+        "东坪一村"
+    ]
     assert svc.count_drafts(session, u(county, "town")) == 2
     assert svc.count_drafts(session, u(county, "otherTown")) == 0
     assert svc.count_missing(session, u(county, "town"), "2026-10") == 1
@@ -255,13 +357,30 @@ def test_month_overview_counts_per_village(session, county, h):
 
 # ---------------------------------------------------------------- Excel
 
+
 def _template(session, county, h, month="2026-10", today=TODAY):
     vm = svc.village_month(session, u(county, "village"), v0(county), month, today)
-    rows = [[x.row, x.person.name, x.person.id_number, x.contract.code, x.contract.required_days, x.covered,
-             None, None, None, None, None, None] for x in vm.holders]
+    rows = [
+        [
+            x.row,
+            x.person.name,
+            x.person.id_number,
+            x.contract.code,
+            x.contract.required_days,
+            x.covered,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        ]
+        for x in vm.holders
+    ]
     out = io.BytesIO()
-    xlsx.write_template(out, title="考勤表", month=month, village_label=f"东坪一村（{county.villages[0].code}）",
-                        rows=rows)
+    xlsx.write_template(
+        out, title="考勤表", month=month, village_label=f"东坪一村（{county.villages[0].code}）", rows=rows
+    )
     out.seek(0)
     return load_workbook(out), {x.contract.code: x for x in vm.holders}
 
@@ -291,8 +410,9 @@ def test_excel_template_round_trip_imports_all_rows(session, county, h):
     ws.cell(row=r, column=8).value = 1.0
     r2 = _row_of(ws, "HT-2026-0002")
     ws.cell(row=r2, column=11).value = "16-20"
-    result = svc.import_month(session, u(county, "village"), v0(county), "2026-10", _sheet(wb), TODAY,
-                              filename="十月.xlsx")
+    result = svc.import_month(
+        session, u(county, "village"), v0(county), "2026-10", _sheet(wb), TODAY, filename="十月.xlsx"
+    )
     session.commit()
     assert (result.created, result.updated) == (2, 0)  # the untouched row (孙小红) is not entered
     li = session.scalar(select(AttendanceRecord).where(AttendanceRecord.contract_id == h.contracts["li"].id))
@@ -301,11 +421,14 @@ def test_excel_template_round_trip_imports_all_rows(session, county, h):
     assert all("考勤表导入《十月.xlsx》" in s for s in summary)
 
 
-@pytest.mark.parametrize("month,value,today,expected", [
-    ("2026-09", "1,31", TODAY, "不是真实存在的日期"),
-    ("2027-02", "28,29", date(2027, 3, 2), "不是真实存在的日期"),
-    ("2026-10", "1,1", TODAY, "重复"),
-])
+@pytest.mark.parametrize(
+    "month,value,today,expected",
+    [
+        ("2026-09", "1,31", TODAY, "不是真实存在的日期"),
+        ("2027-02", "28,29", date(2027, 3, 2), "不是真实存在的日期"),
+        ("2026-10", "1,1", TODAY, "重复"),
+    ],
+)
 def test_excel_import_refuses_with_excel_row_and_column(session, county, h, month, value, today, expected):
     wb, _ = _template(session, county, h, month, today)
     ws = wb["考勤表"]
@@ -315,7 +438,9 @@ def test_excel_import_refuses_with_excel_row_and_column(session, county, h, mont
     if svc_rows:
         ws.cell(row=svc_rows[0], column=7).value = 3
     with pytest.raises(AttendanceRejected) as e:
-        svc.import_month(session, u(county, "village"), v0(county), month, _sheet(wb), today, filename="x.xlsx")
+        svc.import_month(
+            session, u(county, "village"), v0(county), month, _sheet(wb), today, filename="x.xlsx"
+        )
     session.rollback()
     p = e.value.problems[0]
     assert p.row == first and p.column == "出勤日期" and expected in p.reason
@@ -365,11 +490,14 @@ def test_a_file_without_the_header_is_refused():
 
 # ---------------------------------------------------------------- assessment
 
+
 def test_monthly_and_annual_grades_are_audited_and_scoped(session, county, h):
     wang = h.contracts["wang"].id
     a = assessment_service.set_monthly_grade(session, u(county, "town"), wang, "2026-10", "合格", TODAY)
     assert (a.kind, a.period, a.grade) == ("monthly", "2026-10", "合格")
-    assessment_service.set_monthly_grade(session, u(county, "town"), wang, "2026-10", "合格", TODAY)  # unchanged
+    assessment_service.set_monthly_grade(
+        session, u(county, "town"), wang, "2026-10", "合格", TODAY
+    )  # unchanged
     assessment_service.set_monthly_grade(session, u(county, "town"), wang, "2026-10", "优秀", TODAY)
     y = assessment_service.set_annual_grade(session, u(county, "admin"), wang, "2026", "合格", TODAY)
     session.commit()
@@ -390,12 +518,24 @@ def test_monthly_and_annual_grades_are_audited_and_scoped(session, county, h):
 
 def test_set_month_grades_is_all_or_nothing(session, county, h):
     with pytest.raises(AttendanceRejected):
-        assessment_service.set_month_grades(session, u(county, "town"), v0(county), "2026-10",
-                                            {h.contracts["wang"].id: "优秀", h.contracts["li"].id: "很好"}, TODAY)
+        assessment_service.set_month_grades(
+            session,
+            u(county, "town"),
+            v0(county),
+            "2026-10",
+            {h.contracts["wang"].id: "优秀", h.contracts["li"].id: "很好"},
+            TODAY,
+        )
     session.rollback()
     assert session.scalar(select(func.count(Assessment.id))) == 0
-    n = assessment_service.set_month_grades(session, u(county, "town"), v0(county), "2026-10",
-                                            {h.contracts["wang"].id: "优秀", h.contracts["li"].id: "不合格"}, TODAY)
+    n = assessment_service.set_month_grades(
+        session,
+        u(county, "town"),
+        v0(county),
+        "2026-10",
+        {h.contracts["wang"].id: "优秀", h.contracts["li"].id: "不合格"},
+        TODAY,
+    )
     assert n == 2
 
 
@@ -408,8 +548,9 @@ def test_deductions_list_failed_and_ungraded_unpaid_months(session, county, h):
     # months without attendance are not about to be paid: nothing to announce yet
     assert assessment_service.deductions_for(session, county.persons["wang"].id, TODAY) == []
     for m in ("2026-08", "2026-09", "2026-10"):
-        svc.enter_month(session, u(county, "village"), v0(county), m,
-                        [{"contract_id": wang.id, "days_worked": 20}], TODAY)
+        svc.enter_month(
+            session, u(county, "village"), v0(county), m, [{"contract_id": wang.id, "days_worked": 20}], TODAY
+        )
     session.commit()
     found = assessment_service.deductions_for(session, county.persons["wang"].id, TODAY)
     assert [(d.month, d.grade) for d in found] == [("2026-10", None), ("2026-09", "不合格")]
@@ -418,20 +559,30 @@ def test_deductions_list_failed_and_ungraded_unpaid_months(session, county, h):
     # once October's attendance is locked (paid), it is no longer announced
     session.scalar(select(AttendanceRecord).where(AttendanceRecord.month == "2026-10")).status = "locked"
     session.commit()
-    assert [d.month for d in assessment_service.deductions_for(session, county.persons["wang"].id, TODAY)] == \
-        ["2026-09"]
+    assert [
+        d.month for d in assessment_service.deductions_for(session, county.persons["wang"].id, TODAY)
+    ] == ["2026-09"]
 
 
 def test_late_assessments_are_past_the_due_day(session, county, h):
     late = assessment_service.late_assessments(session, u(county, "town"), TODAY)
     october = [x for x in late if x.month == "2026-10"]
     assert [(x.village.name, x.missing) for x in october] == [("东坪一村", 3)]
-    assessment_service.set_month_grades(session, u(county, "town"), v0(county), "2026-10",
-                                        {h.contracts["wang"].id: "合格", h.contracts["li"].id: "合格",
-                                         h.contracts["sun"].id: "合格"}, TODAY)
-    assert not [x for x in assessment_service.late_assessments(session, u(county, "town"), TODAY)
-                if x.month == "2026-10"]
+    assessment_service.set_month_grades(
+        session,
+        u(county, "town"),
+        v0(county),
+        "2026-10",
+        {h.contracts["wang"].id: "合格", h.contracts["li"].id: "合格", h.contracts["sun"].id: "合格"},
+        TODAY,
+    )
+    assert not [
+        x
+        for x in assessment_service.late_assessments(session, u(county, "town"), TODAY)
+        if x.month == "2026-10"
+    ]
     # November's grades are due on 2026-12-10: not late yet
     assert not [x for x in late if x.month == "2026-11"]
-    assert {x.village.name for x in assessment_service.late_assessments(session, u(county, "otherTown"), TODAY)} \
-        == {"西岭一村"}
+    assert {
+        x.village.name for x in assessment_service.late_assessments(session, u(county, "otherTown"), TODAY)
+    } == {"西岭一村"}

@@ -10,7 +10,9 @@ def test_chain_verifies_and_names_altered_entry(session):
     session.commit()
     assert audit.verify_chain(session).ok
     third = session.query(AuditEntry).order_by(AuditEntry.id).all()[2]
-    session.execute(text("UPDATE audit_entry SET after_json = :a WHERE id = :i"), {"a": '{"v":999}', "i": third.id})
+    session.execute(
+        text("UPDATE audit_entry SET after_json = :a WHERE id = :i"), {"a": '{"v":999}', "i": third.id}
+    )
     session.commit()
     result = audit.verify_chain(session)
     assert not result.ok

@@ -1,4 +1,5 @@
 """Checkpoints of the audit chain's head: deleting the newest entries is caught by `audit verify`."""
+
 from datetime import date
 
 from sqlalchemy import func, select, text
@@ -30,8 +31,10 @@ def _checkpointed(session, n):
 
 
 def _delete_from(session, first_id, last_id=None):
-    session.execute(text("DELETE FROM audit_entry WHERE id >= :a AND id <= :b"),
-                    {"a": first_id, "b": last_id or first_id + 10**9})
+    session.execute(
+        text("DELETE FROM audit_entry WHERE id >= :a AND id <= :b"),
+        {"a": first_id, "b": last_id or first_id + 10**9},
+    )
     session.commit()
 
 
@@ -139,8 +142,9 @@ def test_a_written_down_checkpoint_still_catches_the_cut_when_checkpoint_rows_ar
     result = audit.verify_chain(session, noted=(noted,))
     assert not result.ok and f"您抄录的检查点记录第{ids[-1]}号、共4条，现仅余2条" in result.missing
     runner = app.test_cli_runner()
-    bad = runner.invoke(args=["audit", "verify", "--last-id", str(ids[-1]), "--count", "4",
-                              "--hash", head_hash[:12]])
+    bad = runner.invoke(
+        args=["audit", "verify", "--last-id", str(ids[-1]), "--count", "4", "--hash", head_hash[:12]]
+    )
     assert bad.exit_code == 1 and f"第{ids[2]}至{ids[3]}号记录缺失" in bad.output
     usage = runner.invoke(args=["audit", "verify", "--last-id", "1"])
     assert usage.exit_code == 2 and "同时给出" in usage.output

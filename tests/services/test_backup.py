@@ -1,4 +1,5 @@
 """`pwposts backup` / `pwposts restore`: the round trip keeps every row, and the audit chain verifies after it."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,7 +16,9 @@ def _counts(url: str) -> dict[str, int]:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            return {t.name: conn.scalar(select(func.count()).select_from(t)) for t in db.metadata.sorted_tables}
+            return {
+                t.name: conn.scalar(select(func.count()).select_from(t)) for t in db.metadata.sorted_tables
+            }
     finally:
         engine.dispose()
 
@@ -26,8 +29,12 @@ def other_database(empty_database_url):
     return empty_database_url
 
 
-def test_backup_and_restore_round_trip_keeps_the_data_and_the_chain(app, session, county, tmp_path, other_database):
-    record(session, "测试", "probe", "person", county.persons["wang"].id, after={"x": 1}, summary="备份前的记录")
+def test_backup_and_restore_round_trip_keeps_the_data_and_the_chain(
+    app, session, county, tmp_path, other_database
+):
+    record(
+        session, "测试", "probe", "person", county.persons["wang"].id, after={"x": 1}, summary="备份前的记录"
+    )
     session.commit()
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     before = _counts(url)

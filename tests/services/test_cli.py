@@ -1,4 +1,5 @@
 """`pwposts audit verify` and `pwposts create-user` through the CLI."""
+
 from sqlalchemy import text
 
 from pwposts.models.audit import AuditEntry
@@ -23,9 +24,35 @@ def test_audit_verify_passes_then_names_the_altered_entry(app, session, county):
 
 def test_create_user_command(app, session, county):
     runner = app.test_cli_runner()
-    r = runner.invoke(args=["create-user", "--username", "clerk9", "--password", "long-enough-1", "--name", "九号",
-                            "--role", "village_clerk", "--region", county.villages[3].code])
+    r = runner.invoke(
+        args=[
+            "create-user",
+            "--username",
+            "clerk9",
+            "--password",
+            "long-enough-1",
+            "--name",
+            "九号",
+            "--role",
+            "village_clerk",
+            "--region",
+            county.villages[3].code,
+        ]
+    )
     assert r.exit_code == 0, r.output
-    bad = runner.invoke(args=["create-user", "--username", "clerk10", "--password", "long-enough-1", "--name", "十号",
-                              "--role", "village_clerk", "--region", county.county.code])
+    bad = runner.invoke(
+        args=[
+            "create-user",
+            "--username",
+            "clerk10",
+            "--password",
+            "long-enough-1",
+            "--name",
+            "十号",
+            "--role",
+            "village_clerk",
+            "--region",
+            county.county.code,
+        ]
+    )
     assert bad.exit_code != 0 and "管辖范围须为一个村" in bad.output

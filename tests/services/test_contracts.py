@@ -1,5 +1,6 @@
 """Contracts service: one-year rule, one active contract per person (service and DB), headcount,
 insurance before activation, renewal after a passed annual grade, voiding, audit for each step."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -37,7 +38,9 @@ def sign(session, actor, app, start=date(2026, 3, 1), end=date(2027, 2, 28), kin
     return c
 
 
-def active_contract(session, county, town, person="wang", start=date(2026, 1, 1), end=date(2026, 12, 31), **kw):
+def active_contract(
+    session, county, town, person="wang", start=date(2026, 1, 1), end=date(2026, 12, 31), **kw
+):
     app = hired(session, county, person, **kw)
     c = sign(session, town, app, start, end)
     insure(session, c)
@@ -48,13 +51,18 @@ def active_contract(session, county, town, person="wang", start=date(2026, 1, 1)
 
 # ---- signing and the one-year rule ----
 
+
 def test_sign_within_one_year_copies_the_post_terms(session, county, town):
     app = hired(session, county)
     c = sign(session, town, app)
     post = app.notice.post
     assert c.status == "draft" and c.start_on == date(2026, 3, 1) and c.end_on == date(2027, 2, 28)
     assert c.code == f"HT2026-{c.id:06d}"
-    assert (c.allowance_fen, c.required_days, c.full_time) == (post.allowance_fen, post.required_days, post.full_time)
+    assert (c.allowance_fen, c.required_days, c.full_time) == (
+        post.allowance_fen,
+        post.required_days,
+        post.full_time,
+    )
     assert (c.perf_excellent_fen, c.perf_pass_fen) == (5000, 4000)  # from the post's standard
     assert (c.duties, c.work_place, c.hours) == (post.duties, post.work_place, post.hours)
     assert c.person_id == county.persons["wang"].id and c.application_id == app.id and c.signed_on == TODAY
@@ -68,7 +76,11 @@ def test_sign_over_one_year_refused_naming_both_dates(session, county, town):
         svc.sign_contract(session, town, app.id, "劳务协议", date(2026, 3, 1), date(2027, 3, 1), TODAY)
     session.rollback()
     assert e.value.code == "contract_over_one_year"
-    assert "2026-03-01" in e.value.message and "2027-03-01" in e.value.message and "2027-02-28" in e.value.message
+    assert (
+        "2026-03-01" in e.value.message
+        and "2027-03-01" in e.value.message
+        and "2027-02-28" in e.value.message
+    )
     assert session.scalar(select(Contract.id)) is None
 
 
@@ -87,8 +99,16 @@ def test_sign_refused_for_unknown_kind_and_future_signing_date(session, county, 
         svc.sign_contract(session, town, app.id, "口头约定", date(2026, 3, 1), date(2027, 2, 28), TODAY)
     assert e.value.code == "contract_kind_invalid"
     with pytest.raises(DomainError) as e:
-        svc.sign_contract(session, town, app.id, "劳务协议", date(2026, 3, 1), date(2027, 2, 28), TODAY,
-                          signed_on=date(2026, 11, 26))
+        svc.sign_contract(
+            session,
+            town,
+            app.id,
+            "劳务协议",
+            date(2026, 3, 1),
+            date(2027, 2, 28),
+            TODAY,
+            signed_on=date(2026, 11, 26),
+        )
     assert e.value.code == "signed_on_future"
 
 
@@ -103,19 +123,27 @@ def test_application_signs_only_once(session, county, town):
 def test_scope_and_role(session, county):
     app = hired(session, county)
     with pytest.raises(NotFound):
-        svc.sign_contract(session, county.users["otherTown"], app.id, "劳务协议", date(2026, 3, 1),
-                          date(2027, 2, 28), TODAY)
+        svc.sign_contract(
+            session, county.users["otherTown"], app.id, "劳务协议", date(2026, 3, 1), date(2027, 2, 28), TODAY
+        )
     with pytest.raises(Forbidden):
-        svc.sign_contract(session, county.users["inspector"], app.id, "劳务协议", date(2026, 3, 1),
-                          date(2027, 2, 28), TODAY)
+        svc.sign_contract(
+            session, county.users["inspector"], app.id, "劳务协议", date(2026, 3, 1), date(2027, 2, 28), TODAY
+        )
     with pytest.raises(Forbidden):
-        svc.sign_contract(session, county.users["village"], app.id, "劳务协议", date(2026, 3, 1),
-                          date(2027, 2, 28), TODAY)
-    assert svc.sign_contract(session, county.users["admin"], app.id, "劳务协议", date(2026, 3, 1),
-                             date(2027, 2, 28), TODAY).status == "draft"
+        svc.sign_contract(
+            session, county.users["village"], app.id, "劳务协议", date(2026, 3, 1), date(2027, 2, 28), TODAY
+        )
+    assert (
+        svc.sign_contract(
+            session, county.users["admin"], app.id, "劳务协议", date(2026, 3, 1), date(2027, 2, 28), TODAY
+        ).status
+        == "draft"
+    )
 
 
 # ---- the database holds the one-year rule and one active contract per person ----
+
 
 def test_db_refuses_end_one_day_too_late(session, county):
     post = make_post(session, county)
@@ -158,12 +186,17 @@ def test_db_refuses_two_active_contracts_for_one_person(session, county):
 
 # ---- no two contracts for a person, headcount ----
 
+
 def test_second_overlapping_contract_for_the_person_refused(session, county, town):
     sign(session, town, hired(session, county))
     other = hired(session, county)  # another post, same person
     with pytest.raises(DomainError) as e:
         svc.sign_contract(session, town, other.id, "劳务协议", date(2026, 6, 1), date(2027, 5, 31), TODAY)
-    assert e.value.code == "contract_person_overlap" and "王秀英" in e.value.message and "重叠" in e.value.message
+    assert (
+        e.value.code == "contract_person_overlap"
+        and "王秀英" in e.value.message
+        and "重叠" in e.value.message
+    )
 
 
 def test_activation_refused_while_another_contract_is_active(session, county, town):
@@ -186,7 +219,9 @@ def test_headcount_respected(session, county, town):
     session.commit()
     with pytest.raises(DomainError) as e:
         svc.sign_contract(session, town, li_app.id, "劳务协议", date(2026, 3, 1), date(2027, 2, 28), TODAY)
-    assert e.value.code == "post_headcount_full" and "核定1人" in e.value.message and "王秀英" in e.value.message
+    assert (
+        e.value.code == "post_headcount_full" and "核定1人" in e.value.message and "王秀英" in e.value.message
+    )
     # a void draft frees the place
     svc.void_draft(session, town, session.scalar(select(Contract.id)), "申请人放弃", TODAY)
     c = svc.sign_contract(session, town, li_app.id, "劳务协议", date(2026, 3, 1), date(2027, 2, 28), TODAY)
@@ -195,16 +230,21 @@ def test_headcount_respected(session, county, town):
 
 # ---- insurance and activation ----
 
+
 def test_insurance_must_cover_the_period(session, county, town):
     c = sign(session, town, hired(session, county))
     with pytest.raises(DomainError) as e:
-        svc.record_insurance(session, town, c.id, "中国人寿", "PL1", date(2026, 3, 2), date(2027, 2, 28), TODAY)
+        svc.record_insurance(
+            session, town, c.id, "中国人寿", "PL1", date(2026, 3, 2), date(2027, 2, 28), TODAY
+        )
     msg = e.value.message
     assert e.value.code == "policy_not_covering"
     assert "2026-03-02 至 2027-02-28" in msg and "2026-03-01 至 2027-02-28" in msg
     with pytest.raises(DomainError):
         svc.record_insurance(session, town, c.id, "  ", "PL1", date(2026, 3, 1), date(2027, 2, 28), TODAY)
-    p = svc.record_insurance(session, town, c.id, "中国人寿", "PL1", date(2026, 2, 1), date(2027, 3, 31), TODAY)
+    p = svc.record_insurance(
+        session, town, c.id, "中国人寿", "PL1", date(2026, 2, 1), date(2027, 3, 31), TODAY
+    )
     [e] = entries(session, "insurance_policy", p.id)
     assert e.action == "record_insurance" and "PL1" in e.after_json
     assert [x.id for x in svc.contract_history(session, c)] == [x.id for x in entries(session)] + [e.id]
@@ -249,6 +289,7 @@ def test_activation_refused_after_the_period(session, county, town):
 
 # ---- renewal ----
 
+
 def test_renewal_refused_without_a_passed_annual_grade(session, county, town):
     c = active_contract(session, county, town)
     with pytest.raises(DomainError) as e:
@@ -265,9 +306,11 @@ def test_renewal_refused_without_a_passed_annual_grade(session, county, town):
 def test_renewal_dates(session, county, town):
     c = active_contract(session, county, town)
     grade(session, c, "2026", "合格")
-    for start, end, code in ((date(2026, 12, 31), date(2027, 12, 30), "renewal_overlaps"),
-                             (date(2027, 1, 5), date(2028, 1, 4), "renewal_gap"),
-                             (date(2027, 1, 1), date(2028, 1, 1), "contract_over_one_year")):
+    for start, end, code in (
+        (date(2026, 12, 31), date(2027, 12, 30), "renewal_overlaps"),
+        (date(2027, 1, 5), date(2028, 1, 4), "renewal_gap"),
+        (date(2027, 1, 1), date(2028, 1, 1), "contract_over_one_year"),
+    ):
         with pytest.raises(DomainError) as e:
             svc.renew_contract(session, town, c.id, "劳务协议", start, end, TODAY)
         assert e.value.code == code
@@ -290,7 +333,9 @@ def test_renewal_then_activation_ends_the_old_contract(session, county, town):
     grade(session, c, "2026", "合格")
     new = svc.renew_contract(session, town, c.id, "劳务协议", date(2027, 1, 1), date(2027, 12, 31), TODAY)
     session.commit()
-    assert new.status == "draft" and new.previous_contract_id == c.id and new.application_id == c.application_id
+    assert (
+        new.status == "draft" and new.previous_contract_id == c.id and new.application_id == c.application_id
+    )
     with pytest.raises(DomainError) as e:  # one renewal at a time
         svc.renew_contract(session, town, c.id, "劳务协议", date(2027, 1, 1), date(2027, 12, 31), TODAY)
     assert e.value.code == "renewal_exists"
@@ -299,13 +344,18 @@ def test_renewal_then_activation_ends_the_old_contract(session, county, town):
     session.commit()
     assert (c.status, new.status) == ("ended", "active")
     assert new.code in c.end_reason
-    assert [e.action for e in entries(session, obj_id=c.id)] == ["sign_contract", "activate_contract", "end_contract"]
+    assert [e.action for e in entries(session, obj_id=c.id)] == [
+        "sign_contract",
+        "activate_contract",
+        "end_contract",
+    ]
     assert [e.action for e in entries(session, obj_id=new.id)] == ["renew_contract", "activate_contract"]
     assert audit.verify_chain(session).ok
     assert session.get(type(c.post), c.post_id).status == "filled"
 
 
 # ---- void ----
+
 
 def test_void_draft_only(session, county, town):
     c = sign(session, town, hired(session, county))
@@ -324,13 +374,16 @@ def test_void_draft_only(session, county, town):
 
 # ---- reading ----
 
+
 def test_list_scope_and_filters(session, county, town):
     wang = active_contract(session, county, town, start=date(2026, 1, 1), end=date(2026, 12, 20))
     zhao_app = hired(session, county, "zhao", village=2)
     zhao = sign(session, county.users["otherTown"], zhao_app)
 
     def ids(actor, **kw):
-        return [c.id for c in session.scalars(svc.contract_query(actor, svc.ContractFilter(**kw), TODAY)).unique()]
+        return [
+            c.id for c in session.scalars(svc.contract_query(actor, svc.ContractFilter(**kw), TODAY)).unique()
+        ]
 
     assert ids(town) == [wang.id]
     assert ids(county.users["otherTown"]) == [zhao.id]

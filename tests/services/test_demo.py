@@ -1,4 +1,5 @@
 """The demo county generator (pwposts/demo.py): valid, realistic, deterministic, audited."""
+
 from __future__ import annotations
 
 import json
@@ -144,8 +145,11 @@ def test_every_village_has_cadres_some_with_relatives_in_categories(session, cou
 
     with_kin_in_category = 0
     for c in current:
-        rels = session.scalars(select(Relation).where(
-            or_(Relation.person_id == c.person_id, Relation.relative_id == c.person_id))).all()
+        rels = session.scalars(
+            select(Relation).where(
+                or_(Relation.person_id == c.person_id, Relation.relative_id == c.person_id)
+            )
+        ).all()
         kin = [r.relative if r.person_id == c.person_id else r.person for r in rels]
         if any(_active(k.categories, today) for k in kin):
             with_kin_in_category += 1
@@ -162,8 +166,9 @@ def test_policy_funds_and_holidays(session, counts):
     revised = [s for s in standards if s.effective_from == date(2026, 1, 1)]
     assert revised
     for s in revised:
-        old = next(o for o in standards
-                   if o.category_id == s.category_id and o.effective_from == date(2024, 1, 1))
+        old = next(
+            o for o in standards if o.category_id == s.category_id and o.effective_from == date(2024, 1, 1)
+        )
         assert old.effective_to == date(2025, 12, 31) and s.effective_to is None
     assert sum(s.full_time for s in standards) < len(standards) / 2
     funds = session.scalars(select(Fund)).all()
@@ -173,7 +178,9 @@ def test_policy_funds_and_holidays(session, counts):
     for f in solar:
         assert f.restricts_categories
         assert set(session.scalars(select(FundCategory.category).where(FundCategory.fund_id == f.id))) == {
-            "脱贫人口", "防止返贫监测对象"}
+            "脱贫人口",
+            "防止返贫监测对象",
+        }
     days = {h.day: h for h in session.scalars(select(Holiday)).all()}
     assert not days[date(2026, 2, 17)].is_workday and days[date(2026, 2, 17)].name == "春节"
     assert not days[date(2025, 10, 1)].is_workday
@@ -184,7 +191,8 @@ def test_policy_funds_and_holidays(session, counts):
 def test_audit_chain_verifies_and_every_role_can_log_in(session, counts, today):
     assert verify_chain(session).ok
     generated = session.scalars(
-        select(AuditEntry.object_type).where(AuditEntry.action == "demo_generate")).all()
+        select(AuditEntry.object_type).where(AuditEntry.action == "demo_generate")
+    ).all()
     assert {"person", "relation", "cadre", "standard", "holiday"} <= set(generated)
     assert len(generated) == len(set(generated))  # one entry per table, not per row
     users = {u.username: u for u in session.scalars(select(User)).all()}
@@ -206,10 +214,14 @@ def _first_persons(session) -> list[tuple[str, str]]:
 
 def _history(session) -> tuple:
     posts = session.execute(select(Post.code, Post.status, Post.headcount).order_by(Post.id)).all()
-    contracts = session.execute(select(Contract.code, Contract.person_id, Contract.start_on, Contract.end_on,
-                                       Contract.status).order_by(Contract.id)).all()
-    pay = session.execute(select(Payment.month, func.sum(Payment.amount_fen)).group_by(Payment.month)
-                          .order_by(Payment.month)).all()
+    contracts = session.execute(
+        select(
+            Contract.code, Contract.person_id, Contract.start_on, Contract.end_on, Contract.status
+        ).order_by(Contract.id)
+    ).all()
+    pay = session.execute(
+        select(Payment.month, func.sum(Payment.amount_fen)).group_by(Payment.month).order_by(Payment.month)
+    ).all()
     holder = session.scalar(select(User.person_id).where(User.username == "holder1"))
     return [tuple(r) for r in posts], [tuple(r) for r in contracts], [tuple(r) for r in pay], holder
 
@@ -278,18 +290,24 @@ def test_posts_in_every_township_at_the_county_standard(session, counts):
     status = Counter(p.status for p in posts)
     assert status["filled"] + status["partly_filled"] + status["recruiting"] > len(posts) / 2
     assert status["draft"] >= 1 and status["submitted"] >= 1  # the county admin's worklist
-    assert any(p.status == "submitted" and p.deviation_status == "pending" and p.deviation_reason for p in posts)
+    assert any(
+        p.status == "submitted" and p.deviation_status == "pending" and p.deviation_reason for p in posts
+    )
     for p in posts:
         assert p.village.parent_id == p.township_id and p.code.startswith(p.village.code + "-")
         assert len(p.need_text) >= 10 and p.duties and p.work_place and p.hours
         assert p.fund.year in (2025, 2026) and p.standard.category_id == p.category_id
         if p.deviation_status == "none":  # wage parity: exactly the standard in force
-            assert (p.allowance_fen, p.required_days) == (p.standard.monthly_allowance_fen, p.standard.required_days)
+            assert (p.allowance_fen, p.required_days) == (
+                p.standard.monthly_allowance_fen,
+                p.standard.required_days,
+            )
         else:
             assert len(p.deviation_reason) >= 10
         if p.status in ("submitted", "draft"):
-            assert p.decided_at is None and not session.scalar(select(func.count(Notice.id))
-                                                               .where(Notice.post_id == p.id))
+            assert p.decided_at is None and not session.scalar(
+                select(func.count(Notice.id)).where(Notice.post_id == p.id)
+            )
     assert len({p.code for p in posts}) == len(posts)
 
 
@@ -302,8 +320,10 @@ def test_recruitment_history_notices_applications_publicity(session, counts):
     for a in apps:
         if a.status == "ineligible":  # the hiring service's own shape and codes
             failures = json.loads(a.failures_json)
-            assert failures and all(set(f) == {"code", "message"} and f["code"] in FAILURE_CODES and f["message"]
-                                    for f in failures)
+            assert failures and all(
+                set(f) == {"code", "message"} and f["code"] in FAILURE_CODES and f["message"]
+                for f in failures
+            )
         elif a.status == "hired":
             assert a.failures_json is None and a.publicity_id is not None
             pub = a.publicity
@@ -336,8 +356,9 @@ def test_contracts_one_year_insured_renewed_in_a_chain(session, counts, today):
             assert (prev.person_id, prev.post_id) == (c.person_id, c.post_id)
             assert c.start_on == prev.end_on + timedelta(days=1)
             assert prev.status == ("active" if c.status == "draft" else "ended")
-            annual = session.scalars(select(Assessment).where(Assessment.contract_id == prev.id,
-                                                              Assessment.kind == "annual")).all()
+            annual = session.scalars(
+                select(Assessment).where(Assessment.contract_id == prev.id, Assessment.kind == "annual")
+            ).all()
             assert annual and annual[-1].grade in ("优秀", "合格")
     active = Counter(c.person_id for c in contracts if c.status == "active")
     assert active and max(active.values()) == 1  # no person has two active contracts
@@ -366,22 +387,35 @@ def test_holders_were_eligible_on_the_hiring_date(session, counts):
     for e in session.scalars(select(EmploymentRecord)).all():
         jobs[e.id_number].append(e)
     cadre_kin = []
-    hired = session.execute(select(Application, Post).join(Notice, Notice.id == Application.notice_id)
-                            .join(Post, Post.id == Notice.post_id).where(Application.status == "hired")).all()
+    hired = session.execute(
+        select(Application, Post)
+        .join(Notice, Notice.id == Application.notice_id)
+        .join(Post, Post.id == Notice.post_id)
+        .where(Application.status == "hired")
+    ).all()
     assert hired
     for app, post in hired:
         p, on = persons[app.person_id], app.checked_on
         assert p.village_id == post.village_id and age_on(p.birth_date, on) >= 16
         assert p.death_date is None or p.death_date > on
-        facts = ApplicantFacts(name=p.name, birth_date=p.birth_date, sex=p.sex, household_village_id=0,
-                               household_village_name="", post_village_id=0, post_village_name="",
-                               category_spans=tuple(spans[p.id]))
+        facts = ApplicantFacts(
+            name=p.name,
+            birth_date=p.birth_date,
+            sex=p.sex,
+            household_village_id=0,
+            household_village_name="",
+            post_village_id=0,
+            post_village_name="",
+            category_spans=tuple(spans[p.id]),
+        )
         held = categories_on(facts, on)
         assert held
         if post.fund.restricts_categories:
             assert set(held) & set(post.fund.allowed_categories)
-        assert not any(e.full_time and e.start_on <= on and (e.end_on is None or on <= e.end_on)
-                       for e in jobs[p.id_number])
+        assert not any(
+            e.full_time and e.start_on <= on and (e.end_on is None or on <= e.end_on)
+            for e in jobs[p.id_number]
+        )
         family = {p.id} | ties[p.id] | household[p.household_id]
         if any(s <= on <= e for pid in family for s, e in terms[pid]):
             cadre_kin.append(p.id)
@@ -392,9 +426,11 @@ def test_holders_were_eligible_on_the_hiring_date(session, counts):
     for items in periods.values():
         items.sort()
         for i, a in enumerate(items):
-            for b in items[i + 1:]:
+            for b in items[i + 1 :]:
                 overlap = b[0] <= a[1]
-                assert not overlap or (a[2], a[3]) == (b[2], b[3]), f"two posts in one household at once: {a} {b}"
+                assert not overlap or (a[2], a[3]) == (b[2], b[3]), (
+                    f"two posts in one household at once: {a} {b}"
+                )
 
 
 def test_attendance_grades_and_payments_follow_the_rules(session, counts, today):
@@ -402,21 +438,39 @@ def test_attendance_grades_and_payments_follow_the_rules(session, counts, today)
     persons = {p.id: p for p in session.scalars(select(Person)).all()}
     runs = {r.id: r for r in session.scalars(select(PayrollRun)).all()}
     records = {(a.contract_id, a.month): a for a in session.scalars(select(AttendanceRecord)).all()}
-    grades = {(a.contract_id, a.period): a.grade for a in session.scalars(
-        select(Assessment).where(Assessment.kind == "monthly")).all()}
+    grades = {
+        (a.contract_id, a.period): a.grade
+        for a in session.scalars(select(Assessment).where(Assessment.kind == "monthly")).all()
+    }
     payments = session.scalars(select(Payment)).all()
     regular = [p for p in payments if p.kind == "regular"]
     assert regular and {p.month for p in regular} >= {"2025-12", "2026-06"}
     for p in regular:
         c = contracts[p.contract_id]
-        line = compute_line(p.standard_fen, p.required_days, p.attended_days, p.covered_days, p.month_days,
-                            p.grade, c.perf_excellent_fen, c.perf_pass_fen)
+        line = compute_line(
+            p.standard_fen,
+            p.required_days,
+            p.attended_days,
+            p.covered_days,
+            p.month_days,
+            p.grade,
+            c.perf_excellent_fen,
+            c.perf_pass_fen,
+        )
         assert (p.amount_fen, p.cap_fen, p.base_fen, p.performance_fen, p.calc_text) == (
-            line.amount_fen, line.cap_fen, line.base_fen, line.performance_fen, line.calc_text)
+            line.amount_fen,
+            line.cap_fen,
+            line.base_fen,
+            line.performance_fen,
+            line.calc_text,
+        )
         assert (p.standard_fen, p.required_days) == (c.allowance_fen, c.required_days)
         person = persons[p.person_id]
-        assert (p.account_no, p.account_name) == (person.account_no, person.account_name) == (
-            person.account_no, person.name)
+        assert (
+            (p.account_no, p.account_name)
+            == (person.account_no, person.account_name)
+            == (person.account_no, person.name)
+        )
         rec = records[(p.contract_id, p.month)]
         assert rec.days_worked == p.attended_days <= p.covered_days
         assert rec.days_worked + rec.leave_days + rec.absent_days <= p.covered_days
@@ -441,8 +495,11 @@ def test_attendance_grades_and_payments_follow_the_rules(session, counts, today)
     assert any(r.status == "preview" and r.month == last for r in runs.values())  # work for HR
     assert sum(1 for p in payments if p.status == "paid" and p.paid_on and p.paid_on > today) == 0
     # ANOMALY SEED PAID_AFTER_DEATH: at most one holder paid for months after the recorded death
-    after_death = {p.person_id for p in regular if persons[p.person_id].death_date
-                   and p.month > persons[p.person_id].death_date.isoformat()[:7]}
+    after_death = {
+        p.person_id
+        for p in regular
+        if persons[p.person_id].death_date and p.month > persons[p.person_id].death_date.isoformat()[:7]
+    }
     assert len(after_death) <= 1 and counts.get("anomaly_paid_after_death", 0) == len(after_death)
 
 
@@ -450,18 +507,29 @@ def test_payroll_service_agrees_and_township1_can_approve_the_preview(session, c
     """The payroll service, recomputing each run from the records, makes the lines the demo stored (but for
     the PAID_AFTER_DEATH seed, which it would refuse to pay); township1 may approve the preview that the
     second clerk prepared."""
-    dead_early = {p.id: p.death_date for p in session.scalars(select(Person).where(Person.death_date.is_not(None)))}
+    dead_early = {
+        p.id: p.death_date for p in session.scalars(select(Person).where(Person.death_date.is_not(None)))
+    }
     for run in session.scalars(select(PayrollRun)).all():
         fresh, unpaid = payroll.compute_run(session, run.township_id, [run.month], run.id)
-        stored = {(p.contract_id, p.month): p for p in session.scalars(
-            select(Payment).where(Payment.run_id == run.id, Payment.kind == "regular"))}
+        stored = {
+            (p.contract_id, p.month): p
+            for p in session.scalars(
+                select(Payment).where(Payment.run_id == run.id, Payment.kind == "regular")
+            )
+        }
         expected = {(ln["contract_id"], ln["month"]): ln for ln in fresh}
         for key, p in stored.items():
             if p.person_id in dead_early and p.month >= dead_early[p.person_id].isoformat()[:7]:
                 continue
             ln = expected[key]
             assert (p.amount_fen, p.attended_days, p.covered_days, p.fund_id, p.grade) == (
-                ln["amount_fen"], ln["attended_days"], ln["covered_days"], ln["fund_id"], ln["grade"])
+                ln["amount_fen"],
+                ln["attended_days"],
+                ln["covered_days"],
+                ln["fund_id"],
+                ln["grade"],
+            )
         assert run.unpaid_count == len([u for u in unpaid if u.person_id not in dead_early])
     users = {u.username: u for u in session.scalars(select(User)).all()}
     preview = session.scalar(select(PayrollRun).where(PayrollRun.status == "preview"))
@@ -481,10 +549,22 @@ def test_holder1_is_a_real_holder(session, counts, today):
 
 
 def test_history_is_audited_once_per_table(session, counts):
-    generated = Counter(session.scalars(
-        select(AuditEntry.object_type).where(AuditEntry.action == "demo_generate")).all())
-    assert {"post", "notice", "application", "publicity", "contract", "insurance_policy", "assessment",
-            "attendance_record", "payroll_run", "payment", "user_account"} <= set(generated)
+    generated = Counter(
+        session.scalars(select(AuditEntry.object_type).where(AuditEntry.action == "demo_generate")).all()
+    )
+    assert {
+        "post",
+        "notice",
+        "application",
+        "publicity",
+        "contract",
+        "insurance_policy",
+        "assessment",
+        "attendance_record",
+        "payroll_run",
+        "payment",
+        "user_account",
+    } <= set(generated)
     assert set(generated.values()) == {1}
     assert verify_chain(session).ok
 

@@ -1,11 +1,12 @@
 """有序退岗: exits (propose → confirm), the daily sweep, payroll after an exit, colours, 311 (issue 8)."""
+
 from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
-from pwposts.domain.errors import Conflict, DomainError
 from pwposts.domain.attendance import AttendanceRejected
+from pwposts.domain.errors import Conflict, DomainError
 from pwposts.models.audit import AuditEntry
 from pwposts.models.contracts import Contract
 from pwposts.models.exits import ContractExit, PersonColour
@@ -25,9 +26,13 @@ def _audit_count(session):
 
 
 def _snapshot(session):
-    return (sorted((c.id, c.status, c.exit_on) for c in session.scalars(select(Contract))),
-            sorted((e.contract_id, e.reason, e.status, e.effective_on) for e in session.scalars(select(ContractExit))),
-            sorted((p.person_id, p.colour, p.reason) for p in session.scalars(select(PersonColour))))
+    return (
+        sorted((c.id, c.status, c.exit_on) for c in session.scalars(select(Contract))),
+        sorted(
+            (e.contract_id, e.reason, e.status, e.effective_on) for e in session.scalars(select(ContractExit))
+        ),
+        sorted((p.person_id, p.colour, p.reason) for p in session.scalars(select(PersonColour))),
+    )
 
 
 def test_death_is_proposed_by_the_sweep_pay_stops_and_a_second_run_changes_nothing(session, county):
@@ -41,7 +46,12 @@ def test_death_is_proposed_by_the_sweep_pay_stops_and_a_second_run_changes_nothi
     assert report.proposed == {"death": 1}
     ex = session.scalars(select(ContractExit)).one()
     assert (ex.status, ex.reason, ex.event_on, ex.effective_on, ex.source) == (
-        "proposed", "death", date(2026, 5, 10), date(2026, 5, 11), "sweep")
+        "proposed",
+        "death",
+        date(2026, 5, 10),
+        date(2026, 5, 11),
+        "sweep",
+    )
     entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "propose_exit")).one()
     assert entry.actor_label == "系统：每日巡检"
 
@@ -62,18 +72,34 @@ def test_death_is_proposed_by_the_sweep_pay_stops_and_a_second_run_changes_nothi
     attend(session, h["li"], "2026-05", 20)
     attend(session, h["li"], "2026-06", 20)
     session.commit()
-    may = payroll.prepare_run(session, county.users["town"], county.townships[0].id, "2026-05", date(2026, 6, 5))
+    may = payroll.prepare_run(
+        session, county.users["town"], county.townships[0].id, "2026-05", date(2026, 6, 5)
+    )
     lines = {p.contract_id: p for p in session.scalars(select(Payment).where(Payment.run_id == may.id))}
     assert lines[c.id].amount_fen == 19355 and lines[c.id].covered_days == 10
-    june = payroll.prepare_run(session, county.users["town"], county.townships[0].id, "2026-06", date(2026, 7, 5))
+    june = payroll.prepare_run(
+        session, county.users["town"], county.townships[0].id, "2026-06", date(2026, 7, 5)
+    )
     session.commit()
-    assert c.id not in {p.contract_id for p in session.scalars(select(Payment).where(Payment.run_id == june.id))}
-    assert session.scalar(select(func.count(Payment.id)).where(Payment.contract_id == c.id,
-                                                              Payment.month >= "2026-06")) == 0
+    assert c.id not in {
+        p.contract_id for p in session.scalars(select(Payment).where(Payment.run_id == june.id))
+    }
+    assert (
+        session.scalar(
+            select(func.count(Payment.id)).where(Payment.contract_id == c.id, Payment.month >= "2026-06")
+        )
+        == 0
+    )
     # paying June is refused at the source: no attendance can be entered for a month after the exit
     with pytest.raises(AttendanceRejected):
-        att.enter_month(session, county.users["town"], county.villages[0].id, "2026-06",
-                        [{"contract_id": c.id, "days_worked": 10}], date(2026, 7, 5))
+        att.enter_month(
+            session,
+            county.users["town"],
+            county.villages[0].id,
+            "2026-06",
+            [{"contract_id": c.id, "days_worked": 10}],
+            date(2026, 7, 5),
+        )
 
 
 def test_contract_past_its_end_is_ended_and_its_post_can_recruit_again(session, county):
@@ -87,16 +113,29 @@ def test_contract_past_its_end_is_ended_and_its_post_can_recruit_again(session, 
     for key in ("wang", "li"):
         assert h[key].status == "ended"
     exits = session.scalars(select(ContractExit)).all()
-    assert {(e.reason, e.status, e.effective_on) for e in exits} == {("contract_end", "confirmed", date(2026, 11, 1))}
+    assert {(e.reason, e.status, e.effective_on) for e in exits} == {
+        ("contract_end", "confirmed", date(2026, 11, 1))
+    }
     assert post.status == "recruiting"
     vac = [v for v in vacant_posts(session, county.users["town"], date(2026, 11, 25)) if v.post.id == post.id]
     assert vac and vac[0].vacancies == 2 and vac[0].vacant_since == date(2026, 11, 1)
     from pwposts.domain.contracts import CONTRACT_STATE_LABELS
+
     assert CONTRACT_STATE_LABELS["ended"] == "已结束"
     from pwposts.services.hiring import publish_notice
-    n = publish_notice(session, county.users["town"], post.id, title="保洁员招聘", conditions="本村脱贫人口",
-                       places=2, start_on=date(2026, 11, 26), end_on=date(2026, 12, 5), contact="东坪镇人社所",
-                       today=date(2026, 11, 25))
+
+    n = publish_notice(
+        session,
+        county.users["town"],
+        post.id,
+        title="保洁员招聘",
+        conditions="本村脱贫人口",
+        places=2,
+        start_on=date(2026, 11, 26),
+        end_on=date(2026, 12, 5),
+        contact="东坪镇人社所",
+        today=date(2026, 11, 25),
+    )
     assert n.id
 
 
@@ -105,9 +144,17 @@ def test_failed_annual_grade_cannot_be_renewed_and_is_proposed_for_exit_at_the_e
     annual(session, h["wang"], "2026", "不合格")
     session.commit()
     from pwposts.services.contracts import renew_contract
+
     with pytest.raises(DomainError) as err:
-        renew_contract(session, county.users["town"], h["wang"].id, "劳务协议", date(2027, 1, 1),
-                       date(2027, 12, 31), date(2026, 11, 25))
+        renew_contract(
+            session,
+            county.users["town"],
+            h["wang"].id,
+            "劳务协议",
+            date(2027, 1, 1),
+            date(2027, 12, 31),
+            date(2026, 11, 25),
+        )
     assert "不合格" in err.value.message and "不予续签" in err.value.message
     session.rollback()
     run_sweep(session, date(2026, 11, 25))
@@ -126,7 +173,9 @@ def test_employment_record_makes_a_proposal_and_a_dismissed_one_is_not_made_agai
     run_sweep(session, date(2026, 11, 25))
     ex = session.scalars(select(ContractExit)).one()
     assert (ex.reason, ex.event_on, ex.effective_on) == ("employed", date(2026, 9, 1), date(2026, 9, 1))
-    svc.dismiss_exit(session, county.users["town"], ex.id, "同名不同人，参保记录身份证号录入错误", date(2026, 11, 25))
+    svc.dismiss_exit(
+        session, county.users["town"], ex.id, "同名不同人，参保记录身份证号录入错误", date(2026, 11, 25)
+    )
     session.commit()
     report = run_sweep(session, date(2026, 11, 26))
     assert report.proposed == {}
@@ -144,27 +193,57 @@ def test_ended_category_makes_a_proposal(session, county):
 
 def test_exit_recorded_after_the_limit_is_late_and_listed(session, county):
     h = holders(session, county)
-    ex = svc.record_exit(session, county.users["town"], h["li"].id, "own_request", date(2026, 11, 1),
-                         date(2026, 11, 2), date(2026, 11, 25), placement="none", wants_work=True)
+    ex = svc.record_exit(
+        session,
+        county.users["town"],
+        h["li"].id,
+        "own_request",
+        date(2026, 11, 1),
+        date(2026, 11, 2),
+        date(2026, 11, 25),
+        placement="none",
+        wants_work=True,
+    )
     session.commit()
     assert ex.status == "confirmed" and ex.late and ex.report_limit_days == 5
     assert h["li"].status == "terminated" and h["li"].exit_on == date(2026, 11, 1)
     late = session.scalars(svc.exit_query(county.users["inspector"], svc.ExitFilter(late=True))).all()
     assert [e.id for e in late] == [ex.id]
     # a village clerk may only propose
-    ex2 = svc.record_exit(session, county.users["village"], h["wang"].id, "unable", date(2026, 11, 24),
-                          date(2026, 11, 25), date(2026, 11, 25))
+    ex2 = svc.record_exit(
+        session,
+        county.users["village"],
+        h["wang"].id,
+        "unable",
+        date(2026, 11, 24),
+        date(2026, 11, 25),
+        date(2026, 11, 25),
+    )
     assert ex2.status == "proposed" and h["wang"].status == "active"
     with pytest.raises(Conflict):
-        svc.propose_exit(session, county.users["town"], h["wang"].id, "death", date(2026, 11, 24),
-                         date(2026, 11, 25), date(2026, 11, 25))
+        svc.propose_exit(
+            session,
+            county.users["town"],
+            h["wang"].id,
+            "death",
+            date(2026, 11, 24),
+            date(2026, 11, 25),
+            date(2026, 11, 25),
+        )
 
 
 def test_exited_holder_without_work_in_a_jobless_household_is_red_until_a_job_is_recorded(session, county):
     h = holders(session, county)
     li = county.persons["li"]
-    svc.record_exit(session, county.users["town"], h["li"].id, "own_request", date(2026, 9, 30),
-                    date(2026, 10, 1), date(2026, 10, 2))
+    svc.record_exit(
+        session,
+        county.users["town"],
+        h["li"].id,
+        "own_request",
+        date(2026, 9, 30),
+        date(2026, 10, 1),
+        date(2026, 10, 2),
+    )
     session.commit()
     run_sweep(session, date(2026, 10, 15))
     assert session.get(PersonColour, li.id).colour == "yellow"  # under 30 days
@@ -173,6 +252,7 @@ def test_exited_holder_without_work_in_a_jobless_household_is_red_until_a_job_is
     colour = session.get(PersonColour, li.id)
     assert colour.colour == "red" and "零就业" in colour.reason and colour.since == date(2026, 11, 25)
     from pwposts.services.worklist import worklist
+
     w = worklist(session, county.users["town"], date(2026, 11, 25))
     assert li.id in {c.person_id for c in w.colours}
     employ(session, li, date(2026, 11, 20))
@@ -187,16 +267,32 @@ def test_orange_when_311_is_behind_and_yellow_once_services_are_recorded(session
     # someone in li's household works: not red
     other = h["post"]
     from tests.builders import add_person
+
     sister = add_person(session, county.villages[0], "李小妹", date(1990, 1, 1), "F", household=li.household)
     employ(session, sister, date(2025, 1, 1))
-    svc.record_exit(session, county.users["town"], h["li"].id, "unable", date(2026, 7, 31), date(2026, 8, 1),
-                    date(2026, 8, 1))
+    svc.record_exit(
+        session,
+        county.users["town"],
+        h["li"].id,
+        "unable",
+        date(2026, 7, 31),
+        date(2026, 8, 1),
+        date(2026, 8, 1),
+    )
     session.commit()
     run_sweep(session, date(2026, 11, 25))  # 3 whole months: due job 1, training 1, guidance 1
     assert session.get(PersonColour, li.id).colour == "orange"
     for kind in ("job_info", "training", "guidance"):
-        svc.record_service(session, county.users["village"], li.id, kind, date(2026, 11, 20), "东坪镇人社所", None,
-                           date(2026, 11, 25))
+        svc.record_service(
+            session,
+            county.users["village"],
+            li.id,
+            kind,
+            date(2026, 11, 20),
+            "东坪镇人社所",
+            None,
+            date(2026, 11, 25),
+        )
     run_sweep(session, date(2026, 11, 25))
     assert session.get(PersonColour, li.id).colour == "yellow"
     assert other.id
@@ -204,10 +300,24 @@ def test_orange_when_311_is_behind_and_yellow_once_services_are_recorded(session
 
 def test_death_reason_is_green_and_shortlist_prefers_red_households(session, county):
     h = holders(session, county)
-    svc.record_exit(session, county.users["town"], h["wang"].id, "death", date(2026, 9, 1), date(2026, 9, 2),
-                    date(2026, 9, 3))
-    svc.record_exit(session, county.users["town"], h["li"].id, "own_request", date(2026, 9, 1), date(2026, 9, 2),
-                    date(2026, 9, 3))
+    svc.record_exit(
+        session,
+        county.users["town"],
+        h["wang"].id,
+        "death",
+        date(2026, 9, 1),
+        date(2026, 9, 2),
+        date(2026, 9, 3),
+    )
+    svc.record_exit(
+        session,
+        county.users["town"],
+        h["li"].id,
+        "own_request",
+        date(2026, 9, 1),
+        date(2026, 9, 2),
+        date(2026, 9, 3),
+    )
     session.commit()
     run_sweep(session, date(2026, 11, 25))
     assert session.get(PersonColour, county.persons["wang"].id).colour == "green"
@@ -236,16 +346,26 @@ def test_default_shortlist_puts_red_households_first(session, county):
     from pwposts.models.exits import PersonColour
     from pwposts.services.hiring import default_shortlist
     from tests.contracts_support import make_application, make_post
+
     post = make_post(session, county, headcount=1)
     weak = make_application(session, county, county.persons["wang"], post, status="eligible")  # 弱劳力 first
     notice = weak.notice
     from pwposts.models.hiring import Application
-    li_app = Application(notice_id=notice.id, person_id=county.persons["li"].id, status="eligible",
-                         checked_on=date(2026, 1, 21))
+
+    li_app = Application(
+        notice_id=notice.id,
+        person_id=county.persons["li"].id,
+        status="eligible",
+        checked_on=date(2026, 1, 21),
+    )
     session.add(li_app)
     session.flush()
     assert [a.id for a in default_shortlist(session, notice)] == [weak.id]
-    session.add(PersonColour(person_id=county.persons["li"].id, colour="red", reason="零就业家庭", since=date(2026, 11, 1)))
+    session.add(
+        PersonColour(
+            person_id=county.persons["li"].id, colour="red", reason="零就业家庭", since=date(2026, 11, 1)
+        )
+    )
     session.flush()
     assert [a.id for a in default_shortlist(session, notice)] == [li_app.id]
 
@@ -253,12 +373,27 @@ def test_default_shortlist_puts_red_households_first(session, county):
 def test_a_contract_with_an_exit_recorded_cannot_be_renewed(session, county):
     h = holders(session, county)
     annual(session, h["li"], "2026", "合格")
-    svc.propose_exit(session, county.users["village"], h["li"].id, "own_request", date(2026, 11, 25),
-                     date(2027, 1, 1), date(2026, 11, 25))
+    svc.propose_exit(
+        session,
+        county.users["village"],
+        h["li"].id,
+        "own_request",
+        date(2026, 11, 25),
+        date(2027, 1, 1),
+        date(2026, 11, 25),
+    )
     from pwposts.services.contracts import renew_contract
+
     with pytest.raises(Conflict) as err:
-        renew_contract(session, county.users["town"], h["li"].id, "劳务协议", date(2027, 1, 1), date(2027, 12, 31),
-                       date(2026, 11, 25))
+        renew_contract(
+            session,
+            county.users["town"],
+            h["li"].id,
+            "劳务协议",
+            date(2027, 1, 1),
+            date(2027, 12, 31),
+            date(2026, 11, 25),
+        )
     assert "已有退岗记录" in err.value.message
 
 
@@ -273,7 +408,11 @@ def test_a_death_turns_an_earlier_proposal_into_the_deaths(session, county):
     session.commit()
     report = run_sweep(session, date(2026, 12, 12))
     assert report.proposed == {"death": 1}
-    assert (ex.reason, ex.event_on, ex.effective_on, ex.status) == ("death", date(2026, 12, 10), date(2026, 12, 11),
-                                                                     "proposed")
+    assert (ex.reason, ex.event_on, ex.effective_on, ex.status) == (
+        "death",
+        date(2026, 12, 10),
+        date(2026, 12, 11),
+        "proposed",
+    )
     assert "原建议" in ex.evidence
     assert run_sweep(session, date(2026, 12, 12)).changes == 0

@@ -1,6 +1,7 @@
 """Hire → sign and recruitment in order, through the services: the hire date is kept, a contract never starts
 before it, 已聘用待签协议 lists the hired without a contract, a notice cannot open in the past, the 公示 waits
 for the registration deadline, and a notice's state is derived (SQL filter and domain agree)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -14,7 +15,12 @@ from pwposts.models.hiring import Notice
 from pwposts.services import contracts as contract_svc
 from pwposts.services import hiring as svc
 from tests.hiring_support import (
-    ENTRY_DAY, NOTICE_DAY, NOTICE_FIELDS, OPEN_NOTICE_FIELDS, make_post, shortlist_wang_and_li,
+    ENTRY_DAY,
+    NOTICE_DAY,
+    NOTICE_FIELDS,
+    OPEN_NOTICE_FIELDS,
+    make_post,
+    shortlist_wang_and_li,
 )
 
 TODAY = date(2026, 11, 25)
@@ -46,10 +52,15 @@ def shortlisted(session, county, town, notice):
 
 # ---- recruitment in order ----
 
+
 def test_a_notice_cannot_open_in_the_past(session, town, post):
     with pytest.raises(DomainError) as e:
         svc.publish_notice(session, town, post.id, today=TODAY, **NOTICE_FIELDS)  # starts 11-16, today 11-25
-    assert e.value.code == "notice_starts_in_past" and "2026-11-16" in e.value.message and "2026-11-25" in e.value.message
+    assert (
+        e.value.code == "notice_starts_in_past"
+        and "2026-11-16" in e.value.message
+        and "2026-11-25" in e.value.message
+    )
     session.rollback()
     assert svc.publish_notice(session, town, post.id, today=TODAY, **OPEN_NOTICE_FIELDS).status == "open"
 
@@ -70,14 +81,22 @@ def test_notice_state_is_derived_and_the_list_filter_agrees(session, county, tow
     def states(today):
         notices = session.scalars(select(Notice).order_by(Notice.id)).all()
         derived = svc.notice_states(session, notices, today)
-        for s in set(derived.values()) | {"open", "registration_closed"}:  # the SQL filter picks the same notices
+        for s in set(derived.values()) | {
+            "open",
+            "registration_closed",
+        }:  # the SQL filter picks the same notices
             picked = session.scalars(svc.notice_query(town, svc.NoticeFilter(state=s), today)).unique().all()
             assert {n.id for n in picked} == {i for i, v in derived.items() if v == s}, (today, s)
         return derived
 
     later = make_post(session, county, title="护林员", headcount=1)
-    upcoming = svc.publish_notice(session, town, later.id, today=TODAY,
-                                  **{**OPEN_NOTICE_FIELDS, "places": 1, "start_on": date(2026, 12, 1)})
+    upcoming = svc.publish_notice(
+        session,
+        town,
+        later.id,
+        today=TODAY,
+        **{**OPEN_NOTICE_FIELDS, "places": 1, "start_on": date(2026, 12, 1)},
+    )
     session.commit()
     assert states(ENTRY_DAY) == {notice.id: "open", upcoming.id: "upcoming"}
     assert states(TODAY) == {notice.id: "registration_closed", upcoming.id: "upcoming"}
@@ -97,6 +116,7 @@ def test_notice_state_is_derived_and_the_list_filter_agrees(session, county, tow
 
 # ---- hire → sign ----
 
+
 def test_hire_keeps_its_date_and_a_contract_cannot_start_before_it(session, county, town, notice):
     a, _, _ = shortlisted(session, county, town, notice)
     svc.hire(session, town, a.id, date(2026, 12, 14))
@@ -106,8 +126,9 @@ def test_hire_keeps_its_date_and_a_contract_cannot_start_before_it(session, coun
     assert "2026-12-14" in entry.after_json
 
     with pytest.raises(DomainError) as e:  # signed on 12-14 but starting 11-01: November would be paid
-        contract_svc.sign_contract(session, town, a.id, "劳务协议", date(2026, 11, 1), date(2027, 10, 31),
-                                   date(2026, 12, 14))
+        contract_svc.sign_contract(
+            session, town, a.id, "劳务协议", date(2026, 11, 1), date(2027, 10, 31), date(2026, 12, 14)
+        )
     assert e.value.code == "contract_before_hire"
     assert "2026-11-01" in e.value.message and "2026-12-14" in e.value.message
     session.rollback()
@@ -120,18 +141,26 @@ def test_awaiting_signing_lists_the_hired_without_a_contract_in_scope(session, c
     a, _, _ = shortlisted(session, county, town, notice)
     svc.hire(session, town, a.id, HIRE_DAY)
     session.commit()
-    listed = lambda actor, **kw: [x.id for x in session.scalars(  # noqa: E731
-        contract_svc.awaiting_signing(actor, contract_svc.PendingFilter(**kw))).unique()]
+    listed = lambda actor, **kw: [
+        x.id
+        for x in session.scalars(  # noqa: E731
+            contract_svc.awaiting_signing(actor, contract_svc.PendingFilter(**kw))
+        ).unique()
+    ]
     assert listed(town) == [a.id] and contract_svc.awaiting_signing_count(session, town) == 1
     assert listed(county.users["admin"]) == [a.id] and listed(county.users["inspector"]) == [a.id]
-    assert listed(county.users["otherTown"]) == [] and contract_svc.awaiting_signing_count(
-        session, county.users["otherTown"]) == 0
+    assert (
+        listed(county.users["otherTown"]) == []
+        and contract_svc.awaiting_signing_count(session, county.users["otherTown"]) == 0
+    )
     assert listed(town, q="王秀英") == [a.id] and listed(town, q="李建国") == []
     assert listed(town, q=county.persons["wang"].id_number[-6:]) == [a.id]
     assert listed(town, township_id=county.villages[0].parent_id) == [a.id]
     assert listed(town, village_id=county.villages[1].id) == []
 
-    c = contract_svc.sign_contract(session, town, a.id, "劳务协议", date(2026, 12, 4), date(2027, 12, 3), HIRE_DAY)
+    c = contract_svc.sign_contract(
+        session, town, a.id, "劳务协议", date(2026, 12, 4), date(2027, 12, 3), HIRE_DAY
+    )
     session.commit()
     assert listed(town) == [] and contract_svc.contract_for_application(session, a.id).id == c.id
     contract_svc.void_draft(session, town, c.id, "日期填错，重新签订", HIRE_DAY)

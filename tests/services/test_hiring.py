@@ -1,4 +1,5 @@
 """以岗聘任 services: notices, eligibility on entry, priority, 公示 in working days, objections, hiring."""
+
 from __future__ import annotations
 
 import json
@@ -100,31 +101,43 @@ def test_acceptance_each_ineligible_applicant_refused_with_own_reason(session, c
 def test_cadre_relative_in_either_direction_and_other_rules(session, county, town, notice):
     v0, v1 = county.villages[0], county.villages[1]
     secretary = add_person(session, v1, "周书记", date(1965, 1, 1), "M", categories=())
-    session.add(Cadre(person=secretary, village=v1, office="党组织书记", term_start=date(2024, 1, 1), term_end=None))
+    session.add(
+        Cadre(person=secretary, village=v1, office="党组织书记", term_start=date(2024, 1, 1), term_end=None)
+    )
     son = add_person(session, v0, "周小军", date(1992, 1, 1), "M")
     session.add(Relation(person=son, relative=secretary, kind="父母"))  # the secretary is son's parent
     worker = add_person(session, v0, "吴打工", date(1988, 1, 1), "M")
-    session.add(EmploymentRecord(id_number=worker.id_number, employer="青山县建筑公司", full_time=True,
-                                 start_on=date(2026, 1, 1)))
+    session.add(
+        EmploymentRecord(
+            id_number=worker.id_number, employer="青山县建筑公司", full_time=True, start_on=date(2026, 1, 1)
+        )
+    )
     outsider = add_person(session, county.villages[1], "郑外村", date(1988, 1, 1), "M")
     session.commit()
     a = svc.enter_application(session, town, notice.id, son.id, ENTRY_DAY)
     msg = json.loads(a.failures_json)[0]["message"]
     assert codes(a) == ["cadre_kin"] and "父母" in msg and "周书记" in msg and "党组织书记" in msg
-    assert codes(svc.enter_application(session, town, notice.id, worker.id, ENTRY_DAY)) == ["employed_elsewhere"]
+    assert codes(svc.enter_application(session, town, notice.id, worker.id, ENTRY_DAY)) == [
+        "employed_elsewhere"
+    ]
     assert codes(svc.enter_application(session, town, notice.id, outsider.id, ENTRY_DAY)) == ["not_local"]
 
 
 def test_household_limit_counts_other_members(session, county, town, notice):
     other_post = make_post(session, county, title="护路员")
     wang = county.persons["wang"]
-    daughter = add_person(session, county.villages[0], "王小花", date(1995, 1, 1), "F", household=wang.household)
+    daughter = add_person(
+        session, county.villages[0], "王小花", date(1995, 1, 1), "F", household=wang.household
+    )
     make_contract(session, wang, other_post)
     session.commit()
     a = svc.enter_application(session, town, notice.id, daughter.id, ENTRY_DAY)
     assert codes(a) == ["household_limit"] and "王秀英" in json.loads(a.failures_json)[0]["message"]
-    session.add(CountySetting(county_id=county.county.id, key="household_post_limit", value="2",
-                              effective_from=date(2026, 1, 1)))
+    session.add(
+        CountySetting(
+            county_id=county.county.id, key="household_post_limit", value="2", effective_from=date(2026, 1, 1)
+        )
+    )
     session.commit()
     a = svc.recheck_application(session, town, a.id, TODAY)
     assert a.status == "eligible" and codes(a) == []
@@ -144,7 +157,9 @@ def test_village_clerk_enters_only_persons_of_their_village(session, county, not
     with pytest.raises(NotFound):
         svc.enter_application(session, clerk, notice.id, county.persons["zhao"].id, ENTRY_DAY)
     with pytest.raises(Forbidden):
-        svc.enter_application(session, county.users["inspector"], notice.id, county.persons["li"].id, ENTRY_DAY)
+        svc.enter_application(
+            session, county.users["inspector"], notice.id, county.persons["li"].id, ENTRY_DAY
+        )
 
 
 def test_entry_refused_outside_the_window_and_twice(session, county, town, notice):
@@ -158,7 +173,9 @@ def test_entry_refused_outside_the_window_and_twice(session, county, town, notic
 
 
 def test_weak_labour_ordered_before_full_labour(session, county, town, notice):
-    full = svc.enter_application(session, town, notice.id, county.persons["li"].id, ENTRY_DAY)  # 全劳力, entered first
+    full = svc.enter_application(
+        session, town, notice.id, county.persons["li"].id, ENTRY_DAY
+    )  # 全劳力, entered first
     weak = svc.enter_application(session, town, notice.id, county.persons["wang"].id, ENTRY_DAY)  # 弱劳力
     half = add_person(session, county.villages[0], "孙半劳", date(1980, 1, 1), "M", capacity="半劳力")
     half_app = svc.enter_application(session, town, notice.id, half.id, ENTRY_DAY)
@@ -177,7 +194,9 @@ def _ready(session, county, town, notice):
 
 
 def test_publicity_counts_working_days_with_county_calendar(session, county, town, notice):
-    session.add(Holiday(county_id=county.county.id, day=date(2026, 11, 26), name="测试假日", is_workday=False))
+    session.add(
+        Holiday(county_id=county.county.id, day=date(2026, 11, 26), name="测试假日", is_workday=False)
+    )
     session.add(Holiday(county_id=county.county.id, day=date(2026, 11, 29), name="调休上班", is_workday=True))
     session.commit()
     a, b, pub = _ready(session, county, town, notice)
@@ -187,8 +206,14 @@ def test_publicity_counts_working_days_with_county_calendar(session, county, tow
 
 
 def test_publicity_period_is_a_county_setting(session, county, town, notice):
-    session.add(CountySetting(county_id=county.county.id, key="publicity_working_days", value="3",
-                              effective_from=date(2026, 1, 1)))
+    session.add(
+        CountySetting(
+            county_id=county.county.id,
+            key="publicity_working_days",
+            value="3",
+            effective_from=date(2026, 1, 1),
+        )
+    )
     session.commit()
     _, _, pub = _ready(session, county, town, notice)
     assert (pub.end_on, pub.working_days) == (date(2026, 11, 30), 3)
@@ -199,12 +224,23 @@ def test_acceptance_hiring_refused_before_the_end_and_with_an_open_objection(ses
     assert pub.end_on == date(2026, 12, 2)
     with pytest.raises(DomainError) as e:
         svc.hire(session, town, a.id, date(2026, 12, 2))
-    assert e.value.code == "publicity_not_over" and "2026-12-02" in e.value.message and "2026-12-03" in e.value.message
+    assert (
+        e.value.code == "publicity_not_over"
+        and "2026-12-02" in e.value.message
+        and "2026-12-03" in e.value.message
+    )
     session.rollback()
 
-    o = svc.record_objection(session, county.users["village"], b.id, content="李建国在县城打工，常年不在村",
-                             objector_name="村民甲", objector_contact="13800000000", received_on=date(2026, 11, 30),
-                             today=date(2026, 11, 30))
+    o = svc.record_objection(
+        session,
+        county.users["village"],
+        b.id,
+        content="李建国在县城打工，常年不在村",
+        objector_name="村民甲",
+        objector_contact="13800000000",
+        received_on=date(2026, 11, 30),
+        today=date(2026, 11, 30),
+    )
     session.commit()
     for app in (a, b):  # an open objection on the 公示 stops every hire on it
         with pytest.raises(DomainError) as e:
@@ -213,8 +249,12 @@ def test_acceptance_hiring_refused_before_the_end_and_with_an_open_objection(ses
         session.rollback()
 
     with pytest.raises(Forbidden):  # a village clerk records, the township resolves
-        svc.resolve_objection(session, county.users["village"], o.id, "rejected", "经核实不属实", date(2026, 12, 3))
-    svc.resolve_objection(session, town, o.id, "rejected", "经核实，李建国在村务农，异议不属实", date(2026, 12, 3))
+        svc.resolve_objection(
+            session, county.users["village"], o.id, "rejected", "经核实不属实", date(2026, 12, 3)
+        )
+    svc.resolve_objection(
+        session, town, o.id, "rejected", "经核实，李建国在村务农，异议不属实", date(2026, 12, 3)
+    )
     session.commit()
     assert o.status == "rejected" and b.status == "shortlisted"
 
@@ -222,16 +262,31 @@ def test_acceptance_hiring_refused_before_the_end_and_with_an_open_objection(ses
     session.commit()
     assert hired.status == "hired" and pub.status == "ended"
     actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
-    for step in ("publish_notice", "enter_application", "publish_shortlist", "record_objection",
-                 "resolve_objection", "end_publicity", "hire"):
+    for step in (
+        "publish_notice",
+        "enter_application",
+        "publish_shortlist",
+        "record_objection",
+        "resolve_objection",
+        "end_publicity",
+        "hire",
+    ):
         assert step in actions, step
     assert audit.verify_chain(session).ok
 
 
 def test_upheld_objection_removes_the_candidate(session, county, town, notice):
     a, b, pub = _ready(session, county, town, notice)
-    o = svc.record_objection(session, town, b.id, content="其兄为村干部", objector_name=None, objector_contact=None,
-                             received_on=TODAY, today=TODAY)
+    o = svc.record_objection(
+        session,
+        town,
+        b.id,
+        content="其兄为村干部",
+        objector_name=None,
+        objector_contact=None,
+        received_on=TODAY,
+        today=TODAY,
+    )
     svc.resolve_objection(session, town, o.id, "upheld", "经核实属实，取消拟聘资格", date(2026, 11, 27))
     session.commit()
     assert b.status == "removed" and "取消拟聘资格" in b.note
@@ -245,8 +300,16 @@ def test_upheld_objection_removes_the_candidate(session, county, town, notice):
 def test_objection_after_the_period_is_refused(session, county, town, notice):
     _, b, pub = _ready(session, county, town, notice)
     with pytest.raises(DomainError) as e:
-        svc.record_objection(session, town, b.id, content="x", objector_name=None, objector_contact=None,
-                             received_on=date(2026, 12, 3), today=date(2026, 12, 3))
+        svc.record_objection(
+            session,
+            town,
+            b.id,
+            content="x",
+            objector_name=None,
+            objector_contact=None,
+            received_on=date(2026, 12, 3),
+            today=date(2026, 12, 3),
+        )
     assert e.value.code == "objection_after_period"
 
 
@@ -275,9 +338,13 @@ def test_hired_person_cannot_be_hired_on_another_notice(session, county, town, n
     a, _, _ = _ready(session, county, town, notice)
     svc.hire(session, town, a.id, date(2026, 12, 3))
     other = make_post(session, county, title="护林员", headcount=1)
-    n2 = svc.publish_notice(session, town, other.id, today=date(2026, 12, 3),
-                            **{**NOTICE_FIELDS, "places": 1, "start_on": date(2026, 12, 3),
-                               "end_on": date(2026, 12, 10)})
+    n2 = svc.publish_notice(
+        session,
+        town,
+        other.id,
+        today=date(2026, 12, 3),
+        **{**NOTICE_FIELDS, "places": 1, "start_on": date(2026, 12, 3), "end_on": date(2026, 12, 10)},
+    )
     again = svc.enter_application(session, town, n2.id, county.persons["wang"].id, date(2026, 12, 3))
     assert codes(again) == ["one_person_one_post"]
 
@@ -298,8 +365,16 @@ def test_shortlist_limits_and_supplementary_publicity(session, county, town, not
     with pytest.raises(DomainError) as e:
         svc.publish_shortlist(session, town, notice.id, [c.id], TODAY)
     assert e.value.code == "publicity_running"
-    o = svc.record_objection(session, town, b.id, content="y", objector_name=None, objector_contact=None,
-                             received_on=TODAY, today=TODAY)
+    o = svc.record_objection(
+        session,
+        town,
+        b.id,
+        content="y",
+        objector_name=None,
+        objector_contact=None,
+        received_on=TODAY,
+        today=TODAY,
+    )
     svc.resolve_objection(session, town, o.id, "upheld", "属实", TODAY)
     svc.end_publicity(session, town, pub.id, date(2026, 12, 3))
     assert c.status == "not_selected" and pub.status == "ended"

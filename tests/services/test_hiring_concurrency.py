@@ -3,6 +3,7 @@
 PostgreSQL only (PWPOSTS_TEST_DATABASE_URL): SQLite serialises every writer, so these races cannot
 happen there.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -26,7 +27,9 @@ HIRE_DAY = date(2026, 12, 3)
 @pytest.fixture(autouse=True)
 def _postgresql_only(app):
     if db.engine.dialect.name != "postgresql":
-        pytest.skip("needs PostgreSQL: SQLite serialises all writers, so two transactions can never race there")
+        pytest.skip(
+            "needs PostgreSQL: SQLite serialises all writers, so two transactions can never race there"
+        )
 
 
 @pytest.fixture
@@ -60,8 +63,12 @@ def test_two_clerks_signing_the_same_hire_make_one_contract(session, county, two
     a_id, _ = two_shortlisted_one_place
     svc.hire(session, county.users["town"], a_id, HIRE_DAY)
     session.commit()
-    results = _race(["town", "town2"], lambda s, actor: contract_svc.sign_contract(
-        s, actor, a_id, "劳务协议", date(2026, 12, 5), date(2027, 12, 4), HIRE_DAY))
+    results = _race(
+        ["town", "town2"],
+        lambda s, actor: contract_svc.sign_contract(
+            s, actor, a_id, "劳务协议", date(2026, 12, 5), date(2027, 12, 4), HIRE_DAY
+        ),
+    )
     outcomes = [o for _, o in results]
     assert sum(isinstance(o, Contract) for o in outcomes) == 1, outcomes
     session.expire_all()

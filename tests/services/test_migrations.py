@@ -1,4 +1,5 @@
 """Upgrade an empty database through every migration and compare it with the models."""
+
 from __future__ import annotations
 
 import os
@@ -59,7 +60,8 @@ def test_upgraded_check_constraints_are_the_models(tmp_path):
     want, have = _checks(created), _checks(migrated)
     differ = sorted(k for k in set(want) | set(have) if want.get(k) != have.get(k))
     assert differ == [], "CHECK constraints differ after migrating: " + "; ".join(
-        f"{t}.{n}: model {want.get((t, n))!r} vs migrated {have.get((t, n))!r}" for t, n in differ)
+        f"{t}.{n}: model {want.get((t, n))!r} vs migrated {have.get((t, n))!r}" for t, n in differ
+    )
 
 
 def test_a_county_with_data_upgrades_from_the_last_release(tmp_path):
@@ -76,7 +78,9 @@ def test_a_county_with_data_upgrades_from_the_last_release(tmp_path):
     from pwposts.services.clock_binding import bind_now
     from tests.builders import build_county
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "county.sqlite3"), "TESTING": True})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "county.sqlite3"), "TESTING": True}
+    )
     with app.app_context():
         config = app.extensions["migrate"].migrate.get_config()
         command.upgrade(config, "head")

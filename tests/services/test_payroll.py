@@ -1,5 +1,6 @@
 """Payroll runs: prepare (set-based), four-eyes approval, funds, bank files and results, retries,
 corrections, quarterly runs, arrears."""
+
 from datetime import date, datetime
 
 import pytest
@@ -42,8 +43,9 @@ def test_prepare_computes_every_holder_and_lists_those_without_approved_attendan
     assert wang.account_no == county.persons["wang"].account_no and wang.status == "pending"
     view = svc.run_view(session, county.users["town"], run.id, TODAY)
     assert [(u.name, u.reason) for u in view.unpaid] == [("刘桂兰", "考勤待审核")]
-    assert session.scalar(select(AuditEntry.summary).where(AuditEntry.action == "prepare_payroll")).startswith(
-        "生成发放清册：东坪镇2026年10月，2人")
+    assert session.scalar(
+        select(AuditEntry.summary).where(AuditEntry.action == "prepare_payroll")
+    ).startswith("生成发放清册：东坪镇2026年10月，2人")
 
 
 def test_proration_from_the_16th_of_a_30_day_month(session, county):
@@ -51,7 +53,9 @@ def test_proration_from_the_16th_of_a_30_day_month(session, county):
     post = make_post(session, county, county.villages[0], fund)
     c = make_contract(session, county.persons["wang"], post, start=date(2026, 9, 16), end=date(2027, 9, 15))
     c2 = make_contract(session, county.persons["li"], post, start=date(2026, 9, 16), end=date(2027, 9, 15))
-    c3 = make_contract(session, county.persons["chief_wife"], post, start=date(2026, 9, 16), end=date(2027, 9, 15))
+    c3 = make_contract(
+        session, county.persons["chief_wife"], post, start=date(2026, 9, 16), end=date(2027, 9, 15)
+    )
     attend(session, c, "2026-09", 10)
     attend(session, c2, "2026-09", 8)
     attend(session, c3, "2026-09", 15)
@@ -60,7 +64,9 @@ def test_proration_from_the_16th_of_a_30_day_month(session, county):
     run = _prepare(session, county, month="2026-09")
     lines = _lines(session, run.id)
     assert lines["王秀英"].amount_fen == 30000
-    assert lines["李建国"].amount_fen == 24000 and lines["李建国"].performance_fen == 0  # 不合格: no component
+    assert (
+        lines["李建国"].amount_fen == 24000 and lines["李建国"].performance_fen == 0
+    )  # 不合格: no component
     assert lines["刘桂兰"].amount_fen == 30000  # all 15 remaining days: capped at 300.00
     assert all(p.covered_days == 15 and p.month_days == 30 for p in lines.values())
 
@@ -68,7 +74,9 @@ def test_proration_from_the_16th_of_a_30_day_month(session, county):
 def test_exit_and_death_end_the_days_paid(session, county):
     fund = make_fund(session, county)
     post = make_post(session, county, county.villages[0], fund)
-    left = make_contract(session, county.persons["wang"], post, status="terminated", exit_on=date(2026, 10, 10))
+    left = make_contract(
+        session, county.persons["wang"], post, status="terminated", exit_on=date(2026, 10, 10)
+    )
     died = make_contract(session, county.persons["li"], post)
     county.persons["li"].death_date = date(2026, 10, 20)
     gone = make_contract(session, county.persons["chief_wife"], post)
@@ -173,21 +181,46 @@ def test_approval_refused_beyond_the_funds_remaining_allocation(session, county)
     data = township_setup(session, county)
     data["fund"].allocation_fen = 100000  # 1,000.00 元
     # another township's approved run already used 500.00 of it
-    other = PayrollRun(township_id=county.townships[1].id, month="2026-09", status="approved",
-                       prepared_by_id=county.users["otherTown"].id, approved_by_id=county.users["admin"].id,
-                       approved_at=datetime(2026, 10, 5))
+    other = PayrollRun(
+        township_id=county.townships[1].id,
+        month="2026-09",
+        status="approved",
+        prepared_by_id=county.users["otherTown"].id,
+        approved_by_id=county.users["admin"].id,
+        approved_at=datetime(2026, 10, 5),
+    )
     session.add(other)
     session.flush()
     post2 = make_post(session, county, county.villages[2], data["fund"])
     c = make_contract(session, county.persons["zhao"], post2)
-    session.add(Payment(run_id=other.id, contract_id=c.id, person_id=c.person_id, fund_id=data["fund"].id,
-                        month="2026-09", standard_fen=60000, required_days=20, attended_days=20, covered_days=30,
-                        month_days=30, cap_fen=60000, base_fen=50000, amount_fen=50000, calc_text="x"))
+    session.add(
+        Payment(
+            run_id=other.id,
+            contract_id=c.id,
+            person_id=c.person_id,
+            fund_id=data["fund"].id,
+            month="2026-09",
+            standard_fen=60000,
+            required_days=20,
+            attended_days=20,
+            covered_days=30,
+            month_days=30,
+            cap_fen=60000,
+            base_fen=50000,
+            amount_fen=50000,
+            calc_text="x",
+        )
+    )
     session.commit()
     run = _prepare(session, county)
     view = svc.run_view(session, county.users["town2"], run.id, TODAY)
     (check,) = view.funds
-    assert (check.allocation_fen, check.used_fen, check.run_fen, check.after_fen) == (100000, 50000, 79000, -29000)
+    assert (check.allocation_fen, check.used_fen, check.run_fen, check.after_fen) == (
+        100000,
+        50000,
+        79000,
+        -29000,
+    )
     with pytest.raises(DomainError) as err:
         svc.approve_run(session, county.users["town2"], run.id, TODAY)
     assert err.value.code == "fund_exceeded"
@@ -220,11 +253,16 @@ def test_bank_file_rows_cover_every_positive_pending_line(session, county):
     _, run = _approved(session, county)
     batch, rows = svc.bank_file_rows(session, run)
     assert batch == 1
-    assert sum(r.amount_fen for r in rows) == run.total_fen == session.scalar(
-        select(func.sum(Payment.amount_fen)).where(Payment.run_id == run.id))
+    assert (
+        sum(r.amount_fen for r in rows)
+        == run.total_fen
+        == session.scalar(select(func.sum(Payment.amount_fen)).where(Payment.run_id == run.id))
+    )
     assert {r.account_name for r in rows} == {"王秀英", "李建国"}
     csv_bytes = payment_csv(rows)
-    assert csv_bytes.startswith(b"\xef\xbb\xbf") and "王秀英".encode() in csv_bytes and b'"490.00"' in csv_bytes
+    assert (
+        csv_bytes.startswith(b"\xef\xbb\xbf") and "王秀英".encode() in csv_bytes and b'"490.00"' in csv_bytes
+    )
     assert payment_xlsx(rows, "t")[:2] == b"PK"
 
 
@@ -244,10 +282,19 @@ def test_bank_results_mark_paid_and_failed_then_failed_lines_are_retried(session
     _, run = _approved(session, county)
     _, rows = svc.bank_file_rows(session, run)
     by_name = {r.account_name: r for r in rows}
-    res = svc.import_bank_results(session, county.users["town"], run.id, "结果.csv", _results_csv([
-        (by_name["王秀英"].reference, "成功", "", "2026-11-20"),
-        (by_name["李建国"].reference, "失败", "账户已销户", "2026-11-20"),
-    ]), TODAY)
+    res = svc.import_bank_results(
+        session,
+        county.users["town"],
+        run.id,
+        "结果.csv",
+        _results_csv(
+            [
+                (by_name["王秀英"].reference, "成功", "", "2026-11-20"),
+                (by_name["李建国"].reference, "失败", "账户已销户", "2026-11-20"),
+            ]
+        ),
+        TODAY,
+    )
     session.commit()
     assert (res.paid, res.failed, res.paid_fen, res.failed_fen) == (1, 1, 49000, 30000)
     lines = _lines(session, run.id)
@@ -259,13 +306,24 @@ def test_bank_results_mark_paid_and_failed_then_failed_lines_are_retried(session
     assert svc.retry_failed(session, county.users["town"], run.id, TODAY) == 1
     session.commit()
     li = _lines(session, run.id)["李建国"]
-    assert (li.status, li.bank_batch, li.amount_fen, li.account_no) == ("pending", 2, 30000, "6221000000000099999")
+    assert (li.status, li.bank_batch, li.amount_fen, li.account_no) == (
+        "pending",
+        2,
+        30000,
+        "6221000000000099999",
+    )
     batch, rows2 = svc.bank_file_rows(session, session.get(PayrollRun, run.id))
     assert batch == 2 and [r.reference for r in rows2] == [f"PW{li.id}-2"]
     # a result for the old batch is refused; the new one is accepted
     with pytest.raises(DomainError) as err:
-        svc.import_bank_results(session, county.users["town"], run.id, "r.csv",
-                                _results_csv([(f"PW{li.id}-1", "成功", "", "2026-11-24")]), TODAY)
+        svc.import_bank_results(
+            session,
+            county.users["town"],
+            run.id,
+            "r.csv",
+            _results_csv([(f"PW{li.id}-1", "成功", "", "2026-11-24")]),
+            TODAY,
+        )
     assert "第1批" in err.value.details[0]
     session.rollback()
 
@@ -274,12 +332,21 @@ def test_bank_results_are_all_or_nothing(session, county):
     _, run = _approved(session, county)
     _, rows = svc.bank_file_rows(session, run)
     with pytest.raises(DomainError) as err:
-        svc.import_bank_results(session, county.users["town"], run.id, "r.csv", _results_csv([
-            (rows[0].reference, "成功", "", "2026-11-20"),
-            ("PW999999-1", "成功", "", "2026-11-20"),
-            (rows[1].reference, "失败", "", "2026-11-20"),
-            (rows[0].reference, "成功", "", "2026-11-20"),
-        ]), TODAY)
+        svc.import_bank_results(
+            session,
+            county.users["town"],
+            run.id,
+            "r.csv",
+            _results_csv(
+                [
+                    (rows[0].reference, "成功", "", "2026-11-20"),
+                    ("PW999999-1", "成功", "", "2026-11-20"),
+                    (rows[1].reference, "失败", "", "2026-11-20"),
+                    (rows[0].reference, "成功", "", "2026-11-20"),
+                ]
+            ),
+            TODAY,
+        )
     session.rollback()
     assert "整份文件未导入" in err.value.message
     details = "\n".join(err.value.details)
@@ -311,12 +378,20 @@ def test_bank_results_from_xlsx_with_header_below_a_title(session, county):
 def test_a_correction_after_payment_is_a_new_line_and_the_original_is_unchanged(session, county):
     _, run = _approved(session, county)
     _, rows = svc.bank_file_rows(session, run)
-    svc.import_bank_results(session, county.users["town"], run.id, "r.csv", _results_csv(
-        [(r.reference, "成功", "", "2026-11-20") for r in rows]), TODAY)
+    svc.import_bank_results(
+        session,
+        county.users["town"],
+        run.id,
+        "r.csv",
+        _results_csv([(r.reference, "成功", "", "2026-11-20") for r in rows]),
+        TODAY,
+    )
     session.commit()
     wang = _lines(session, run.id)["王秀英"]
     before = (wang.amount_fen, wang.status, wang.paid_on, wang.calc_text)
-    extra = svc.correct_payment(session, county.users["town"], wang.id, "补发", 5000, "漏记5天出勤，补发", TODAY)
+    extra = svc.correct_payment(
+        session, county.users["town"], wang.id, "补发", 5000, "漏记5天出勤，补发", TODAY
+    )
     session.commit()
     wang = session.get(Payment, wang.id)
     assert (wang.amount_fen, wang.status, wang.paid_on, wang.calc_text) == before
@@ -333,7 +408,9 @@ def test_a_correction_after_payment_is_a_new_line_and_the_original_is_unchanged(
         svc.correct_payment(session, county.users["town"], wang.id, "补发", 100, "", TODAY)
     session.rollback()
     with pytest.raises(DomainError):
-        svc.correct_payment(session, county.users["inspector"], wang.id, "补发", 100, "检查人员不能更正", TODAY)
+        svc.correct_payment(
+            session, county.users["inspector"], wang.id, "补发", 100, "检查人员不能更正", TODAY
+        )
     session.rollback()
     # the bank file of batch 2 carries the 补发 only (a 扣回 is not a transfer)
     batch, rows2 = svc.bank_file_rows(session, session.get(PayrollRun, run.id))
@@ -350,8 +427,14 @@ def test_corrections_only_on_approved_runs(session, county):
 
 def test_quarterly_county_runs_only_for_a_quarters_last_month_and_covers_three_months(session, county):
     data = township_setup(session, county)
-    session.add(CountySetting(county_id=county.county.id, key="pay_frequency", value="quarterly",
-                              effective_from=date(2026, 1, 1)))
+    session.add(
+        CountySetting(
+            county_id=county.county.id,
+            key="pay_frequency",
+            value="quarterly",
+            effective_from=date(2026, 1, 1),
+        )
+    )
     for month in ("2026-07", "2026-08", "2026-09"):
         attend(session, data["wang"], month, 20)
     session.commit()
@@ -398,8 +481,14 @@ def test_arrears_lists_unpaid_beyond_the_limit_and_roster_gaps(session, county):
 def test_arrears_clear_once_paid(session, county):
     _, run = _approved(session, county)
     _, rows = svc.bank_file_rows(session, run)
-    svc.import_bank_results(session, county.users["town"], run.id, "r.csv", _results_csv(
-        [(r.reference, "成功", "", "2026-11-20") for r in rows]), TODAY)
+    svc.import_bank_results(
+        session,
+        county.users["town"],
+        run.id,
+        "r.csv",
+        _results_csv([(r.reference, "成功", "", "2026-11-20") for r in rows]),
+        TODAY,
+    )
     session.commit()
     _, all_rows = svc.arrears(session, county.users["admin"], TODAY, month="2026-10", flagged_only=False)
     (oct_row,) = all_rows
@@ -439,18 +528,34 @@ def _exit_earlier(data):
     data["wang"].status, data["wang"].exit_on = "terminated", date(2026, 10, 10)
 
 
-@pytest.mark.parametrize("change, who", [
-    (lambda s, d: setattr(_att(s, d["wang"]), "days_worked", 12), "王秀英"),  # attendance changed
-    (lambda s, d: _reopen(_att(s, d["wang"])), "王秀英"),  # attendance reopened by the attendance screen
-    (lambda s, d: setattr(s.scalar(select(Assessment).where(Assessment.contract_id == d["wang"].id)),
-                          "grade", "优秀"), "王秀英"),  # grade changed
-    (lambda s, d: grade(s, d["li"], "2026-10", "合格"), "李"),  # a grade appeared
-    (lambda s, d: setattr(d["wang"].person, "account_no", "6230000000000000999"), "王秀英"),  # account changed
-    (lambda s, d: setattr(d["wang"].person, "account_name", "张村长"), "王秀英"),  # account holder changed
-    (lambda s, d: setattr(d["li"], "required_days", 22), "李"),  # contract changed
-    (lambda s, d: _exit_earlier(d), "王秀英"),  # covered days changed
-    (lambda s, d: setattr(_att(s, d["wife"]), "status", "approved"), "刘桂兰"),  # new approved attendance appeared
-])
+@pytest.mark.parametrize(
+    "change, who",
+    [
+        (lambda s, d: setattr(_att(s, d["wang"]), "days_worked", 12), "王秀英"),  # attendance changed
+        (lambda s, d: _reopen(_att(s, d["wang"])), "王秀英"),  # attendance reopened by the attendance screen
+        (
+            lambda s, d: setattr(
+                s.scalar(select(Assessment).where(Assessment.contract_id == d["wang"].id)), "grade", "优秀"
+            ),
+            "王秀英",
+        ),  # grade changed
+        (lambda s, d: grade(s, d["li"], "2026-10", "合格"), "李"),  # a grade appeared
+        (
+            lambda s, d: setattr(d["wang"].person, "account_no", "6230000000000000999"),
+            "王秀英",
+        ),  # account changed
+        (
+            lambda s, d: setattr(d["wang"].person, "account_name", "张村长"),
+            "王秀英",
+        ),  # account holder changed
+        (lambda s, d: setattr(d["li"], "required_days", 22), "李"),  # contract changed
+        (lambda s, d: _exit_earlier(d), "王秀英"),  # covered days changed
+        (
+            lambda s, d: setattr(_att(s, d["wife"]), "status", "approved"),
+            "刘桂兰",
+        ),  # new approved attendance appeared
+    ],
+)
 def test_each_kind_of_stale_preview_is_refused_by_the_set_based_check(session, county, change, who):
     data = township_setup(session, county)
     run = _prepare(session, county)
@@ -470,8 +575,14 @@ def test_an_unchanged_preview_of_a_quarter_is_not_stale(session, county):
     data = township_setup(session, county)
     for m in ("2026-07", "2026-08", "2026-09"):
         attend(session, data["wang"], m, 20)
-    session.add(CountySetting(county_id=county.county.id, key="pay_frequency", value="quarterly",
-                              effective_from=date(2026, 1, 1)))
+    session.add(
+        CountySetting(
+            county_id=county.county.id,
+            key="pay_frequency",
+            value="quarterly",
+            effective_from=date(2026, 1, 1),
+        )
+    )
     session.commit()
     run = _prepare(session, county, month="2026-09")
     assert run.line_count == 3
@@ -482,8 +593,11 @@ def test_an_unchanged_preview_of_a_quarter_is_not_stale(session, county):
 
 
 def _att(session, contract, month="2026-10"):
-    return session.scalar(select(AttendanceRecord).where(AttendanceRecord.contract_id == contract.id,
-                                                         AttendanceRecord.month == month))
+    return session.scalar(
+        select(AttendanceRecord).where(
+            AttendanceRecord.contract_id == contract.id, AttendanceRecord.month == month
+        )
+    )
 
 
 def test_quarter_with_a_month_missing_at_preview_is_stale_once_that_month_is_approved(session, county):
@@ -492,8 +606,14 @@ def test_quarter_with_a_month_missing_at_preview_is_stale_once_that_month_is_app
     data = township_setup(session, county)
     for m in ("2026-07", "2026-09"):
         attend(session, data["wang"], m, 20)
-    session.add(CountySetting(county_id=county.county.id, key="pay_frequency", value="quarterly",
-                              effective_from=date(2026, 1, 1)))
+    session.add(
+        CountySetting(
+            county_id=county.county.id,
+            key="pay_frequency",
+            value="quarterly",
+            effective_from=date(2026, 1, 1),
+        )
+    )
     session.commit()
     run = _prepare(session, county, month="2026-09")
     assert run.line_count == 2

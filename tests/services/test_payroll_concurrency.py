@@ -4,15 +4,13 @@ connection: exactly one run and one set of payments; exactly one approval.
 Runs on PostgreSQL only (PWPOSTS_TEST_DATABASE_URL): SQLite serialises every writer on one file
 lock, so the race these tests provoke cannot happen there.
 """
+
 from __future__ import annotations
 
 import threading
 from datetime import date
 
 import pytest
-
-from pwposts.services.clock_binding import bind_now
-from tests.conftest import NOW
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -22,6 +20,8 @@ from pwposts.models.accounts import User
 from pwposts.models.audit import AuditEntry
 from pwposts.models.pay import AttendanceRecord, Payment, PayrollRun
 from pwposts.services import payroll as svc
+from pwposts.services.clock_binding import bind_now
+from tests.conftest import NOW
 from tests.payroll_support import township_setup
 
 TODAY = date(2026, 11, 25)
@@ -30,8 +30,10 @@ TODAY = date(2026, 11, 25)
 @pytest.fixture(autouse=True)
 def _postgresql_only(app):
     if db.engine.dialect.name != "postgresql":
-        pytest.skip("needs PostgreSQL (set PWPOSTS_TEST_DATABASE_URL): SQLite serialises all writers, "
-                    "so two transactions can never race there")
+        pytest.skip(
+            "needs PostgreSQL (set PWPOSTS_TEST_DATABASE_URL): SQLite serialises all writers, "
+            "so two transactions can never race there"
+        )
 
 
 def _race(usernames, action):
@@ -81,15 +83,18 @@ def _assert_one_run_one_set(session):
 
 
 @pytest.mark.parametrize("with_lock", [True, False], ids=["advisory-lock", "unique-index-only"])
-def test_two_concurrent_prepares_make_one_run_and_one_set_of_payments(session, county, monkeypatch, with_lock):
+def test_two_concurrent_prepares_make_one_run_and_one_set_of_payments(
+    session, county, monkeypatch, with_lock
+):
     township_setup(session, county)
     if not with_lock:  # the database's partial unique indexes alone must still hold
         monkeypatch.setattr(svc, "_lock_run_key", lambda *a, **k: None)
     tid = county.townships[0].id
-    results = _race(["town", "town2"],
-                    lambda s, actor: svc.prepare_run(s, actor, tid, "2026-10", TODAY).id)
+    results = _race(["town", "town2"], lambda s, actor: svc.prepare_run(s, actor, tid, "2026-10", TODAY).id)
     outcomes = [o for _, o in results]
-    assert all(isinstance(o, int) or getattr(o, "code", "") == "payroll_run_exists" for o in outcomes), outcomes
+    assert all(isinstance(o, int) or getattr(o, "code", "") == "payroll_run_exists" for o in outcomes), (
+        outcomes
+    )
     assert any(isinstance(o, int) for o in outcomes)
     _assert_one_run_one_set(session)
 
@@ -110,6 +115,10 @@ def test_two_concurrent_approvals_exactly_one_wins(session, county, monkeypatch,
     final = _assert_one_run_one_set(session)
     assert final.status == "approved"
     assert final.approved_by_id == session.scalar(select(User.id).where(User.username == won[0]))
-    assert session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "approve_payroll")) == 1
-    locked = session.scalars(select(AttendanceRecord.contract_id).where(AttendanceRecord.status == "locked")).all()
+    assert (
+        session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "approve_payroll")) == 1
+    )
+    locked = session.scalars(
+        select(AttendanceRecord.contract_id).where(AttendanceRecord.status == "locked")
+    ).all()
     assert sorted(locked) == sorted([data["wang"].id, data["li"].id])

@@ -1,6 +1,7 @@
 """No month is lost: a supplementary run (补充清册) pays the holders whose attendance was approved after
 the month's run was approved; the holder sees every month as paid / waiting / not paid; 申诉 about a month
 that was never paid."""
+
 from datetime import date
 
 import pytest
@@ -36,7 +37,9 @@ def _approve_late_attendance(session, county):
 
 
 def _supplementary(session, county, user="town"):
-    run = svc.prepare_run(session, county.users[user], county.townships[0].id, "2026-10", TODAY, "supplementary")
+    run = svc.prepare_run(
+        session, county.users[user], county.townships[0].id, "2026-10", TODAY, "supplementary"
+    )
     session.commit()
     return run
 
@@ -81,8 +84,10 @@ def test_supplementary_run_pays_holders_whose_attendance_was_approved_after_the_
     svc.approve_run(session, county.users["town2"], supp.id, TODAY)
     session.commit()
     assert session.get(PayrollRun, supp.id).status == "approved"
-    assert session.scalar(select(AttendanceRecord.status).where(
-        AttendanceRecord.contract_id == data["wife"].id)) == "locked"
+    assert (
+        session.scalar(select(AttendanceRecord.status).where(AttendanceRecord.contract_id == data["wife"].id))
+        == "locked"
+    )
     batch, rows = svc.bank_file_rows(session, session.get(PayrollRun, supp.id))
     assert batch == 1 and [r.amount_fen for r in rows] == [36000]
     # the regular run no longer offers anyone; the month is whole
@@ -99,8 +104,14 @@ def test_supplementary_run_pays_holders_whose_attendance_was_approved_after_the_
     assert err.value.code == "supplementary_nobody"
     session.rollback()
     # no double payment: one regular line per contract-month across all runs
-    assert session.scalar(select(func.count(Payment.id)).where(
-        Payment.contract_id == data["wife"].id, Payment.month == "2026-10")) == 1
+    assert (
+        session.scalar(
+            select(func.count(Payment.id)).where(
+                Payment.contract_id == data["wife"].id, Payment.month == "2026-10"
+            )
+        )
+        == 1
+    )
 
 
 def test_supplementary_run_needs_an_approved_regular_run(session, county):
@@ -122,14 +133,28 @@ def test_one_supplementary_preview_at_a_time(session, county):
     assert session.scalar(select(func.count(PayrollRun.id)).where(PayrollRun.status == "preview")) == 1
     assert _names(session, first.id) == ["刘桂兰"]
     # the database itself refuses a second preview for the township-month
-    session.add(PayrollRun(township_id=county.townships[0].id, month="2026-10", kind="supplementary",
-                           status="preview", prepared_by_id=county.users["town"].id))
+    session.add(
+        PayrollRun(
+            township_id=county.townships[0].id,
+            month="2026-10",
+            kind="supplementary",
+            status="preview",
+            prepared_by_id=county.users["town"].id,
+        )
+    )
     with pytest.raises(IntegrityError):
         session.flush()
     session.rollback()
     # … and a second regular run
-    session.add(PayrollRun(township_id=county.townships[0].id, month="2026-10", kind="regular",
-                           status="preview", prepared_by_id=county.users["town"].id))
+    session.add(
+        PayrollRun(
+            township_id=county.townships[0].id,
+            month="2026-10",
+            kind="regular",
+            status="preview",
+            prepared_by_id=county.users["town"].id,
+        )
+    )
     with pytest.raises(IntegrityError):
         session.flush()
     session.rollback()
@@ -157,8 +182,16 @@ def test_supplementary_preview_goes_stale_when_more_attendance_is_approved(sessi
 
 @pytest.fixture
 def wife_user(session, county):
-    user = create_user(session, "测试", username="wife", password=PASSWORD, display_name="刘桂兰", role="holder",
-                       region=None, person=county.persons["chief_wife"])
+    user = create_user(
+        session,
+        "测试",
+        username="wife",
+        password=PASSWORD,
+        display_name="刘桂兰",
+        role="holder",
+        region=None,
+        person=county.persons["chief_wife"],
+    )
     session.commit()
     return user
 
@@ -186,8 +219,13 @@ def test_holder_months_follow_the_month_from_not_paid_to_paid(session, county, w
     m = _october(session, wife)
     assert (m.state, m.reason, m.amount_fen) == ("waiting", "清册已审批，待银行发放", 36000)
     batch, rows = svc.bank_file_rows(session, session.get(PayrollRun, supp.id))
-    svc.import_bank_result_rows(session, county.users["town"], supp.id,
-                                [{"reference": rows[0].reference, "status": "成功", "date": "2026-11-24"}], TODAY)
+    svc.import_bank_result_rows(
+        session,
+        county.users["town"],
+        supp.id,
+        [{"reference": rows[0].reference, "status": "成功", "date": "2026-11-24"}],
+        TODAY,
+    )
     session.commit()
     m = _october(session, wife)
     assert (m.state, m.label, m.reason, m.amount_fen) == ("paid", "已发放", "已到账（2026-11-24）", 36000)
@@ -197,37 +235,53 @@ def test_holder_months_follow_the_month_from_not_paid_to_paid(session, county, w
 def test_objection_about_a_month_never_paid_is_raised_and_answered(session, county, wife_user):
     data, regular = _approved_regular(session, county)
     contract = data["wife"]
-    o = portal.raise_month_objection(session, wife_user, contract.id, "2026-10", "十月出勤12天，至今未发放补贴", TODAY)
+    o = portal.raise_month_objection(
+        session, wife_user, contract.id, "2026-10", "十月出勤12天，至今未发放补贴", TODAY
+    )
     session.commit()
     assert (o.payment_id, o.contract_id, o.month, o.status) == (None, contract.id, "2026-10", "open")
     entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "raise_payment_objection"))
     assert entry.summary.startswith("对2026-10未发放提出申诉") and "考勤待乡镇审核" in entry.summary
     with pytest.raises(DomainError) as err:  # one open objection per month
-        portal.raise_month_objection(session, wife_user, contract.id, "2026-10", "再次申诉：仍未发放补贴", TODAY)
+        portal.raise_month_objection(
+            session, wife_user, contract.id, "2026-10", "再次申诉：仍未发放补贴", TODAY
+        )
     assert err.value.code == "objection_open"
     session.rollback()
     with pytest.raises(DomainError) as err:  # the month has not ended
-        portal.raise_month_objection(session, wife_user, contract.id, "2026-11", "十一月的补贴还没有发", TODAY)
+        portal.raise_month_objection(
+            session, wife_user, contract.id, "2026-11", "十一月的补贴还没有发", TODAY
+        )
     assert err.value.code == "objection_month_not_over"
     session.rollback()
     with pytest.raises(DomainError):  # outside the contract
-        portal.raise_month_objection(session, wife_user, contract.id, "2025-12", "去年十二月的补贴没有发", TODAY)
+        portal.raise_month_objection(
+            session, wife_user, contract.id, "2025-12", "去年十二月的补贴没有发", TODAY
+        )
     session.rollback()
     with pytest.raises(NotFound):  # another person's contract
-        portal.raise_month_objection(session, wife_user, data["wang"].id, "2026-10", "这个月的补贴没有发", TODAY)
+        portal.raise_month_objection(
+            session, wife_user, data["wang"].id, "2026-10", "这个月的补贴没有发", TODAY
+        )
     session.rollback()
     with pytest.raises(DomainError) as err:  # a month with a payment: object to the payment
         wang_user = county.users["holder"]
-        portal.raise_month_objection(session, wang_user, data["wang"].id, "2026-10", "这个月的补贴发少了", TODAY)
+        portal.raise_month_objection(
+            session, wang_user, data["wang"].id, "2026-10", "这个月的补贴发少了", TODAY
+        )
     assert err.value.code == "objection_has_payment"
     session.rollback()
     # staff see it in their list and answer it as any objection
     listed = session.scalars(portal.objection_query(county.users["town"], "open")).unique().all()
     assert [x.id for x in listed] == [o.id]
     assert session.scalars(portal.objection_query(county.users["otherTown"], "open")).unique().all() == []
-    portal.answer_objection(session, county.users["town"], o.id, "经核查考勤已补审，将列入补充清册发放", TODAY)
+    portal.answer_objection(
+        session, county.users["town"], o.id, "经核查考勤已补审，将列入补充清册发放", TODAY
+    )
     session.commit()
     o = session.get(PaymentObjection, o.id)
     assert o.status == "answered" and o.answered_by_id == county.users["town"].id
-    assert session.scalar(select(AuditEntry.summary).where(AuditEntry.action == "answer_payment_objection")) == \
-        "答复刘桂兰对2026-10未发放的申诉"
+    assert (
+        session.scalar(select(AuditEntry.summary).where(AuditEntry.action == "answer_payment_objection"))
+        == "答复刘桂兰对2026-10未发放的申诉"
+    )

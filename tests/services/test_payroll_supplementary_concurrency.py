@@ -1,6 +1,7 @@
 """Two supplementary prepares at the same moment (PostgreSQL only, as test_payroll_concurrency): one
 supplementary run, one line per left-out holder — with the advisory lock, and with the partial unique
 indexes alone."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -36,11 +37,15 @@ def test_two_concurrent_supplementary_prepares_make_one_run(session, county, mon
     session.commit()
     if not with_lock:
         monkeypatch.setattr(svc, "_lock_run_key", lambda *a, **k: None)
-    results = _race(["town", "town2"],
-                    lambda s, actor: svc.prepare_run(s, actor, tid, "2026-10", TODAY, "supplementary").id)
+    results = _race(
+        ["town", "town2"],
+        lambda s, actor: svc.prepare_run(s, actor, tid, "2026-10", TODAY, "supplementary").id,
+    )
     outcomes = [o for _, o in results]
-    assert all(isinstance(o, int) or getattr(o, "code", "") in ("payroll_run_exists", "payroll_lines_exist")
-               for o in outcomes), outcomes
+    assert all(
+        isinstance(o, int) or getattr(o, "code", "") in ("payroll_run_exists", "payroll_lines_exist")
+        for o in outcomes
+    ), outcomes
     assert any(isinstance(o, int) for o in outcomes)
     session.expire_all()
     supp = session.scalars(select(PayrollRun).where(PayrollRun.kind == "supplementary")).all()

@@ -1,4 +1,5 @@
 """WeasyPrint renders Chinese with an embedded CJK font; the text comes back out of the PDF."""
+
 import io
 
 from flask import render_template_string

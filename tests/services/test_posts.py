@@ -1,5 +1,6 @@
 """按需设岗 use cases: the lifecycle, wage parity, audit, scope, staffing, 有岗无人, the parity report,
 county settings from their effective date, the holiday calendar."""
+
 from datetime import date
 
 import pytest
@@ -23,8 +24,14 @@ def policy(session, county):
 
 
 def actions_for(session, post):
-    return [e.action for e in session.scalars(select(AuditEntry).where(
-        AuditEntry.object_type == "post", AuditEntry.object_id == str(post.id)).order_by(AuditEntry.id))]
+    return [
+        e.action
+        for e in session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.object_type == "post", AuditEntry.object_id == str(post.id))
+            .order_by(AuditEntry.id)
+        )
+    ]
 
 
 def test_full_lifecycle_is_audited_and_the_chain_verifies(session, county, policy):
@@ -47,8 +54,17 @@ def test_full_lifecycle_is_audited_and_the_chain_verifies(session, county, polic
     service.close_post(session, town, post, "村里改用机械清扫", TODAY)
     assert post.status == "closed" and post.closed_on == TODAY
     session.commit()
-    assert actions_for(session, post) == ["propose_post", "submit_post", "reject_post", "revise_post", "update_post",
-                                          "submit_post", "approve_post", "open_recruitment", "close_post"]
+    assert actions_for(session, post) == [
+        "propose_post",
+        "submit_post",
+        "reject_post",
+        "revise_post",
+        "update_post",
+        "submit_post",
+        "approve_post",
+        "open_recruitment",
+        "close_post",
+    ]
     assert audit.verify_chain(session).ok
 
 
@@ -87,16 +103,24 @@ def test_twenty_percent_above_standard_needs_a_reason_then_county_approval(sessi
     service.approve_post(session, admin, post, TODAY, approve_deviation=True)
     assert post.status == "approved" and post.deviation_status == "approved"
     session.commit()
-    summaries = [e.summary for e in session.scalars(select(AuditEntry).where(AuditEntry.object_id == str(post.id),
-                                                                             AuditEntry.object_type == "post"))]
+    summaries = [
+        e.summary
+        for e in session.scalars(
+            select(AuditEntry).where(AuditEntry.object_id == str(post.id), AuditEntry.object_type == "post")
+        )
+    ]
     assert any("720.00元" in s and reason in s for s in summaries)
     assert audit.verify_chain(session).ok
 
 
 def test_rejecting_the_reason_rejects_the_post(session, county, policy):
     town, admin = county.users["town"], county.users["admin"]
-    post = service.propose_post(session, town, post_input(county, policy, required_days=15,
-                                                          deviation_reason="农忙季节出勤天数需要减少"), TODAY)
+    post = service.propose_post(
+        session,
+        town,
+        post_input(county, policy, required_days=15, deviation_reason="农忙季节出勤天数需要减少"),
+        TODAY,
+    )
     service.submit_post(session, town, post, TODAY)
     assert post.deviation_status == "pending"
     service.reject_post(session, admin, post, "偏离理由不成立，按县定标准执行", TODAY)
@@ -106,7 +130,9 @@ def test_rejecting_the_reason_rejects_the_post(session, county, policy):
 
 
 def test_exactly_ten_percent_needs_no_reason(session, county, policy):
-    post = service.propose_post(session, county.users["town"], post_input(county, policy, allowance_fen=66000), TODAY)
+    post = service.propose_post(
+        session, county.users["town"], post_input(county, policy, allowance_fen=66000), TODAY
+    )
     service.submit_post(session, county.users["town"], post, TODAY)
     assert post.deviation_status == "none"
 
@@ -158,8 +184,15 @@ def test_submit_uses_the_standard_in_force_that_day(session, county, policy):
     town = county.users["town"]
     post = service.propose_post(session, town, post_input(county, policy), TODAY)
     policy.std_cleaning.effective_to = date(2026, 12, 31)
-    session.add(Standard(county_id=county.county.id, category_id=policy.cleaning.id, effective_from=date(2027, 1, 1),
-                         monthly_allowance_fen=80000, required_days=20))
+    session.add(
+        Standard(
+            county_id=county.county.id,
+            category_id=policy.cleaning.id,
+            effective_from=date(2027, 1, 1),
+            monthly_allowance_fen=80000,
+            required_days=20,
+        )
+    )
     session.flush()
     # 600 against the 2027 standard of 800 is −25%
     with pytest.raises(DomainError, match="800.00元"):
@@ -211,10 +244,21 @@ def test_vacant_posts_worklist(session, county, policy):
 
 def test_parity_report_stats_and_deviations(session, county, policy):
     approved_post(session, county, policy, title="保洁1")
-    approved_post(session, county, policy, title="保洁2", allowance_fen=50000, deviation_reason="半日岗位，补贴相应降低")
-    approved_post(session, county, policy, title="保洁3", village=2, allowance_fen=72000,
-                  deviation_reason="山区村落分散，保洁路段是平原村的两倍")
-    service.propose_post(session, county.users["town"], post_input(county, policy, allowance_fen=99900), TODAY)  # draft
+    approved_post(
+        session, county, policy, title="保洁2", allowance_fen=50000, deviation_reason="半日岗位，补贴相应降低"
+    )
+    approved_post(
+        session,
+        county,
+        policy,
+        title="保洁3",
+        village=2,
+        allowance_fen=72000,
+        deviation_reason="山区村落分散，保洁路段是平原村的两倍",
+    )
+    service.propose_post(
+        session, county.users["town"], post_input(county, policy, allowance_fen=99900), TODAY
+    )  # draft
     groups, tol = service.parity_report(session, county.users["inspector"], TODAY)
     assert tol == 10
     g = next(x for x in groups if x.category.name == "保洁")
@@ -232,8 +276,16 @@ def test_parity_report_stats_and_deviations(session, county, policy):
 
 def test_setting_change_is_audited_and_applies_only_from_its_effective_date(session, county, policy):
     admin, town = county.users["admin"], county.users["town"]
-    settings_service.change_setting(session, admin, county.county, "parity_tolerance_pct", "20",
-                                    date(2026, 12, 1), "县人社局2026年第9号文", TODAY)
+    settings_service.change_setting(
+        session,
+        admin,
+        county.county,
+        "parity_tolerance_pct",
+        "20",
+        date(2026, 12, 1),
+        "县人社局2026年第9号文",
+        TODAY,
+    )
     session.commit()
     entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "change_setting")).one()
     assert "自2026-12-01起" in entry.summary and "10 → 20" in entry.summary
@@ -243,8 +295,9 @@ def test_setting_change_is_audited_and_applies_only_from_its_effective_date(sess
     service.submit_post(session, town, post, date(2026, 12, 1))
     assert post.deviation_status == "none"
     with pytest.raises(DomainError, match="不得追溯"):
-        settings_service.change_setting(session, admin, county.county, "parity_tolerance_pct", "5",
-                                        date(2026, 11, 24), None, TODAY)
+        settings_service.change_setting(
+            session, admin, county.county, "parity_tolerance_pct", "5", date(2026, 11, 24), None, TODAY
+        )
     assert audit.verify_chain(session).ok
 
 
@@ -257,19 +310,35 @@ def test_holidays_add_and_import_all_or_nothing(session, county):
         settings_service.add_holiday(session, admin, c, date(2027, 2, 5), "春节调休", True, TODAY)
     with pytest.raises(DomainError, match="早于今天"):
         settings_service.add_holiday(session, admin, c, date(2026, 10, 1), "国庆节", False, TODAY)
-    rows = [(2, date(2027, 1, 1), "元旦", False), (3, date(2027, 2, 7), "春节调休上班", True),
-            (4, date(2027, 2, 8), "", False), (5, date(2027, 2, 7), "重复", False)]
+    rows = [
+        (2, date(2027, 1, 1), "元旦", False),
+        (3, date(2027, 2, 7), "春节调休上班", True),
+        (4, date(2027, 2, 8), "", False),
+        (5, date(2027, 2, 7), "重复", False),
+    ]
     with pytest.raises(DomainError) as e:
-        settings_service.import_holidays(session, admin, c, rows, TODAY, ["第6行：日期“2027-02-30”不是真实存在的日期"])
+        settings_service.import_holidays(
+            session, admin, c, rows, TODAY, ["第6行：日期“2027-02-30”不是真实存在的日期"]
+        )
     assert len(e.value.details) == 3 and any("第4行" in d for d in e.value.details)
     assert any("第5行" in d and "第3行" in d for d in e.value.details)
     assert session.scalar(select(Holiday.id).where(Holiday.day == date(2027, 2, 7))) is None
-    counts = settings_service.import_holidays(session, admin, c, [(2, date(2027, 1, 1), "元旦", False),
-                                                                  (3, date(2027, 2, 7), "春节调休上班", True),
-                                                                  (4, date(2027, 2, 8), "春节", False)], TODAY)
+    counts = settings_service.import_holidays(
+        session,
+        admin,
+        c,
+        [
+            (2, date(2027, 1, 1), "元旦", False),
+            (3, date(2027, 2, 7), "春节调休上班", True),
+            (4, date(2027, 2, 8), "春节", False),
+        ],
+        TODAY,
+    )
     assert counts == {"added": 2, "changed": 0, "unchanged": 1}
     assert settings_service.calendar_exceptions(session, c.id, date(2027, 2, 1), date(2027, 2, 28)) == {
-        date(2027, 2, 7): True, date(2027, 2, 8): False}
+        date(2027, 2, 7): True,
+        date(2027, 2, 8): False,
+    }
     session.commit()
     assert audit.verify_chain(session).ok
 

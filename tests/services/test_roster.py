@@ -1,4 +1,5 @@
 """花名册 import/export service: whole-file validation, all-or-nothing upsert, audit, round trip."""
+
 from __future__ import annotations
 
 import io
@@ -47,8 +48,11 @@ def person_row(name, id_number, village="东坪一村", **extra):
 
 
 def counts(session):
-    return (session.scalar(select(func.count(Person.id))), session.scalar(select(func.count(AuditEntry.id))),
-            session.scalar(select(func.count(Household.id))))
+    return (
+        session.scalar(select(func.count(Person.id))),
+        session.scalar(select(func.count(AuditEntry.id))),
+        session.scalar(select(func.count(Household.id))),
+    )
 
 
 def run(session, actor, rows, *, apply=True, **kw):
@@ -63,6 +67,7 @@ def new_id(birth=date(1980, 1, 2), sex="M"):
 
 # ---------------------------------------------------------------- refusal
 
+
 def test_file_with_bad_check_digit_unknown_village_and_duplicate_is_refused_whole(session, county):
     admin = county.users["admin"]
     good = new_id()
@@ -71,11 +76,11 @@ def test_file_with_bad_check_digit_unknown_village_and_duplicate_is_refused_whol
     bad = bad[:17] + ("0" if bad[17] != "0" else "1")
     before = counts(session)
     rows = [
-        person_row("陈一", good),                                   # row 2: fine
-        person_row("陈二", bad),                                    # row 3: check digit
+        person_row("陈一", good),  # row 2: fine
+        person_row("陈二", bad),  # row 3: check digit
         person_row("陈三", new_id(date(1982, 3, 3)), "522701999999"),  # row 4: unknown village code
-        person_row("陈四", dup),                                    # row 5
-        person_row("陈四", dup),                                    # row 6: duplicate of row 5
+        person_row("陈四", dup),  # row 5
+        person_row("陈四", dup),  # row 6: duplicate of row 5
     ]
     result = run(session, admin, rows)
     assert not result.ok and not result.applied
@@ -86,11 +91,14 @@ def test_file_with_bad_check_digit_unknown_village_and_duplicate_is_refused_whol
     assert counts(session) == before
 
 
-@pytest.mark.parametrize("raw, code_word", [
-    ("52270119800102001", "18位"),
-    ("52270119800102001A", "非法字符"),
-    ("522701198002300011", "不是有效日期"),
-])
+@pytest.mark.parametrize(
+    "raw, code_word",
+    [
+        ("52270119800102001", "18位"),
+        ("52270119800102001A", "非法字符"),
+        ("522701198002300011", "不是有效日期"),
+    ],
+)
 def test_each_kind_of_bad_id_number_has_its_reason(session, county, raw, code_word):
     result = run(session, county.users["admin"], [person_row("某人", raw)])
     assert len(result.errors) == 1
@@ -115,8 +123,15 @@ def test_other_row_errors_each_named(session, county):
     ]
     result = run(session, county.users["admin"], rows)
     got = [(e.row, e.column) for e in result.errors]
-    assert got == [(2, "姓名"), (3, "人员类别"), (4, "劳动能力"), (5, "联系电话"), (6, "银行/社保卡账号"),
-                   (7, "所在村组"), (8, "所在村组")]
+    assert got == [
+        (2, "姓名"),
+        (3, "人员类别"),
+        (4, "劳动能力"),
+        (5, "联系电话"),
+        (6, "银行/社保卡账号"),
+        (7, "所在村组"),
+        (8, "所在村组"),
+    ]
     assert "贫困户" in result.errors[1].reason
     assert "不存在村" in result.errors[5].reason
 
@@ -145,10 +160,16 @@ def test_headers_found_despite_title_row_spacing_fullwidth_and_order(session, co
     session.commit()
     assert result.ok and result.created == 1
     p = session.scalar(select(Person).where(Person.id_number == idn))
-    assert (p.name, p.group_name, p.phone, p.account_no) == ("孙悟", "3组", "13800138000", "6217000011112222333")
+    assert (p.name, p.group_name, p.phone, p.account_no) == (
+        "孙悟",
+        "3组",
+        "13800138000",
+        "6217000011112222333",
+    )
 
 
 # ---------------------------------------------------------------- import
+
 
 def test_valid_file_imports_then_reimport_changes_nothing(session, county):
     admin = county.users["admin"]
@@ -156,10 +177,22 @@ def test_valid_file_imports_then_reimport_changes_nothing(session, county):
     v1 = county.villages[1]
     a, b = new_id(date(1966, 7, 1), "F"), new_id(date(1990, 2, 3), "M")
     rows = [
-        person_row("周一", a, f"{v1.code}", household="H-NEW-1", categories="脱贫人口，大龄", work_capacity="",
-                   phone="0851-12345678", account_no="6217000000000000001", account_name="周一", account_kind="银行卡"),
+        person_row(
+            "周一",
+            a,
+            f"{v1.code}",
+            household="H-NEW-1",
+            categories="脱贫人口，大龄",
+            work_capacity="",
+            phone="0851-12345678",
+            account_no="6217000000000000001",
+            account_name="周一",
+            account_kind="银行卡",
+        ),
         person_row("周二", b, "东坪二村2组", household="H-NEW-1", categories="低保"),
-        person_row("王秀英", wang.id_number, "东坪一村", categories="脱贫人口、持证残疾人", phone="13900000000"),
+        person_row(
+            "王秀英", wang.id_number, "东坪一村", categories="脱贫人口、持证残疾人", phone="13900000000"
+        ),
     ]
     audit_before = counts(session)[1]
     result = run(session, admin, rows)
@@ -183,7 +216,9 @@ def test_valid_file_imports_then_reimport_changes_nothing(session, county):
     entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()[audit_before:]
     assert [e.action for e in entries] == ["create_person", "create_person", "update_person", "import_roster"]
     upd = entries[2]
-    assert '"phone"' in upd.before_json and "持证残疾人" in upd.after_json and "birth_date" not in upd.after_json
+    assert (
+        '"phone"' in upd.before_json and "持证残疾人" in upd.after_json and "birth_date" not in upd.after_json
+    )
     assert '"created":2' in entries[3].after_json
 
     # the same file again: nothing to do, nothing written
@@ -205,7 +240,9 @@ def test_existing_id_number_with_another_name_is_refused(session, county):
 
 def test_categories_missing_from_row_are_not_ended(session, county):
     li = county.persons["li"]
-    result = run(session, county.users["admin"], [person_row("李建国", li.id_number, categories="持证残疾人")])
+    result = run(
+        session, county.users["admin"], [person_row("李建国", li.id_number, categories="持证残疾人")]
+    )
     assert result.updated == 1
     session.refresh(li)
     assert {c.category: c.end_on for c in li.categories} == {"脱贫人口": None, "持证残疾人": None}
@@ -243,7 +280,9 @@ def test_moving_village_requires_new_household(session, county):
     li = county.persons["li"]
     result = run(session, county.users["admin"], [person_row("李建国", li.id_number, "东坪二村")])
     assert [(e.row, e.column) for e in result.errors] == [(2, "户编号")]
-    result = run(session, county.users["admin"], [person_row("李建国", li.id_number, "东坪二村", household="HH-9")])
+    result = run(
+        session, county.users["admin"], [person_row("李建国", li.id_number, "东坪二村", household="HH-9")]
+    )
     assert result.ok and result.updated == 1
     session.refresh(li)
     assert li.village_id == county.villages[1].id and li.household.code == "HH-9"
@@ -257,6 +296,7 @@ def test_inspector_cannot_import(session, county):
 
 # ---------------------------------------------------------------- export
 
+
 def export_bytes(session, actor, f=None) -> io.BytesIO:
     buf = io.BytesIO()
     roster_xlsx.write_roster(buf, roster.export_rows(session, actor, f or PersonFilter(), TODAY))
@@ -268,7 +308,11 @@ def test_export_then_reimport_round_trips_with_zero_changes(session, county):
     admin = county.users["admin"]
     county.persons["wang"].group_name = "3组"
     session.commit()
-    run(session, admin, [person_row("新户人", new_id(), "西岭二村5组", household="XL-1", categories="零就业家庭")])
+    run(
+        session,
+        admin,
+        [person_row("新户人", new_id(), "西岭二村5组", household="XL-1", categories="零就业家庭")],
+    )
     before = counts(session)
     buf = export_bytes(session, admin)
 
@@ -288,7 +332,10 @@ def test_export_masks_ids_for_inspector_and_honours_filters(session, county):
     buf = export_bytes(session, county.users["inspector"], PersonFilter(village_id=county.villages[2].id))
     rows = list(openpyxl.load_workbook(buf).active.iter_rows(min_row=2, values_only=True))
     assert len(rows) == 1 and rows[0][1] == "赵喆"
-    assert rows[0][2] == county.persons["zhao"].id_number[:6] + "********" + county.persons["zhao"].id_number[-4:]
+    assert (
+        rows[0][2]
+        == county.persons["zhao"].id_number[:6] + "********" + county.persons["zhao"].id_number[-4:]
+    )
     assert rows[0][8].startswith("****")
 
 

@@ -1,5 +1,6 @@
 """Real 花名册 files (issue 7.8): 合计/小计 rows, signature lines (one merged cell or spread over several
 cells) and notes below the people are skipped and listed; the export fills the post and contract columns."""
+
 import io
 from datetime import date
 
@@ -46,10 +47,16 @@ def test_totals_signatures_and_notes_are_skipped_and_listed(session, county):
     sheet = read_roster(real_roster())
     assert [r.number for r in sheet.rows] == [3, 4]
     assert [(s.number, s.reason) for s in sheet.skipped] == [
-        (5, "合计/小计行"), (6, "合计/小计行"), (7, "签字栏（制表人、审核人、日期等）"),
-        (8, "签字栏（制表人、审核人、日期等）"), (9, "备注说明")]
+        (5, "合计/小计行"),
+        (6, "合计/小计行"),
+        (7, "签字栏（制表人、审核人、日期等）"),
+        (8, "签字栏（制表人、审核人、日期等）"),
+        (9, "备注说明"),
+    ]
     assert sheet.skipped[2].text.startswith("制表人：王五")
-    result = roster.import_roster(session, county.users["town"], sheet, TODAY, filename="东坪镇花名册.xlsx", apply=True)
+    result = roster.import_roster(
+        session, county.users["town"], sheet, TODAY, filename="东坪镇花名册.xlsx", apply=True
+    )
     session.commit()
     assert result.ok and result.created == 2 and len(result.skipped) == 5
     summary = session.scalar(select(AuditEntry.summary).where(AuditEntry.action == "import_roster"))
@@ -64,8 +71,11 @@ def test_a_row_with_an_id_number_is_never_skipped():
 
 def test_preview_page_lists_the_skipped_rows(session, login_as):
     client = login_as("town")
-    r = client.post("/people/roster/import", data={"file": (real_roster(), "东坪镇花名册.xlsx")},
-                    content_type="multipart/form-data")
+    r = client.post(
+        "/people/roster/import",
+        data={"file": (real_roster(), "东坪镇花名册.xlsx")},
+        content_type="multipart/form-data",
+    )
     page = r.get_data(as_text=True)
     assert r.status_code == 200, page[:2000]
     assert "已跳过的行（5 行" in page and "合计/小计行" in page and "制表人：王五" in page
@@ -75,8 +85,15 @@ def test_export_fills_post_and_contract_columns(session, county):
     fund = make_fund(session, county)
     post = make_post(session, county, county.villages[0], fund, title="村庄保洁员")
     make_contract(session, county.persons["wang"], post, start=date(2026, 3, 1), end=date(2027, 2, 28))
-    make_contract(session, county.persons["li"], post, start=date(2025, 1, 1), end=date(2025, 12, 31),
-                  status="terminated", exit_on=date(2025, 6, 30)).end_reason = "本人申请"
+    make_contract(
+        session,
+        county.persons["li"],
+        post,
+        start=date(2025, 1, 1),
+        end=date(2025, 12, 31),
+        status="terminated",
+        exit_on=date(2025, 6, 30),
+    ).end_reason = "本人申请"
     session.commit()
     buf = io.BytesIO()
     roster_xlsx.write_roster(buf, roster.export_rows(session, county.users["admin"], PersonFilter(), TODAY))
@@ -86,10 +103,25 @@ def test_export_fills_post_and_contract_columns(session, county):
     rows = {r[1]: dict(zip(keys, r)) for r in ws.iter_rows(min_row=2, values_only=True)}
     wang = rows["王秀英"]
     village = county.villages[0].name
-    assert (wang["post_name"], wang["employer"], wang["fund"], wang["full_time"], wang["allowance"],
-            wang["required_days"], wang["contract_dates"], wang["exit"]) == (
-        "村庄保洁员", f"{village}村民委员会", "衔接推进乡村振兴补助资金", "非全日制", 600, 20,
-        "2026-03-01至2027-02-28", None)
+    assert (
+        wang["post_name"],
+        wang["employer"],
+        wang["fund"],
+        wang["full_time"],
+        wang["allowance"],
+        wang["required_days"],
+        wang["contract_dates"],
+        wang["exit"],
+    ) == (
+        "村庄保洁员",
+        f"{village}村民委员会",
+        "衔接推进乡村振兴补助资金",
+        "非全日制",
+        600,
+        20,
+        "2026-03-01至2027-02-28",
+        None,
+    )
     li = rows["李建国"]
     assert li["post_name"] == "村庄保洁员" and li["exit"] == "2025-06-30 本人申请"
     assert rows["赵喆"]["post_name"] is None

@@ -1,5 +1,6 @@
 """On SQLite a service's reads and writes are one transaction: a write after another connection
 committed in between fails, instead of acting on what was read before (SQLite only)."""
+
 import pytest
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import OperationalError

@@ -1,4 +1,5 @@
 """Attendance rules with literal values (DOMAIN.md §2 在岗领补 steps 1–2)."""
+
 from datetime import date
 
 import pytest
@@ -26,12 +27,22 @@ def test_covered_days_counts_the_calendar_days_inside_the_contract():
 
 
 def test_a_plain_month_is_accepted():
-    entry, problems = a.check_entry({"days_worked": "20", "leave_days": "1", "absent_days": 0}, "2026-10", YEAR, TODAY)
+    entry, problems = a.check_entry(
+        {"days_worked": "20", "leave_days": "1", "absent_days": 0}, "2026-10", YEAR, TODAY
+    )
     assert problems == []
-    assert (entry.days_worked, entry.leave_days, entry.absent_days, entry.hours, entry.marks) == (20, 1, 0, None, [])
+    assert (entry.days_worked, entry.leave_days, entry.absent_days, entry.hours, entry.marks) == (
+        20,
+        1,
+        0,
+        None,
+        [],
+    )
 
 
-@pytest.mark.parametrize("month,day,text", [("2027-02", "29", "2027年2月没有29日"), ("2026-09", "31", "2026年9月没有31日")])
+@pytest.mark.parametrize(
+    "month,day,text", [("2027-02", "29", "2027年2月没有29日"), ("2026-09", "31", "2026年9月没有31日")]
+)
 def test_impossible_dates_are_refused_as_not_real(month, day, text):
     term = a.Term(date(2026, 3, 1), date(2027, 2, 28), 20)
     _, problems = a.check_entry({"dates": f"1,2,{day}"}, month, term, date(2027, 3, 20))
@@ -86,7 +97,9 @@ def test_days_worked_cannot_exceed_the_covered_days():
 
 
 def test_worked_plus_leave_plus_absence_cannot_exceed_the_covered_days():
-    _, problems = a.check_entry({"days_worked": 14, "leave_days": 2, "absent_days": 1}, "2026-10", FROM_16TH, TODAY)
+    _, problems = a.check_entry(
+        {"days_worked": 14, "leave_days": 2, "absent_days": 1}, "2026-10", FROM_16TH, TODAY
+    )
     assert "＝17天" in problems[0].reason and "16天" in problems[0].reason
 
 
@@ -107,7 +120,9 @@ def test_sections_mark_leave_and_absence_and_fill_their_counts():
     assert problems[0].field == "leave_days"
 
 
-@pytest.mark.parametrize("raw,reason", [("-1", "负数"), ("2.5", "小数"), ("abc", "整数"), ("32", "不能超过31")])
+@pytest.mark.parametrize(
+    "raw,reason", [("-1", "负数"), ("2.5", "小数"), ("abc", "整数"), ("32", "不能超过31")]
+)
 def test_counts_must_be_whole_days(raw, reason):
     _, problems = a.check_entry({"days_worked": raw}, "2026-10", YEAR, TODAY)
     assert problems[0].field == "days_worked" and reason in problems[0].reason
@@ -164,5 +179,10 @@ def test_grades_and_performance():
 
 
 def test_months_between_and_neighbours():
-    assert a.months_between(date(2026, 11, 10), date(2027, 2, 1)) == ["2026-11", "2026-12", "2027-01", "2027-02"]
+    assert a.months_between(date(2026, 11, 10), date(2027, 2, 1)) == [
+        "2026-11",
+        "2026-12",
+        "2027-01",
+        "2027-02",
+    ]
     assert a.previous_month("2026-01") == "2025-12" and a.next_month("2026-12") == "2027-01"

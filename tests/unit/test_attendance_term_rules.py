@@ -1,5 +1,6 @@
 """Which days can count: the contract's start, an exit, the end, and the holder's death — each refusal
 names the rule and the bounding date (DOMAIN.md §2 在岗领补 1; IMPOSSIBLE_ATTENDANCE, PAID_AFTER_DEATH)."""
+
 from datetime import date
 
 from pwposts.domain import attendance as a
@@ -18,7 +19,10 @@ def test_each_day_outside_names_its_rule_and_date():
     why = a.outside_term(date(2026, 10, 13), DIED)
     assert "死亡日期2026-10-12" in why and "死亡之后的日期不能计考勤" in why
     assert a.outside_term(date(2026, 10, 12), DIED) is None  # the day of death itself can still count
-    assert a.outside_term(date(2026, 10, 20), EXITED) is None and a.outside_term(date(2026, 10, 16), FROM_16TH) is None
+    assert (
+        a.outside_term(date(2026, 10, 20), EXITED) is None
+        and a.outside_term(date(2026, 10, 16), FROM_16TH) is None
+    )
 
 
 def test_dates_after_death_are_refused_one_by_one():

@@ -4,7 +4,16 @@ from decimal import Decimal
 import pytest
 
 from pwposts.domain.errors import DomainError
-from pwposts.domain.formats import beijing, month_bounds, month_heading, parse_date, parse_month, parse_yuan, round_fen, yuan
+from pwposts.domain.formats import (
+    beijing,
+    month_bounds,
+    month_heading,
+    parse_date,
+    parse_month,
+    parse_yuan,
+    round_fen,
+    yuan,
+)
 
 
 def test_yuan():
@@ -53,6 +62,7 @@ def test_ymd_shows_a_utc_timestamp_as_its_beijing_date():
 
 
 # ---- full-width input and year ranges (issue 7 item 7) ----
+
 
 def test_full_width_dates_and_months_are_folded():
     from pwposts.domain.formats import parse_date, parse_month

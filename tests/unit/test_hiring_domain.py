@@ -1,4 +1,5 @@
 """以岗聘任 pure rules: every eligibility rule with its own reason, priority, 公示 working days."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -7,15 +8,32 @@ from datetime import date
 import pytest
 
 from pwposts.domain.hiring import (
-    ApplicantFacts, CadreTie, Employment, EligibilityRules, HeldPost, add_working_days, categories_on,
-    check_eligibility, is_working_day, next_working_day, priority_key, priority_label, shortlist_order,
+    ApplicantFacts,
+    CadreTie,
+    EligibilityRules,
+    Employment,
+    HeldPost,
+    add_working_days,
+    categories_on,
+    check_eligibility,
+    is_working_day,
+    next_working_day,
+    priority_key,
+    priority_label,
+    shortlist_order,
 )
 
 ON = date(2026, 11, 25)
 OK = ApplicantFacts(
-    name="王秀英", birth_date=date(1990, 5, 6), sex="F",
-    household_village_id=1, household_village_name="东坪一村", post_village_id=1, post_village_name="东坪一村",
-    category_spans=(("脱贫人口", date(2020, 1, 1), None),), fund_name="衔接资金",
+    name="王秀英",
+    birth_date=date(1990, 5, 6),
+    sex="F",
+    household_village_id=1,
+    household_village_name="东坪一村",
+    post_village_id=1,
+    post_village_name="东坪一村",
+    category_spans=(("脱贫人口", date(2020, 1, 1), None),),
+    fund_name="衔接资金",
 )
 
 
@@ -33,10 +51,13 @@ def test_not_local():
     assert "东坪二村" in fs[0].message and "东坪一村" in fs[0].message and "本村户籍" in fs[0].message
 
 
-@pytest.mark.parametrize("birth,expected", [
-    (date(2010, 11, 26), ["underage"]),  # 15 until tomorrow
-    (date(2010, 11, 25), []),  # 16 today
-])
+@pytest.mark.parametrize(
+    "birth,expected",
+    [
+        (date(2010, 11, 26), ["underage"]),  # 15 until tomorrow
+        (date(2010, 11, 25), []),  # 16 today
+    ],
+)
 def test_age_16_boundary(birth, expected):
     assert codes(replace(OK, birth_date=birth)) == expected
 
@@ -51,7 +72,9 @@ def test_age_cap_only_when_set():
     assert codes(old) == []  # default: no cap — age alone is never a reason
     fs = check_eligibility(old, ON, EligibilityRules(age_cap=60))
     assert [f.code for f in fs] == ["age_cap"] and "66岁" in fs[0].message and "60岁" in fs[0].message
-    assert codes(replace(OK, birth_date=date(1966, 11, 26)), rules=EligibilityRules(age_cap=60)) == []  # exactly 60
+    assert (
+        codes(replace(OK, birth_date=date(1966, 11, 26)), rules=EligibilityRules(age_cap=60)) == []
+    )  # exactly 60
 
 
 def test_dead():
@@ -78,12 +101,15 @@ def test_older_worker_derived_from_birth_date():
     man50 = replace(OK, sex="M", birth_date=date(1976, 11, 25), category_spans=())
     assert codes(man50) == []
     # a recorded 大龄 span does not make a 30-year-old an older worker
-    assert codes(replace(OK, birth_date=date(1996, 1, 1), category_spans=(("大龄", date(2020, 1, 1), None),))) \
-        == ["no_eligible_category"]
+    assert codes(
+        replace(OK, birth_date=date(1996, 1, 1), category_spans=(("大龄", date(2020, 1, 1), None),))
+    ) == ["no_eligible_category"]
 
 
 def test_fund_categories():
-    pv = replace(OK, fund_name="光伏收益", fund_restricts=True, fund_categories=("脱贫人口", "防止返贫监测对象"))
+    pv = replace(
+        OK, fund_name="光伏收益", fund_restricts=True, fund_categories=("脱贫人口", "防止返贫监测对象")
+    )
     assert codes(pv) == []
     low = replace(pv, category_spans=(("农村低收入人口", date(2020, 1, 1), None),))
     fs = check_eligibility(low, ON)
@@ -95,7 +121,11 @@ def test_fund_categories():
 def test_one_person_one_post_and_renewal_ignore():
     holding = replace(OK, held_posts=(HeldPost("王秀英", "护林员", contract_id=7, post_id=3),))
     fs = check_eligibility(holding, ON)
-    assert [f.code for f in fs] == ["one_person_one_post"] and "护林员" in fs[0].message and "一人一岗" in fs[0].message
+    assert (
+        [f.code for f in fs] == ["one_person_one_post"]
+        and "护林员" in fs[0].message
+        and "一人一岗" in fs[0].message
+    )
     assert codes(holding, ignore_contract_id=7) == []  # renewing that very contract
     assert codes(holding, ignore_contract_id=8) == ["one_person_one_post"]
     pending = replace(OK, held_posts=(HeldPost("王秀英", "保洁员", None, 4),))
@@ -105,7 +135,9 @@ def test_one_person_one_post_and_renewal_ignore():
 def test_household_limit():
     one = replace(OK, household_held_posts=(HeldPost("李建国", "保洁员", 5, 2),))
     fs = check_eligibility(one, ON)
-    assert [f.code for f in fs] == ["household_limit"] and "李建国" in fs[0].message and "1人" in fs[0].message
+    assert (
+        [f.code for f in fs] == ["household_limit"] and "李建国" in fs[0].message and "1人" in fs[0].message
+    )
     assert codes(one, rules=EligibilityRules(household_limit=2)) == []
     assert codes(one, ignore_contract_id=5) == []
 
@@ -134,22 +166,38 @@ def test_employed_elsewhere():
 
 
 def test_every_failure_is_reported_not_just_the_first():
-    bad = replace(OK, birth_date=date(2011, 1, 1), category_spans=(), household_village_id=9,
-                  held_posts=(HeldPost("x", "护路员", 1, 1),),
-                  cadre_ties=(CadreTie("张村长", "党组织书记", "东坪一村", "父母", date(2021, 1, 1), None),))
+    bad = replace(
+        OK,
+        birth_date=date(2011, 1, 1),
+        category_spans=(),
+        household_village_id=9,
+        held_posts=(HeldPost("x", "护路员", 1, 1),),
+        cadre_ties=(CadreTie("张村长", "党组织书记", "东坪一村", "父母", date(2021, 1, 1), None),),
+    )
     assert codes(bad) == ["not_local", "underage", "no_eligible_category", "one_person_one_post", "cadre_kin"]
 
 
 def test_priority_order():
-    assert priority_key("弱劳力", True) < priority_key("弱劳力", False) < priority_key("半劳力", True) \
-        < priority_key("半劳力", False) < priority_key("全劳力", True) < priority_key("全劳力", False)
+    assert (
+        priority_key("弱劳力", True)
+        < priority_key("弱劳力", False)
+        < priority_key("半劳力", True)
+        < priority_key("半劳力", False)
+        < priority_key("全劳力", True)
+        < priority_key("全劳力", False)
+    )
     assert priority_label(priority_key("半劳力", True)) == "半劳力·无法离乡"
-    entries = [(priority_key("全劳力", False), 1, 1), (priority_key("弱劳力", False), 3, 2),
-               (priority_key("全劳力", True), 2, 3), (priority_key("弱劳力", False), 2, 4)]
+    entries = [
+        (priority_key("全劳力", False), 1, 1),
+        (priority_key("弱劳力", False), 3, 2),
+        (priority_key("全劳力", True), 2, 3),
+        (priority_key("弱劳力", False), 2, 4),
+    ]
     assert [e[2] for e in shortlist_order(entries)] == [4, 2, 3, 1]  # earlier entry breaks the tie
 
 
 # ---- working days ----
+
 
 def test_working_days_skip_the_weekend_and_not_the_publication_day():
     # Wednesday 2026-11-25 + 5 working days: Thu 26, Fri 27, Mon 30, Tue 1, Wed 2

@@ -4,6 +4,7 @@ The files are built in tmp: a 0.9 MB workbook whose sheet unpacks to 943 MB of z
 string, 2 million blank rows (deflated and stored), a gap of 2 million rows that openpyxl would fill,
 a row of 20,000 cells, too many parts.
 """
+
 import io
 import time
 import tracemalloc
@@ -13,8 +14,14 @@ import pytest
 
 from pwposts.documents import attendance_xlsx, bank_files, holidays_xlsx, roster_xlsx, workbooks
 from pwposts.domain.errors import DomainError
-from tests.hostile_files import (SHEET_HEAD, SHEET_TAIL, base_workbook, blank_rows, repeated_part,
-                                 streamed_part)
+from tests.hostile_files import (
+    SHEET_HEAD,
+    SHEET_TAIL,
+    base_workbook,
+    blank_rows,
+    repeated_part,
+    streamed_part,
+)
 
 SHEET = "xl/worksheets/sheet1.xml"
 
@@ -37,7 +44,9 @@ def _refused(read, path, *, seconds=5.0, megabytes=100):
 
 
 def test_943_mb_of_zeros_in_a_09_mb_file(tmp_path):
-    bomb = repeated_part(tmp_path / "bomb.xlsx", SHEET, head=SHEET_HEAD, fill=b"\0", megabytes=943, tail=SHEET_TAIL)
+    bomb = repeated_part(
+        tmp_path / "bomb.xlsx", SHEET, head=SHEET_HEAD, fill=b"\0", megabytes=943, tail=SHEET_TAIL
+    )
     assert bomb.stat().st_size < 1024 * 1024
     err = _refused(roster_xlsx.read_roster, bomb, seconds=1)
     assert err.code == "roster_unreadable"
@@ -45,10 +54,18 @@ def test_943_mb_of_zeros_in_a_09_mb_file(tmp_path):
 
 
 def test_one_200_mb_shared_string(tmp_path):
-    head = (b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
-            b'spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>')
-    bomb = repeated_part(tmp_path / "sst.xlsx", "xl/sharedStrings.xml", head=head, fill=b"a", megabytes=200,
-                         tail=b"</t></si></sst>")
+    head = (
+        b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
+        b'spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>'
+    )
+    bomb = repeated_part(
+        tmp_path / "sst.xlsx",
+        "xl/sharedStrings.xml",
+        head=head,
+        fill=b"a",
+        megabytes=200,
+        tail=b"</t></si></sst>",
+    )
     assert bomb.stat().st_size < 300 * 1024
     err = _refused(roster_xlsx.read_roster, bomb, seconds=1)
     assert "压缩比异常" in err.message and "xl/sharedStrings.xml" in err.message
@@ -56,8 +73,11 @@ def test_one_200_mb_shared_string(tmp_path):
 
 def test_shared_strings_above_their_limit_even_when_they_compress_normally(tmp_path, monkeypatch):
     monkeypatch.setattr(workbooks, "MAX_SHARED_STRINGS", 1000)
-    sst = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-           + b"".join(b"<si><t>%d</t></si>" % n for n in range(200)) + b"</sst>")
+    sst = (
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + b"".join(b"<si><t>%d</t></si>" % n for n in range(200))
+        + b"</sst>"
+    )
     path = streamed_part(tmp_path / "sst.xlsx", "xl/sharedStrings.xml", [sst])
     err = _refused(roster_xlsx.read_roster, path)
     assert "共享字符串表" in err.message
@@ -67,7 +87,9 @@ def test_shared_strings_above_their_limit_even_when_they_compress_normally(tmp_p
 def test_two_million_blank_rows(tmp_path, stored):
     path = streamed_part(tmp_path / "rows.xlsx", SHEET, blank_rows(2_000_000), stored=stored)
     assert path.stat().st_size < (40 if stored else 6) * 1024 * 1024
-    err = _refused(roster_xlsx.read_roster, path)  # nothing unusual about the archive: the row count refuses it
+    err = _refused(
+        roster_xlsx.read_roster, path
+    )  # nothing unusual about the archive: the row count refuses it
     limit = roster_xlsx.MAX_DATA_ROWS + roster_xlsx.HEADER_SCAN_ROWS
     assert err.message.startswith(f"工作表超过{limit:,}行（空行也计算在内）")
 
@@ -97,10 +119,18 @@ def test_a_sheet_far_larger_than_the_rows_an_importer_takes(tmp_path):
 
 def test_a_gap_openpyxl_would_fill_with_empty_rows_counts_row_by_row(tmp_path):
     """Two <row> elements, the second numbered 2,000,000: openpyxl yields every row in between."""
-    xml = SHEET_HEAD + b'<row r="2000000"><c r="A2000000" t="inlineStr"><is><t>x</t></is></c></row>' + SHEET_TAIL
+    xml = (
+        SHEET_HEAD
+        + b'<row r="2000000"><c r="A2000000" t="inlineStr"><is><t>x</t></is></c></row>'
+        + SHEET_TAIL
+    )
     path = streamed_part(tmp_path / "gap.xlsx", SHEET, [xml])
-    err = _refused(lambda s: workbooks.first_sheet(s, lambda ws: list(ws.iter_rows(values_only=True)), code="t",
-                                                   preferred="花名册", max_rows=1_000), path)
+    err = _refused(
+        lambda s: workbooks.first_sheet(
+            s, lambda ws: list(ws.iter_rows(values_only=True)), code="t", preferred="花名册", max_rows=1_000
+        ),
+        path,
+    )
     assert "超过1,000行（空行也计算在内）" in err.message
 
 
@@ -131,7 +161,9 @@ def test_time_budget(tmp_path):
 
 
 def test_holiday_and_bank_result_readers_use_the_same_checks(tmp_path):
-    bomb = repeated_part(tmp_path / "bomb.xlsx", SHEET, head=SHEET_HEAD, fill=b"\0", megabytes=400, tail=SHEET_TAIL)
+    bomb = repeated_part(
+        tmp_path / "bomb.xlsx", SHEET, head=SHEET_HEAD, fill=b"\0", megabytes=400, tail=SHEET_TAIL
+    )
     assert "拒绝读取" in _refused(holidays_xlsx.read_holidays, bomb).message
     assert "拒绝读取" in _refused(lambda s: bank_files.read_results("结果.xlsx", s.read()), bomb).message
 

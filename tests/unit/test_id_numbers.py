@@ -12,18 +12,23 @@ def test_known_valid_number_derives_birth_date_and_sex():
     assert info.sex == "F"
 
 
-@pytest.mark.parametrize("raw", ["11010519491231002x", " 11010519491231002X ", "１１０１０５１９４９１２３１００２Ｘ"])
+@pytest.mark.parametrize(
+    "raw", ["11010519491231002x", " 11010519491231002X ", "１１０１０５１９４９１２３１００２Ｘ"]
+)
 def test_lower_case_spaces_and_full_width_are_normalised(raw):
     assert parse_id_number(raw).number == "11010519491231002X"
 
 
-@pytest.mark.parametrize("raw,code", [
-    ("", "id_empty"),
-    ("1101051949123100", "id_length"),
-    ("11010519491231002A", "id_chars"),
-    ("110105194902300028", "id_birth_date"),  # 2月30日
-    ("110105194912310021", "id_check_digit"),
-])
+@pytest.mark.parametrize(
+    "raw,code",
+    [
+        ("", "id_empty"),
+        ("1101051949123100", "id_length"),
+        ("11010519491231002A", "id_chars"),
+        ("110105194902300028", "id_birth_date"),  # 2月30日
+        ("110105194912310021", "id_check_digit"),
+    ],
+)
 def test_each_failure_has_its_own_reason(raw, code):
     with pytest.raises(DomainError) as err:
         parse_id_number(raw)

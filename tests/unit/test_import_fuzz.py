@@ -1,5 +1,6 @@
 """Every import parser, fed what hostile or careless users send: it answers with a DomainError (a Chinese refusal)
 or a parsed result — never another exception, which would be a 500 (issue 10.6 b, hypothesis)."""
+
 from __future__ import annotations
 
 import io
@@ -19,9 +20,25 @@ from pwposts.domain.errors import DomainError
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 cell = st.one_of(
-    st.none(), st.integers(min_value=-10**20, max_value=10**20), st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=40), st.sampled_from(["合计", "制表人：", "2026-02-30", "９９９９－１２", "=HYPERLINK(\"x\")",
-                                           "522701199001011234", "  ", "\t", "600元", "-1", "2026年3月"]),
+    st.none(),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=40),
+    st.sampled_from(
+        [
+            "合计",
+            "制表人：",
+            "2026-02-30",
+            "９９９９－１２",
+            '=HYPERLINK("x")',
+            "522701199001011234",
+            "  ",
+            "\t",
+            "600元",
+            "-1",
+            "2026年3月",
+        ]
+    ),
 )
 rows = st.lists(st.lists(cell, min_size=0, max_size=20), min_size=0, max_size=8)
 
@@ -33,7 +50,9 @@ def _xlsx(header: list, body: list[list]) -> bytes:
     for r in body:
         try:
             ws.append(r)
-        except Exception:  # openpyxl itself refuses some values (control characters): a user's Excel would too
+        except (
+            Exception
+        ):  # openpyxl itself refuses some values (control characters): a user's Excel would too
             continue
     buf = io.BytesIO()
     wb.save(buf)
@@ -71,7 +90,11 @@ def test_rosters_with_any_cells_parse_or_are_refused(body):
 @FAST
 @given(rows)
 def test_department_tables_with_any_cells_parse_or_are_refused(body):
-    cols = [Column("id_number", "身份证号"), Column("day", "死亡日期"), Column("name", "姓名", required=False)]
+    cols = [
+        Column("id_number", "身份证号"),
+        Column("day", "死亡日期"),
+        Column("name", "姓名", required=False),
+    ]
     data = _xlsx(["身份证号", "死亡日期", "姓名"], body)
     _only_domain_errors(lambda: read_table(data, "deaths.xlsx", cols))
     text = "\n".join(",".join("" if c is None else str(c).replace(",", "，") for c in r) for r in body)

@@ -1,5 +1,6 @@
 """Pure rules of the recruitment order and the first signing: a notice's state from its dates and outcome,
 no notice opening in the past, 公示 only after registration, and a contract never before the hire."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -9,7 +10,11 @@ import pytest
 from pwposts.domain.contracts import check_start_after_hire, first_terms, latest_end
 from pwposts.domain.errors import DomainError
 from pwposts.domain.hiring import (
-    NOTICE_STATE_LABELS, NOTICE_STATES, check_notice_opens, check_registration_over, notice_state,
+    NOTICE_STATE_LABELS,
+    NOTICE_STATES,
+    check_notice_opens,
+    check_registration_over,
+    notice_state,
     publicity_period,
 )
 
@@ -20,29 +25,41 @@ def state(today, closed=False, publicity_open=False, hired=0):
     return notice_state(START, END, today, closed=closed, publicity_open=publicity_open, hired=hired)
 
 
-@pytest.mark.parametrize("today, facts, expected", [
-    (date(2026, 11, 15), {}, "upcoming"),  # published ahead of its start
-    (START, {}, "open"),
-    (END, {}, "open"),  # the deadline day still takes applications
-    (date(2026, 11, 25), {}, "registration_closed"),  # a stored "open" would be stale here
-    (date(2027, 3, 1), {}, "registration_closed"),
-    (date(2026, 11, 25), {"publicity_open": True}, "publicity"),
-    (date(2026, 12, 9), {"publicity_open": True}, "publicity"),  # period over, candidates wait to be hired
-    (date(2026, 12, 3), {"hired": 1}, "hired"),
-    (date(2026, 12, 3), {"hired": 1, "closed": True}, "hired"),
-    (date(2026, 12, 20), {"hired": 1, "publicity_open": True}, "publicity"),  # a supplementary 公示 for a second place
-    (date(2026, 12, 3), {"closed": True}, "ended"),
-    (date(2026, 11, 20), {"closed": True}, "ended"),  # ended early, by hand
-    (date(2026, 12, 3), {"closed": True, "publicity_open": True}, "ended"),
-])
+@pytest.mark.parametrize(
+    "today, facts, expected",
+    [
+        (date(2026, 11, 15), {}, "upcoming"),  # published ahead of its start
+        (START, {}, "open"),
+        (END, {}, "open"),  # the deadline day still takes applications
+        (date(2026, 11, 25), {}, "registration_closed"),  # a stored "open" would be stale here
+        (date(2027, 3, 1), {}, "registration_closed"),
+        (date(2026, 11, 25), {"publicity_open": True}, "publicity"),
+        (
+            date(2026, 12, 9),
+            {"publicity_open": True},
+            "publicity",
+        ),  # period over, candidates wait to be hired
+        (date(2026, 12, 3), {"hired": 1}, "hired"),
+        (date(2026, 12, 3), {"hired": 1, "closed": True}, "hired"),
+        (
+            date(2026, 12, 20),
+            {"hired": 1, "publicity_open": True},
+            "publicity",
+        ),  # a supplementary 公示 for a second place
+        (date(2026, 12, 3), {"closed": True}, "ended"),
+        (date(2026, 11, 20), {"closed": True}, "ended"),  # ended early, by hand
+        (date(2026, 12, 3), {"closed": True, "publicity_open": True}, "ended"),
+    ],
+)
 def test_notice_state_follows_dates_and_outcome(today, facts, expected):
     assert state(today, **facts) == expected
 
 
 def test_every_state_has_a_chinese_label():
     assert set(NOTICE_STATE_LABELS) == set(NOTICE_STATES)
-    assert [NOTICE_STATE_LABELS[s] for s in ("open", "registration_closed", "publicity", "hired", "ended")] == [
-        "报名中", "报名截止", "公示中", "已聘用", "已结束"]
+    assert [
+        NOTICE_STATE_LABELS[s] for s in ("open", "registration_closed", "publicity", "hired", "ended")
+    ] == ["报名中", "报名截止", "公示中", "已聘用", "已结束"]
 
 
 def test_a_notice_cannot_open_in_the_past():
@@ -76,7 +93,10 @@ def test_publicity_period_counts_working_days_on_the_calendar():
 def test_first_terms_start_the_day_after_the_hire_for_as_long_as_one_year_allows():
     assert first_terms(date(2026, 12, 3)) == (date(2026, 12, 4), date(2027, 12, 3))
     assert first_terms(date(2026, 2, 28)) == (date(2026, 3, 1), date(2027, 2, 28))
-    assert first_terms(date(2028, 2, 28)) == (date(2028, 2, 29), date(2029, 2, 28))  # 2月29日's anniversary is 3月1日
+    assert first_terms(date(2028, 2, 28)) == (
+        date(2028, 2, 29),
+        date(2029, 2, 28),
+    )  # 2月29日's anniversary is 3月1日
     start, end = first_terms(date(2026, 12, 31))
     assert start == date(2027, 1, 1) and end == latest_end(start) == date(2027, 12, 31)
 

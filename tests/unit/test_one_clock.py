@@ -1,4 +1,5 @@
 """One clock: services and domain rules never read the real clock; the caller passes `today` and binds `now`."""
+
 from __future__ import annotations
 
 import ast
@@ -21,16 +22,27 @@ def _clock_calls(path: Path) -> list[str]:
         if not isinstance(node, ast.Call):
             continue
         f = node.func
-        if isinstance(f, ast.Attribute) and f.attr in FORBIDDEN_ATTRS and isinstance(f.value, (ast.Name, ast.Attribute)):
+        if (
+            isinstance(f, ast.Attribute)
+            and f.attr in FORBIDDEN_ATTRS
+            and isinstance(f.value, (ast.Name, ast.Attribute))
+        ):
             base = f.value.id if isinstance(f.value, ast.Name) else f.value.attr
             if base in {"datetime", "date", "time", "clock"}:
                 found.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {base}.{f.attr}()")
         elif isinstance(f, ast.Name) and f.id in FORBIDDEN_NAMES:
             found.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {f.id}()")
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.endswith("clock") and node.level > 0:
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and node.module.endswith("clock")
+            and node.level > 0
+        ):
             if (node.level == 2 and node.module == "clock") or node.module == "clock":
-                found.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno} imports the real clock module")
+                found.append(
+                    f"{path.relative_to(PACKAGE.parent)}:{node.lineno} imports the real clock module"
+                )
     return found
 
 

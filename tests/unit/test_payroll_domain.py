@@ -1,4 +1,5 @@
 """The payment-line rule (DOMAIN.md §2 在岗领补 step 3), with literal values."""
+
 from decimal import Decimal
 from fractions import Fraction
 
@@ -32,8 +33,9 @@ def test_contract_from_the_16th_of_a_30_day_month_is_prorated(attended, expected
 
 def test_prorated_calc_text_spells_out_cap_formula_and_choice():
     line = compute_line(60000, 20, 10, 15, 30, "合格", 5000, 4000)
-    assert line.calc_text == ("上限 600 × 15 ÷ 30 = 300.00；600 ÷ 20 × 10 = 300.00；取较小者 300.00"
-                              " + 绩效（合格）40.00 = 340.00")
+    assert line.calc_text == (
+        "上限 600 × 15 ÷ 30 = 300.00；600 ÷ 20 × 10 = 300.00；取较小者 300.00 + 绩效（合格）40.00 = 340.00"
+    )
     assert line.amount_fen == 34000
 
 
@@ -88,8 +90,17 @@ def test_rounded_once_on_the_chosen_value_not_on_intermediates():
     assert line.amount_fen == 16129
 
 
-@pytest.mark.parametrize("value", [Fraction(1, 3), Fraction(5, 2), Fraction(7, 2), Fraction(22272727, 1000),
-                                   Fraction(0), Fraction(99999, 2)])
+@pytest.mark.parametrize(
+    "value",
+    [
+        Fraction(1, 3),
+        Fraction(5, 2),
+        Fraction(7, 2),
+        Fraction(22272727, 1000),
+        Fraction(0),
+        Fraction(99999, 2),
+    ],
+)
 def test_half_up_agrees_with_round_fen_on_exact_decimals(value):
     assert half_up(value) == round_fen(Decimal(value.numerator) / Decimal(value.denominator))
 
@@ -99,10 +110,17 @@ def test_zero_days_pays_nothing_but_a_grade_component():
     assert compute_line(60000, 20, 0, 31, 31, "合格", 5000, 4000).amount_fen == 4000
 
 
-@pytest.mark.parametrize("args", [
-    (0, 20, 15, 31, 31, None, 0, 0), (60000, 0, 15, 31, 31, None, 0, 0), (60000, 20, 32, 31, 31, None, 0, 0),
-    (60000, 20, 15, 0, 31, None, 0, 0), (60000, 20, 15, 31, 30, None, 0, 0), (60000, 20, 15, 31, 31, "良好", 0, 0),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        (0, 20, 15, 31, 31, None, 0, 0),
+        (60000, 0, 15, 31, 31, None, 0, 0),
+        (60000, 20, 32, 31, 31, None, 0, 0),
+        (60000, 20, 15, 0, 31, None, 0, 0),
+        (60000, 20, 15, 31, 30, None, 0, 0),
+        (60000, 20, 15, 31, 31, "良好", 0, 0),
+    ],
+)
 def test_impossible_inputs_are_refused(args):
     with pytest.raises(ValueError):
         compute_line(*args)

@@ -1,11 +1,18 @@
 """按需设岗 rules with literal values: the transition table and wage parity at the boundary."""
+
 from decimal import Decimal
 
 import pytest
 
 from pwposts.domain.errors import DomainError
 from pwposts.domain.posts import (
-    POST_STATES, TRANSITIONS, check_need, check_parity_for_submit, check_transition, median_fen, parity_deviation,
+    POST_STATES,
+    TRANSITIONS,
+    check_need,
+    check_parity_for_submit,
+    check_transition,
+    median_fen,
+    parity_deviation,
     staffing_state,
 )
 
@@ -16,25 +23,52 @@ def test_table_covers_every_state_and_names_only_known_states():
         assert set(targets) <= set(POST_STATES)
 
 
-@pytest.mark.parametrize("current,target", [
-    ("draft", "submitted"), ("submitted", "approved"), ("submitted", "rejected"), ("rejected", "draft"),
-    ("approved", "recruiting"), ("recruiting", "partly_filled"), ("recruiting", "filled"),
-    ("partly_filled", "filled"), ("filled", "partly_filled"), ("filled", "recruiting"), ("approved", "closed"),
-    ("draft", "closed"),
-])
+@pytest.mark.parametrize(
+    "current,target",
+    [
+        ("draft", "submitted"),
+        ("submitted", "approved"),
+        ("submitted", "rejected"),
+        ("rejected", "draft"),
+        ("approved", "recruiting"),
+        ("recruiting", "partly_filled"),
+        ("recruiting", "filled"),
+        ("partly_filled", "filled"),
+        ("filled", "partly_filled"),
+        ("filled", "recruiting"),
+        ("approved", "closed"),
+        ("draft", "closed"),
+    ],
+)
 def test_allowed_transitions(current, target):
     check_transition(current, target)
 
 
-@pytest.mark.parametrize("current,target", [
-    ("draft", "approved"), ("submitted", "recruiting"), ("rejected", "approved"), ("submitted", "closed"),
-    ("closed", "draft"), ("approved", "submitted"), ("draft", "recruiting"), ("filled", "approved"),
-])
+@pytest.mark.parametrize(
+    "current,target",
+    [
+        ("draft", "approved"),
+        ("submitted", "recruiting"),
+        ("rejected", "approved"),
+        ("submitted", "closed"),
+        ("closed", "draft"),
+        ("approved", "submitted"),
+        ("draft", "recruiting"),
+        ("filled", "approved"),
+    ],
+)
 def test_refused_transitions_name_both_states(current, target):
     with pytest.raises(DomainError) as e:
         check_transition(current, target)
-    labels = {"draft": "草稿", "submitted": "待县级审批", "approved": "已批准", "rejected": "已退回",
-              "recruiting": "招聘中", "filled": "满员", "closed": "已撤销"}
+    labels = {
+        "draft": "草稿",
+        "submitted": "待县级审批",
+        "approved": "已批准",
+        "rejected": "已退回",
+        "recruiting": "招聘中",
+        "filled": "满员",
+        "closed": "已撤销",
+    }
     assert labels[current] in e.value.message and labels[target] in e.value.message
     assert e.value.code == "post_bad_transition"
 

@@ -1,4 +1,5 @@
 """The attendance screens: village-month sheet, Excel template and import, township approval, grades."""
+
 from __future__ import annotations
 
 import io
@@ -47,36 +48,64 @@ def test_village_clerk_lands_on_the_village_sheet_prefilled(login_as, county, h)
 def test_saving_a_draft_then_the_township_approves(login_as, session, county, h):
     c = login_as("village")
     wang, li = h.contracts["wang"].id, h.contracts["li"].id
-    r = c.post(sheet_url(county), data={f"c{wang}_days_worked": "20", f"c{wang}_leave_days": "1",
-                                        f"c{li}_dates": "16-20", f"c{li}_hours": "25"})
+    r = c.post(
+        sheet_url(county),
+        data={
+            f"c{wang}_days_worked": "20",
+            f"c{wang}_leave_days": "1",
+            f"c{li}_dates": "16-20",
+            f"c{li}_hours": "25",
+        },
+    )
     assert r.status_code == 302
     assert records(session) == 2
     page = c.get(sheet_url(county)).get_data(as_text=True)
     assert "已保存（待审核）" in page and "待审核" in page
-    assert c.post("/pay/attendance/approve", data={"region_id": county.townships[0].id, "month": "2026-10"}
-                  ).status_code == 403
-    assert records(session) == 2 and session.scalar(select(func.count(AttendanceRecord.id)).where(
-        AttendanceRecord.status == "approved")) == 0
+    assert (
+        c.post(
+            "/pay/attendance/approve", data={"region_id": county.townships[0].id, "month": "2026-10"}
+        ).status_code
+        == 403
+    )
+    assert (
+        records(session) == 2
+        and session.scalar(
+            select(func.count(AttendanceRecord.id)).where(AttendanceRecord.status == "approved")
+        )
+        == 0
+    )
 
     t = login_as("town")
     overview = t.get("/pay/attendance?month=2026-10").get_data(as_text=True)
-    assert "东坪一村" in overview and "审核东坪镇已录入的考勤（2人）" in overview and "data-confirm" in overview
-    r = t.post("/pay/attendance/approve", data={"region_id": county.townships[0].id, "month": "2026-10"},
-               follow_redirects=True)
+    assert (
+        "东坪一村" in overview and "审核东坪镇已录入的考勤（2人）" in overview and "data-confirm" in overview
+    )
+    r = t.post(
+        "/pay/attendance/approve",
+        data={"region_id": county.townships[0].id, "month": "2026-10"},
+        follow_redirects=True,
+    )
     assert "已审核2026年10月考勤2条" in r.get_data(as_text=True)
     session.expire_all()
-    assert session.scalar(select(func.count(AttendanceRecord.id)).where(AttendanceRecord.status == "approved")) == 2
+    assert (
+        session.scalar(select(func.count(AttendanceRecord.id)).where(AttendanceRecord.status == "approved"))
+        == 2
+    )
     page = t.get(sheet_url(county)).get_data(as_text=True)
     assert f'name="c{wang}_days_worked"' not in page  # read-only once approved
     assert "退回修改" in page and "town" in page  # who approved
 
 
-@pytest.mark.parametrize("month,today,dates,reason", [
-    ("2026-09", "2026-11-25", "1,31", "2026年9月没有31日"),
-    ("2027-02", "2027-03-05", "27,28,29", "2027年2月没有29日"),
-])
-def test_an_impossible_date_is_refused_on_the_screen_with_row_and_reason(app, login_as, session, county, h, month,
-                                                                         today, dates, reason):
+@pytest.mark.parametrize(
+    "month,today,dates,reason",
+    [
+        ("2026-09", "2026-11-25", "1,31", "2026年9月没有31日"),
+        ("2027-02", "2027-03-05", "27,28,29", "2027年2月没有29日"),
+    ],
+)
+def test_an_impossible_date_is_refused_on_the_screen_with_row_and_reason(
+    app, login_as, session, county, h, month, today, dates, reason
+):
     app.config["PWPOSTS_TODAY"] = today
     c = login_as("village")
     wang = h.contracts["wang"].id
@@ -84,7 +113,9 @@ def test_an_impossible_date_is_refused_on_the_screen_with_row_and_reason(app, lo
     assert r.status_code == 422
     page = r.get_data(as_text=True)
     assert "不是真实存在的日期" in page and reason in page
-    row = next(x.row for x in holders_for_month(session, county.villages[0].id, month) if x.contract.id == wang)
+    row = next(
+        x.row for x in holders_for_month(session, county.villages[0].id, month) if x.contract.id == wang
+    )
     assert f"第{row}行 出勤日期" in page and "错误清单" in page
     assert f'value="{dates}"' in page  # what was typed is kept
     assert records(session) == 0
@@ -102,13 +133,18 @@ def test_a_date_outside_the_contract_or_twice_is_refused_on_the_screen(login_as,
 
 def test_a_locked_record_cannot_be_changed_from_the_screen(login_as, session, county, h):
     wang = h.contracts["wang"]
-    session.add(AttendanceRecord(contract_id=wang.id, person_id=wang.person_id, month="2026-10", days_worked=20,
-                                 status="locked"))
+    session.add(
+        AttendanceRecord(
+            contract_id=wang.id, person_id=wang.person_id, month="2026-10", days_worked=20, status="locked"
+        )
+    )
     session.commit()
     c = login_as("town")
     page = c.get(sheet_url(county)).get_data(as_text=True)
     assert "已发放锁定" in page and f'name="c{wang.id}_days_worked"' not in page
-    c.post(sheet_url(county), data={f"c{wang.id}_days_worked": "3", f"c{h.contracts['li'].id}_days_worked": "2"})
+    c.post(
+        sheet_url(county), data={f"c{wang.id}_days_worked": "3", f"c{h.contracts['li'].id}_days_worked": "2"}
+    )
     session.expire_all()
     rec = session.scalar(select(AttendanceRecord).where(AttendanceRecord.contract_id == wang.id))
     assert rec.days_worked == 20 and rec.status == "locked"
@@ -119,10 +155,18 @@ def test_inspector_reads_but_cannot_enter(login_as, session, county, h):
     assert c.get(sheet_url(county)).status_code == 200
     assert c.post(sheet_url(county), data={f"c{h.contracts['wang'].id}_days_worked": "3"}).status_code == 403
     assert c.get(sheet_url(county) + "/template.xlsx").status_code == 403
-    assert c.post("/pay/attendance/approve", data={"region_id": county.townships[0].id, "month": "2026-10"}
-                  ).status_code == 403
-    assert c.post(f"/pay/assessment/{county.villages[0].id}/2026", data={f"a{h.contracts['wang'].id}": "合格"}
-                  ).status_code == 403
+    assert (
+        c.post(
+            "/pay/attendance/approve", data={"region_id": county.townships[0].id, "month": "2026-10"}
+        ).status_code
+        == 403
+    )
+    assert (
+        c.post(
+            f"/pay/assessment/{county.villages[0].id}/2026", data={f"a{h.contracts['wang'].id}": "合格"}
+        ).status_code
+        == 403
+    )
     assert records(session) == 0 and session.scalar(select(func.count(Assessment.id))) == 0
 
 
@@ -138,7 +182,9 @@ def test_grades_are_entered_by_the_township_only(login_as, session, county, h):
     assert r.status_code == 302
     session.expire_all()
     assert session.scalar(select(Assessment.grade)) == "不合格"
-    r = t.post(f"/pay/assessment/{county.villages[0].id}/2026", data={f"a{wang}": "合格"}, follow_redirects=True)
+    r = t.post(
+        f"/pay/assessment/{county.villages[0].id}/2026", data={f"a{wang}": "合格"}, follow_redirects=True
+    )
     assert "已保存2026年度考核1人" in r.get_data(as_text=True)
     session.expire_all()
     assert session.scalar(select(Assessment.grade).where(Assessment.kind == "annual")) == "合格"
@@ -156,8 +202,11 @@ def _upload(c, county, wb, month="2026-10", name="考勤.xlsx", **form):
     out = io.BytesIO()
     wb.save(out)
     out.seek(0)
-    return c.post(sheet_url(county, month) + "/import", data={"file": (out, name), **form},
-                  content_type="multipart/form-data")
+    return c.post(
+        sheet_url(county, month) + "/import",
+        data={"file": (out, name), **form},
+        content_type="multipart/form-data",
+    )
 
 
 def test_excel_template_download_and_import(login_as, session, county, h):
@@ -169,8 +218,12 @@ def test_excel_template_download_and_import(login_as, session, county, h):
     assert "考勤月份：2026-10" in ws["A2"].value
     header = [x.value for x in ws[3]]
     assert header[:6] == ["序号", "姓名", "身份证号", "合同编号", "规定出勤天数", "本月合同覆盖天数"]
-    rows = {ws.cell(row=r, column=4).value: r for r in range(4, ws.max_row + 1) if ws.cell(row=r, column=4).value}
-    assert ws.cell(row=rows["HT-2026-0001"], column=3).value == mask_id_number(county.persons["wang"].id_number)
+    rows = {
+        ws.cell(row=r, column=4).value: r for r in range(4, ws.max_row + 1) if ws.cell(row=r, column=4).value
+    }
+    assert ws.cell(row=rows["HT-2026-0001"], column=3).value == mask_id_number(
+        county.persons["wang"].id_number
+    )
 
     ws.cell(row=rows["HT-2026-0001"], column=7).value = 20
     ws.cell(row=rows["HT-2025-0009"], column=11).value = "1,2,31"  # 孙小红 left on the 20th

@@ -1,13 +1,20 @@
 """Login, dashboards per role, safe redirects, scoping and the inspector's read-only rule."""
+
 import pytest
 
 from pwposts.models.audit import AuditEntry
 from tests.conftest import login
 
 
-@pytest.mark.parametrize("username,title", [
-    ("admin", "县级工作台"), ("town", "乡镇工作台"), ("village", "村级工作台"), ("inspector", "纪检监察工作台"),
-])
+@pytest.mark.parametrize(
+    "username,title",
+    [
+        ("admin", "县级工作台"),
+        ("town", "乡镇工作台"),
+        ("village", "村级工作台"),
+        ("inspector", "纪检监察工作台"),
+    ],
+)
 def test_each_role_lands_on_its_dashboard_in_chinese(client, county, username, title):
     r = login(client, username)
     assert r.status_code == 302
@@ -37,12 +44,15 @@ def test_login_is_rate_limited(client, county):
     assert "登录失败次数过多" in r.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("target,expected", [
-    ("/people/", "/people/"),
-    ("https://evil.example/x", "/"),
-    ("//evil.example/x", "/"),
-    ("/\\evil.example", "/"),
-])
+@pytest.mark.parametrize(
+    "target,expected",
+    [
+        ("/people/", "/people/"),
+        ("https://evil.example/x", "/"),
+        ("//evil.example/x", "/"),
+        ("/\\evil.example", "/"),
+    ],
+)
 def test_next_redirect_is_local_only(client, county, target, expected):
     r = client.post("/login?next=" + target, data={"username": "admin", "password": "test-pass-123"})
     assert r.status_code == 302
@@ -129,16 +139,38 @@ def test_audit_detail_masks_id_numbers(login_as, county, session):
 
 
 @pytest.mark.parametrize("username", ["holder", "village"])
-def test_holders_and_village_clerks_cannot_use_township_or_county_actions(app, login_as, county, session, username):
+def test_holders_and_village_clerks_cannot_use_township_or_county_actions(
+    app, login_as, county, session, username
+):
     """Routes that approve, decide or pay refuse a holder and a village clerk, and write nothing."""
     c = login_as(username)
     before = session.query(AuditEntry).count()
-    county_only = ("approve", "reject", "void", "activate", "renew", "insurance", "bank", "retry", "correct",
-                   "setting", "holiday", "answer", "hire", "publicity", "resolve", "users.")
+    county_only = (
+        "approve",
+        "reject",
+        "void",
+        "activate",
+        "renew",
+        "insurance",
+        "bank",
+        "retry",
+        "correct",
+        "setting",
+        "holiday",
+        "answer",
+        "hire",
+        "publicity",
+        "resolve",
+        "users.",
+    )
     checked = 0
     for rule in app.url_map.iter_rules():
         methods = (rule.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"}
-        if not methods or rule.rule.startswith("/api/") or not any(k in rule.endpoint + rule.rule for k in county_only):
+        if (
+            not methods
+            or rule.rule.startswith("/api/")
+            or not any(k in rule.endpoint + rule.rule for k in county_only)
+        ):
             continue
         if username == "holder" and rule.endpoint.startswith("holder."):
             continue

@@ -5,6 +5,7 @@ never a 500, and nothing is half-written: every success is whole in the database
 On SQLite a write transaction takes the write lock at BEGIN (IMMEDIATE), so the busy timeout applies
 instead of a reader that later wants to write failing at once with "database is locked".
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -17,7 +18,6 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from pwposts import create_app
 from pwposts.concurrency import is_busy
-
 from pwposts.extensions import db
 from pwposts.models.accounts import LoginAttempt
 from pwposts.models.audit import AuditEntry
@@ -56,7 +56,9 @@ def race(app, n, request, also=()):
         t.join(timeout=120)
     assert all(not t.is_alive() for t in threads), "a thread hung"
     assert len(results) == n
-    bad = [(i, o) for i, o in results if not (isinstance(o, int) and (200 <= o < 400 or o == 503 or o in also))]
+    bad = [
+        (i, o) for i, o in results if not (isinstance(o, int) and (200 <= o < 400 or o == 503 or o in also))
+    ]
     assert not bad, bad
     return dict(results)
 
@@ -70,20 +72,29 @@ def test_twenty_simultaneous_api_writes(app, client, session, county):
     audits = session.scalar(select(func.count(AuditEntry.id)))
 
     data = post_body(county, policy)  # plain values: the threads touch no object of the test's session
-    got = race(app, N, lambda c, i: c.post("/api/v1/posts", headers=headers, json={**data, "title": f"村庄保洁员{i:02d}"}))
+    got = race(
+        app,
+        N,
+        lambda c, i: c.post("/api/v1/posts", headers=headers, json={**data, "title": f"村庄保洁员{i:02d}"}),
+    )
     ok = sorted(i for i, status in got.items() if status == 201)
     session.expire_all()
     posts = session.scalars(select(Post)).all()
     assert sorted(int(p.title[-2:]) for p in posts) == ok and len({p.code for p in posts}) == len(posts)
-    assert session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "propose_post")) == len(ok)
+    assert session.scalar(
+        select(func.count(AuditEntry.id)).where(AuditEntry.action == "propose_post")
+    ) == len(ok)
     assert session.scalar(select(func.count(AuditEntry.id))) == audits + len(ok)
     assert len(ok) >= N // 2  # the busy timeout lets them wait their turn rather than fail
     assert verify_chain(session).ok
 
 
 def test_twenty_simultaneous_logins(app, session, county):
-    got = race(app, N, lambda c, i: c.post("/login", data={"username": ["town", "village"][i % 2],
-                                                           "password": PASSWORD}))
+    got = race(
+        app,
+        N,
+        lambda c, i: c.post("/login", data={"username": ["town", "village"][i % 2], "password": PASSWORD}),
+    )
     ok = [i for i, status in got.items() if status == 302]
     session.expire_all()
     assert session.scalar(select(func.count(LoginAttempt.id))) == len(ok)
@@ -106,13 +117,18 @@ def test_twenty_simultaneous_saves_of_one_sheet_only_the_first_goes_through(app,
     session.expire_all()
     rec = session.scalar(select(AttendanceRecord))
     assert rec.days_worked == saved[0] + 1
-    assert session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "enter_attendance")) == 1
+    assert (
+        session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "enter_attendance")) == 1
+    )
     assert verify_chain(session).ok
 
 
 def _save(client, url, headers, contract_id, i):
-    r = client.put(url, headers=headers, json={"rows": [{"contract_id": contract_id, "days_worked": i + 1}],
-                                               "version": 0})
+    r = client.put(
+        url,
+        headers=headers,
+        json={"rows": [{"contract_id": contract_id, "days_worked": i + 1}], "version": 0},
+    )
     return r if r.status_code != 409 or "已被" in r.get_json()["error"]["message"] else None
 
 
@@ -121,16 +137,25 @@ def impatient_app(database_url):
     """A second app on the test database that waits only 0.2 s for SQLite's write lock."""
     if not database_url.startswith("sqlite"):
         pytest.skip("holds SQLite's write lock from a second connection")
-    other = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False,
-                        "SECRET_KEY": "test", "PWPOSTS_TODAY": "2026-11-25",
-                        "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"timeout": 0.2}}})
+    other = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "SECRET_KEY": "test",
+            "PWPOSTS_TODAY": "2026-11-25",
+            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"timeout": 0.2}},
+        }
+    )
     yield other
     with other.app_context():
         db.session.remove()
         db.engine.dispose()
 
 
-def test_a_database_that_stays_locked_answers_503_and_writes_nothing(impatient_app, database_url, session, county):
+def test_a_database_that_stays_locked_answers_503_and_writes_nothing(
+    impatient_app, database_url, session, county
+):
     session.rollback()
     holder = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another writer keeps the write lock
@@ -148,8 +173,18 @@ def test_a_database_that_stays_locked_answers_503_and_writes_nothing(impatient_a
         holder.close()
     session.expire_all()
     assert session.scalar(select(func.count(LoginAttempt.id))) == 0
-    assert session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action.in_(("login", "issue_token")))) == 0
-    assert impatient_app.test_client().post("/login", data={"username": "town", "password": PASSWORD}).status_code == 302
+    assert (
+        session.scalar(
+            select(func.count(AuditEntry.id)).where(AuditEntry.action.in_(("login", "issue_token")))
+        )
+        == 0
+    )
+    assert (
+        impatient_app.test_client()
+        .post("/login", data={"username": "town", "password": PASSWORD})
+        .status_code
+        == 302
+    )
 
 
 class _DriverError(Exception):
@@ -161,19 +196,22 @@ class _DriverError(Exception):
             self.sqlite_errorcode = sqlite_errorcode
 
 
-@pytest.mark.parametrize("orig,busy", [
-    (_DriverError("database is locked", sqlite_errorcode=5), True),
-    (_DriverError("database is locked", sqlite_errorcode=517), True),  # SQLITE_BUSY_SNAPSHOT
-    (_DriverError("database table is locked", sqlite_errorcode=6), True),
-    (_DriverError("could not serialize access due to concurrent update", "40001"), True),
-    (_DriverError("deadlock detected", "40P01"), True),
-    (_DriverError("canceling statement due to lock timeout", "55P03"), True),
-    (_DriverError("canceling statement due to statement timeout", "57014"), True),
-    (_DriverError("sorry, too many clients already", "53300"), True),
-    (_DriverError('connection failed: FATAL:  sorry, too many clients already'), True),
-    (_DriverError("no such table: person", sqlite_errorcode=1), False),
-    (_DriverError('column "x" does not exist', "42703"), False),
-])
+@pytest.mark.parametrize(
+    "orig,busy",
+    [
+        (_DriverError("database is locked", sqlite_errorcode=5), True),
+        (_DriverError("database is locked", sqlite_errorcode=517), True),  # SQLITE_BUSY_SNAPSHOT
+        (_DriverError("database table is locked", sqlite_errorcode=6), True),
+        (_DriverError("could not serialize access due to concurrent update", "40001"), True),
+        (_DriverError("deadlock detected", "40P01"), True),
+        (_DriverError("canceling statement due to lock timeout", "55P03"), True),
+        (_DriverError("canceling statement due to statement timeout", "57014"), True),
+        (_DriverError("sorry, too many clients already", "53300"), True),
+        (_DriverError("connection failed: FATAL:  sorry, too many clients already"), True),
+        (_DriverError("no such table: person", sqlite_errorcode=1), False),
+        (_DriverError('column "x" does not exist', "42703"), False),
+    ],
+)
 def test_which_database_errors_mean_busy(orig, busy):
     assert is_busy(OperationalError("SELECT 1", {}, orig)) is busy
 
@@ -194,8 +232,12 @@ def test_a_unique_violation_from_a_race_answers_409_in_chinese_not_500(app, coun
 
     from pwposts.concurrency import CONFLICT_MESSAGE, is_unique_violation
 
-    unique = IntegrityError("INSERT INTO post …", {}, sqlite3.IntegrityError("UNIQUE constraint failed: post.code"))
-    not_null = IntegrityError("INSERT INTO post …", {}, sqlite3.IntegrityError("NOT NULL constraint failed: post.title"))
+    unique = IntegrityError(
+        "INSERT INTO post …", {}, sqlite3.IntegrityError("UNIQUE constraint failed: post.code")
+    )
+    not_null = IntegrityError(
+        "INSERT INTO post …", {}, sqlite3.IntegrityError("NOT NULL constraint failed: post.title")
+    )
     assert is_unique_violation(unique) and not is_unique_violation(not_null)
     handler = app.error_handler_spec[None][None][IntegrityError]
     with app.test_request_context("/api/v1/posts", method="POST"):

@@ -1,10 +1,10 @@
 """A contract's PDF is stored once with its SHA-256 and served from storage until the contract changes;
 a township's contracts print as one PDF."""
+
 from __future__ import annotations
 
 import hashlib
 import io
-from datetime import date
 
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -16,13 +16,15 @@ from tests.web.test_contracts_web import pdf_text, signed
 
 
 def test_signed_contract_pdf_is_stored_once_and_rendered_again_only_after_a_change(
-        login_as, session, county, monkeypatch):
+    login_as, session, county, monkeypatch
+):
     c = signed(session, county, hired(session, county))
     client = login_as("town")
     renders = []
     real = pdf_module.html_to_pdf
-    monkeypatch.setattr("pwposts.services.contract_documents.html_to_pdf",
-                        lambda html: renders.append(1) or real(html))
+    monkeypatch.setattr(
+        "pwposts.services.contract_documents.html_to_pdf", lambda html: renders.append(1) or real(html)
+    )
 
     first = client.get(f"/contracts/{c.id}/pdf")
     assert first.status_code == 200 and first.mimetype == "application/pdf"
@@ -38,8 +40,10 @@ def test_signed_contract_pdf_is_stored_once_and_rendered_again_only_after_a_chan
     third = client.get(f"/contracts/{c.id}/pdf")
     assert len(renders) == 2 and "中国人寿" in pdf_text(third.data)
     session.expire_all()
-    assert session.scalar(select(ContractDocument.pdf_sha256).where(
-        ContractDocument.contract_id == c.id)) == hashlib.sha256(third.data).hexdigest()
+    assert (
+        session.scalar(select(ContractDocument.pdf_sha256).where(ContractDocument.contract_id == c.id))
+        == hashlib.sha256(third.data).hexdigest()
+    )
 
 
 def test_api_contract_pdf_uses_the_stored_document(client, session, county):
@@ -69,7 +73,9 @@ def test_township_contracts_print_as_one_pdf(login_as, session, county):
     assert first.code in text and second.code in text
 
     # no township chosen, or another township's clerk: a plain refusal, never another township's contracts
-    assert "请在筛选中选择乡镇" in client.get("/contracts/batch.pdf", follow_redirects=True).get_data(as_text=True)
+    assert "请在筛选中选择乡镇" in client.get("/contracts/batch.pdf", follow_redirects=True).get_data(
+        as_text=True
+    )
     other = login_as("otherTown").get(f"/contracts/batch.pdf?township={town}", follow_redirects=True)
     assert other.mimetype != "application/pdf"
 
@@ -78,7 +84,9 @@ def test_one_font_configuration_for_the_process(app):
     assert pdf_module.font_config() is pdf_module.font_config()
 
 
-def test_contract_pdf_downloads_are_audited_with_whether_numbers_were_whole(login_as, client, session, county):
+def test_contract_pdf_downloads_are_audited_with_whether_numbers_were_whole(
+    login_as, client, session, county
+):
     from pwposts.models.audit import AuditEntry
     from tests.conftest import api_token
 
@@ -86,7 +94,11 @@ def test_contract_pdf_downloads_are_audited_with_whether_numbers_were_whole(logi
     login_as("town").get(f"/contracts/{c.id}/pdf")
     login_as("inspector").get(f"/contracts/{c.id}/pdf")
     client.get(f"/api/v1/contracts/{c.id}/pdf", headers=api_token(client, "town"))
-    rows = session.scalars(select(AuditEntry).where(AuditEntry.action == "export_data",
-                                                    AuditEntry.object_type == "contract_pdf")).all()
+    rows = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "export_data", AuditEntry.object_type == "contract_pdf")
+    ).all()
     assert [('"full_numbers":true' in r.after_json, r.object_id) for r in rows] == [
-        (True, str(c.id)), (False, str(c.id)), (True, str(c.id))]
+        (True, str(c.id)),
+        (False, str(c.id)),
+        (True, str(c.id)),
+    ]

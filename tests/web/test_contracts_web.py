@@ -1,5 +1,6 @@
 """Contract pages: signing (the one-year rule through the form), insurance, activation, renewal,
 voiding, the list with search/filters/export, the PDF, who sees what, dashboard cards."""
+
 from __future__ import annotations
 
 import io
@@ -39,11 +40,14 @@ def signed(session, county, app_row, start=date(2026, 3, 1), end=date(2027, 2, 2
 
 
 def post_sign(client, application_id, start, end, kind="劳务协议"):
-    return client.post(f"/contracts/new?application_id={application_id}",
-                       data={"kind": kind, "start_on": start, "end_on": end, "signed_on": "2026-11-25"})
+    return client.post(
+        f"/contracts/new?application_id={application_id}",
+        data={"kind": kind, "start_on": start, "end_on": end, "signed_on": "2026-11-25"},
+    )
 
 
 # ---- signing through the form ----
+
 
 def test_sign_form_accepts_one_year(login_as, session, app_row):
     client = login_as("town")
@@ -80,6 +84,7 @@ def test_sign_form_roles(login_as, app_row):
 
 # ---- detail, insurance, activation ----
 
+
 def test_insurance_then_activation_through_the_pages(login_as, session, county, app_row):
     c = signed(session, county, app_row)
     client = login_as("town")
@@ -90,13 +95,17 @@ def test_insurance_then_activation_through_the_pages(login_as, session, county, 
     assert "合同生效前须录入覆盖合同期限的意外伤害保险" in page_text(r)
     assert session.get(Contract, c.id).status == "draft"
     # a policy not covering the period is refused with both periods named
-    r = client.post(f"/contracts/{c.id}/insurance", data={"insurer": "中国人寿", "policy_no": "PL9",
-                                                          "start_on": "2026-03-01", "end_on": "2027-01-31"},
-                    follow_redirects=True)
+    r = client.post(
+        f"/contracts/{c.id}/insurance",
+        data={"insurer": "中国人寿", "policy_no": "PL9", "start_on": "2026-03-01", "end_on": "2027-01-31"},
+        follow_redirects=True,
+    )
     assert "保险期间 2026-03-01 至 2027-01-31 未覆盖合同期限 2026-03-01 至 2027-02-28" in page_text(r)
-    r = client.post(f"/contracts/{c.id}/insurance", data={"insurer": "中国人寿", "policy_no": "PL9",
-                                                          "start_on": "2026-03-01", "end_on": "2027-02-28"},
-                    follow_redirects=True)
+    r = client.post(
+        f"/contracts/{c.id}/insurance",
+        data={"insurer": "中国人寿", "policy_no": "PL9", "start_on": "2026-03-01", "end_on": "2027-02-28"},
+        follow_redirects=True,
+    )
     assert "已录入意外伤害保险" in page_text(r) and "PL9" in page_text(r)
     r = client.post(f"/contracts/{c.id}/activate", follow_redirects=True)
     assert f"合同 {c.code} 已生效" in page_text(r)
@@ -123,13 +132,16 @@ def test_inspector_reads_but_sees_no_buttons_and_cannot_post(login_as, session, 
 
 def test_void_draft(login_as, session, county, app_row):
     c = signed(session, county, app_row)
-    r = login_as("town").post(f"/contracts/{c.id}/void", data={"reason": "起始日期填错"}, follow_redirects=True)
+    r = login_as("town").post(
+        f"/contracts/{c.id}/void", data={"reason": "起始日期填错"}, follow_redirects=True
+    )
     assert "已作废" in page_text(r)
     session.expire_all()
     assert session.get(Contract, c.id).status == "void"
 
 
 # ---- renewal ----
+
 
 def test_renewal_refused_without_grade_then_accepted(login_as, session, county, app_row):
     c = signed(session, county, app_row, date(2026, 1, 1), date(2026, 12, 31))
@@ -138,7 +150,9 @@ def test_renewal_refused_without_grade_then_accepted(login_as, session, county, 
     session.commit()
     client = login_as("town")
     r = client.get(f"/contracts/{c.id}/renew")
-    assert r.status_code == 200 and 'value="2027-01-01"' in page_text(r) and "尚无年度考核结果" in page_text(r)
+    assert (
+        r.status_code == 200 and 'value="2027-01-01"' in page_text(r) and "尚无年度考核结果" in page_text(r)
+    )
     data = {"kind": "劳务协议", "start_on": "2027-01-01", "end_on": "2027-12-31", "signed_on": "2026-11-25"}
     r = client.post(f"/contracts/{c.id}/renew", data=data)
     assert r.status_code == 422 and "尚无年度考核结果" in page_text(r)
@@ -152,10 +166,18 @@ def test_renewal_refused_without_grade_then_accepted(login_as, session, county, 
 
 # ---- list, export, PDF ----
 
+
 def test_list_search_filters_and_export(login_as, session, county, app_row):
     c = signed(session, county, app_row)
-    zhao = svc.sign_contract(session, county.users["otherTown"], hired(session, county, "zhao", village=2).id,
-                             "劳动合同", date(2026, 1, 1), date(2026, 12, 10), TODAY)
+    zhao = svc.sign_contract(
+        session,
+        county.users["otherTown"],
+        hired(session, county, "zhao", village=2).id,
+        "劳动合同",
+        date(2026, 1, 1),
+        date(2026, 12, 10),
+        TODAY,
+    )
     insure(session, zhao)
     svc.activate_contract(session, county.users["otherTown"], zhao.id, TODAY)
     session.commit()
@@ -187,15 +209,33 @@ def test_pdf_has_name_dates_and_allowance_in_chinese(login_as, session, county, 
     r = login_as("town").get(f"/contracts/{c.id}/pdf")
     assert r.status_code == 200 and r.mimetype == "application/pdf"
     text = pdf_text(r.data)
-    for expected in ("乡村公益性岗位劳务协议", "东坪镇人民政府", "王秀英", county.persons["wang"].id_number,
-                     "2026年3月1日", "2027年2月28日", "600.00元", "陆佰元整", "中国人寿", "一年一签", "有序退岗"):
+    for expected in (
+        "乡村公益性岗位劳务协议",
+        "东坪镇人民政府",
+        "王秀英",
+        county.persons["wang"].id_number,
+        "2026年3月1日",
+        "2027年2月28日",
+        "600.00元",
+        "陆佰元整",
+        "中国人寿",
+        "一年一签",
+        "有序退岗",
+    ):
         assert expected in text, expected
 
 
 def test_holder_sees_own_contract_only(login_as, session, county, app_row):
     c = signed(session, county, app_row)
-    other = svc.sign_contract(session, county.users["otherTown"], hired(session, county, "zhao", village=2).id,
-                              "劳务协议", date(2026, 3, 1), date(2027, 2, 28), TODAY)
+    other = svc.sign_contract(
+        session,
+        county.users["otherTown"],
+        hired(session, county, "zhao", village=2).id,
+        "劳务协议",
+        date(2026, 3, 1),
+        date(2027, 2, 28),
+        TODAY,
+    )
     session.commit()
     client = login_as("holder")
     r = client.get(f"/contracts/{c.id}")

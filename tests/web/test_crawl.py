@@ -1,4 +1,5 @@
 """Every page a role can reach by following links in the demo county answers without a server error."""
+
 import re
 from collections import deque
 

@@ -1,11 +1,17 @@
 """Each login the demo prints works through the login page and lands on that role's dashboard."""
+
 import pytest
 
 from pwposts import demo
 from tests.conftest import login
 
-TITLES = {"county_admin": "县级工作台", "township_clerk": "乡镇工作台", "village_clerk": "村级工作台",
-          "inspector": "纪检监察工作台", "holder": "您好"}
+TITLES = {
+    "county_admin": "县级工作台",
+    "township_clerk": "乡镇工作台",
+    "village_clerk": "村级工作台",
+    "inspector": "纪检监察工作台",
+    "holder": "您好",
+}
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """有序退岗 pages: record and confirm an exit, the notice PDF, the worklist, year end, colours, 311."""
+
 from datetime import date
 from io import BytesIO
 
@@ -10,16 +11,27 @@ from pwposts.services.sweep import run_sweep
 from tests.exits_support import annual, holders
 
 
-def test_township_records_an_exit_and_the_notice_pdf_names_holder_post_reason_and_date(session, county, login_as):
+def test_township_records_an_exit_and_the_notice_pdf_names_holder_post_reason_and_date(
+    session, county, login_as
+):
     h = holders(session, county)
     client = login_as("town")
     r = client.get(f"/contracts/{h['li'].id}")
     assert "办理退岗" in r.get_data(as_text=True)
     r = client.get(f"/exits/new?contract_id={h['li'].id}")
     assert r.status_code == 200
-    r = client.post(f"/exits/new?contract_id={h['li'].id}", data={
-        "reason": "employed", "event_on": "2026-11-20", "effective_on": "2026-11-21", "placement": "就业",
-        "placement_note": "县城物流公司", "wants_work": "y", "note": ""})
+    r = client.post(
+        f"/exits/new?contract_id={h['li'].id}",
+        data={
+            "reason": "employed",
+            "event_on": "2026-11-20",
+            "effective_on": "2026-11-21",
+            "placement": "就业",
+            "placement_note": "县城物流公司",
+            "wants_work": "y",
+            "note": "",
+        },
+    )
     assert r.status_code == 302, r.get_data(as_text=True)[:2000]
     ex = session.scalars(select(ContractExit)).one()
     assert ex.status == "confirmed" and not ex.late
@@ -28,7 +40,11 @@ def test_township_records_an_exit_and_the_notice_pdf_names_holder_post_reason_an
     assert "已退岗" in client.get(f"/contracts/{h['li'].id}").get_data(as_text=True)
     pdf = client.get(f"/exits/{ex.id}/notice.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
-    text = "".join(p.extract_text() for p in PdfReader(BytesIO(pdf.data)).pages).replace(" ", "").replace("\n", "")
+    text = (
+        "".join(p.extract_text() for p in PdfReader(BytesIO(pdf.data)).pages)
+        .replace(" ", "")
+        .replace("\n", "")
+    )
     assert "退岗通知书" in text and "李建国" in text and "保洁员" in text and "已就业" in text
     assert "2026年11月21日" in text
 
@@ -36,21 +52,39 @@ def test_township_records_an_exit_and_the_notice_pdf_names_holder_post_reason_an
 def test_bad_dates_are_refused_in_chinese_with_422(session, county, login_as):
     h = holders(session, county)
     client = login_as("town")
-    r = client.post(f"/exits/new?contract_id={h['li'].id}", data={
-        "reason": "own_request", "event_on": "2026-11-20", "effective_on": "2027-03-01", "placement": "none"})
+    r = client.post(
+        f"/exits/new?contract_id={h['li'].id}",
+        data={
+            "reason": "own_request",
+            "event_on": "2026-11-20",
+            "effective_on": "2027-03-01",
+            "placement": "none",
+        },
+    )
     assert r.status_code == 422 and "最晚为期满次日" in r.get_data(as_text=True)
 
 
 def test_village_proposes_and_township_confirms_late(session, county, login_as):
     h = holders(session, county)
     client = login_as("village")
-    r = client.post(f"/exits/new?contract_id={h['wang'].id}", data={
-        "reason": "unable", "event_on": "2026-11-01", "effective_on": "2026-11-02", "placement": "none"})
+    r = client.post(
+        f"/exits/new?contract_id={h['wang'].id}",
+        data={
+            "reason": "unable",
+            "event_on": "2026-11-01",
+            "effective_on": "2026-11-02",
+            "placement": "none",
+        },
+    )
     assert r.status_code == 302
     ex = session.scalars(select(ContractExit)).one()
     assert ex.status == "proposed"
-    assert client.post(f"/exits/{ex.id}/confirm", data={"effective_on": "2026-11-02", "placement": "none"}
-                       ).status_code == 403
+    assert (
+        client.post(
+            f"/exits/{ex.id}/confirm", data={"effective_on": "2026-11-02", "placement": "none"}
+        ).status_code
+        == 403
+    )
     client = login_as("town")
     assert "确认或驳回" in client.get("/exits/worklist").get_data(as_text=True)
     r = client.post(f"/exits/{ex.id}/confirm", data={"effective_on": "2026-11-02", "placement": "none"})
@@ -68,9 +102,20 @@ def test_failed_grade_cannot_be_renewed_on_the_web_and_says_why(session, county,
     annual(session, h["wang"], "2026", "不合格")
     session.commit()
     client = login_as("town")
-    r = client.post(f"/contracts/{h['wang'].id}/renew", data={"kind": "劳务协议", "start_on": "2027-01-01",
-                                                              "end_on": "2027-12-31", "signed_on": "2026-11-25"})
-    assert r.status_code == 422 and "不合格" in r.get_data(as_text=True) and "不予续签" in r.get_data(as_text=True)
+    r = client.post(
+        f"/contracts/{h['wang'].id}/renew",
+        data={
+            "kind": "劳务协议",
+            "start_on": "2027-01-01",
+            "end_on": "2027-12-31",
+            "signed_on": "2026-11-25",
+        },
+    )
+    assert (
+        r.status_code == 422
+        and "不合格" in r.get_data(as_text=True)
+        and "不予续签" in r.get_data(as_text=True)
+    )
 
 
 def test_year_end_bulk_renews_the_clear_ones_and_exits_the_failed(session, county, login_as):
@@ -88,17 +133,31 @@ def test_year_end_bulk_renews_the_clear_ones_and_exits_the_failed(session, count
     session.expire_all()
     exits = session.scalars(select(ContractExit)).all()
     assert [(e.contract_id, e.reason, e.effective_on) for e in exits] == [
-        (h["wang"].id, "assessment_failed", date(2027, 1, 1))]
+        (h["wang"].id, "assessment_failed", date(2027, 1, 1))
+    ]
     from pwposts.models.contracts import Contract
+
     renewal = session.scalars(select(Contract).where(Contract.previous_contract_id == h["li"].id)).one()
-    assert (renewal.start_on, renewal.end_on, renewal.status) == (date(2027, 1, 1), date(2027, 12, 31), "draft")
+    assert (renewal.start_on, renewal.end_on, renewal.status) == (
+        date(2027, 1, 1),
+        date(2027, 12, 31),
+        "draft",
+    )
 
 
 def test_colours_and_311_pages(session, county, login_as):
     h = holders(session, county)
     from pwposts.services import exits as svc
-    svc.record_exit(session, county.users["town"], h["li"].id, "own_request", date(2026, 9, 1), date(2026, 9, 2),
-                    date(2026, 9, 3))
+
+    svc.record_exit(
+        session,
+        county.users["town"],
+        h["li"].id,
+        "own_request",
+        date(2026, 9, 1),
+        date(2026, 9, 2),
+        date(2026, 9, 3),
+    )
     run_sweep(session, date(2026, 11, 25))
     session.commit()
     client = login_as("town")
@@ -106,8 +165,15 @@ def test_colours_and_311_pages(session, county, login_as):
     assert "李建国" in page and "红色" in page
     assert "李建国" in client.get("/exits/worklist").get_data(as_text=True)
     li = county.persons["li"]
-    r = client.post(f"/exits/followup/{li.id}", data={"kind": "job_info", "given_on": "2026-11-24",
-                                                       "given_by": "东坪镇人社所", "note": "推荐县城物流公司岗位"})
+    r = client.post(
+        f"/exits/followup/{li.id}",
+        data={
+            "kind": "job_info",
+            "given_on": "2026-11-24",
+            "given_by": "东坪镇人社所",
+            "note": "推荐县城物流公司岗位",
+        },
+    )
     assert r.status_code == 302
     page = client.get(f"/exits/followup/{li.id}").get_data(as_text=True)
     assert "推荐县城物流公司岗位" in page
@@ -124,26 +190,52 @@ def test_county_year_end_goes_one_township_at_a_time(session, county, login_as):
 
 def test_inspector_exports_late_exits(session, county, login_as):
     from openpyxl import load_workbook
+
     h = holders(session, county)
     from pwposts.services import exits as svc
-    svc.record_exit(session, county.users["town"], h["li"].id, "own_request", date(2026, 11, 1), date(2026, 11, 2),
-                    date(2026, 11, 25))
+
+    svc.record_exit(
+        session,
+        county.users["town"],
+        h["li"].id,
+        "own_request",
+        date(2026, 11, 1),
+        date(2026, 11, 2),
+        date(2026, 11, 25),
+    )
     session.commit()
     client = login_as("inspector")
     r = client.get("/exits/export?late=1")
     assert r.status_code == 200
     ws = load_workbook(BytesIO(r.data)).active
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[1][0] == "序号" and rows[2][1] == "李建国" and rows[2][12] == "是" and "********" in rows[2][2]
+    assert (
+        rows[1][0] == "序号" and rows[2][1] == "李建国" and rows[2][12] == "是" and "********" in rows[2][2]
+    )
 
 
 def test_holder_downloads_own_exit_notice_only(session, county, login_as):
     h = holders(session, county)
     from pwposts.services import exits as svc
-    svc.record_exit(session, county.users["town"], h["wang"].id, "own_request", date(2026, 11, 20),
-                    date(2026, 11, 21), date(2026, 11, 22))
-    svc.record_exit(session, county.users["town"], h["li"].id, "own_request", date(2026, 11, 20),
-                    date(2026, 11, 21), date(2026, 11, 22))
+
+    svc.record_exit(
+        session,
+        county.users["town"],
+        h["wang"].id,
+        "own_request",
+        date(2026, 11, 20),
+        date(2026, 11, 21),
+        date(2026, 11, 22),
+    )
+    svc.record_exit(
+        session,
+        county.users["town"],
+        h["li"].id,
+        "own_request",
+        date(2026, 11, 20),
+        date(2026, 11, 21),
+        date(2026, 11, 22),
+    )
     session.commit()
     client = login_as("holder")
     assert "退岗通知书" in client.get("/me/").get_data(as_text=True)
@@ -155,15 +247,31 @@ def test_holder_downloads_own_exit_notice_only(session, county, login_as):
 def test_behind_schedule_list_and_api(session, county, login_as, client):
     h = holders(session, county)
     from pwposts.services import exits as svc
-    svc.record_exit(session, county.users["town"], h["li"].id, "unable", date(2026, 7, 31), date(2026, 8, 1),
-                    date(2026, 8, 1))
-    svc.record_exit(session, county.users["town"], h["wang"].id, "death", date(2026, 7, 31), date(2026, 8, 1),
-                    date(2026, 8, 1))
+
+    svc.record_exit(
+        session,
+        county.users["town"],
+        h["li"].id,
+        "unable",
+        date(2026, 7, 31),
+        date(2026, 8, 1),
+        date(2026, 8, 1),
+    )
+    svc.record_exit(
+        session,
+        county.users["town"],
+        h["wang"].id,
+        "death",
+        date(2026, 7, 31),
+        date(2026, 8, 1),
+        date(2026, 8, 1),
+    )
     session.commit()
     c = login_as("town")
     page = c.get("/exits/behind").get_data(as_text=True)
     assert "李建国" in page and "王秀英" not in page and "就业岗位信息0/1" in page
     from tests.conftest import api_token
+
     c.post("/logout")
     rows = client.get("/api/v1/followup/behind", headers=api_token(client, "inspector")).get_json()
     assert [r["name"] for r in rows] == ["李建国"] and rows[0]["schedule"]["due"]["job_info"] == 1
@@ -178,12 +286,26 @@ def test_legacy_terminated_contract_gets_its_exit_record(session, county, login_
     assert "补登退岗记录" in client.get(f"/contracts/{c.id}").get_data(as_text=True)
     form = client.get(f"/exits/new?contract_id={c.id}").get_data(as_text=True)
     assert 'value="2026-07-01"' in form
-    r = client.post(f"/exits/new?contract_id={c.id}", data={
-        "reason": "own_request", "event_on": "2026-06-30", "effective_on": "2026-07-01", "placement": "就业",
-        "placement_note": "外出务工"})
+    r = client.post(
+        f"/exits/new?contract_id={c.id}",
+        data={
+            "reason": "own_request",
+            "event_on": "2026-06-30",
+            "effective_on": "2026-07-01",
+            "placement": "就业",
+            "placement_note": "外出务工",
+        },
+    )
     assert r.status_code == 302
     session.expire_all()
     assert (c.status, c.exit_on, c.end_reason) == ("terminated", date(2026, 6, 30), "本人申请退岗：外出务工")
-    bad = client.post(f"/exits/new?contract_id={h['wang'].id}", data={
-        "reason": "own_request", "event_on": "2026-06-30", "effective_on": "2026-07-01", "placement": "none"})
+    bad = client.post(
+        f"/exits/new?contract_id={h['wang'].id}",
+        data={
+            "reason": "own_request",
+            "event_on": "2026-06-30",
+            "effective_on": "2026-07-01",
+            "placement": "none",
+        },
+    )
     assert bad.status_code == 302  # an active contract: an ordinary exit

@@ -1,4 +1,5 @@
 """Security headers and no inline script (issue 10 item 5)."""
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,11 @@ def test_every_response_carries_the_security_headers(client, county):
     for url in ("/login", "/public/", "/api/v1/openapi.json", "/static/js/app.js", "/nope"):
         r = client.get(url)
         csp = r.headers["Content-Security-Policy"]
-        assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in \
-            csp.split("script-src")[1].split(";")[0]
+        assert (
+            "script-src 'self'" in csp
+            and "frame-ancestors 'none'" in csp
+            and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+        )
         assert r.headers["X-Content-Type-Options"] == "nosniff"
         assert r.headers["Referrer-Policy"] == "same-origin"
         assert r.headers["X-Frame-Options"] == "DENY"

@@ -1,5 +1,6 @@
 """Hire → sign by following links only, the signing form's defaults, a start before the hire refused, the
 已聘用待签协议 worklist and tile, and the notice's derived state on its pages."""
+
 from __future__ import annotations
 
 import html
@@ -55,14 +56,28 @@ def test_a_hired_applicant_reaches_a_signed_contract_by_links_only(app, login_as
     form = c.get(form_url)
     assert form.status_code == 200
     text = form.get_data(as_text=True)
-    assert (value(text, "start_on"), value(text, "end_on")) == ("2026-12-04", "2027-12-03")  # hire + 1, one year
+    assert (value(text, "start_on"), value(text, "end_on")) == (
+        "2026-12-04",
+        "2027-12-03",
+    )  # hire + 1, one year
     assert value(text, "signed_on") == "2026-12-03" and "聘用日期" in text
-    r = c.post(form_url, data={"kind": "劳务协议", "start_on": value(text, "start_on"),
-                               "end_on": value(text, "end_on"), "signed_on": value(text, "signed_on")})
+    r = c.post(
+        form_url,
+        data={
+            "kind": "劳务协议",
+            "start_on": value(text, "start_on"),
+            "end_on": value(text, "end_on"),
+            "signed_on": value(text, "signed_on"),
+        },
+    )
     assert r.status_code == 302
     contract = session.scalar(select(Contract).where(Contract.application_id == a.id))
     assert r.headers["Location"].endswith(f"/contracts/{contract.id}")
-    assert (contract.start_on, contract.end_on, contract.status) == (date(2026, 12, 4), date(2027, 12, 3), "draft")
+    assert (contract.start_on, contract.end_on, contract.status) == (
+        date(2026, 12, 4),
+        date(2027, 12, 3),
+        "draft",
+    )
 
     page = c.get(f"/hiring/{notice.id}").get_data(as_text=True)  # the notice now links to the contract
     assert "已聘用" in page and contract.code in page
@@ -99,8 +114,15 @@ def test_a_start_before_the_hire_is_refused_on_the_form(app, login_as, session, 
     session.commit()
     app.config["PWPOSTS_TODAY"] = "2026-12-14"
     c = login_as("town")
-    r = c.post(f"/contracts/new?application_id={a.id}",
-               data={"kind": "劳务协议", "start_on": "2026-11-01", "end_on": "2027-10-31", "signed_on": "2026-12-14"})
+    r = c.post(
+        f"/contracts/new?application_id={a.id}",
+        data={
+            "kind": "劳务协议",
+            "start_on": "2026-11-01",
+            "end_on": "2027-10-31",
+            "signed_on": "2026-12-14",
+        },
+    )
     assert r.status_code == 422
     text = r.get_data(as_text=True)
     assert "2026-11-01" in text and "2026-12-14" in text and "聘用日期" in text
@@ -131,6 +153,8 @@ def test_publicity_form_refused_while_registration_is_open(app, login_as, sessio
     r = c.post(f"/hiring/{notice.id}/shortlist", data={"application_id": [str(a.id)]}, follow_redirects=True)
     assert "公示须在报名截止后发布" in r.get_data(as_text=True)
     assert svc.load_notice(session, town, notice.id).publicities == []
-    r = c.post(f"/hiring/new/{other_post.id}",
-               data={**NOTICE_FIELDS, "start_on": "2026-11-20", "end_on": "2026-12-05"})
+    r = c.post(
+        f"/hiring/new/{other_post.id}",
+        data={**NOTICE_FIELDS, "start_on": "2026-11-20", "end_on": "2026-12-05"},
+    )
     assert "不能从过去的日期开始报名" in r.get_data(as_text=True)

@@ -1,4 +1,5 @@
 """以岗聘任 pages and the public 公示 page."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -12,7 +13,12 @@ from pwposts.services import audit
 from pwposts.services import hiring as svc
 from tests.builders import add_person
 from tests.hiring_support import (
-    ENTRY_DAY, NOTICE_DAY, NOTICE_FIELDS, OPEN_NOTICE_FIELDS, make_post, shortlist_wang_and_li,
+    ENTRY_DAY,
+    NOTICE_DAY,
+    NOTICE_FIELDS,
+    OPEN_NOTICE_FIELDS,
+    make_post,
+    shortlist_wang_and_li,
 )
 
 TODAY = date(2026, 11, 25)
@@ -49,20 +55,27 @@ def test_notice_form_from_a_post(login_as, session, post):
     c = login_as("town")
     page = c.get(f"/hiring/new/{post.id}")
     assert page.status_code == 200 and "发布招聘公告" in page.get_data(as_text=True)
-    r = c.post(f"/hiring/new/{post.id}", data={**NOTICE_FIELDS, "start_on": "2026-11-25", "end_on": "2026-12-05"})
+    r = c.post(
+        f"/hiring/new/{post.id}", data={**NOTICE_FIELDS, "start_on": "2026-11-25", "end_on": "2026-12-05"}
+    )
     assert r.status_code == 302
     n = session.scalar(select(Notice))
     assert n is not None and r.headers["Location"].endswith(f"/hiring/{n.id}")
     session.refresh(post)
     assert post.status == "recruiting"
-    again = c.post(f"/hiring/new/{post.id}", data={**NOTICE_FIELDS, "start_on": "2026-11-25",
-                                                   "end_on": "2026-12-05"}, follow_redirects=True)
+    again = c.post(
+        f"/hiring/new/{post.id}",
+        data={**NOTICE_FIELDS, "start_on": "2026-11-25", "end_on": "2026-12-05"},
+        follow_redirects=True,
+    )
     assert "已有报名中的招聘公告" in again.get_data(as_text=True)
 
 
 def test_notice_form_refuses_a_bad_date(login_as, post):
     c = login_as("town")
-    r = c.post(f"/hiring/new/{post.id}", data={**NOTICE_FIELDS, "start_on": "2026-02-30", "end_on": "2026-12-05"})
+    r = c.post(
+        f"/hiring/new/{post.id}", data={**NOTICE_FIELDS, "start_on": "2026-02-30", "end_on": "2026-12-05"}
+    )
     assert r.status_code == 200 and "不是真实存在的日期" in r.get_data(as_text=True)
 
 
@@ -71,8 +84,11 @@ def test_entry_shows_every_reason_and_a_tick(login_as, session, county, open_not
     c = login_as("village")
     found = c.get(f"/hiring/{notice.id}/apply?q=刘桂兰").get_data(as_text=True)
     assert "刘桂兰" in found
-    r = c.post(f"/hiring/{notice.id}/apply", data={"person_id": county.persons["chief_wife"].id},
-               follow_redirects=True)
+    r = c.post(
+        f"/hiring/{notice.id}/apply",
+        data={"person_id": county.persons["chief_wife"].id},
+        follow_redirects=True,
+    )
     text = r.get_data(as_text=True)
     assert "不符合条件" in text and "张村长" in text and "村委会主任" in text
     c.post(f"/hiring/{notice.id}/apply", data={"person_id": county.persons["wang"].id})
@@ -83,7 +99,9 @@ def test_entry_shows_every_reason_and_a_tick(login_as, session, county, open_not
 def test_village_clerk_cannot_enter_someone_from_another_village(login_as, county, open_notice):
     notice = open_notice
     c = login_as("village")
-    assert c.post(f"/hiring/{notice.id}/apply", data={"person_id": county.persons["zhao"].id}).status_code == 404
+    assert (
+        c.post(f"/hiring/{notice.id}/apply", data={"person_id": county.persons["zhao"].id}).status_code == 404
+    )
     assert "赵喆" not in c.get(f"/hiring/{notice.id}/apply?q=赵").get_data(as_text=True)
 
 
@@ -115,8 +133,10 @@ def test_shortlist_form_preselects_in_priority_order_and_publishes(login_as, ses
     assert f'value="{wang.id}" checked' in form and f'value="{li.id}" checked' in form
     assert f'value="{t.id}" >' in form or f'value="{t.id}" ' in form
     assert "2026-12-02" in form  # the period's last day, shown before publishing
-    r = c.post(f"/hiring/{notice.id}/shortlist", data={"application_id": [str(wang.id), str(li.id)],
-                                                       "where_to_object": "东坪镇纪委 0855-7654321"})
+    r = c.post(
+        f"/hiring/{notice.id}/shortlist",
+        data={"application_id": [str(wang.id), str(li.id)], "where_to_object": "东坪镇纪委 0855-7654321"},
+    )
     assert r.status_code == 302
     pub = session.scalar(select(Publicity))
     assert pub.end_on == date(2026, 12, 2) and pub.where_to_object == "东坪镇纪委 0855-7654321"
@@ -129,20 +149,29 @@ def test_hire_buttons_flash_the_refusals_then_hire(app, login_as, session, count
     assert "公示期至2026-12-02" in r.get_data(as_text=True)
 
     v = login_as("village")
-    r = v.post(f"/hiring/applications/{b.id}/objections",
-               data={"content": "李建国长期在外务工", "objector_name": "村民乙", "received_on": "2026-11-25"},
-               follow_redirects=True)
+    r = v.post(
+        f"/hiring/applications/{b.id}/objections",
+        data={"content": "李建国长期在外务工", "objector_name": "村民乙", "received_on": "2026-11-25"},
+        follow_redirects=True,
+    )
     assert "异议已记录" in r.get_data(as_text=True)
     o = session.scalar(select(Objection))
-    assert v.post(f"/hiring/objections/{o.id}/resolve", data={"decision": "rejected", "resolution": "x"}).status_code \
+    assert (
+        v.post(
+            f"/hiring/objections/{o.id}/resolve", data={"decision": "rejected", "resolution": "x"}
+        ).status_code
         == 403
+    )
 
     app.config["PWPOSTS_TODAY"] = "2026-12-03"
     c = login_as("town")
     r = c.post(f"/hiring/applications/{a.id}/hire", follow_redirects=True)
     assert "异议尚未处理完毕" in r.get_data(as_text=True)
-    r = c.post(f"/hiring/objections/{o.id}/resolve", data={"decision": "upheld", "resolution": "经核实属实"},
-               follow_redirects=True)
+    r = c.post(
+        f"/hiring/objections/{o.id}/resolve",
+        data={"decision": "upheld", "resolution": "经核实属实"},
+        follow_redirects=True,
+    )
     assert "异议已处理" in r.get_data(as_text=True)
     r = c.post(f"/hiring/applications/{a.id}/hire", follow_redirects=True)
     assert "已聘用王秀英" in r.get_data(as_text=True)
@@ -166,7 +195,9 @@ def test_public_page_needs_no_login_and_masks_ids(app, client, session, county, 
     pub = session.scalar(select(Publicity))
     detail = client.get(f"/public/publicity/{pub.id}")
     assert detail.status_code == 200 and wang.id_number not in detail.get_data(as_text=True)
-    app.config["PWPOSTS_TODAY"] = ENTRY_DAY.isoformat()  # the notice itself is public while it takes applications
+    app.config["PWPOSTS_TODAY"] = (
+        ENTRY_DAY.isoformat()
+    )  # the notice itself is public while it takes applications
     assert client.get(f"/public/notices/{notice.id}").status_code == 200
 
 

@@ -1,4 +1,5 @@
 """The holder's portal: own records only, the calculation spelled out, 申诉 answered, public notice masked."""
+
 from datetime import date
 
 import pytest
@@ -13,34 +14,86 @@ from pwposts.services import audit
 @pytest.fixture
 def paid(session, county):
     cat = PostCategory(code="cleaning", name="保洁", kind="普通")
-    fund = Fund(county_id=county.county.id, name="衔接推进乡村振兴补助资金", year=2026, allocation_fen=10_000_000)
+    fund = Fund(
+        county_id=county.county.id, name="衔接推进乡村振兴补助资金", year=2026, allocation_fen=10_000_000
+    )
     session.add_all([cat, fund])
     session.flush()
-    post = Post(code="P-1", title="村道保洁员", township_id=county.townships[0].id, village_id=county.villages[0].id,
-                category_id=cat.id, fund_id=fund.id, headcount=2, duties="清扫村道", work_place="东坪一村",
-                hours="每日上午", need_text="村道长，需要两名保洁员维护，村内有脱贫人口无法离乡", allowance_fen=60000,
-                required_days=20, status="filled")
+    post = Post(
+        code="P-1",
+        title="村道保洁员",
+        township_id=county.townships[0].id,
+        village_id=county.villages[0].id,
+        category_id=cat.id,
+        fund_id=fund.id,
+        headcount=2,
+        duties="清扫村道",
+        work_place="东坪一村",
+        hours="每日上午",
+        need_text="村道长，需要两名保洁员维护，村内有脱贫人口无法离乡",
+        allowance_fen=60000,
+        required_days=20,
+        status="filled",
+    )
     session.add(post)
     session.flush()
     out = {}
     for key, person in (("wang", county.persons["wang"]), ("zhao", county.persons["zhao"])):
-        c = Contract(code=f"C-{key}", person_id=person.id, post_id=post.id, start_on=date(2026, 1, 1),
-                     end_on=date(2026, 12, 31), allowance_fen=60000, required_days=20, duties="清扫", work_place="村",
-                     hours="上午", status="active", signed_on=date(2025, 12, 20))
+        c = Contract(
+            code=f"C-{key}",
+            person_id=person.id,
+            post_id=post.id,
+            start_on=date(2026, 1, 1),
+            end_on=date(2026, 12, 31),
+            allowance_fen=60000,
+            required_days=20,
+            duties="清扫",
+            work_place="村",
+            hours="上午",
+            status="active",
+            signed_on=date(2025, 12, 20),
+        )
         session.add(c)
         session.flush()
-        session.add(AttendanceRecord(contract_id=c.id, person_id=person.id, month="2026-10", days_worked=15,
-                                     status="locked"))
-        run = PayrollRun(township_id=county.townships[0].id, month="2026-10", status="approved",
-                         prepared_by_id=county.users["town"].id, approved_by_id=county.users["town2"].id,
-                         approved_at=date(2026, 11, 3)) if key == "wang" else out["run"]
+        session.add(
+            AttendanceRecord(
+                contract_id=c.id, person_id=person.id, month="2026-10", days_worked=15, status="locked"
+            )
+        )
+        run = (
+            PayrollRun(
+                township_id=county.townships[0].id,
+                month="2026-10",
+                status="approved",
+                prepared_by_id=county.users["town"].id,
+                approved_by_id=county.users["town2"].id,
+                approved_at=date(2026, 11, 3),
+            )
+            if key == "wang"
+            else out["run"]
+        )
         session.add(run)
         session.flush()
         out["run"] = run
-        p = Payment(run_id=run.id, contract_id=c.id, person_id=person.id, month="2026-10", standard_fen=60000,
-                    required_days=20, attended_days=15, covered_days=31, month_days=31, cap_fen=60000, base_fen=45000,
-                    amount_fen=45000, calc_text="600 ÷ 20 × 15 = 450.00", account_no="6221000011112222",
-                    account_name=person.name, status="paid", paid_on=date(2026, 11, 5))
+        p = Payment(
+            run_id=run.id,
+            contract_id=c.id,
+            person_id=person.id,
+            month="2026-10",
+            standard_fen=60000,
+            required_days=20,
+            attended_days=15,
+            covered_days=31,
+            month_days=31,
+            cap_fen=60000,
+            base_fen=45000,
+            amount_fen=45000,
+            calc_text="600 ÷ 20 × 15 = 450.00",
+            account_no="6221000011112222",
+            account_name=person.name,
+            status="paid",
+            paid_on=date(2026, 11, 5),
+        )
         session.add(p)
         session.flush()
         out[key] = p
@@ -66,7 +119,9 @@ def test_objection_is_answered_and_the_holder_sees_the_answer(login_as, paid, se
     c = login_as("holder")
     r = c.post(f"/me/payments/{paid['wang'].id}", data={"content": "10月20日我出勤了但没有计入"})
     assert r.status_code == 302
-    again = c.post(f"/me/payments/{paid['wang'].id}", data={"content": "再次申诉同一笔发放"}, follow_redirects=True)
+    again = c.post(
+        f"/me/payments/{paid['wang'].id}", data={"content": "再次申诉同一笔发放"}, follow_redirects=True
+    )
     assert "已有一件申诉正在处理" in again.get_data(as_text=True)
     staff = login_as("village")
     page = staff.get("/objections/").get_data(as_text=True)
@@ -74,7 +129,9 @@ def test_objection_is_answered_and_the_holder_sees_the_answer(login_as, paid, se
     from pwposts.models.pay import PaymentObjection
 
     obj = session.query(PaymentObjection).one()
-    assert staff.post(f"/objections/{obj.id}/answer", data={"answer": "经核查属实，下月补发"}).status_code == 403
+    assert (
+        staff.post(f"/objections/{obj.id}/answer", data={"answer": "经核查属实，下月补发"}).status_code == 403
+    )
     town = login_as("town")
     town.post(f"/objections/{obj.id}/answer", data={"answer": "经核查属实，下月补发一天补贴"})
     c = login_as("holder")
@@ -84,10 +141,26 @@ def test_objection_is_answered_and_the_holder_sees_the_answer(login_as, paid, se
 
 def test_correction_line_shown_beside_the_original(login_as, paid, session):
     orig = paid["wang"]
-    session.add(Payment(contract_id=orig.contract_id, person_id=orig.person_id, month="2026-10", kind="补发",
-                        standard_fen=60000, required_days=20, attended_days=1, covered_days=31, month_days=31,
-                        cap_fen=60000, base_fen=3000, amount_fen=3000, calc_text="600 ÷ 20 × 1 = 30.00",
-                        reason="10月20日出勤漏记", original_payment_id=orig.id, status="pending"))
+    session.add(
+        Payment(
+            contract_id=orig.contract_id,
+            person_id=orig.person_id,
+            month="2026-10",
+            kind="补发",
+            standard_fen=60000,
+            required_days=20,
+            attended_days=1,
+            covered_days=31,
+            month_days=31,
+            cap_fen=60000,
+            base_fen=3000,
+            amount_fen=3000,
+            calc_text="600 ÷ 20 × 1 = 30.00",
+            reason="10月20日出勤漏记",
+            original_payment_id=orig.id,
+            status="pending",
+        )
+    )
     session.commit()
     c = login_as("holder")
     home = c.get("/me/").get_data(as_text=True)
@@ -113,8 +186,11 @@ def test_holder_is_told_of_a_deduction_before_payment(login_as, paid, session):
 
     c = session.get(Contract, paid["wang"].contract_id)
     c.perf_pass_fen = 4000
-    session.add(AttendanceRecord(contract_id=c.id, person_id=c.person_id, month="2026-09", days_worked=10,
-                                 status="approved"))
+    session.add(
+        AttendanceRecord(
+            contract_id=c.id, person_id=c.person_id, month="2026-09", days_worked=10, status="approved"
+        )
+    )
     session.add(Assessment(contract_id=c.id, kind="monthly", period="2026-09", grade="不合格"))
     session.commit()
     page = login_as("holder").get("/me/").get_data(as_text=True)

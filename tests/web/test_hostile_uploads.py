@@ -1,4 +1,5 @@
 """A hostile workbook uploaded to the roster import: refused with 422 in Chinese, quickly, nothing written."""
+
 import time
 
 from sqlalchemy import func, select
@@ -9,22 +10,32 @@ from tests.hostile_files import SHEET_HEAD, SHEET_TAIL, blank_rows, repeated_par
 
 
 def _counts(session):
-    return (session.scalar(select(func.count()).select_from(Person)),
-            session.scalar(select(func.count()).select_from(AuditEntry)))
+    return (
+        session.scalar(select(func.count()).select_from(Person)),
+        session.scalar(select(func.count()).select_from(AuditEntry)),
+    )
 
 
 def _post(client, path):
     with open(path, "rb") as fh:
         started = time.monotonic()
-        r = client.post("/people/roster/import", data={"file": (fh, "花名册.xlsx")}, content_type="multipart/form-data")
+        r = client.post(
+            "/people/roster/import", data={"file": (fh, "花名册.xlsx")}, content_type="multipart/form-data"
+        )
     return r, time.monotonic() - started
 
 
 def test_zip_bomb_and_blank_row_flood_are_refused_and_nothing_is_written(session, login_as, tmp_path):
     client = login_as("town")
     before = _counts(session)
-    bomb = repeated_part(tmp_path / "bomb.xlsx", "xl/worksheets/sheet1.xml", head=SHEET_HEAD, fill=b"\0",
-                         megabytes=943, tail=SHEET_TAIL)
+    bomb = repeated_part(
+        tmp_path / "bomb.xlsx",
+        "xl/worksheets/sheet1.xml",
+        head=SHEET_HEAD,
+        fill=b"\0",
+        megabytes=943,
+        tail=SHEET_TAIL,
+    )
     r, elapsed = _post(client, bomb)
     assert r.status_code == 422 and elapsed < 5
     assert "解压后达943.0 MB" in r.get_data(as_text=True)

@@ -1,4 +1,5 @@
 """Full ID numbers only where needed (issue 10 item 1); the policy is in docs/security.md."""
+
 from __future__ import annotations
 
 import io
@@ -50,15 +51,24 @@ def test_attendance_sheet_and_pay_pages_mask_the_number(login_as, session, count
     assert "王秀英" in page and wang.id_number not in page and mask_id_number(wang.id_number) in page
 
 
-def test_application_and_contract_pages_mask_the_number_and_the_pdf_depends_on_the_reader(login_as, session, county):
+def test_application_and_contract_pages_mask_the_number_and_the_pdf_depends_on_the_reader(
+    login_as, session, county
+):
     app_row = hired(session, county)
     session.commit()
     wang = county.persons["wang"]
     town = login_as("town")
     page = town.get(f"/hiring/applications/{app_row.id}").get_data(as_text=True)
     assert "王秀英" in page and wang.id_number not in page
-    contract = svc.sign_contract(session, county.users["town"], app_row.id, "劳务协议", date(2026, 3, 1),
-                                 date(2027, 2, 28), date(2026, 11, 25))
+    contract = svc.sign_contract(
+        session,
+        county.users["town"],
+        app_row.id,
+        "劳务协议",
+        date(2026, 3, 1),
+        date(2027, 2, 28),
+        date(2026, 11, 25),
+    )
     insure(session, contract)
     session.commit()
     page = town.get(f"/contracts/{contract.id}").get_data(as_text=True)

@@ -1,4 +1,5 @@
 """Logs for operators: a request id on every line, one line per request, repeated refusals as warnings."""
+
 from __future__ import annotations
 
 import json
@@ -58,7 +59,11 @@ def test_repeated_refusal_is_a_warning(app):
         log_refusal("probe_code", "第二次")
         log_refusal("other_code", "另一种")
     levels = [(rec.code, rec.levelno) for rec in records if hasattr(rec, "code")]
-    assert levels == [("probe_code", logging.INFO), ("probe_code", logging.WARNING), ("other_code", logging.INFO)]
+    assert levels == [
+        ("probe_code", logging.INFO),
+        ("probe_code", logging.WARNING),
+        ("other_code", logging.INFO),
+    ]
 
 
 def test_production_lines_are_json():

@@ -1,8 +1,9 @@
 """发放 screens: prepare, preview, four-eyes approval, bank files, results, retries, corrections,
 printed documents (汇总表 total = bank file total = sum of payments), arrears, dashboard cards."""
+
 import csv
 import io
-from datetime import date, datetime
+from datetime import date
 
 import pytest
 from openpyxl import load_workbook
@@ -78,7 +79,10 @@ def test_inspector_sees_but_cannot_change(login_as, county, setup, session):
     assert "审批通过" not in page and "作废" not in page
     assert c.post(f"/pay/runs/{run.id}/approve").status_code == 403
     assert c.post(f"/pay/runs/{run.id}/void", data={"reason": "检查"}).status_code == 403
-    assert c.post("/pay/runs/prepare", data={"township": county.townships[0].id, "month": "2026-10"}).status_code == 403
+    assert (
+        c.post("/pay/runs/prepare", data={"township": county.townships[0].id, "month": "2026-10"}).status_code
+        == 403
+    )
     assert _run(session).status == "preview"
 
 
@@ -131,8 +135,21 @@ def test_summary_total_equals_bank_file_total_equals_sum_of_payments(login_as, c
     text = _pdf_text(r.data)
     compact = text.replace(" ", "")
     assert "出勤天数和拟拨付岗位补贴金额汇总表" in compact
-    for label in ("填报单位", "填报时间", "开发主管部门", "序号", "身份证号码", "规定出勤天数", "本月累计出勤天数",
-                  "补贴金额", "协议起止时间", "合计", "填报人", "联系电话", "审核人签字"):
+    for label in (
+        "填报单位",
+        "填报时间",
+        "开发主管部门",
+        "序号",
+        "身份证号码",
+        "规定出勤天数",
+        "本月累计出勤天数",
+        "补贴金额",
+        "协议起止时间",
+        "合计",
+        "填报人",
+        "联系电话",
+        "审核人签字",
+    ):
         assert label in compact, label
     assert county.persons["wang"].id_number in compact  # the signed summary carries full numbers for HR
     assert "合计（2人）790.00" in compact
@@ -169,10 +186,16 @@ def test_bank_results_upload_then_retry_failed(login_as, county, setup, session)
     c = login_as("town")
     rows = list(csv.DictReader(io.StringIO(c.get(f"/pay/runs/{run.id}/bank.csv").data.decode("utf-8-sig"))))
     refs = {row["户名"]: row["业务参考号"] for row in rows}
-    body = ("业务参考号,状态,失败原因,日期\r\n"
-            f"{refs['王秀英']},成功,,2026-11-20\r\n{refs['李建国']},失败,户名不符,2026-11-20\r\n").encode()
-    r = c.post(f"/pay/runs/{run.id}/bank-results", data={"file": (io.BytesIO(body), "结果.csv")},
-               content_type="multipart/form-data", follow_redirects=True)
+    body = (
+        "业务参考号,状态,失败原因,日期\r\n"
+        f"{refs['王秀英']},成功,,2026-11-20\r\n{refs['李建国']},失败,户名不符,2026-11-20\r\n"
+    ).encode()
+    r = c.post(
+        f"/pay/runs/{run.id}/bank-results",
+        data={"file": (io.BytesIO(body), "结果.csv")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert "成功1笔，失败1笔" in _text(r)
     assert "户名不符" in _text(r) and "失败的1笔重新发放" in _text(r)
     r = c.post(f"/pay/runs/{run.id}/retry", follow_redirects=True)
@@ -186,8 +209,12 @@ def test_bad_bank_result_file_is_refused_whole(login_as, county, setup, session)
     run = _approved(login_as, county, session)
     c = login_as("town")
     body = "业务参考号,状态\r\nPW99999-1,成功\r\n".encode()
-    r = c.post(f"/pay/runs/{run.id}/bank-results", data={"file": (io.BytesIO(body), "r.csv")},
-               content_type="multipart/form-data", follow_redirects=True)
+    r = c.post(
+        f"/pay/runs/{run.id}/bank-results",
+        data={"file": (io.BytesIO(body), "r.csv")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert "整份文件未导入" in _text(r) and "第2行" in _text(r)
 
 
@@ -197,15 +224,22 @@ def test_correction_form_adds_a_new_line(login_as, county, setup, session):
     wang = session.scalar(select(Payment).where(Payment.person_id == county.persons["wang"].id))
     page = _text(c.get(f"/pay/payments/{wang.id}/correct"))
     assert "不会改动" in page and "data-confirm" in page
-    r = c.post(f"/pay/payments/{wang.id}/correct", data={"kind": "补发", "amount": "50", "reason": "漏记出勤补发"},
-               follow_redirects=True)
+    r = c.post(
+        f"/pay/payments/{wang.id}/correct",
+        data={"kind": "补发", "amount": "50", "reason": "漏记出勤补发"},
+        follow_redirects=True,
+    )
     assert "已登记补发" in _text(r)
     session.expire_all()
-    lines = session.scalars(select(Payment).where(Payment.person_id == county.persons["wang"].id)
-                            .order_by(Payment.id)).all()
+    lines = session.scalars(
+        select(Payment).where(Payment.person_id == county.persons["wang"].id).order_by(Payment.id)
+    ).all()
     assert [(p.kind, p.amount_fen) for p in lines] == [("regular", 49000), ("补发", 5000)]
-    r = c.post(f"/pay/payments/{wang.id}/correct", data={"kind": "扣回", "amount": "9999", "reason": "测试扣回过多"},
-               follow_redirects=True)
+    r = c.post(
+        f"/pay/payments/{wang.id}/correct",
+        data={"kind": "扣回", "amount": "9999", "reason": "测试扣回过多"},
+        follow_redirects=True,
+    )
     assert "超过该笔已发放净额" in _text(r)
     assert login_as("village").get(f"/pay/payments/{wang.id}/correct").status_code in (403, 404)
 

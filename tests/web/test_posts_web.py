@@ -1,5 +1,6 @@
 """按需设岗 and policy pages: propose → submit (parity) → approve over HTTP, the parity report page and
 .xlsx, the role × route matrix for changes, county settings and the holiday calendar."""
+
 import io
 from datetime import date
 
@@ -23,10 +24,21 @@ def policy(session, county):
 
 
 def form_data(county, policy, **over):
-    data = {"title": "村庄保洁员", "village_id": county.villages[0].id, "category_id": policy.cleaning.id,
-            "fund_id": policy.fund.id, "headcount": "1", "duties": "负责主干道清扫", "work_place": "东坪一村",
-            "hours": "每日7:00-9:00", "need_text": NEED, "eligible_pool": "3", "allowance": "", "required_days": "",
-            "deviation_reason": ""}
+    data = {
+        "title": "村庄保洁员",
+        "village_id": county.villages[0].id,
+        "category_id": policy.cleaning.id,
+        "fund_id": policy.fund.id,
+        "headcount": "1",
+        "duties": "负责主干道清扫",
+        "work_place": "东坪一村",
+        "hours": "每日7:00-9:00",
+        "need_text": NEED,
+        "eligible_pool": "3",
+        "allowance": "",
+        "required_days": "",
+        "deviation_reason": "",
+    }
     data.update(over)
     return data
 
@@ -83,7 +95,9 @@ def test_reject_and_revise_over_http(login_as, session, county, policy):
     post = session.scalars(select(Post)).one()
     c.post(f"/posts/{post.id}/submit")
     a = login_as("admin")
-    page = a.post(f"/posts/{post.id}/reject", data={"reason": ""}, follow_redirects=True).get_data(as_text=True)
+    page = a.post(f"/posts/{post.id}/reject", data={"reason": ""}, follow_redirects=True).get_data(
+        as_text=True
+    )
     assert "退回须写明理由" in page
     a.post(f"/posts/{post.id}/reject", data={"reason": "需求中未说明服务人口"})
     c = login_as("town")
@@ -104,7 +118,8 @@ def test_form_is_in_chinese_and_villages_are_limited_to_scope(login_as, county, 
     page = c.post("/posts/new", data=form_data(county, policy, headcount="abc")).get_data(as_text=True)
     assert "不是有效的整数" in page
     page = c.post("/posts/new", data=form_data(county, policy, village_id=county.villages[2].id)).get_data(
-        as_text=True)
+        as_text=True
+    )
     assert "不是有效的选择" in page
     page = c.post("/posts/new", data=form_data(county, policy, need_text="要保洁")).get_data(as_text=True)
     assert "设岗需求须在10至4000个字之间" in page
@@ -133,9 +148,12 @@ def test_inspector_gets_403_on_every_change(login_as, session, county, policy):
     c = login_as("inspector")
     before = audit_count(session)
     for path, data in [
-        ("/posts/new", form_data(county, policy)), (f"/posts/{draft.id}/edit", form_data(county, policy)),
-        (f"/posts/{draft.id}/submit", {}), (f"/posts/{submitted.id}/approve", {"approve_deviation": "y"}),
-        (f"/posts/{submitted.id}/reject", {"reason": "不同意设岗"}), (f"/posts/{draft.id}/revise", {}),
+        ("/posts/new", form_data(county, policy)),
+        (f"/posts/{draft.id}/edit", form_data(county, policy)),
+        (f"/posts/{draft.id}/submit", {}),
+        (f"/posts/{submitted.id}/approve", {"approve_deviation": "y"}),
+        (f"/posts/{submitted.id}/reject", {"reason": "不同意设岗"}),
+        (f"/posts/{draft.id}/revise", {}),
         (f"/posts/{draft.id}/close", {"reason": "不需要"}),
         ("/policy/settings/parity_tolerance_pct", {"value": "20", "effective_from": "2026-12-01"}),
         ("/policy/holidays", {"day": "2027-01-01", "name": "元旦"}),
@@ -148,8 +166,16 @@ def test_inspector_gets_403_on_every_change(login_as, session, county, policy):
     # but reads work, without change buttons
     page = c.get(f"/posts/{submitted.id}").get_data(as_text=True)
     assert "县级审批" in page and "批准岗位" not in page and "撤销岗位" not in page
-    for path in ("/posts/", "/posts/vacant", "/posts/parity", "/posts/parity.xlsx", "/posts/export.xlsx",
-                 "/policy/", "/policy/standards", "/policy/holidays"):
+    for path in (
+        "/posts/",
+        "/posts/vacant",
+        "/posts/parity",
+        "/posts/parity.xlsx",
+        "/posts/export.xlsx",
+        "/policy/",
+        "/policy/standards",
+        "/policy/holidays",
+    ):
         assert c.get(path).status_code == 200, path
     assert 'action="/policy/settings/' not in c.get("/policy/").get_data(as_text=True)
 
@@ -167,7 +193,9 @@ def test_list_filters_export_vacant_and_dashboard(login_as, session, county, pol
     approved_post(session, county, policy, title="保洁甲")
     approved_post(session, county, policy, title="护林乙", category=policy.forest)
     service.propose_post(session, county.users["town"], post_input(county, policy, title="草稿丙"), TODAY)
-    sub = service.propose_post(session, county.users["town"], post_input(county, policy, title="待批丁"), TODAY)
+    sub = service.propose_post(
+        session, county.users["town"], post_input(county, policy, title="待批丁"), TODAY
+    )
     service.submit_post(session, county.users["town"], sub, TODAY)
     session.commit()
     c = login_as("admin")
@@ -191,17 +219,29 @@ def test_settings_page_and_change_from_effective_date(login_as, session, county)
     c = login_as("town")
     page = c.get("/policy/").get_data(as_text=True)
     assert "同类岗位补贴偏离容差" in page and "公示期" in page and 'action="/policy/settings/' not in page
-    assert c.post("/policy/settings/parity_tolerance_pct",
-                  data={"value": "20", "effective_from": "2026-12-01"}).status_code == 403
+    assert (
+        c.post(
+            "/policy/settings/parity_tolerance_pct", data={"value": "20", "effective_from": "2026-12-01"}
+        ).status_code
+        == 403
+    )
     a = login_as("admin")
-    page = a.post("/policy/settings/parity_tolerance_pct", data={"value": "20", "effective_from": "2026-11-01"},
-                  follow_redirects=True).get_data(as_text=True)
+    page = a.post(
+        "/policy/settings/parity_tolerance_pct",
+        data={"value": "20", "effective_from": "2026-11-01"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert "不得追溯" in page
-    page = a.post("/policy/settings/parity_tolerance_pct", data={"value": "500", "effective_from": "2026-12-01"},
-                  follow_redirects=True).get_data(as_text=True)
+    page = a.post(
+        "/policy/settings/parity_tolerance_pct",
+        data={"value": "500", "effective_from": "2026-12-01"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert "须在0至100之间" in page
-    a.post("/policy/settings/parity_tolerance_pct",
-           data={"value": "20", "effective_from": "2026-12-01", "note": "县人社局通知"})
+    a.post(
+        "/policy/settings/parity_tolerance_pct",
+        data={"value": "20", "effective_from": "2026-12-01", "note": "县人社局通知"},
+    )
     row = session.scalars(select(CountySetting)).one()
     assert (row.value, row.effective_from, row.note) == ("20", date(2026, 12, 1), "县人社局通知")
     assert session.scalars(select(AuditEntry).where(AuditEntry.action == "change_setting")).one()
@@ -230,15 +270,28 @@ def test_holiday_add_and_import(login_as, session, county):
     a = login_as("admin")
     r = a.post("/policy/holidays", data={"day": "2027-01-01", "name": "元旦"})
     assert r.status_code == 302
-    bad = _holiday_xlsx([(date(2027, 2, 7), "春节调休上班", "是"), ("2027-02-30", "春节", "否"),
-                         (date(2027, 2, 9), "春节", "也许")])
-    page = a.post("/policy/holidays/import", data={"file": (bad, "h.xlsx")}, content_type="multipart/form-data",
-                  follow_redirects=True).get_data(as_text=True)
+    bad = _holiday_xlsx(
+        [
+            (date(2027, 2, 7), "春节调休上班", "是"),
+            ("2027-02-30", "春节", "否"),
+            (date(2027, 2, 9), "春节", "也许"),
+        ]
+    )
+    page = a.post(
+        "/policy/holidays/import",
+        data={"file": (bad, "h.xlsx")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert "未执行" in page and "第3行" in page and "第4行" in page
     assert session.scalar(select(func.count(Holiday.id))) == 1
     good = _holiday_xlsx([(date(2027, 2, 7), "春节调休上班", "是"), ("2027-02-08", "春节", "")])
-    page = a.post("/policy/holidays/import", data={"file": (good, "h.xlsx")}, content_type="multipart/form-data",
-                  follow_redirects=True).get_data(as_text=True)
+    page = a.post(
+        "/policy/holidays/import",
+        data={"file": (good, "h.xlsx")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert "新增2天" in page
     page = a.get("/policy/holidays?year=2027").get_data(as_text=True)
     assert "春节调休上班" in page and "元旦" in page

@@ -1,4 +1,5 @@
 """The region drop-downs are cached per scope, and a new or renamed region shows at once."""
+
 from __future__ import annotations
 
 from pwposts.models.people import Region

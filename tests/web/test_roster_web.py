@@ -1,4 +1,5 @@
 """花名册 pages: upload → check → 确认导入, refusals, template, export, permissions."""
+
 from __future__ import annotations
 
 import io
@@ -23,7 +24,9 @@ def counts(session):
 
 def upload(client, rows=None, *, data: io.BytesIO | None = None, name="花名册.xlsx"):
     body = data if data is not None else workbook(rows)
-    return client.post("/people/roster/import", data={"file": (body, name)}, content_type="multipart/form-data")
+    return client.post(
+        "/people/roster/import", data={"file": (body, name)}, content_type="multipart/form-data"
+    )
 
 
 def token_of(response) -> str:
@@ -36,10 +39,16 @@ def bad_check_digit(number: str) -> str:
     return number[:17] + ("0" if number[17] != "0" else "1")
 
 
-@pytest.mark.parametrize("user, form, post, export", [
-    ("admin", 200, 422, 200), ("town", 200, 422, 200), ("village", 200, 422, 200),
-    ("inspector", 403, 403, 200), ("holder", 403, 403, 403),
-])
+@pytest.mark.parametrize(
+    "user, form, post, export",
+    [
+        ("admin", 200, 422, 200),
+        ("town", 200, 422, 200),
+        ("village", 200, 422, 200),
+        ("inspector", 403, 403, 200),
+        ("holder", 403, 403, 403),
+    ],
+)
 def test_role_matrix(login_as, user, form, post, export):
     client = login_as(user)
     assert client.get("/people/roster/import").status_code == form
@@ -65,9 +74,13 @@ def test_refused_file_shows_one_line_per_problem_and_changes_nothing(login_as, s
     client = login_as("admin")
     dup = make_id_number(date(1979, 4, 5), "F")
     bad = bad_check_digit(make_id_number(date(1990, 6, 7), "M"))
-    rows = [person_row("陈一", make_id_number(date(1980, 1, 2), "M")), person_row("陈二", bad),
-            person_row("陈三", make_id_number(date(1982, 3, 3), "M"), "522701999999"),
-            person_row("陈四", dup), person_row("陈四", dup)]
+    rows = [
+        person_row("陈一", make_id_number(date(1980, 1, 2), "M")),
+        person_row("陈二", bad),
+        person_row("陈三", make_id_number(date(1982, 3, 3), "M"), "522701999999"),
+        person_row("陈四", dup),
+        person_row("陈四", dup),
+    ]
     before = counts(session)
     r = upload(client, rows)
     html = r.get_data(as_text=True)
@@ -90,9 +103,16 @@ def test_refused_file_shows_one_line_per_problem_and_changes_nothing(login_as, s
 
 def test_upload_preview_confirm_then_reimport_is_no_change(login_as, session, app):
     client = login_as("town")
-    rows = [person_row("吴一", make_id_number(date(1970, 1, 1), "M"), "东坪二村1组", household="DP2-01",
-                       categories="脱贫人口"),
-            person_row("吴二", make_id_number(date(1972, 2, 2), "F"), "东坪二村1组", household="DP2-01")]
+    rows = [
+        person_row(
+            "吴一",
+            make_id_number(date(1970, 1, 1), "M"),
+            "东坪二村1组",
+            household="DP2-01",
+            categories="脱贫人口",
+        ),
+        person_row("吴二", make_id_number(date(1972, 2, 2), "F"), "东坪二村1组", household="DP2-01"),
+    ]
     before = counts(session)
     r = upload(client, rows)
     html = r.get_data(as_text=True)
@@ -132,8 +152,13 @@ def test_confirm_token_belongs_to_its_uploader(login_as, session):
 def test_village_clerk_row_outside_village_refused(login_as, session):
     client = login_as("village")
     before = counts(session)
-    r = upload(client, [person_row("本村人", make_id_number(date(1980, 1, 1), "M"), "东坪一村"),
-                        person_row("外村人", make_id_number(date(1981, 1, 1), "M"), "西岭一村")])
+    r = upload(
+        client,
+        [
+            person_row("本村人", make_id_number(date(1980, 1, 1), "M"), "东坪一村"),
+            person_row("外村人", make_id_number(date(1981, 1, 1), "M"), "西岭一村"),
+        ],
+    )
     assert r.status_code == 422
     assert "不在您的管辖范围" in r.get_data(as_text=True)
     assert counts(session) == before
@@ -179,7 +204,10 @@ def test_export_round_trips_through_import_with_zero_changes(login_as, session):
 def test_export_honours_list_filters_and_scope(login_as, county):
     client = login_as("admin")
     r = client.get(f"/people/roster/export?village={county.villages[2].id}")
-    names = [row[1] for row in openpyxl.load_workbook(io.BytesIO(r.data)).active.iter_rows(min_row=2, values_only=True)]
+    names = [
+        row[1]
+        for row in openpyxl.load_workbook(io.BytesIO(r.data)).active.iter_rows(min_row=2, values_only=True)
+    ]
     assert names == ["赵喆"]
     r = login_as("otherTown").get("/people/roster/export?q=王秀英")
     assert openpyxl.load_workbook(io.BytesIO(r.data)).active.max_row == 1  # outside 西岭乡: header only

@@ -1,4 +1,5 @@
 """Each main list page and API list runs as many SQL statements at 100 rows a page as at 10 (no N+1)."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,10 +9,24 @@ from pwposts import demo
 from pwposts.extensions import db
 from tests.conftest import login
 
-WEB_LISTS = ("/people/", "/posts/", "/contracts/", "/contracts/?expiring=1", "/pay/runs", "/audit/",
-             "/hiring/", "/exits/")
-API_LISTS = ("/api/v1/persons", "/api/v1/posts", "/api/v1/contracts", "/api/v1/payroll-runs", "/api/v1/notices",
-             "/api/v1/exits")
+WEB_LISTS = (
+    "/people/",
+    "/posts/",
+    "/contracts/",
+    "/contracts/?expiring=1",
+    "/pay/runs",
+    "/audit/",
+    "/hiring/",
+    "/exits/",
+)
+API_LISTS = (
+    "/api/v1/persons",
+    "/api/v1/posts",
+    "/api/v1/contracts",
+    "/api/v1/payroll-runs",
+    "/api/v1/notices",
+    "/api/v1/exits",
+)
 
 
 @pytest.fixture
@@ -58,8 +73,10 @@ def test_list_pages_do_not_grow_with_the_page_size(app, client, demo_county):
         assert large <= small, f"{url}: {small} statements for 10 rows, {large} for 100 — an N+1"
         assert small <= 20, f"{url}: {small} statements for one page"
     # the audit trail of the demo is longer than a page: the page size really changed something
-    assert statements(app, client, with_per_page("/audit/", 100))[1] > statements(
-        app, client, with_per_page("/audit/", 10))[1]
+    assert (
+        statements(app, client, with_per_page("/audit/", 100))[1]
+        > statements(app, client, with_per_page("/audit/", 10))[1]
+    )
 
 
 def test_api_lists_do_not_grow_with_the_page_size(app, client, demo_county):

@@ -5,9 +5,17 @@ from tests.conftest import login
 
 def test_admin_creates_a_township_clerk_who_can_log_in(login_as, county, session, client):
     c = login_as("admin")
-    r = c.post("/users/new", data={"username": "newclerk", "display_name": "新经办人", "role": "township_clerk",
-                                    "region_code": county.townships[1].code, "id_number": "",
-                                    "password": "secret-pass-1"})
+    r = c.post(
+        "/users/new",
+        data={
+            "username": "newclerk",
+            "display_name": "新经办人",
+            "role": "township_clerk",
+            "region_code": county.townships[1].code,
+            "id_number": "",
+            "password": "secret-pass-1",
+        },
+    )
     assert r.status_code == 302, r.get_data(as_text=True)
     user = session.query(User).filter_by(username="newclerk").one()
     assert user.region_id == county.townships[1].id
@@ -18,8 +26,16 @@ def test_admin_creates_a_township_clerk_who_can_log_in(login_as, county, session
 
 def test_scope_level_must_match_role(login_as, county, session):
     c = login_as("admin")
-    r = c.post("/users/new", data={"username": "x1", "display_name": "x", "role": "village_clerk",
-                                    "region_code": county.townships[0].code, "password": "secret-pass-1"})
+    r = c.post(
+        "/users/new",
+        data={
+            "username": "x1",
+            "display_name": "x",
+            "role": "village_clerk",
+            "region_code": county.townships[0].code,
+            "password": "secret-pass-1",
+        },
+    )
     assert "管辖范围须为一个村" in r.get_data(as_text=True)
     assert session.query(User).filter_by(username="x1").count() == 0
 

@@ -3,6 +3,7 @@
 The detection queries live in services/oversight/<rule>.py (one module per rule); this package says
 what a rule is (catalog.py) and how a finding and its evidence are shaped — no session, no Flask.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,8 +25,11 @@ DISMISS_REASONS = {
 }
 RECTIFICATION_KINDS = ("recover_money", "remove_holder", "correct_records", "discipline", "other")
 RECTIFICATION_LABELS = {
-    "recover_money": "追回资金", "remove_holder": "清退岗位人员", "correct_records": "更正记录",
-    "discipline": "移送追责", "other": "其他整改",
+    "recover_money": "追回资金",
+    "remove_holder": "清退岗位人员",
+    "correct_records": "更正记录",
+    "discipline": "移送追责",
+    "other": "其他整改",
 }
 RECTIFICATION_STATES = ("open", "done")
 RECTIFICATION_STATE_LABELS = {"open": "整改中", "done": "已完成"}
@@ -76,7 +80,9 @@ def evidence_hash(key: list[str]) -> str:
 
 def overlaps(a_from: str | None, a_to: str | None, b_from: str | None, b_to: str | None) -> bool:
     """Whether month ranges (YYYY-MM, open ends as None) overlap."""
-    return (b_to is None or a_from is None or a_from <= b_to) and (a_to is None or b_from is None or b_from <= a_to)
+    return (b_to is None or a_from is None or a_from <= b_to) and (
+        a_to is None or b_from is None or b_from <= a_to
+    )
 
 
 def share_at_stake(amount_fen: int, days_after: int, month_days: int) -> int:

@@ -6,6 +6,7 @@ the evidence changed, a new open flag is raised and linked to the disposed one (
 Nothing closes by itself — only an inspector's disposition does (services/oversight/workflow.py).
 The scan runs from the CLI (`pwposts scan`), after each payroll approval and from the daily sweep.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,17 +23,47 @@ from ...domain.rules.catalog import RULE_IDS, RULES
 from ...models.oversight import Flag
 from .. import audit
 from ..clock_binding import now_of
-from . import (above_standard, arrears, cadre_kin, employed_elsewhere, fund_overrun, household_limit, impossible_attendance,
-               ineligible, multi_post, paid_after_death, paid_no_attendance, paid_outside_contract, rotation,
-               shared_account, shared_phone)
+from . import (
+    above_standard,
+    arrears,
+    cadre_kin,
+    employed_elsewhere,
+    fund_overrun,
+    household_limit,
+    impossible_attendance,
+    ineligible,
+    multi_post,
+    paid_after_death,
+    paid_no_attendance,
+    paid_outside_contract,
+    rotation,
+    shared_account,
+    shared_phone,
+)
 from ._base import Context
 
 log = logging.getLogger(__name__)
 
-DETECTORS = {m.RULE.id: m.detect for m in (
-    cadre_kin, rotation, paid_after_death, paid_outside_contract, paid_no_attendance, shared_account, shared_phone,
-    multi_post, household_limit, above_standard, ineligible, employed_elsewhere, impossible_attendance, arrears,
-    fund_overrun)}
+DETECTORS = {
+    m.RULE.id: m.detect
+    for m in (
+        cadre_kin,
+        rotation,
+        paid_after_death,
+        paid_outside_contract,
+        paid_no_attendance,
+        shared_account,
+        shared_phone,
+        multi_post,
+        household_limit,
+        above_standard,
+        ineligible,
+        employed_elsewhere,
+        impossible_attendance,
+        arrears,
+        fund_overrun,
+    )
+}
 assert tuple(DETECTORS) == RULE_IDS or set(DETECTORS) == set(RULE_IDS)
 
 
@@ -48,8 +79,10 @@ class ScanResult:
 
     @property
     def summary(self) -> str:
-        return (f"发现{self.found}项：新增{self.new}项（其中证据变化后重新提出{self.reraised}项），更新{self.updated}项，"
-                f"未变{self.unchanged}项，已处置且证据未变{self.suppressed}项")
+        return (
+            f"发现{self.found}项：新增{self.new}项（其中证据变化后重新提出{self.reraised}项），更新{self.updated}项，"
+            f"未变{self.unchanged}项，已处置且证据未变{self.suppressed}项"
+        )
 
 
 def detect(session: Session, today: date, rules=None, timer=None) -> tuple[dict[str, list], dict[str, float]]:
@@ -68,7 +101,9 @@ def _check(rules, region_code, month_from, month_to) -> list[str]:
     chosen = list(rules or RULE_IDS)
     unknown = [r for r in chosen if r not in RULES]
     if unknown:
-        raise DomainError("rule_unknown", f"未知的规则编号：{'、'.join(unknown)}；可用：{'、'.join(RULE_IDS)}")
+        raise DomainError(
+            "rule_unknown", f"未知的规则编号：{'、'.join(unknown)}；可用：{'、'.join(RULE_IDS)}"
+        )
     if region_code and not (region_code.isdigit() and len(region_code) <= 12):
         raise DomainError("region_code", f"区划代码“{region_code}”应为数字（12位代码或其前缀）")
     if month_from and month_to and month_from > month_to:
@@ -88,8 +123,16 @@ def _prefix(code: str | None) -> str:
     return code
 
 
-def run_scan(session: Session, today: date, *, actor=None, rules=None, region_code: str | None = None,
-             month_from: str | None = None, month_to: str | None = None) -> ScanResult:
+def run_scan(
+    session: Session,
+    today: date,
+    *,
+    actor=None,
+    rules=None,
+    region_code: str | None = None,
+    month_from: str | None = None,
+    month_to: str | None = None,
+) -> ScanResult:
     """Run the rules and record their findings as flags (flush only; the caller commits).
 
     The rules always look at all records — a finding's evidence never depends on the scan's filters,
@@ -122,40 +165,85 @@ def run_scan(session: Session, today: date, *, actor=None, rules=None, region_co
                     continue
                 before = {"evidence_hash": old.evidence_hash, "money_fen": old.money_fen}
                 _fill(old, fd, digest, now, today)
-                audit.record(session, actor, "update_flag_evidence", "oversight_flag", old.id, before=before,
-                             after={"evidence_hash": digest, "money_fen": old.money_fen},
-                             summary=f"扫描更新线索证据：{RULES[rule_id].title}：{fd.title}")
+                audit.record(
+                    session,
+                    actor,
+                    "update_flag_evidence",
+                    "oversight_flag",
+                    old.id,
+                    before=before,
+                    after={"evidence_hash": digest, "money_fen": old.money_fen},
+                    summary=f"扫描更新线索证据：{RULES[rule_id].title}：{fd.title}",
+                )
                 result.updated += 1
                 continue
             if old is not None and old.evidence_hash == digest:
                 result.suppressed += 1  # disposed on this very evidence: it does not come back
                 continue
-            flag = Flag(rule_id=rule_id, rule_version=fd.rule.version, severity=fd.severity or fd.rule.severity, status="open",
-                        subject_key=fd.subject_key, first_seen_at=now, first_seen_on=today,
-                        previous_flag_id=old.id if old is not None else None)
+            flag = Flag(
+                rule_id=rule_id,
+                rule_version=fd.rule.version,
+                severity=fd.severity or fd.rule.severity,
+                status="open",
+                subject_key=fd.subject_key,
+                first_seen_at=now,
+                first_seen_on=today,
+                previous_flag_id=old.id if old is not None else None,
+            )
             _fill(flag, fd, digest, now, today)
             session.add(flag)
             session.flush()
             latest[(rule_id, fd.subject_key)] = flag
             reraised = old is not None
-            audit.record(session, actor, "raise_flag", "oversight_flag", flag.id,
-                         after={"rule": rule_id, "subject": fd.subject_key, "money_fen": flag.money_fen,
-                                "evidence_hash": digest, "previous_flag_id": flag.previous_flag_id},
-                         summary=("证据变化，重新提出线索" if reraised else "扫描发现线索") +
-                                 f"：{RULES[rule_id].title}：{fd.title}"
-                                 + (f"（原第{old.id}号已{'确认' if old.status == 'confirmed' else '排除'}）" if reraised else ""))
+            audit.record(
+                session,
+                actor,
+                "raise_flag",
+                "oversight_flag",
+                flag.id,
+                after={
+                    "rule": rule_id,
+                    "subject": fd.subject_key,
+                    "money_fen": flag.money_fen,
+                    "evidence_hash": digest,
+                    "previous_flag_id": flag.previous_flag_id,
+                },
+                summary=("证据变化，重新提出线索" if reraised else "扫描发现线索")
+                + f"：{RULES[rule_id].title}：{fd.title}"
+                + (
+                    f"（原第{old.id}号已{'确认' if old.status == 'confirmed' else '排除'}）"
+                    if reraised
+                    else ""
+                ),
+            )
             result.new += 1
             result.reraised += int(reraised)
             stats["new"] += 1
         result.per_rule[rule_id] = stats
     session.flush()
     if result.new or result.updated:
-        audit.record(session, actor, "run_scan", "oversight_scan", None,
-                     after={"rules": chosen, "region": region_code, "from": month_from, "to": month_to,
-                            "found": result.found, "new": result.new, "reraised": result.reraised,
-                            "updated": result.updated, "suppressed": result.suppressed},
-                     summary="线索扫描：" + result.summary)
-    log.info("scan rules=%s region=%s found=%d new=%d", ",".join(chosen), region_code, result.found, result.new)
+        audit.record(
+            session,
+            actor,
+            "run_scan",
+            "oversight_scan",
+            None,
+            after={
+                "rules": chosen,
+                "region": region_code,
+                "from": month_from,
+                "to": month_to,
+                "found": result.found,
+                "new": result.new,
+                "reraised": result.reraised,
+                "updated": result.updated,
+                "suppressed": result.suppressed,
+            },
+            summary="线索扫描：" + result.summary,
+        )
+    log.info(
+        "scan rules=%s region=%s found=%d new=%d", ",".join(chosen), region_code, result.found, result.new
+    )
     return result
 
 
@@ -173,14 +261,24 @@ def _fill(flag: Flag, fd, digest: str, now, today: date) -> None:
 
 # The rules that read payments: what a payroll approval can change. The other rules (kinship, rotation,
 # households, eligibility, attendance, phones) follow the registry and run in the daily sweep.
-PAY_RULES = ("PAID_AFTER_DEATH", "PAID_OUTSIDE_CONTRACT", "PAID_NO_ATTENDANCE", "ABOVE_STANDARD",
-             "EMPLOYED_ELSEWHERE", "ARREARS", "FUND_OVERRUN", "SHARED_ACCOUNT")
+PAY_RULES = (
+    "PAID_AFTER_DEATH",
+    "PAID_OUTSIDE_CONTRACT",
+    "PAID_NO_ATTENDANCE",
+    "ABOVE_STANDARD",
+    "EMPLOYED_ELSEWHERE",
+    "ARREARS",
+    "FUND_OVERRUN",
+    "SHARED_ACCOUNT",
+)
 
 
 def scan_after_payroll_approval(session: Session, run, today: date) -> ScanResult:
     """The hook payroll approval calls: the payment rules over the run's township, in the same
     transaction (about 1 s on the 50,000-person county; all rules run in the daily sweep)."""
-    return run_scan(session, today, actor="系统（发放审批后扫描）", rules=PAY_RULES, region_code=run.township.code)
+    return run_scan(
+        session, today, actor="系统（发放审批后扫描）", rules=PAY_RULES, region_code=run.township.code
+    )
 
 
 def daily_sweep(session: Session, today: date) -> ScanResult:

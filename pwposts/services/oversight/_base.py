@@ -1,5 +1,6 @@
 """What every rule module shares: SQL fragments per dialect, the scan context, and batched record
 loaders for evidence (one query per kind of record for a whole rule, never one per person)."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -28,18 +29,32 @@ class Sql:
         return f"to_char({col}, 'YYYY-MM')" if self.pg else f"substr({col}, 1, 7)"
 
     def ymd(self, col: str) -> str:
-        return f"CAST(to_char({col}, 'YYYYMMDD') AS INTEGER)" if self.pg else f"CAST(strftime('%Y%m%d', {col}) AS INTEGER)"
+        return (
+            f"CAST(to_char({col}, 'YYYYMMDD') AS INTEGER)"
+            if self.pg
+            else f"CAST(strftime('%Y%m%d', {col}) AS INTEGER)"
+        )
 
     def day(self, col: str) -> str:
-        return f"CAST(EXTRACT(DAY FROM {col}) AS INTEGER)" if self.pg else f"CAST(substr({col}, 9, 2) AS INTEGER)"
+        return (
+            f"CAST(EXTRACT(DAY FROM {col}) AS INTEGER)"
+            if self.pg
+            else f"CAST(substr({col}, 9, 2) AS INTEGER)"
+        )
 
     def year(self, col: str) -> str:
-        return f"CAST(EXTRACT(YEAR FROM {col}) AS INTEGER)" if self.pg else f"CAST(substr({col}, 1, 4) AS INTEGER)"
+        return (
+            f"CAST(EXTRACT(YEAR FROM {col}) AS INTEGER)"
+            if self.pg
+            else f"CAST(substr({col}, 1, 4) AS INTEGER)"
+        )
 
     def month_days(self, month_col: str) -> str:
         if self.pg:
-            return (f"CAST(EXTRACT(DAY FROM (to_date({month_col}, 'YYYY-MM') + interval '1 month' - interval '1 day'))"
-                    " AS INTEGER)")
+            return (
+                f"CAST(EXTRACT(DAY FROM (to_date({month_col}, 'YYYY-MM') + interval '1 month' - interval '1 day'))"
+                " AS INTEGER)"
+            )
         return f"CAST(strftime('%d', date({month_col} || '-01', '+1 month', '-1 day')) AS INTEGER)"
 
 
@@ -101,47 +116,103 @@ class Context:
         """Person facts for evidence, loaded once for the whole rule."""
         missing = sorted({i for i in ids if i is not None} - set(self._persons))
         for chunk in _chunks(missing):
-            for p in self.session.execute(select(
-                    Person.id, Person.name, Person.id_number, Person.village_id, Person.household_id, Person.phone,
-                    Person.account_no, Person.account_name, Person.death_date, Person.birth_date, Person.sex)
-                    .where(Person.id.in_(chunk))):
+            for p in self.session.execute(
+                select(
+                    Person.id,
+                    Person.name,
+                    Person.id_number,
+                    Person.village_id,
+                    Person.household_id,
+                    Person.phone,
+                    Person.account_no,
+                    Person.account_name,
+                    Person.death_date,
+                    Person.birth_date,
+                    Person.sex,
+                ).where(Person.id.in_(chunk))
+            ):
                 self._persons[p.id] = {
-                    "id": p.id, "name": p.name, "id_masked": mask_id_number(p.id_number),
-                    "village": self.region_name(p.village_id), "village_id": p.village_id,
-                    "household_id": p.household_id, "phone": p.phone, "account_no": p.account_no,
-                    "account_name": p.account_name, "death_date": p.death_date.isoformat() if p.death_date else None,
-                    "birth_date": p.birth_date.isoformat(), "sex": p.sex,
+                    "id": p.id,
+                    "name": p.name,
+                    "id_masked": mask_id_number(p.id_number),
+                    "village": self.region_name(p.village_id),
+                    "village_id": p.village_id,
+                    "household_id": p.household_id,
+                    "phone": p.phone,
+                    "account_no": p.account_no,
+                    "account_name": p.account_name,
+                    "death_date": p.death_date.isoformat() if p.death_date else None,
+                    "birth_date": p.birth_date.isoformat(),
+                    "sex": p.sex,
                 }
         return {i: self._persons[i] for i in ids if i in self._persons}
 
     def contracts(self, ids: Iterable[int]) -> dict[int, dict]:
         out = {}
         for chunk in _chunks(sorted(set(ids))):
-            for c in self.session.execute(select(
-                    Contract.id, Contract.code, Contract.person_id, Contract.status, Contract.start_on, Contract.end_on,
-                    Contract.exit_on, Contract.allowance_fen, Contract.required_days, Contract.signed_by_id,
-                    Post.title, Post.village_id, Post.fund_id).join(Post, Post.id == Contract.post_id)
-                    .where(Contract.id.in_(chunk))):
+            for c in self.session.execute(
+                select(
+                    Contract.id,
+                    Contract.code,
+                    Contract.person_id,
+                    Contract.status,
+                    Contract.start_on,
+                    Contract.end_on,
+                    Contract.exit_on,
+                    Contract.allowance_fen,
+                    Contract.required_days,
+                    Contract.signed_by_id,
+                    Post.title,
+                    Post.village_id,
+                    Post.fund_id,
+                )
+                .join(Post, Post.id == Contract.post_id)
+                .where(Contract.id.in_(chunk))
+            ):
                 out[c.id] = {
-                    "id": c.id, "code": c.code, "person_id": c.person_id, "status": c.status,
-                    "start_on": c.start_on.isoformat(), "end_on": c.end_on.isoformat(),
-                    "exit_on": c.exit_on.isoformat() if c.exit_on else None, "allowance_fen": c.allowance_fen,
-                    "required_days": c.required_days, "post": c.title, "village": self.region_name(c.village_id),
+                    "id": c.id,
+                    "code": c.code,
+                    "person_id": c.person_id,
+                    "status": c.status,
+                    "start_on": c.start_on.isoformat(),
+                    "end_on": c.end_on.isoformat(),
+                    "exit_on": c.exit_on.isoformat() if c.exit_on else None,
+                    "allowance_fen": c.allowance_fen,
+                    "required_days": c.required_days,
+                    "post": c.title,
+                    "village": self.region_name(c.village_id),
                     "village_id": c.village_id,
                 }
         return out
 
-    def payments_of(self, contract_ids: Iterable[int] = (), person_ids: Iterable[int] = ()) -> dict[int, list[dict]]:
+    def payments_of(
+        self, contract_ids: Iterable[int] = (), person_ids: Iterable[int] = ()
+    ) -> dict[int, list[dict]]:
         """All payment lines of the given contracts or persons, keyed by person id, by month."""
         out: dict[int, list[dict]] = defaultdict(list)
         cids, pids = sorted(set(contract_ids)), sorted(set(person_ids))
         for col, ids in ((Payment.contract_id, cids), (Payment.person_id, pids)):
             for chunk in _chunks(ids):
-                for p in self.session.execute(select(
-                        Payment.id, Payment.person_id, Payment.contract_id, Payment.run_id, Payment.month, Payment.kind,
-                        Payment.amount_fen, Payment.status, Payment.account_no, Payment.account_name,
-                        Payment.attended_days, Payment.covered_days, Payment.month_days, Payment.paid_on)
-                        .where(col.in_(chunk)).order_by(Payment.month, Payment.id)):
+                for p in self.session.execute(
+                    select(
+                        Payment.id,
+                        Payment.person_id,
+                        Payment.contract_id,
+                        Payment.run_id,
+                        Payment.month,
+                        Payment.kind,
+                        Payment.amount_fen,
+                        Payment.status,
+                        Payment.account_no,
+                        Payment.account_name,
+                        Payment.attended_days,
+                        Payment.covered_days,
+                        Payment.month_days,
+                        Payment.paid_on,
+                    )
+                    .where(col.in_(chunk))
+                    .order_by(Payment.month, Payment.id)
+                ):
                     out[p.person_id].append(payment_dict(p))
         for k in out:  # a line can come through both lists
             seen, lines = set(), []
@@ -155,27 +226,55 @@ class Context:
     def attendance_of(self, contract_ids: Iterable[int]) -> dict[int, list[dict]]:
         out: dict[int, list[dict]] = defaultdict(list)
         for chunk in _chunks(sorted(set(contract_ids))):
-            for a in self.session.execute(select(
-                    AttendanceRecord.id, AttendanceRecord.contract_id, AttendanceRecord.month,
-                    AttendanceRecord.days_worked, AttendanceRecord.leave_days, AttendanceRecord.absent_days,
-                    AttendanceRecord.status).where(AttendanceRecord.contract_id.in_(chunk))
-                    .order_by(AttendanceRecord.month)):
-                out[a.contract_id].append({"id": a.id, "contract_id": a.contract_id, "month": a.month,
-                                           "days_worked": a.days_worked, "leave_days": a.leave_days,
-                                           "absent_days": a.absent_days, "status": a.status})
+            for a in self.session.execute(
+                select(
+                    AttendanceRecord.id,
+                    AttendanceRecord.contract_id,
+                    AttendanceRecord.month,
+                    AttendanceRecord.days_worked,
+                    AttendanceRecord.leave_days,
+                    AttendanceRecord.absent_days,
+                    AttendanceRecord.status,
+                )
+                .where(AttendanceRecord.contract_id.in_(chunk))
+                .order_by(AttendanceRecord.month)
+            ):
+                out[a.contract_id].append(
+                    {
+                        "id": a.id,
+                        "contract_id": a.contract_id,
+                        "month": a.month,
+                        "days_worked": a.days_worked,
+                        "leave_days": a.leave_days,
+                        "absent_days": a.absent_days,
+                        "status": a.status,
+                    }
+                )
         return out
 
 
 def payment_dict(p) -> dict:
-    return {"id": p.id, "person_id": p.person_id, "contract_id": p.contract_id, "run_id": p.run_id, "month": p.month,
-            "kind": p.kind, "amount_fen": int(p.amount_fen), "status": p.status, "account_no": p.account_no,
-            "account_name": p.account_name, "attended_days": p.attended_days, "covered_days": p.covered_days,
-            "month_days": p.month_days, "paid_on": as_date(p.paid_on).isoformat() if p.paid_on else None}
+    return {
+        "id": p.id,
+        "person_id": p.person_id,
+        "contract_id": p.contract_id,
+        "run_id": p.run_id,
+        "month": p.month,
+        "kind": p.kind,
+        "amount_fen": int(p.amount_fen),
+        "status": p.status,
+        "account_no": p.account_no,
+        "account_name": p.account_name,
+        "attended_days": p.attended_days,
+        "covered_days": p.covered_days,
+        "month_days": p.month_days,
+        "paid_on": as_date(p.paid_on).isoformat() if p.paid_on else None,
+    }
 
 
 def _chunks(ids: list, size: int = 900):
     for i in range(0, len(ids), size):
-        yield ids[i:i + size]
+        yield ids[i : i + size]
 
 
 def months_span(months: Iterable[str]) -> tuple[str | None, str | None]:
@@ -194,24 +293,53 @@ def today_month(today: date) -> str:
 LIVE_CONTRACT = "c.status NOT IN ('draft', 'void')"
 
 
-def make_finding(ctx: Context, rule, subject_key: str, title: str, key: list[str], evidence: dict, *,
-                 money_fen: int = 0, person_id: int | None = None, village_id: int | None = None,
-                 township_id: int | None = None, months: Iterable[str] = (), severity: str | None = None) -> "Finding":
+def make_finding(
+    ctx: Context,
+    rule,
+    subject_key: str,
+    title: str,
+    key: list[str],
+    evidence: dict,
+    *,
+    money_fen: int = 0,
+    person_id: int | None = None,
+    village_id: int | None = None,
+    township_id: int | None = None,
+    months: Iterable[str] = (),
+    severity: str | None = None,
+) -> "Finding":
     from ...domain.rules import Finding
 
     period_from, period_to = months_span(months)
     township = township_id or ctx.township_of(village_id)
     evidence.setdefault("money_fen", max(0, int(money_fen)))
-    return Finding(rule=rule, subject_key=subject_key, title=title, key=key, evidence=evidence,
-                   money_fen=max(0, int(money_fen)), person_id=person_id, village_id=village_id,
-                   township_id=township, period_from=period_from, period_to=period_to,
-                   region_code=ctx.code(village_id) or ctx.code(township), severity=severity)
+    return Finding(
+        rule=rule,
+        subject_key=subject_key,
+        title=title,
+        key=key,
+        evidence=evidence,
+        money_fen=max(0, int(money_fen)),
+        person_id=person_id,
+        village_id=village_id,
+        township_id=township,
+        period_from=period_from,
+        period_to=period_to,
+        region_code=ctx.code(village_id) or ctx.code(township),
+        severity=severity,
+    )
 
 
 def person_node(p: dict, role: str) -> dict:
     """A person as the evidence graph draws them."""
-    return {"id": p["id"], "name": p["name"], "id_masked": p["id_masked"], "village": p["village"], "role": role,
-            "household_id": p.get("household_id")}
+    return {
+        "id": p["id"],
+        "name": p["name"],
+        "id_masked": p["id_masked"],
+        "village": p["village"],
+        "role": role,
+        "household_id": p.get("household_id"),
+    }
 
 
 def positive(lines: list[dict]) -> list[dict]:

@@ -3,6 +3,7 @@ performance, a month whose lines together (补发 included) exceed cap + perform
 standard is above the contract's allowance. A 补发 that stays within the cap is no overpayment.
 Also a post with paid lines whose allowance or required days lie outside the county's parity band
 (parity_tolerance_pct around the standard of its category in force today) without an approved deviation."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -86,19 +87,42 @@ def _outside_parity(ctx: Context) -> list:
         place = ctx.region_name(r.village_id)
         evidence = {
             "summary": f"{place}岗位{r.code}“{r.title}”（{r.category}）：{why}，偏离状态为“{status}”，"
-                       f"已按此标准发放{r.lines}笔共{yuan(r.paid_fen)}（{r.first_month}至{r.last_month}）",
-            "persons": [], "links": [],
-            "facts": [why, f"偏离审批状态：{status}；偏离理由：{r.deviation_reason or '未填写'}",
-                      f"县定偏离容差±{tol}%，标准取{ctx.today.isoformat()}有效的县定标准",
-                      f"已发放{r.lines}笔，合计{yuan(r.paid_fen)}，其中按高出标准部分计{yuan(r.over_fen or 0)}"],
-            "post": {"id": r.id, "code": r.code, "title": r.title, "allowance_fen": r.allowance_fen,
-                     "required_days": r.required_days, "standard_fen": r.std_fen, "standard_days": r.std_days,
-                     "deviation_status": r.deviation_status},
+            f"已按此标准发放{r.lines}笔共{yuan(r.paid_fen)}（{r.first_month}至{r.last_month}）",
+            "persons": [],
+            "links": [],
+            "facts": [
+                why,
+                f"偏离审批状态：{status}；偏离理由：{r.deviation_reason or '未填写'}",
+                f"县定偏离容差±{tol}%，标准取{ctx.today.isoformat()}有效的县定标准",
+                f"已发放{r.lines}笔，合计{yuan(r.paid_fen)}，其中按高出标准部分计{yuan(r.over_fen or 0)}",
+            ],
+            "post": {
+                "id": r.id,
+                "code": r.code,
+                "title": r.title,
+                "allowance_fen": r.allowance_fen,
+                "required_days": r.required_days,
+                "standard_fen": r.std_fen,
+                "standard_days": r.std_days,
+                "deviation_status": r.deviation_status,
+            },
             "refs": {"post": [r.id]},
         }
-        out.append(make_finding(ctx, RULE, f"post:{r.id}", f"岗位{r.code}标准偏离未获批准仍发放", [
-            f"parity:{r.id}:{r.allowance_fen}:{r.required_days}:{r.std_fen}:{r.std_days}:{tol}:{r.deviation_status}"],
-            evidence, money_fen=int(r.over_fen or 0), village_id=r.village_id, months=[r.first_month, r.last_month]))
+        out.append(
+            make_finding(
+                ctx,
+                RULE,
+                f"post:{r.id}",
+                f"岗位{r.code}标准偏离未获批准仍发放",
+                [
+                    f"parity:{r.id}:{r.allowance_fen}:{r.required_days}:{r.std_fen}:{r.std_days}:{tol}:{r.deviation_status}"
+                ],
+                evidence,
+                money_fen=int(r.over_fen or 0),
+                village_id=r.village_id,
+                months=[r.first_month, r.last_month],
+            )
+        )
     return out
 
 
@@ -117,18 +141,40 @@ def _above_formula(ctx: Context) -> list:
             excess = max(int(r.amount_fen) - int(r.formula_fen), int(r.total_fen) - int(r.ceiling_fen), 0)
             if r.standard_fen > r.allowance_fen:
                 facts.append(f"{r.month}：按{yuan(r.standard_fen)}计发，高于合同标准{yuan(r.allowance_fen)}")
-            facts.append(f"{r.month}：应发上限{yuan(r.formula_fen)}（封顶{yuan(r.ceiling_fen)}），本行{yuan(r.amount_fen)}，"
-                         f"当月合计{r.lines}笔{yuan(r.total_fen)}，超出{yuan(excess)}")
+            facts.append(
+                f"{r.month}：应发上限{yuan(r.formula_fen)}（封顶{yuan(r.ceiling_fen)}），本行{yuan(r.amount_fen)}，"
+                f"当月合计{r.lines}笔{yuan(r.total_fen)}，超出{yuan(excess)}"
+            )
             money += excess
             months.append(r.month)
             key.append(f"month:{cid}:{r.month}:{r.amount_fen}:{r.total_fen}:{r.standard_fen}")
         lines = [x for x in pay.get(p["id"], []) if x["contract_id"] == cid and x["month"] in months]
         evidence = {
             "summary": f"{p['name']}（合同{r0.code}）在{'、'.join(months)}的发放超过按标准计算的金额，合计超发{yuan(money)}",
-            "persons": [person_node(p, "岗位人员")], "links": [], "facts": facts, "payments": lines, "contracts": [cid],
-            "refs": {"person": [p["id"]], "contract": [cid], "payment": [x["id"] for x in lines],
-                     "payroll_run": sorted({x["run_id"] for x in lines if x["run_id"]})},
+            "persons": [person_node(p, "岗位人员")],
+            "links": [],
+            "facts": facts,
+            "payments": lines,
+            "contracts": [cid],
+            "refs": {
+                "person": [p["id"]],
+                "contract": [cid],
+                "payment": [x["id"] for x in lines],
+                "payroll_run": sorted({x["run_id"] for x in lines if x["run_id"]}),
+            },
         }
-        out.append(make_finding(ctx, RULE, f"contract:{cid}", f"{p['name']}超标准发放{yuan(money)}", key, evidence,
-                                money_fen=money, person_id=p["id"], village_id=r0.village_id, months=months))
+        out.append(
+            make_finding(
+                ctx,
+                RULE,
+                f"contract:{cid}",
+                f"{p['name']}超标准发放{yuan(money)}",
+                key,
+                evidence,
+                money_fen=money,
+                person_id=p["id"],
+                village_id=r0.village_id,
+                months=months,
+            )
+        )
     return out

@@ -2,6 +2,7 @@
 than the county's limit (default 30 days) after approval; and a township-month whose first approved run is
 older than the limit where fewer people were paid than payable contracts cover the month (roster count ≠
 paid count, 嘉禾: 91 listed, 43 paid)."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -26,7 +27,6 @@ GROUP BY pr.id, pr.township_id, pr.month, pr.approved_on, pr.line_count
 HAVING SUM(CASE WHEN p.status <> 'paid' THEN 1 ELSE 0 END) > 0"""
 
 
-
 def roster_query(ctx: Context) -> str:
     """The roster contracts without a paid line, of township-months where paid people < roster contracts."""
     s = ctx.sql
@@ -43,8 +43,8 @@ roster AS (
          CASE WHEN EXISTS (SELECT 1 FROM payment p WHERE p.contract_id = c.id AND p.month = r.month
                            AND p.status = 'paid' AND p.amount_fen > 0) THEN 1 ELSE 0 END AS paid
   FROM runs r JOIN post po ON po.township_id = r.township_id JOIN contract c ON c.post_id = po.id
-  WHERE c.status IN ({states}) AND {s.month('c.start_on')} <= r.month
-    AND {s.month('COALESCE(c.exit_on, c.end_on)')} >= r.month
+  WHERE c.status IN ({states}) AND {s.month("c.start_on")} <= r.month
+    AND {s.month("COALESCE(c.exit_on, c.end_on)")} >= r.month
 ),
 listed AS (SELECT township_id, month, COUNT(*) AS roster_n FROM roster GROUP BY township_id, month),
 paid AS (
@@ -76,15 +76,28 @@ def _unpaid_lines(ctx: Context, days: int) -> list:
         town = ctx.region_name(r.township_id)
         evidence = {
             "summary": f"{town}{month_heading(r.month)}发放清册（第{r.id}号）于{approved.isoformat()}审批，"
-                       f"{late}天后仍有{r.unpaid}笔未发放（其中{r.failed}笔发放失败未重发），金额{yuan(r.unpaid_fen)}",
-            "persons": [], "links": [],
-            "facts": [f"审批日期{approved.isoformat()}，拖欠认定天数{days}天", f"清册共{r.line_count}笔，未发放{r.unpaid}笔"],
+            f"{late}天后仍有{r.unpaid}笔未发放（其中{r.failed}笔发放失败未重发），金额{yuan(r.unpaid_fen)}",
+            "persons": [],
+            "links": [],
+            "facts": [
+                f"审批日期{approved.isoformat()}，拖欠认定天数{days}天",
+                f"清册共{r.line_count}笔，未发放{r.unpaid}笔",
+            ],
             "refs": {"payroll_run": [r.id]},
         }
-        out.append(make_finding(ctx, RULE, f"payroll_run:{r.id}",
-                                f"{town}{month_heading(r.month)}审批后{late}天仍有{r.unpaid}笔未发放",
-                                [f"run:{r.id}:unpaid:{r.unpaid}:{r.unpaid_fen}"], evidence,
-                                money_fen=int(r.unpaid_fen), township_id=r.township_id, months=[r.month]))
+        out.append(
+            make_finding(
+                ctx,
+                RULE,
+                f"payroll_run:{r.id}",
+                f"{town}{month_heading(r.month)}审批后{late}天仍有{r.unpaid}笔未发放",
+                [f"run:{r.id}:unpaid:{r.unpaid}:{r.unpaid_fen}"],
+                evidence,
+                money_fen=int(r.unpaid_fen),
+                township_id=r.township_id,
+                months=[r.month],
+            )
+        )
     return out
 
 
@@ -99,23 +112,48 @@ def _roster_gap(ctx: Context, days: int) -> list:
         r0 = rows[0]
         approved = as_date(r0.approved_on)
         town = ctx.region_name(town_id)
-        missing = [{"contract_id": r.contract_id, "code": r.code, "name": persons[r.person_id]["name"],
-                    "person_id": r.person_id, "post": r.title, "village": ctx.region_name(r.village_id)} for r in rows]
+        missing = [
+            {
+                "contract_id": r.contract_id,
+                "code": r.code,
+                "name": persons[r.person_id]["name"],
+                "person_id": r.person_id,
+                "post": r.title,
+                "village": ctx.region_name(r.village_id),
+            }
+            for r in rows
+        ]
         evidence = {
             "summary": f"{town}{month_heading(month)}发放清册于{approved.isoformat()}审批，超过{days}天后，"
-                       f"花名册在册{r0.roster_n}人（合同覆盖当月），实发{r0.paid_n}人，{len(rows)}份合同没有已发放的补贴",
-            "persons": [person_node(persons[r.person_id], "未发放的在册人员") for r in rows], "links": [],
-            "facts": [f"审批日期{approved.isoformat()}，拖欠认定天数{days}天",
-                      f"花名册人数{r0.roster_n}，实发人数{r0.paid_n}"]
-                     + [f"{m['name']}（合同{m['code']}，{m['village']}{m['post']}）当月无已发放记录" for m in missing],
-            "roster_count": r0.roster_n, "paid_count": r0.paid_n, "unpaid_contracts": missing,
+            f"花名册在册{r0.roster_n}人（合同覆盖当月），实发{r0.paid_n}人，{len(rows)}份合同没有已发放的补贴",
+            "persons": [person_node(persons[r.person_id], "未发放的在册人员") for r in rows],
+            "links": [],
+            "facts": [
+                f"审批日期{approved.isoformat()}，拖欠认定天数{days}天",
+                f"花名册人数{r0.roster_n}，实发人数{r0.paid_n}",
+            ]
+            + [f"{m['name']}（合同{m['code']}，{m['village']}{m['post']}）当月无已发放记录" for m in missing],
+            "roster_count": r0.roster_n,
+            "paid_count": r0.paid_n,
+            "unpaid_contracts": missing,
             "contracts": [m["contract_id"] for m in missing],
-            "refs": {"payroll_run": [r0.run_id], "contract": [m["contract_id"] for m in missing],
-                     "person": [m["person_id"] for m in missing]},
+            "refs": {
+                "payroll_run": [r0.run_id],
+                "contract": [m["contract_id"] for m in missing],
+                "person": [m["person_id"] for m in missing],
+            },
         }
-        out.append(make_finding(ctx, RULE, f"roster:{town_id}:{month}",
-                                f"{town}{month_heading(month)}在册{r0.roster_n}人、实发{r0.paid_n}人",
-                                [f"roster:{town_id}:{month}:{r0.roster_n}:{r0.paid_n}"]
-                                + [f"contract:{m['contract_id']}" for m in missing], evidence,
-                                township_id=town_id, months=[month]))
+        out.append(
+            make_finding(
+                ctx,
+                RULE,
+                f"roster:{town_id}:{month}",
+                f"{town}{month_heading(month)}在册{r0.roster_n}人、实发{r0.paid_n}人",
+                [f"roster:{town_id}:{month}:{r0.roster_n}:{r0.paid_n}"]
+                + [f"contract:{m['contract_id']}" for m in missing],
+                evidence,
+                township_id=town_id,
+                months=[month],
+            )
+        )
     return out

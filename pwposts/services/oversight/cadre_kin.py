@@ -2,6 +2,7 @@
 cadre's spouse, parent, child, sibling or in-law (儿媳/女婿、公婆/岳父母) while the term overlaps the
 contract; also a holder related in the same way to the staff user who signed the contract or approved
 a payroll run that paid them (a staff account linked to a person)."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -79,42 +80,88 @@ def detect(ctx: Context) -> list:
         for r in sorted(rows, key=lambda r: (r.src, r.ref_id, r.cid)):
             official = persons[r.kid]
             rel = _kin_label(r.kind, r.dir)
-            role = f"{r.label}（{SRC_LABELS[r.src]}）" if r.src == "cadre" else f"{SRC_LABELS[r.src]}：{r.label}"
+            role = (
+                f"{r.label}（{SRC_LABELS[r.src]}）" if r.src == "cadre" else f"{SRC_LABELS[r.src]}：{r.label}"
+            )
             if r.kid != pid:
                 nodes.setdefault(r.kid, person_node(official, role))
-                links.append({"a": r.kid, "b": pid, "label": "同户" if r.kind == "同户" else f"{official['name']}是其{rel}"})
+                links.append(
+                    {
+                        "a": r.kid,
+                        "b": pid,
+                        "label": "同户" if r.kind == "同户" else f"{official['name']}是其{rel}",
+                    }
+                )
             c = contracts[r.cid]
             s, e = as_date(r.s), as_date(r.e)
             if r.src == "cadre":
                 ts, te = as_date(r.term_start), as_date(r.term_end)
-                terms.append({"id": r.ref_id, "person_id": r.kid, "name": official["name"], "office": r.label,
-                              "village": ctx.region_name(r.official_village), "term_start": ts.isoformat(),
-                              "term_end": te.isoformat() if te else None})
+                terms.append(
+                    {
+                        "id": r.ref_id,
+                        "person_id": r.kid,
+                        "name": official["name"],
+                        "office": r.label,
+                        "village": ctx.region_name(r.official_village),
+                        "term_start": ts.isoformat(),
+                        "term_end": te.isoformat() if te else None,
+                    }
+                )
                 who = "本人" if r.kind == "本人" else f"其{rel}{official['name']}"
-                facts.append(f"{who}任{ctx.region_name(r.official_village)}{r.label}（{ts.isoformat()} 至 "
-                             f"{te.isoformat() if te else '今'}），与合同{c['code']}（{c['start_on']} 至 {r.e}）重叠")
+                facts.append(
+                    f"{who}任{ctx.region_name(r.official_village)}{r.label}（{ts.isoformat()} 至 "
+                    f"{te.isoformat() if te else '今'}），与合同{c['code']}（{c['start_on']} 至 {r.e}）重叠"
+                )
                 windows.append((r.cid, max(s, ts).strftime("%Y-%m"), min(e, te or e).strftime("%Y-%m")))
             else:
-                facts.append(f"{SRC_LABELS[r.src]}{r.label}（关联人员{official['name']}）是其"
-                             f"{'本人' if r.kind == '本人' else rel}，涉及合同{c['code']}")
+                facts.append(
+                    f"{SRC_LABELS[r.src]}{r.label}（关联人员{official['name']}）是其"
+                    f"{'本人' if r.kind == '本人' else rel}，涉及合同{c['code']}"
+                )
                 windows.append((r.cid, s.strftime("%Y-%m"), e.strftime("%Y-%m")))
             key.append(f"{r.src}:{r.ref_id}:{r.kid}:{r.kind}:contract:{r.cid}")
-        lines = [x for x in positive(pay.get(pid, []))
-                 if any(x["contract_id"] == cid and a <= x["month"] <= b for cid, a, b in windows)]
+        lines = [
+            x
+            for x in positive(pay.get(pid, []))
+            if any(x["contract_id"] == cid and a <= x["month"] <= b for cid, a, b in windows)
+        ]
         money = sum(x["amount_fen"] for x in lines)
         names = "、".join(sorted({n["name"] for i, n in nodes.items() if i != pid})) or "本人"
         evidence = {
             "summary": f"{p['name']}在岗期间，{names}为在任村干部或审批人员，且为其本人或家庭成员；"
-                       f"重叠期间领取补贴{yuan(money)}",
-            "persons": list(nodes.values()), "links": links, "facts": facts, "cadre_terms": terms,
-            "contracts": sorted(cids & {r.cid for r in rows}), "payments": lines,
-            "refs": {"person": sorted(nodes), "contract": sorted({r.cid for r in rows}),
-                     "cadre": sorted({t["id"] for t in terms}), "payment": [x["id"] for x in lines]},
+            f"重叠期间领取补贴{yuan(money)}",
+            "persons": list(nodes.values()),
+            "links": links,
+            "facts": facts,
+            "cadre_terms": terms,
+            "contracts": sorted(cids & {r.cid for r in rows}),
+            "payments": lines,
+            "refs": {
+                "person": sorted(nodes),
+                "contract": sorted({r.cid for r in rows}),
+                "cadre": sorted({t["id"] for t in terms}),
+                "payment": [x["id"] for x in lines],
+            },
         }
         village = rows[0].village_id
         months = [w[1] for w in windows] + [w[2] for w in windows]
-        title = (f"{p['name']}与在任村干部/审批人员{names}为家庭成员" if names != "本人"
-                 else f"{p['name']}本人任村干部或审批人员期间在岗")
-        out.append(make_finding(ctx, RULE, f"person:{pid}", title,
-                                key, evidence, money_fen=money, person_id=pid, village_id=village, months=months))
+        title = (
+            f"{p['name']}与在任村干部/审批人员{names}为家庭成员"
+            if names != "本人"
+            else f"{p['name']}本人任村干部或审批人员期间在岗"
+        )
+        out.append(
+            make_finding(
+                ctx,
+                RULE,
+                f"person:{pid}",
+                title,
+                key,
+                evidence,
+                money_fen=money,
+                person_id=pid,
+                village_id=village,
+                months=months,
+            )
+        )
     return out

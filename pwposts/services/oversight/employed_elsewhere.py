@@ -1,5 +1,6 @@
 """EMPLOYED_ELSEWHERE 吃空饷: paid for a month in which imported social-insurance records show the holder
 in full-time employment elsewhere. Part-time records and employment outside the paid months are not flags."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -22,7 +23,7 @@ JOIN employment_record e ON e.id_number = per.id_number AND e.full_time = :t
 JOIN contract c ON c.id = p.contract_id
 JOIN post po ON po.id = c.post_id
 WHERE p.amount_fen > 0 AND p.status <> 'failed'
-  AND {s.month('e.start_on')} <= p.month AND (e.end_on IS NULL OR {s.month('e.end_on')} >= p.month)"""
+  AND {s.month("e.start_on")} <= p.month AND (e.end_on IS NULL OR {s.month("e.end_on")} >= p.month)"""
 
 
 def detect(ctx: Context) -> list:
@@ -38,22 +39,54 @@ def detect(ctx: Context) -> list:
         for r in sorted(rows, key=lambda r: (r.month, r.id)):
             if r.id not in seen:
                 seen.add(r.id)
-                lines.append({"id": r.id, "contract_id": r.contract_id, "run_id": r.run_id, "month": r.month,
-                              "kind": r.kind, "amount_fen": int(r.amount_fen), "status": r.status})
+                lines.append(
+                    {
+                        "id": r.id,
+                        "contract_id": r.contract_id,
+                        "run_id": r.run_id,
+                        "month": r.month,
+                        "kind": r.kind,
+                        "amount_fen": int(r.amount_fen),
+                        "status": r.status,
+                    }
+                )
         money = sum(x["amount_fen"] for x in lines)
-        facts = [f"参保记录：{j.employer}，全日制，{as_date(j.start_on).isoformat()} 至 "
-                 f"{as_date(j.end_on).isoformat() if j.end_on else '今'}（来源：{j.source or '导入'}）" for j in jobs.values()]
+        facts = [
+            f"参保记录：{j.employer}，全日制，{as_date(j.start_on).isoformat()} 至 "
+            f"{as_date(j.end_on).isoformat() if j.end_on else '今'}（来源：{j.source or '导入'}）"
+            for j in jobs.values()
+        ]
         facts += [f"{x['month']} 领取{yuan(x['amount_fen'])}" for x in lines]
         evidence = {
             "summary": f"{p['name']}在{'、'.join(j.employer for j in jobs.values())}全日制就业期间领取补贴{len(lines)}笔，"
-                       f"合计{yuan(money)}",
-            "persons": [person_node(p, "岗位人员")], "links": [], "facts": facts, "payments": lines,
-            "employment": [{"id": j.eid, "employer": j.employer, "start_on": as_date(j.start_on).isoformat(),
-                            "end_on": as_date(j.end_on).isoformat() if j.end_on else None} for j in jobs.values()],
+            f"合计{yuan(money)}",
+            "persons": [person_node(p, "岗位人员")],
+            "links": [],
+            "facts": facts,
+            "payments": lines,
+            "employment": [
+                {
+                    "id": j.eid,
+                    "employer": j.employer,
+                    "start_on": as_date(j.start_on).isoformat(),
+                    "end_on": as_date(j.end_on).isoformat() if j.end_on else None,
+                }
+                for j in jobs.values()
+            ],
             "refs": {"person": [pid], "payment": [x["id"] for x in lines], "employment_record": sorted(jobs)},
         }
-        out.append(make_finding(ctx, RULE, f"person:{pid}", f"{p['name']}在外全职就业期间领取{yuan(money)}",
-                                [f"employment:{e}" for e in jobs] + [f"payment:{x['id']}:{x['amount_fen']}" for x in lines],
-                                evidence, money_fen=money, person_id=pid, village_id=rows[0].village_id,
-                                months=[x["month"] for x in lines]))
+        out.append(
+            make_finding(
+                ctx,
+                RULE,
+                f"person:{pid}",
+                f"{p['name']}在外全职就业期间领取{yuan(money)}",
+                [f"employment:{e}" for e in jobs] + [f"payment:{x['id']}:{x['amount_fen']}" for x in lines],
+                evidence,
+                money_fen=money,
+                person_id=pid,
+                village_id=rows[0].village_id,
+                months=[x["month"] for x in lines],
+            )
+        )
     return out

@@ -1,4 +1,5 @@
 """HOUSEHOLD_LIMIT 一户多岗: on a hire date, more holders in the household than the county allows."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -28,8 +29,11 @@ def detect(ctx: Context) -> list:
     rows = ctx.q(SQL)
     if not rows:
         return []
-    settings = ctx.session.execute(select(CountySetting.key, CountySetting.value, CountySetting.effective_from)
-                                   .where(CountySetting.key == "household_post_limit")).all()
+    settings = ctx.session.execute(
+        select(CountySetting.key, CountySetting.value, CountySetting.effective_from).where(
+            CountySetting.key == "household_post_limit"
+        )
+    ).all()
     at_start = defaultdict(lambda: {"others": set(), "contracts": set()})
     for r in rows:
         e = at_start[(r.household_id, r.cid)]
@@ -42,28 +46,48 @@ def detect(ctx: Context) -> list:
         if 1 + len(e["others"]) > limit:
             by_household[hh].append((cid, e, limit))
     pids = {e["person"] for v in by_household.values() for _, e, _ in v} | {
-        o for v in by_household.values() for _, e, _ in v for o in e["others"]}
+        o for v in by_household.values() for _, e, _ in v for o in e["others"]
+    }
     persons = ctx.persons(pids)
-    contracts = ctx.contracts({cid for v in by_household.values() for cid, e, _ in v} | {
-        c for v in by_household.values() for _, e, _ in v for c in e["contracts"]})
+    contracts = ctx.contracts(
+        {cid for v in by_household.values() for cid, e, _ in v}
+        | {c for v in by_household.values() for _, e, _ in v for c in e["contracts"]}
+    )
     out = []
     for hh, cases in by_household.items():
-        members = sorted({cases[0][1]["person"]} | {e["person"] for _, e, _ in cases} | {
-            o for _, e, _ in cases for o in e["others"]})
+        members = sorted(
+            {cases[0][1]["person"]}
+            | {e["person"] for _, e, _ in cases}
+            | {o for _, e, _ in cases for o in e["others"]}
+        )
         people = [persons[i] for i in members]
         cids = sorted({cid for cid, _, _ in cases} | {c for _, e, _ in cases for c in e["contracts"]})
         limit = cases[0][2]
         evidence = {
             "summary": f"同一户（户编号ID {hh}）{len(people)}人同时在岗（{'、'.join(p['name'] for p in people)}），"
-                       f"超过每户{limit}人的上限",
+            f"超过每户{limit}人的上限",
             "persons": [person_node(p, "岗位人员") for p in people],
             "links": [{"a": people[0]["id"], "b": p["id"], "label": "同户"} for p in people[1:]],
-            "facts": [f"{contracts[c]['code']} {persons[contracts[c]['person_id']]['name']}：{contracts[c]['post']}，"
-                      f"{contracts[c]['start_on']} 至 {contracts[c]['exit_on'] or contracts[c]['end_on']}" for c in cids],
-            "contracts": cids, "refs": {"person": members, "contract": cids},
+            "facts": [
+                f"{contracts[c]['code']} {persons[contracts[c]['person_id']]['name']}：{contracts[c]['post']}，"
+                f"{contracts[c]['start_on']} 至 {contracts[c]['exit_on'] or contracts[c]['end_on']}"
+                for c in cids
+            ],
+            "contracts": cids,
+            "refs": {"person": members, "contract": cids},
         }
         starts = [e["start"].strftime("%Y-%m") for _, e, _ in cases]
-        out.append(make_finding(ctx, RULE, f"household:{hh}", f"一户{len(people)}人同时在岗（{'、'.join(p['name'] for p in people)}）",
-                                [f"contract:{c}" for c in cids], evidence, person_id=cases[0][1]["person"],
-                                village_id=cases[0][1]["village"], months=starts))
+        out.append(
+            make_finding(
+                ctx,
+                RULE,
+                f"household:{hh}",
+                f"一户{len(people)}人同时在岗（{'、'.join(p['name'] for p in people)}）",
+                [f"contract:{c}" for c in cids],
+                evidence,
+                person_id=cases[0][1]["person"],
+                village_id=cases[0][1]["village"],
+                months=starts,
+            )
+        )
     return out

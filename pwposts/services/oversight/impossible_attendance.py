@@ -3,6 +3,7 @@ person's same day worked under two records, more days than the month has, or a m
 The weak variant (low severity, supporting evidence only): every attendance record of a village's holders
 full and identical — days worked = required days, no leave, no absence — for 3 or more consecutive months,
 with at least 3 holders."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -13,9 +14,13 @@ from ...domain.rules.catalog import RULES
 from ._base import Context, make_finding, person_node
 
 RULE = RULES["IMPOSSIBLE_ATTENDANCE"]
-WHY = {"day_outside_contract": "考勤日期不在合同期内", "day_outside_month": "考勤日期不在所属月份",
-       "duplicate_day": "同一天在两份考勤中重复计算", "too_many_days": "出勤、请假、缺勤合计超过当月天数",
-       "month_outside_contract": "考勤月份不在合同期内"}
+WHY = {
+    "day_outside_contract": "考勤日期不在合同期内",
+    "day_outside_month": "考勤日期不在所属月份",
+    "duplicate_day": "同一天在两份考勤中重复计算",
+    "too_many_days": "出勤、请假、缺勤合计超过当月天数",
+    "month_outside_contract": "考勤月份不在合同期内",
+}
 
 UNIFORM_MIN_MONTHS = 3
 UNIFORM_MIN_HOLDERS = 3
@@ -35,7 +40,8 @@ SELECT rec.id, rec.contract_id, rec.person_id, rec.month, rec.days_worked, rec.s
 FROM rec JOIN vm ON vm.village_id = rec.village_id AND vm.month = rec.month
 WHERE vm.holders >= {n} AND vm.records = vm.holders AND vm.full_n = vm.records
 ORDER BY rec.village_id, rec.month, rec.contract_id""".format(
-    states=", ".join(f"'{x}'" for x in PAYABLE_CONTRACT_STATES), n=UNIFORM_MIN_HOLDERS)
+    states=", ".join(f"'{x}'" for x in PAYABLE_CONTRACT_STATES), n=UNIFORM_MIN_HOLDERS
+)
 
 
 def query(ctx: Context) -> str:
@@ -43,11 +49,11 @@ def query(ctx: Context) -> str:
     last = "COALESCE(c.exit_on, c.end_on)"
     return f"""
 SELECT a.id, a.contract_id, a.person_id, a.month, a.days_worked, a.status, po.village_id, c.code,
-       CASE WHEN {s.month('d.day')} <> a.month THEN 'day_outside_month' ELSE 'day_outside_contract' END AS why,
+       CASE WHEN {s.month("d.day")} <> a.month THEN 'day_outside_month' ELSE 'day_outside_contract' END AS why,
        CAST(d.day AS VARCHAR(10)) AS detail
 FROM attendance_day d JOIN attendance_record a ON a.id = d.record_id
 JOIN contract c ON c.id = a.contract_id JOIN post po ON po.id = c.post_id
-WHERE d.day < c.start_on OR d.day > {last} OR {s.month('d.day')} <> a.month
+WHERE d.day < c.start_on OR d.day > {last} OR {s.month("d.day")} <> a.month
 UNION ALL
 SELECT a.id, a.contract_id, a.person_id, a.month, a.days_worked, a.status, po.village_id, c.code, 'duplicate_day',
        CAST(d.day AS VARCHAR(10))
@@ -60,12 +66,12 @@ UNION ALL
 SELECT a.id, a.contract_id, a.person_id, a.month, a.days_worked, a.status, po.village_id, c.code, 'too_many_days',
        CAST(a.days_worked + a.leave_days + a.absent_days AS VARCHAR(10))
 FROM attendance_record a JOIN contract c ON c.id = a.contract_id JOIN post po ON po.id = c.post_id
-WHERE a.days_worked + a.leave_days + a.absent_days > {s.month_days('a.month')}
+WHERE a.days_worked + a.leave_days + a.absent_days > {s.month_days("a.month")}
 UNION ALL
 SELECT a.id, a.contract_id, a.person_id, a.month, a.days_worked, a.status, po.village_id, c.code,
        'month_outside_contract', a.month
 FROM attendance_record a JOIN contract c ON c.id = a.contract_id JOIN post po ON po.id = c.post_id
-WHERE a.days_worked > 0 AND (a.month < {s.month('c.start_on')} OR a.month > {s.month(last)})"""
+WHERE a.days_worked > 0 AND (a.month < {s.month("c.start_on")} OR a.month > {s.month(last)})"""
 
 
 def detect(ctx: Context) -> list:
@@ -92,7 +98,9 @@ def _uniform_villages(ctx: Context) -> list:
     by_village: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for r in ctx.q(UNIFORM_SQL):
         by_village[r.village_id][r.month].append(r)
-    persons = ctx.persons({r.person_id for months in by_village.values() for rows in months.values() for r in rows})
+    persons = ctx.persons(
+        {r.person_id for months in by_village.values() for rows in months.values() for r in rows}
+    )
     out = []
     for vid, months in by_village.items():
         for run in consecutive_runs(sorted(months), UNIFORM_MIN_MONTHS):
@@ -101,20 +109,41 @@ def _uniform_villages(ctx: Context) -> list:
             place = ctx.region_name(vid)
             evidence = {
                 "summary": f"{place}{run[0]}至{run[-1]}连续{len(run)}个月，全部{max(r.holders for r in rows)}名岗位人员的"
-                           f"考勤都是满勤（出勤天数等于规定天数，无请假、缺勤），各月完全相同。此信号较弱，只作佐证，"
-                           f"须与现场核查、工作记录等其他证据一并核实",
-                "persons": [person_node(persons[i], "岗位人员") for i in holders], "links": [],
+                f"考勤都是满勤（出勤天数等于规定天数，无请假、缺勤），各月完全相同。此信号较弱，只作佐证，"
+                f"须与现场核查、工作记录等其他证据一并核实",
+                "persons": [person_node(persons[i], "岗位人员") for i in holders],
+                "links": [],
                 "facts": [f"{m}：{len(months[m])}名岗位人员全部满勤" for m in run],
-                "attendance": [{"id": r.id, "month": r.month, "days_worked": r.days_worked, "status": r.status,
-                                "note": f"{persons[r.person_id]['name']}满勤"} for r in rows],
+                "attendance": [
+                    {
+                        "id": r.id,
+                        "month": r.month,
+                        "days_worked": r.days_worked,
+                        "status": r.status,
+                        "note": f"{persons[r.person_id]['name']}满勤",
+                    }
+                    for r in rows
+                ],
                 "contracts": sorted({r.contract_id for r in rows}),
-                "refs": {"person": holders, "contract": sorted({r.contract_id for r in rows}),
-                         "attendance_record": sorted(r.id for r in rows)},
+                "refs": {
+                    "person": holders,
+                    "contract": sorted({r.contract_id for r in rows}),
+                    "attendance_record": sorted(r.id for r in rows),
+                },
             }
-            out.append(make_finding(ctx, RULE, f"village:{vid}:{run[0]}",
-                                    f"{place}连续{len(run)}个月全员满勤且完全相同（弱信号）",
-                                    sorted(f"attendance:{r.id}:{r.days_worked}" for r in rows), evidence,
-                                    village_id=vid, months=run, severity="low"))
+            out.append(
+                make_finding(
+                    ctx,
+                    RULE,
+                    f"village:{vid}:{run[0]}",
+                    f"{place}连续{len(run)}个月全员满勤且完全相同（弱信号）",
+                    sorted(f"attendance:{r.id}:{r.days_worked}" for r in rows),
+                    evidence,
+                    village_id=vid,
+                    months=run,
+                    severity="low",
+                )
+            )
     return out
 
 
@@ -129,21 +158,55 @@ def _impossible(ctx: Context) -> list:
         r0 = rows[0]
         p = persons[r0.person_id]
         months = sorted({r.month for r in rows})
-        facts = sorted({f"{r.month}（考勤第{r.id}号，出勤{r.days_worked}天）：{WHY[r.why]}：{r.detail}" for r in rows})
-        lines = [x for x in pay.get(p["id"], []) if x["contract_id"] == cid and x["month"] in months
-                 and x["amount_fen"] > 0 and x["status"] != "failed"]
+        facts = sorted(
+            {f"{r.month}（考勤第{r.id}号，出勤{r.days_worked}天）：{WHY[r.why]}：{r.detail}" for r in rows}
+        )
+        lines = [
+            x
+            for x in pay.get(p["id"], [])
+            if x["contract_id"] == cid
+            and x["month"] in months
+            and x["amount_fen"] > 0
+            and x["status"] != "failed"
+        ]
         money = sum(x["amount_fen"] for x in lines)
         evidence = {
             "summary": f"{p['name']}（合同{r0.code}）{len(months)}个月的考勤不可能成立（{'；'.join(sorted({WHY[r.why] for r in rows}))}），"
-                       f"据此发放{yuan(money)}",
-            "persons": [person_node(p, "岗位人员")], "links": [], "facts": facts, "payments": lines,
-            "attendance": [{"id": r.id, "month": r.month, "days_worked": r.days_worked, "status": r.status,
-                            "note": WHY[r.why] + "：" + r.detail} for r in rows],
-            "contracts": [cid], "refs": {"person": [p["id"]], "contract": [cid],
-                                         "attendance_record": sorted({r.id for r in rows}),
-                                         "payment": [x["id"] for x in lines]},
+            f"据此发放{yuan(money)}",
+            "persons": [person_node(p, "岗位人员")],
+            "links": [],
+            "facts": facts,
+            "payments": lines,
+            "attendance": [
+                {
+                    "id": r.id,
+                    "month": r.month,
+                    "days_worked": r.days_worked,
+                    "status": r.status,
+                    "note": WHY[r.why] + "：" + r.detail,
+                }
+                for r in rows
+            ],
+            "contracts": [cid],
+            "refs": {
+                "person": [p["id"]],
+                "contract": [cid],
+                "attendance_record": sorted({r.id for r in rows}),
+                "payment": [x["id"] for x in lines],
+            },
         }
-        out.append(make_finding(ctx, RULE, f"contract:{cid}", f"{p['name']}考勤异常（{WHY[r0.why]}）",
-                                sorted({f"attendance:{r.id}:{r.why}:{r.detail}" for r in rows}), evidence,
-                                money_fen=money, person_id=p["id"], village_id=r0.village_id, months=months))
+        out.append(
+            make_finding(
+                ctx,
+                RULE,
+                f"contract:{cid}",
+                f"{p['name']}考勤异常（{WHY[r0.why]}）",
+                sorted({f"attendance:{r.id}:{r.why}:{r.detail}" for r in rows}),
+                evidence,
+                money_fen=money,
+                person_id=p["id"],
+                village_id=r0.village_id,
+                months=months,
+            )
+        )
     return out

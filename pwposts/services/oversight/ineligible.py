@@ -1,5 +1,6 @@
 """INELIGIBLE 人岗不符: on the contract's start date the holder was in no eligible category (大龄 judged
 from the birth date), under 16, over the county's age cap, or outside the categories the post's fund may pay."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -22,7 +23,7 @@ def query(ctx: Context) -> str:
 SELECT * FROM (
   SELECT c.id AS cid, c.code, c.person_id, c.start_on, per.birth_date, per.sex, po.village_id, po.title,
          f.name AS fund_name, f.restricts_categories,
-         ({s.ymd('c.start_on')} - {s.ymd('per.birth_date')}) / 10000 AS age,
+         ({s.ymd("c.start_on")} - {s.ymd("per.birth_date")}) / 10000 AS age,
          (SELECT COUNT(*) FROM person_category pc WHERE {covering} AND pc.category <> '大龄') AS cats,
          (SELECT COUNT(*) FROM person_category pc JOIN fund_category fc ON fc.fund_id = po.fund_id
             AND fc.category = pc.category WHERE {covering}) AS fund_cats,
@@ -35,8 +36,11 @@ WHERE x.cats = 0 OR x.age < {MIN_AGE} OR x.age > :cap OR (x.restricts_categories
 
 
 def detect(ctx: Context) -> list:
-    settings = ctx.session.execute(select(CountySetting.key, CountySetting.value, CountySetting.effective_from)
-                                   .where(CountySetting.key == "age_cap")).all()
+    settings = ctx.session.execute(
+        select(CountySetting.key, CountySetting.value, CountySetting.effective_from).where(
+            CountySetting.key == "age_cap"
+        )
+    ).all()
     caps = [int(v) for _, v, _ in settings if v] + [int(value_on(settings, "age_cap", ctx.today) or 200)]
     rows = ctx.q(query(ctx), cap=min(caps), t=True)
     persons = ctx.persons({r.person_id for r in rows})
@@ -61,11 +65,28 @@ def detect(ctx: Context) -> list:
         lines = [x for x in positive(pay.get(r.person_id, [])) if x["contract_id"] == r.cid]
         money = sum(x["amount_fen"] for x in lines)
         evidence = {
-            "summary": f"{p['name']}（合同{r.code}，{r.title}）：" + "；".join(reasons) + f"；已领取{yuan(money)}",
-            "persons": [person_node(p, "岗位人员")], "links": [], "facts": reasons, "payments": lines,
-            "contracts": [r.cid], "refs": {"person": [p["id"]], "contract": [r.cid], "payment": [x["id"] for x in lines]},
+            "summary": f"{p['name']}（合同{r.code}，{r.title}）："
+            + "；".join(reasons)
+            + f"；已领取{yuan(money)}",
+            "persons": [person_node(p, "岗位人员")],
+            "links": [],
+            "facts": reasons,
+            "payments": lines,
+            "contracts": [r.cid],
+            "refs": {"person": [p["id"]], "contract": [r.cid], "payment": [x["id"] for x in lines]},
         }
-        out.append(make_finding(ctx, RULE, f"contract:{r.cid}", f"{p['name']}不符合聘用条件：{reasons[0]}",
-                                [f"contract:{r.cid}"] + reasons, evidence, money_fen=money, person_id=p["id"],
-                                village_id=r.village_id, months=[start.strftime("%Y-%m")] + [x["month"] for x in lines]))
+        out.append(
+            make_finding(
+                ctx,
+                RULE,
+                f"contract:{r.cid}",
+                f"{p['name']}不符合聘用条件：{reasons[0]}",
+                [f"contract:{r.cid}"] + reasons,
+                evidence,
+                money_fen=money,
+                person_id=p["id"],
+                village_id=r.village_id,
+                months=[start.strftime("%Y-%m")] + [x["month"] for x in lines],
+            )
+        )
     return out

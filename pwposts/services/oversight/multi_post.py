@@ -4,6 +4,7 @@ Today the posts compared are this system's own contracts. IMPORTED ROSTERS JOIN 
 departments' post rosters are imported (issue 13), add their rows to the `held` CTE below as
 (id_number, source, ref_id, title, start_on, last_day) and they are compared with the same query.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -39,7 +40,8 @@ def detect(ctx: Context) -> list:
         pairs[r.person_id].append(r)
     persons = ctx.persons(pairs)
     contract_ids = {r.r1 for rows in pairs.values() for r in rows if r.s1 == "contract"} | {
-        r.r2 for rows in pairs.values() for r in rows if r.s2 == "contract"}
+        r.r2 for rows in pairs.values() for r in rows if r.s2 == "contract"
+    }
     contracts = ctx.contracts(contract_ids)
     pay = ctx.payments_of(contract_ids=contract_ids)
     out = []
@@ -52,21 +54,42 @@ def detect(ctx: Context) -> list:
         start = max(min(v[1] for v in held.values()), max(v[1] for v in held.values()))
         end = min(v[2] for v in held.values())
         overlap_months = (start.strftime("%Y-%m"), max(start, end).strftime("%Y-%m"))
-        lines = [x for x in positive(pay.get(pid, [])) if overlap_months[0] <= x["month"] <= overlap_months[1]]
+        lines = [
+            x for x in positive(pay.get(pid, [])) if overlap_months[0] <= x["month"] <= overlap_months[1]
+        ]
         # money at stake: what the later-starting posts paid during the overlap
         first = min(held, key=lambda k: held[k][1])
         money = sum(x["amount_fen"] for x in lines if ("contract", x["contract_id"]) != first)
         evidence = {
-            "summary": f"{p['name']}同时持有{len(held)}个岗位：" + "；".join(
-                f"{t}（{a.isoformat()} 至 {b.isoformat()}）" for t, a, b in held.values()),
-            "persons": [person_node(p, "岗位人员")], "links": [],
-            "facts": [f"{'本系统合同' if s == 'contract' else '导入名册'} {contracts.get(ref, {}).get('code', ref)}："
-                      f"{t}，{a.isoformat()} 至 {b.isoformat()}" for (s, ref), (t, a, b) in held.items()],
-            "contracts": [ref for s, ref in held if s == "contract"], "payments": lines,
-            "refs": {"person": [pid], "contract": [ref for s, ref in held if s == "contract"],
-                     "payment": [x["id"] for x in lines]},
+            "summary": f"{p['name']}同时持有{len(held)}个岗位："
+            + "；".join(f"{t}（{a.isoformat()} 至 {b.isoformat()}）" for t, a, b in held.values()),
+            "persons": [person_node(p, "岗位人员")],
+            "links": [],
+            "facts": [
+                f"{'本系统合同' if s == 'contract' else '导入名册'} {contracts.get(ref, {}).get('code', ref)}："
+                f"{t}，{a.isoformat()} 至 {b.isoformat()}"
+                for (s, ref), (t, a, b) in held.items()
+            ],
+            "contracts": [ref for s, ref in held if s == "contract"],
+            "payments": lines,
+            "refs": {
+                "person": [pid],
+                "contract": [ref for s, ref in held if s == "contract"],
+                "payment": [x["id"] for x in lines],
+            },
         }
-        out.append(make_finding(ctx, RULE, f"person:{pid}", f"{p['name']}一人持有{len(held)}个岗位",
-                                sorted(f"{s}:{ref}" for s, ref in held), evidence, money_fen=money, person_id=pid,
-                                village_id=p["village_id"], months=overlap_months))
+        out.append(
+            make_finding(
+                ctx,
+                RULE,
+                f"person:{pid}",
+                f"{p['name']}一人持有{len(held)}个岗位",
+                sorted(f"{s}:{ref}" for s, ref in held),
+                evidence,
+                money_fen=money,
+                person_id=pid,
+                village_id=p["village_id"],
+                months=overlap_months,
+            )
+        )
     return out

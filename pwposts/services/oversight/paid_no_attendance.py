@@ -1,4 +1,5 @@
 """PAID_NO_ATTENDANCE 在岗领补: a regular payment line without an approved (or locked) attendance record."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -33,18 +34,45 @@ def detect(ctx: Context) -> list:
         p = persons[r0.person_id]
         money = sum(int(r.amount_fen) for r in rows)
         months = [r.month for r in rows]
-        lines = [{"id": r.id, "contract_id": cid, "run_id": r.run_id, "month": r.month, "kind": "regular",
-                  "amount_fen": int(r.amount_fen), "status": r.status,
-                  "note": "考勤记录：" + ({"draft": "待审核"}.get(r.attendance_status, "无"))} for r in rows]
+        lines = [
+            {
+                "id": r.id,
+                "contract_id": cid,
+                "run_id": r.run_id,
+                "month": r.month,
+                "kind": "regular",
+                "amount_fen": int(r.amount_fen),
+                "status": r.status,
+                "note": "考勤记录：" + ({"draft": "待审核"}.get(r.attendance_status, "无")),
+            }
+            for r in rows
+        ]
         evidence = {
             "summary": f"{p['name']}（合同{r0.code}）在{'、'.join(months)}没有已审核的考勤，仍发放{yuan(money)}",
-            "persons": [person_node(p, "岗位人员")], "links": [],
+            "persons": [person_node(p, "岗位人员")],
+            "links": [],
             "facts": [f"{x['month']}：{x['note']}，发放{yuan(x['amount_fen'])}" for x in lines],
-            "payments": lines, "contracts": [cid],
-            "refs": {"person": [p["id"]], "contract": [cid], "payment": [x["id"] for x in lines],
-                     "payroll_run": sorted({x["run_id"] for x in lines if x["run_id"]})},
+            "payments": lines,
+            "contracts": [cid],
+            "refs": {
+                "person": [p["id"]],
+                "contract": [cid],
+                "payment": [x["id"] for x in lines],
+                "payroll_run": sorted({x["run_id"] for x in lines if x["run_id"]}),
+            },
         }
-        out.append(make_finding(ctx, RULE, f"contract:{cid}", f"{p['name']}无考勤领取{yuan(money)}",
-                                [f"payment:{r.id}:{r.amount_fen}" for r in rows], evidence, money_fen=money,
-                                person_id=p["id"], village_id=r0.village_id, months=months))
+        out.append(
+            make_finding(
+                ctx,
+                RULE,
+                f"contract:{cid}",
+                f"{p['name']}无考勤领取{yuan(money)}",
+                [f"payment:{r.id}:{r.amount_fen}" for r in rows],
+                evidence,
+                money_fen=money,
+                person_id=p["id"],
+                village_id=r0.village_id,
+                months=months,
+            )
+        )
     return out

@@ -1,4 +1,5 @@
 """What the flag page, the person history and the case reports show, gathered in a few queries."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -49,15 +50,28 @@ def person_history(session: Session, actor, person_id: Any) -> PersonHistory:
         raise NotFound("人员")
     require(actor, "view_person_history", person, what="人员")
     h = PersonHistory(person)
-    h.contracts = list(session.scalars(select(Contract).where(Contract.person_id == person.id).order_by(Contract.start_on)))
+    h.contracts = list(
+        session.scalars(select(Contract).where(Contract.person_id == person.id).order_by(Contract.start_on))
+    )
     ids = [c.id for c in h.contracts]
     if ids:
-        h.attendance = list(session.scalars(select(AttendanceRecord).where(AttendanceRecord.contract_id.in_(ids))
-                                            .order_by(AttendanceRecord.month)))
-        h.grades = list(session.scalars(select(Assessment).where(Assessment.contract_id.in_(ids))
-                                        .order_by(Assessment.period)))
-    h.payments = list(session.scalars(select(Payment).where(Payment.person_id == person.id)
-                                      .order_by(Payment.month, Payment.id)))
+        h.attendance = list(
+            session.scalars(
+                select(AttendanceRecord)
+                .where(AttendanceRecord.contract_id.in_(ids))
+                .order_by(AttendanceRecord.month)
+            )
+        )
+        h.grades = list(
+            session.scalars(
+                select(Assessment).where(Assessment.contract_id.in_(ids)).order_by(Assessment.period)
+            )
+        )
+    h.payments = list(
+        session.scalars(
+            select(Payment).where(Payment.person_id == person.id).order_by(Payment.month, Payment.id)
+        )
+    )
     h.flags = list(session.scalars(flag_query(actor, person_id=person.id).order_by(Flag.id.desc())))
     return h
 
@@ -71,7 +85,16 @@ def township_flags(session: Session, actor, township_id: Any) -> tuple[Region, l
     return town, flags
 
 
-def record_report_download(session: Session, actor, kind: str, obj_id: int, summary: str, today: date) -> None:
+def record_report_download(
+    session: Session, actor, kind: str, obj_id: int, summary: str, today: date
+) -> None:
     """A case report names people and money: its download is audited like any export of personal data."""
-    audit.record(session, actor, "download_case_report", kind, obj_id, after={"kind": kind, "on": today},
-                 summary=summary)
+    audit.record(
+        session,
+        actor,
+        "download_case_report",
+        kind,
+        obj_id,
+        after={"kind": kind, "on": today},
+        summary=summary,
+    )

@@ -1,5 +1,6 @@
 """SHARED_ACCOUNT 代领/截留: one account on several persons (at least one a holder), or a holder whose
 account (on the person or on a payment line) is in another person's name."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -18,13 +19,13 @@ WITH acc AS (
   SELECT account_no, person_id FROM payment WHERE account_no IS NOT NULL AND amount_fen > 0
 )
 SELECT 'shared' AS kind, a.acct, a.person_id, CAST(NULL AS VARCHAR(50)) AS account_name,
-       CASE WHEN {HOLDER.format(col='a.person_id')} THEN 1 ELSE 0 END AS is_holder
+       CASE WHEN {HOLDER.format(col="a.person_id")} THEN 1 ELSE 0 END AS is_holder
 FROM acc a
 WHERE a.acct IN (SELECT acct FROM acc GROUP BY acct HAVING COUNT(DISTINCT person_id) > 1)
 UNION ALL
 SELECT 'name', x.acct, x.person_id, x.account_name, 1 FROM (
   SELECT per.account_no AS acct, per.id AS person_id, per.account_name, per.name
-  FROM person per WHERE per.account_name IS NOT NULL AND {HOLDER.format(col='per.id')}
+  FROM person per WHERE per.account_name IS NOT NULL AND {HOLDER.format(col="per.id")}
   UNION
   SELECT p.account_no, p.person_id, p.account_name, per.name
   FROM payment p JOIN person per ON per.id = p.person_id
@@ -53,42 +54,74 @@ def detect(ctx: Context) -> list:
         people = [persons[i] for i in sorted(members)]
         lines = [x for i in members for x in positive(pay.get(i, [])) if x["account_no"] == acct]
         money = sum(x["amount_fen"] for x in lines)
-        owner = next((p for p in people if p["account_no"] == acct and (p["account_name"] or "") == p["name"]), None)
-        nodes = [person_node(p, ("账户本人" if p is owner else "") + ("岗位人员" if members[p["id"]] else "")
-                             or "同一账户") for p in people]
+        owner = next(
+            (p for p in people if p["account_no"] == acct and (p["account_name"] or "") == p["name"]), None
+        )
+        nodes = [
+            person_node(
+                p, ("账户本人" if p is owner else "") + ("岗位人员" if members[p["id"]] else "") or "同一账户"
+            )
+            for p in people
+        ]
         hub = owner or people[0]
         evidence = {
             "summary": f"账户{_mask(acct)}登记或收款于{len(people)}人名下：{'、'.join(p['name'] for p in people)}，"
-                       f"经此账户发放{yuan(money)}",
+            f"经此账户发放{yuan(money)}",
             "persons": nodes,
             "links": [{"a": hub["id"], "b": p["id"], "label": "同一账户"} for p in people if p is not hub],
-            "facts": [f"{p['name']}（{p['village']}）：登记账户{_mask(p['account_no'])}，开户人{p['account_name'] or '—'}"
-                      for p in people],
+            "facts": [
+                f"{p['name']}（{p['village']}）：登记账户{_mask(p['account_no'])}，开户人{p['account_name'] or '—'}"
+                for p in people
+            ],
             "payments": lines,
             "refs": {"person": [p["id"] for p in people], "payment": [x["id"] for x in lines]},
         }
         holder = next((p for p in people if members[p["id"]]), people[0])
-        out.append(make_finding(ctx, RULE, f"account:{acct}",
-                                f"账户{_mask(acct)}收取{len(people)}人补贴（{'、'.join(p['name'] for p in people[:4])}）",
-                                [f"person:{i}" for i in members] + [f"payment:{x['id']}:{x['amount_fen']}" for x in lines],
-                                evidence, money_fen=money, person_id=holder["id"], village_id=holder["village_id"],
-                                months=[x["month"] for x in lines]))
+        out.append(
+            make_finding(
+                ctx,
+                RULE,
+                f"account:{acct}",
+                f"账户{_mask(acct)}收取{len(people)}人补贴（{'、'.join(p['name'] for p in people[:4])}）",
+                [f"person:{i}" for i in members] + [f"payment:{x['id']}:{x['amount_fen']}" for x in lines],
+                evidence,
+                money_fen=money,
+                person_id=holder["id"],
+                village_id=holder["village_id"],
+                months=[x["month"] for x in lines],
+            )
+        )
     for pid, accounts in named.items():
         p = persons[pid]
         accts = {a for a, _ in accounts}
-        lines = [x for x in positive(pay.get(pid, [])) if x["account_no"] in accts
-                 and (x["account_name"] or "").replace(" ", "") != p["name"]]
+        lines = [
+            x
+            for x in positive(pay.get(pid, []))
+            if x["account_no"] in accts and (x["account_name"] or "").replace(" ", "") != p["name"]
+        ]
         money = sum(x["amount_fen"] for x in lines)
         names = sorted({n for _, n in accounts})
         evidence = {
             "summary": f"岗位人员{p['name']}的账户开户人为“{'、'.join(names)}”，不是本人；经此账户发放{yuan(money)}",
-            "persons": [person_node(p, "岗位人员")], "links": [],
+            "persons": [person_node(p, "岗位人员")],
+            "links": [],
             "facts": [f"账户{_mask(a)}，开户人“{n}”" for a, n in sorted(accounts, key=str)],
-            "payments": lines, "refs": {"person": [pid], "payment": [x["id"] for x in lines]},
+            "payments": lines,
+            "refs": {"person": [pid], "payment": [x["id"] for x in lines]},
         }
-        out.append(make_finding(ctx, RULE, f"account_name:{pid}", f"{p['name']}的补贴发放到他人名下账户（{'、'.join(names)}）",
-                                [f"name:{a}:{n}" for a, n in sorted(accounts, key=str)]
-                                + [f"payment:{x['id']}:{x['amount_fen']}" for x in lines],
-                                evidence, money_fen=money, person_id=pid, village_id=p["village_id"],
-                                months=[x["month"] for x in lines]))
+        out.append(
+            make_finding(
+                ctx,
+                RULE,
+                f"account_name:{pid}",
+                f"{p['name']}的补贴发放到他人名下账户（{'、'.join(names)}）",
+                [f"name:{a}:{n}" for a, n in sorted(accounts, key=str)]
+                + [f"payment:{x['id']}:{x['amount_fen']}" for x in lines],
+                evidence,
+                money_fen=money,
+                person_id=pid,
+                village_id=p["village_id"],
+                months=[x["month"] for x in lines],
+            )
+        )
     return out

@@ -3,6 +3,7 @@ dismiss with a reason code and a written reason), and track rectification items 
 
 Only an inspector disposes (permissions: dispose_flag); a county admin reads; township staff see no flags.
 """
+
 from __future__ import annotations
 
 import json
@@ -55,7 +56,10 @@ def _text(raw: Any, label: str, *, required: bool = True) -> str:
 
 def _must_be_open(flag: Flag) -> None:
     if flag.status != "open":
-        raise Conflict("flag_disposed", f"第{flag.id}号线索已{'确认' if flag.status == 'confirmed' else '排除'}，不能再处置")
+        raise Conflict(
+            "flag_disposed",
+            f"第{flag.id}号线索已{'确认' if flag.status == 'confirmed' else '排除'}，不能再处置",
+        )
 
 
 def assign_flag(session: Session, actor, flag_id: Any, assignee_id: Any, today: date) -> Flag:
@@ -67,8 +71,16 @@ def assign_flag(session: Session, actor, flag_id: Any, assignee_id: Any, today: 
     before = flag.assigned_to_id
     flag.assigned_to_id = user.id
     session.flush()
-    audit.record(session, actor, "assign_flag", "oversight_flag", flag.id, before={"assigned_to_id": before},
-                 after={"assigned_to_id": user.id}, summary=f"指派线索第{flag.id}号给{user.label}")
+    audit.record(
+        session,
+        actor,
+        "assign_flag",
+        "oversight_flag",
+        flag.id,
+        before={"assigned_to_id": before},
+        after={"assigned_to_id": user.id},
+        summary=f"指派线索第{flag.id}号给{user.label}",
+    )
     return flag
 
 
@@ -78,51 +90,110 @@ def add_note(session: Session, actor, flag_id: Any, body: Any, today: date) -> F
     note = FlagNote(flag_id=flag.id, author_id=actor.id, at=now_of(session), body=text)
     session.add(note)
     session.flush()
-    audit.record(session, actor, "note_flag", "oversight_flag", flag.id, after={"note": text},
-                 summary=f"线索第{flag.id}号添加备注")
+    audit.record(
+        session,
+        actor,
+        "note_flag",
+        "oversight_flag",
+        flag.id,
+        after={"note": text},
+        summary=f"线索第{flag.id}号添加备注",
+    )
     return note
 
 
-def dispose_flag(session: Session, actor, flag_id: Any, outcome: str, today: date, *, reason_code: str | None = None,
-                 reason_text: str = "", rectification_kind: str | None = None,
-                 rectification_text: str = "", amount_fen: int | None = None, due_on: date | None = None) -> Disposition:
+def dispose_flag(
+    session: Session,
+    actor,
+    flag_id: Any,
+    outcome: str,
+    today: date,
+    *,
+    reason_code: str | None = None,
+    reason_text: str = "",
+    rectification_kind: str | None = None,
+    rectification_text: str = "",
+    amount_fen: int | None = None,
+    due_on: date | None = None,
+) -> Disposition:
     """Confirm (with a rectification item) or dismiss (with a reason code and a written reason)."""
     flag = load_flag(session, actor, flag_id, "dispose_flag")
     _must_be_open(flag)
     if outcome == "dismissed":
         if reason_code not in DISMISS_REASONS:
-            raise DomainError("dismiss_reason_code", "排除线索须选择排除理由：" + "、".join(DISMISS_REASONS.values()))
+            raise DomainError(
+                "dismiss_reason_code", "排除线索须选择排除理由：" + "、".join(DISMISS_REASONS.values())
+            )
         text = _text(reason_text, "排除的书面理由")
     elif outcome == "confirmed":
         if rectification_kind not in RECTIFICATION_KINDS:
-            raise DomainError("rectification_kind", "确认线索须选择整改事项：" + "、".join(RECTIFICATION_LABELS.values()))
+            raise DomainError(
+                "rectification_kind", "确认线索须选择整改事项：" + "、".join(RECTIFICATION_LABELS.values())
+            )
         text = _text(reason_text, "确认意见", required=False)
         rect_text = _text(rectification_text, "整改要求")
         if amount_fen is not None and amount_fen < 0:
             raise DomainError("amount_negative", f"追回金额不能为负数：{yuan(amount_fen)}")
     else:
         raise DomainError("outcome_invalid", "处置结果只能是“确认”或“排除”")
-    d = Disposition(flag_id=flag.id, outcome=outcome, reason_code=reason_code if outcome == "dismissed" else None,
-                    reason_text=text, evidence_hash=flag.evidence_hash, decided_by_id=actor.id,
-                    decided_at=now_of(session), decided_on=today)
+    d = Disposition(
+        flag_id=flag.id,
+        outcome=outcome,
+        reason_code=reason_code if outcome == "dismissed" else None,
+        reason_text=text,
+        evidence_hash=flag.evidence_hash,
+        decided_by_id=actor.id,
+        decided_at=now_of(session),
+        decided_on=today,
+    )
     session.add(d)
     session.flush()
     if outcome == "confirmed":
-        amount = amount_fen if amount_fen is not None else (flag.money_fen if rectification_kind == "recover_money" else None)
-        session.add(Rectification(disposition_id=d.id, kind=rectification_kind, description=rect_text,
-                                  amount_fen=amount, due_on=due_on, status="open"))
+        amount = (
+            amount_fen
+            if amount_fen is not None
+            else (flag.money_fen if rectification_kind == "recover_money" else None)
+        )
+        session.add(
+            Rectification(
+                disposition_id=d.id,
+                kind=rectification_kind,
+                description=rect_text,
+                amount_fen=amount,
+                due_on=due_on,
+                status="open",
+            )
+        )
     flag.status = outcome
     session.flush()
-    audit.record(session, actor, "dispose_flag", "oversight_flag", flag.id, before={"status": "open"},
-                 after={"status": outcome, "reason_code": d.reason_code, "reason": text,
-                        "rectification": rectification_kind, "evidence_hash": flag.evidence_hash},
-                 summary=f"{'确认' if outcome == 'confirmed' else '排除'}线索第{flag.id}号（{RULES[flag.rule_id].title}）："
-                         f"{flag.title}" + (f"；理由：{DISMISS_REASONS[reason_code]}" if outcome == "dismissed" else
-                                             f"；整改：{RECTIFICATION_LABELS[rectification_kind]}"))
+    audit.record(
+        session,
+        actor,
+        "dispose_flag",
+        "oversight_flag",
+        flag.id,
+        before={"status": "open"},
+        after={
+            "status": outcome,
+            "reason_code": d.reason_code,
+            "reason": text,
+            "rectification": rectification_kind,
+            "evidence_hash": flag.evidence_hash,
+        },
+        summary=f"{'确认' if outcome == 'confirmed' else '排除'}线索第{flag.id}号（{RULES[flag.rule_id].title}）："
+        f"{flag.title}"
+        + (
+            f"；理由：{DISMISS_REASONS[reason_code]}"
+            if outcome == "dismissed"
+            else f"；整改：{RECTIFICATION_LABELS[rectification_kind]}"
+        ),
+    )
     return d
 
 
-def complete_rectification(session: Session, actor, rectification_id: Any, note: Any, today: date) -> Rectification:
+def complete_rectification(
+    session: Session, actor, rectification_id: Any, note: Any, today: date
+) -> Rectification:
     r = session.get(Rectification, int(rectification_id)) if str(rectification_id or "").isdigit() else None
     if r is None:
         raise NotFound("整改事项")
@@ -132,18 +203,34 @@ def complete_rectification(session: Session, actor, rectification_id: Any, note:
     r.done_note = _text(note, "整改完成情况")
     r.status, r.done_on, r.done_by_id = "done", today, actor.id
     session.flush()
-    audit.record(session, actor, "complete_rectification", "oversight_rectification", r.id,
-                 before={"status": "open"}, after={"status": "done", "note": r.done_note},
-                 summary=f"整改事项完成：{RECTIFICATION_LABELS[r.kind]}（线索第{r.disposition.flag_id}号）")
+    audit.record(
+        session,
+        actor,
+        "complete_rectification",
+        "oversight_rectification",
+        r.id,
+        before={"status": "open"},
+        after={"status": "done", "note": r.done_note},
+        summary=f"整改事项完成：{RECTIFICATION_LABELS[r.kind]}（线索第{r.disposition.flag_id}号）",
+    )
     return r
 
 
 # ---------------------------------------------------------------- reading
 
 
-def flag_query(actor, *, rule: str | None = None, township_id: int | None = None, severity: str | None = None,
-               status: str | None = None, month_from: str | None = None, month_to: str | None = None,
-               person_id: int | None = None, q: str = ""):
+def flag_query(
+    actor,
+    *,
+    rule: str | None = None,
+    township_id: int | None = None,
+    severity: str | None = None,
+    status: str | None = None,
+    month_from: str | None = None,
+    month_to: str | None = None,
+    person_id: int | None = None,
+    q: str = "",
+):
     stmt = select(Flag)
     prefix = scope_prefix(actor)
     if not prefix:
@@ -172,20 +259,28 @@ def flag_query(actor, *, rule: str | None = None, township_id: int | None = None
 def counts_by_township(session: Session, stmt) -> list[tuple[str, int, int, int]]:
     """(township name, open, confirmed, dismissed) for the flags of a filtered query."""
     sub = stmt.subquery()
-    rows = session.execute(select(sub.c.township_id, sub.c.status, func.count()).group_by(sub.c.township_id, sub.c.status)).all()
+    rows = session.execute(
+        select(sub.c.township_id, sub.c.status, func.count()).group_by(sub.c.township_id, sub.c.status)
+    ).all()
     names = dict(session.execute(select(Region.id, Region.name).where(Region.level == "township")).all())
     table: dict = {}
     for tid, status, n in rows:
         table.setdefault(tid, {"open": 0, "confirmed": 0, "dismissed": 0})[status] = n
-    return sorted(((names.get(tid, "县级"), v["open"], v["confirmed"], v["dismissed"]) for tid, v in table.items()),
-                  key=lambda r: (-r[1], r[0]))
+    return sorted(
+        ((names.get(tid, "县级"), v["open"], v["confirmed"], v["dismissed"]) for tid, v in table.items()),
+        key=lambda r: (-r[1], r[0]),
+    )
 
 
 def counts_by_rule_and_township(session: Session, stmt) -> dict[tuple[str, str], int]:
     sub = stmt.subquery()
     names = dict(session.execute(select(Region.id, Region.name).where(Region.level == "township")).all())
-    return {(rule, names.get(tid, "县级")): n for rule, tid, n in session.execute(
-        select(sub.c.rule_id, sub.c.township_id, func.count()).group_by(sub.c.rule_id, sub.c.township_id))}
+    return {
+        (rule, names.get(tid, "县级")): n
+        for rule, tid, n in session.execute(
+            select(sub.c.rule_id, sub.c.township_id, func.count()).group_by(sub.c.rule_id, sub.c.township_id)
+        )
+    }
 
 
 @dataclass
@@ -203,12 +298,16 @@ class RulePrecision:
 
 def rule_precision(session: Session) -> list[RulePrecision]:
     """Per rule: open, confirmed, dismissed, and the share of disposals that were confirmed."""
-    rows = session.execute(select(Flag.rule_id, Flag.status, func.count()).group_by(Flag.rule_id, Flag.status)).all()
+    rows = session.execute(
+        select(Flag.rule_id, Flag.status, func.count()).group_by(Flag.rule_id, Flag.status)
+    ).all()
     table = {r: {"open": 0, "confirmed": 0, "dismissed": 0} for r in RULE_IDS}
     for rule, status, n in rows:
         table.setdefault(rule, {"open": 0, "confirmed": 0, "dismissed": 0})[status] = n
-    return [RulePrecision(r, RULES[r].title if r in RULES else r, v["open"], v["confirmed"], v["dismissed"])
-            for r, v in table.items()]
+    return [
+        RulePrecision(r, RULES[r].title if r in RULES else r, v["open"], v["confirmed"], v["dismissed"])
+        for r, v in table.items()
+    ]
 
 
 def audit_behind(session: Session, evidence: dict, limit: int = 200) -> list[AuditEntry]:
@@ -222,7 +321,12 @@ def audit_behind(session: Session, evidence: dict, limit: int = 200) -> list[Aud
     by_type: dict[str, list[str]] = {}
     for t, i in pairs:
         by_type.setdefault(t, []).append(i)
-    cond = or_(*[and_(AuditEntry.object_type == t, AuditEntry.object_id.in_(ids[:900])) for t, ids in by_type.items()])
+    cond = or_(
+        *[
+            and_(AuditEntry.object_type == t, AuditEntry.object_id.in_(ids[:900]))
+            for t, ids in by_type.items()
+        ]
+    )
     return list(session.scalars(select(AuditEntry).where(cond).order_by(AuditEntry.id.desc()).limit(limit)))
 
 

@@ -4,6 +4,7 @@ attendance.py (考勤与考核) and payroll.py (发放) each add their routes to
 of this package is imported below, so a new view module registers itself by existing;
 register_web() registers `bp` once.
 """
+
 from __future__ import annotations
 
 import importlib

@@ -3,6 +3,7 @@
 Village clerks enter their village; township clerks (and the county) enter, grade and approve.
 Approved rows are read-only until the township sends them back; locked (paid) rows always.
 """
+
 from __future__ import annotations
 
 import io
@@ -56,6 +57,7 @@ def _users(ids) -> dict[int, User]:
 
 # ---------------------------------------------------------------- overview and approval
 
+
 @bp.route("/attendance")
 @login_required
 def attendance():
@@ -72,24 +74,36 @@ def attendance():
         return redirect(url_for("pay.attendance_sheet", village_id=summaries[0].village.id, month=month))
     towns: dict[int, dict] = {}
     for s in summaries:
-        t = towns.setdefault(s.village.parent_id, {"region": s.village.parent, "villages": [], "draft": 0,
-                                                   "holders": 0, "missing": 0})
+        t = towns.setdefault(
+            s.village.parent_id,
+            {"region": s.village.parent, "villages": [], "draft": 0, "holders": 0, "missing": 0},
+        )
         t["villages"].append(s)
         t["draft"] += s.draft
         t["holders"] += s.holders
         t["missing"] += s.missing
     prefix = scope_prefix(current_user) or "-"
     township_choices = db.session.execute(
-        select(Region.id, Region.name).where(Region.level == "township", Region.code.like(prefix + "%"))
-        .order_by(Region.code)).all()
+        select(Region.id, Region.name)
+        .where(Region.level == "township", Region.code.like(prefix + "%"))
+        .order_by(Region.code)
+    ).all()
     late = []
     if current_user.role in (COUNTY_ADMIN, TOWNSHIP_CLERK, INSPECTOR):
         late = assessment_service.late_assessments(db.session, current_user, today)
-    return render_template("pay/attendance_index.html", month=month, towns=list(towns.values()), today=today,
-                           month_ended=rules.month_ended(month, today), township_id=township_id,
-                           township_choices=township_choices if len(township_choices) > 1 else [], late=late,
-                           prev_month=rules.previous_month(month), next_month=rules.next_month(month),
-                           can_next=rules.first_day_of(rules.next_month(month)) <= today)
+    return render_template(
+        "pay/attendance_index.html",
+        month=month,
+        towns=list(towns.values()),
+        today=today,
+        month_ended=rules.month_ended(month, today),
+        township_id=township_id,
+        township_choices=township_choices if len(township_choices) > 1 else [],
+        late=late,
+        prev_month=rules.previous_month(month),
+        next_month=rules.next_month(month),
+        can_next=rules.first_day_of(rules.next_month(month)) <= today,
+    )
 
 
 @bp.route("/attendance/approve", methods=["POST"])
@@ -118,8 +132,9 @@ def attendance_reopen(record_id: int):
     today = clock.today()
     try:
         with unit_of_work() as session:
-            rec = attendance_service.reopen_record(session, current_user, record_id, request.form.get("reason", ""),
-                                                   today)
+            rec = attendance_service.reopen_record(
+                session, current_user, record_id, request.form.get("reason", ""), today
+            )
             village_id, month = rec.contract.post.village_id, rec.month
         flash(f"已退回修改：{rec.contract.person.name} {month_heading(month)}", "info")
         return redirect(url_for("pay.attendance_sheet", village_id=village_id, month=month))
@@ -127,16 +142,22 @@ def attendance_reopen(record_id: int):
         if err.status in (403, 404):
             raise
         flash_error(err)
-    return redirect(request.referrer if (request.referrer or "").startswith(request.host_url + "pay/")
-                    else url_for("pay.attendance"))
+    return redirect(
+        request.referrer
+        if (request.referrer or "").startswith(request.host_url + "pay/")
+        else url_for("pay.attendance")
+    )
 
 
 # ---------------------------------------------------------------- the village-month sheet
 
+
 def _render_sheet(vm, *, values=None, grades=None, problems=None, status=200, today=None):
     today = today or clock.today()
-    users = _users([h.record.entered_by_id for h in vm.holders if h.record]
-                   + [h.record.approved_by_id for h in vm.holders if h.record])
+    users = _users(
+        [h.record.entered_by_id for h in vm.holders if h.record]
+        + [h.record.approved_by_id for h in vm.holders if h.record]
+    )
     row_problems: dict[int, list] = {}
     for p in problems or []:
         row_problems.setdefault(p.row, []).append(p)
@@ -145,15 +166,29 @@ def _render_sheet(vm, *, values=None, grades=None, problems=None, status=200, to
     may_approve = can(current_user, "approve_attendance", vm.village)
     own_drafts = 0
     if may_approve and attendance_service.four_eyes(db.session, vm.village, today):
-        own_drafts = sum(1 for h in vm.holders if h.status == "draft" and h.record.entered_by_id == current_user.id)
+        own_drafts = sum(
+            1 for h in vm.holders if h.status == "draft" and h.record.entered_by_id == current_user.id
+        )
     changed_by = _users([vm.changed_by_id]).get(vm.changed_by_id)
     return render_template(
-        "pay/attendance_sheet.html", vm=vm, users=users, values=values or {}, grades=grades or {},
-        problems=problems or [], row_problems=row_problems, may_enter=may_enter, may_grade=may_grade,
-        may_approve=may_approve, month_ended=rules.month_ended(vm.month, today), GRADES=ASSESSMENT_GRADES,
-        STATE_LABELS=ATTENDANCE_STATE_LABELS, prev_month=rules.previous_month(vm.month),
-        next_month=rules.next_month(vm.month), can_next=rules.first_day_of(rules.next_month(vm.month)) <= today,
-        today=today, own_drafts=own_drafts,
+        "pay/attendance_sheet.html",
+        vm=vm,
+        users=users,
+        values=values or {},
+        grades=grades or {},
+        problems=problems or [],
+        row_problems=row_problems,
+        may_enter=may_enter,
+        may_grade=may_grade,
+        may_approve=may_approve,
+        month_ended=rules.month_ended(vm.month, today),
+        GRADES=ASSESSMENT_GRADES,
+        STATE_LABELS=ATTENDANCE_STATE_LABELS,
+        prev_month=rules.previous_month(vm.month),
+        next_month=rules.next_month(vm.month),
+        can_next=rules.first_day_of(rules.next_month(vm.month)) <= today,
+        today=today,
+        own_drafts=own_drafts,
         changed_by=changed_by,
     ), status
 
@@ -177,7 +212,9 @@ def _form_rows(vm) -> tuple[list[dict], dict[int, dict], dict[int, str]]:
 @login_required
 def attendance_sheet(village_id: int, month: str):
     today = clock.today()
-    if request.method == "POST" and not (can(current_user, "enter_attendance") or can(current_user, "enter_assessment")):
+    if request.method == "POST" and not (
+        can(current_user, "enter_attendance") or can(current_user, "enter_assessment")
+    ):
         raise Forbidden()
     vm = attendance_service.village_month(db.session, current_user, village_id, month, today)
     if request.method == "GET":
@@ -197,14 +234,27 @@ def attendance_sheet(village_id: int, month: str):
     seen = request.form.get("version")
     try:
         with unit_of_work() as session:
-            result = attendance_service.enter_month(session, current_user, vm.village.id, vm.month, rows, today,
-                                                    version=seen) if rows else None
-            graded = assessment_service.set_month_grades(session, current_user, vm.village.id, vm.month, grades,
-                                                         today) if grades else 0
+            result = (
+                attendance_service.enter_month(
+                    session, current_user, vm.village.id, vm.month, rows, today, version=seen
+                )
+                if rows
+                else None
+            )
+            graded = (
+                assessment_service.set_month_grades(
+                    session, current_user, vm.village.id, vm.month, grades, today
+                )
+                if grades
+                else 0
+            )
             if graded:
-                attendance_service.claim_sheet(session, current_user, vm.village, vm.month,
-                                               attendance_service.parse_version(seen))
-    except Conflict as err:  # another clerk saved this sheet since the page was read: show the sheet as it is now
+                attendance_service.claim_sheet(
+                    session, current_user, vm.village, vm.month, attendance_service.parse_version(seen)
+                )
+    except (
+        Conflict
+    ) as err:  # another clerk saved this sheet since the page was read: show the sheet as it is now
         flash_error(err)
         vm = attendance_service.village_month(db.session, current_user, village_id, month, today)
         return _render_sheet(vm, status=409, today=today)
@@ -238,17 +288,35 @@ def attendance_template(village_id: int, month: str):
     rows = []
     for h in vm.holders:  # an attendance sheet needs no whole ID number: masked, and accepted back masked
         r = h.record
-        rows.append([h.row, h.person.name, mask_id_number(h.person.id_number),
-                     h.contract.code, h.contract.required_days, h.covered,
-                     r.days_worked if r else None, r.leave_days if r else None, r.absent_days if r else None,
-                     r.hours_worked if r else None, h.dates_text, r.note if r else None])
+        rows.append(
+            [
+                h.row,
+                h.person.name,
+                mask_id_number(h.person.id_number),
+                h.contract.code,
+                h.contract.required_days,
+                h.covered,
+                r.days_worked if r else None,
+                r.leave_days if r else None,
+                r.absent_days if r else None,
+                r.hours_worked if r else None,
+                h.dates_text,
+                r.note if r else None,
+            ]
+        )
     title = f"{vm.village.parent.name if vm.village.parent else ''}{vm.village.name} {month_heading(vm.month)} 考勤表"
     out = io.BytesIO()
-    xlsx.write_template(out, title=title, month=vm.month, village_label=f"{vm.village.name}（{vm.village.code}）",
-                        rows=rows)
+    xlsx.write_template(
+        out, title=title, month=vm.month, village_label=f"{vm.village.name}（{vm.village.code}）", rows=rows
+    )
     name = f"考勤表_{vm.village.name}_{vm.month}.xlsx"
-    return Response(out.getvalue(), mimetype=xlsx.XLSX_MIMETYPE, headers={
-        "Content-Disposition": f"attachment; filename=attendance_{vm.month}.xlsx; filename*=UTF-8''{quote(name)}"})
+    return Response(
+        out.getvalue(),
+        mimetype=xlsx.XLSX_MIMETYPE,
+        headers={
+            "Content-Disposition": f"attachment; filename=attendance_{vm.month}.xlsx; filename*=UTF-8''{quote(name)}"
+        },
+    )
 
 
 @bp.route("/attendance/<int:village_id>/<month>/import", methods=["POST"])
@@ -266,8 +334,16 @@ def attendance_import(village_id: int, month: str):
     try:
         sheet = xlsx.read_attendance(upload.stream)
         with unit_of_work() as session:
-            result = attendance_service.import_month(session, current_user, vm.village.id, vm.month, sheet, today,
-                                                     filename=filename, version=request.form.get("version"))
+            result = attendance_service.import_month(
+                session,
+                current_user,
+                vm.village.id,
+                vm.month,
+                sheet,
+                today,
+                filename=filename,
+                version=request.form.get("version"),
+            )
     except Conflict as err:
         flash_error(err)
         vm = attendance_service.village_month(db.session, current_user, village_id, month, today)
@@ -281,12 +357,15 @@ def attendance_import(village_id: int, month: str):
             raise
         flash_error(err)
         return _render_sheet(vm, status=422, today=today)
-    flash(f"考勤表《{filename}》已导入（待审核）：新增{result.created}人、修改{result.updated}人、未变{result.unchanged}人",
-          "info")
+    flash(
+        f"考勤表《{filename}》已导入（待审核）：新增{result.created}人、修改{result.updated}人、未变{result.unchanged}人",
+        "info",
+    )
     return redirect(url_for("pay.attendance_sheet", village_id=vm.village.id, month=vm.month))
 
 
 # ---------------------------------------------------------------- annual grades
+
 
 @bp.route("/assessment/<int:village_id>/<year>", methods=["GET", "POST"])
 @login_required
@@ -313,13 +392,22 @@ def assessment_annual(village_id: int, year: str):
                 raise
             flash_error(err)
             status = 422
-            village, year, lines = assessment_service.annual_sheet(db.session, current_user, village_id, year, today)
-    return render_template("pay/assessment_annual.html", village=village, year=year, lines=lines,
-                           GRADES=ASSESSMENT_GRADES, may_grade=can(current_user, "enter_assessment", village),
-                           today=today), status
+            village, year, lines = assessment_service.annual_sheet(
+                db.session, current_user, village_id, year, today
+            )
+    return render_template(
+        "pay/assessment_annual.html",
+        village=village,
+        year=year,
+        lines=lines,
+        GRADES=ASSESSMENT_GRADES,
+        may_grade=can(current_user, "enter_assessment", village),
+        today=today,
+    ), status
 
 
 # ---------------------------------------------------------------- dashboard
+
 
 @card(COUNTY_ADMIN, TOWNSHIP_CLERK)
 def approval_cards(actor, today):
@@ -327,9 +415,20 @@ def approval_cards(actor, today):
     late = assessment_service.late_assessments(db.session, actor, today)
     missing = sum(x.missing for x in late)
     return [
-        Card("待审核考勤", f"{drafts:,}", url_for("pay.attendance"), note="已录入、待乡镇审核的人月", warn=drafts > 0),
-        Card("逾期未考核", f"{missing:,}", url_for("pay.attendance") + "#late",
-             note="超过考核截止日仍未评定月度考核的人月", warn=missing > 0),
+        Card(
+            "待审核考勤",
+            f"{drafts:,}",
+            url_for("pay.attendance"),
+            note="已录入、待乡镇审核的人月",
+            warn=drafts > 0,
+        ),
+        Card(
+            "逾期未考核",
+            f"{missing:,}",
+            url_for("pay.attendance") + "#late",
+            note="超过考核截止日仍未评定月度考核的人月",
+            warn=missing > 0,
+        ),
     ]
 
 
@@ -344,6 +443,15 @@ def inspector_cards(actor, today):
 def village_cards(actor, today):
     month = _default_month(today)
     missing = attendance_service.count_missing(db.session, actor, month)
-    link = url_for("pay.attendance_sheet", village_id=actor.region_id, month=month) if actor.region_id else None
-    return [Card(f"{month_heading(month)}未录入考勤", f"{missing:,}", link, note="在岗人员中尚未录入考勤的人数",
-                 warn=missing > 0)]
+    link = (
+        url_for("pay.attendance_sheet", village_id=actor.region_id, month=month) if actor.region_id else None
+    )
+    return [
+        Card(
+            f"{month_heading(month)}未录入考勤",
+            f"{missing:,}",
+            link,
+            note="在岗人员中尚未录入考勤的人数",
+            warn=missing > 0,
+        )
+    ]

@@ -1,6 +1,7 @@
 """发放 screens: payroll runs (list, prepare, preview with the per-holder computation, approval by a
 second person, void), bank files and results, retries, corrections, the printed 汇总表 and 公示表,
 and the arrears (拖欠) page for HR and inspectors."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -52,15 +53,26 @@ def _month_filter() -> str | None:
 
 class PrepareForm(FlaskForm):
     township = SelectField("乡镇", coerce=int, validators=[DataRequired("请选择乡镇")])
-    month = StringField("月份", validators=[DataRequired("请填写月份")], render_kw={"placeholder": "2026-10"},
-                        description="按季度发放的县，请填写季度末月份（3、6、9、12月），清册包含该季度三个月")
+    month = StringField(
+        "月份",
+        validators=[DataRequired("请填写月份")],
+        render_kw={"placeholder": "2026-10"},
+        description="按季度发放的县，请填写季度末月份（3、6、9、12月），清册包含该季度三个月",
+    )
 
 
 class CorrectionForm(FlaskForm):
-    kind = SelectField("类型", choices=[SelectChoice("补发", "补发（少发补足）"), SelectChoice("扣回", "扣回（多发追回）")])
-    amount = StringField("金额（元）", validators=[DataRequired("请填写金额")], render_kw={"placeholder": "50.00"})
-    reason = TextAreaField("原因", validators=[DataRequired("请填写原因"), Length(min=4, max=500)],
-                           description="发放对象本人可以看到此原因")
+    kind = SelectField(
+        "类型", choices=[SelectChoice("补发", "补发（少发补足）"), SelectChoice("扣回", "扣回（多发追回）")]
+    )
+    amount = StringField(
+        "金额（元）", validators=[DataRequired("请填写金额")], render_kw={"placeholder": "50.00"}
+    )
+    reason = TextAreaField(
+        "原因",
+        validators=[DataRequired("请填写原因"), Length(min=4, max=500)],
+        description="发放对象本人可以看到此原因",
+    )
 
 
 def _prepare_form(today: date) -> PrepareForm:
@@ -74,6 +86,7 @@ def _prepare_form(today: date) -> PrepareForm:
 
 # ---------------------------------------------------------------- runs
 
+
 @bp.route("/runs")
 @login_required
 def runs():
@@ -83,14 +96,27 @@ def runs():
     status = status if status in RUN_STATES else ""
     township_id = int_arg("township")
     month = _month_filter()
-    page = db.paginate(service.run_query(current_user, township_id=township_id, month=month, status=status),
-                       page=int_arg("page") or 1, per_page=min(int_arg("per_page") or 30, 200), error_out=False)
+    page = db.paginate(
+        service.run_query(current_user, township_id=township_id, month=month, status=status),
+        page=int_arg("page") or 1,
+        per_page=min(int_arg("per_page") or 30, 200),
+        error_out=False,
+    )
     townships, _ = region_choices(current_user)
     users = _users({r.prepared_by_id for r in page.items} | {r.approved_by_id for r in page.items})
     form = _prepare_form(today) if can(current_user, "prepare_payroll") else None
-    return render_template("pay/payroll_runs.html", page=page, townships=townships, township_id=township_id,
-                           month=month or "", status=status, labels=RUN_STATE_LABELS, users=users, form=form,
-                           kind_labels=RUN_KIND_LABELS)
+    return render_template(
+        "pay/payroll_runs.html",
+        page=page,
+        townships=townships,
+        township_id=township_id,
+        month=month or "",
+        status=status,
+        labels=RUN_STATE_LABELS,
+        users=users,
+        form=form,
+        kind_labels=RUN_KIND_LABELS,
+    )
 
 
 @bp.route("/runs/prepare", methods=["POST"])
@@ -113,8 +139,12 @@ def run_prepare():
     except DomainError as err:
         flash_error(err)
         return redirect(url_for("pay.runs"))
-    flash(f"已生成发放清册：{lines}人，合计{total / 100:,.2f} 元"
-          + (f"；{unpaid}人无已审核考勤，未计发" if unpaid else "") + "。请另一名工作人员核对后审批。", "info")
+    flash(
+        f"已生成发放清册：{lines}人，合计{total / 100:,.2f} 元"
+        + (f"；{unpaid}人无已审核考勤，未计发" if unpaid else "")
+        + "。请另一名工作人员核对后审批。",
+        "info",
+    )
     return redirect(url_for("pay.run_detail", run_id=run_id))
 
 
@@ -128,13 +158,28 @@ def run_detail(run_id: int):
     status = status if status in PAYMENT_STATE_LABELS else ""
     village_id = int_arg("village")
     q = request.args.get("q", "").strip()[:50]
-    page = db.paginate(service.line_query(run.id, status=status or None, village_id=village_id, q=q, actor=current_user),
-                       page=int_arg("page") or 1, per_page=min(int_arg("per_page") or 50, 200), error_out=False)
+    page = db.paginate(
+        service.line_query(run.id, status=status or None, village_id=village_id, q=q, actor=current_user),
+        page=int_arg("page") or 1,
+        per_page=min(int_arg("per_page") or 50, 200),
+        error_out=False,
+    )
     users = _users({run.prepared_by_id, run.approved_by_id})
     return render_template(
-        "pay/payroll_run.html", v=view, run=run, page=page, users=users, status=status, village_id=village_id, q=q,
-        run_labels=RUN_STATE_LABELS, pay_labels=PAYMENT_STATE_LABELS, today=today, kind_labels=RUN_KIND_LABELS,
-        is_preparer=run.prepared_by_id == current_user.id)
+        "pay/payroll_run.html",
+        v=view,
+        run=run,
+        page=page,
+        users=users,
+        status=status,
+        village_id=village_id,
+        q=q,
+        run_labels=RUN_STATE_LABELS,
+        pay_labels=PAYMENT_STATE_LABELS,
+        today=today,
+        kind_labels=RUN_KIND_LABELS,
+        is_preparer=run.prepared_by_id == current_user.id,
+    )
 
 
 def _act(run_id: int, fn, success: str):
@@ -155,8 +200,11 @@ def _act(run_id: int, fn, success: str):
 def run_approve(run_id: int):
     require(current_user, "approve_payroll")
     today = clock.today()
-    return _act(run_id, lambda s: service.approve_run(s, current_user, run_id, today).line_count,
-                "清册已审批（{result}人），相应考勤已锁定。可导出银行代发文件。")
+    return _act(
+        run_id,
+        lambda s: service.approve_run(s, current_user, run_id, today).line_count,
+        "清册已审批（{result}人），相应考勤已锁定。可导出银行代发文件。",
+    )
 
 
 @bp.route("/runs/<int:run_id>/reprepare", methods=["POST"])
@@ -166,8 +214,11 @@ def run_reprepare(run_id: int):
     today = clock.today()
     run = service.load_run(db.session, current_user, run_id, "prepare_payroll")
     township_id, month, kind = run.township_id, run.month, run.kind
-    return _act(run_id, lambda s: service.prepare_run(s, current_user, township_id, month, today, kind).line_count,
-                "已按最新考勤重新生成清册（{result}人）。")
+    return _act(
+        run_id,
+        lambda s: service.prepare_run(s, current_user, township_id, month, today, kind).line_count,
+        "已按最新考勤重新生成清册（{result}人）。",
+    )
 
 
 @bp.route("/runs/<int:run_id>/supplementary", methods=["POST"])
@@ -187,7 +238,10 @@ def run_supplementary(run_id: int):
     except DomainError as err:
         flash_error(err)
         return redirect(url_for("pay.run_detail", run_id=run_id))
-    flash(f"已生成补充清册（第{supp_id}号）：{lines}人，合计{total / 100:,.2f} 元。请另一名工作人员核对后审批。", "info")
+    flash(
+        f"已生成补充清册（第{supp_id}号）：{lines}人，合计{total / 100:,.2f} 元。请另一名工作人员核对后审批。",
+        "info",
+    )
     return redirect(url_for("pay.run_detail", run_id=supp_id))
 
 
@@ -211,6 +265,7 @@ def run_void(run_id: int):
 
 # ---------------------------------------------------------------- bank
 
+
 @bp.route("/runs/<int:run_id>/bank.<fmt>")
 @login_required
 def run_bank_file(run_id: int, fmt: str):
@@ -223,8 +278,15 @@ def run_bank_file(run_id: int, fmt: str):
         return redirect(url_for("pay.run_detail", run_id=run_id))
     name = f"{run.township.name}{month_heading(run.month)}代发文件-第{run.id}号-第{batch}批.{fmt}"
     with unit_of_work() as s:
-        record_export(s, current_user, "bank_file", len(rows), full_numbers=True, object_id=run.id,
-                      filters={"batch": batch, "format": fmt})
+        record_export(
+            s,
+            current_user,
+            "bank_file",
+            len(rows),
+            full_numbers=True,
+            object_id=run.id,
+            filters={"batch": batch, "format": fmt},
+        )
     if fmt == "csv":
         body, mimetype = bank_files.payment_csv(rows), bank_files.CSV_MIMETYPE
     else:
@@ -250,8 +312,11 @@ def run_bank_results(run_id: int):
         flash("请选择银行结果文件（.xlsx 或 .csv）", "error")
         return redirect(url_for("pay.run_detail", run_id=run_id))
     data, filename = upload.read(), upload.filename
-    return _act(run_id, lambda s: service.import_bank_results(s, current_user, run_id, filename, data, today),
-                "已导入银行结果：成功{result.paid}笔，失败{result.failed}笔。")
+    return _act(
+        run_id,
+        lambda s: service.import_bank_results(s, current_user, run_id, filename, data, today),
+        "已导入银行结果：成功{result.paid}笔，失败{result.failed}笔。",
+    )
 
 
 @bp.route("/runs/<int:run_id>/retry", methods=["POST"])
@@ -259,21 +324,33 @@ def run_bank_results(run_id: int):
 def run_retry(run_id: int):
     require(current_user, "record_bank_result")
     today = clock.today()
-    return _act(run_id, lambda s: service.retry_failed(s, current_user, run_id, today),
-                "发放失败的{result}笔已转入新批次，请导出新的代发文件。")
+    return _act(
+        run_id,
+        lambda s: service.retry_failed(s, current_user, run_id, today),
+        "发放失败的{result}笔已转入新批次，请导出新的代发文件。",
+    )
 
 
 # ---------------------------------------------------------------- printed documents
+
 
 def _sheet_context(run):
     lines = service.sheet_lines(db.session, run)
     users = _users({run.prepared_by_id, run.approved_by_id})
     county = county_of(db.session, run.township)
     months = sorted({ln.month for ln in lines}) or [run.month]
-    return {"run": run, "lines": lines, "total_fen": sum(ln.amount_fen for ln in lines), "county": county,
-            "preparer": users.get(run.prepared_by_id), "approver": users.get(run.approved_by_id),
-            "months": months, "multi_month": len(months) > 1, "today": clock.today(),
-            "supplementary": run.kind == "supplementary"}
+    return {
+        "run": run,
+        "lines": lines,
+        "total_fen": sum(ln.amount_fen for ln in lines),
+        "county": county,
+        "preparer": users.get(run.prepared_by_id),
+        "approver": users.get(run.approved_by_id),
+        "months": months,
+        "multi_month": len(months) > 1,
+        "today": clock.today(),
+        "supplementary": run.kind == "supplementary",
+    }
 
 
 @bp.route("/runs/<int:run_id>/summary.pdf")
@@ -286,9 +363,12 @@ def run_summary_pdf(run_id: int):
     ctx = _sheet_context(run)
     full = can(current_user, "view_full_id_number", run)
     pdf = render_pdf("pdf/payroll_summary.html", id_text=(lambda n: n) if full else mask_id_number, **ctx)
-    return _download(pdf, "application/pdf",
-                     f"{run.township.name}{month_heading(run.month)}出勤天数和拟拨付岗位补贴金额汇总表"
-                     f"{'（补充）' if run.kind == 'supplementary' else ''}.pdf")
+    return _download(
+        pdf,
+        "application/pdf",
+        f"{run.township.name}{month_heading(run.month)}出勤天数和拟拨付岗位补贴金额汇总表"
+        f"{'（补充）' if run.kind == 'supplementary' else ''}.pdf",
+    )
 
 
 @bp.route("/runs/<int:run_id>/notice.pdf")
@@ -300,11 +380,16 @@ def run_notice_pdf(run_id: int):
         return redirect(url_for("pay.run_detail", run_id=run_id))
     ctx = _sheet_context(run)
     pdf = render_pdf("pdf/payment_notice.html", id_text=mask_id_number, **ctx)
-    return _download(pdf, "application/pdf", f"{run.township.name}{month_heading(run.month)}补贴发放公示表"
-                     f"{'（补充）' if run.kind == 'supplementary' else ''}.pdf")
+    return _download(
+        pdf,
+        "application/pdf",
+        f"{run.township.name}{month_heading(run.month)}补贴发放公示表"
+        f"{'（补充）' if run.kind == 'supplementary' else ''}.pdf",
+    )
 
 
 # ---------------------------------------------------------------- corrections
+
 
 @bp.route("/payments/<int:payment_id>/correct", methods=["GET", "POST"])
 @login_required
@@ -316,26 +401,38 @@ def payment_correct(payment_id: int):
         return render_template("error.html", code=404, message="发放明细不存在或您无权查看"), 404
     require(current_user, "correct_payment", payment.run, what="发放明细")
     form = CorrectionForm()
-    corrections = db.session.scalars(select(Payment).where(Payment.original_payment_id == payment.id)
-                                     .order_by(Payment.id)).all()
+    corrections = db.session.scalars(
+        select(Payment).where(Payment.original_payment_id == payment.id).order_by(Payment.id)
+    ).all()
     if form.validate_on_submit():
         try:
             amount = parse_yuan(form.amount.data, "金额")
             with unit_of_work() as s:
-                line = service.correct_payment(s, current_user, payment.id, form.kind.data, amount,
-                                               form.reason.data, today)
+                line = service.correct_payment(
+                    s, current_user, payment.id, form.kind.data, amount, form.reason.data, today
+                )
                 kind, batch = line.kind, line.bank_batch
-            flash(f"已登记{kind}（新明细，原明细不变）" + (f"，转入第{batch}批待发放" if kind == "补发" else ""), "info")
+            flash(
+                f"已登记{kind}（新明细，原明细不变）"
+                + (f"，转入第{batch}批待发放" if kind == "补发" else ""),
+                "info",
+            )
             return redirect(url_for("pay.run_detail", run_id=payment.run_id))
         except (Forbidden, NotFound):
             raise
         except DomainError as err:
             flash_error(err)
-    return render_template("pay/payroll_correct.html", p=payment, form=form, corrections=corrections,
-                           pay_labels=PAYMENT_STATE_LABELS)
+    return render_template(
+        "pay/payroll_correct.html",
+        p=payment,
+        form=form,
+        corrections=corrections,
+        pay_labels=PAYMENT_STATE_LABELS,
+    )
 
 
 # ---------------------------------------------------------------- arrears
+
 
 @bp.route("/arrears")
 @login_required
@@ -345,27 +442,51 @@ def arrears():
     township_id = int_arg("township")
     month = _month_filter()
     show_all = request.args.get("all") == "1"
-    limit, rows = service.arrears(db.session, current_user, today, township_id=township_id, month=month,
-                                  flagged_only=not show_all)
+    limit, rows = service.arrears(
+        db.session, current_user, today, township_id=township_id, month=month, flagged_only=not show_all
+    )
     townships, _ = region_choices(current_user)
-    return render_template("pay/payroll_arrears.html", rows=rows, limit=limit, townships=townships,
-                           township_id=township_id, month=month or "", show_all=show_all, labels=RUN_STATE_LABELS)
+    return render_template(
+        "pay/payroll_arrears.html",
+        rows=rows,
+        limit=limit,
+        townships=townships,
+        township_id=township_id,
+        month=month or "",
+        show_all=show_all,
+        labels=RUN_STATE_LABELS,
+    )
 
 
 # ---------------------------------------------------------------- dashboard
 
+
 @card(COUNTY_ADMIN, TOWNSHIP_CLERK)
 def payroll_cards(actor, today):
     total, mine = service.count_awaiting_approval(db.session, actor)
-    return [Card("待审批发放清册", str(total), url_for("pay.runs", status="preview"),
-                 note=f"其中{mine}份可由您审批（造册人不能审批本人清册）" if total else "", warn=mine > 0)]
+    return [
+        Card(
+            "待审批发放清册",
+            str(total),
+            url_for("pay.runs", status="preview"),
+            note=f"其中{mine}份可由您审批（造册人不能审批本人清册）" if total else "",
+            warn=mine > 0,
+        )
+    ]
 
 
 @card(COUNTY_ADMIN, TOWNSHIP_CLERK, INSPECTOR)
 def arrears_cards(actor, today):
     limit, rows = service.arrears(db.session, actor, today)
-    return [Card("发放拖欠（乡镇·月）", str(len(rows)), url_for("pay.arrears"),
-                 note=f"超过{limit}天未发放，或实发人数少于花名册", warn=bool(rows))]
+    return [
+        Card(
+            "发放拖欠（乡镇·月）",
+            str(len(rows)),
+            url_for("pay.arrears"),
+            note=f"超过{limit}天未发放，或实发人数少于花名册",
+            warn=bool(rows),
+        )
+    ]
 
 
 def _users(ids) -> dict[int, User]:
