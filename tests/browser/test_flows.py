@@ -9,10 +9,14 @@ test). The app's clock is its PWPOSTS_TODAY setting; a test moves it forward whe
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
+from pwposts.models.contracts import Contract
+from pwposts.models.hiring import Publicity
 from pwposts.models.posts import Post
-from tests.post_builders import NEED, add_policy
+from tests.post_builders import NEED, add_policy, approved_post
 
 
 def fresh(session):
@@ -62,3 +66,85 @@ def test_hr_proposes_a_post_and_the_county_approves_it(live, session, county):
     live.shot(county_admin, "county-approved")
     assert fresh(session).get(Post, post.id).status == "approved"
     assert any("确认批准" in d for d in live.dialogs)  # the confirmation was asked, and answered
+
+
+def test_recruitment_publicity_hire_and_contract(live, session, county):
+    policy = add_policy(session, county)
+    post = approved_post(session, county, policy, today=live.today)
+    session.commit()
+    wang = county.persons["wang"]
+    opens, closes = live.today, live.today + timedelta(days=2)
+
+    hr = live.login("town")
+    live.go(hr, f"/posts/{post.id}")
+    hr.get_by_role("link", name="发布招聘公告").click()
+    hr.fill("input[name=title]", "东坪一村村庄保洁员招聘公告")
+    hr.fill("input[name=places]", "1")
+    hr.fill("input[name=start_on]", opens.isoformat())
+    hr.fill("input[name=end_on]", closes.isoformat())
+    hr.fill("input[name=contact]", "东坪镇人社服务中心 0855-1234567")
+    live.shot(hr, "notice-form")
+    hr.click("button:has-text('发布公告')")
+    hr.wait_for_url("**/hiring/*")
+    assert "报名中" in hr.inner_text("h1")
+    notice_url = hr.url
+
+    # register an applicant: find the person, enter the application; the rules check at once
+    hr.get_by_role("link", name="录入报名").click()
+    hr.fill("input[name=q]", "王秀英")
+    hr.click("button:has-text('查找人员')")
+    row = hr.locator("tr", has_text="王秀英")
+    row.locator("button:has-text('录入报名')").click()
+    hr.wait_for_url(notice_url)
+    assert "符合条件" in live.flashes(hr)
+    applicants = hr.locator("section.wide", has_text="报名人员")
+    assert "✓ 符合条件" in applicants.inner_text()
+    # eligibility checked again by hand (复核), as a clerk does before the 公示
+    applicants.locator("button:has-text('复核')").click()
+    hr.wait_for_load_state()
+    assert "复核完成" in live.flashes(hr)
+    live.shot(hr, "notice-with-eligible-applicant")
+
+    # after the deadline: the 公示 of the shortlist
+    live.set_today(closes + timedelta(days=1))
+    hr.goto(notice_url)
+    hr.get_by_role("link", name="公示拟聘名单").click()
+    assert hr.locator("input[name=application_id]").first.is_checked()
+    live.shot(hr, "shortlist")
+    hr.click("button:has-text('发布公示')")
+    hr.wait_for_url(notice_url)
+    assert "公示中" in hr.inner_text("h1")
+    publicity = fresh(session).scalars(select(Publicity)).one()
+
+    # anyone sees the 公示, the ID number masked
+    public = live.page()
+    live.go(public, "/public/")
+    text = public.inner_text("body")
+    assert "王秀英" in text and wang.id_number not in text and wang.id_number[-4:] in text
+    live.shot(public, "public-publicity")
+
+    # the day after the 公示 ends: hire, then sign the contract
+    live.set_today(publicity.end_on + timedelta(days=1))
+    hr.goto(notice_url)
+    hr.locator("button:has-text('聘用')").click()
+    hr.wait_for_load_state()
+    assert "已聘用王秀英" in live.flashes(hr)
+    hr.get_by_role("link", name="签订协议").first.click()
+    assert "签订合同：王秀英" in hr.inner_text("h1")
+    live.shot(hr, "contract-sign-form")
+    hr.click("button:has-text('签订')")
+    hr.wait_for_url("**/contracts/*")
+    contract = fresh(session).scalars(select(Contract)).one()
+    assert contract.status == "draft" and contract.person_id == wang.id
+    hr.fill("input[name=insurer]", "中国人寿")
+    hr.fill("input[name=policy_no]", "PL2026001")
+    hr.fill("input[name=start_on]", contract.start_on.isoformat())
+    hr.fill("input[name=end_on]", contract.end_on.isoformat())
+    hr.click("button:has-text('录入保险')")
+    hr.wait_for_load_state()
+    assert "已录入意外伤害保险" in live.flashes(hr)
+    hr.click("button:has-text('确认生效')")
+    hr.wait_for_load_state()
+    assert f"合同 {contract.code} 已生效" in live.flashes(hr)
+    live.shot(hr, "contract-active")
+    assert fresh(session).get(Contract, contract.id).status == "active"
