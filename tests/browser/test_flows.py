@@ -9,13 +9,15 @@ test). The app's clock is its PWPOSTS_TODAY setting; a test moves it forward whe
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from pwposts.models.contracts import Contract
 from pwposts.models.hiring import Publicity
+from pwposts.models.pay import AttendanceRecord, PayrollRun
 from pwposts.models.posts import Post
+from tests.payroll_support import make_contract, make_fund, make_post
 from tests.post_builders import NEED, add_policy, approved_post
 
 
@@ -148,3 +150,74 @@ def test_recruitment_publicity_hire_and_contract(live, session, county):
     assert f"合同 {contract.code} 已生效" in live.flashes(hr)
     live.shot(hr, "contract-active")
     assert fresh(session).get(Contract, contract.id).status == "active"
+
+
+def last_month(today) -> str:
+    first = today.replace(day=1)
+    return (first - timedelta(days=1)).strftime("%Y-%m")
+
+
+def holder_in_post(session, county, today):
+    """王秀英 in a 600.00/20-day post of 东坪一村 under a contract covering last month (built directly)."""
+    month_start = date.fromisoformat(last_month(today) + "-01")
+    fund = make_fund(session, county, year=month_start.year)
+    post = make_post(session, county, county.villages[0], fund, title="村道保洁员")
+    contract = make_contract(
+        session,
+        county.persons["wang"],
+        post,
+        start=month_start,
+        end=month_start.replace(year=month_start.year + 1) - timedelta(days=1),
+    )
+    session.commit()
+    return contract
+
+
+def test_attendance_and_payroll_each_approved_by_a_second_person(live, session, county):
+    contract = holder_in_post(session, county, live.today)
+    month = last_month(live.today)
+
+    # the village clerk enters last month's attendance on the village sheet
+    clerk = live.login("village")
+    clerk.locator("nav.mainnav").get_by_role("link", name="考勤", exact=True).click()
+    clerk.wait_for_url(f"**/pay/attendance/{county.villages[0].id}/{month}")
+    assert "考勤" in clerk.inner_text("h1") and "王秀英" in clerk.inner_text("table.sheet")
+    clerk.fill(f"input[name=c{contract.id}_days_worked]", "18")
+    live.shot(clerk, "attendance-entered")
+    clerk.click("button:has-text('保存（待审核）')")
+    clerk.wait_for_load_state()
+    assert "待审核" in clerk.inner_text("table.sheet")
+
+    # the township clerk approves it
+    hr = live.login("town")
+    hr.locator("nav.mainnav").get_by_role("link", name="考勤", exact=True).click()
+    hr.click("button:has-text('审核东坪镇已录入的考勤（1人）')")
+    hr.wait_for_load_state()
+    assert "已审核" in live.flashes(hr)
+    live.shot(hr, "attendance-approved")
+    record = fresh(session).scalars(select(AttendanceRecord)).one()
+    assert (record.status, record.days_worked) == ("approved", 18)
+    assert record.approved_by_id == county.users["town"].id != record.entered_by_id
+
+    # the township clerk prepares the payroll; another clerk approves it
+    hr.locator("nav.mainnav").get_by_role("link", name="发放", exact=True).click()
+    assert "生成发放清册" in hr.inner_text("main")
+    hr.select_option("select[name=township]", label="东坪镇")
+    hr.fill("input[name=month]", month)
+    hr.click("button:has-text('生成预览')")
+    hr.wait_for_url("**/pay/runs/*")
+    page = hr.inner_text("main")
+    assert "600 ÷ 20 × 18 = 540.00" in page and "王秀英" in page
+    assert "您是本清册的造册人" in page and hr.locator("button:has-text('审批通过')").count() == 0
+    live.shot(hr, "payroll-prepared")
+    run_url = hr.url
+
+    second = live.login("town2")
+    second.goto(run_url)
+    second.click("button:has-text('审批通过')")
+    second.wait_for_load_state()
+    assert "清册已审批" in live.flashes(second)
+    live.shot(second, "payroll-approved")
+    run = fresh(session).scalars(select(PayrollRun)).one()
+    assert run.status == "approved" and run.approved_by_id == county.users["town2"].id != run.prepared_by_id
+    assert fresh(session).scalars(select(AttendanceRecord)).one().status == "locked"
