@@ -15,9 +15,10 @@ from sqlalchemy import select
 
 from pwposts.models.contracts import Contract
 from pwposts.models.hiring import Publicity
-from pwposts.models.pay import AttendanceRecord, PayrollRun
+from pwposts.models.pay import AttendanceRecord, PaymentObjection, PayrollRun
 from pwposts.models.posts import Post
-from tests.payroll_support import make_contract, make_fund, make_post
+from pwposts.services import payroll
+from tests.payroll_support import attend, make_contract, make_fund, make_post
 from tests.post_builders import NEED, add_policy, approved_post
 
 
@@ -221,3 +222,43 @@ def test_attendance_and_payroll_each_approved_by_a_second_person(live, session, 
     run = fresh(session).scalars(select(PayrollRun)).one()
     assert run.status == "approved" and run.approved_by_id == county.users["town2"].id != run.prepared_by_id
     assert fresh(session).scalars(select(AttendanceRecord)).one().status == "locked"
+
+
+def test_holder_on_a_phone_sees_the_payment_and_objects(live, session, county):
+    contract = holder_in_post(session, county, live.today)
+    month = last_month(live.today)
+    attend(session, contract, month, 18)
+    run = payroll.prepare_run(session, county.users["town"], county.townships[0].id, month, live.today)
+    payroll.approve_run(session, county.users["town2"], run.id, live.today)
+    session.commit()
+
+    phone = live.login("holder", phone=True)
+    phone.wait_for_url("**/me/")
+    assert "王秀英，您好" in phone.inner_text("h1")
+    payments = phone.locator("section", has_text="发放记录")
+    assert "540.00 元" in payments.inner_text() and "待发放" in payments.inner_text()
+    assert fits_the_screen(phone)
+    live.shot(phone, "holder-home-phone")
+    payments.get_by_role("link", name="明细").click()
+    phone.wait_for_url("**/me/payments/*")
+    detail = phone.inner_text("main")
+    assert "发放明细" in detail and "600 ÷ 20 × 18 = 540.00" in detail and "18 天" in detail
+    phone.fill("textarea[name=content]", "我10月份出勤20天，村里只记了18天，请核实")
+    live.shot(phone, "holder-objection-phone")
+    phone.click("button:has-text('提交申诉')")
+    phone.wait_for_load_state()
+    assert "申诉已提交" in live.flashes(phone)
+    assert "处理中" in phone.inner_text("main") and fits_the_screen(phone)
+    live.shot(phone, "holder-objection-filed-phone")
+    objection = fresh(session).scalars(select(PaymentObjection)).one()
+    assert objection.status == "open" and "只记了18天" in objection.content
+
+    # the township clerk finds it among the objections to answer
+    hr = live.login("town")
+    hr.locator("nav.mainnav").get_by_role("link", name="申诉", exact=True).click()
+    assert "只记了18天" in hr.inner_text("main")
+
+
+def fits_the_screen(page) -> bool:
+    """No sideways scrolling of the page itself (wide tables scroll inside their own box)."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
