@@ -15,9 +15,13 @@ from sqlalchemy import select
 
 from pwposts.models.contracts import Contract
 from pwposts.models.hiring import Publicity
+from pwposts.models.oversight import Flag
 from pwposts.models.pay import AttendanceRecord, PaymentObjection, PayrollRun
 from pwposts.models.posts import Post
 from pwposts.services import payroll
+from pwposts.services.oversight import run_scan
+from tests.builders import add_person
+from tests.oversight_support import pay
 from tests.payroll_support import attend, make_contract, make_fund, make_post
 from tests.post_builders import NEED, add_policy, approved_post
 
@@ -262,3 +266,41 @@ def test_holder_on_a_phone_sees_the_payment_and_objects(live, session, county):
 def fits_the_screen(page) -> bool:
     """No sideways scrolling of the page itself (wide tables scroll inside their own box)."""
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_inspector_opens_a_flag(live, session, county):
+    """Paid for two months, the second after the holder's death: the anomaly scan flags it."""
+    paid_last, paid_before = (
+        last_month(live.today),
+        last_month(date.fromisoformat(last_month(live.today) + "-01")),
+    )
+    died = date.fromisoformat(paid_before + "-13")
+    fund = make_fund(session, county, year=died.year)
+    post = make_post(session, county, county.villages[0], fund)
+    he = add_person(session, county.villages[0], "何艳", date(1975, 1, 1), "F", death_date=died)
+    contract = make_contract(
+        session, he, post, start=died.replace(month=1, day=1), end=died.replace(month=12, day=31)
+    )
+    pay(session, contract, paid_before, 42000)
+    pay(session, contract, paid_last, 42000)
+    run_scan(session, live.today)
+    session.commit()
+    flag = session.scalars(select(Flag).where(Flag.rule_id == "PAID_AFTER_DEATH")).one()
+
+    inspector = live.login("inspector")
+    inspector.locator("nav.mainnav").get_by_role("link", name="线索", exact=True).click()
+    assert "纪检监察线索" in inspector.inner_text("h1")
+    row = inspector.locator("tr", has_text="何艳")
+    assert "死亡后仍发放补贴" in inspector.inner_text("main")
+    live.shot(inspector, "flags")
+    row.get_by_role("link", name=str(flag.id), exact=True).click()
+    inspector.wait_for_url(f"**/oversight/flags/{flag.id}")
+    assert f"线索第{flag.id}号" in inspector.inner_text("h1")
+    page = inspector.inner_text("main")
+    assert "何艳" in page and "420.00 元" in page and paid_last in page
+    assert inspector.locator("svg").count() > 0  # the evidence timeline
+    inspector.fill("textarea[name=body]", "已调取户籍死亡登记，待乡镇说明")
+    inspector.click("button:has-text('添加备注')")
+    inspector.wait_for_load_state()
+    assert "已调取户籍死亡登记" in inspector.inner_text("main")
+    live.shot(inspector, "flag-detail")
