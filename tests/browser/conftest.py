@@ -39,7 +39,7 @@ def _faketime_env() -> dict[str, str]:
     }
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def _browser():
     if os.environ.get("PWPOSTS_NO_BROWSER") == "1":
         pytest.skip("PWPOSTS_NO_BROWSER=1: the browser tests are skipped")
@@ -65,7 +65,7 @@ def _browser():
     pw.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def _server(_app):
     """The session's app on 127.0.0.1:<free port>, one thread per request (each its own app context,
     database session and connection)."""
@@ -158,6 +158,17 @@ class Live:
     @staticmethod
     def flashes(page) -> str:
         return " / ".join(page.locator(".flash").all_inner_texts())
+
+    @staticmethod
+    def see(locator, text: str) -> None:
+        """`locator` comes to contain `text` (waiting, up to 5 s, for the page the last click led to)."""
+        from playwright.sync_api import expect
+
+        expect(locator).to_contain_text(text)
+
+    def flashed(self, page, text: str) -> None:
+        """The page the last click led to says `text` in its messages."""
+        self.see(page.locator(".flashes"), text)
 
     def set_today(self, day: date) -> None:
         """Move the app's clock (the PWPOSTS_TODAY setting every view reads through clock.today())."""

@@ -56,8 +56,7 @@ def test_hr_proposes_a_post_and_the_county_approves_it(live, session, county):
     hr.wait_for_url("**/posts/*")
     assert "草稿" in hr.inner_text("h1") and "在容差以内" in hr.inner_text("body")
     hr.click("button:has-text('提交县级审批')")
-    hr.wait_for_load_state()
-    assert "待县级审批" in hr.inner_text("h1")
+    live.see(hr.locator("h1"), "待县级审批")
     live.shot(hr, "hr-submitted")
     post = fresh(session).scalars(select(Post)).one()
     assert post.status == "submitted"
@@ -67,8 +66,7 @@ def test_hr_proposes_a_post_and_the_county_approves_it(live, session, county):
     assert "县级审批" in county_admin.inner_text("body")
     county_admin.fill("textarea[name=note]", "同意设岗")
     county_admin.click("button:has-text('批准岗位')")
-    county_admin.wait_for_load_state()
-    assert "已批准" in county_admin.inner_text("h1")
+    live.see(county_admin.locator("h1"), "已批准")
     assert "批准岗位" in county_admin.inner_text("body")  # the history from the audit trail
     live.shot(county_admin, "county-approved")
     assert fresh(session).get(Post, post.id).status == "approved"
@@ -103,13 +101,12 @@ def test_recruitment_publicity_hire_and_contract(live, session, county):
     row = hr.locator("tr", has_text="王秀英")
     row.locator("button:has-text('录入报名')").click()
     hr.wait_for_url(notice_url)
-    assert "符合条件" in live.flashes(hr)
+    live.flashed(hr, "符合条件")
     applicants = hr.locator("section.wide", has_text="报名人员")
     assert "✓ 符合条件" in applicants.inner_text()
     # eligibility checked again by hand (复核), as a clerk does before the 公示
     applicants.locator("button:has-text('复核')").click()
-    hr.wait_for_load_state()
-    assert "复核完成" in live.flashes(hr)
+    live.flashed(hr, "复核完成")
     live.shot(hr, "notice-with-eligible-applicant")
 
     # after the deadline: the 公示 of the shortlist
@@ -134,8 +131,7 @@ def test_recruitment_publicity_hire_and_contract(live, session, county):
     live.set_today(publicity.end_on + timedelta(days=1))
     hr.goto(notice_url)
     hr.locator("button:has-text('聘用')").click()
-    hr.wait_for_load_state()
-    assert "已聘用王秀英" in live.flashes(hr)
+    live.flashed(hr, "已聘用王秀英")
     hr.get_by_role("link", name="签订协议").first.click()
     assert "签订合同：王秀英" in hr.inner_text("h1")
     live.shot(hr, "contract-sign-form")
@@ -148,11 +144,9 @@ def test_recruitment_publicity_hire_and_contract(live, session, county):
     hr.fill("input[name=start_on]", contract.start_on.isoformat())
     hr.fill("input[name=end_on]", contract.end_on.isoformat())
     hr.click("button:has-text('录入保险')")
-    hr.wait_for_load_state()
-    assert "已录入意外伤害保险" in live.flashes(hr)
+    live.flashed(hr, "已录入意外伤害保险")
     hr.click("button:has-text('确认生效')")
-    hr.wait_for_load_state()
-    assert f"合同 {contract.code} 已生效" in live.flashes(hr)
+    live.flashed(hr, f"合同 {contract.code} 已生效")
     live.shot(hr, "contract-active")
     assert fresh(session).get(Contract, contract.id).status == "active"
 
@@ -190,15 +184,13 @@ def test_attendance_and_payroll_each_approved_by_a_second_person(live, session, 
     clerk.fill(f"input[name=c{contract.id}_days_worked]", "18")
     live.shot(clerk, "attendance-entered")
     clerk.click("button:has-text('保存（待审核）')")
-    clerk.wait_for_load_state()
-    assert "待审核" in clerk.inner_text("table.sheet")
+    live.see(clerk.locator("table.sheet"), "待审核")
 
     # the township clerk approves it
     hr = live.login("town")
     hr.locator("nav.mainnav").get_by_role("link", name="考勤", exact=True).click()
     hr.click("button:has-text('审核东坪镇已录入的考勤（1人）')")
-    hr.wait_for_load_state()
-    assert "已审核" in live.flashes(hr)
+    live.flashed(hr, "已审核")
     live.shot(hr, "attendance-approved")
     record = fresh(session).scalars(select(AttendanceRecord)).one()
     assert (record.status, record.days_worked) == ("approved", 18)
@@ -220,8 +212,7 @@ def test_attendance_and_payroll_each_approved_by_a_second_person(live, session, 
     second = live.login("town2")
     second.goto(run_url)
     second.click("button:has-text('审批通过')")
-    second.wait_for_load_state()
-    assert "清册已审批" in live.flashes(second)
+    live.flashed(second, "清册已审批")
     live.shot(second, "payroll-approved")
     run = fresh(session).scalars(select(PayrollRun)).one()
     assert run.status == "approved" and run.approved_by_id == county.users["town2"].id != run.prepared_by_id
@@ -250,8 +241,7 @@ def test_holder_on_a_phone_sees_the_payment_and_objects(live, session, county):
     phone.fill("textarea[name=content]", "我10月份出勤20天，村里只记了18天，请核实")
     live.shot(phone, "holder-objection-phone")
     phone.click("button:has-text('提交申诉')")
-    phone.wait_for_load_state()
-    assert "申诉已提交" in live.flashes(phone)
+    live.flashed(phone, "申诉已提交")
     assert "处理中" in phone.inner_text("main") and fits_the_screen(phone)
     live.shot(phone, "holder-objection-filed-phone")
     objection = fresh(session).scalars(select(PaymentObjection)).one()
@@ -301,6 +291,6 @@ def test_inspector_opens_a_flag(live, session, county):
     assert inspector.locator("svg").count() > 0  # the evidence timeline
     inspector.fill("textarea[name=body]", "已调取户籍死亡登记，待乡镇说明")
     inspector.click("button:has-text('添加备注')")
-    inspector.wait_for_load_state()
+    live.flashed(inspector, "已添加备注")
     assert "已调取户籍死亡登记" in inspector.inner_text("main")
     live.shot(inspector, "flag-detail")
