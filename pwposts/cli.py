@@ -1,4 +1,5 @@
-"""`pwposts …` commands: thin wrappers over services. `pwposts run`, `pwposts db upgrade` work with no --app."""
+"""`pwposts …` commands: thin wrappers over services. `pwposts run`,
+`pwposts db upgrade` work with no --app."""
 
 from __future__ import annotations
 

@@ -259,8 +259,8 @@ def parse_version(raw: Any) -> int | None:
 
 
 def claim_sheet(session: Session, actor, village: Region, month: str, seen: int | None) -> int:
-    """Before a save changes a village-month sheet: move its version on by one, atomically, but only if it
-    is still the version `seen` the clerk's page (or API client) was read at — `UPDATE … WHERE version = :seen`.
+    """Before a save changes a village-month sheet: move its version on by one, atomically, but only if it is
+    still the version `seen` the clerk's page (or API client) was read at — `UPDATE … WHERE version = :seen`.
 
     Otherwise another save came first: Conflict naming who made it and when; the caller rolls its
     transaction back, so nothing of this save is written. `seen=None` (a client that sends no version)
@@ -557,7 +557,7 @@ def _write(
     """Write the planned rows; the first row that changes anything claims the sheet (see claim_sheet)."""
     result = EntryResult()
     prefix = f"{source}：" if source else ""
-    for holder, entry, row_no in planned:
+    for holder, entry, _row_no in planned:
         after = _entry_snapshot(entry)
         rec = holder.record
         before = _record_snapshot(rec) if rec is not None else None
@@ -603,7 +603,8 @@ def _write(
 
 
 def _replace_days(session: Session, rec: AttendanceRecord, marks: list[rules.DayMark]) -> None:
-    """Make the record's dated lines equal `marks`, keeping rows for days that stay (no delete-then-insert clash)."""
+    """Make the record's dated lines equal `marks`, keeping
+    rows for days that stay (no delete-then-insert clash)."""
     wanted = {m.day: m.kind for m in marks}
     for line in list(rec.days):
         if line.day in wanted:
@@ -647,7 +648,8 @@ def villages_under(session: Session, region: Region) -> list[int]:
 def approve_month(
     session: Session, actor, township_or_village: Any, month: Any, today: date
 ) -> list[AttendanceRecord]:
-    """The township approves every entered (draft) record of its villages — or of one village — for an ended month."""
+    """The township approves every entered (draft) record of
+    its villages — or of one village — for an ended month."""
     region = load_region(session, actor, township_or_village, "approve_attendance")
     if region.level == "county":
         raise DomainError("approve_scope", "考勤按乡镇（或村）审核：请选择一个乡镇")
@@ -688,7 +690,8 @@ def approve_month(
         raise DomainError(
             "attendance_four_eyes",
             f"录入人不能审核自己录入的考勤：{region.name}{month_heading(month)}待审核的考勤中有{len(own)}条由您（{who}）"
-            f"录入或最后修改（{'、'.join(r.contract.person.name for r in own[:5])}{'等' if len(own) > 5 else ''}），"
+            f"录入或最后修改（{'、'.join(r.contract.person.name for r in own[:5])}"
+            f"{'等' if len(own) > 5 else ''}），"
             "须由另一名乡镇经办人或县级管理员审核；本次未审核任何记录（县级设置“考勤录入与审核须为不同人员”）",
             details=[
                 f"{r.contract.person.name}（合同{r.contract.code}）：由{who}于{beijing(r.entered_at)}录入"
@@ -800,7 +803,8 @@ class VillageSummary:
 def month_overview(
     session: Session, actor, month: str, *, township_id: int | None = None
 ) -> list[VillageSummary]:
-    """Per village in the actor's scope: holders, entered (by status), missing, graded — a few grouped queries."""
+    """Per village in the actor's scope: holders, entered
+    (by status), missing, graded — a few grouped queries."""
     require(actor, "view_attendance")
     vq = scope_regions(actor, select(Region).where(Region.level == "village"), Region.id)
     if township_id:

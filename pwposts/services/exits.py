@@ -202,7 +202,8 @@ def _target_state(ex: ContractExit) -> str:
 
 
 def _take_effect(session: Session, actor, c: Contract, ex: ContractExit) -> bool:
-    """The exit's effective date has come: the contract reads 已退岗 (or 已结束), the post's staffing follows."""
+    """The exit's effective date has come: the contract reads
+    已退岗 (or 已结束), the post's staffing follows."""
     target = _target_state(ex)
     if c.status == target or c.status not in ("active", "ended"):
         return False

@@ -35,7 +35,8 @@ from .people import inverse_kind
 from .permissions import get_scoped, require, scope_regions
 from .settings import calendar_exceptions, county_of, int_setting, setting
 
-# Post states a notice may be published for: approved (opens recruitment) or already recruiting / with a vacancy.
+# Post states a notice may be published for: approved (opens
+# recruitment) or already recruiting / with a vacancy.
 NOTICE_POST_STATES = ("approved", "recruiting", "partly_filled")
 # Contract states that mean a hire has been turned into a signing that counts (or counted) on the post.
 _SIGNED = ("active", "ended", "terminated")

@@ -130,9 +130,10 @@ def contract_months(session: Session, person_id: int, today: date) -> list[Contr
     """Every month of each of the person's contracts (in force, ended or terminated), from the start month
     to the last month paid (exit, end or death) but not beyond the current month, newest first:
     已发放 — a regular line of an approved run that the bank has paid;
-    待发放 — a line awaiting the bank or approval, approved attendance awaiting a run or a 补充清册, or a month
-             not yet over;
-    未发放 — a month that ended without approved attendance (none entered, or not yet approved), or after death."""
+    待发放 — a line awaiting the bank or approval, approved
+    attendance awaiting a run or a 补充清册, or a month not yet over;
+    未发放 — a month that ended without approved attendance
+    (none entered, or not yet approved), or after death."""
     person = session.get(Person, person_id)
     contracts = session.scalars(
         select(Contract)
@@ -414,7 +415,8 @@ class NoticeLine:
 
 
 def payment_notice(session: Session, village_code: str, month: str) -> tuple[Region, list[NoticeLine]]:
-    """补发放公示: the approved payments of a village's month, for the public page (IDs masked by the view)."""
+    """补发放公示: the approved payments of a village's
+    month, for the public page (IDs masked by the view)."""
     village = session.scalar(select(Region).where(Region.code == village_code, Region.level == "village"))
     if village is None:
         raise NotFound("村")

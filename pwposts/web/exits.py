@@ -275,7 +275,8 @@ def detail(exit_id: int):
 
 
 def _act(exit_id: int, run, success) -> object:
-    """One POST on an exit by township HR: check, run the use case at the commit point, flash, back to the exit."""
+    """One POST on an exit by township HR: check, run the
+    use case at the commit point, flash, back to the exit."""
     ex = service.load_exit(db.session, current_user, exit_id)
     require(current_user, "confirm_exit", ex, what="退岗记录")
     try:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ...domain.formats import month_of
 from ...domain.people import mask_id_number
+from ...domain.rules import Finding
 from ...models.contracts import Contract
 from ...models.pay import AttendanceRecord, Payment
 from ...models.people import Person, Region
@@ -52,7 +53,8 @@ class Sql:
     def month_days(self, month_col: str) -> str:
         if self.pg:
             return (
-                f"CAST(EXTRACT(DAY FROM (to_date({month_col}, 'YYYY-MM') + interval '1 month' - interval '1 day'))"
+                f"CAST(EXTRACT(DAY FROM (to_date({month_col}, "
+                "'YYYY-MM') + interval '1 month' - interval '1 day'))"
                 " AS INTEGER)"
             )
         return f"CAST(strftime('%d', date({month_col} || '-01', '+1 month', '-1 day')) AS INTEGER)"
@@ -307,9 +309,7 @@ def make_finding(
     township_id: int | None = None,
     months: Iterable[str] = (),
     severity: str | None = None,
-) -> "Finding":
-    from ...domain.rules import Finding
-
+) -> Finding:
     period_from, period_to = months_span(months)
     township = township_id or ctx.township_of(village_id)
     evidence.setdefault("money_fen", max(0, int(money_fen)))

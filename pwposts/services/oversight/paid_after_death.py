@@ -62,13 +62,15 @@ def detect(ctx: Context) -> list:
         village = rows[0].village_id
         months = [x["month"] for x in lines]
         evidence = {
-            "summary": f"{p['name']}于{died.isoformat()}死亡，其后仍有{len(lines)}笔发放（{'、'.join(sorted(set(months)))}），"
+            "summary": f"{p['name']}于{died.isoformat()}死亡，"
+            f"其后仍有{len(lines)}笔发放（{'、'.join(sorted(set(months)))}），"
             f"涉及金额{yuan(money)}",
             "persons": [person_node(p, "死亡后仍领取补贴")],
             "links": [],
             "facts": [f"死亡日期：{died.isoformat()}"]
             + [
-                f"{x['month']} {x['kind']} {yuan(x['amount_fen'])}（{x['status']}），死亡后部分{yuan(x['at_stake_fen'])}"
+                f"{x['month']} {x['kind']} {yuan(x['amount_fen'])}（{x['status']}），"
+                f"死亡后部分{yuan(x['at_stake_fen'])}"
                 for x in lines
             ],
             "payments": lines,

@@ -180,8 +180,8 @@ def dispose_flag(
             "rectification": rectification_kind,
             "evidence_hash": flag.evidence_hash,
         },
-        summary=f"{'确认' if outcome == 'confirmed' else '排除'}线索第{flag.id}号（{RULES[flag.rule_id].title}）："
-        f"{flag.title}"
+        summary=f"{'确认' if outcome == 'confirmed' else '排除'}线索第{flag.id}号"
+        f"（{RULES[flag.rule_id].title}）：{flag.title}"
         + (
             f"；理由：{DISMISS_REASONS[reason_code]}"
             if outcome == "dismissed"

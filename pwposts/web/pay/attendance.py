@@ -304,7 +304,10 @@ def attendance_template(village_id: int, month: str):
                 r.note if r else None,
             ]
         )
-    title = f"{vm.village.parent.name if vm.village.parent else ''}{vm.village.name} {month_heading(vm.month)} 考勤表"
+    title = (
+        f"{vm.village.parent.name if vm.village.parent else ''}{vm.village.name} "
+        f"{month_heading(vm.month)} 考勤表"
+    )
     out = io.BytesIO()
     xlsx.write_template(
         out, title=title, month=vm.month, village_label=f"{vm.village.name}（{vm.village.code}）", rows=rows
@@ -314,7 +317,9 @@ def attendance_template(village_id: int, month: str):
         out.getvalue(),
         mimetype=xlsx.XLSX_MIMETYPE,
         headers={
-            "Content-Disposition": f"attachment; filename=attendance_{vm.month}.xlsx; filename*=UTF-8''{quote(name)}"
+            "Content-Disposition": (
+                f"attachment; filename=attendance_{vm.month}.xlsx; filename*=UTF-8''{quote(name)}"
+            )
         },
     )
 

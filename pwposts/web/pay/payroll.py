@@ -239,7 +239,8 @@ def run_supplementary(run_id: int):
         flash_error(err)
         return redirect(url_for("pay.run_detail", run_id=run_id))
     flash(
-        f"已生成补充清册（第{supp_id}号）：{lines}人，合计{total / 100:,.2f} 元。请另一名工作人员核对后审批。",
+        f"已生成补充清册（第{supp_id}号）：{lines}人，合计{total / 100:,.2f} 元。"
+        "请另一名工作人员核对后审批。",
         "info",
     )
     return redirect(url_for("pay.run_detail", run_id=supp_id))
