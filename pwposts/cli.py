@@ -9,6 +9,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
+from .domain.roles import ROLES
 from .extensions import db
 
 
@@ -78,7 +79,7 @@ def audit_checkpoint():
 @click.option(
     "--role",
     required=True,
-    type=click.Choice(["county_admin", "township_clerk", "village_clerk", "inspector", "holder"]),
+    type=click.Choice(list(ROLES)),
 )
 @click.option("--region", "region_code", help="管辖区划代码（12位）")
 @click.option("--id-number", help="岗位人员的身份证号")

@@ -11,14 +11,13 @@ from sqlalchemy.orm import Session, joinedload
 from ..domain.errors import DomainError, Forbidden, NotFound
 from ..domain.formats import month_bounds, month_heading, parse_month
 from ..domain.payroll import PAYABLE_CONTRACT_STATES
-from ..domain.roles import HOLDER
 from ..models.contracts import Assessment, Contract
 from ..models.pay import AttendanceRecord, Payment, PaymentObjection, PayrollRun
 from ..models.people import Person, Region
 from ..models.posts import Post
 from . import assessment, audit
 from .clock_binding import now_of
-from .permissions import require, scope_regions
+from .permissions import can, require, scope_regions
 
 MAX_OBJECTION = 1000
 
@@ -439,5 +438,5 @@ def payment_notice(session: Session, village_code: str, month: str) -> tuple[Reg
 
 
 def ensure_holder(actor) -> None:
-    if actor.role != HOLDER:
+    if not can(actor, "view_own_records"):
         raise Forbidden("此页面仅供岗位人员本人使用")

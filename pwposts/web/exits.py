@@ -20,7 +20,6 @@ from ..domain.contracts import CONTRACT_STATE_LABELS
 from ..domain.errors import DomainError, NotFound
 from ..domain.formats import parse_date
 from ..domain.people import mask_id_number, mask_numbers_in_text
-from ..domain.roles import COUNTY_ADMIN, INSPECTOR, TOWNSHIP_CLERK, VILLAGE_CLERK
 from ..extensions import db
 from ..models.people import Person
 from ..services import contracts as contracts_service
@@ -534,7 +533,7 @@ def followup(person_id: int):
 # ---- dashboard ----
 
 
-@card(COUNTY_ADMIN, TOWNSHIP_CLERK, VILLAGE_CLERK, INSPECTOR)
+@card("view_card_exits")
 def exit_cards(actor, today):
     n = work.dashboard_counts(db.session, actor, today)
     cards = [

@@ -15,7 +15,6 @@ from ..domain import hiring as rules
 from ..domain.errors import DomainError
 from ..domain.formats import parse_date
 from ..domain.inputs import parse_id
-from ..domain.roles import COUNTY_ADMIN, INSPECTOR, TOWNSHIP_CLERK, VILLAGE_CLERK
 from ..extensions import db
 from ..models.hiring import Application, Notice
 from ..services import contracts as contracts_service
@@ -379,7 +378,7 @@ def resolve_objection(objection_id: int):
 # ---- dashboard ----
 
 
-@card(COUNTY_ADMIN, TOWNSHIP_CLERK, VILLAGE_CLERK, INSPECTOR)
+@card("view_card_hiring")
 def hiring_cards(actor, today):
     ending = db.session.scalar(service.publicities_ending(actor, today)) or 0
     due = db.session.scalar(service.publicities_due(actor, today)) or 0

@@ -21,7 +21,6 @@ from ...domain.errors import DomainError, Forbidden, NotFound
 from ...domain.formats import month_heading, parse_month, parse_yuan
 from ...domain.pay import PAYMENT_STATE_LABELS, RUN_KIND_LABELS, RUN_STATE_LABELS, RUN_STATES
 from ...domain.people import mask_id_number
-from ...domain.roles import COUNTY_ADMIN, INSPECTOR, TOWNSHIP_CLERK
 from ...extensions import db
 from ...models.accounts import User
 from ...models.pay import Payment
@@ -462,7 +461,7 @@ def arrears():
 # ---------------------------------------------------------------- dashboard
 
 
-@card(COUNTY_ADMIN, TOWNSHIP_CLERK)
+@card("view_card_payroll")
 def payroll_cards(actor, today):
     total, mine = service.count_awaiting_approval(db.session, actor)
     return [
@@ -476,7 +475,7 @@ def payroll_cards(actor, today):
     ]
 
 
-@card(COUNTY_ADMIN, TOWNSHIP_CLERK, INSPECTOR)
+@card("view_card_arrears")
 def arrears_cards(actor, today):
     limit, rows = service.arrears(db.session, actor, today)
     return [
