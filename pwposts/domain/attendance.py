@@ -613,9 +613,5 @@ def days_in_year_covered(term_start: date, term_last: date, year: int) -> int:
     return (hi - lo).days + 1 if lo <= hi else 0
 
 
-def last_day_of(month: str) -> date:
-    return month_bounds(month)[1]
-
-
 def first_day_of(month: str) -> date:
     return month_bounds(month)[0]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from sqlalchemy import and_, event, func, select
 from sqlalchemy.exc import IntegrityError
@@ -867,19 +867,3 @@ def count_missing(session: Session, actor, month: str) -> int:
         .where(AttendanceRecord.id.is_(None))
     )
     return session.scalar(scope_regions(actor, q, Post.village_id)) or 0
-
-
-def records_for_person(
-    session: Session, person_id: int, months: Iterable[str] | None = None
-) -> list[AttendanceRecord]:
-    """A holder's attendance records, newest month first (for the holder portal)."""
-    q = select(AttendanceRecord).where(AttendanceRecord.person_id == person_id)
-    if months is not None:
-        q = q.where(AttendanceRecord.month.in_(list(months)))
-    return list(
-        session.scalars(
-            q.options(selectinload(AttendanceRecord.days), joinedload(AttendanceRecord.contract)).order_by(
-                AttendanceRecord.month.desc()
-            )
-        ).unique()
-    )

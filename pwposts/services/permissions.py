@@ -6,7 +6,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from ..domain.errors import Forbidden, NotFound
-from ..domain.roles import ACTIONS, DASHBOARD_TITLES, HOLDER, INSPECTOR
+from ..domain.roles import ACTIONS, DASHBOARD_TITLES, HOLDER
 from ..models.people import Person, Region
 
 # How much of the 12-digit code a scope of each level fixes.
@@ -88,10 +88,6 @@ def require(actor, action: str, obj=None, *, what: str = "记录") -> None:
     if obj is not None and actor is not None and not in_scope(actor, obj):
         raise NotFound(what)
     raise Forbidden()
-
-
-def is_read_only(actor) -> bool:
-    return actor.role == INSPECTOR
 
 
 def roles_with(action: str) -> tuple[str, ...]:

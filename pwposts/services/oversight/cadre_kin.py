@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ...domain.formats import yuan
+from ...domain.formats import month_of, yuan
 from ...domain.rules import CLOSE_KIN
 from ...domain.rules.catalog import RULES
 from ._base import Context, as_date, make_finding, person_node, positive
@@ -117,13 +117,13 @@ def detect(ctx: Context) -> list:
                     f"{who}任{ctx.region_name(r.official_village)}{r.label}（{ts.isoformat()} 至 "
                     f"{te.isoformat() if te else '今'}），与合同{c['code']}（{c['start_on']} 至 {r.e}）重叠"
                 )
-                windows.append((r.cid, max(s, ts).strftime("%Y-%m"), min(e, te or e).strftime("%Y-%m")))
+                windows.append((r.cid, month_of(max(s, ts)), month_of(min(e, te or e))))
             else:
                 facts.append(
                     f"{SRC_LABELS[r.src]}{r.label}（关联人员{official['name']}）是其"
                     f"{'本人' if r.kind == '本人' else rel}，涉及合同{c['code']}"
                 )
-                windows.append((r.cid, s.strftime("%Y-%m"), e.strftime("%Y-%m")))
+                windows.append((r.cid, month_of(s), month_of(e)))
             key.append(f"{r.src}:{r.ref_id}:{r.kid}:{r.kind}:contract:{r.cid}")
         lines = [
             x

@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from sqlalchemy import select
 
+from ...domain.formats import month_of
 from ...domain.rules.catalog import RULES
 from ...domain.settings import value_on
 from ...models.policy import CountySetting
@@ -78,7 +79,7 @@ def detect(ctx: Context) -> list:
             "contracts": cids,
             "refs": {"person": members, "contract": cids},
         }
-        starts = [e["start"].strftime("%Y-%m") for _, e, _ in cases]
+        starts = [month_of(e["start"]) for _, e, _ in cases]
         out.append(
             make_finding(
                 ctx,

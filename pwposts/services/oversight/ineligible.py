@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ...domain.formats import yuan
+from ...domain.formats import month_of, yuan
 from ...domain.people import is_older_worker
 from ...domain.rules.catalog import RULES
 from ...domain.settings import value_on
@@ -91,7 +91,7 @@ def detect(ctx: Context) -> list:
                 money_fen=money,
                 person_id=p["id"],
                 village_id=r.village_id,
-                months=[start.strftime("%Y-%m")] + [x["month"] for x in lines],
+                months=[month_of(start)] + [x["month"] for x in lines],
             )
         )
     return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from ...domain.formats import month_of
 from ...domain.rules.catalog import RULES
 from ._base import Context, as_date, make_finding, person_node, positive
 
@@ -54,7 +55,7 @@ def detect(ctx: Context) -> list:
                 held[(s, ref)] = (t, as_date(a), as_date(b))
         start = max(min(v[1] for v in held.values()), max(v[1] for v in held.values()))
         end = min(v[2] for v in held.values())
-        overlap_months = (start.strftime("%Y-%m"), max(start, end).strftime("%Y-%m"))
+        overlap_months = (month_of(start), month_of(max(start, end)))
         lines = [
             x for x in positive(pay.get(pid, [])) if overlap_months[0] <= x["month"] <= overlap_months[1]
         ]

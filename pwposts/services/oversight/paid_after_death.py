@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ...domain.formats import yuan
+from ...domain.formats import month_of, yuan
 from ...domain.rules import share_at_stake
 from ...domain.rules.catalog import RULES
 from ._base import Context, as_date, make_finding, person_node
@@ -37,7 +37,7 @@ def detect(ctx: Context) -> list:
         died = as_date(rows[0].death_date)
         lines, key, money = [], [], 0
         for r in sorted(rows, key=lambda r: (r.month, r.id)):
-            if r.month == died.strftime("%Y-%m"):
+            if r.month == month_of(died):
                 stake = (
                     share_at_stake(int(r.amount_fen), r.month_days - died.day, r.month_days)
                     if r.amount_fen > 0
