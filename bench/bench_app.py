@@ -25,7 +25,8 @@ from pwposts.extensions import csrf, db  # noqa: E402
 app = create_app()
 
 ONE_QUERY = """<!doctype html><html><body><table>
-{% for r in rows %}<tr><td>{{ r.id }}</td><td>{{ r.name }}</td><td>{{ r.village_id }}</td><td>{{ r.id_number }}</td></tr>
+{% for r in rows %}<tr><td>{{ r.id }}</td><td>{{ r.name }}</td><td>{{ r.village_id }}</td>
+<td>{{ r.id_number }}</td></tr>
 {% endfor %}</table></body></html>"""
 
 

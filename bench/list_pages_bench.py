@@ -244,11 +244,14 @@ def bench_pdfs(args) -> list[dict]:
         plain = timed(lambda: [HTML(string=h).write_pdf() for h in htmls])
         shared = timed(lambda: [html_to_pdf(h) for h in htmls])
         batch = timed(lambda: contracts_batch_pdf(items))
-        for c, h in zip(contracts, htmls):  # store them once
+        for c, h in zip(contracts, htmls, strict=True):  # store them once
             stored_contract_pdf(db.session, c, h)
         db.session.commit()
         served = timed(
-            lambda: [stored_contract_pdf(db.session, c, contract_html(*i)) for c, i in zip(contracts, items)]
+            lambda: [
+                stored_contract_pdf(db.session, c, contract_html(*i))
+                for c, i in zip(contracts, items, strict=True)
+            ]
         )
         db.session.rollback()
     rows = []

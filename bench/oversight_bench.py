@@ -26,15 +26,18 @@ from sqlalchemy import text  # noqa: E402
 
 TODAY = date(2026, 11, 25)
 FLOORS = {
-    "payment ⋈ person ⋈ contract ⋈ post": "SELECT COUNT(*) FROM payment p JOIN person per ON per.id = p.person_id "
+    "payment ⋈ person ⋈ contract ⋈ post": "SELECT COUNT(*) FROM payment p "
+    "JOIN person per ON per.id = p.person_id "
     "JOIN contract c ON c.id = p.contract_id JOIN post po ON po.id = c.post_id",
-    "contract ⋈ relation (both ways)": "SELECT (SELECT COUNT(*) FROM contract c JOIN relation r ON r.person_id = c.person_id)"
+    "contract ⋈ relation (both ways)": "SELECT (SELECT COUNT(*) FROM contract c "
+    "JOIN relation r ON r.person_id = c.person_id)"
     " + (SELECT COUNT(*) FROM contract c JOIN relation r ON r.relative_id = c.person_id)",
     "contract ⋈ household members": "SELECT COUNT(*) FROM contract c JOIN person a ON a.id = c.person_id "
     "JOIN person b ON b.household_id = a.household_id",
     "payment ⋈ attendance_record": "SELECT COUNT(*) FROM payment p LEFT JOIN attendance_record a "
     "ON a.contract_id = p.contract_id AND a.month = p.month",
-    "person GROUP BY phone / account": "SELECT (SELECT COUNT(*) FROM (SELECT phone FROM person GROUP BY phone) x)"
+    "person GROUP BY phone / account": "SELECT (SELECT COUNT(*) FROM (SELECT phone FROM person GROUP "
+    "BY phone) x)"
     " + (SELECT COUNT(*) FROM (SELECT account_no FROM person GROUP BY account_no) y)",
 }
 
@@ -109,8 +112,10 @@ def write(results: list[dict], persons: int) -> None:
     for r in results:
         c = r["counts"]
         lines.append(
-            f"\n### {r['label']}: {c['person']:,} persons, {c['contract']:,} contracts, {c['payment']:,} payments, "
-            f"{c['attendance_record']:,} attendance records, {c['relation']:,} relations, {c['cadre']:,} cadre terms\n"
+            f"\n### {r['label']}: {c['person']:,} persons, {c['contract']:,} contracts, "
+            f"{c['payment']:,} payments, "
+            f"{c['attendance_record']:,} attendance records, {c['relation']:,} relations, "
+            f"{c['cadre']:,} cadre terms\n"
         )
         lines.append("| rule | findings | seconds |\n|---|---:|---:|")
         for rule, (n, t) in r["rules"].items():
@@ -121,7 +126,8 @@ def write(results: list[dict], persons: int) -> None:
             f"**{r['detect_total']:.3f}** (target ≤ 5 s: {met}) |"
         )
         lines.append(
-            f"\nWhole scan writing flags (one transaction): {r['scan1'][0]:.3f} s, {r['scan1'][2]} new flags; "
+            f"\nWhole scan writing flags (one transaction): {r['scan1'][0]:.3f} s, "
+            f"{r['scan1'][2]} new flags; "
             f"second scan (idempotent): {r['scan2'][0]:.3f} s, {r['scan2'][2]} new.\n"
         )
         lines.append("Floors — the plain joins the rules rest on, one COUNT(*) statement each (best of 3):\n")

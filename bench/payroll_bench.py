@@ -272,7 +272,8 @@ FLOOR_FULL = (
     """CREATE TABLE bench_floor_full (id {pk}, run_id INTEGER, contract_id INTEGER NOT NULL,
   person_id INTEGER NOT NULL, fund_id INTEGER, month VARCHAR(7) NOT NULL, kind VARCHAR(10) NOT NULL,
   standard_fen BIGINT NOT NULL, required_days INTEGER NOT NULL, attended_days INTEGER NOT NULL,
-  covered_days INTEGER NOT NULL, month_days INTEGER NOT NULL, cap_fen BIGINT NOT NULL, base_fen BIGINT NOT NULL,
+  covered_days INTEGER NOT NULL, month_days INTEGER NOT NULL, cap_fen BIGINT NOT NULL,
+  base_fen BIGINT NOT NULL,
   grade VARCHAR(5), performance_fen BIGINT NOT NULL, amount_fen BIGINT NOT NULL, calc_text TEXT NOT NULL,
   account_kind VARCHAR(10), account_no VARCHAR(40), account_name VARCHAR(50), status VARCHAR(10) NOT NULL,
   bank_batch INTEGER NOT NULL, created_by_id INTEGER, created_at TIMESTAMP NOT NULL)""",
@@ -288,7 +289,10 @@ FLOOR_FULL = (
 def _floor_parts(dialect: str) -> dict:
     """SQL fragments of the rule for October 2026 (d = 31)."""
     if dialect == "postgresql":
-        last = "LEAST(COALESCE(c.exit_on, c.end_on), COALESCE(p.death_date, DATE '9999-12-31'), DATE '2026-10-31')"
+        last = (
+            "LEAST(COALESCE(c.exit_on, c.end_on), COALESCE(p.death_date, DATE '9999-12-31'), "
+            "DATE '2026-10-31')"
+        )
         first = "GREATEST(c.start_on, DATE '2026-10-01')"
         covered = f"({last} - {first} + 1)"
         least = "LEAST"
@@ -319,11 +323,13 @@ def _floor_parts(dialect: str) -> dict:
 FROM contract c
 JOIN post ON post.id = c.post_id
 JOIN person p ON p.id = c.person_id
-JOIN attendance_record ar ON ar.contract_id = c.id AND ar.month = '2026-10' AND ar.status IN ('approved', 'locked')
+JOIN attendance_record ar ON ar.contract_id = c.id AND ar.month = '2026-10'
+  AND ar.status IN ('approved', 'locked')
 LEFT JOIN assessment a ON a.contract_id = c.id AND a.kind = 'monthly' AND a.period = '2026-10'
 WHERE c.status IN ('active', 'ended', 'terminated') AND c.start_on <= '2026-10-31'
   AND COALESCE(c.exit_on, c.end_on) >= '2026-10-01'
-  AND COALESCE(p.death_date, c.start_on) >= c.start_on AND COALESCE(p.death_date, '2026-10-01') >= '2026-10-01'"""
+  AND COALESCE(p.death_date, c.start_on) >= c.start_on AND COALESCE(p.death_date,
+    '2026-10-01') >= '2026-10-01'"""
     return {"covered": covered, "cap": cap, "base": base, "perf": perf, "calc": calc, "src": src}
 
 
@@ -331,18 +337,21 @@ def floor_bare_sql(dialect: str) -> str:
     f = _floor_parts(dialect)
     return (
         f"INSERT INTO bench_floor (contract_id, person_id, month, covered_days, amount_fen, calc_text) "
-        f"SELECT c.id, c.person_id, '2026-10', {f['covered']}, {f['base']} + {f['perf']}, {f['calc']} {f['src']}"
+        f"SELECT c.id, c.person_id, '2026-10', {f['covered']}, {f['base']} + {f['perf']}, "
+        f"{f['calc']} {f['src']}"
     )
 
 
 def floor_full_sql(dialect: str) -> str:
     f = _floor_parts(dialect)
-    return f"""INSERT INTO bench_floor_full (run_id, contract_id, person_id, fund_id, month, kind, standard_fen,
-  required_days, attended_days, covered_days, month_days, cap_fen, base_fen, grade, performance_fen, amount_fen,
-  calc_text, account_kind, account_no, account_name, status, bank_batch, created_by_id, created_at)
+    return f"""INSERT INTO bench_floor_full (run_id, contract_id, person_id, fund_id, month, kind,
+  standard_fen, required_days, attended_days, covered_days, month_days, cap_fen, base_fen, grade,
+  performance_fen, amount_fen, calc_text, account_kind, account_no, account_name, status, bank_batch,
+  created_by_id, created_at)
 SELECT NULL, c.id, c.person_id, post.fund_id, '2026-10', 'regular', c.allowance_fen, c.required_days,
-  ar.days_worked, {f["covered"]}, 31, {f["cap"]}, {f["base"]}, a.grade, {f["perf"]}, {f["base"]} + {f["perf"]},
-  {f["calc"]}, p.account_kind, p.account_no, p.account_name, 'pending', 1, NULL, CURRENT_TIMESTAMP {f["src"]}"""
+  ar.days_worked, {f["covered"]}, 31, {f["cap"]}, {f["base"]}, a.grade, {f["perf"]},
+  {f["base"]} + {f["perf"]}, {f["calc"]}, p.account_kind, p.account_no, p.account_name, 'pending', 1, NULL,
+  CURRENT_TIMESTAMP {f["src"]}"""
 
 
 def _time_floor(session, create, sql, table) -> tuple[float, int, int]:
@@ -496,9 +505,11 @@ def write_results(results: list[dict], command: str, persons: int) -> None:
             "time; `cpu` is this process's CPU time, which for SQLite includes the database engine).\n"
         ),
         (
-            "\nTimed: for each township, `prepare_run` + commit, then `approve_run` by a second person + commit "
+            "\nTimed: for each township, `prepare_run` + commit, "
+            "then `approve_run` by a second person + commit "
             "(2 transactions per township, as through the web). Floors, in the same run: one INSERT … SELECT "
-            "computing the same amounts (and a short calc_text) for the whole county, into a bare 6-column table, "
+            "computing the same amounts (and a short calc_text) for the whole county, "
+            "into a bare 6-column table, "
             "and into a payment-shaped table with payment's seven indexes; one commit each, best of 3.\n"
         ),
         (
@@ -519,9 +530,11 @@ def write_results(results: list[dict], command: str, persons: int) -> None:
         else:
             target = "≤ 5× floor: " + ("met" if rb <= 5 else ("met vs shaped" if rf <= 5 else "**not met**"))
         lines.append(
-            f"| {r['label']} | {r['holders']:,} | {r['approved_runs']} | {r['lines']:,} | {r['prepare_s']:.3f} s "
+            f"| {r['label']} | {r['holders']:,} | {r['approved_runs']} | {r['lines']:,} | "
+            f"{r['prepare_s']:.3f} s "
             f"| {r['approve_s']:.3f} s | **{r['total_s']:.3f} s** | {r['cpu_s']:.3f} s | {r['load']:.1f} "
-            f"| {r['bare_s']:.3f} s | {r['full_s']:.3f} s | {rb:.1f}× | {rf:.1f}× | {'yes' if r['same'] else 'NO'} "
+            f"| {r['bare_s']:.3f} s | {r['full_s']:.3f} s | {rb:.1f}× | {rf:.1f}× | "
+            f"{'yes' if r['same'] else 'NO'} "
             f"| {target} |\n"
         )
     path.write_text((path.read_text() if path.exists() else "") + "".join(lines))

@@ -93,9 +93,10 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        # SQLite: batch operations rebuild a table (copy, drop, rename); with foreign keys enforced, dropping a
-        # table other rows point at fails on any database that has data. Alembic's advice: switch enforcement
-        # off for the migration (outside a transaction, on the raw connection), then check every key after it.
+        # SQLite: batch operations rebuild a table (copy, drop, rename); with foreign
+        # keys enforced, dropping a table other rows point at fails on any database that
+        # has data. Alembic's advice: switch enforcement off for the migration (outside a
+        # transaction, on the raw connection), then check every key after it.
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
             connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")

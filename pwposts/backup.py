@@ -1,4 +1,5 @@
-"""`pwposts backup` / `pwposts restore`: a whole copy of the database, and the audit chain checked after a restore.
+"""`pwposts backup` / `pwposts restore`: a whole copy of the database,
+and the audit chain checked after a restore.
 
 SQLite: the online backup API (a consistent copy while the app keeps running; readers are not blocked).
 PostgreSQL: pg_dump in its custom format, restored with pg_restore (--clean --if-exists, one transaction),

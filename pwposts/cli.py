@@ -1,4 +1,5 @@
-"""`pwposts …` commands: thin wrappers over services. `pwposts run`, `pwposts db upgrade` work with no --app."""
+"""`pwposts …` commands: thin wrappers over services. `pwposts run`,
+`pwposts db upgrade` work with no --app."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
+from .domain.roles import ROLES
 from .extensions import db
 
 
@@ -77,7 +79,7 @@ def audit_checkpoint():
 @click.option(
     "--role",
     required=True,
-    type=click.Choice(["county_admin", "township_clerk", "village_clerk", "inspector", "holder"]),
+    type=click.Choice(list(ROLES)),
 )
 @click.option("--region", "region_code", help="管辖区划代码（12位）")
 @click.option("--id-number", help="岗位人员的身份证号")

@@ -47,7 +47,8 @@ def init_command(county_code, county_name, admin_username, admin_name, admin_pas
         raise click.ClickException(err.message) from None
     click.echo(f"已初始化：{county.name}（{county.code}），县级管理员 {user.username}")
     click.echo(
-        "下一步：pwposts import-regions --user <管理员> <统计用区划代码文件.xlsx|.csv>，或登录后在“区划”页导入"
+        "下一步：pwposts import-regions --user <管理员> <统计用区划代码文件.xlsx|.csv>，"
+        "或登录后在“区划”页导入"
     )
 
 

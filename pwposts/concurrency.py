@@ -68,8 +68,8 @@ CONFLICT_MESSAGE = "数据刚被他人同时修改（同一记录不能重复保
 
 
 def is_unique_violation(err: BaseException) -> bool:
-    """Two requests racing to write the same unique row (a code, a line per contract-month): a conflict, not a bug
-    in this request — the database kept the invariant, the loser is told to look again."""
+    """Two requests racing to write the same unique row (a code, a line per contract-month): a conflict, not a
+    bug in this request — the database kept the invariant, the loser is told to look again."""
     if not isinstance(err, IntegrityError):
         return False
     orig = getattr(err, "orig", None)

@@ -45,7 +45,8 @@ def check_production_secret(key: str) -> None:
     characters); refuse to start otherwise, naming the rule and how to make one."""
     if len(key.encode()) < MIN_SECRET_BYTES or len(set(key)) < 12:
         raise RuntimeError(
-            f"PWPOSTS_SECRET_KEY is too weak for production: use at least {MIN_SECRET_BYTES} random bytes, e.g. "
+            f"PWPOSTS_SECRET_KEY is too weak for production: use at least {MIN_SECRET_BYTES} random "
+            "bytes, e.g. "
             'python -c "import secrets; print(secrets.token_hex(32))"'
         )
 

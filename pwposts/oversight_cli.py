@@ -1,4 +1,5 @@
-"""`pwposts scan`: run the 纪检监察 anomaly rules and record flags (a thin wrapper over services/oversight)."""
+"""`pwposts scan`: run the 纪检监察 anomaly rules and record flags (a thin wrapper over
+services/oversight)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from .extensions import db
 @click.option("--to", "month_to", help="截止月份 YYYY-MM")
 @with_appcontext
 def scan_command(rules, region_code, month_from, month_to):
-    """Run the anomaly rules; an open flag is never duplicated, a dismissed one returns only on new evidence."""
+    """Run the anomaly rules; an open flag is never duplicated,
+    a dismissed one returns only on new evidence."""
     from . import clock
     from .domain.errors import DomainError
     from .domain.formats import parse_month

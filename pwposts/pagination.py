@@ -15,7 +15,8 @@ from sqlalchemy.orm import lazyload
 
 
 def _single_pk(select: sa.Select):
-    """The primary-key column of the one entity `select` lists, or None (several columns, DISTINCT, GROUP BY…)."""
+    """The primary-key column of the one entity `select`
+    lists, or None (several columns, DISTINCT, GROUP BY…)."""
     if select._distinct or select._group_by_clauses or select._having_criteria:  # noqa: SLF001
         return None
     descriptions = select.column_descriptions

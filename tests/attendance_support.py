@@ -93,8 +93,9 @@ def _contract(
 
 
 def build_holders(session, c: County) -> Holders:
-    """Village 0 (东坪一村): wang (2026-03-01 … 2027-02-28), li (from 2026-10-16, part-time counted in hours),
-    sun (terminated, last day 2026-10-20); village 2 (西岭一村, other township): zhao (2026-01-01 … 2026-12-31)."""
+    """Village 0 (东坪一村): wang (2026-03-01 … 2027-02-28), li (from 2026-10-16,
+    part-time counted in hours), sun (terminated, last day 2026-10-20); village 2
+    (西岭一村, other township): zhao (2026-01-01 … 2026-12-31)."""
     h = Holders(c)
     cat = PostCategory(code="BJ", name="保洁", kind="普通")
     fund = Fund(county_id=c.county.id, name="衔接推进乡村振兴补助资金", year=2026, allocation_fen=100_000_000)

@@ -133,7 +133,8 @@ def login_as(client, county):
 
 @pytest.fixture
 def empty_database_url(tmp_path):
-    """A new empty database of the kind under test (SQLite file, or a fresh PostgreSQL database dropped after)."""
+    """A new empty database of the kind under test (SQLite
+    file, or a fresh PostgreSQL database dropped after)."""
     base = os.environ.get("PWPOSTS_TEST_DATABASE_URL")
     if not base:
         yield "sqlite:///" + str(tmp_path / "migrations.sqlite3")

@@ -96,8 +96,8 @@ def make_contract(
     return c
 
 
-# Registration runs Mon 2026-11-16 to Tue 11-24 (published on its first day, applications entered by the 24th),
-# so a 公示 may be published on Wed 11-25 (TODAY in the tests), after the registration deadline.
+# Registration runs Mon 2026-11-16 to Tue 11-24 (published on its first day, applications entered by the
+# 24th), so a 公示 may be published on Wed 11-25 (TODAY in the tests), after the registration deadline.
 NOTICE_DAY = date(2026, 11, 16)
 ENTRY_DAY = date(2026, 11, 24)
 NOTICE_FIELDS = dict(
@@ -113,7 +113,8 @@ OPEN_NOTICE_FIELDS = {**NOTICE_FIELDS, "start_on": date(2026, 11, 25), "end_on":
 
 
 def shortlist_wang_and_li(session, county, notice, published_on: date = date(2026, 11, 25)):
-    """wang and li apply on ENTRY_DAY and are put on 公示 on `published_on` (after the registration deadline)."""
+    """wang and li apply on ENTRY_DAY and are put on 公示
+    on `published_on` (after the registration deadline)."""
     from pwposts.services import hiring as svc
 
     town = county.users["town"]

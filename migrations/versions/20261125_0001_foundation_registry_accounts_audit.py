@@ -160,7 +160,8 @@ def upgrade():
         sa.Column("fund_id", sa.Integer(), nullable=False),
         sa.Column("category", sa.String(length=20), nullable=False),
         sa.CheckConstraint(
-            "category IN ('脱贫人口', '防止返贫监测对象', '易地搬迁人口', '农村低收入人口', '零就业家庭', '持证残疾人', '大龄')",
+            "category IN ('脱贫人口', '防止返贫监测对象', '易地搬迁人口', '农村低收入人口', '零就业家庭', "
+            "'持证残疾人', '大龄')",
             name=op.f("ck_fund_category_category_valid"),
         ),
         sa.ForeignKeyConstraint(
@@ -214,7 +215,8 @@ def upgrade():
         sa.Column("term_start", sa.Date(), nullable=False),
         sa.Column("term_end", sa.Date(), nullable=True),
         sa.CheckConstraint(
-            "office IN ('党组织书记', '党组织副书记', '村委会主任', '村委会副主任', '村文书', '村务监督委员会主任', '其他财政补贴村干部')",
+            "office IN ('党组织书记', '党组织副书记', '村委会主任', '村委会副主任', '村文书', "
+            "'村务监督委员会主任', '其他财政补贴村干部')",
             name=op.f("ck_cadre_office_valid"),
         ),
         sa.CheckConstraint("term_end IS NULL OR term_end >= term_start", name=op.f("ck_cadre_term_ordered")),
@@ -234,7 +236,8 @@ def upgrade():
         sa.Column("start_on", sa.Date(), nullable=False),
         sa.Column("end_on", sa.Date(), nullable=True),
         sa.CheckConstraint(
-            "category IN ('脱贫人口', '防止返贫监测对象', '易地搬迁人口', '农村低收入人口', '零就业家庭', '持证残疾人', '大龄')",
+            "category IN ('脱贫人口', '防止返贫监测对象', '易地搬迁人口', '农村低收入人口', '零就业家庭', "
+            "'持证残疾人', '大龄')",
             name=op.f("ck_person_category_category_valid"),
         ),
         sa.CheckConstraint(
@@ -356,7 +359,8 @@ def upgrade():
         sa.Column("changed_by_id", sa.Integer(), nullable=True),
         sa.Column("changed_at", sa.DateTime(), nullable=False),
         sa.CheckConstraint(
-            "key IN ('parity_tolerance_pct', 'publicity_working_days', 'household_post_limit', 'age_cap', 'arrears_days', 'pay_frequency', 'assessment_due_day', 'exit_report_days')",
+            "key IN ('parity_tolerance_pct', 'publicity_working_days', 'household_post_limit', 'age_cap', "
+            "'arrears_days', 'pay_frequency', 'assessment_due_day', 'exit_report_days')",
             name=op.f("ck_county_setting_key_valid"),
         ),
         sa.ForeignKeyConstraint(

@@ -61,7 +61,8 @@ def upgrade():
             name=op.f("ck_post_deviation_status_valid"),
         ),
         sa.CheckConstraint(
-            "status IN ('draft', 'submitted', 'approved', 'rejected', 'recruiting', 'partly_filled', 'filled', 'closed')",
+            "status IN ('draft', 'submitted', 'approved', 'rejected', 'recruiting', 'partly_filled', "
+            "'filled', 'closed')",
             name=op.f("ck_post_status_valid"),
         ),
         sa.CheckConstraint("allowance_fen > 0", name=op.f("ck_post_allowance_positive")),
@@ -152,7 +153,8 @@ def upgrade():
         sa.Column("entered_by_id", sa.Integer(), nullable=True),
         sa.Column("entered_at", sa.DateTime(), nullable=False),
         sa.CheckConstraint(
-            "status IN ('eligible', 'ineligible', 'shortlisted', 'removed', 'hired', 'withdrawn', 'not_selected')",
+            "status IN ('eligible', 'ineligible', 'shortlisted', 'removed', 'hired', 'withdrawn', "
+            "'not_selected')",
             name=op.f("ck_application_status_valid"),
         ),
         sa.ForeignKeyConstraint(

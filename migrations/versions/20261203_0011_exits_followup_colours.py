@@ -55,7 +55,8 @@ def upgrade():
             "placement IN ('none', '转岗', '就业')", name=op.f("ck_contract_exit_placement_valid")
         ),
         sa.CheckConstraint(
-            "reason IN ('employed', 'ineligible', 'assessment_failed', 'unable', 'death', 'misconduct', 'own_request', 'contract_end', 'moved_away', 'retired')",
+            "reason IN ('employed', 'ineligible', 'assessment_failed', 'unable', 'death', 'misconduct', "
+            "'own_request', 'contract_end', 'moved_away', 'retired')",
             name=op.f("ck_contract_exit_reason_valid"),
         ),
         sa.CheckConstraint("source IN ('staff', 'sweep')", name=op.f("ck_contract_exit_source_valid")),

@@ -341,7 +341,8 @@ def get_attendance():
         required=("rows",),
     ),
     description="按合同逐人录入（新增或修改待审核记录）。整批检查：任何一行有错则全部不保存，"
-    "422 的 details 逐行列出错误。已审核或已锁定的记录不能修改；死亡之后、退岗之后、合同开始之前的日期不能计考勤。",
+    "422 的 details 逐行列出错误。已审核或已锁定的记录不能修改；死亡之后、退岗之后、"
+    "合同开始之前的日期不能计考勤。",
 )
 @token_required
 def put_attendance():

@@ -72,7 +72,10 @@ CONTRACT = schema(
             "status": {
                 "type": "string",
                 "enum": list(CONTRACT_STATES),
-                "description": "draft 待生效（未录入保险/未确认）· active 履行中 · ended 已结束（到期或已续签）· terminated 已退岗 · void 已作废",
+                "description": (
+                    "draft 待生效（未录入保险/未确认）· active 履行中 · ended "
+                    "已结束（到期或已续签）· terminated 已退岗 · void 已作废"
+                ),
             },
             "status_label": {"type": "string"},
             "person": obj(
@@ -553,7 +556,8 @@ def void(contract_id: int):
     "合同PDF",
     tags=TAGS,
     response=None,
-    description="返回 application/pdf：可打印的劳务协议/劳动合同（含双方、岗位、期限、补贴大写、保险与退岗条款）。"
+    description="返回 application/pdf：可打印的劳务协议/劳动合同（含双方、岗位、期限、"
+    "补贴大写、保险与退岗条款）。"
     "岗位人员可下载本人的合同。",
 )
 @token_required

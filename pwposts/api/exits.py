@@ -404,7 +404,8 @@ def get_exit(exit_id: int):
         409: "该合同已有退岗记录或已续签",
         422: "日期不符合规则（生效日期须晚于合同起始日、最晚为期满次日）",
     },
-    description="乡镇、县级直接确认（confirm 默认 true）：合同登记最后计发日（生效日期前一天），生效后合同为已退岗、"
+    description="乡镇、县级直接确认（confirm 默认 true）："
+    "合同登记最后计发日（生效日期前一天），生效后合同为已退岗、"
     "岗位显示空缺；超过县定报告时限（默认5天）确认的记为迟报。村级只能提出建议。",
 )
 @token_required
@@ -515,7 +516,9 @@ def exit_placement(exit_id: int):
     "退岗通知书PDF",
     tags=TAGS,
     response=None,
-    description="返回 application/pdf：退岗通知书（人员、岗位、原因、生效日期、最后计发日、后续安置、311服务）。",
+    description=(
+        "返回 application/pdf：退岗通知书（人员、岗位、原因、生效日期、最后计发日、后续安置、311服务）。"
+    ),
 )
 @token_required
 def exit_notice(exit_id: int):

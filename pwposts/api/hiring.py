@@ -600,7 +600,9 @@ def list_applications():
     status=201,
     response=APPLICATION,
     errors={404: "公告或人员不存在或不在管辖范围内", 409: "已报名", 422: "公告已结束或不在报名期内"},
-    description="录入即运行资格审查：不符合条件的报名也会保存（status=ineligible），failures 列出每一条原因。",
+    description=(
+        "录入即运行资格审查：不符合条件的报名也会保存（status=ineligible），failures 列出每一条原因。"
+    ),
     body=obj(
         {
             "notice_id": {"type": "integer"},

@@ -194,16 +194,6 @@ def openapi_path(rule: str) -> str:
     return _RULE_ARG.sub(lambda m: "{" + m.group("name") + "}", rule)
 
 
-def served_operations(app: Flask) -> set[tuple[str, str]]:
-    """(METHOD, openapi path) of every route the app serves under /api/v1 (HEAD/OPTIONS left out)."""
-    out = set()
-    for rule in app.url_map.iter_rules():
-        if rule.rule == API_PREFIX or rule.rule.startswith(API_PREFIX + "/"):
-            for method in rule.methods - {"HEAD", "OPTIONS"}:
-                out.add((method, openapi_path(rule.rule)))
-    return out
-
-
 def _path_parameters(rule: str) -> list[dict]:
     params = []
     for m in _RULE_ARG.finditer(rule):

@@ -9,11 +9,10 @@ from .. import clock
 from ..domain.errors import DomainError, NotFound
 from ..domain.formats import parse_month
 from ..domain.people import mask_id_number
-from ..domain.roles import HOLDER
 from ..extensions import db
 from ..models.pay import Payment, PaymentObjection, PayrollRun
 from ..services import portal
-from ..services.permissions import require
+from ..services.permissions import can, require
 from .openapi import array, document, nullable, obj, schema
 from .v1 import BadInput, bp, choice_arg, commit, paginated, token_required
 
@@ -147,7 +146,7 @@ def _visible_payment(payment_id: int) -> Payment:
     p = db.session.get(Payment, payment_id)
     if p is None:
         raise NotFound("发放记录")
-    if g.actor.role == HOLDER:
+    if can(g.actor, "view_own_records"):
         run = db.session.get(PayrollRun, p.run_id) if p.run_id else None
         if p.person_id != g.actor.person_id or (run is not None and run.status != "approved"):
             raise NotFound("发放记录")

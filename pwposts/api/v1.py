@@ -329,7 +329,7 @@ def openapi_json():
 
 
 # Resource modules: importing them registers their routes on `bp`.
-from . import (
+from . import (  # noqa: E402
     attendance,  # noqa: E402,F401
     contracts,  # noqa: E402,F401
     county,  # noqa: E402,F401

@@ -204,7 +204,8 @@ GIVEN_KEYS = ("seq", "name", "id_number", "contract_code", "required_days", "cov
 NOTES = (
     "每行是一名在岗人员本月的考勤；灰色各列由系统预填，请勿修改，系统按“合同编号”识别人员（身份证号须与合同一致）。",
     "出勤、请假、缺勤天数填整数；三者之和不得超过“本月合同覆盖天数”（合同在本月覆盖的日历天数）。",
-    "出勤日期可选：填本月的日数，如 1,2,3,5-9；也可分段填写“出勤:1-9；请假:10；缺勤:11”，或完整日期如 2026-10-05。"
+    "出勤日期可选：填本月的日数，如 1,2,3,5-9；也可分段填写“出勤:1-9；请假:10；缺勤:11”，"
+    "或完整日期如 2026-10-05。"
     "填了出勤日期时，出勤天数须等于所列出勤日期的天数（出勤天数留空则按日期计算）。",
     "日期必须是真实存在的日期（如2月没有30日、9月没有31日），须在本月和合同期内，同一天不能重复。",
     "出勤小时数仅非全日制按小时计的岗位需要，其余可留空。",
@@ -270,7 +271,7 @@ def write_error_report(out: IO[bytes], errors: Iterable[Sequence[Any]], *, filen
     wb = Workbook()
     ws = wb.active
     ws.title = "错误清单"
-    for letter, width in zip("ABCD", (8, 16, 28, 90)):
+    for letter, width in zip("ABCD", (8, 16, 28, 90), strict=True):
         ws.column_dimensions[letter].width = width
     if filename:
         ws.append(safe_row([f"文件：{filename}"]))

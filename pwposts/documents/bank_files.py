@@ -94,7 +94,7 @@ def payment_xlsx(rows: Iterable[BankRow], title: str) -> bytes:
         for col in (2, 4, 5):
             ws.cell(row=n + 1, column=col).number_format = "@"
         ws.cell(row=n + 1, column=4).alignment = Alignment(horizontal="right")
-    for letter, width in zip("ABCDEFG", (6, 24, 12, 12, 16, 8, 30)):
+    for letter, width in zip("ABCDEFG", (6, 24, 12, 12, 16, 8, 30), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
     wb.properties.title = title
@@ -128,6 +128,7 @@ def _rows_from_table(table: list[list[Any]]) -> list[ResultRow]:
     for h, header in enumerate(table[:10]):
         cols = _header_map(list(header))
         if "reference" in cols and "status" in cols:
+            header_at = h
             break
     else:
         raise DomainError(
@@ -140,7 +141,7 @@ def _rows_from_table(table: list[list[Any]]) -> list[ResultRow]:
         return cells[i] if i is not None and i < len(cells) else None
 
     out = []
-    for n, raw in enumerate(table[h + 1 :], start=h + 2):
+    for n, raw in enumerate(table[header_at + 1 :], start=header_at + 2):
         cells = list(raw)
         if all(c is None or str(c).strip() == "" for c in cells):
             continue

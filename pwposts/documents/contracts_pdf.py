@@ -38,7 +38,8 @@ def contract_pdf(contract, policy, township_name: str, full_id: bool = True) -> 
 
 
 def contracts_batch_pdf(items, full_id: bool = True) -> bytes:
-    """Several contracts in one PDF, each with its own page numbers; `items` = (contract, policy, township_name)."""
+    """Several contracts in one PDF, each with its own page
+    numbers; `items` = (contract, policy, township_name)."""
     return htmls_to_pdf([contract_html(c, p, t, full_id) for c, p, t in items])
 
 

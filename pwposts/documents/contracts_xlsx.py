@@ -37,7 +37,8 @@ TEXT_COLUMNS = frozenset({1, 3})
 
 
 def write_contracts(out: IO[bytes], rows: Iterable[Sequence[Any]]) -> int:
-    """Header row then `rows` (values in COLUMNS order, money already in 元 as a number). Returns the count."""
+    """Header row then `rows` (values in COLUMNS order,
+    money already in 元 as a number). Returns the count."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(SHEET_NAME)
     for i, (_, width) in enumerate(COLUMNS, start=1):

@@ -53,7 +53,7 @@ def read_holidays(stream: IO[bytes]) -> tuple[list[tuple[int, date, str, bool]],
         line += 1
         cells = list(values) + [None] * 3
 
-        def cell(h):
+        def cell(h, cells=cells):
             i = cols[h]
             return cells[i] if i is not None else None
 

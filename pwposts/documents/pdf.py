@@ -85,7 +85,8 @@ def font_config():
 
 
 def _html(html: str):
-    """A WeasyPrint document whose relative links resolve into static/ and which fetches nothing outside it."""
+    """A WeasyPrint document whose relative links resolve
+    into static/ and which fetches nothing outside it."""
     from weasyprint import HTML
 
     static = Path(current_app.static_folder)

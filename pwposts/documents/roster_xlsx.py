@@ -481,7 +481,7 @@ def write_error_report(out: IO[bytes], errors: Iterable[Sequence[Any]], *, filen
     """The refusal as a workbook: one line per problem (行号, 列, 填写的值, 问题)."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("错误清单")
-    for letter, width in zip("ABCD", (8, 16, 28, 90)):
+    for letter, width in zip("ABCD", (8, 16, 28, 90), strict=True):
         ws.column_dimensions[letter].width = width
     if filename:
         ws.append(safe_row([f"文件：{filename}"]))

@@ -39,7 +39,8 @@ def graph_svg(nodes: list[dict], links: list[dict], width: int = 640, height: in
         if not a or not b:
             continue
         parts.append(
-            f'<line x1="{a[0]:.0f}" y1="{a[1]:.0f}" x2="{b[0]:.0f}" y2="{b[1]:.0f}" stroke="#94a3b8" stroke-width="2"/>'
+            f'<line x1="{a[0]:.0f}" y1="{a[1]:.0f}" x2="{b[0]:.0f}" y2="{b[1]:.0f}" stroke="#94a3b8" '
+            'stroke-width="2"/>'
         )
         mx, my = (a[0] + b[0]) / 2, (a[1] + b[1]) / 2
         parts.append(
@@ -95,7 +96,8 @@ def bar_chart_svg(
         )
         parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar}" fill="{colour}"/>')
         parts.append(
-            f'<text x="{label_w + w + 4:.1f}" y="{y + bar - 4}" font-size="12" fill="#0f172a">{escape(fmt(value))}</text>'
+            f'<text x="{label_w + w + 4:.1f}" y="{y + bar - 4}" font-size="12" '
+            f'fill="#0f172a">{escape(fmt(value))}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -131,7 +133,8 @@ def stacked_table_svg(
             shade = 0.08 + 0.85 * v / top if v else 0.03
             parts.append(
                 f'<rect x="{label_w + j * cell}" y="{y}" width="{cell - 2}" height="{cell - 2}" '
-                f'fill="#b91c1c" fill-opacity="{shade:.2f}"><title>{escape(r)} × {escape(c)}：{v}</title></rect>'
+                f'fill="#b91c1c" fill-opacity="{shade:.2f}"><title>{escape(r)} × {escape(c)}：'
+                f"{v}</title></rect>"
             )
             if v:
                 parts.append(

@@ -177,7 +177,8 @@ def write_template(columns: Sequence[Column], example: Sequence[Any], *, title: 
     help_ws.append(
         safe_row(
             [
-                f"{title}：第2行为示例（以“示例：”开头），导入时跳过；身份证号请设为文本格式；日期写作 2026-03-01"
+                f"{title}：第2行为示例（以“示例：”开头），导入时跳过；身份证号请设为文本格式；"
+                "日期写作 2026-03-01"
             ]
         )
     )

@@ -47,7 +47,10 @@ READ_SECONDS = 180.0  # time budget for reading one upload (100,000 roster rows 
 _CHUNK = 1 * MB
 _MIN_ROW_BYTES = 4 * MAX_CELLS_PER_ROW  # the fewest bytes a row of too many cells can take
 
-_REFUSE = "，系统拒绝读取（可能是异常或恶意构造的文件）。请在 Excel/WPS 中只保留要导入的内容，另存为新的 .xlsx 后再上传"
+_REFUSE = (
+    "，系统拒绝读取（可能是异常或恶意构造的文件）。请在 Excel/WPS 中只保留要导入的内容，"
+    "另存为新的 .xlsx 后再上传"
+)
 
 
 def _mb(size: int) -> str:

@@ -407,7 +407,8 @@ def outside_term(day: date, term: Term) -> str | None:
     if day > term.last_day:
         if term.exit_on is not None:
             return (
-                f"不在合同期内：晚于退岗日{term.exit_on.isoformat()}（合同已于该日提前终止，合同期 {term_text(term)}），"
+                f"不在合同期内：晚于退岗日{term.exit_on.isoformat()}（合同已于该日提前终止，"
+                f"合同期 {term_text(term)}），"
                 "退岗之后的日期不能计考勤"
             )
         return (
@@ -424,12 +425,16 @@ def month_outside_term(month: str, term: Term) -> str | None:
         return None
     heading = month_heading(month)
     if last < term.start_on:
-        return f"{heading}不在合同期内：合同自{term.start_on.isoformat()}开始（合同期 {term_text(term)}），不能登记该月考勤"
+        return (
+            f"{heading}不在合同期内：合同自{term.start_on.isoformat()}开始（合同期 "
+            f"{term_text(term)}），不能登记该月考勤"
+        )
     if term.died_on is not None and term.died_on < first:
         return f"该人员已于{term.died_on.isoformat()}死亡，{heading}不能登记考勤"
     if term.exit_on is not None:
         return (
-            f"{heading}不在合同期内：合同已于{term.exit_on.isoformat()}提前终止（退岗，合同期 {term_text(term)}），"
+            f"{heading}不在合同期内：合同已于{term.exit_on.isoformat()}提前终止（退岗，"
+            f"合同期 {term_text(term)}），"
             "不能登记该月考勤"
         )
     return f"{heading}不在合同期内（合同期 {term_text(term)}），不能登记该月考勤"
@@ -606,10 +611,6 @@ def pays_performance(grade: str | None) -> bool:
 def days_in_year_covered(term_start: date, term_last: date, year: int) -> int:
     lo, hi = max(term_start, date(year, 1, 1)), min(term_last, date(year, 12, 31))
     return (hi - lo).days + 1 if lo <= hi else 0
-
-
-def last_day_of(month: str) -> date:
-    return month_bounds(month)[1]
 
 
 def first_day_of(month: str) -> date:

@@ -1,4 +1,5 @@
-"""Chinese names for audit actions and object types (shown to inspectors; unknown codes are shown as they are)."""
+"""Chinese names for audit actions and object types (shown to inspectors;
+unknown codes are shown as they are)."""
 
 from __future__ import annotations
 

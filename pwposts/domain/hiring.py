@@ -91,8 +91,8 @@ class HeldPost:
 class CadreTie:
     """A cadre in office that makes the applicant ineligible: themself, a relative, or a household member.
 
-    relation is seen from the applicant: "本人", "配偶", "父母" (the cadre is the applicant's parent), "同户成员" …
-    """
+    relation is seen from the applicant: "本人", "配偶", "父母"
+    (the cadre is the applicant's parent), "同户成员" …"""
 
     cadre_name: str
     office: str
@@ -256,7 +256,8 @@ def check_eligibility(
             out.append(
                 Failure(
                     "one_person_one_post",
-                    f"申请人在{x.department}的“{x.post_name}”岗位在册（{since}，见{x.source or '导入名单'}）；"
+                    f"申请人在{x.department}的“{x.post_name}”岗位在册（{since}，"
+                    f"见{x.source or '导入名单'}）；"
                     f"一人只能同时在一个公益性岗位（一人一岗）",
                 )
             )
@@ -318,7 +319,8 @@ def priority_label(priority: int) -> str:
 
 
 def shortlist_order(entries):
-    """Sort (priority, entered_at, id, …) tuples or objects with those attributes: the default shortlist order."""
+    """Sort (priority, entered_at, id, …) tuples or objects
+    with those attributes: the default shortlist order."""
 
     def key(e):
         if isinstance(e, tuple):

@@ -56,7 +56,8 @@ def national_exceptions(start: date, end: date) -> dict[date, bool]:
 
 
 def calendar_note(start: date, end: date) -> str:
-    """'' when the national calendar covers start..end; else a note that the county's own calendar is in use."""
+    """'' when the national calendar covers start..end; else
+    a note that the county's own calendar is in use."""
     years = uncovered_years(start, end)
     if not years:
         return ""

@@ -55,7 +55,7 @@ def normalize_id_number(raw: object) -> str:
 
 
 def check_digit(first17: str) -> str:
-    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS)) % 11]
+    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
 
 
 def parse_id_number(raw: object, *, today: date | None = None) -> IdInfo:

@@ -92,4 +92,30 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "work_flag": (INSPECTOR,),  # assign, note
     "dispose_flag": (INSPECTOR,),  # confirm / dismiss, rectification items
     "view_person_history": (INSPECTOR, COUNTY_ADMIN),
+    # what each dashboard shows (web/dashboard.py @card) and a few page layouts
+    "view_card_registry": READERS,
+    "view_card_flags": (INSPECTOR, COUNTY_ADMIN),
+    "view_card_county_posts": (COUNTY_ADMIN,),
+    "view_card_township_posts": (TOWNSHIP_CLERK,),
+    "view_card_vacancies": READERS,
+    "view_card_hiring": READERS,
+    "view_card_contracts": (COUNTY_ADMIN, TOWNSHIP_CLERK),
+    "view_card_attendance_approval": (COUNTY_ADMIN, TOWNSHIP_CLERK),
+    "view_card_attendance_inspector": (INSPECTOR,),
+    "view_card_attendance_village": (VILLAGE_CLERK,),
+    "view_card_payroll": (COUNTY_ADMIN, TOWNSHIP_CLERK),
+    "view_card_arrears": (COUNTY_ADMIN, TOWNSHIP_CLERK, INSPECTOR),
+    "view_card_affected": (COUNTY_ADMIN, TOWNSHIP_CLERK, INSPECTOR),
+    "view_card_exits": READERS,
+    "view_late_assessments": (COUNTY_ADMIN, TOWNSHIP_CLERK, INSPECTOR),
+    # the attendance page of a clerk with one village is that village's sheet (no summary to go back to)
+    "attendance_straight_to_sheet": (VILLAGE_CLERK,),
+}
+
+DASHBOARD_TITLES = {
+    COUNTY_ADMIN: "县级工作台",
+    TOWNSHIP_CLERK: "乡镇工作台",
+    VILLAGE_CLERK: "村级工作台",
+    INSPECTOR: "纪检监察工作台",
+    HOLDER: "我的岗位",
 }

@@ -1,4 +1,5 @@
-"""The version of a village-month attendance sheet: two clerks saving one sheet cannot overwrite each other."""
+"""The version of a village-month attendance sheet: two clerks saving one sheet cannot overwrite
+each other."""
 
 from __future__ import annotations
 

@@ -87,7 +87,8 @@ class Application(db.Model):
 
     @property
     def hire_date(self) -> date | None:
-        """聘用日期: hired_on; for a hired row written without it, the day of its last check (set by the hire)."""
+        """聘用日期: hired_on; for a hired row written without
+        it, the day of its last check (set by the hire)."""
         if self.status != "hired":
             return self.hired_on
         return self.hired_on or self.checked_on

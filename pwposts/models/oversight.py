@@ -97,7 +97,8 @@ class FlagNote(db.Model):
 
 
 class Disposition(db.Model):
-    """An inspector's decision on a flag: confirmed (with a rectification item) or dismissed (reason code + text)."""
+    """An inspector's decision on a flag: confirmed (with a
+    rectification item) or dismissed (reason code + text)."""
 
     __tablename__ = "oversight_disposition"
     __table_args__ = (

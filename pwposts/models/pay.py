@@ -201,8 +201,8 @@ class Payment(db.Model):
 
 
 class PaymentObjection(db.Model):
-    """申诉: a holder objects to a payment — or to a month of a contract that was never paid (no payment
-    line: payment_id is NULL, contract_id and month say which month); HR answers; the holder sees the answer."""
+    """申诉: a holder objects to a payment — or to a month of a contract that was never paid (no payment line:
+    payment_id is NULL, contract_id and month say which month); HR answers; the holder sees the answer."""
 
     __tablename__ = "payment_objection"
     __table_args__ = (

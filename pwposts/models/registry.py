@@ -29,7 +29,8 @@ IMPORT_KIND_LABELS = {
 
 
 class ImportBatch(db.Model):
-    """One imported file. The same file (same kind and SHA-256) is imported once: again, it changes nothing."""
+    """One imported file. The same file (same kind and
+    SHA-256) is imported once: again, it changes nothing."""
 
     __tablename__ = "import_batch"
     __table_args__ = (one_of("kind", IMPORT_KINDS), UniqueConstraint("county_id", "kind", "file_hash"))
@@ -42,7 +43,8 @@ class ImportBatch(db.Model):
     file_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of the uploaded bytes
     imported_on: Mapped[date] = mapped_column(Date)  # business date (Beijing)
     imported_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    # the importing user's id, kept without a foreign key (user_account → person → import_batch would be a cycle)
+    # the importing user's id, kept without a foreign key
+    # (user_account → person → import_batch would be a cycle)
     importer_id: Mapped[Optional[int]]
     importer_name: Mapped[str] = mapped_column(String(50))
     row_count: Mapped[int] = mapped_column(default=0)

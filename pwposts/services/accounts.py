@@ -76,7 +76,8 @@ def create_user(
     elif region is None or region.level != level:
         raise DomainError(
             "scope_level",
-            f"{ROLE_LABELS[role]}的管辖范围须为一个{ {'county': '县', 'township': '乡镇', 'village': '村'}[level] }",
+            f"{ROLE_LABELS[role]}的管辖范围须为一个"
+            f"{ {'county': '县', 'township': '乡镇', 'village': '村'}[level] }",
         )
     if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
         raise DomainError("username_taken", f"用户名“{username}”已被使用，请换一个")

@@ -192,7 +192,8 @@ class AnnualLine:
 def annual_sheet(
     session: Session, actor, village_id: Any, year: Any, today: date
 ) -> tuple[Region, str, list[AnnualLine]]:
-    """Contracts on the village's posts covering some day of `year`, with their annual grade and monthly tally."""
+    """Contracts on the village's posts covering some day
+    of `year`, with their annual grade and monthly tally."""
     village = load_village(session, actor, village_id, "view_attendance")
     year = rules.parse_year(year, today)
     first, last = date(int(year), 1, 1), date(int(year), 12, 31)
@@ -301,9 +302,9 @@ class Deduction:
 
 
 def deductions_for(session: Session, person_id: int, today: date) -> list[Deduction]:
-    """For the holder portal: ended months about to be paid (attendance recorded, not yet locked or paid)
-    of the person's contracts graded 不合格 or not yet graded, where the contract has a performance component. Newest month first. No permission check — the
-    caller shows a holder only their own person."""
+    """For the holder portal: ended months about to be paid (attendance recorded, not yet locked or paid) of
+    the person's contracts graded 不合格 or not yet graded, where the contract has a performance component.
+    Newest month first. No permission check — the caller shows a holder only their own person."""
     contracts = (
         session.scalars(
             select(Contract)

@@ -175,7 +175,7 @@ def import_regions(session: Session, actor, data: bytes, filename: str, today: d
             continue
         plan.append((code, name, level))
     new_codes = {c for c, _n, _l in plan}
-    for code, name, level in plan:
+    for code, _name, level in plan:
         if level == "village":
             parent = codes.parent_code(code)
             if parent not in known and parent not in new_codes:

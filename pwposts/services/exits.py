@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, aliased, joinedload
 from ..domain import exits as rules
 from ..domain.contracts import CONTRACT_STATE_LABELS, LIVE_STATES
 from ..domain.errors import Conflict, DomainError, NotFound
+from ..domain.formats import month_of
 from ..models.contracts import Contract
 from ..models.exits import ContractExit, FollowupService, PersonColour
 from ..models.pay import Payment
@@ -202,7 +203,8 @@ def _target_state(ex: ContractExit) -> str:
 
 
 def _take_effect(session: Session, actor, c: Contract, ex: ContractExit) -> bool:
-    """The exit's effective date has come: the contract reads 已退岗 (or 已结束), the post's staffing follows."""
+    """The exit's effective date has come: the contract reads
+    已退岗 (or 已结束), the post's staffing follows."""
     target = _target_state(ex)
     if c.status == target or c.status not in ("active", "ended"):
         return False
@@ -416,7 +418,7 @@ def paid_after_exit(session: Session, contract: Contract) -> list[Payment]:
     """Regular payments for months after the one holding the last day paid: to be recovered (扣回)."""
     if contract.exit_on is None:
         return []
-    last_month = contract.exit_on.strftime("%Y-%m")
+    last_month = month_of(contract.exit_on)
     return list(
         session.scalars(
             select(Payment)

@@ -35,5 +35,8 @@ def record_export(
         kind,
         object_id,
         after={"rows": rows, "full_numbers": full_numbers, "filters": shown},
-        summary=f"导出{KINDS.get(kind, kind)} {rows} 行（{'含完整证件/账号' if full_numbers else '证件号已脱敏'}）",
+        summary=(
+            f"导出{KINDS.get(kind, kind)} {rows} "
+            f"行（{'含完整证件/账号' if full_numbers else '证件号已脱敏'}）"
+        ),
     )

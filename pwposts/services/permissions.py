@@ -6,7 +6,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from ..domain.errors import Forbidden, NotFound
-from ..domain.roles import ACTIONS, HOLDER, INSPECTOR
+from ..domain.roles import ACTIONS, DASHBOARD_TITLES, HOLDER
 from ..models.people import Person, Region
 
 # How much of the 12-digit code a scope of each level fixes.
@@ -90,8 +90,13 @@ def require(actor, action: str, obj=None, *, what: str = "记录") -> None:
     raise Forbidden()
 
 
-def is_read_only(actor) -> bool:
-    return actor.role == INSPECTOR
+def roles_with(action: str) -> tuple[str, ...]:
+    """The roles that may do `action`: for queries such as "the users a flag may be assigned to"."""
+    return ACTIONS[action]
+
+
+def dashboard_title(actor) -> str:
+    return DASHBOARD_TITLES[actor.role]
 
 
 def scope_regions(actor, query: Select, region_column) -> Select:

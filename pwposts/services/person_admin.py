@@ -122,7 +122,8 @@ def create_person(
     today: date,
     **values,
 ) -> Person:
-    """A new person, validated as the roster import validates a row (身份证号 check digit, phone, account …)."""
+    """A new person, validated as the roster import validates
+    a row (身份证号 check digit, phone, account …)."""
     require(actor, "edit_person")
     village = _village(session, actor, village_id)
     try:
@@ -195,8 +196,8 @@ def update_person(session: Session, actor, person_id: int, **values) -> Person:
 
 
 def move_household(session: Session, actor, person_id: int, household_code: str, today: date) -> Person:
-    """Move a person into another household (an existing 户编号), or split them off into a new one (a new 户编号,
-    in the person's village)."""
+    """Move a person into another household (an existing 户编号), or split
+    them off into a new one (a new 户编号, in the person's village)."""
     p = load_for_edit(session, actor, person_id)
     old = p.household.code if p.household else None
     h = _household(session, actor, household_code, p.village)
@@ -258,7 +259,8 @@ def add_category(
 def end_category(
     session: Session, actor, category_id: int, end_on: date, reason: str | None = None
 ) -> PersonCategory:
-    """End a category on `end_on` (the last day it is held). From the day after the person no longer holds it."""
+    """End a category on `end_on` (the last day it is held).
+    From the day after the person no longer holds it."""
     pc = session.get(PersonCategory, category_id)
     if pc is None:
         raise NotFound("人员类别")

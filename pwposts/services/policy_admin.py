@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..domain.errors import DomainError, NotFound
-from ..domain.formats import yuan
+from ..domain.formats import month_of, yuan
 from ..domain.people import CATEGORIES
 from ..models.contracts import Contract
 from ..models.pay import Payment, PayrollRun
@@ -202,7 +202,7 @@ def add_standard(
         if not isinstance(v, int) or v < 0:
             raise DomainError("standard_performance", f"绩效（{label}）不得为负数，收到{v}")
     paid = last_paid_month(session, county, category.id)
-    if paid and effective_from.strftime("%Y-%m") <= paid:
+    if paid and month_of(effective_from) <= paid:
         raise DomainError(
             "standard_paid_month",
             f"“{category.name}”已发放至{paid}：新标准须自已发放月份之后开始（如 {_month_after(paid)}），"

@@ -11,14 +11,13 @@ from sqlalchemy.orm import Session, joinedload
 from ..domain.errors import DomainError, Forbidden, NotFound
 from ..domain.formats import month_bounds, month_heading, parse_month
 from ..domain.payroll import PAYABLE_CONTRACT_STATES
-from ..domain.roles import HOLDER
 from ..models.contracts import Assessment, Contract
 from ..models.pay import AttendanceRecord, Payment, PaymentObjection, PayrollRun
 from ..models.people import Person, Region
 from ..models.posts import Post
 from . import assessment, audit
 from .clock_binding import now_of
-from .permissions import require, scope_regions
+from .permissions import can, require, scope_regions
 
 MAX_OBJECTION = 1000
 
@@ -130,9 +129,10 @@ def contract_months(session: Session, person_id: int, today: date) -> list[Contr
     """Every month of each of the person's contracts (in force, ended or terminated), from the start month
     to the last month paid (exit, end or death) but not beyond the current month, newest first:
     已发放 — a regular line of an approved run that the bank has paid;
-    待发放 — a line awaiting the bank or approval, approved attendance awaiting a run or a 补充清册, or a month
-             not yet over;
-    未发放 — a month that ended without approved attendance (none entered, or not yet approved), or after death."""
+    待发放 — a line awaiting the bank or approval, approved
+    attendance awaiting a run or a 补充清册, or a month not yet over;
+    未发放 — a month that ended without approved attendance
+    (none entered, or not yet approved), or after death."""
     person = session.get(Person, person_id)
     contracts = session.scalars(
         select(Contract)
@@ -414,7 +414,8 @@ class NoticeLine:
 
 
 def payment_notice(session: Session, village_code: str, month: str) -> tuple[Region, list[NoticeLine]]:
-    """补发放公示: the approved payments of a village's month, for the public page (IDs masked by the view)."""
+    """补发放公示: the approved payments of a village's
+    month, for the public page (IDs masked by the view)."""
     village = session.scalar(select(Region).where(Region.code == village_code, Region.level == "village"))
     if village is None:
         raise NotFound("村")
@@ -437,5 +438,5 @@ def payment_notice(session: Session, village_code: str, month: str) -> tuple[Reg
 
 
 def ensure_holder(actor) -> None:
-    if actor.role != HOLDER:
+    if not can(actor, "view_own_records"):
         raise Forbidden("此页面仅供岗位人员本人使用")

@@ -702,7 +702,7 @@ def parity_report(
             towns: dict[int, list[Post]] = {}
             for p in items:
                 towns.setdefault(p.township_id, []).append(p)
-            for tid, tp in towns.items():
+            for tp in towns.values():
                 vals = [p.allowance_fen for p in tp]
                 g.by_township.append(
                     {

@@ -89,7 +89,10 @@ def change_setting(
         row.id,
         before={"key": key, "value": before},
         after={"key": key, "value": value, "effective_from": effective_from},
-        summary=f"{spec.BY_KEY[key].label}：{before or '（不设）'} → {value or '（不设）'}，自{effective_from.isoformat()}起",
+        summary=(
+            f"{spec.BY_KEY[key].label}：{before or '（不设）'} → {value or '（不设）'}，"
+            f"自{effective_from.isoformat()}起"
+        ),
     )
     return row
 

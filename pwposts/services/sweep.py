@@ -125,7 +125,10 @@ def _live_contracts(*where):
 
 
 def _death_evidence(p: Person) -> str:
-    return f"人员信息登记死亡日期 {p.death_date.isoformat()}（身份证号 {p.id_number[:6]}********{p.id_number[-4:]}）"
+    return (
+        f"人员信息登记死亡日期 {p.death_date.isoformat()}（身份证号 "
+        f"{p.id_number[:6]}********{p.id_number[-4:]}）"
+    )
 
 
 def propose_for_deaths(session: Session, report: SweepReport) -> None:
@@ -393,7 +396,8 @@ def run_sweep(session: Session, today: date) -> SweepReport:
     report.expiring = _expiring_count(session, today)
     report.colours = refresh_colours(session, ACTOR, today)
     session.flush()
-    # every anomaly rule over the county, after the day's changes (idempotent: audits only new or changed flags)
+    # every anomaly rule over the county, after the day's
+    # changes (idempotent: audits only new or changed flags)
     from .oversight import daily_sweep as scan_county
 
     report.scan = scan_county(session, today).summary

@@ -151,7 +151,8 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(err):
-        """An unexpected failure: roll back, log it, and answer in Chinese (JSON on the API), never a stack."""
+        """An unexpected failure: roll back, log it, and answer
+        in Chinese (JSON on the API), never a stack."""
         db.session.rollback()
         app.logger.error(
             "500 on %s %s: %r", request.method, request.path, getattr(err, "original_exception", err)

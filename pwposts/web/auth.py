@@ -70,7 +70,8 @@ def _seconds() -> int:
 
 
 def load_session_user(user_id: str) -> User | None:
-    """flask-login's user loader: the session's user, or None (and the session cleared) when it is no longer valid."""
+    """flask-login's user loader: the session's user, or None
+    (and the session cleared) when it is no longer valid."""
     user = db.session.get(User, int(user_id)) if str(user_id).isdigit() and len(str(user_id)) < 10 else None
     now = _seconds()
     started, seen = session.get("login_at"), session.get("seen_at")

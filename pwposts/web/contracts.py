@@ -27,7 +27,6 @@ from ..domain.contracts import (
 from ..domain.errors import DomainError
 from ..domain.formats import parse_date
 from ..domain.people import mask_id_number
-from ..domain.roles import COUNTY_ADMIN, TOWNSHIP_CLERK
 from ..extensions import db
 from ..services import contracts as service
 from ..services import exits as exits_service
@@ -456,7 +455,7 @@ def batch_pdf():
 # ---- dashboard ----
 
 
-@card(COUNTY_ADMIN, TOWNSHIP_CLERK)
+@card("view_card_contracts")
 def contract_cards(actor, today):
     n = service.dashboard_counts(db.session, actor, today)
     awaiting = service.awaiting_signing_count(db.session, actor)

@@ -10,10 +10,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from .. import clock
-from ..domain.roles import COUNTY_ADMIN, HOLDER, INSPECTOR, READERS, TOWNSHIP_CLERK, VILLAGE_CLERK
 from ..extensions import db
 from ..models.people import Cadre, Household, Person, PersonCategory, Region
-from ..services.permissions import scope_persons, scope_regions
+from ..services.permissions import can, dashboard_title, scope_persons, scope_regions
 
 bp = Blueprint("dashboard", __name__)
 
@@ -27,20 +26,21 @@ class Card:
     warn: bool = False
 
 
-_CARDS: list[tuple[tuple[str, ...], Callable]] = []
+_CARDS: list[tuple[str, Callable]] = []
 
 
-def card(*roles: str):
-    """Register a function(actor, today) -> list[Card] for these roles' dashboards."""
+def card(action: str):
+    """Register a function(actor, today) -> list[Card] for the dashboards of users who `can(action)`
+    (the roles are in domain/roles.py ACTIONS, under view_card_*)."""
 
     def deco(fn):
-        _CARDS.append((roles, fn))
+        _CARDS.append((action, fn))
         return fn
 
     return deco
 
 
-@card(*READERS)
+@card("view_card_registry")
 def registry_cards(actor, today):
     persons = db.session.scalar(scope_persons(actor, select(func.count(Person.id))))
     households = db.session.scalar(
@@ -77,21 +77,15 @@ def registry_cards(actor, today):
 @bp.route("/")
 @login_required
 def home():
-    if current_user.role == HOLDER and "holder.home" in _endpoints():
+    if can(current_user, "view_own_records") and "holder.home" in _endpoints():
         return redirect(url_for("holder.home"))
     today = clock.today()
     cards = []
-    for roles, fn in _CARDS:
-        if current_user.role in roles:
+    for action, fn in _CARDS:
+        if can(current_user, action):
             cards.extend(fn(current_user, today))
-    titles = {
-        COUNTY_ADMIN: "县级工作台",
-        TOWNSHIP_CLERK: "乡镇工作台",
-        VILLAGE_CLERK: "村级工作台",
-        INSPECTOR: "纪检监察工作台",
-        HOLDER: "我的岗位",
-    }
-    return render_template("dashboard.html", cards=cards, title=titles[current_user.role], today=today)
+    title = dashboard_title(current_user)
+    return render_template("dashboard.html", cards=cards, title=title, today=today)
 
 
 def _endpoints():

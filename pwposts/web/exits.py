@@ -20,7 +20,6 @@ from ..domain.contracts import CONTRACT_STATE_LABELS
 from ..domain.errors import DomainError, NotFound
 from ..domain.formats import parse_date
 from ..domain.people import mask_id_number, mask_numbers_in_text
-from ..domain.roles import COUNTY_ADMIN, INSPECTOR, TOWNSHIP_CLERK, VILLAGE_CLERK
 from ..extensions import db
 from ..models.people import Person
 from ..services import contracts as contracts_service
@@ -275,7 +274,8 @@ def detail(exit_id: int):
 
 
 def _act(exit_id: int, run, success) -> object:
-    """One POST on an exit by township HR: check, run the use case at the commit point, flash, back to the exit."""
+    """One POST on an exit by township HR: check, run the
+    use case at the commit point, flash, back to the exit."""
     ex = service.load_exit(db.session, current_user, exit_id)
     require(current_user, "confirm_exit", ex, what="退岗记录")
     try:
@@ -533,7 +533,7 @@ def followup(person_id: int):
 # ---- dashboard ----
 
 
-@card(COUNTY_ADMIN, TOWNSHIP_CLERK, VILLAGE_CLERK, INSPECTOR)
+@card("view_card_exits")
 def exit_cards(actor, today):
     n = work.dashboard_counts(db.session, actor, today)
     cards = [

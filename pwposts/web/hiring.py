@@ -15,7 +15,6 @@ from ..domain import hiring as rules
 from ..domain.errors import DomainError
 from ..domain.formats import parse_date
 from ..domain.inputs import parse_id
-from ..domain.roles import COUNTY_ADMIN, INSPECTOR, TOWNSHIP_CLERK, VILLAGE_CLERK
 from ..extensions import db
 from ..models.hiring import Application, Notice
 from ..services import contracts as contracts_service
@@ -87,7 +86,8 @@ class NoticeForm(ChineseForm):
 
 DEFAULT_CONDITIONS = (
     "1. 本村户籍，年满16周岁，有劳动能力和就业意愿；\n"
-    "2. 属于脱贫人口、防止返贫监测对象、易地搬迁人口、农村低收入人口、零就业家庭、持证残疾人或大龄人员等帮扶类别；\n"
+    "2. 属于脱贫人口、防止返贫监测对象、易地搬迁人口、农村低收入人口、零就业家庭、"
+    "持证残疾人或大龄人员等帮扶类别；\n"
     "3. 未在其他公益性岗位在岗（一人一岗），所在家庭在岗人数未超过县定上限；\n"
     "4. 村干部及其家庭成员不得报名；已在其他单位全日制就业者不得报名；\n"
     "5. 同等条件下弱劳力、半劳力及无法离乡人员优先。"
@@ -378,7 +378,7 @@ def resolve_objection(objection_id: int):
 # ---- dashboard ----
 
 
-@card(COUNTY_ADMIN, TOWNSHIP_CLERK, VILLAGE_CLERK, INSPECTOR)
+@card("view_card_hiring")
 def hiring_cards(actor, today):
     ending = db.session.scalar(service.publicities_ending(actor, today)) or 0
     due = db.session.scalar(service.publicities_due(actor, today)) or 0

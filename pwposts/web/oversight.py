@@ -19,7 +19,6 @@ from ..documents.pdf import render_pdf
 from ..documents.svg import bar_chart_svg, graph_svg, stacked_table_svg
 from ..domain.errors import DomainError
 from ..domain.formats import parse_date, parse_month, yuan
-from ..domain.roles import COUNTY_ADMIN, INSPECTOR
 from ..domain.rules import (
     DISMISS_REASONS,
     FLAG_STATE_LABELS,
@@ -33,7 +32,7 @@ from ..models.accounts import User
 from ..models.oversight import Flag
 from ..models.people import Region
 from ..services.oversight import reports, run_scan, workflow
-from ..services.permissions import require
+from ..services.permissions import can, require, roles_with
 from . import attempt, unit_of_work
 from .dashboard import Card, card
 
@@ -118,7 +117,7 @@ def _charts(stmt) -> dict:
 def dashboard_chart():
     """The charts on the inspector's and the county's dashboards: open flags per rule and township,
     payments per month, active holders per township and per post category."""
-    if not (current_user.is_authenticated and current_user.role in (INSPECTOR, COUNTY_ADMIN)):
+    if not can(current_user, "view_flags"):
         return None
     charts = _charts(workflow.flag_query(current_user, status="open"))
     charts.update(_programme_charts())
@@ -190,7 +189,9 @@ def scan():
 def detail(flag_id: int):
     v = reports.flag_view(db.session, current_user, flag_id)
     inspectors = db.session.scalars(
-        select(User).where(User.role == INSPECTOR, User.active.is_(True)).order_by(User.username)
+        select(User)
+        .where(User.role.in_(roles_with("work_flag")), User.active.is_(True))
+        .order_by(User.username)
     ).all()
     return render_template(
         "oversight/detail.html",
@@ -344,7 +345,7 @@ def person(person_id: int):
     return render_template("oversight/person.html", h=h, p=h.person, states=FLAG_STATE_LABELS)
 
 
-@card(INSPECTOR, COUNTY_ADMIN)
+@card("view_card_flags")
 def flag_cards(actor, today):
     stmt = workflow.flag_query(actor, status="open")
     sub = stmt.subquery()

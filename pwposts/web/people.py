@@ -17,7 +17,8 @@ bp = Blueprint("people", __name__, url_prefix="/people")
 
 
 def region_choices(actor):
-    """Townships and villages inside the actor's scope, for filter drop-downs (cached: web/region_cache.py)."""
+    """Townships and villages inside the actor's scope, for
+    filter drop-downs (cached: web/region_cache.py)."""
     return cached_region_choices(scope_prefix(actor) or "-")
 
 

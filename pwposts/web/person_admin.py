@@ -266,12 +266,11 @@ def record(person_id: int):
 
 # ---- HR: active holders a record makes ineligible (the exit worklist acts on them) ----
 
-from ..domain.roles import COUNTY_ADMIN, INSPECTOR, TOWNSHIP_CLERK  # noqa: E402
 from ..services.person_standing import affected_holders  # noqa: E402
 from .dashboard import Card, card  # noqa: E402
 
 
-@card(COUNTY_ADMIN, TOWNSHIP_CLERK, INSPECTOR)
+@card("view_card_affected")
 def affected_cards(actor, today):
     n = len(affected_holders(db.session, actor, today))
     return [

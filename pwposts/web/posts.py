@@ -15,7 +15,6 @@ from ..documents.posts_xlsx import posts_workbook
 from ..domain import posts as rules
 from ..domain.errors import DomainError
 from ..domain.formats import parse_yuan, yuan
-from ..domain.roles import COUNTY_ADMIN, INSPECTOR, TOWNSHIP_CLERK, VILLAGE_CLERK
 from ..extensions import db
 from ..models.policy import PostCategory
 from ..services import posts as service
@@ -443,7 +442,7 @@ def parity_export():
 # ---- dashboard cards ----
 
 
-@card(COUNTY_ADMIN)
+@card("view_card_county_posts")
 def county_cards(actor, today):
     waiting = service.count_by_status(db.session, actor, ("submitted",))
     return [
@@ -457,7 +456,7 @@ def county_cards(actor, today):
     ]
 
 
-@card(TOWNSHIP_CLERK)
+@card("view_card_township_posts")
 def township_cards(actor, today):
     drafts = service.count_by_status(db.session, actor, ("draft",))
     rejected = service.count_by_status(db.session, actor, ("rejected",))
@@ -472,7 +471,7 @@ def township_cards(actor, today):
     ]
 
 
-@card(COUNTY_ADMIN, TOWNSHIP_CLERK, VILLAGE_CLERK, INSPECTOR)
+@card("view_card_vacancies")
 def vacancy_cards(actor, today):
     rows = service.vacant_posts(db.session, actor, today)
     empty = [r for r in rows if r.active == 0]

@@ -55,7 +55,8 @@ def _load(prefix: str) -> tuple[list, list]:
 
 
 def cached_region_choices(prefix: str) -> tuple[list, list]:
-    """(townships [(id, name)], villages [(id, name, township_id)]) under `prefix`; callers must not mutate."""
+    """(townships [(id, name)], villages [(id, name,
+    township_id)]) under `prefix`; callers must not mutate."""
     # kept on the request, not on `g`: an app context (and its `g`) may outlive requests (tests, CLI)
     per_request = request.__dict__.setdefault("_pwposts_region_choices", {})
     if prefix in per_request:

@@ -1,4 +1,5 @@
-"""/api/v1/contracts: sign (the one-year rule), insurance, activate, renew, void, list scope, holder access, PDF."""
+"""/api/v1/contracts: sign (the one-year rule), insurance, activate, renew, void, list scope,
+holder access, PDF."""
 
 from __future__ import annotations
 

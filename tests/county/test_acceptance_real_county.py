@@ -236,7 +236,8 @@ def test_a_real_county_from_nothing_to_a_paid_month(client, app):
     )
     ok(client.post(f"/api/v1/contracts/{contract['id']}/activate", headers=a, json={}))
 
-    # 7. December's attendance, entered by one clerk and approved by the other; the month paid (prepared by one, approved by another)
+    # 7. December's attendance, entered by one clerk and approved by
+    # the other; the month paid (prepared by one, approved by another)
     today("2027-01-04")
     ok(
         client.put(

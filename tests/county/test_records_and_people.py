@@ -1,4 +1,5 @@
-"""Records from other departments, keeping persons by hand, and their effects on eligibility and HR's dashboard."""
+"""Records from other departments, keeping persons by hand,
+and their effects on eligibility and HR's dashboard."""
 
 from __future__ import annotations
 
@@ -135,7 +136,10 @@ def test_category_and_cadre_lists(client, session, county, login_as):
         )
         == "边缘易致贫人员"
     )
-    cad = f"身份证号,村区划代码,职务,任期开始,任期结束\n{li.id_number},{county.villages[0].code},文书,2024-01-01,\n"
+    cad = (
+        "身份证号,村区划代码,职务,任期开始,任期结束\n"
+        f"{li.id_number},{county.villages[0].code},文书,2024-01-01,\n"
+    )
     assert "新增1条" in post_file(client, "cadres", cad, "干部.csv").data.decode()
     assert session.scalar(select(Cadre.office).where(Cadre.person_id == li.id)) == "村文书"
     for kind in ("deaths", "employment", "external_posts", "cadres", "categories"):

@@ -213,7 +213,7 @@ def test_above_standard_but_not_a_correction_within_the_cap(session, county, bas
     orig = pay(session, c, "2026-09", 54000, attended=18)
     pay(session, c, "2026-09", 6000, kind="补发", original=orig, reason="补记2天出勤")
     # over: 20 days 合格 → 600 + 40 = 640, paid 700
-    over = pay(session, c, "2026-10", 70000, attended=20, grade="合格", perf=4000, month_days=31, covered=31)
+    pay(session, c, "2026-10", 70000, attended=20, grade="合格", perf=4000, month_days=31, covered=31)
     flags = found(session, today, "ABOVE_STANDARD")
     f = flags[f"contract:{c.id}"]
     assert f.money_fen == 70000 - 64000
@@ -252,7 +252,7 @@ def test_above_standard_parity_band_but_not_an_approved_deviation(session, count
     people = [
         add_person(session, v0, n, date(1980, 1, 1), "M") for n in ("林一", "林二", "林三", "林四", "林五")
     ]
-    for person, post in zip(people, (loose, approved, fewer_days, unpaid, inside)):
+    for person, post in zip(people, (loose, approved, fewer_days, unpaid, inside), strict=True):
         c = make_contract(session, person, post)
         if post is not unpaid:
             pay(session, c, "2026-09")

@@ -1,4 +1,3 @@
-
 from pwposts.domain.rules.catalog import RULE_IDS
 from pwposts.services.oversight import detect
 

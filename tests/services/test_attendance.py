@@ -18,16 +18,8 @@ from pwposts.models.pay import AttendanceDay, AttendanceRecord
 from pwposts.services import assessment as assessment_service
 from pwposts.services import attendance as svc
 from pwposts.services.audit import verify_chain
-from tests.attendance_support import build_holders
 
 TODAY = date(2026, 11, 25)
-
-
-@pytest.fixture
-def h(session, county):
-    holders = build_holders(session, county)
-    session.commit()
-    return holders
 
 
 def u(county, name):

@@ -19,7 +19,7 @@ from pwposts.services import settings as settings_service
 from pwposts.services.audit import verify_chain
 from pwposts.services.clock_binding import bind_now
 from tests.conftest import NOW
-from tests.services.test_attendance import _row_of, _sheet, _template, h, u, v0  # noqa: F401 (h: fixture)
+from tests.services.test_attendance import _row_of, _sheet, _template, u, v0
 
 TODAY = date(2026, 11, 25)
 

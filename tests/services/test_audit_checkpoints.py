@@ -68,7 +68,8 @@ def test_deleting_only_the_last_entry(session):
 
 
 def test_tail_deleted_then_rewritten_is_detected(session):
-    """Cut the tail and append new entries so that the ids come back: the checkpoint's hash no longer matches."""
+    """Cut the tail and append new entries so that the ids
+    come back: the checkpoint's hash no longer matches."""
     ids = _checkpointed(session, 3)
     _delete_from(session, ids[1])
     for i in range(2):  # re-chained onto the remaining head, with the same ids on SQLite
@@ -94,7 +95,8 @@ def test_payroll_approval_writes_a_checkpoint(session, county):
     cp = session.scalars(select(AuditCheckpoint)).one()
     head = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).one()
     approval = session.scalars(select(AuditEntry).where(AuditEntry.action == "approve_payroll")).one()
-    # the checkpoint holds the chain's head after everything the approval wrote (its own entry, then the scan's)
+    # the checkpoint holds the chain's head after everything
+    # the approval wrote (its own entry, then the scan's)
     assert head.id >= approval.id and head.action in ("approve_payroll", "run_scan")
     assert (cp.last_entry_id, cp.last_hash, cp.reason) == (head.id, head.entry_hash, "approve_payroll")
     assert cp.entry_count == session.scalar(select(func.count()).select_from(AuditEntry))

@@ -1,4 +1,5 @@
-"""`pwposts backup` / `pwposts restore`: the round trip keeps every row, and the audit chain verifies after it."""
+"""`pwposts backup` / `pwposts restore`: the round trip keeps every row,
+and the audit chain verifies after it."""
 
 from __future__ import annotations
 

@@ -141,12 +141,11 @@ def test_awaiting_signing_lists_the_hired_without_a_contract_in_scope(session, c
     a, _, _ = shortlisted(session, county, town, notice)
     svc.hire(session, town, a.id, HIRE_DAY)
     session.commit()
-    listed = lambda actor, **kw: [
-        x.id
-        for x in session.scalars(  # noqa: E731
-            contract_svc.awaiting_signing(actor, contract_svc.PendingFilter(**kw))
-        ).unique()
-    ]
+
+    def listed(actor, **kw):
+        pending = contract_svc.awaiting_signing(actor, contract_svc.PendingFilter(**kw))
+        return [x.id for x in session.scalars(pending).unique()]
+
     assert listed(town) == [a.id] and contract_svc.awaiting_signing_count(session, town) == 1
     assert listed(county.users["admin"]) == [a.id] and listed(county.users["inspector"]) == [a.id]
     assert (

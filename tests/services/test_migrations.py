@@ -44,9 +44,9 @@ def _checks(url: str) -> dict[tuple[str, str], str]:
 
 
 def test_upgraded_check_constraints_are_the_models(tmp_path):
-    """compare_metadata does not look at CHECK constraints: an enum or setting key added to a model but not to a
-    migration would pass it and then refuse real rows (a 500) on every upgraded database. Compared on SQLite,
-    where the constraint text is kept as written."""
+    """compare_metadata does not look at CHECK constraints: an enum or setting key added to a model but not to
+    a migration would pass it and then refuse real rows (a 500) on every upgraded database. Compared on
+    SQLite, where the constraint text is kept as written."""
     if os.environ.get("PWPOSTS_TEST_DATABASE_URL"):
         pytest.skip("CHECK texts compared on SQLite (PostgreSQL rewrites them)")
     migrated, created = "sqlite:///" + str(tmp_path / "m.sqlite3"), "sqlite:///" + str(tmp_path / "c.sqlite3")

@@ -1,4 +1,5 @@
-"""db.paginate() (pwposts/pagination.py): the page by ids first, the total over ids, the audit count capped."""
+"""db.paginate() (pwposts/pagination.py): the page by ids first, the total over ids,
+the audit count capped."""
 
 from __future__ import annotations
 

@@ -22,7 +22,8 @@ TODAY = date(2026, 11, 25)
 
 
 def _approved_regular(session, county):
-    """東坪镇 October: 王秀英 and 李建国 paid in the approved regular run, 刘桂兰 left out (attendance draft)."""
+    """東坪镇 October: 王秀英 and 李建国 paid in the approved
+    regular run, 刘桂兰 left out (attendance draft)."""
     data = township_setup(session, county)
     run = svc.prepare_run(session, county.users["town"], county.townships[0].id, "2026-10", TODAY)
     session.commit()
@@ -49,7 +50,7 @@ def _names(session, run_id):
 
 
 def test_regular_run_approval_names_who_is_left_and_why(session, county):
-    data = township_setup(session, county)
+    township_setup(session, county)
     run = svc.prepare_run(session, county.users["town"], county.townships[0].id, "2026-10", TODAY)
     session.commit()
     view = svc.run_view(session, county.users["town2"], run.id, TODAY)

@@ -17,7 +17,8 @@ EVIL = '=HYPERLINK("http://evil.example/x","点击查看")'
 
 
 def _text_workbook(rows) -> io.BytesIO:
-    """Cells stored as text (as Excel does for a text-formatted column), so "=…" reaches the reader as text."""
+    """Cells stored as text (as Excel does for a text-formatted
+    column), so "=…" reaches the reader as text."""
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "花名册"

@@ -100,7 +100,7 @@ def test_export_fills_post_and_contract_columns(session, county):
     buf.seek(0)
     ws = openpyxl.load_workbook(buf).active
     keys = [k for k, _ in COLUMNS]
-    rows = {r[1]: dict(zip(keys, r)) for r in ws.iter_rows(min_row=2, values_only=True)}
+    rows = {r[1]: dict(zip(keys, r, strict=True)) for r in ws.iter_rows(min_row=2, values_only=True)}
     wang = rows["王秀英"]
     village = county.villages[0].name
     assert (

@@ -1,4 +1,5 @@
-"""Contract rules with literal values: the one-year rule (leap days), renewal dates, insurance cover, 大写金额."""
+"""Contract rules with literal values: the one-year rule (leap days), renewal dates,
+insurance cover, 大写金额."""
 
 from datetime import date
 

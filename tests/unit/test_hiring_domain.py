@@ -37,7 +37,10 @@ OK = ApplicantFacts(
 )
 
 
-def codes(facts, on=ON, rules=EligibilityRules(), **kw):
+DEFAULT_RULES = EligibilityRules()
+
+
+def codes(facts, on=ON, rules=DEFAULT_RULES, **kw):
     return [f.code for f in check_eligibility(facts, on, rules, **kw)]
 
 

@@ -27,7 +27,8 @@ SHEET = "xl/worksheets/sheet1.xml"
 
 
 def _refused(read, path, *, seconds=5.0, megabytes=100):
-    """Run read(stream) on the file; it must raise DomainError within `seconds` growing memory < `megabytes`."""
+    """Run read(stream) on the file; it must raise DomainError
+    within `seconds` growing memory < `megabytes`."""
     data = path.read_bytes()
     tracemalloc.start()
     started = time.monotonic()
@@ -95,7 +96,8 @@ def test_two_million_blank_rows(tmp_path, stored):
 
 
 def test_two_million_bare_row_elements_in_a_file_of_a_few_hundred_kb(tmp_path):
-    """The probe's file: 287 KB holding 2,000,000 <row/> (no numbers) — refused by its ratio or its row count."""
+    """The probe's file: 287 KB holding 2,000,000 <row/> (no
+    numbers) — refused by its ratio or its row count."""
     pieces = [SHEET_HEAD, *[b"<row/>" * 100_000] * 20, SHEET_TAIL]
     path = streamed_part(tmp_path / "bare.xlsx", SHEET, pieces)
     assert path.stat().st_size < 400 * 1024
@@ -110,7 +112,8 @@ def test_blank_rows_count_for_the_attendance_limit_too(tmp_path):
 
 
 def test_a_sheet_far_larger_than_the_rows_an_importer_takes(tmp_path):
-    """Attendance takes 5,015 rows: a 20 MB sheet (stored, so the ratio is 1) is refused from the directory."""
+    """Attendance takes 5,015 rows: a 20 MB sheet (stored,
+    so the ratio is 1) is refused from the directory."""
     filler = b"<!--" + b"x" * (1024 * 1024 - 7) + b"-->"
     path = streamed_part(tmp_path / "big.xlsx", SHEET, [SHEET_HEAD, *[filler] * 20, SHEET_TAIL], stored=True)
     err = _refused(attendance_xlsx.read_attendance, path, seconds=1)

@@ -1,4 +1,5 @@
-"""Every import parser, fed what hostile or careless users send: it answers with a DomainError (a Chinese refusal)
+"""Every import parser, fed what hostile or careless users send: it answers with a DomainError (a
+Chinese refusal)
 or a parsed result — never another exception, which would be a 500 (issue 10.6 b, hypothesis)."""
 
 from __future__ import annotations

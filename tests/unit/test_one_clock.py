@@ -1,4 +1,5 @@
-"""One clock: services and domain rules never read the real clock; the caller passes `today` and binds `now`."""
+"""One clock: services and domain rules never read the real clock;
+the caller passes `today` and binds `now`."""
 
 from __future__ import annotations
 

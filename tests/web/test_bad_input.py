@@ -59,7 +59,8 @@ def test_every_route_with_an_id_refuses_ids_no_row_can_have(app, client, county,
         )
         assert r.status_code < 500, (url, r.status_code)
         if value != str(MAX_ID):
-            # 404; or 405 where another rule on the same path (another method) matched before the id was refused
+            # 404; or 405 where another rule on the same path
+            # (another method) matched before the id was refused
             assert r.status_code == 404 or (
                 r.status_code == 405 and len(rule.methods - {"HEAD", "OPTIONS"}) == 1
             ), (url, r.status_code)

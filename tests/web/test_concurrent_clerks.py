@@ -223,8 +223,9 @@ def test_the_pool_running_dry_means_busy_and_other_errors_do_not():
 
 
 def test_a_unique_violation_from_a_race_answers_409_in_chinese_not_500(app, county):
-    """Two clerks saving the same unique row at once (e.g. the next post code on PostgreSQL): the database keeps
-    the invariant and the loser gets 409 with a Chinese message, web and API; other integrity errors stay errors."""
+    """Two clerks saving the same unique row at once (e.g. the next post code
+    on PostgreSQL): the database keeps the invariant and the loser gets 409
+    with a Chinese message, web and API; other integrity errors stay errors."""
     import sqlite3
 
     import pytest

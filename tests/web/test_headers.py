@@ -41,7 +41,8 @@ def test_hsts_in_production(app, client):
 
 
 def test_templates_have_no_inline_script():
-    """The CSP allows scripts only from static files: no <script> bodies, no on…= handlers, no javascript: links."""
+    """The CSP allows scripts only from static files: no
+    <script> bodies, no on…= handlers, no javascript: links."""
     bad = []
     for path in TEMPLATES.rglob("*.html"):
         text = path.read_text(encoding="utf-8")

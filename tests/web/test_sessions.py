@@ -164,7 +164,8 @@ def test_forwarded_for_is_believed_only_behind_a_configured_proxy(client, county
             "PROXY_COUNT": 1,
         }
     ).test_client()
-    session.rollback()  # end this test's own transaction (its app context outlives the request) before the other app writes
+    # end this test's own transaction (its app context outlives the request) before the other app writes
+    session.rollback()
     behind.post(
         "/login", data={"username": "town", "password": "x-wrong-x-1"}, headers={"X-Forwarded-For": "1.2.3.4"}
     )

@@ -144,8 +144,3 @@ RULES: dict[str, Rule] = {
 }
 
 RULE_IDS = tuple(RULES)
-
-
-def rule_label(rule_id: str) -> str:
-    r = RULES.get(rule_id)
-    return f"{r.title}（{r.id}）" if r else rule_id

@@ -11,10 +11,10 @@ from typing import Any, Iterable
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from ...domain.formats import month_of
 from ...domain.people import mask_id_number
+from ...domain.rules import Finding
 from ...models.contracts import Contract
-from ...models.pay import AttendanceRecord, Payment
+from ...models.pay import Payment
 from ...models.people import Person, Region
 from ...models.posts import Post
 
@@ -52,7 +52,8 @@ class Sql:
     def month_days(self, month_col: str) -> str:
         if self.pg:
             return (
-                f"CAST(EXTRACT(DAY FROM (to_date({month_col}, 'YYYY-MM') + interval '1 month' - interval '1 day'))"
+                f"CAST(EXTRACT(DAY FROM (to_date({month_col}, "
+                "'YYYY-MM') + interval '1 month' - interval '1 day'))"
                 " AS INTEGER)"
             )
         return f"CAST(strftime('%d', date({month_col} || '-01', '+1 month', '-1 day')) AS INTEGER)"
@@ -223,35 +224,6 @@ class Context:
             out[k] = lines
         return out
 
-    def attendance_of(self, contract_ids: Iterable[int]) -> dict[int, list[dict]]:
-        out: dict[int, list[dict]] = defaultdict(list)
-        for chunk in _chunks(sorted(set(contract_ids))):
-            for a in self.session.execute(
-                select(
-                    AttendanceRecord.id,
-                    AttendanceRecord.contract_id,
-                    AttendanceRecord.month,
-                    AttendanceRecord.days_worked,
-                    AttendanceRecord.leave_days,
-                    AttendanceRecord.absent_days,
-                    AttendanceRecord.status,
-                )
-                .where(AttendanceRecord.contract_id.in_(chunk))
-                .order_by(AttendanceRecord.month)
-            ):
-                out[a.contract_id].append(
-                    {
-                        "id": a.id,
-                        "contract_id": a.contract_id,
-                        "month": a.month,
-                        "days_worked": a.days_worked,
-                        "leave_days": a.leave_days,
-                        "absent_days": a.absent_days,
-                        "status": a.status,
-                    }
-                )
-        return out
-
 
 def payment_dict(p) -> dict:
     return {
@@ -286,10 +258,6 @@ def contract_months(c: dict) -> tuple[str, str]:
     return c["start_on"][:7], (c["exit_on"] or c["end_on"])[:7]
 
 
-def today_month(today: date) -> str:
-    return month_of(today)
-
-
 LIVE_CONTRACT = "c.status NOT IN ('draft', 'void')"
 
 
@@ -307,9 +275,7 @@ def make_finding(
     township_id: int | None = None,
     months: Iterable[str] = (),
     severity: str | None = None,
-) -> "Finding":
-    from ...domain.rules import Finding
-
+) -> Finding:
     period_from, period_to = months_span(months)
     township = township_id or ctx.township_of(village_id)
     evidence.setdefault("money_fen", max(0, int(money_fen)))

@@ -22,7 +22,8 @@ WITH line AS (
   SELECT p.id, p.contract_id, p.person_id, p.run_id, p.month, p.amount_fen, p.standard_fen, c.allowance_fen,
          (2 * p.standard_fen * p.covered_days + p.month_days) / (2 * p.month_days) AS cap_fen,
          (2 * p.standard_fen * p.attended_days + p.required_days) / (2 * p.required_days) AS rate_fen,
-         CASE p.grade WHEN '优秀' THEN c.perf_excellent_fen WHEN '合格' THEN c.perf_pass_fen ELSE 0 END AS perf_fen,
+         CASE p.grade WHEN '优秀' THEN c.perf_excellent_fen WHEN '合格' THEN c.perf_pass_fen
+           ELSE 0 END AS perf_fen,
          po.village_id, c.code
   FROM payment p JOIN contract c ON c.id = p.contract_id JOIN post po ON po.id = c.post_id
   WHERE p.kind = 'regular' AND p.status <> 'failed' AND p.required_days > 0 AND p.month_days > 0
@@ -45,13 +46,16 @@ WITH std AS (
   SELECT s.county_id, s.category_id, s.monthly_allowance_fen, s.required_days
   FROM standard s
   WHERE s.effective_from <= :today AND (s.effective_to IS NULL OR s.effective_to >= :today)
-    AND NOT EXISTS (SELECT 1 FROM standard s2 WHERE s2.county_id = s.county_id AND s2.category_id = s.category_id
+    AND NOT EXISTS (SELECT 1 FROM standard s2 WHERE s2.county_id = s.county_id
+      AND s2.category_id = s.category_id
                     AND s2.effective_from > s.effective_from AND s2.effective_from <= :today
                     AND (s2.effective_to IS NULL OR s2.effective_to >= :today))
 )
 SELECT po.id, po.code, po.title, po.village_id, po.allowance_fen, po.required_days, po.deviation_status,
-       po.deviation_reason, pc.name AS category, st.monthly_allowance_fen AS std_fen, st.required_days AS std_days,
-       COUNT(p.id) AS lines, SUM(p.amount_fen) AS paid_fen, MIN(p.month) AS first_month, MAX(p.month) AS last_month,
+       po.deviation_reason, pc.name AS category, st.monthly_allowance_fen AS std_fen,
+         st.required_days AS std_days,
+       COUNT(p.id) AS lines, SUM(p.amount_fen) AS paid_fen, MIN(p.month) AS first_month,
+         MAX(p.month) AS last_month,
        SUM(CASE WHEN p.kind = 'regular' AND p.standard_fen > st.monthly_allowance_fen THEN
              CASE WHEN p.standard_fen - st.monthly_allowance_fen < p.amount_fen
                   THEN p.standard_fen - st.monthly_allowance_fen ELSE p.amount_fen END
@@ -150,7 +154,10 @@ def _above_formula(ctx: Context) -> list:
             key.append(f"month:{cid}:{r.month}:{r.amount_fen}:{r.total_fen}:{r.standard_fen}")
         lines = [x for x in pay.get(p["id"], []) if x["contract_id"] == cid and x["month"] in months]
         evidence = {
-            "summary": f"{p['name']}（合同{r0.code}）在{'、'.join(months)}的发放超过按标准计算的金额，合计超发{yuan(money)}",
+            "summary": (
+                f"{p['name']}（合同{r0.code}）在{'、'.join(months)}的发放超过按标准计算的金额，"
+                f"合计超发{yuan(money)}"
+            ),
             "persons": [person_node(p, "岗位人员")],
             "links": [],
             "facts": facts,

@@ -52,7 +52,8 @@ paid AS (
   FROM payment p JOIN contract c ON c.id = p.contract_id JOIN post po ON po.id = c.post_id
   WHERE p.status = 'paid' AND p.amount_fen > 0 GROUP BY po.township_id, p.month
 )
-SELECT ro.township_id, ro.month, ro.approved_on, ro.run_id, ro.contract_id, ro.person_id, ro.code, ro.village_id,
+SELECT ro.township_id, ro.month, ro.approved_on, ro.run_id, ro.contract_id, ro.person_id, ro.code,
+  ro.village_id,
        ro.title, l.roster_n, COALESCE(pd.paid_n, 0) AS paid_n
 FROM roster ro JOIN listed l ON l.township_id = ro.township_id AND l.month = ro.month
 LEFT JOIN paid pd ON pd.township_id = ro.township_id AND pd.month = ro.month

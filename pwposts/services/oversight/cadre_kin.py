@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ...domain.formats import yuan
+from ...domain.formats import month_of, yuan
 from ...domain.rules import CLOSE_KIN
 from ...domain.rules.catalog import RULES
 from ._base import Context, as_date, make_finding, person_node, positive
@@ -33,16 +33,21 @@ rel AS (
   SELECT {H}, pk.id, '同户', 0 FROM hc JOIN person ph ON ph.id = hc.pid
     JOIN person pk ON pk.household_id = ph.household_id AND pk.id <> ph.id
   UNION ALL
-  SELECT {H}, r.relative_id, r.kind, 1 FROM hc JOIN relation r ON r.person_id = hc.pid WHERE r.kind IN ({KINDS})
+  SELECT {H}, r.relative_id, r.kind, 1 FROM hc JOIN relation r ON r.person_id = hc.pid
+    WHERE r.kind IN ({KINDS})
   UNION ALL
-  SELECT {H}, r.person_id, r.kind, 2 FROM hc JOIN relation r ON r.relative_id = hc.pid WHERE r.kind IN ({KINDS})
+  SELECT {H}, r.person_id, r.kind, 2 FROM hc JOIN relation r ON r.relative_id = hc.pid
+    WHERE r.kind IN ({KINDS})
 )
-SELECT rel.cid, rel.pid, rel.s, rel.e, rel.village_id, rel.kid, rel.kind, rel.dir, 'cadre' AS src, k.id AS ref_id,
+SELECT rel.cid, rel.pid, rel.s, rel.e, rel.village_id, rel.kid, rel.kind, rel.dir, 'cadre' AS src,
+  k.id AS ref_id,
        k.office AS label, k.term_start, k.term_end, k.village_id AS official_village
 FROM rel
-JOIN cadre k ON k.person_id = rel.kid AND k.term_start <= rel.e AND (k.term_end IS NULL OR k.term_end >= rel.s)
+JOIN cadre k ON k.person_id = rel.kid AND k.term_start <= rel.e
+  AND (k.term_end IS NULL OR k.term_end >= rel.s)
 UNION ALL
-SELECT rel.cid, rel.pid, rel.s, rel.e, rel.village_id, rel.kid, rel.kind, rel.dir, 'signer', u.id, u.display_name,
+SELECT rel.cid, rel.pid, rel.s, rel.e, rel.village_id, rel.kid, rel.kind, rel.dir, 'signer', u.id,
+  u.display_name,
        CAST(NULL AS DATE), CAST(NULL AS DATE), u.region_id
 FROM rel JOIN user_account u ON u.person_id = rel.kid AND u.id = rel.signed_by_id
 UNION ALL
@@ -112,13 +117,13 @@ def detect(ctx: Context) -> list:
                     f"{who}任{ctx.region_name(r.official_village)}{r.label}（{ts.isoformat()} 至 "
                     f"{te.isoformat() if te else '今'}），与合同{c['code']}（{c['start_on']} 至 {r.e}）重叠"
                 )
-                windows.append((r.cid, max(s, ts).strftime("%Y-%m"), min(e, te or e).strftime("%Y-%m")))
+                windows.append((r.cid, month_of(max(s, ts)), month_of(min(e, te or e))))
             else:
                 facts.append(
                     f"{SRC_LABELS[r.src]}{r.label}（关联人员{official['name']}）是其"
                     f"{'本人' if r.kind == '本人' else rel}，涉及合同{c['code']}"
                 )
-                windows.append((r.cid, s.strftime("%Y-%m"), e.strftime("%Y-%m")))
+                windows.append((r.cid, month_of(s), month_of(e)))
             key.append(f"{r.src}:{r.ref_id}:{r.kid}:{r.kind}:contract:{r.cid}")
         lines = [
             x

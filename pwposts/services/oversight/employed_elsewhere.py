@@ -58,8 +58,10 @@ def detect(ctx: Context) -> list:
         ]
         facts += [f"{x['month']} 领取{yuan(x['amount_fen'])}" for x in lines]
         evidence = {
-            "summary": f"{p['name']}在{'、'.join(j.employer for j in jobs.values())}全日制就业期间领取补贴{len(lines)}笔，"
-            f"合计{yuan(money)}",
+            "summary": (
+                f"{p['name']}在{'、'.join(j.employer for j in jobs.values())}"
+                f"全日制就业期间领取补贴{len(lines)}笔，合计{yuan(money)}"
+            ),
             "persons": [person_node(p, "岗位人员")],
             "links": [],
             "facts": facts,

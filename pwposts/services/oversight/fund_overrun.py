@@ -16,17 +16,20 @@ def query(ctx: Context) -> str:
     s = ctx.sql
     return f"""
 SELECT 'overrun' AS kind, f.id AS fund_id, f.name, f.year, f.allocation_fen, SUM(p.amount_fen) AS amount_fen,
-       CAST(NULL AS INTEGER) AS person_id, CAST(NULL AS INTEGER) AS payment_id, CAST(NULL AS VARCHAR(7)) AS month,
+       CAST(NULL AS INTEGER) AS person_id, CAST(NULL AS INTEGER) AS payment_id,
+         CAST(NULL AS VARCHAR(7)) AS month,
        CAST(NULL AS INTEGER) AS village_id
 FROM fund f JOIN payment p ON p.fund_id = f.id AND p.status <> 'failed'
 GROUP BY f.id, f.name, f.year, f.allocation_fen
 HAVING SUM(p.amount_fen) > f.allocation_fen
 UNION ALL
-SELECT 'category', f.id, f.name, f.year, f.allocation_fen, p.amount_fen, p.person_id, p.id, p.month, po.village_id
+SELECT 'category', f.id, f.name, f.year, f.allocation_fen, p.amount_fen, p.person_id, p.id, p.month,
+  po.village_id
 FROM payment p JOIN fund f ON f.id = p.fund_id AND f.restricts_categories = :t
 JOIN contract c ON c.id = p.contract_id JOIN post po ON po.id = c.post_id
 WHERE p.amount_fen > 0 AND p.status <> 'failed'
-  AND NOT EXISTS (SELECT 1 FROM person_category pc JOIN fund_category fc ON fc.fund_id = f.id AND fc.category = pc.category
+  AND NOT EXISTS (SELECT 1 FROM person_category pc JOIN fund_category fc ON fc.fund_id = f.id
+    AND fc.category = pc.category
                   WHERE pc.person_id = p.person_id AND {s.month("pc.start_on")} <= p.month
                     AND (pc.end_on IS NULL OR {s.month("pc.end_on")} >= p.month))"""
 
@@ -39,7 +42,8 @@ def detect(ctx: Context) -> list:
         if r.kind == "overrun":
             over = int(r.amount_fen) - int(r.allocation_fen)
             evidence = {
-                "summary": f"资金“{r.name}”（{r.year}年）拨款{yuan(r.allocation_fen)}，已计入发放{yuan(r.amount_fen)}，"
+                "summary": f"资金“{r.name}”（{r.year}年）拨款{yuan(r.allocation_fen)}，"
+                f"已计入发放{yuan(r.amount_fen)}，"
                 f"超出{yuan(over)}",
                 "persons": [],
                 "links": [],
@@ -65,7 +69,10 @@ def detect(ctx: Context) -> list:
         p, r0 = persons[pid], lines[0]
         money = sum(int(x.amount_fen) for x in lines)
         evidence = {
-            "summary": f"限定类别的资金“{r0.name}”向{p['name']}支付{len(lines)}笔共{yuan(money)}，本人在发放月份不属于该资金可支付的类别",
+            "summary": (
+                f"限定类别的资金“{r0.name}”向{p['name']}支付{len(lines)}笔共{yuan(money)}，"
+                "本人在发放月份不属于该资金可支付的类别"
+            ),
             "persons": [person_node(p, "岗位人员")],
             "links": [],
             "facts": [f"{x.month} 由“{x.name}”支付{yuan(x.amount_fen)}" for x in lines],

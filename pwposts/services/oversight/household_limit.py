@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from sqlalchemy import select
 
+from ...domain.formats import month_of
 from ...domain.rules.catalog import RULES
 from ...domain.settings import value_on
 from ...models.policy import CountySetting
@@ -64,19 +65,21 @@ def detect(ctx: Context) -> list:
         cids = sorted({cid for cid, _, _ in cases} | {c for _, e, _ in cases for c in e["contracts"]})
         limit = cases[0][2]
         evidence = {
-            "summary": f"同一户（户编号ID {hh}）{len(people)}人同时在岗（{'、'.join(p['name'] for p in people)}），"
+            "summary": f"同一户（户编号ID {hh}）"
+            f"{len(people)}人同时在岗（{'、'.join(p['name'] for p in people)}），"
             f"超过每户{limit}人的上限",
             "persons": [person_node(p, "岗位人员") for p in people],
             "links": [{"a": people[0]["id"], "b": p["id"], "label": "同户"} for p in people[1:]],
             "facts": [
-                f"{contracts[c]['code']} {persons[contracts[c]['person_id']]['name']}：{contracts[c]['post']}，"
+                f"{contracts[c]['code']} {persons[contracts[c]['person_id']]['name']}："
+                f"{contracts[c]['post']}，"
                 f"{contracts[c]['start_on']} 至 {contracts[c]['exit_on'] or contracts[c]['end_on']}"
                 for c in cids
             ],
             "contracts": cids,
             "refs": {"person": members, "contract": cids},
         }
-        starts = [e["start"].strftime("%Y-%m") for _, e, _ in cases]
+        starts = [month_of(e["start"]) for _, e, _ in cases]
         out.append(
             make_finding(
                 ctx,

@@ -28,15 +28,18 @@ UNIFORM_MIN_HOLDERS = 3
 UNIFORM_SQL = """
 WITH rec AS (
   SELECT a.id, a.contract_id, a.person_id, a.month, a.days_worked, a.status, po.village_id,
-         CASE WHEN a.days_worked = c.required_days AND a.leave_days = 0 AND a.absent_days = 0 THEN 1 ELSE 0 END AS is_full
+         CASE WHEN a.days_worked = c.required_days AND a.leave_days = 0 AND a.absent_days = 0 THEN 1
+           ELSE 0 END AS is_full
   FROM attendance_record a JOIN contract c ON c.id = a.contract_id JOIN post po ON po.id = c.post_id
   WHERE c.status IN ({states})
 ),
 vm AS (
-  SELECT village_id, month, COUNT(*) AS records, COUNT(DISTINCT contract_id) AS holders, SUM(is_full) AS full_n
+  SELECT village_id, month, COUNT(*) AS records, COUNT(DISTINCT contract_id) AS holders,
+    SUM(is_full) AS full_n
   FROM rec GROUP BY village_id, month
 )
-SELECT rec.id, rec.contract_id, rec.person_id, rec.month, rec.days_worked, rec.status, rec.village_id, vm.holders
+SELECT rec.id, rec.contract_id, rec.person_id, rec.month, rec.days_worked, rec.status,
+  rec.village_id, vm.holders
 FROM rec JOIN vm ON vm.village_id = rec.village_id AND vm.month = rec.month
 WHERE vm.holders >= {n} AND vm.records = vm.holders AND vm.full_n = vm.records
 ORDER BY rec.village_id, rec.month, rec.contract_id""".format(
@@ -49,13 +52,15 @@ def query(ctx: Context) -> str:
     last = "COALESCE(c.exit_on, c.end_on)"
     return f"""
 SELECT a.id, a.contract_id, a.person_id, a.month, a.days_worked, a.status, po.village_id, c.code,
-       CASE WHEN {s.month("d.day")} <> a.month THEN 'day_outside_month' ELSE 'day_outside_contract' END AS why,
+       CASE WHEN {s.month("d.day")} <> a.month THEN 'day_outside_month'
+         ELSE 'day_outside_contract' END AS why,
        CAST(d.day AS VARCHAR(10)) AS detail
 FROM attendance_day d JOIN attendance_record a ON a.id = d.record_id
 JOIN contract c ON c.id = a.contract_id JOIN post po ON po.id = c.post_id
 WHERE d.day < c.start_on OR d.day > {last} OR {s.month("d.day")} <> a.month
 UNION ALL
-SELECT a.id, a.contract_id, a.person_id, a.month, a.days_worked, a.status, po.village_id, c.code, 'duplicate_day',
+SELECT a.id, a.contract_id, a.person_id, a.month, a.days_worked, a.status, po.village_id, c.code,
+  'duplicate_day',
        CAST(d.day AS VARCHAR(10))
 FROM attendance_day d JOIN attendance_record a ON a.id = d.record_id
 JOIN attendance_day d2 ON d2.day = d.day AND d2.record_id <> d.record_id AND d2.kind = 'work'
@@ -63,7 +68,8 @@ JOIN attendance_record a2 ON a2.id = d2.record_id AND a2.person_id = a.person_id
 JOIN contract c ON c.id = a.contract_id JOIN post po ON po.id = c.post_id
 WHERE d.kind = 'work'
 UNION ALL
-SELECT a.id, a.contract_id, a.person_id, a.month, a.days_worked, a.status, po.village_id, c.code, 'too_many_days',
+SELECT a.id, a.contract_id, a.person_id, a.month, a.days_worked, a.status, po.village_id, c.code,
+  'too_many_days',
        CAST(a.days_worked + a.leave_days + a.absent_days AS VARCHAR(10))
 FROM attendance_record a JOIN contract c ON c.id = a.contract_id JOIN post po ON po.id = c.post_id
 WHERE a.days_worked + a.leave_days + a.absent_days > {s.month_days("a.month")}
@@ -108,7 +114,8 @@ def _uniform_villages(ctx: Context) -> list:
             holders = sorted({r.person_id for r in rows}, key=lambda i: persons[i]["name"])
             place = ctx.region_name(vid)
             evidence = {
-                "summary": f"{place}{run[0]}至{run[-1]}连续{len(run)}个月，全部{max(r.holders for r in rows)}名岗位人员的"
+                "summary": f"{place}{run[0]}至{run[-1]}连续{len(run)}个月，"
+                f"全部{max(r.holders for r in rows)}名岗位人员的"
                 f"考勤都是满勤（出勤天数等于规定天数，无请假、缺勤），各月完全相同。此信号较弱，只作佐证，"
                 f"须与现场核查、工作记录等其他证据一并核实",
                 "persons": [person_node(persons[i], "岗位人员") for i in holders],
@@ -171,7 +178,8 @@ def _impossible(ctx: Context) -> list:
         ]
         money = sum(x["amount_fen"] for x in lines)
         evidence = {
-            "summary": f"{p['name']}（合同{r0.code}）{len(months)}个月的考勤不可能成立（{'；'.join(sorted({WHY[r.why] for r in rows}))}），"
+            "summary": f"{p['name']}（合同{r0.code}）"
+            f"{len(months)}个月的考勤不可能成立（{'；'.join(sorted({WHY[r.why] for r in rows}))}），"
             f"据此发放{yuan(money)}",
             "persons": [person_node(p, "岗位人员")],
             "links": [],

@@ -1,11 +1,12 @@
 """INELIGIBLE 人岗不符: on the contract's start date the holder was in no eligible category (大龄 judged
-from the birth date), under 16, over the county's age cap, or outside the categories the post's fund may pay."""
+from the birth date), under 16, over the county's age cap,
+or outside the categories the post's fund may pay."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from ...domain.formats import yuan
+from ...domain.formats import month_of, yuan
 from ...domain.people import is_older_worker
 from ...domain.rules.catalog import RULES
 from ...domain.settings import value_on
@@ -18,7 +19,10 @@ MIN_AGE = 16
 
 def query(ctx: Context) -> str:
     s = ctx.sql
-    covering = "pc.person_id = c.person_id AND pc.start_on <= c.start_on AND (pc.end_on IS NULL OR pc.end_on >= c.start_on)"
+    covering = (
+        "pc.person_id = c.person_id AND pc.start_on <= c.start_on "
+        "AND (pc.end_on IS NULL OR pc.end_on >= c.start_on)"
+    )
     return f"""
 SELECT * FROM (
   SELECT c.id AS cid, c.code, c.person_id, c.start_on, per.birth_date, per.sex, po.village_id, po.title,
@@ -27,7 +31,8 @@ SELECT * FROM (
          (SELECT COUNT(*) FROM person_category pc WHERE {covering} AND pc.category <> '大龄') AS cats,
          (SELECT COUNT(*) FROM person_category pc JOIN fund_category fc ON fc.fund_id = po.fund_id
             AND fc.category = pc.category WHERE {covering}) AS fund_cats,
-         (SELECT COUNT(*) FROM fund_category fc WHERE fc.fund_id = po.fund_id AND fc.category = '大龄') AS fund_older
+         (SELECT COUNT(*) FROM fund_category fc WHERE fc.fund_id = po.fund_id
+           AND fc.category = '大龄') AS fund_older
   FROM contract c JOIN person per ON per.id = c.person_id JOIN post po ON po.id = c.post_id
   JOIN fund f ON f.id = po.fund_id
   WHERE c.status NOT IN ('draft', 'void')
@@ -86,7 +91,7 @@ def detect(ctx: Context) -> list:
                 money_fen=money,
                 person_id=p["id"],
                 village_id=r.village_id,
-                months=[start.strftime("%Y-%m")] + [x["month"] for x in lines],
+                months=[month_of(start)] + [x["month"] for x in lines],
             )
         )
     return out

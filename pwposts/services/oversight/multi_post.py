@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from ...domain.formats import month_of
 from ...domain.rules.catalog import RULES
 from ._base import Context, as_date, make_finding, person_node, positive
 
@@ -19,8 +20,8 @@ OWN_POSTS = """
          COALESCE(c.exit_on, c.end_on) AS last_day
   FROM contract c JOIN person per ON per.id = c.person_id JOIN post po ON po.id = c.post_id
   WHERE c.status NOT IN ('draft', 'void')"""
-# IMPORTED ROSTERS JOIN HERE (issue 13): e.g. "UNION ALL SELECT id_number, 'roster', id, department || post_title,
-# start_on, COALESCE(end_on, '9999-12-31') FROM imported_post_roster"
+# IMPORTED ROSTERS JOIN HERE (issue 13): e.g. "UNION ALL SELECT id_number, 'roster', id, department ||
+# post_title, start_on, COALESCE(end_on, '9999-12-31') FROM imported_post_roster"
 OTHER_ROSTERS = ""
 
 SQL = f"""
@@ -29,7 +30,8 @@ SELECT h1.id_number, h1.source AS s1, h1.ref_id AS r1, h1.title AS t1, h1.start_
        h2.source AS s2, h2.ref_id AS r2, h2.title AS t2, h2.start_on AS a2, h2.last_day AS b2,
        per.id AS person_id, per.village_id
 FROM held h1
-JOIN held h2 ON h2.id_number = h1.id_number AND (h1.source < h2.source OR (h1.source = h2.source AND h1.ref_id < h2.ref_id))
+JOIN held h2 ON h2.id_number = h1.id_number AND (h1.source < h2.source OR (h1.source = h2.source
+  AND h1.ref_id < h2.ref_id))
 JOIN person per ON per.id_number = h1.id_number
 WHERE h1.start_on <= h2.last_day AND h2.start_on <= h1.last_day"""
 
@@ -53,7 +55,7 @@ def detect(ctx: Context) -> list:
                 held[(s, ref)] = (t, as_date(a), as_date(b))
         start = max(min(v[1] for v in held.values()), max(v[1] for v in held.values()))
         end = min(v[2] for v in held.values())
-        overlap_months = (start.strftime("%Y-%m"), max(start, end).strftime("%Y-%m"))
+        overlap_months = (month_of(start), month_of(max(start, end)))
         lines = [
             x for x in positive(pay.get(pid, [])) if overlap_months[0] <= x["month"] <= overlap_months[1]
         ]
@@ -66,7 +68,8 @@ def detect(ctx: Context) -> list:
             "persons": [person_node(p, "岗位人员")],
             "links": [],
             "facts": [
-                f"{'本系统合同' if s == 'contract' else '导入名册'} {contracts.get(ref, {}).get('code', ref)}："
+                f"{'本系统合同' if s == 'contract' else '导入名册'} "
+                f"{contracts.get(ref, {}).get('code', ref)}："
                 f"{t}，{a.isoformat()} 至 {b.isoformat()}"
                 for (s, ref), (t, a, b) in held.items()
             ],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ...domain.formats import yuan
+from ...domain.formats import month_of, yuan
 from ...domain.rules import share_at_stake
 from ...domain.rules.catalog import RULES
 from ._base import Context, as_date, make_finding, person_node
@@ -37,7 +37,7 @@ def detect(ctx: Context) -> list:
         died = as_date(rows[0].death_date)
         lines, key, money = [], [], 0
         for r in sorted(rows, key=lambda r: (r.month, r.id)):
-            if r.month == died.strftime("%Y-%m"):
+            if r.month == month_of(died):
                 stake = (
                     share_at_stake(int(r.amount_fen), r.month_days - died.day, r.month_days)
                     if r.amount_fen > 0
@@ -62,13 +62,15 @@ def detect(ctx: Context) -> list:
         village = rows[0].village_id
         months = [x["month"] for x in lines]
         evidence = {
-            "summary": f"{p['name']}于{died.isoformat()}死亡，其后仍有{len(lines)}笔发放（{'、'.join(sorted(set(months)))}），"
+            "summary": f"{p['name']}于{died.isoformat()}死亡，"
+            f"其后仍有{len(lines)}笔发放（{'、'.join(sorted(set(months)))}），"
             f"涉及金额{yuan(money)}",
             "persons": [person_node(p, "死亡后仍领取补贴")],
             "links": [],
             "facts": [f"死亡日期：{died.isoformat()}"]
             + [
-                f"{x['month']} {x['kind']} {yuan(x['amount_fen'])}（{x['status']}），死亡后部分{yuan(x['at_stake_fen'])}"
+                f"{x['month']} {x['kind']} {yuan(x['amount_fen'])}（{x['status']}），"
+                f"死亡后部分{yuan(x['at_stake_fen'])}"
                 for x in lines
             ],
             "payments": lines,

@@ -48,7 +48,9 @@ def detect(ctx: Context) -> list:
             for r in rows
         ]
         evidence = {
-            "summary": f"{p['name']}（合同{r0.code}）在{'、'.join(months)}没有已审核的考勤，仍发放{yuan(money)}",
+            "summary": (
+                f"{p['name']}（合同{r0.code}）在{'、'.join(months)}没有已审核的考勤，仍发放{yuan(money)}"
+            ),
             "persons": [person_node(p, "岗位人员")],
             "links": [],
             "facts": [f"{x['month']}：{x['note']}，发放{yuan(x['amount_fen'])}" for x in lines],

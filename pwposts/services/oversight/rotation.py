@@ -60,7 +60,9 @@ def detect(ctx: Context) -> list:
             ms = [persons[p] for p in sorted(people[(village, hh)])]
             links += [{"a": ms[0]["id"], "b": m["id"], "label": "同户"} for m in ms[1:]]
         evidence = {
-            "summary": f"{ctx.region_name(village)}有{len(cycling)}户岗位人员逐年离岗又返岗，岗位在这几户间轮换",
+            "summary": (
+                f"{ctx.region_name(village)}有{len(cycling)}户岗位人员逐年离岗又返岗，岗位在这几户间轮换"
+            ),
             "persons": nodes,
             "links": links,
             "facts": facts,

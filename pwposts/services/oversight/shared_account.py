@@ -65,12 +65,14 @@ def detect(ctx: Context) -> list:
         ]
         hub = owner or people[0]
         evidence = {
-            "summary": f"账户{_mask(acct)}登记或收款于{len(people)}人名下：{'、'.join(p['name'] for p in people)}，"
+            "summary": f"账户{_mask(acct)}登记或收款于{len(people)}人名下："
+            f"{'、'.join(p['name'] for p in people)}，"
             f"经此账户发放{yuan(money)}",
             "persons": nodes,
             "links": [{"a": hub["id"], "b": p["id"], "label": "同一账户"} for p in people if p is not hub],
             "facts": [
-                f"{p['name']}（{p['village']}）：登记账户{_mask(p['account_no'])}，开户人{p['account_name'] or '—'}"
+                f"{p['name']}（{p['village']}）：登记账户{_mask(p['account_no'])}，"
+                f"开户人{p['account_name'] or '—'}"
                 for p in people
             ],
             "payments": lines,
@@ -102,7 +104,9 @@ def detect(ctx: Context) -> list:
         money = sum(x["amount_fen"] for x in lines)
         names = sorted({n for _, n in accounts})
         evidence = {
-            "summary": f"岗位人员{p['name']}的账户开户人为“{'、'.join(names)}”，不是本人；经此账户发放{yuan(money)}",
+            "summary": (
+                f"岗位人员{p['name']}的账户开户人为“{'、'.join(names)}”，不是本人；经此账户发放{yuan(money)}"
+            ),
             "persons": [person_node(p, "岗位人员")],
             "links": [],
             "facts": [f"账户{_mask(a)}，开户人“{n}”" for a, n in sorted(accounts, key=str)],

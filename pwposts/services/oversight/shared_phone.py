@@ -12,7 +12,8 @@ RULE = RULES["SHARED_PHONE"]
 
 SQL = """
 SELECT per.phone, per.id AS person_id, per.household_id,
-       EXISTS (SELECT 1 FROM contract c WHERE c.person_id = per.id AND c.status NOT IN ('draft', 'void')) AS is_holder,
+       EXISTS (SELECT 1 FROM contract c WHERE c.person_id = per.id AND c.status NOT IN ('draft',
+         'void')) AS is_holder,
        EXISTS (SELECT 1 FROM cadre k WHERE k.person_id = per.id) AS is_cadre
 FROM person per
 WHERE per.phone IN (SELECT phone FROM person WHERE phone IS NOT NULL AND phone <> '' GROUP BY phone
@@ -36,8 +37,10 @@ def detect(ctx: Context) -> list:
         holder = persons[min(r.person_id for r in rows if r.is_holder)]
         masked = phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else phone
         evidence = {
-            "summary": f"手机号{masked}登记在{len(households)}户{len(people)}人名下（{'、'.join(p['name'] for p in people)}）。"
-            "此规则仅作佐证，须结合账户、考勤等证据核实。",
+            "summary": (
+                f"手机号{masked}登记在{len(households)}户{len(people)}人名下"
+                f"（{'、'.join(p['name'] for p in people)}）。此规则仅作佐证，须结合账户、考勤等证据核实。"
+            ),
             "persons": [person_node(p, role[p["id"]]) for p in people],
             "links": [{"a": hub["id"], "b": p["id"], "label": "同一电话"} for p in people if p is not hub],
             "facts": [f"{p['name']}（{p['village']}，{role[p['id']]}）" for p in people],

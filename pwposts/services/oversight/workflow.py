@@ -24,7 +24,7 @@ from ...models.oversight import Disposition, Flag, FlagNote, Rectification
 from ...models.people import Region
 from .. import audit
 from ..clock_binding import now_of
-from ..permissions import require, scope_prefix
+from ..permissions import can, require, scope_prefix
 
 MAX_TEXT = 2000
 
@@ -66,7 +66,7 @@ def assign_flag(session: Session, actor, flag_id: Any, assignee_id: Any, today: 
     flag = load_flag(session, actor, flag_id, "work_flag")
     _must_be_open(flag)
     user = session.get(User, int(assignee_id)) if str(assignee_id or "").isdigit() else None
-    if user is None or user.role != "inspector" or not user.active:
+    if user is None or not can(user, "work_flag"):
         raise DomainError("assignee_invalid", "只能指派给在用的纪检监察人员")
     before = flag.assigned_to_id
     flag.assigned_to_id = user.id
@@ -180,8 +180,8 @@ def dispose_flag(
             "rectification": rectification_kind,
             "evidence_hash": flag.evidence_hash,
         },
-        summary=f"{'确认' if outcome == 'confirmed' else '排除'}线索第{flag.id}号（{RULES[flag.rule_id].title}）："
-        f"{flag.title}"
+        summary=f"{'确认' if outcome == 'confirmed' else '排除'}线索第{flag.id}号"
+        f"（{RULES[flag.rule_id].title}）：{flag.title}"
         + (
             f"；理由：{DISMISS_REASONS[reason_code]}"
             if outcome == "dismissed"

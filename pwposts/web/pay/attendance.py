@@ -21,7 +21,6 @@ from ...domain.contracts import ASSESSMENT_GRADES
 from ...domain.errors import Conflict, DomainError, Forbidden
 from ...domain.formats import month_heading
 from ...domain.pay import ATTENDANCE_STATE_LABELS
-from ...domain.roles import COUNTY_ADMIN, INSPECTOR, TOWNSHIP_CLERK, VILLAGE_CLERK
 from ...extensions import db
 from ...models.accounts import User
 from ...models.people import Region
@@ -70,7 +69,7 @@ def attendance():
         month = _default_month(today)
     township_id = int_arg("township")
     summaries = attendance_service.month_overview(db.session, current_user, month, township_id=township_id)
-    if len(summaries) == 1 and current_user.role == VILLAGE_CLERK:
+    if len(summaries) == 1 and can(current_user, "attendance_straight_to_sheet"):
         return redirect(url_for("pay.attendance_sheet", village_id=summaries[0].village.id, month=month))
     towns: dict[int, dict] = {}
     for s in summaries:
@@ -89,7 +88,7 @@ def attendance():
         .order_by(Region.code)
     ).all()
     late = []
-    if current_user.role in (COUNTY_ADMIN, TOWNSHIP_CLERK, INSPECTOR):
+    if can(current_user, "view_late_assessments"):
         late = assessment_service.late_assessments(db.session, current_user, today)
     return render_template(
         "pay/attendance_index.html",
@@ -304,7 +303,10 @@ def attendance_template(village_id: int, month: str):
                 r.note if r else None,
             ]
         )
-    title = f"{vm.village.parent.name if vm.village.parent else ''}{vm.village.name} {month_heading(vm.month)} 考勤表"
+    title = (
+        f"{vm.village.parent.name if vm.village.parent else ''}{vm.village.name} "
+        f"{month_heading(vm.month)} 考勤表"
+    )
     out = io.BytesIO()
     xlsx.write_template(
         out, title=title, month=vm.month, village_label=f"{vm.village.name}（{vm.village.code}）", rows=rows
@@ -314,7 +316,9 @@ def attendance_template(village_id: int, month: str):
         out.getvalue(),
         mimetype=xlsx.XLSX_MIMETYPE,
         headers={
-            "Content-Disposition": f"attachment; filename=attendance_{vm.month}.xlsx; filename*=UTF-8''{quote(name)}"
+            "Content-Disposition": (
+                f"attachment; filename=attendance_{vm.month}.xlsx; filename*=UTF-8''{quote(name)}"
+            )
         },
     )
 
@@ -409,7 +413,7 @@ def assessment_annual(village_id: int, year: str):
 # ---------------------------------------------------------------- dashboard
 
 
-@card(COUNTY_ADMIN, TOWNSHIP_CLERK)
+@card("view_card_attendance_approval")
 def approval_cards(actor, today):
     drafts = attendance_service.count_drafts(db.session, actor)
     late = assessment_service.late_assessments(db.session, actor, today)
@@ -432,14 +436,14 @@ def approval_cards(actor, today):
     ]
 
 
-@card(INSPECTOR)
+@card("view_card_attendance_inspector")
 def inspector_cards(actor, today):
     late = assessment_service.late_assessments(db.session, actor, today)
     missing = sum(x.missing for x in late)
     return [Card("逾期未考核", f"{missing:,}", url_for("pay.attendance") + "#late", warn=missing > 0)]
 
 
-@card(VILLAGE_CLERK)
+@card("view_card_attendance_village")
 def village_cards(actor, today):
     month = _default_month(today)
     missing = attendance_service.count_missing(db.session, actor, month)

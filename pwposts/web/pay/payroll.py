@@ -21,7 +21,6 @@ from ...domain.errors import DomainError, Forbidden, NotFound
 from ...domain.formats import month_heading, parse_month, parse_yuan
 from ...domain.pay import PAYMENT_STATE_LABELS, RUN_KIND_LABELS, RUN_STATE_LABELS, RUN_STATES
 from ...domain.people import mask_id_number
-from ...domain.roles import COUNTY_ADMIN, INSPECTOR, TOWNSHIP_CLERK
 from ...extensions import db
 from ...models.accounts import User
 from ...models.pay import Payment
@@ -239,7 +238,8 @@ def run_supplementary(run_id: int):
         flash_error(err)
         return redirect(url_for("pay.run_detail", run_id=run_id))
     flash(
-        f"已生成补充清册（第{supp_id}号）：{lines}人，合计{total / 100:,.2f} 元。请另一名工作人员核对后审批。",
+        f"已生成补充清册（第{supp_id}号）：{lines}人，合计{total / 100:,.2f} 元。"
+        "请另一名工作人员核对后审批。",
         "info",
     )
     return redirect(url_for("pay.run_detail", run_id=supp_id))
@@ -461,7 +461,7 @@ def arrears():
 # ---------------------------------------------------------------- dashboard
 
 
-@card(COUNTY_ADMIN, TOWNSHIP_CLERK)
+@card("view_card_payroll")
 def payroll_cards(actor, today):
     total, mine = service.count_awaiting_approval(db.session, actor)
     return [
@@ -475,7 +475,7 @@ def payroll_cards(actor, today):
     ]
 
 
-@card(COUNTY_ADMIN, TOWNSHIP_CLERK, INSPECTOR)
+@card("view_card_arrears")
 def arrears_cards(actor, today):
     limit, rows = service.arrears(db.session, actor, today)
     return [
