@@ -149,9 +149,10 @@ def upload():
         flash("请选择要上传的花名册文件（.xlsx）", "error")
         return _form(422)
     filename = _display_name(file.filename)
-    if re.search(r"\.(xls|et|csv)$", filename, re.IGNORECASE):
+    if re.search(r"\.(et|csv)$", filename, re.IGNORECASE):
         flash(
-            f"“{filename}”不是 .xlsx 文件：请在 Excel/WPS 中打开后“另存为” Excel 工作簿（.xlsx）再上传",
+            f"“{filename}”不是 Excel 工作簿：请在 Excel/WPS 中打开后"
+            "“另存为” Excel 工作簿（.xlsx 或 .xls）再上传",
             "error",
         )
         return _form(422)
