@@ -29,7 +29,7 @@ from ..models.people import Cadre, EmploymentRecord, Person, PersonCategory, Reg
 from ..models.registry import IMPORT_KIND_LABELS, ExternalPostRecord, ImportBatch
 from . import audit
 from .permissions import require
-from .roster import CATEGORY_ALIASES, cell_text
+from .roster_cells import CATEGORY_ALIASES, cell_text
 
 ID = Column("id_number", "身份证号", ("公民身份号码", "身份证号码", "证件号码"), help="18位，设为文本格式")
 NAME = Column("name", "姓名", (), required=False, help="可选：仅用于核对，与系统登记不符则整份文件不导入")
