@@ -195,16 +195,23 @@ def _column_number(letters: bytes) -> int:
 
 
 def _scan(part, name: str, *, code: str, max_rows: int, deadline: float | None) -> tuple[int, int]:
-    """(rows, columns) of one .xlsx sheet: the used area the reader will hold."""
+    """(rows, columns) of one .xlsx sheet: the used area the reader will hold (columns 0 when no row is long
+    enough to matter)."""
     head = part.read(_CHUNK)
     m = re.search(rb"<(\w+:)?worksheet[\s>]", head[:8192])
     prefix = (m.group(1) or b"") if m else b""
     row_tag = b"<" + prefix + b"row"
     cell_tags = tuple(b"<" + prefix + b"c" + end for end in (b" ", b">", b"/"))
-    row_ref = re.compile(rb"<" + re.escape(prefix) + rb"row\s[^>]*?\br=\"(\d+)\"")
-    cell_ref = re.compile(rb"<" + re.escape(prefix) + rb"c\s[^>]*?\br=\"([A-Z]{1,4})\d")
+    # only row numbers with as many digits as the limit, and columns past Z, can be too far: C-speed
+    # searches that find nothing in a normal sheet
+    digits = len(str(max_rows))
+    far_row = re.compile(rb' r="(\d{%d,})"' % digits)  # a cell's r= starts with its column letters
+    far_column = re.compile(rb' r="([A-Z]{2,4})\d')
+    # a row of w cells takes at least 4w bytes ("<c/>"): rows shorter than this cannot make the used area
+    # exceed MAX_CELLS, and only reads holding a longer row are looked at row by row
+    long_row = 4 * max(1, MAX_CELLS // max(max_rows, 1))
     rows = last_row = widest = 0
-    open_cells = 0  # cells of the row still open at the end of the last read
+    open_cells = open_bytes = 0  # cells and bytes of the row still open at the end of the last read
     chunk, carry = head, b""
     while chunk:
         data = carry + chunk
@@ -217,24 +224,31 @@ def _scan(part, name: str, *, code: str, max_rows: int, deadline: float | None) 
         rows += len(pieces) - 1
         if rows > max_rows:
             raise too_many_rows(code, max_rows)
-        numbers = row_ref.findall(data)
+        numbers = far_row.findall(data)
         if numbers:
             last_row = max(last_row, max(map(int, numbers)))
             if last_row > max_rows:
                 raise too_many_rows(code, max_rows)
-        columns = cell_ref.findall(data)
+        columns = far_column.findall(data)
         if columns:
-            letters = max(columns, key=lambda c: (len(c), c))
-            widest = max(widest, _column_number(letters))
+            widest = max(widest, _column_number(max(columns, key=lambda c: (len(c), c))))
             if widest > MAX_CELLS_PER_ROW:
                 raise _too_many_cells(code, name, rows)
-        counts = [sum(p.count(t) for t in cell_tags) for p in pieces]  # C-speed counts, one per row
-        open_cells += counts[0]
-        if len(counts) > 1:
-            widest = max(widest, open_cells, max(counts[1:]))
-            open_cells = counts[-1]
-        if max(widest, open_cells) > MAX_CELLS_PER_ROW:
-            raise _too_many_cells(code, name, rows)
+        if open_bytes + len(pieces[0]) >= long_row or max(map(len, pieces)) >= long_row:
+            for i, piece in enumerate(pieces):
+                if i:
+                    widest = max(widest, open_cells)
+                    open_cells = open_bytes = 0
+                open_cells += sum(piece.count(t) for t in cell_tags)
+                if open_cells > MAX_CELLS_PER_ROW:
+                    raise _too_many_cells(code, name, rows)
+                open_bytes += len(piece)
+        elif len(pieces) > 1:
+            open_bytes = len(pieces[-1])
+            open_cells = sum(pieces[-1].count(t) for t in cell_tags)
+        else:
+            open_bytes += len(pieces[0])
+            open_cells += sum(pieces[0].count(t) for t in cell_tags)
         if deadline is not None and time.monotonic() > deadline:
             raise out_of_time(code, READ_SECONDS)
         chunk = part.read(_CHUNK)
