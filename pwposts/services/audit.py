@@ -174,7 +174,7 @@ def record_many(session: Session, actor, entries: Iterable[tuple]) -> int:
         )
         prev = entry_hash
     if rows:
-        session.execute(insert(AuditEntry), rows)  # ids follow the list's order: the chain's order
+        session.execute(insert(AuditEntry.__table__), rows)  # ids follow the list's order, the chain's
         session.info[_LAST_HASH] = prev
     return len(rows)
 

@@ -547,13 +547,13 @@ def apply_import(session: Session, actor, result: ImportResult, today: date) -> 
         if code not in households
     ]
     if new:
-        session.execute(insert(Household), new)
+        session.execute(insert(Household.__table__), new)
         households.update(_ids_of(session, Household.id, Household.code, [h["code"] for h in new]))
 
     created = [ch for ch in result.changes if ch.created]
     if created:
         session.execute(
-            insert(Person),
+            insert(Person.__table__),  # Core executemany: no ORM bookkeeping per row
             [
                 {
                     "name": r.name,
@@ -597,7 +597,7 @@ def apply_import(session: Session, actor, result: ImportResult, today: date) -> 
         for c in ch.add_categories
     ]
     if categories:
-        session.execute(insert(PersonCategory), categories)
+        session.execute(insert(PersonCategory.__table__), categories)
     for ch in result.changes:  # the objects loaded for the plan no longer show the rows: reload on access
         if ch.person is not None:
             session.expire(ch.person)

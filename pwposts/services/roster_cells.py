@@ -69,6 +69,15 @@ _ID_AS_NUMBER = (
 _SCI = re.compile(r"^\d+(\.\d+)?E\+?\d+$", re.IGNORECASE)
 
 
+_SPACES = re.compile(r"\s+")
+_DIGIT = re.compile(r"\d")
+_LIST_SEP = re.compile(r"[、,;，；\s]+")
+_PHONE_NOISE = re.compile(r"[\s\-()（）]")
+_MOBILE = re.compile(r"1\d{10}")
+_LANDLINE = re.compile(r"0\d{9,11}")
+_CODE_FIRST = re.compile(r"(\d{12})(.*)")
+
+
 class _Bad(Exception):
     """One cell's problem; becomes a RowError."""
 
@@ -118,7 +127,7 @@ def parse_name(value: Any, label: str = "姓名") -> str:
     formula = formula_refusal(label, raw) if isinstance(raw, str) else None
     if formula:  # checked before the spaces (a leading tab among them) are taken out
         raise _Bad(formula)
-    text = re.sub(r"\s+", "", cell_text(value))
+    text = _SPACES.sub("", cell_text(value))
     if not text:
         raise _Bad(f"{label}不能为空")
     formula = formula_refusal(label, text)
@@ -126,7 +135,7 @@ def parse_name(value: Any, label: str = "姓名") -> str:
         raise _Bad(formula)
     if len(text) > 50:
         raise _Bad(f"{label}过长（{len(text)}个字，最多50个）")
-    if re.search(r"\d", text):
+    if _DIGIT.search(text):
         raise _Bad(f"{label}“{text}”含数字，请核对是否填错了列")
     return text
 
@@ -134,7 +143,7 @@ def parse_name(value: Any, label: str = "姓名") -> str:
 def parse_categories(value: Any) -> list[str]:
     text = cell_text(value)
     found: list[str] = []
-    for part in re.split(r"[、,;，；\s]+", text):
+    for part in _LIST_SEP.split(text):
         if not part:
             continue
         cat = CATEGORY_ALIASES.get(part, part)
@@ -146,7 +155,7 @@ def parse_categories(value: Any) -> list[str]:
 
 
 def parse_capacity(value: Any) -> str | None:
-    text = re.sub(r"\s+", "", cell_text(value))
+    text = _SPACES.sub("", cell_text(value))
     if not text:
         return None
     text = CAPACITY_ALIASES.get(text, text)
@@ -158,14 +167,14 @@ def parse_capacity(value: Any) -> str | None:
 def parse_phone(value: Any) -> str | None:
     """11-digit mobile starting with 1, or a landline with its area code (stored as 0851-12345678)."""
     raw = cell_text(value)
-    digits = re.sub(r"[\s\-()（）]", "", raw)
+    digits = _PHONE_NOISE.sub("", raw)
     if not digits:
         return None
     if digits.startswith("+86"):
         digits = digits[3:]
-    if re.fullmatch(r"1\d{10}", digits):
+    if _MOBILE.fullmatch(digits):
         return digits
-    if re.fullmatch(r"0\d{9,11}", digits):
+    if _LANDLINE.fullmatch(digits):
         area = 3 if digits[1] in "12" else 4
         if 7 <= len(digits) - area <= 8:
             return digits[:area] + "-" + digits[area:]
@@ -183,7 +192,7 @@ def parse_account(value: Any) -> str | None:
     if _lost_precision(value):
         raise _Bad("账号被 Excel 存成了数字（科学计数法），后几位已丢失；请把该列设为“文本”格式后重新录入")
     raw = cell_text(value)
-    text = re.sub(r"\s+", "", raw)
+    text = _SPACES.sub("", raw)
     if not text:
         return None
     if not text.isdigit():
@@ -194,7 +203,7 @@ def parse_account(value: Any) -> str | None:
 
 
 def parse_account_kind(value: Any) -> str | None:
-    text = re.sub(r"\s+", "", cell_text(value))
+    text = _SPACES.sub("", cell_text(value))
     if not text:
         return None
     text = ACCOUNT_KIND_ALIASES.get(text, text)
@@ -206,7 +215,7 @@ def parse_account_kind(value: Any) -> str | None:
 def parse_household(value: Any) -> str | None:
     if _lost_precision(value):
         raise _Bad("户编号被 Excel 存成了数字（科学计数法），请把该列设为“文本”格式后重新录入")
-    text = re.sub(r"\s+", "", cell_text(value))
+    text = _SPACES.sub("", cell_text(value))
     if not text:
         return None
     if len(text) > 40:
@@ -231,7 +240,7 @@ _GROUP = re.compile(r"(组|社|队)$")
 
 
 def _name_variants(name: str) -> set[str]:
-    names = {re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))}
+    names = {_SPACES.sub("", unicodedata.normalize("NFKC", name))}
     for suffix, repl in _NAME_SUFFIXES:
         for n in list(names):
             if n.endswith(suffix) and len(n) > len(suffix):
@@ -275,7 +284,7 @@ class VillageIndex:
 
     def resolve(self, value: Any) -> tuple[Region, str | None]:
         """(village, group or None); raises _Bad naming the value."""
-        text = re.sub(r"\s+", "", cell_text(value))
+        text = _SPACES.sub("", cell_text(value))
         if text not in self._cache:
             try:
                 self._cache[text] = self._resolve(text)
@@ -289,7 +298,7 @@ class VillageIndex:
     def _resolve(self, text: str) -> tuple[Region, str | None]:
         if not text:
             raise _Bad("所在村组不能为空")
-        m = re.fullmatch(r"(\d{12})(.*)", text)
+        m = _CODE_FIRST.fullmatch(text)
         if m:
             region = self.by_code.get(m.group(1))
             if region is None:
