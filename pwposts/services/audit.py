@@ -147,6 +147,7 @@ def record_many(session: Session, actor, entries: Iterable[tuple]) -> int:
     """Append many entries at once: (action, obj_type, obj_id, before, after, summary) each, chained in one
     pass in the given order (the same _digest as record()) and inserted with one executemany — for imports
     of tens of thousands of rows. Returns how many; record() afterwards chains onto the last of them."""
+    session.flush()  # entries record() added but not yet flushed come first in the chain (and by id)
     prev = _chain_head(session)
     actor_id, actor_label = actor_fields(actor)
     at = now_of(session)
