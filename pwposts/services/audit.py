@@ -80,6 +80,7 @@ def actor_fields(actor) -> tuple[int | None, str]:
 
 
 _LAST_HASH = "pwposts_audit_last_hash"
+_MANY_BATCH = 5_000  # record_many inserts this many entries per executemany
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -151,7 +152,7 @@ def record_many(session: Session, actor, entries: Iterable[tuple]) -> int:
     prev = _chain_head(session)
     actor_id, actor_label = actor_fields(actor)
     at = now_of(session)
-    rows = []
+    rows, count = [], 0
     for action, obj_type, obj_id, before, after, summary in entries:
         before_json, after_json = canonical(before), canonical(after)
         oid = None if obj_id is None else str(obj_id)
@@ -174,10 +175,13 @@ def record_many(session: Session, actor, entries: Iterable[tuple]) -> int:
             }
         )
         prev = entry_hash
+        if len(rows) == _MANY_BATCH:  # bounded memory: the chain goes on across batches
+            session.execute(insert(AuditEntry.__table__), rows)  # ids follow the list's order, the chain's
+            count, rows = count + len(rows), []
     if rows:
-        session.execute(insert(AuditEntry.__table__), rows)  # ids follow the list's order, the chain's
-        session.info[_LAST_HASH] = prev
-    return len(rows)
+        session.execute(insert(AuditEntry.__table__), rows)
+    session.info[_LAST_HASH] = prev
+    return count + len(rows)
 
 
 @dataclass

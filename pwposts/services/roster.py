@@ -552,27 +552,28 @@ def apply_import(session: Session, actor, result: ImportResult, today: date) -> 
 
     created = [ch for ch in result.changes if ch.created]
     if created:
-        session.execute(
-            insert(Person.__table__),  # Core executemany: no ORM bookkeeping per row
-            [
-                {
-                    "name": r.name,
-                    "id_number": r.id.number,
-                    "birth_date": r.id.birth_date,
-                    "sex": r.id.sex,
-                    "village_id": r.village.id,
-                    "group_name": r.group,
-                    "household_id": households.get(r.household) if r.household else None,
-                    "work_capacity": r.capacity or "全劳力",
-                    "phone": r.phone,
-                    "account_kind": r.account_kind,
-                    "account_no": r.account_no,
-                    "account_name": r.account_name,
-                    "cannot_leave_home": False,
-                }
-                for r in (ch.data for ch in created)
-            ],
-        )
+        for batch in _chunks(created, 5_000):  # Core executemany, no ORM bookkeeping; bounded memory
+            session.execute(
+                insert(Person.__table__),
+                [
+                    {
+                        "name": r.name,
+                        "id_number": r.id.number,
+                        "birth_date": r.id.birth_date,
+                        "sex": r.id.sex,
+                        "village_id": r.village.id,
+                        "group_name": r.group,
+                        "household_id": households.get(r.household) if r.household else None,
+                        "work_capacity": r.capacity or "全劳力",
+                        "phone": r.phone,
+                        "account_kind": r.account_kind,
+                        "account_no": r.account_no,
+                        "account_name": r.account_name,
+                        "cannot_leave_home": False,
+                    }
+                    for r in (ch.data for ch in batch)
+                ],
+            )
         person_ids = _ids_of(session, Person.id, Person.id_number, [ch.id_number for ch in created])
     else:
         person_ids = {}

@@ -87,6 +87,8 @@ class _Bad(Exception):
 
 def cell_text(value: Any) -> str:
     """A cell as text: numbers without a trailing .0, dates as YYYY-MM-DD, full-width folded (NFKC)."""
+    if type(value) is str:  # the common case first
+        return unicodedata.normalize("NFKC", value).strip()
     if value is None:
         return ""
     if isinstance(value, bool):
