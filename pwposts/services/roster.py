@@ -29,7 +29,6 @@ Rules of the file (also in the template's 填写说明 sheet):
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -49,8 +48,13 @@ from .roster_cells import (  # noqa: F401
     ACCOUNT_KIND_ALIASES,
     CAPACITY_ALIASES,
     CATEGORY_ALIASES,
+    FIELD_LABELS,
+    ImportResult,
+    PersonChange,
+    RowError,
     VillageIndex,
     _Bad,
+    _Row,
     cell_text,
     parse_account,
     parse_account_kind,
@@ -72,115 +76,6 @@ from .roster_export import (  # noqa: F401
 
 _CHUNK = 500  # IN-list size for set-based loads (well under SQLite's variable limit)
 STASH_VERSION = 1  # the layout of checked_rows(); a stash of another version is refused at confirm
-
-FIELD_LABELS = {
-    "name": "姓名",
-    "id_number": "身份证号",
-    "birth_date": "出生日期",
-    "sex": "性别",
-    "village": "所在村",
-    "group_name": "村民小组",
-    "household": "户编号",
-    "work_capacity": "劳动能力",
-    "phone": "联系电话",
-    "account_kind": "账户类型",
-    "account_no": "账号",
-    "account_name": "开户人",
-    "categories": "人员类别",
-}
-
-
-@dataclass
-class RowError:
-    row: int
-    column: str
-    value: str
-    reason: str
-
-    def as_tuple(self) -> tuple[int, str, str, str]:
-        return self.row, self.column, self.value, self.reason
-
-
-@dataclass
-class _Row:
-    number: int
-    ok: bool = True
-    id: IdInfo | None = None
-    name: str | None = None
-    village: Region | None = None
-    group: str | None = None
-    household: str | None = None
-    categories: list[str] = field(default_factory=list)
-    capacity: str | None = None
-    phone: str | None = None
-    account_no: str | None = None
-    account_name: str | None = None
-    account_kind: str | None = None
-
-
-@dataclass
-class PersonChange:
-    row: int
-    id_number: str
-    name: str
-    created: bool
-    before: dict
-    after: dict
-    person: Person | None = None
-    data: _Row | None = None
-    add_categories: list[str] = field(default_factory=list)
-
-    def describe(self) -> str:
-        if self.created:
-            a = self.after
-            parts = [a["village"] + (a["group_name"] or "")]
-            if a["household"]:
-                parts.append(f"户编号 {a['household']}")
-            if a["categories"]:
-                parts.append("类别 " + "、".join(a["categories"]))
-            return "新增人员：" + "；".join(parts)
-        parts = []
-        for k, new in self.after.items():
-            old = self.before.get(k)
-            if k == "categories":
-                parts.append("人员类别：增加" + "、".join(c for c in new if c not in (old or [])))
-            else:
-                parts.append(f"{FIELD_LABELS.get(k, k)}：{_show(old)} → {_show(new)}")
-        return "；".join(parts)
-
-
-def _show(v: Any) -> str:
-    if v in (None, ""):
-        return "（空）"
-    if isinstance(v, (list, tuple)):
-        return "、".join(v) or "（空）"
-    return str(v)
-
-
-@dataclass
-class ImportResult:
-    filename: str
-    rows: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    changes: list[PersonChange] = field(default_factory=list)
-    unchanged: int = 0
-    new_households: dict[str, Region] = field(default_factory=dict)
-    applied: bool = False
-    skipped: list[SkippedRow] = field(default_factory=list)  # 合计/签字栏 rows: not persons, not imported
-    checked: list[_Row] = field(default_factory=list, repr=False)  # every row, once the plan has no error
-
-    @property
-    def created(self) -> int:
-        return sum(1 for c in self.changes if c.created)
-
-    @property
-    def updated(self) -> int:
-        return sum(1 for c in self.changes if not c.created)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
 
 # ---------------------------------------------------------------- import
 

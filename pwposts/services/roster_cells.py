@@ -1,17 +1,20 @@
-"""花名册 cells: the parsers of each column of an imported roster (text, ID number, categories, phone …)
-and the county's village index that resolves 所在村组. Used by the roster import (services/roster.py) and
+"""花名册 cells: the parsers of each column of an imported roster (text, ID number, categories, phone …),
+the county's village index that resolves 所在村组, and the records of a checked row, its change and the
+import's result. Used by the roster import (services/roster.py) and
 the department records import; each parser raises _Bad with the Chinese reason for one cell."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..documents.roster_xlsx import SkippedRow
 from ..domain.errors import DomainError
 from ..domain.people import (
     ACCOUNT_KINDS,
@@ -21,7 +24,7 @@ from ..domain.people import (
     formula_refusal,
     parse_id_number,
 )
-from ..models.people import Region
+from ..models.people import Person, Region
 from .permissions import scope_prefix
 
 CATEGORY_ALIASES = {
@@ -325,3 +328,114 @@ class VillageIndex:
         if not village.code.startswith(self.prefix):
             raise _Bad(f"{village.name}不在您的管辖范围内（您只能导入{self.scope_label}的人员）")
         return village, (rest or None)
+
+
+# ---------------------------------------------------------------- rows, changes, results
+
+FIELD_LABELS = {
+    "name": "姓名",
+    "id_number": "身份证号",
+    "birth_date": "出生日期",
+    "sex": "性别",
+    "village": "所在村",
+    "group_name": "村民小组",
+    "household": "户编号",
+    "work_capacity": "劳动能力",
+    "phone": "联系电话",
+    "account_kind": "账户类型",
+    "account_no": "账号",
+    "account_name": "开户人",
+    "categories": "人员类别",
+}
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    value: str
+    reason: str
+
+    def as_tuple(self) -> tuple[int, str, str, str]:
+        return self.row, self.column, self.value, self.reason
+
+
+@dataclass
+class _Row:
+    number: int
+    ok: bool = True
+    id: IdInfo | None = None
+    name: str | None = None
+    village: Region | None = None
+    group: str | None = None
+    household: str | None = None
+    categories: list[str] = field(default_factory=list)
+    capacity: str | None = None
+    phone: str | None = None
+    account_no: str | None = None
+    account_name: str | None = None
+    account_kind: str | None = None
+
+
+@dataclass
+class PersonChange:
+    row: int
+    id_number: str
+    name: str
+    created: bool
+    before: dict
+    after: dict
+    person: Person | None = None
+    data: _Row | None = None
+    add_categories: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        if self.created:
+            a = self.after
+            parts = [a["village"] + (a["group_name"] or "")]
+            if a["household"]:
+                parts.append(f"户编号 {a['household']}")
+            if a["categories"]:
+                parts.append("类别 " + "、".join(a["categories"]))
+            return "新增人员：" + "；".join(parts)
+        parts = []
+        for k, new in self.after.items():
+            old = self.before.get(k)
+            if k == "categories":
+                parts.append("人员类别：增加" + "、".join(c for c in new if c not in (old or [])))
+            else:
+                parts.append(f"{FIELD_LABELS.get(k, k)}：{_show(old)} → {_show(new)}")
+        return "；".join(parts)
+
+
+def _show(v: Any) -> str:
+    if v in (None, ""):
+        return "（空）"
+    if isinstance(v, (list, tuple)):
+        return "、".join(v) or "（空）"
+    return str(v)
+
+
+@dataclass
+class ImportResult:
+    filename: str
+    rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    changes: list[PersonChange] = field(default_factory=list)
+    unchanged: int = 0
+    new_households: dict[str, Region] = field(default_factory=dict)
+    applied: bool = False
+    skipped: list[SkippedRow] = field(default_factory=list)  # 合计/签字栏 rows: not persons, not imported
+    checked: list[_Row] = field(default_factory=list, repr=False)  # every row, once the plan has no error
+
+    @property
+    def created(self) -> int:
+        return sum(1 for c in self.changes if c.created)
+
+    @property
+    def updated(self) -> int:
+        return sum(1 for c in self.changes if not c.created)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
