@@ -99,3 +99,58 @@ def blank_rows(count: int, batch: int = 10_000) -> Iterable[bytes]:
     for start in range(2, count + 2, batch):
         yield b"".join(b'<row r="%d"/>' % n for n in range(start, min(start + batch, count + 2)))
     yield SHEET_TAIL
+
+
+_ODS_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?><office:document-content'
+    ' xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+    ' xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+    ' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+    "<office:body><office:spreadsheet>"
+)
+_ODS_MANIFEST = (
+    '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest'
+    ' xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+    '<manifest:file-entry manifest:full-path="/"'
+    ' manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+    '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+    "</manifest:manifest>"
+)
+
+
+def ods_cell(value, repeat: int = 1) -> str:
+    """One .ods cell as LibreOffice writes it (text, number or None for empty), optionally repeated."""
+    rep = f' table:number-columns-repeated="{repeat}"' if repeat > 1 else ""
+    if value is None:
+        return f"<table:table-cell{rep}/>"
+    if isinstance(value, (int, float)):
+        return (
+            f'<table:table-cell{rep} office:value-type="float" office:value="{value}">'
+            f"<text:p>{value}</text:p></table:table-cell>"
+        )
+    return f'<table:table-cell{rep} office:value-type="string"><text:p>{value}</text:p></table:table-cell>'
+
+
+def ods_row(cells: Iterable, repeat: int = 1) -> str:
+    rep = f' table:number-rows-repeated="{repeat}"' if repeat > 1 else ""
+    return (
+        f"<table:table-row{rep}>"
+        + "".join(c if isinstance(c, str) and c.startswith("<") else ods_cell(c) for c in cells)
+        + "</table:table-row>"
+    )
+
+
+def ods_workbook(rows_xml: Iterable[str], *, sheet: str = "花名册", trailing_blank: bool = True) -> bytes:
+    """An .ods spreadsheet (mimetype stored first, as LibreOffice writes it) of one sheet with the given rows;
+    trailing_blank adds LibreOffice's empty rest of the sheet (one blank row repeated 1,048,000 times)."""
+    body = "".join(rows_xml)
+    if trailing_blank:
+        body += ods_row([ods_cell(None, 1024)], repeat=1_048_000)
+    content = _ODS_HEAD + f'<table:table table:name="{sheet}">' + body + "</table:table>"
+    content += "</office:spreadsheet></office:body></office:document-content>"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("content.xml", content)
+        zf.writestr("META-INF/manifest.xml", _ODS_MANIFEST)
+    return buf.getvalue()

@@ -165,8 +165,11 @@ _NOTE = re.compile(r"^(注|备注|说明|填表说明|附注)[:：\d]")
 _ID_LIKE = re.compile(r"\d{15}")
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def _cell_text(value: Any) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value))) if value is not None else ""
+    return _SPACES.sub("", unicodedata.normalize("NFKC", str(value))) if value is not None else ""
 
 
 def skip_reason(cells: Sequence[Any], id_value: Any) -> str | None:

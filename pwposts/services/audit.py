@@ -12,9 +12,9 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Iterable
 
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from ..domain.errors import DomainError
@@ -80,12 +80,26 @@ def actor_fields(actor) -> tuple[int | None, str]:
 
 
 _LAST_HASH = "pwposts_audit_last_hash"
+_MANY_BATCH = 5_000  # record_many inserts this many entries per executemany
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_last_hash(session, transaction):
     """The cached chain head is only valid inside the transaction (and savepoint) that wrote it."""
     session.info.pop(_LAST_HASH, None)
+
+
+def _chain_head(session: Session) -> str:
+    """The hash the next entry chains onto. The first entry of a transaction reads it (under the PostgreSQL
+    advisory lock, held until commit); later ones use the head cached for the transaction."""
+    prev = session.info.get(_LAST_HASH)
+    if prev is None:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+        session.flush()  # entries added earlier in this transaction but not yet flushed
+        prev = session.execute(select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)).scalar()
+        prev = prev or GENESIS
+    return prev
 
 
 def record(
@@ -105,13 +119,7 @@ def record(
     held until commit); later entries of the same transaction chain onto the cached head, so a
     bulk change costs one query, not one per entry. Entries are flushed with the caller's work.
     """
-    prev = session.info.get(_LAST_HASH)
-    if prev is None:
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
-        session.flush()  # entries added earlier in this transaction but not yet flushed
-        prev = session.execute(select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)).scalar()
-        prev = prev or GENESIS
+    prev = _chain_head(session)
     actor_id, actor_label = actor_fields(actor)
     at = now_of(session)
     before_json, after_json = canonical(before), canonical(after)
@@ -134,6 +142,46 @@ def record(
     session.add(entry)
     session.info[_LAST_HASH] = entry.entry_hash
     return entry
+
+
+def record_many(session: Session, actor, entries: Iterable[tuple]) -> int:
+    """Append many entries at once: (action, obj_type, obj_id, before, after, summary) each, chained in one
+    pass in the given order (the same _digest as record()) and inserted with one executemany — for imports
+    of tens of thousands of rows. Returns how many; record() afterwards chains onto the last of them."""
+    session.flush()  # entries record() added but not yet flushed come first in the chain (and by id)
+    prev = _chain_head(session)
+    actor_id, actor_label = actor_fields(actor)
+    at = now_of(session)
+    rows, count = [], 0
+    for action, obj_type, obj_id, before, after, summary in entries:
+        before_json, after_json = canonical(before), canonical(after)
+        oid = None if obj_id is None else str(obj_id)
+        entry_hash = _digest(
+            prev, at, actor_id, actor_label, action, obj_type, oid, summary, before_json, after_json
+        )
+        rows.append(
+            {
+                "at": at,
+                "actor_id": actor_id,
+                "actor_label": actor_label,
+                "action": action,
+                "object_type": obj_type,
+                "object_id": oid,
+                "summary": summary,
+                "before_json": before_json,
+                "after_json": after_json,
+                "prev_hash": prev,
+                "entry_hash": entry_hash,
+            }
+        )
+        prev = entry_hash
+        if len(rows) == _MANY_BATCH:  # bounded memory: the chain goes on across batches
+            session.execute(insert(AuditEntry.__table__), rows)  # ids follow the list's order, the chain's
+            count, rows = count + len(rows), []
+    if rows:
+        session.execute(insert(AuditEntry.__table__), rows)
+    session.info[_LAST_HASH] = prev
+    return count + len(rows)
 
 
 @dataclass

@@ -29,7 +29,7 @@ from ..models.people import Cadre, EmploymentRecord, Person, PersonCategory, Reg
 from ..models.registry import IMPORT_KIND_LABELS, ExternalPostRecord, ImportBatch
 from . import audit
 from .permissions import require
-from .roster import CATEGORY_ALIASES, cell_text
+from .roster_cells import CATEGORY_ALIASES, cell_text
 
 ID = Column("id_number", "身份证号", ("公民身份号码", "身份证号码", "证件号码"), help="18位，设为文本格式")
 NAME = Column("name", "姓名", (), required=False, help="可选：仅用于核对，与系统登记不符则整份文件不导入")
@@ -421,18 +421,23 @@ def import_records(
         summary=f"导入{what}《{filename}》（{department}）：新增{outcome.added}条，更改{outcome.changed}条，"
         f"未变{outcome.unchanged}条",
     )
-    if kind == "deaths":
-        for r in parsed:
-            if r.person.death_batch_id == batch.id:
-                audit.record(
-                    session,
-                    actor,
+    if kind == "deaths":  # one entry per death, chained in one pass and written with one executemany
+        audit.record_many(
+            session,
+            actor,
+            (
+                (
                     "record_death",
                     "person",
                     r.person.id,
-                    after={"death_date": r.person.death_date, "death_source": r.person.death_source},
-                    summary=f"登记{r.person.name}于{r.person.death_date.isoformat()}死亡（来源：{r.person.death_source}）",
+                    None,
+                    {"death_date": r.person.death_date, "death_source": r.person.death_source},
+                    f"登记{r.person.name}于{r.person.death_date.isoformat()}死亡（来源：{r.person.death_source}）",
                 )
+                for r in parsed
+                if r.person.death_batch_id == batch.id
+            ),
+        )
     return outcome
 
 

@@ -1,15 +1,20 @@
 """花名册 import (two steps: upload → check → 确认导入) and export, template and error report.
 
-The upload is checked as a whole and nothing is written on that step. A file without errors
-is kept under the instance folder as <random token>.xlsx for its uploader for at most two
-hours; "确认导入" re-reads and re-checks it against the database as it is then, and writes.
-Refusals answer 422 with the error table; a checked preview and a finished import answer 200.
+The upload is read and checked once, as a whole, and nothing is written on that step. The checked
+rows of a file without errors are kept under the instance folder as <random token>.rows.json.gz (its
+SHA-256 in the token's meta) for its uploader for at most two hours; "确认导入" claims the token —
+an atomic rename, so of two clicks one wins and the other is refused with 409 — re-checks the rows
+against the database as it is then (set-based: only what may have changed since the check) and writes
+them set-based. Refusals answer 422 with the error table; a checked preview and a finished import 200.
 """
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import io
 import json
+import os
 import re
 import secrets
 import tempfile
@@ -39,6 +44,8 @@ UPLOAD_TTL_SECONDS = 2 * 3600  # an unconfirmed upload may be confirmed for this
 SWEEP_AFTER_SECONDS = 24 * 3600  # leftovers (and error reports) are removed after a day
 SHOWN_ERRORS = 500
 SHOWN_CHANGES = 300
+_ROWS = ".rows.json.gz"  # the checked rows of an upload
+_CLAIMED = ".claimed"  # the meta of an upload whose confirmation is under way
 
 
 # ---------------------------------------------------------------- stored uploads
@@ -65,14 +72,16 @@ def _store(kind: str, filename: str, data: bytes | None = None, **extra) -> str:
     _sweep(folder)
     token = secrets.token_hex(16)
     if data is not None:
-        (folder / f"{token}.xlsx").write_bytes(data)
+        blob = gzip.compress(data, compresslevel=1)
+        (folder / f"{token}{_ROWS}").write_bytes(blob)
+        extra["sha256"] = hashlib.sha256(blob).hexdigest()
     meta = {"kind": kind, "user_id": current_user.id, "filename": filename, "created": time.time(), **extra}
     (folder / f"{token}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     return token
 
 
-def _load(token: str, kind: str, max_age: float) -> tuple[dict, bytes | None] | None:
-    """The stored meta (and file) for `token`, only for the user who stored it and while fresh."""
+def _load(token: str, kind: str, max_age: float) -> dict | None:
+    """The stored meta for `token`, only for the user who stored it and while fresh."""
     if not _TOKEN.match(token or ""):
         return None
     folder = _upload_dir()
@@ -85,19 +94,41 @@ def _load(token: str, kind: str, max_age: float) -> tuple[dict, bytes | None] | 
     if time.time() - float(meta.get("created", 0)) > max_age:
         _discard(token)
         return None
-    data = None
-    if kind == "upload":
-        try:
-            data = (folder / f"{token}.xlsx").read_bytes()
-        except OSError:
-            return None
-    return meta, data
+    return meta
+
+
+def _claim(token: str) -> bool:
+    """Take the token for this request: one atomic rename, so of two concurrent confirmations one wins."""
+    folder = _upload_dir()
+    try:
+        os.rename(folder / f"{token}.json", folder / f"{token}{_CLAIMED}")
+    except OSError:
+        return False
+    return True
+
+
+def _claimed_by_another(token: str) -> bool:
+    return _TOKEN.match(token or "") is not None and (_upload_dir() / f"{token}{_CLAIMED}").exists()
+
+
+def _checked_rows(token: str, meta: dict) -> dict | None:
+    """The rows kept at the check, when their file is intact (its hash as recorded)."""
+    try:
+        blob = (_upload_dir() / f"{token}{_ROWS}").read_bytes()
+    except OSError:
+        return None
+    if hashlib.sha256(blob).hexdigest() != meta.get("sha256"):
+        return None
+    try:
+        return json.loads(gzip.decompress(blob))
+    except (OSError, ValueError, EOFError):
+        return None
 
 
 def _discard(token: str) -> None:
     if not _TOKEN.match(token or ""):
         return
-    for suffix in (".xlsx", ".json"):
+    for suffix in (_ROWS, ".json", _CLAIMED):
         try:
             (_upload_dir() / f"{token}{suffix}").unlink()
         except OSError:
@@ -149,9 +180,10 @@ def upload():
         flash("请选择要上传的花名册文件（.xlsx）", "error")
         return _form(422)
     filename = _display_name(file.filename)
-    if re.search(r"\.(xls|et|csv)$", filename, re.IGNORECASE):
+    if re.search(r"\.(et|csv)$", filename, re.IGNORECASE):
         flash(
-            f"“{filename}”不是 .xlsx 文件：请在 Excel/WPS 中打开后“另存为” Excel 工作簿（.xlsx）再上传",
+            f"“{filename}”不是 Excel 工作簿：请在 Excel/WPS 中打开后"
+            "“另存为” Excel 工作簿（.xlsx 或 .xls）再上传",
             "error",
         )
         return _form(422)
@@ -166,7 +198,7 @@ def upload():
         return _refused(result, _store_errors(result))
     if not result.changes:
         return render_template("roster/result.html", result=result)
-    token = _store("upload", filename, data)
+    token = _store("upload", filename, roster_service.dump_checked(roster_service.checked_rows(result)))
     return render_template(
         "roster/preview.html", result=result, token=token, sheet=sheet, shown=SHOWN_CHANGES
     )
@@ -175,38 +207,50 @@ def upload():
 @bp.route("/import/confirm", methods=["POST"])
 @login_required
 def confirm():
-    """Step 2: re-read and re-check the stored file, then write it in one transaction."""
+    """Step 2: claim the token, re-check the rows kept at the check against the database, write them."""
     require(current_user, "import_roster")
     token = request.form.get("token", "")
-    stored = _load(token, "upload", UPLOAD_TTL_SECONDS)
-    if stored is None:
+    meta = _load(token, "upload", UPLOAD_TTL_SECONDS)
+    if meta is None:
+        if _claimed_by_another(token):
+            return _busy()
         flash("该文件已导入、已过期或不存在，请重新上传", "error")
         return redirect(url_for(".import_form"))
-    meta, data = stored
+    if not _claim(token):
+        return _busy()
     try:
-        sheet = roster_xlsx.read_roster(io.BytesIO(data))
+        stash = _checked_rows(token, meta)
+        if stash is None:
+            flash("暂存的检查结果已损坏或被改动，未导入任何数据，请重新上传文件", "error")
+            return _form(422)
         with unit_of_work() as session:
-            result = roster_service.import_roster(
-                session, current_user, sheet, clock.today(), filename=meta["filename"], apply=True
-            )
+            result = roster_service.plan_checked(session, current_user, stash, clock.today())
+            if result.ok:
+                roster_service.apply_import(session, current_user, result, clock.today())
     except DomainError as err:
-        _discard(token)
         flash_error(err)
         return _form(422)
-    _discard(token)
+    finally:
+        _discard(token)
     if result.errors:  # the database changed between the check and the confirmation
         return _refused(result, _store_errors(result))
     return render_template("roster/result.html", result=result)
+
+
+def _busy():
+    flash(
+        "该文件的导入已在进行中（可能重复点击了“确认导入”），请勿重复提交；稍后在人员列表中查看结果", "error"
+    )
+    return _form(409)
 
 
 @bp.route("/import/errors/<token>.xlsx")
 @login_required
 def error_report(token: str):
     require(current_user, "import_roster")
-    stored = _load(token, "errors", SWEEP_AFTER_SECONDS)
-    if stored is None:
+    meta = _load(token, "errors", SWEEP_AFTER_SECONDS)
+    if meta is None:
         abort(404)
-    meta, _ = stored
     buf = io.BytesIO()
     roster_xlsx.write_error_report(buf, meta["errors"], filename=meta["filename"])
     buf.seek(0)

@@ -258,3 +258,22 @@ def test_clerk_creates_edits_and_relates_persons_within_scope(client, session, c
         ).status_code
         == 404
     )
+
+
+def test_a_death_list_writes_its_entries_in_one_pass_and_the_chain_verifies(
+    client, session, county, login_as
+):
+    """The file's summary entry, then one record_death per person (audit.record_many), chained in order."""
+    from pwposts.services.audit import verify_chain
+
+    wang = county.persons["wang"]
+    login_as("admin")
+    r = post_file(
+        client, "deaths", f"身份证号,姓名,死亡日期\n{wang.id_number},王秀英,2026-11-10\n", "死亡.csv"
+    )
+    assert "新增1条" in r.data.decode(), r.data.decode()[-2000:]
+    session.expire_all()
+    last = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(2)).all()
+    assert [e.action for e in last] == ["record_death", "import_records"]
+    assert last[0].prev_hash == last[1].entry_hash and last[0].object_id == str(wang.id)
+    assert verify_chain(session).ok

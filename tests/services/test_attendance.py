@@ -578,3 +578,23 @@ def test_late_assessments_are_past_the_due_day(session, county, h):
     assert {
         x.village.name for x in assessment_service.late_assessments(session, u(county, "otherTown"), TODAY)
     } == {"西岭一村"}
+
+
+def test_an_attendance_import_writes_its_entries_in_one_pass_and_the_chain_verifies(session, county, h):
+    """One flush for the sheet, its enter_attendance entries chained by audit.record_many; verify passes."""
+    from pwposts.services.audit import verify_chain
+
+    wb, _ = _template(session, county, h)
+    ws = wb["考勤表"]
+    ws.cell(row=_row_of(ws, "HT-2026-0001"), column=7).value = 20
+    ws.cell(row=_row_of(ws, "HT-2026-0002"), column=11).value = "16-20"
+    result = svc.import_month(
+        session, u(county, "village"), v0(county), "2026-10", _sheet(wb), TODAY, filename="十月.xlsx"
+    )
+    session.commit()
+    assert result.created == 2
+    entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(2)).all()[::-1]
+    assert [e.action for e in entries] == ["enter_attendance"] * 2
+    assert {e.object_id for e in entries} == {str(r.id) for r in result.records}
+    assert entries[1].prev_hash == entries[0].entry_hash
+    assert verify_chain(session).ok

@@ -29,3 +29,33 @@ def test_deleted_entry_breaks_chain(session):
     session.commit()
     result = audit.verify_chain(session)
     assert not result.ok and result.bad_id == ids[2]
+
+
+def test_record_many_chains_like_record_across_batches_and_between_single_entries(session, monkeypatch):
+    """Entries by record(), then record_many() in batches of 2, then record() again: one chain, in id order,
+    each hash the one record() would have computed."""
+    monkeypatch.setattr(audit, "_MANY_BATCH", 2)
+    audit.record(session, "测试", "before", "thing", 0, after={"v": 0})  # pending when record_many starts
+    n = audit.record_many(
+        session, "测试", (("change", "thing", i, {"v": i - 1}, {"v": i}, f"第{i}条") for i in range(1, 6))
+    )
+    audit.record(session, "测试", "after", "thing", 9, after={"v": 9})
+    session.commit()
+    assert n == 5
+    rows = session.query(AuditEntry).order_by(AuditEntry.id).all()[-7:]
+    assert [r.action for r in rows] == ["before"] + ["change"] * 5 + ["after"]
+    assert all(b.prev_hash == a.entry_hash for a, b in zip(rows, rows[1:], strict=False))
+    r = rows[3]
+    assert r.entry_hash == audit._digest(
+        r.prev_hash,
+        r.at,
+        r.actor_id,
+        r.actor_label,
+        r.action,
+        r.object_type,
+        r.object_id,
+        r.summary,
+        r.before_json,
+        r.after_json,
+    )
+    assert audit.verify_chain(session).ok

@@ -19,6 +19,9 @@ from tests.hostile_files import (
     SHEET_TAIL,
     base_workbook,
     blank_rows,
+    ods_cell,
+    ods_row,
+    ods_workbook,
     repeated_part,
     streamed_part,
 )
@@ -188,3 +191,90 @@ def test_a_csv_of_blank_lines_is_refused_counting_every_line():
     with pytest.raises(DomainError) as e:
         read_table(data, "blank.csv", [Column("id_number", "身份证号", required=True)])
     assert e.value.code == "import_too_many_rows" and "空行" in e.value.message
+
+
+# ---------------------------------------------------------------- .xls (WPS) and .ods (LibreOffice)
+
+FIXTURES = __import__("pathlib").Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def test_an_xls_saved_by_wps_reads_like_the_xlsx():
+    """WPS's default .xls (OLE2, not zip): a title row above the header, a number phone, an ID number that
+    Excel stored as a float (refused later by the roster service, as from .xlsx)."""
+    sheet = roster_xlsx.read_roster(io.BytesIO((FIXTURES / "roster_wps.xls").read_bytes()))
+    assert sheet.header_row == 2 and sheet.sheet_name == "花名册"
+    first, second = (r.values for r in sheet.rows)
+    assert first["id_number"] == "11010519491231002X" and first["phone"] == 13812345678
+    assert first["seq"] == 1 and isinstance(first["seq"], int)
+    assert isinstance(second["id_number"], float) and second["categories"] is None
+
+
+def test_an_xls_above_its_size_limit_is_refused(monkeypatch):
+    monkeypatch.setattr(workbooks, "MAX_XLS", 1000)
+    with pytest.raises(DomainError) as err:
+        roster_xlsx.read_roster(io.BytesIO((FIXTURES / "roster_wps.xls").read_bytes()))
+    assert err.value.code == "roster_unreadable" and ".xls 文件达" in err.value.message
+
+
+def test_a_broken_ole2_file_and_random_bytes_are_refused_in_chinese():
+    for data in (workbooks._OLE2 + b"\0" * 2000, b"not a workbook at all", b""):
+        with pytest.raises(DomainError) as err:
+            roster_xlsx.read_roster(io.BytesIO(data))
+        assert err.value.code == "roster_unreadable" and "文件无法读取" in err.value.message
+
+
+def test_an_ods_saved_by_libreoffice_reads_with_its_million_blank_rows_skipped(tmp_path):
+    path = tmp_path / "roster.ods"
+    path.write_bytes(
+        ods_workbook(
+            [
+                ods_row(["东坪一村花名册"]),
+                ods_row(["姓名", "身份证号", "所在村组", "联系电话"]),
+                ods_row(["张三", "11010519491231002X", "东坪一村", 13812345678]),
+            ]
+        )
+    )
+    tracemalloc.start()
+    try:
+        sheet = roster_xlsx.read_roster(io.BytesIO(path.read_bytes()))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert sheet.header_row == 2
+    assert [(r.values["name"], r.values["phone"]) for r in sheet.rows] == [("张三", 13812345678)]
+    assert peak < 20 * 1024 * 1024
+
+
+def test_an_ods_row_with_a_value_repeated_a_million_times_is_refused(tmp_path):
+    path = tmp_path / "rep.ods"
+    path.write_bytes(
+        ods_workbook([ods_row(["姓名", "身份证号", "所在村组"]), ods_row(["x"], repeat=1_000_000)])
+    )
+    err = _refused(roster_xlsx.read_roster, path, seconds=2)
+    assert "空行也计算在内" in err.message
+
+
+def test_an_ods_cell_repeated_past_excel_s_last_column_is_refused(tmp_path):
+    path = tmp_path / "wide.ods"
+    path.write_bytes(ods_workbook([ods_row(["姓名", "身份证号", ods_cell("x", 20_000)])]))
+    err = _refused(roster_xlsx.read_roster, path, seconds=2)
+    assert "超过16,384个单元格" in err.message
+
+
+def test_an_ods_bomb_is_refused_from_the_directory(tmp_path):
+    bomb = tmp_path / "bomb.ods"
+    base = ods_workbook([ods_row(["姓名"])], trailing_blank=False)
+    repeated_part(bomb, "content.xml", head=b"<x>", fill=b" ", megabytes=200, tail=b"</x>", base=base)
+    err = _refused(roster_xlsx.read_roster, bomb, seconds=1)
+    assert "拒绝读取" in err.message and "content.xml" in err.message
+
+
+def test_a_used_area_wider_than_the_reader_holds_is_refused_before_reading(tmp_path):
+    """One cell at XFD (column 16,384) and 1,000 short rows: calamine would hold 16 million cells."""
+    rows = [
+        b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>x</t></is></c></row>' % (n, n) for n in range(2, 1002)
+    ]
+    wide = b'<row r="1002"><c r="XFD1002" t="inlineStr"><is><t>x</t></is></c></row>'
+    path = streamed_part(tmp_path / "area.xlsx", SHEET, [SHEET_HEAD, *rows, wide, SHEET_TAIL])
+    err = _refused(roster_xlsx.read_roster, path, seconds=2)
+    assert "使用区域达1,002行×16,384列" in err.message

@@ -44,3 +44,15 @@ def test_zip_bomb_and_blank_row_flood_are_refused_and_nothing_is_written(session
     assert r.status_code == 422 and elapsed < 5
     assert "空行也计算在内" in r.get_data(as_text=True)
     assert _counts(session) == before
+
+
+def test_an_xls_saved_by_wps_is_read_not_refused(session, login_as):
+    """WPS's default .xls reaches the roster check (its float ID number is refused there, row by row)."""
+    from pathlib import Path
+
+    client = login_as("town")
+    before = _counts(session)
+    r, _ = _post(client, Path(__file__).resolve().parent.parent / "fixtures" / "roster_wps.xls")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and "科学计数法" in page and "共 2 行，发现 1 处错误" in page
+    assert _counts(session) == before

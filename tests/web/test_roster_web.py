@@ -119,12 +119,12 @@ def test_upload_preview_confirm_then_reimport_is_no_change(login_as, session, ap
     assert r.status_code == 200 and "确认导入" in html and "data-confirm=" in html
     assert counts(session) == before  # checking writes nothing
     token = token_of(r)
-    assert (Path(app.instance_path) / "roster_uploads" / f"{token}.xlsx").exists()
+    assert (Path(app.instance_path) / "roster_uploads" / f"{token}.rows.json.gz").exists()
 
     r = client.post("/people/roster/import/confirm", data={"token": token})
     assert r.status_code == 200 and "导入完成" in r.get_data(as_text=True)
     assert counts(session) == (before[0] + 2, before[1] + 3)
-    assert not (Path(app.instance_path) / "roster_uploads" / f"{token}.xlsx").exists()
+    assert not (Path(app.instance_path) / "roster_uploads" / f"{token}.rows.json.gz").exists()
 
     # confirming twice does nothing
     r = client.post("/people/roster/import/confirm", data={"token": token})
@@ -224,3 +224,110 @@ def test_people_list_links_to_import_and_export(login_as):
     assert "/people/roster/export" in html and "/people/roster/import" in html
     html = login_as("inspector").get("/people/").get_data(as_text=True)
     assert "/people/roster/export" in html and "/people/roster/import" not in html
+
+
+def _big_rows(n: int, start: date = date(1960, 1, 1)):
+    from datetime import timedelta
+
+    return [
+        person_row(
+            "批量" + "甲乙丙丁戊己庚辛壬癸"[i % 10] + "一二三四五六七八九十"[i // 10 % 10],
+            make_id_number(start + timedelta(days=i), "M" if i % 2 else "F"),
+            f"东坪二村{i % 5 + 1}组",
+            household=f"DPB-{i // 3:03d}",
+            categories="脱贫人口" if i % 4 == 0 else "",
+        )
+        for i in range(n)
+    ]
+
+
+def test_confirm_writes_the_checked_rows_and_the_audit_chain_verifies(login_as, session, app):
+    """Set-based write: 60 persons, their categories, 61 audit entries — `pwposts audit verify` passes."""
+    client = login_as("town")
+    before = counts(session)
+    r = upload(client, _big_rows(60))
+    token = token_of(r)
+    r = client.post("/people/roster/import/confirm", data={"token": token})
+    assert r.status_code == 200 and "导入完成" in r.get_data(as_text=True)
+    assert counts(session) == (before[0] + 60, before[1] + 61)
+    p = session.scalar(select(Person).where(Person.name == "批量甲一"))
+    assert p.household is not None and p.household.code == "DPB-000" and p.group_name == "1组"
+    assert [c.category for c in p.categories] == ["脱贫人口"]
+    entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(61)).all()[::-1]
+    assert [e.action for e in entries] == ["create_person"] * 60 + ["import_roster"]
+    assert all(b.prev_hash == a.entry_hash for a, b in zip(entries, entries[1:], strict=False))
+    assert entries[0].object_id == str(p.id)
+    ok = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert ok.exit_code == 0 and "审计链完整" in ok.output, ok.output
+
+    # an update through the same path: the changed fields only, chained on
+    rows = [
+        person_row(
+            "批量甲一",
+            p.id_number,
+            "东坪二村1组",
+            household="DPB-000",
+            phone="13812345678",
+        )
+    ]
+    token = token_of(upload(client, rows))
+    r = client.post("/people/roster/import/confirm", data={"token": token})
+    assert r.status_code == 200 and "导入完成" in r.get_data(as_text=True)
+    session.expire_all()
+    assert session.scalar(select(Person.phone).where(Person.name == "批量甲一")) == "13812345678"
+    last = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(2)).all()
+    assert [e.action for e in last] == ["import_roster", "update_person"] and '"phone"' in last[1].after_json
+    ok = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert ok.exit_code == 0, ok.output
+
+
+def test_two_clicks_on_confirm_one_wins_the_other_is_refused_with_409(login_as, session, app, monkeypatch):
+    """The second click arrives while the first is still writing: it finds the token claimed."""
+    from pwposts.services import roster as roster_service
+
+    client = login_as("town")
+    before = counts(session)
+    token = token_of(upload(client, _big_rows(3)))
+    second = {}
+    real = roster_service.apply_import
+
+    def slow_apply(*a, **k):  # the other clerk's click, arriving mid-write
+        second["response"] = client.post("/people/roster/import/confirm", data={"token": token})
+        return real(*a, **k)
+
+    monkeypatch.setattr(roster_service, "apply_import", slow_apply)
+    r = client.post("/people/roster/import/confirm", data={"token": token})
+    assert r.status_code == 200 and "导入完成" in r.get_data(as_text=True)
+    refused = second["response"]
+    assert refused.status_code == 409 and "请勿重复提交" in refused.get_data(as_text=True)
+    assert counts(session) == (before[0] + 3, before[1] + 4)
+
+
+def test_rows_kept_at_the_check_that_were_altered_are_refused(login_as, session, app):
+    client = login_as("town")
+    before = counts(session)
+    token = token_of(upload(client, _big_rows(2)))
+    kept = Path(app.instance_path) / "roster_uploads" / f"{token}.rows.json.gz"
+    import gzip
+
+    kept.write_bytes(
+        gzip.compress(gzip.decompress(kept.read_bytes()).replace("批量".encode(), "篡改".encode()))
+    )
+    r = client.post("/people/roster/import/confirm", data={"token": token})
+    assert r.status_code == 422 and "被改动" in r.get_data(as_text=True)
+    assert counts(session) == before
+
+
+def test_a_duplicate_written_between_check_and_confirm_is_caught_at_confirm(login_as, session):
+    """Two clerks check files with the same new person; the first confirms; the second's confirm re-checks
+    the ID numbers against the database and finds the person now registered under another name."""
+    rows = _big_rows(1)
+    first, second = login_as("town"), login_as("admin")
+    t1 = token_of(upload(first, rows))
+    other = [person_row("别名", rows[0]["id_number"], "东坪二村1组")]
+    t2 = token_of(upload(second, other))
+    assert first.post("/people/roster/import/confirm", data={"token": t1}).status_code == 200
+    before = counts(session)
+    r = second.post("/people/roster/import/confirm", data={"token": t2})
+    assert r.status_code == 422 and "登记的姓名为“批量甲一”" in r.get_data(as_text=True)
+    assert counts(session) == before

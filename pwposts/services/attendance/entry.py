@@ -250,6 +250,7 @@ def _write(
     """Write the planned rows; the first row that changes anything claims the sheet (see claim_sheet)."""
     result = EntryResult()
     prefix = f"{source}：" if source else ""
+    written = []
     for holder, entry, _row_no in planned:
         after = _entry_snapshot(entry)
         rec = holder.record
@@ -277,21 +278,25 @@ def _write(
         rec.hours_worked, rec.note = entry.hours, entry.note
         rec.entered_by_id, rec.entered_at = getattr(actor, "id", None), now_of(session)
         _replace_days(session, rec, entry.marks)
-        session.flush()
         holder.record = rec
         result.records.append(rec)
+        written.append((holder, rec, before, after))
+    session.flush()  # once for the whole sheet: every record gets its id
+    entries = []
+    for holder, rec, before, after in written:
         ident = {"contract": holder.contract.code, "person": holder.person.name, "month": month}
-        audit.record(
-            session,
-            actor,
-            "enter_attendance",
-            "attendance_record",
-            rec.id,
-            before={**ident, **before} if before else None,
-            after={**ident, **after, "status": "draft"},
-            summary=f"{prefix}{'录入' if before is None else '修改'}考勤：{holder.person.name}"
-            f"（合同{holder.contract.code}）{month_heading(month)} {_describe(after)}",
+        entries.append(
+            (
+                "enter_attendance",
+                "attendance_record",
+                rec.id,
+                {**ident, **before} if before else None,
+                {**ident, **after, "status": "draft"},
+                f"{prefix}{'录入' if before is None else '修改'}考勤：{holder.person.name}"
+                f"（合同{holder.contract.code}）{month_heading(month)} {_describe(after)}",
+            )
         )
+    audit.record_many(session, actor, entries)  # chained in one pass, one executemany
     return result
 
 
@@ -299,11 +304,14 @@ def _replace_days(session: Session, rec: AttendanceRecord, marks: list[rules.Day
     """Make the record's dated lines equal `marks`, keeping
     rows for days that stay (no delete-then-insert clash)."""
     wanted = {m.day: m.kind for m in marks}
+    removed = False
     for line in list(rec.days):
         if line.day in wanted:
             line.kind = wanted.pop(line.day)
         else:
             rec.days.remove(line)
-    session.flush()
+            removed = True
+    if removed:  # the deletes go first, so that a day removed and added back cannot clash
+        session.flush()
     for day, kind in sorted(wanted.items()):
         rec.days.append(AttendanceDay(day=day, kind=kind))
