@@ -29,7 +29,7 @@ from ..services import roster as roster_service
 from ..services.exports import record_export
 from ..services.people import PersonFilter
 from ..services.permissions import can, require
-from . import flash_error, unit_of_work
+from . import flash_error
 from .people import int_arg
 
 bp = Blueprint("roster", __name__, url_prefix="/people/roster")
@@ -185,10 +185,9 @@ def confirm():
     meta, data = stored
     try:
         sheet = roster_xlsx.read_roster(io.BytesIO(data))
-        with unit_of_work() as session:
-            result = roster_service.import_roster(
-                session, current_user, sheet, clock.today(), filename=meta["filename"], apply=True
-            )
+        result = roster_service.import_roster(
+            db.session, current_user, sheet, clock.today(), filename=meta["filename"], apply=True
+        )
     except DomainError as err:
         _discard(token)
         flash_error(err)
@@ -253,15 +252,14 @@ def export():
 
     buf = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
     roster_xlsx.write_roster(buf, counted())
-    with unit_of_work() as s:
-        record_export(
-            s,
-            current_user,
-            "roster",
-            count,
-            full_numbers=can(current_user, "view_full_id_number"),
-            filters=request.args.to_dict(),
-        )
+    record_export(
+        db.session,
+        current_user,
+        "roster",
+        count,
+        full_numbers=can(current_user, "view_full_id_number"),
+        filters=request.args.to_dict(),
+    )
     buf.seek(0)
     region = current_user.region.name if current_user.region else ""
     return _download(buf, f"花名册_{region}_{today:%Y%m%d}.xlsx")
