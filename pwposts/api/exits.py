@@ -21,7 +21,7 @@ from ..services.permissions import can, get_scoped, require
 from .contracts import body_date, body_text, json_body
 from .openapi import array, document, nullable, obj, schema
 from .people import request_text
-from .v1 import BadInput, bp, choice_arg, commit, flag_arg, int_arg, paginated, token_required
+from .v1 import BadInput, bp, choice_arg, flag_arg, int_arg, paginated, token_required
 
 DATE = {"type": "string", "format": "date"}
 TAGS = ["退岗"]
@@ -432,7 +432,6 @@ def create_exit():
         ex = service.record_exit(db.session, g.actor, contract_id, reason, event, effective, today, **kw)
     else:
         ex = service.propose_exit(db.session, g.actor, contract_id, reason, event, effective, today, **kw)
-    commit()
     return jsonify(exit_json(ex, g.actor)), 201
 
 
@@ -462,7 +461,6 @@ def confirm_exit(exit_id: int):
         wants_work=_bool(data, "wants_work"),
         note=_opt_text(data, "note"),
     )
-    commit()
     return jsonify(exit_json(ex, g.actor))
 
 
@@ -480,7 +478,6 @@ def dismiss_exit(exit_id: int):
     require(g.actor, "confirm_exit")
     reason = body_text(json_body(), "reason", "驳回理由")
     ex = service.dismiss_exit(db.session, g.actor, exit_id, reason, clock.today())
-    commit()
     return jsonify(exit_json(ex, g.actor))
 
 
@@ -506,7 +503,6 @@ def exit_placement(exit_id: int):
         _bool(data, "wants_work", True),
         clock.today(),
     )
-    commit()
     return jsonify(exit_json(ex, g.actor))
 
 
@@ -634,7 +630,6 @@ def decide_renewals():
             raise BadInput('decisions 的每项须为 {"contract_id": 整数, "action": "renew" 或 "exit"}')
         decisions.append((item["contract_id"], item["action"]))
     result = work.year_end_apply(db.session, g.actor, decisions, clock.today())
-    commit()
     return jsonify(
         {
             "renewed": [c.id for c in result.renewed],
@@ -798,5 +793,4 @@ def post_followup(person_id: int):
         _opt_text(data, "note"),
         clock.today(),
     )
-    commit()
     return jsonify(service_json(s)), 201
