@@ -27,7 +27,7 @@ from ..models.contracts import Contract, InsurancePolicy
 from ..services import contracts as service
 from ..services.contract_documents import stored_contract_pdf
 from ..services.exports import record_export
-from ..services.permissions import can, require
+from ..services.permissions import can, get_scoped, require
 from .openapi import array, document, nullable, obj, ref, schema
 from .people import region_ref, request_text
 from .v1 import (
@@ -499,7 +499,8 @@ def insurance(contract_id: int):
 @token_required
 def activate(contract_id: int):
     require(g.actor, "activate_contract")
-    c = service.activate_contract(db.session, g.actor, contract_id, clock.today())
+    c = get_scoped(db.session, g.actor, Contract, contract_id, "activate_contract", "合同")
+    c = service.activate_contract(db.session, g.actor, c, clock.today())
     return jsonify(contract_detail_json(c, g.actor))
 
 
@@ -538,7 +539,8 @@ def renew(contract_id: int):
 def void(contract_id: int):
     require(g.actor, "void_contract")
     reason = body_text(json_body(), "reason", "作废原因")
-    c = service.void_draft(db.session, g.actor, contract_id, reason, clock.today())
+    c = get_scoped(db.session, g.actor, Contract, contract_id, "void_contract", "合同")
+    c = service.void_draft(db.session, g.actor, c, reason, clock.today())
     return jsonify(contract_detail_json(c, g.actor))
 
 

@@ -348,7 +348,7 @@ def activate(contract_id: int):
     c = service.load_contract(db.session, current_user, contract_id)
     require(current_user, "activate_contract", c, what="合同")
     try:
-        c = service.activate_contract(db.session, current_user, contract_id, clock.today())
+        c = service.activate_contract(db.session, current_user, c, clock.today())
     except DomainError as err:
         flash_error(err)
     else:
@@ -363,7 +363,7 @@ def void(contract_id: int):
     require(current_user, "void_contract", c, what="合同")
     form = VoidForm()
     try:
-        c = service.void_draft(db.session, current_user, contract_id, form.reason.data or "", clock.today())
+        c = service.void_draft(db.session, current_user, c, form.reason.data or "", clock.today())
     except DomainError as err:
         flash_error(err)
     else:
