@@ -12,7 +12,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: dict | None = None) -> Flask:
     """App factory: extensions, blueprints, CLI and error handlers. Never migrates."""
-    app = Flask(
+    from .web.commit_point import App
+
+    app = App(  # every request runs at the one commit point (web/commit_point.py)
         __name__,
         instance_path=os.environ.get("PWPOSTS_INSTANCE") or str(ROOT / "instance"),
         template_folder=str(ROOT / "templates"),
@@ -65,8 +67,10 @@ def create_app(config: dict | None = None) -> Flask:
         bind_now(db.session, clock.now())
 
     from . import concurrency
+    from .web import commit_point
 
     concurrency.install(app)
+    commit_point.install(app)
 
     from .web import register_web
 

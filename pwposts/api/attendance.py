@@ -29,7 +29,7 @@ from ..services import assessment as assessment_service
 from ..services import attendance as attendance_service
 from ..services.permissions import can, require
 from .openapi import array, document, nullable, obj, ref, schema
-from .v1 import BadInput, bp, commit, int_arg, iso_utc, json_id, token_required
+from .v1 import BadInput, bp, int_arg, iso_utc, json_id, token_required
 
 DATE = {"type": "string", "format": "date"}
 MONTH = {"type": "string", "pattern": r"^\d{4}-\d{2}$", "description": "考勤月份 YYYY-MM"}
@@ -360,7 +360,6 @@ def put_attendance():
     result = attendance_service.enter_month(
         db.session, actor, village_id, month, rows, clock.today(), source="API", version=data.get("version")
     )
-    commit()
     month = rules.check_month(month, clock.today())
     return jsonify(
         {
@@ -404,7 +403,6 @@ def approve_attendance():
     records = attendance_service.approve_month(
         db.session, actor, json_id(data, "region_id"), data["month"], clock.today()
     )
-    commit()
     return jsonify({"approved": len(records), "record_ids": [r.id for r in records]})
 
 
@@ -425,7 +423,6 @@ def reopen_attendance(record_id: int):
     if not isinstance(data, dict) or not isinstance(data.get("reason"), str):
         raise BadInput('请求体须为JSON：{"reason": "退回原因"}')
     rec = attendance_service.reopen_record(db.session, actor, record_id, data["reason"], clock.today())
-    commit()
     return jsonify(record_json(rec, _users([rec.entered_by_id])))
 
 
@@ -541,7 +538,6 @@ def post_assessment():
         )
     else:
         raise BadInput(f"period“{period}”格式不对：月度如 2026-10，年度如 2026")
-    commit()
     if a is None:
         raise NotFound("考核")
     return jsonify(assessment_json(a, actor))

@@ -27,14 +27,13 @@ from ..models.contracts import Contract, InsurancePolicy
 from ..services import contracts as service
 from ..services.contract_documents import stored_contract_pdf
 from ..services.exports import record_export
-from ..services.permissions import can, require
+from ..services.permissions import can, get_scoped, require
 from .openapi import array, document, nullable, obj, ref, schema
 from .people import region_ref, request_text
 from .v1 import (
     BadInput,
     bp,
     choice_arg,
-    commit,
     flag_arg,
     int_arg,
     iso_utc,
@@ -466,7 +465,6 @@ def sign():
     application_id = json_id(data, "application_id")
     kind, start, end, signed = body_terms(data)
     c = service.sign_contract(db.session, g.actor, application_id, kind, start, end, clock.today(), signed)
-    commit()
     return jsonify(contract_detail_json(c, g.actor)), 201
 
 
@@ -489,7 +487,6 @@ def insurance(contract_id: int):
     p = service.record_insurance(
         db.session, g.actor, contract_id, insurer, policy_no, start, end, clock.today()
     )
-    commit()
     return jsonify(policy_json(p, p.contract)), 201
 
 
@@ -505,8 +502,8 @@ def insurance(contract_id: int):
 @token_required
 def activate(contract_id: int):
     require(g.actor, "activate_contract")
-    c = service.activate_contract(db.session, g.actor, contract_id, clock.today())
-    commit()
+    c = get_scoped(db.session, g.actor, Contract, contract_id, "activate_contract", "合同")
+    c = service.activate_contract(db.session, g.actor, c, clock.today())
     return jsonify(contract_detail_json(c, g.actor))
 
 
@@ -529,7 +526,6 @@ def renew(contract_id: int):
     require(g.actor, "renew_contract")
     kind, start, end, signed = body_terms(json_body())
     c = service.renew_contract(db.session, g.actor, contract_id, kind, start, end, clock.today(), signed)
-    commit()
     return jsonify(contract_detail_json(c, g.actor)), 201
 
 
@@ -546,8 +542,8 @@ def renew(contract_id: int):
 def void(contract_id: int):
     require(g.actor, "void_contract")
     reason = body_text(json_body(), "reason", "作废原因")
-    c = service.void_draft(db.session, g.actor, contract_id, reason, clock.today())
-    commit()
+    c = get_scoped(db.session, g.actor, Contract, contract_id, "void_contract", "合同")
+    c = service.void_draft(db.session, g.actor, c, reason, clock.today())
     return jsonify(contract_detail_json(c, g.actor))
 
 
@@ -565,15 +561,13 @@ def pdf(contract_id: int):
     c = service.load_contract(db.session, g.actor, contract_id)
     full = can(g.actor, "view_full_id_number", c.person) or c.person_id == g.actor.person_id
     html = contract_html(c, service.covering_policy(c), c.post.township.name, full_id=full)
+    # a download of personal data is audited
     record_export(db.session, g.actor, "contract_pdf", 1, full_numbers=full, object_id=c.id)
-    commit()  # a download of personal data is audited
     if not full:  # a masked reader's copy is rendered for them, never stored over the signing copy
         return send_file(
             io.BytesIO(html_to_pdf(html)), mimetype="application/pdf", download_name=contract_filename(c)
         )
-    data, digest, rendered = stored_contract_pdf(db.session, c, html)
-    if rendered:
-        commit()
+    data, digest, _rendered = stored_contract_pdf(db.session, c, html)  # a first rendering is kept
     response = send_file(io.BytesIO(data), mimetype="application/pdf", download_name=contract_filename(c))
     response.headers["X-Content-SHA256"] = digest
     return response

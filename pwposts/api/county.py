@@ -20,7 +20,7 @@ from ..services import policy_admin as svc
 from ..services.permissions import require
 from ..services.posts import actor_county
 from .openapi import array, document, nullable, obj, schema
-from .v1 import BadInput, bp, commit, int_arg, token_required
+from .v1 import BadInput, bp, int_arg, token_required
 
 DATE = {"type": "string", "format": "date"}
 FEN = {"type": "integer", "description": "金额，单位分"}
@@ -127,7 +127,6 @@ def setup():
         admin_name=field(data, "admin_name", str, "管理员姓名"),
         today=clock.today(),
     )
-    commit()
     return jsonify(
         {
             "county": {"id": county.id, "code": county.code, "name": county.name},
@@ -150,7 +149,6 @@ def import_regions():
     require(g.actor, "manage_regions")
     data, name = upload()
     result = county_setup.import_regions(db.session, g.actor, data, name, clock.today())
-    commit()
     return jsonify(
         {
             **result.as_dict(),
@@ -297,7 +295,6 @@ def create_category():
         kind=data.get("kind") or "普通",
         description=field(data, "description", str, "说明", required=False),
     )
-    commit()
     return jsonify(category_json(c)), 201
 
 
@@ -315,7 +312,6 @@ def update_category(category_id: int):
         kind=data.get("kind") or "普通",
         description=field(data, "description", str, "说明", required=False),
     )
-    commit()
     return jsonify(category_json(c))
 
 
@@ -330,7 +326,6 @@ def update_category(category_id: int):
 def delete_category(category_id: int):
     require(g.actor, "manage_policy")
     svc.delete_category(db.session, g.actor, category_id)
-    commit()
     return "", 204
 
 
@@ -389,7 +384,6 @@ def add_standard():
         perf_fail_fen=field(data, "perf_fail_fen", int, "绩效（不合格）", required=False) or 0,
         today=clock.today(),
     )
-    commit()
     return jsonify(standard_json(s)), 201
 
 
@@ -401,7 +395,6 @@ def add_standard():
 def delete_standard(standard_id: int):
     require(g.actor, "manage_policy")
     svc.delete_standard(db.session, g.actor, standard_id)
-    commit()
     return "", 204
 
 
@@ -443,7 +436,6 @@ def create_fund():
         document_no=field(data, "document_no", str, "文号", required=False),
         categories=cats,
     )
-    commit()
     return jsonify(fund_json(f)), 201
 
 
@@ -470,7 +462,6 @@ def update_fund(fund_id: int):
         document_no=field(data, "document_no", str, "文号", required=False),
         categories=cats,
     )
-    commit()
     return jsonify(fund_json(f))
 
 
@@ -480,7 +471,6 @@ def update_fund(fund_id: int):
 def delete_fund(fund_id: int):
     require(g.actor, "manage_policy")
     svc.delete_fund(db.session, g.actor, fund_id)
-    commit()
     return "", 204
 
 

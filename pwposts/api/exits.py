@@ -21,7 +21,7 @@ from ..services.permissions import can, get_scoped, require
 from .contracts import body_date, body_text, json_body
 from .openapi import array, document, nullable, obj, schema
 from .people import request_text
-from .v1 import BadInput, bp, choice_arg, commit, flag_arg, int_arg, paginated, token_required
+from .v1 import BadInput, bp, choice_arg, flag_arg, int_arg, paginated, token_required
 
 DATE = {"type": "string", "format": "date"}
 TAGS = ["退岗"]
@@ -433,7 +433,6 @@ def create_exit():
         ex = service.record_exit(db.session, g.actor, contract_id, reason, event, effective, today, **kw)
     else:
         ex = service.propose_exit(db.session, g.actor, contract_id, reason, event, effective, today, **kw)
-    commit()
     return jsonify(exit_json(ex, g.actor)), 201
 
 
@@ -463,7 +462,6 @@ def confirm_exit(exit_id: int):
         wants_work=_bool(data, "wants_work"),
         note=_opt_text(data, "note"),
     )
-    commit()
     return jsonify(exit_json(ex, g.actor))
 
 
@@ -481,7 +479,6 @@ def dismiss_exit(exit_id: int):
     require(g.actor, "confirm_exit")
     reason = body_text(json_body(), "reason", "驳回理由")
     ex = service.dismiss_exit(db.session, g.actor, exit_id, reason, clock.today())
-    commit()
     return jsonify(exit_json(ex, g.actor))
 
 
@@ -507,7 +504,6 @@ def exit_placement(exit_id: int):
         _bool(data, "wants_work", True),
         clock.today(),
     )
-    commit()
     return jsonify(exit_json(ex, g.actor))
 
 
@@ -637,7 +633,6 @@ def decide_renewals():
             raise BadInput('decisions 的每项须为 {"contract_id": 整数, "action": "renew" 或 "exit"}')
         decisions.append((item["contract_id"], item["action"]))
     result = work.year_end_apply(db.session, g.actor, decisions, clock.today())
-    commit()
     return jsonify(
         {
             "renewed": [c.id for c in result.renewed],
@@ -801,5 +796,4 @@ def post_followup(person_id: int):
         _opt_text(data, "note"),
         clock.today(),
     )
-    commit()
     return jsonify(service_json(s)), 201

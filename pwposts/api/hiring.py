@@ -19,7 +19,7 @@ from ..models.hiring import Application, Notice, Objection, Publicity
 from ..services import hiring as service
 from ..services.permissions import can, require
 from .openapi import array, document, obj, ref, schema
-from .v1 import BadInput, bp, choice_arg, commit, int_arg, iso_utc, paginated, token_required
+from .v1 import BadInput, bp, choice_arg, int_arg, iso_utc, paginated, token_required
 
 DATE = {"type": "string", "format": "date"}
 FAILURE = schema(
@@ -458,7 +458,6 @@ def create_notice():
         contact=_text(data, "contact"),
         today=clock.today(),
     )
-    commit()
     return jsonify(notice_json(n)), 201
 
 
@@ -499,7 +498,6 @@ def get_notice(notice_id: int):
 def close_notice(notice_id: int):
     require(g.actor, "open_recruitment")
     n = service.close_notice(db.session, g.actor, notice_id, clock.today())
-    commit()
     return jsonify(notice_json(n))
 
 
@@ -541,7 +539,6 @@ def publish_shortlist(notice_id: int):
         clock.today(),
         where_to_object=_text(data, "where_to_object", required=False),
     )
-    commit()
     return jsonify(publicity_json(pub)), 201
 
 
@@ -564,7 +561,6 @@ def get_publicity(publicity_id: int):
 def end_publicity(publicity_id: int):
     require(g.actor, "publish_shortlist")
     pub = service.end_publicity(db.session, g.actor, publicity_id, clock.today())
-    commit()
     return jsonify(publicity_json(pub))
 
 
@@ -624,7 +620,6 @@ def create_application():
         clock.today(),
         note=_text(data, "note", required=False),
     )
-    commit()
     return jsonify(application_json(a, g.actor, [])), 201
 
 
@@ -647,7 +642,6 @@ def get_application(application_id: int):
 def recheck_application(application_id: int):
     require(g.actor, "enter_application")
     a = service.recheck_application(db.session, g.actor, application_id, clock.today())
-    commit()
     return jsonify(application_json(a, g.actor))
 
 
@@ -663,7 +657,6 @@ def recheck_application(application_id: int):
 def hire(application_id: int):
     require(g.actor, "hire")
     a = service.hire(db.session, g.actor, application_id, clock.today())
-    commit()
     return jsonify(application_json(a, g.actor))
 
 
@@ -702,7 +695,6 @@ def create_objection(application_id: int):
         received_on=_date(data, "received_on", default=today),
         today=today,
     )
-    commit()
     return jsonify(objection_json(o)), 201
 
 
@@ -728,5 +720,4 @@ def resolve_objection(objection_id: int):
     o = service.resolve_objection(
         db.session, g.actor, objection_id, _text(data, "decision"), _text(data, "resolution"), clock.today()
     )
-    commit()
     return jsonify(objection_json(o))

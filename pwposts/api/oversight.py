@@ -18,7 +18,7 @@ from ..models.oversight import Flag
 from ..services.oversight import reports, run_scan, workflow
 from ..services.permissions import require
 from .openapi import array, document, obj, schema
-from .v1 import BadInput, bp, choice_arg, commit, int_arg, iso_utc, paginated, token_required
+from .v1 import BadInput, bp, choice_arg, int_arg, iso_utc, paginated, token_required
 
 MONTH = {"type": "string", "pattern": r"^\d{4}-\d{2}$", "description": "月份 YYYY-MM"}
 
@@ -218,7 +218,6 @@ def scan_flags():
         month_from=parse_month(body["from"], "起始月份") if body.get("from") else None,
         month_to=parse_month(body["to"], "截止月份") if body.get("to") else None,
     )
-    commit()
     return jsonify(
         {k: getattr(result, k) for k in ("found", "new", "reraised", "updated", "unchanged", "suppressed")}
     )
@@ -267,7 +266,6 @@ def dispose(flag_id: int):
     )
     flag = db.session.get(Flag, flag_id)
     out = _flag(flag)
-    commit()
     return jsonify(out), 201
 
 
@@ -285,7 +283,6 @@ def note(flag_id: int):
     require(g.actor, "work_flag")
     n = workflow.add_note(db.session, g.actor, flag_id, _body().get("body"), clock.today())
     out = {"id": n.id}
-    commit()
     return jsonify(out), 201
 
 
@@ -302,7 +299,6 @@ def rectification_done(item_id: int):
     require(g.actor, "dispose_flag")
     r = workflow.complete_rectification(db.session, g.actor, item_id, _body().get("note"), clock.today())
     out = {"id": r.id, "status": r.status}
-    commit()
     return jsonify(out)
 
 
@@ -333,7 +329,6 @@ def flag_report(flag_id: int):
         f"（接口）下载线索第{v.flag.id}号核查报告",
         clock.today(),
     )
-    commit()
     return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=f"case-{flag_id}.pdf")
 
 
@@ -364,5 +359,4 @@ def township_report(township_id: int):
         f"（接口）下载{town.name}线索核查报告（{len(flags)}项）",
         clock.today(),
     )
-    commit()
     return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=f"cases-{town.code}.pdf")

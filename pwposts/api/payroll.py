@@ -24,7 +24,6 @@ from .v1 import (
     BadInput,
     bp,
     choice_arg,
-    commit,
     flag_arg,
     int_arg,
     iso_utc,
@@ -472,7 +471,6 @@ def prepare_run():
     run = service.prepare_run(
         db.session, g.actor, json_id(data, "township_id"), data["month"], clock.today(), kind
     )
-    commit()
     return jsonify(_detail(run.id)), 201
 
 
@@ -539,7 +537,6 @@ def prepare_supplementary(run_id: int):
     supp = service.prepare_run(
         db.session, g.actor, run.township_id, run.month, clock.today(), "supplementary"
     )
-    commit()
     return jsonify(_detail(supp.id)), 201
 
 
@@ -556,7 +553,6 @@ def prepare_supplementary(run_id: int):
 def approve_run(run_id: int):
     require(g.actor, "approve_payroll")
     run = service.approve_run(db.session, g.actor, run_id, clock.today())
-    commit()
     v = service.run_view(db.session, g.actor, run.id, clock.today())
     return jsonify({**run_json(v.run), "left_unpaid": _left_json(v)})
 
@@ -574,7 +570,6 @@ def void_run(run_id: int):
     require(g.actor, "prepare_payroll")
     data = _body()
     run = service.void_run(db.session, g.actor, run_id, str(data.get("reason") or ""), clock.today())
-    commit()
     return jsonify(run_json(run))
 
 
@@ -605,7 +600,6 @@ def bank_file(run_id: int):
         object_id=run.id,
         filters={"batch": batch, "format": fmt},
     )
-    commit()
     if fmt == "json":
         return jsonify(
             {
@@ -671,7 +665,6 @@ def bank_results(run_id: int):
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise BadInput("results 须为对象数组")
         result = service.import_bank_result_rows(db.session, g.actor, run_id, rows, today)
-    commit()
     return jsonify(
         {
             "paid": result.paid,
@@ -694,7 +687,6 @@ def bank_results(run_id: int):
 def retry_failed(run_id: int):
     require(g.actor, "record_bank_result")
     n = service.retry_failed(db.session, g.actor, run_id, clock.today())
-    commit()
     return jsonify({"moved": n})
 
 
@@ -731,7 +723,6 @@ def correct_payment(payment_id: int):
         str(data.get("reason") or ""),
         clock.today(),
     )
-    commit()
     line = db.session.get(Payment, line.id)
     if line is None:
         raise NotFound("发放明细")

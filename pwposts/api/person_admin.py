@@ -26,7 +26,7 @@ from ..services.posts import actor_county
 from .county import UPLOAD, body, field, upload
 from .openapi import array, document, nullable, obj, ref, schema
 from .people import person_detail_json, person_json
-from .v1 import BadInput, bp, commit, paginated, token_required
+from .v1 import BadInput, bp, paginated, token_required
 
 DATE = {"type": "string", "format": "date"}
 RECORD_KINDS = tuple(k for k in IMPORT_KINDS if k != "regions")
@@ -171,7 +171,6 @@ def create_person():
         today=clock.today(),
         **_fields(data),
     )
-    commit()
     return jsonify(_detail(p.id)), 201
 
 
@@ -188,7 +187,6 @@ def create_person():
 def update_person(person_id: int):
     require(g.actor, "edit_person")
     svc.update_person(db.session, g.actor, person_id, **_fields(body()))
-    commit()
     return jsonify(_detail(person_id))
 
 
@@ -209,7 +207,6 @@ def move_household(person_id: int):
     svc.move_household(
         db.session, g.actor, person_id, field(body(), "household_code", str, "户编号"), clock.today()
     )
-    commit()
     return jsonify(_detail(person_id))
 
 
@@ -241,7 +238,6 @@ def add_category(person_id: int):
         field(data, "start_on", date, "开始日期"),
         field(data, "end_on", date, "结束日期", required=False),
     )
-    commit()
     return jsonify(_detail(person_id)), 201
 
 
@@ -275,7 +271,6 @@ def end_category(person_id: int):
     svc.end_category(
         db.session, g.actor, open_spans[-1].id, end_on, field(data, "reason", str, "原因", required=False)
     )
-    commit()
     return jsonify(_detail(person_id))
 
 
@@ -302,7 +297,6 @@ def record_death(person_id: int):
         field(data, "source", str, "信息来源"),
         clock.today(),
     )
-    commit()
     return jsonify(_detail(person_id))
 
 
@@ -333,7 +327,6 @@ def add_relation(person_id: int):
         field(data, "relative_id", int, "亲属"),
         field(data, "kind", str, "关系"),
     )
-    commit()
     return jsonify(_detail(person_id)), 201
 
 
@@ -343,7 +336,6 @@ def add_relation(person_id: int):
 def delete_relation(relation_id: int):
     require(g.actor, "edit_person")
     svc.delete_relation(db.session, g.actor, relation_id)
-    commit()
     return "", 204
 
 
@@ -377,7 +369,6 @@ def add_cadre(person_id: int):
         field(data, "term_end", date, "任期结束", required=False),
         village_id=field(data, "village_id", int, "村", required=False),
     )
-    commit()
     return jsonify(_detail(person_id)), 201
 
 
@@ -393,7 +384,6 @@ def add_cadre(person_id: int):
 def end_cadre(cadre_id: int):
     require(g.actor, "manage_cadres")
     c = svc.end_cadre(db.session, g.actor, cadre_id, field(body(), "term_end", date, "离任日期"))
-    commit()
     return jsonify({"id": c.id, "term_end": c.term_end.isoformat()})
 
 
@@ -570,7 +560,6 @@ def import_records(kind: str):
     out = records.import_records(
         db.session, g.actor, kind, data, name, request.form.get("department"), clock.today()
     )
-    commit()
     return jsonify(out.as_dict())
 
 

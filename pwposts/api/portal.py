@@ -14,7 +14,7 @@ from ..models.pay import Payment, PaymentObjection, PayrollRun
 from ..services import portal
 from ..services.permissions import can, require
 from .openapi import array, document, nullable, obj, schema
-from .v1 import BadInput, bp, choice_arg, commit, paginated, token_required
+from .v1 import BadInput, bp, choice_arg, paginated, token_required
 
 DATE = {"type": "string", "format": "date"}
 STAMP = {"type": "string", "format": "date-time"}
@@ -205,7 +205,6 @@ def raise_objection(payment_id: int):
     require(g.actor, "raise_payment_objection")
     p = _visible_payment(payment_id)
     o = portal.raise_objection(db.session, g.actor, p.id, _text("content"), clock.today())
-    commit()
     return jsonify(_objection_json(o)), 201
 
 
@@ -256,7 +255,6 @@ def raise_month_objection(contract_id: int, month: str):
     except DomainError:
         raise BadInput(f"月份须为 YYYY-MM，收到“{month}”") from None
     o = portal.raise_month_objection(db.session, g.actor, contract_id, month, _text("content"), clock.today())
-    commit()
     return jsonify(_objection_json(o)), 201
 
 
@@ -302,7 +300,6 @@ def list_objections():
 def answer_objection(objection_id: int):
     require(g.actor, "answer_payment_objection")
     o = portal.answer_objection(db.session, g.actor, objection_id, _text("answer"), clock.today())
-    commit()
     return jsonify(_objection_json(o))
 
 

@@ -18,7 +18,7 @@ from ..services import posts as service
 from ..services import settings as settings_service
 from ..services.permissions import require
 from .openapi import array, document, nullable, obj, ref, schema
-from .v1 import BadInput, bp, choice_arg, commit, int_arg, iso_utc, paginated, token_required
+from .v1 import BadInput, bp, choice_arg, int_arg, iso_utc, paginated, token_required
 
 DATE = {"type": "string", "format": "date"}
 FEN = {"type": "integer", "description": "金额，单位分"}
@@ -487,7 +487,6 @@ def create_post():
     if len(inp.title) > 100:
         raise BadInput("字段 title（岗位名称）最多100个字")
     post = service.propose_post(db.session, g.actor, inp, today)
-    commit()
     return jsonify(post_detail_json(post, today)), 201
 
 
@@ -529,7 +528,6 @@ def submit_post(post_id: int):
     service.submit_post(
         db.session, g.actor, post, today, _text(data, "deviation_reason", "偏离理由", required=False)
     )
-    commit()
     return jsonify(post_detail_json(post, today))
 
 
@@ -565,7 +563,6 @@ def approve_post(post_id: int):
         approve_deviation=_bool(data, "approve_deviation"),
         note=_text(data, "note", "审批意见", required=False),
     )
-    commit()
     return jsonify(post_detail_json(post, today))
 
 
@@ -585,7 +582,6 @@ def reject_post(post_id: int):
     post = _post(post_id, "approve_post")
     today = clock.today()
     service.reject_post(db.session, g.actor, post, _text(data, "reason", "退回理由"), today)
-    commit()
     return jsonify(post_detail_json(post, today))
 
 
@@ -603,7 +599,6 @@ def revise_post(post_id: int):
     post = _post(post_id, "propose_post")
     today = clock.today()
     service.revise_post(db.session, g.actor, post, today)
-    commit()
     return jsonify(post_detail_json(post, today))
 
 
@@ -623,7 +618,6 @@ def close_post(post_id: int):
     post = _post(post_id, "close_post")
     today = clock.today()
     service.close_post(db.session, g.actor, post, _text(data, "reason", "撤销理由"), today)
-    commit()
     return jsonify(post_detail_json(post, today))
 
 
@@ -804,5 +798,4 @@ def change_setting():
     settings_service.change_setting(
         db.session, g.actor, county, key, raw, effective, _text(data, "note", "说明", required=False), today
     )
-    commit()
     return jsonify(next(s for s in _settings_json(county, today) if s["key"] == key)), 201

@@ -15,7 +15,8 @@
   405 wrong method · 409 conflict · 422 rule refused · 429 rate limited · 503 database busy
   ("系统繁忙，请稍后重试", Retry-After; nothing was written — pwposts/concurrency.py). Raise DomainError
   (or NotFound / Forbidden / Conflict / BadInput); the app's handler turns it into JSON and
-  rolls back. A handler that writes calls commit() once at the end (the API's commit point).
+  rolls back. Handlers never commit: the request's one commit point
+  (pwposts/web/commit_point.py) commits a 2xx answer and rolls back any error.
 * Lists: `return paginated(query, serializer)` — query params page (default 1) and per_page
   (default 50, at most 200) → {"items", "page", "per_page", "total", "pages"}.
 * Dates are "YYYY-MM-DD", timestamps ISO-8601 UTC with "Z", money integer 分 in *_fen fields.
@@ -35,7 +36,9 @@ from .. import clock
 from ..domain.errors import DomainError
 from ..domain.inputs import MAX_ID, parse_id
 from ..extensions import db
+from ..logs import log_refusal
 from ..services import accounts
+from ..web.commit_point import commit_anyway
 from . import error_response
 from .openapi import build_document, document, obj, schema
 
@@ -94,11 +97,6 @@ def token_required(fn):
         return fn(*args, **kwargs)
 
     return wrapper
-
-
-def commit():
-    """The API's commit point."""
-    db.session.commit()
 
 
 # ---- request parsing: every failure is a 400 with a Chinese message naming the parameter ----
@@ -257,24 +255,24 @@ def issue_token():
             db.session, data["username"], data["password"], request.remote_addr or "-", clock.now()
         )
     except DomainError as err:
-        db.session.commit()  # keep the recorded attempt
+        commit_anyway()  # keep the recorded attempt
         if err.code != "login_rate_limited":
-            raise
+            log_refusal(err.code, err.message)
+            return error_response(err.status, err.code, err.message, err.details)
         resp, status = error_response(429, err.code, err.message)
         resp.headers["Retry-After"] = str(getattr(err, "retry_after", int(accounts.WINDOW.total_seconds())))
         return resp, status
     if user is None:
-        db.session.commit()  # the failed attempt counts toward the limit
+        commit_anyway()  # the failed attempt counts toward the limit
         return error_response(401, "login_failed", accounts.LOGIN_FAILED)
     if user.must_change_password:
-        db.session.commit()
+        commit_anyway()
         return error_response(
             403,
             "password_change_required",
             "该账号须先在网页上修改管理员设置的初始密码，之后才能获取访问令牌",
         )
     token, row = accounts.issue_token(db.session, user, clock.now(), current_app.config["API_TOKEN_HOURS"])
-    commit()
     return jsonify({"token": token, "token_type": "Bearer", "expires_at": iso_utc(row.expires_at)}), 201
 
 
@@ -288,7 +286,6 @@ def issue_token():
 @token_required
 def revoke_token():
     accounts.revoke_token(db.session, g.actor, g.token, clock.now())
-    commit()
     return "", 204
 
 

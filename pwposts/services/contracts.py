@@ -332,9 +332,11 @@ def covering_policy(contract: Contract) -> InsurancePolicy | None:
     return max(ok, key=lambda p: p.id) if ok else None
 
 
-def activate_contract(session: Session, actor, contract_id: int, today: date) -> Contract:
-    """draft → active, only with a covering policy; a renewal ends the contract it renews."""
-    c = _load(session, actor, contract_id, "activate_contract")
+def activate_contract(session: Session, actor, c: Contract, today: date) -> Contract:
+    """draft → active, only with a covering policy; a renewal ends the contract it renews.
+
+    The caller loaded `c` through get_scoped (in scope); the role is checked again here."""
+    require(actor, "activate_contract", c, what="合同")
     if c.status != "draft":
         raise DomainError(
             "contract_not_draft", f"只有待生效的合同可以生效：合同 {c.code} 状态为“{_label(c.status)}”"
@@ -494,9 +496,11 @@ def renew_contract(
     return c
 
 
-def void_draft(session: Session, actor, contract_id: int, reason: str, today: date) -> Contract:
-    """Void a draft that will not take effect (wrong dates, applicant withdrew); the reason is kept."""
-    c = _load(session, actor, contract_id, "void_contract")
+def void_draft(session: Session, actor, c: Contract, reason: str, today: date) -> Contract:
+    """Void a draft that will not take effect (wrong dates, applicant withdrew); the reason is kept.
+
+    The caller loaded `c` through get_scoped (in scope); the role is checked again here."""
+    require(actor, "void_contract", c, what="合同")
     if c.status != "draft":
         raise DomainError(
             "contract_not_draft",

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from flask import Flask, flash, render_template, request
+from flask import Flask, render_template, request
 from flask_login import current_user
 
 from .. import clock
@@ -16,44 +14,7 @@ from ..domain.roles import ROLE_LABELS
 from ..extensions import db, login_manager
 from ..logs import log_refusal
 from ..services.permissions import can
-
-
-@contextmanager
-def unit_of_work():
-    """The commit point for a view: commit on success, roll back on any error."""
-    try:
-        yield db.session
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-
-
-def flash_error(err: DomainError) -> None:
-    log_refusal(err.code, err.message)
-    flash(err.message, "error")
-    for d in err.details[:50]:
-        flash(str(d), "error")
-
-
-def attempt(fn, success: str | None = None) -> bool:
-    """Run one use case `fn(session)` at the commit point; flash a refusal and return False.
-
-    Not-found and forbidden still become error pages (404/403).
-    """
-    from ..domain.errors import Forbidden, NotFound
-
-    try:
-        with unit_of_work() as s:
-            fn(s)
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as err:
-        flash_error(err)
-        return False
-    if success:
-        flash(success, "success")
-    return True
+from .commit_point import flash_error, use_case  # noqa: F401  (the views' refusal → flash)
 
 
 def register_web(app: Flask) -> None:

@@ -24,7 +24,8 @@ from ..domain.passwords import MIN_LENGTH
 from ..extensions import db
 from ..models.accounts import User
 from ..services import accounts
-from . import attempt, unit_of_work
+from . import use_case
+from .commit_point import commit_anyway
 
 bp = Blueprint("auth", __name__)
 
@@ -128,12 +129,12 @@ def login():
     if form.validate_on_submit():
         ip = request.remote_addr or "-"
         try:
-            with unit_of_work() as s:
-                user = accounts.authenticate(s, form.username.data, form.password.data, ip, clock.now())
+            user = accounts.authenticate(db.session, form.username.data, form.password.data, ip, clock.now())
         except DomainError as err:
             flash(err.message, "error")
             return render_template("auth/login.html", form=form), 429
         if user is None:
+            commit_anyway()  # the failed attempt counts toward the limit
             flash(accounts.LOGIN_FAILED, "error")
             return render_template("auth/login.html", form=form), 401
         _start_session(user)
@@ -147,8 +148,7 @@ def login():
 @login_required
 def logout():
     user = db.session.get(User, current_user.id)
-    with unit_of_work() as s:
-        accounts.end_session(s, user)
+    accounts.end_session(db.session, user)
     logout_user()
     session.clear()
     flash("您已退出登录", "info")
@@ -161,10 +161,9 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = db.session.get(User, current_user.id)
-        if attempt(
-            lambda s: accounts.change_password(s, user, form.current.data, form.password.data),
-            "密码已修改；其他设备上的登录和接口令牌已失效",
-        ):
+        with use_case("密码已修改；其他设备上的登录和接口令牌已失效") as uc:
+            accounts.change_password(db.session, user, form.current.data, form.password.data)
+        if uc.ok:
             _start_session(user)  # this browser stays in, under the new session version
             return redirect(url_for("dashboard.home"))
     return render_template("auth/change_password.html", form=form)

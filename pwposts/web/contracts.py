@@ -33,7 +33,7 @@ from ..services import exits as exits_service
 from ..services.contract_documents import stored_contract_pdf
 from ..services.exports import record_export
 from ..services.permissions import can, require
-from . import flash_error, unit_of_work
+from . import flash_error
 from .dashboard import Card, card
 from .people import int_arg, region_choices
 
@@ -154,15 +154,14 @@ def export():
                 c.signed_on,
             )
         )
-    with unit_of_work() as s:
-        record_export(
-            s,
-            current_user,
-            "contracts",
-            len(rows),
-            full_numbers=can(current_user, "view_full_id_number"),
-            filters=request.args.to_dict(),
-        )
+    record_export(
+        db.session,
+        current_user,
+        "contracts",
+        len(rows),
+        full_numbers=can(current_user, "view_full_id_number"),
+        filters=request.args.to_dict(),
+    )
     out = io.BytesIO()
     contracts_xlsx.write_contracts(out, rows)
     out.seek(0)
@@ -207,10 +206,9 @@ def new():
     if form.validate_on_submit():
         try:
             kind, start, end, signed = _terms(form)
-            with unit_of_work() as s:
-                c = service.sign_contract(
-                    s, current_user, application_id, kind, start, end, clock.today(), signed
-                )
+            c = service.sign_contract(
+                db.session, current_user, application_id, kind, start, end, clock.today(), signed
+            )
         except DomainError as err:
             flash_error(err)
             status = 422
@@ -273,8 +271,7 @@ def renew(contract_id: int):
     if form.validate_on_submit():
         try:
             kind, start, end, signed = _terms(form)
-            with unit_of_work() as s:
-                c = service.renew_contract(s, current_user, contract_id, kind, start, end, today, signed)
+            c = service.renew_contract(db.session, current_user, contract_id, kind, start, end, today, signed)
         except DomainError as err:
             flash_error(err)
             status = 422
@@ -327,17 +324,16 @@ def insurance(contract_id: int):
     try:
         start = parse_date(form.start_on.data, "保险起始日期")
         end = parse_date(form.end_on.data, "保险截止日期")
-        with unit_of_work() as s:
-            service.record_insurance(
-                s,
-                current_user,
-                contract_id,
-                form.insurer.data,
-                form.policy_no.data,
-                start,
-                end,
-                clock.today(),
-            )
+        service.record_insurance(
+            db.session,
+            current_user,
+            contract_id,
+            form.insurer.data,
+            form.policy_no.data,
+            start,
+            end,
+            clock.today(),
+        )
     except DomainError as err:
         flash_error(err)
     else:
@@ -351,8 +347,7 @@ def activate(contract_id: int):
     c = service.load_contract(db.session, current_user, contract_id)
     require(current_user, "activate_contract", c, what="合同")
     try:
-        with unit_of_work() as s:
-            c = service.activate_contract(s, current_user, contract_id, clock.today())
+        c = service.activate_contract(db.session, current_user, c, clock.today())
     except DomainError as err:
         flash_error(err)
     else:
@@ -367,8 +362,7 @@ def void(contract_id: int):
     require(current_user, "void_contract", c, what="合同")
     form = VoidForm()
     try:
-        with unit_of_work() as s:
-            c = service.void_draft(s, current_user, contract_id, form.reason.data or "", clock.today())
+        c = service.void_draft(db.session, current_user, c, form.reason.data or "", clock.today())
     except DomainError as err:
         flash_error(err)
     else:
@@ -382,8 +376,8 @@ def pdf(contract_id: int):
     c = service.load_contract(db.session, current_user, contract_id)
     full = can(current_user, "view_full_id_number", c.person) or c.person_id == current_user.person_id
     html = contract_html(c, service.covering_policy(c), c.post.township.name, full_id=full)
-    with unit_of_work() as s:  # a download of personal data is audited
-        record_export(s, current_user, "contract_pdf", 1, full_numbers=full, object_id=c.id)
+    # a download of personal data is audited
+    record_export(db.session, current_user, "contract_pdf", 1, full_numbers=full, object_id=c.id)
     if not full:  # a masked reader's copy is rendered for them, never stored over the signing copy
         return send_file(
             io.BytesIO(html_to_pdf(html)),
@@ -391,9 +385,7 @@ def pdf(contract_id: int):
             as_attachment=request.args.get("download") == "1",
             download_name=contract_filename(c),
         )
-    data, digest, rendered = stored_contract_pdf(db.session, c, html)
-    if rendered:
-        db.session.commit()
+    data, digest, _rendered = stored_contract_pdf(db.session, c, html)  # a first rendering is kept
     response = send_file(
         io.BytesIO(data),
         mimetype="application/pdf",
@@ -433,15 +425,14 @@ def batch_pdf():
     data = contracts_batch_pdf(
         [(c, service.covering_policy(c), c.post.township.name) for c in contracts], full_id=full
     )
-    with unit_of_work() as s:
-        record_export(
-            s,
-            current_user,
-            "contracts_batch_pdf",
-            len(contracts),
-            full_numbers=full,
-            filters={"township": f.township_id, "village": f.village_id},
-        )
+    record_export(
+        db.session,
+        current_user,
+        "contracts_batch_pdf",
+        len(contracts),
+        full_numbers=full,
+        filters={"township": f.township_id, "village": f.village_id},
+    )
     where = contracts[0].post.village.name if f.village_id else contracts[0].post.township.name
     name = f"合同批量打印-{where}-{clock.today().isoformat()}.pdf"
     return send_file(

@@ -14,7 +14,7 @@ from ..documents.tables import write_template
 from ..extensions import db
 from ..services import county_setup
 from ..services.permissions import require
-from . import attempt
+from . import use_case
 from .forms import ChineseForm
 
 bp = Blueprint("county", __name__)
@@ -49,18 +49,17 @@ def setup():
         abort(404)
     form = SetupForm()
     if form.validate_on_submit():
-        if attempt(
-            lambda s: county_setup.init_county(
-                s,
+        with use_case("已初始化本县。请用刚设置的管理员账号登录，然后导入区划代码") as uc:
+            county_setup.init_county(
+                db.session,
                 code=form.county_code.data,
                 name=form.county_name.data,
                 admin_username=form.admin_username.data,
                 admin_password=form.admin_password.data,
                 admin_name=form.admin_name.data,
                 today=clock.today(),
-            ),
-            "已初始化本县。请用刚设置的管理员账号登录，然后导入区划代码",
-        ):
+            )
+        if uc.ok:
             return redirect(url_for("auth.login"))
     return render_template("county/setup.html", form=form)
 
@@ -89,13 +88,9 @@ def import_regions():
         flash("请选择统计用区划代码文件（.xlsx 或 .csv）", "error")
         return redirect(url_for("county.regions"))
     data, name = upload.read(), upload.filename
-    result = {}
-
-    def run(s):
-        result["r"] = county_setup.import_regions(s, current_user, data, name, clock.today())
-
-    if attempt(run):
-        r = result["r"]
+    with use_case() as uc:
+        r = county_setup.import_regions(db.session, current_user, data, name, clock.today())
+    if uc.ok:
         if r.same_file:
             flash("该文件此前已导入，未作任何更改", "info")
         else:

@@ -26,7 +26,7 @@ from ..services import contracts as contracts_service
 from ..services import exits as service
 from ..services import worklist as work
 from ..services.permissions import can, get_scoped, require
-from . import flash_error, unit_of_work
+from . import flash_error
 from .dashboard import Card, card
 from .forms import ChineseForm
 from .people import int_arg, region_choices
@@ -204,20 +204,19 @@ def new():
         try:
             event = parse_date(form.event_on.data, "事由发生日期")
             effective = parse_date(form.effective_on.data, "退岗生效日期")
-            with unit_of_work() as s:
-                ex = service.record_exit(
-                    s,
-                    current_user,
-                    contract_id,
-                    form.reason.data,
-                    event,
-                    effective,
-                    today,
-                    note=form.note.data,
-                    placement=form.placement.data,
-                    placement_note=form.placement_note.data,
-                    wants_work=form.wants_work.data,
-                )
+            ex = service.record_exit(
+                db.session,
+                current_user,
+                contract_id,
+                form.reason.data,
+                event,
+                effective,
+                today,
+                note=form.note.data,
+                placement=form.placement.data,
+                placement_note=form.placement_note.data,
+                wants_work=form.wants_work.data,
+            )
         except DomainError as err:
             flash_error(err)
             status = 422
@@ -279,8 +278,7 @@ def _act(exit_id: int, run, success) -> object:
     ex = service.load_exit(db.session, current_user, exit_id)
     require(current_user, "confirm_exit", ex, what="退岗记录")
     try:
-        with unit_of_work() as s:
-            done = run(s)
+        done = run(db.session)
     except DomainError as err:
         flash_error(err)
     else:
@@ -419,8 +417,7 @@ def year_end():
         if not decisions:
             flash("请至少选择一份合同的处理方式", "error")
         else:
-            with unit_of_work() as s:
-                result = work.year_end_apply(s, current_user, sorted(decisions), today)
+            result = work.year_end_apply(db.session, current_user, sorted(decisions), today)
             if result.renewed:
                 flash(f"已续签 {len(result.renewed)} 份（待录入意外伤害保险后生效）", "success")
             if result.exited:
@@ -491,17 +488,16 @@ def followup(person_id: int):
         if form.validate_on_submit():
             try:
                 given = parse_date(form.given_on.data, "服务日期")
-                with unit_of_work() as s:
-                    service.record_service(
-                        s,
-                        current_user,
-                        person_id,
-                        form.kind.data,
-                        given,
-                        form.given_by.data,
-                        form.note.data,
-                        today,
-                    )
+                service.record_service(
+                    db.session,
+                    current_user,
+                    person_id,
+                    form.kind.data,
+                    given,
+                    form.given_by.data,
+                    form.note.data,
+                    today,
+                )
             except DomainError as err:
                 flash_error(err)
                 status = 422

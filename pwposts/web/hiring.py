@@ -12,7 +12,6 @@ from wtforms.validators import DataRequired, Length, NumberRange
 
 from .. import clock
 from ..domain import hiring as rules
-from ..domain.errors import DomainError
 from ..domain.formats import parse_date
 from ..domain.inputs import parse_id
 from ..extensions import db
@@ -21,7 +20,7 @@ from ..services import contracts as contracts_service
 from ..services import hiring as service
 from ..services import posts as posts_service
 from ..services.permissions import get_scoped, require
-from . import attempt, flash_error
+from . import use_case
 from .dashboard import Card, card
 from .forms import ChineseForm
 from .people import int_arg, region_choices
@@ -110,31 +109,21 @@ def new_notice(post_id: int):
         form.end_on.data = (today + timedelta(days=7)).isoformat()
         form.contact.data = f"{post.township.name}公益性岗位管理办公室"
     if form.validate_on_submit():
-        try:
-            start_on = parse_date(form.start_on.data, "报名开始日期")
-            end_on = parse_date(form.end_on.data, "报名截止日期")
-        except DomainError as err:
-            flash_error(err)
-        else:
-            holder = {}
-
-            def run(s):
-                holder["n"] = service.publish_notice(
-                    s,
-                    current_user,
-                    post.id,
-                    title=form.title.data,
-                    conditions=form.conditions.data,
-                    places=form.places.data,
-                    start_on=start_on,
-                    end_on=end_on,
-                    contact=form.contact.data,
-                    today=today,
-                )
-                return holder["n"]
-
-            if attempt(run, "招聘公告已发布，岗位进入招聘"):
-                return redirect(url_for("hiring.notice", notice_id=holder["n"].id))
+        with use_case("招聘公告已发布，岗位进入招聘") as uc:
+            n = service.publish_notice(
+                db.session,
+                current_user,
+                post.id,
+                title=form.title.data,
+                conditions=form.conditions.data,
+                places=form.places.data,
+                start_on=parse_date(form.start_on.data, "报名开始日期"),
+                end_on=parse_date(form.end_on.data, "报名截止日期"),
+                contact=form.contact.data,
+                today=today,
+            )
+        if uc.ok:
+            return redirect(url_for("hiring.notice", notice_id=n.id))
     return render_template("hiring/new_notice.html", form=form, post=post)
 
 
@@ -165,10 +154,8 @@ def notice(notice_id: int):
 @login_required
 def close(notice_id: int):
     require(current_user, "open_recruitment")
-    attempt(
-        lambda s: service.close_notice(s, current_user, notice_id, clock.today()),
-        "招聘公告已结束，未聘用的报名人员记为未入选",
-    )
+    with use_case("招聘公告已结束，未聘用的报名人员记为未入选"):
+        service.close_notice(db.session, current_user, notice_id, clock.today())
     return redirect(url_for("hiring.notice", notice_id=notice_id))
 
 
@@ -185,16 +172,11 @@ def apply(notice_id: int):
         if not person_id.isdigit():
             flash("请选择报名人员", "error")
             return redirect(url_for("hiring.apply", notice_id=notice_id))
-        holder = {}
-
-        def run(s):
-            holder["a"] = service.enter_application(
-                s, current_user, notice_id, int(person_id), clock.today(), note=request.form.get("note")
+        with use_case() as uc:
+            a = service.enter_application(
+                db.session, current_user, n.id, int(person_id), clock.today(), note=request.form.get("note")
             )
-            return holder["a"]
-
-        if attempt(run):
-            a = holder["a"]
+        if uc.ok:
             fails = service.failures_of(a)
             if fails:
                 flash(f"已录入{a.person.name}的报名：不符合条件（{len(fails)}项）", "warning")
@@ -236,14 +218,9 @@ def application(application_id: int):
 @login_required
 def recheck(application_id: int):
     require(current_user, "enter_application")
-    holder = {}
-
-    def run(s):
-        holder["a"] = service.recheck_application(s, current_user, application_id, clock.today())
-        return holder["a"]
-
-    if attempt(run):
-        a = holder["a"]
+    with use_case() as uc:
+        a = service.recheck_application(db.session, current_user, application_id, clock.today())
+    if uc.ok:
         fails = service.failures_of(a)
         if fails:
             flash(f"复核完成：{a.person.name}不符合条件（{len(fails)}项）", "warning")
@@ -265,7 +242,9 @@ def _back(application_id: int) -> str:
 @login_required
 def hire(application_id: int):
     require(current_user, "hire")
-    if attempt(lambda s: service.hire(s, current_user, application_id, clock.today())):
+    with use_case() as uc:
+        service.hire(db.session, current_user, application_id, clock.today())
+    if uc.ok:
         a = db.session.get(Application, application_id)
         flash(f"已聘用{a.person.name}，请签订劳务协议", "success")
     return redirect(_back(application_id))
@@ -285,13 +264,18 @@ def shortlist(notice_id: int):
         ids = [parse_id(i, "报名ID") for i in request.form.getlist("application_id") if i.isdigit()]
         if not ids:
             flash("请至少勾选一名拟聘人员", "error")
-        elif attempt(
-            lambda s: service.publish_shortlist(
-                s, current_user, notice_id, ids, today, where_to_object=request.form.get("where_to_object")
-            ),
-            "拟聘人员名单已公示",
-        ):
-            return redirect(url_for("hiring.notice", notice_id=notice_id))
+        else:
+            with use_case("拟聘人员名单已公示") as uc:
+                service.publish_shortlist(
+                    db.session,
+                    current_user,
+                    notice_id,
+                    ids,
+                    today,
+                    where_to_object=request.form.get("where_to_object"),
+                )
+            if uc.ok:
+                return redirect(url_for("hiring.notice", notice_id=notice_id))
     candidates = rules.shortlist_order([a for a in view.applications if a.status in rules.SHORTLISTABLE])
     preselected = {a.id for a in service.default_shortlist(db.session, view.notice)}
     start_on, end_on, n_days = service.publication_period(db.session, view.notice.post, today)
@@ -316,7 +300,8 @@ def end_publicity(publicity_id: int):
     require(current_user, "publish_shortlist")
     pub = service.load_publicity(db.session, current_user, publicity_id)
     notice_id = pub.notice_id
-    attempt(lambda s: service.end_publicity(s, current_user, publicity_id, clock.today()), "公示已结束")
+    with use_case("公示已结束"):
+        service.end_publicity(db.session, current_user, publicity_id, clock.today())
     return redirect(url_for("hiring.notice", notice_id=notice_id))
 
 
@@ -327,23 +312,16 @@ def end_publicity(publicity_id: int):
 @login_required
 def record_objection(application_id: int):
     require(current_user, "record_objection")
-    try:
-        received = parse_date(request.form.get("received_on") or clock.today(), "收到日期")
-    except DomainError as err:
-        flash_error(err)
-    else:
-        attempt(
-            lambda s: service.record_objection(
-                s,
-                current_user,
-                application_id,
-                content=request.form.get("content", ""),
-                objector_name=request.form.get("objector_name"),
-                objector_contact=request.form.get("objector_contact"),
-                received_on=received,
-                today=clock.today(),
-            ),
-            "异议已记录；处理完毕前不能聘用",
+    with use_case("异议已记录；处理完毕前不能聘用"):
+        service.record_objection(
+            db.session,
+            current_user,
+            application_id,
+            content=request.form.get("content", ""),
+            objector_name=request.form.get("objector_name"),
+            objector_contact=request.form.get("objector_contact"),
+            received_on=parse_date(request.form.get("received_on") or clock.today(), "收到日期"),
+            today=clock.today(),
         )
     return redirect(url_for("hiring.application", application_id=application_id))
 
@@ -352,21 +330,17 @@ def record_objection(application_id: int):
 @login_required
 def resolve_objection(objection_id: int):
     require(current_user, "resolve_objection")
-    holder = {}
-
-    def run(s):
-        holder["o"] = service.resolve_objection(
-            s,
+    with use_case("异议已处理") as uc:
+        o = service.resolve_objection(
+            db.session,
             current_user,
             objection_id,
             request.form.get("decision", ""),
             request.form.get("resolution", ""),
             clock.today(),
         )
-        return holder["o"]
-
-    if attempt(run, "异议已处理"):
-        return redirect(url_for("hiring.application", application_id=holder["o"].application_id))
+    if uc.ok:
+        return redirect(url_for("hiring.application", application_id=o.application_id))
     from ..models.hiring import Objection
 
     o = db.session.get(Objection, objection_id)

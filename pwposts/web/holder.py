@@ -15,7 +15,7 @@ from ..extensions import db
 from ..models.pay import Payment
 from ..services import portal
 from ..services.permissions import require
-from . import flash_error, unit_of_work
+from . import flash_error
 from .people import int_arg
 
 bp = Blueprint("holder", __name__, url_prefix="/me")
@@ -40,8 +40,9 @@ def payment(payment_id: int):
         raise NotFound("发放记录")
     if request.method == "POST":
         try:
-            with unit_of_work() as s:
-                portal.raise_objection(s, current_user, p.id, request.form.get("content", ""), clock.today())
+            portal.raise_objection(
+                db.session, current_user, p.id, request.form.get("content", ""), clock.today()
+            )
             flash("申诉已提交，乡镇经办人答复后会显示在这里", "success")
             return redirect(url_for("holder.payment", payment_id=p.id))
         except DomainError as err:
@@ -67,10 +68,9 @@ def month(contract_id: int, month: str):
         return redirect(url_for("holder.payment", payment_id=entry.payment_id))
     if request.method == "POST":
         try:
-            with unit_of_work() as s:
-                portal.raise_month_objection(
-                    s, current_user, contract_id, month, request.form.get("content", ""), today
-                )
+            portal.raise_month_objection(
+                db.session, current_user, contract_id, month, request.form.get("content", ""), today
+            )
             flash("申诉已提交，乡镇经办人答复后会显示在这里", "success")
             return redirect(url_for("holder.month", contract_id=contract_id, month=month))
         except DomainError as err:
@@ -100,10 +100,9 @@ def index():
 @login_required
 def answer(objection_id: int):
     try:
-        with unit_of_work() as s:
-            portal.answer_objection(
-                s, current_user, objection_id, request.form.get("answer", ""), clock.today()
-            )
+        portal.answer_objection(
+            db.session, current_user, objection_id, request.form.get("answer", ""), clock.today()
+        )
         flash("已答复，岗位人员可在“我的岗位”中看到答复", "success")
     except DomainError as err:
         if err.status in (403, 404):

@@ -33,7 +33,7 @@ from ..models.oversight import Flag
 from ..models.people import Region
 from ..services.oversight import reports, run_scan, workflow
 from ..services.permissions import can, require, roles_with
-from . import attempt, unit_of_work
+from . import use_case
 from .dashboard import Card, card
 
 bp = Blueprint("oversight", __name__, url_prefix="/oversight")
@@ -172,15 +172,12 @@ def scan():
     if request.form.get("confirm") != "1":
         abort(400)
     rule = request.form.get("rule") or None
-    holder = {}
-    if attempt(
-        lambda s: holder.setdefault(
-            "r", run_scan(s, clock.today(), actor=current_user, rules=[rule] if rule else None)
-        )
-    ):
+    with use_case() as uc:
+        result = run_scan(db.session, clock.today(), actor=current_user, rules=[rule] if rule else None)
+    if uc.ok:
         from flask import flash
 
-        flash("扫描完成：" + holder["r"].summary, "success")
+        flash("扫描完成：" + result.summary, "success")
     return redirect(url_for("oversight.index"))
 
 
@@ -216,22 +213,18 @@ def _back(flag_id: int):
 @bp.route("/flags/<int:flag_id>/assign", methods=["POST"])
 @login_required
 def assign(flag_id: int):
-    attempt(
-        lambda s: workflow.assign_flag(
-            s, current_user, flag_id, request.form.get("assignee_id"), clock.today()
-        ),
-        "已指派",
-    )
+    with use_case("已指派"):
+        workflow.assign_flag(
+            db.session, current_user, flag_id, request.form.get("assignee_id"), clock.today()
+        )
     return _back(flag_id)
 
 
 @bp.route("/flags/<int:flag_id>/note", methods=["POST"])
 @login_required
 def note(flag_id: int):
-    attempt(
-        lambda s: workflow.add_note(s, current_user, flag_id, request.form.get("body"), clock.today()),
-        "已添加备注",
-    )
+    with use_case("已添加备注"):
+        workflow.add_note(db.session, current_user, flag_id, request.form.get("body"), clock.today())
     return _back(flag_id)
 
 
@@ -251,11 +244,9 @@ def _amount(raw: str | None) -> int | None:
 @login_required
 def dispose(flag_id: int):
     form = request.form
-
-    def run(s):
-        due = parse_date(form["due_on"], "整改期限") if form.get("due_on") else None
+    with use_case("已处置"):
         workflow.dispose_flag(
-            s,
+            db.session,
             current_user,
             flag_id,
             form.get("outcome", ""),
@@ -265,28 +256,20 @@ def dispose(flag_id: int):
             rectification_kind=form.get("rectification_kind") or None,
             rectification_text=form.get("rectification_text", ""),
             amount_fen=_amount(form.get("amount")),
-            due_on=due,
+            due_on=parse_date(form["due_on"], "整改期限") if form.get("due_on") else None,
         )
-
-    attempt(run, "已处置")
     return _back(flag_id)
 
 
 @bp.route("/rectifications/<int:item_id>/done", methods=["POST"])
 @login_required
 def rectification_done(item_id: int):
-    holder = {}
-    attempt(
-        lambda s: holder.setdefault(
-            "r",
-            workflow.complete_rectification(
-                s, current_user, item_id, request.form.get("note"), clock.today()
-            ),
-        ),
-        "整改事项已完成",
-    )
-    if "r" in holder:
-        return _back(holder["r"].disposition.flag_id)
+    with use_case("整改事项已完成") as uc:
+        item = workflow.complete_rectification(
+            db.session, current_user, item_id, request.form.get("note"), clock.today()
+        )
+    if uc.ok:
+        return _back(item.disposition.flag_id)
     return redirect(request.referrer or url_for("oversight.index"))
 
 
@@ -302,15 +285,14 @@ def flag_report(flag_id: int):
         today=clock.today(),
         rules=RULES,
     )
-    with unit_of_work() as s:
-        reports.record_report_download(
-            s,
-            current_user,
-            "oversight_flag",
-            v.flag.id,
-            f"下载线索第{v.flag.id}号核查报告（{v.flag.title}）",
-            clock.today(),
-        )
+    reports.record_report_download(
+        db.session,
+        current_user,
+        "oversight_flag",
+        v.flag.id,
+        f"下载线索第{v.flag.id}号核查报告（{v.flag.title}）",
+        clock.today(),
+    )
     return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=f"case-{flag_id}.pdf")
 
 
@@ -326,15 +308,14 @@ def township_report(township_id: int):
         today=clock.today(),
         rules=RULES,
     )
-    with unit_of_work() as s:
-        reports.record_report_download(
-            s,
-            current_user,
-            "region",
-            town.id,
-            f"下载{town.name}线索核查报告（{len(flags)}项）",
-            clock.today(),
-        )
+    reports.record_report_download(
+        db.session,
+        current_user,
+        "region",
+        town.id,
+        f"下载{town.name}线索核查报告（{len(flags)}项）",
+        clock.today(),
+    )
     return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=f"cases-{town.code}.pdf")
 
 

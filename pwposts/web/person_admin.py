@@ -24,7 +24,7 @@ from ..models.people import Person
 from ..services import person_admin as svc
 from ..services.permissions import can, require
 from ..services.person_standing import person_record, standing_of
-from . import attempt
+from . import use_case
 from .people import region_choices
 
 bp = Blueprint("person_admin", __name__, url_prefix="/people")
@@ -79,16 +79,14 @@ def _choices():
 def new():
     require(current_user, "edit_person")
     _townships, villages = region_choices(current_user)
-    created = {}
     if request.method == "POST":
-
-        def run(s):
+        with use_case("已新增人员") as uc:
             start = _date("category_start", "类别开始日期", required=False) or clock.today()
             village = request.form.get("village_id", "")
             if not village.isdigit():
                 raise DomainError("field_required", "请选择所在村")
-            created["p"] = svc.create_person(
-                s,
+            person = svc.create_person(
+                db.session,
                 current_user,
                 village_id=int(village),
                 id_number=request.form.get("id_number", ""),
@@ -98,8 +96,8 @@ def new():
                 **_values(),
             )
 
-        if attempt(run, "已新增人员"):
-            return redirect(url_for("people.detail", person_id=created["p"].id))
+        if uc.ok:
+            return redirect(url_for("people.detail", person_id=person.id))
     return render_template("person_admin/new.html", villages=villages, form=request.form, **_choices())
 
 
@@ -109,7 +107,9 @@ def edit(person_id: int):
     require(current_user, "edit_person")
     p = svc.load_for_edit(db.session, current_user, person_id)
     if request.method == "POST":
-        if attempt(lambda s: svc.update_person(s, current_user, person_id, **_values()), "已保存"):
+        with use_case("已保存") as uc:
+            svc.update_person(db.session, current_user, person_id, **_values())
+        if uc.ok:
             return redirect(url_for("person_admin.edit", person_id=person_id))
     from sqlalchemy import or_
 
@@ -132,8 +132,7 @@ def edit(person_id: int):
     )
 
 
-def _action(person_id: int, fn, success: str):
-    attempt(fn, success)  # a refusal is flashed; not-found and forbidden become 404/403
+def _to_edit(person_id: int):
     return redirect(url_for("person_admin.edit", person_id=person_id))
 
 
@@ -141,118 +140,106 @@ def _action(person_id: int, fn, success: str):
 @login_required
 def household(person_id: int):
     require(current_user, "edit_person")
-    return _action(
-        person_id,
-        lambda s: svc.move_household(
-            s, current_user, person_id, request.form.get("household_code", ""), clock.today()
-        ),
-        "已变更户籍",
-    )
+    with use_case("已变更户籍"):
+        svc.move_household(
+            db.session, current_user, person_id, request.form.get("household_code", ""), clock.today()
+        )
+    return _to_edit(person_id)
 
 
 @bp.route("/<int:person_id>/categories", methods=["POST"])
 @login_required
 def add_category(person_id: int):
     require(current_user, "edit_person")
-    return _action(
-        person_id,
-        lambda s: svc.add_category(
-            s,
+    with use_case("已登记人员类别"):
+        svc.add_category(
+            db.session,
             current_user,
             person_id,
             request.form.get("category", ""),
             _date("start_on", "开始日期"),
             _date("end_on", "结束日期", required=False),
-        ),
-        "已登记人员类别",
-    )
+        )
+    return _to_edit(person_id)
 
 
 @bp.route("/<int:person_id>/categories/<int:category_id>/end", methods=["POST"])
 @login_required
 def end_category(person_id: int, category_id: int):
     require(current_user, "edit_person")
-    return _action(
-        person_id,
-        lambda s: svc.end_category(
-            s, current_user, category_id, _date("end_on", "结束日期"), request.form.get("reason")
-        ),
-        "已结束人员类别",
-    )
+    with use_case("已结束人员类别"):
+        svc.end_category(
+            db.session, current_user, category_id, _date("end_on", "结束日期"), request.form.get("reason")
+        )
+    return _to_edit(person_id)
 
 
 @bp.route("/<int:person_id>/death", methods=["POST"])
 @login_required
 def death(person_id: int):
     require(current_user, "record_death")
-    return _action(
-        person_id,
-        lambda s: svc.record_death(
-            s,
+    with use_case("已登记死亡"):
+        svc.record_death(
+            db.session,
             current_user,
             person_id,
             _date("death_date", "死亡日期"),
             request.form.get("source", ""),
             clock.today(),
-        ),
-        "已登记死亡",
-    )
+        )
+    return _to_edit(person_id)
 
 
 @bp.route("/<int:person_id>/relations", methods=["POST"])
 @login_required
 def add_relation(person_id: int):
     require(current_user, "edit_person")
-
-    def run(s):
+    with use_case("已登记亲属关系"):  # a refusal is flashed; not-found and forbidden become 404/403
         raw = request.form.get("relative", "").strip()
         other = None
         if raw.isdigit() and len(raw) < 10:
             other = int(raw)
         else:
             number = normalize_id_number(raw)
-            other = s.scalar(select(Person.id).where(Person.id_number == number))
+            other = db.session.scalar(select(Person.id).where(Person.id_number == number))
         if other is None:
             raise DomainError("relative_unknown", f"未找到亲属“{raw}”：请填写已登记人员的身份证号")
-        svc.add_relation(s, current_user, person_id, other, request.form.get("kind", ""))
-
-    return _action(person_id, run, "已登记亲属关系")
+        svc.add_relation(db.session, current_user, person_id, other, request.form.get("kind", ""))
+    return _to_edit(person_id)
 
 
 @bp.route("/<int:person_id>/relations/<int:relation_id>/delete", methods=["POST"])
 @login_required
 def delete_relation(person_id: int, relation_id: int):
     require(current_user, "edit_person")
-    return _action(person_id, lambda s: svc.delete_relation(s, current_user, relation_id), "已删除亲属关系")
+    with use_case("已删除亲属关系"):
+        svc.delete_relation(db.session, current_user, relation_id)
+    return _to_edit(person_id)
 
 
 @bp.route("/<int:person_id>/cadres", methods=["POST"])
 @login_required
 def add_cadre(person_id: int):
     require(current_user, "manage_cadres")
-    return _action(
-        person_id,
-        lambda s: svc.add_cadre(
-            s,
+    with use_case("已登记村干部任职"):
+        svc.add_cadre(
+            db.session,
             current_user,
             person_id,
             request.form.get("office", ""),
             _date("term_start", "任期开始"),
             _date("term_end", "任期结束", required=False),
-        ),
-        "已登记村干部任职",
-    )
+        )
+    return _to_edit(person_id)
 
 
 @bp.route("/<int:person_id>/cadres/<int:cadre_id>/end", methods=["POST"])
 @login_required
 def end_cadre(person_id: int, cadre_id: int):
     require(current_user, "manage_cadres")
-    return _action(
-        person_id,
-        lambda s: svc.end_cadre(s, current_user, cadre_id, _date("term_end", "离任日期")),
-        "已登记离任",
-    )
+    with use_case("已登记离任"):
+        svc.end_cadre(db.session, current_user, cadre_id, _date("term_end", "离任日期"))
+    return _to_edit(person_id)
 
 
 @bp.route("/<int:person_id>/record")

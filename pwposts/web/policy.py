@@ -23,7 +23,7 @@ from ..models.policy import CountySetting, Fund, Holiday, PostCategory, Standard
 from ..services import settings as settings_service
 from ..services.permissions import require
 from ..services.posts import actor_county
-from . import attempt, flash_error
+from . import flash_error, use_case
 from .forms import ChineseForm
 from .people import int_arg
 
@@ -107,9 +107,9 @@ def change(key: str):
             flash(f"“{spec.BY_KEY[key].label}”未修改：{errors[0]}", "error")
             break
     else:
-        attempt(
-            lambda s: settings_service.change_setting(
-                s,
+        with use_case(f"已设置“{spec.BY_KEY[key].label}”，自{form.effective_from.data.isoformat()}起生效"):
+            settings_service.change_setting(
+                db.session,
                 current_user,
                 county,
                 key,
@@ -117,9 +117,7 @@ def change(key: str):
                 form.effective_from.data,
                 (form.note.data or "").strip() or None,
                 clock.today(),
-            ),
-            f"已设置“{spec.BY_KEY[key].label}”，自{form.effective_from.data.isoformat()}起生效",
-        )
+            )
     return redirect(url_for("policy.index") + f"#{key}")
 
 
@@ -165,13 +163,19 @@ def holidays():
             for errors in form.errors.values():
                 flash(errors[0], "error")
                 break
-        elif attempt(
-            lambda s: settings_service.add_holiday(
-                s, current_user, county, form.day.data, form.name.data, form.is_workday.data, today
-            ),
-            f"已登记 {form.day.data.isoformat()} {form.name.data}",
-        ):
-            return redirect(url_for("policy.holidays", year=form.day.data.year))
+        else:
+            with use_case(f"已登记 {form.day.data.isoformat()} {form.name.data}") as uc:
+                settings_service.add_holiday(
+                    db.session,
+                    current_user,
+                    county,
+                    form.day.data,
+                    form.name.data,
+                    form.is_workday.data,
+                    today,
+                )
+            if uc.ok:
+                return redirect(url_for("policy.holidays", year=form.day.data.year))
     year = int_arg("year") or today.year
     if not 1900 <= year <= 2200:
         year = today.year
@@ -215,14 +219,11 @@ def import_holidays():
     except DomainError as err:
         flash_error(err)
         return redirect(url_for("policy.holidays"))
-    result = {}
-
-    def run(s):
-        result.update(
-            settings_service.import_holidays(s, current_user, county, rows, clock.today(), read_errors)
+    with use_case() as uc:
+        result = settings_service.import_holidays(
+            db.session, current_user, county, rows, clock.today(), read_errors
         )
-
-    if attempt(run):
+    if uc.ok:
         flash(
             f"导入完成：新增{result['added']}天，更改{result['changed']}天，未变{result['unchanged']}天",
             "success",

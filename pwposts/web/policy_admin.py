@@ -19,7 +19,7 @@ from ..models.policy import Fund, PostCategory, Standard
 from ..services import policy_admin as svc
 from ..services.permissions import require
 from ..services.posts import actor_county
-from . import attempt
+from . import use_case
 
 bp = Blueprint("policy_admin", __name__, url_prefix="/county/policy")
 
@@ -52,11 +52,6 @@ def _date(name: str, label: str) -> date:
         return date.fromisoformat(raw)
     except ValueError:
         raise DomainError("field_date", f"{label}须为日期，如 2027-01-01，收到“{raw}”") from None
-
-
-def _form_call(fn, success: str) -> bool:
-    """Parse form values inside fn(session): a parse error is flashed like any refusal (see attempt)."""
-    return attempt(fn, success)
 
 
 @bp.route("/")
@@ -103,17 +98,15 @@ def index():
 def create_category():
     require(current_user, "manage_policy")
     f = request.form
-    _form_call(
-        lambda s: svc.create_category(
-            s,
+    with use_case(f"已新增岗位类别“{f.get('name', '').strip()}”"):
+        svc.create_category(
+            db.session,
             current_user,
             code=f.get("code"),
             name=f.get("name"),
             kind=f.get("kind") or "普通",
             description=f.get("description"),
-        ),
-        f"已新增岗位类别“{f.get('name', '').strip()}”",
-    )
+        )
     return _back("categories")
 
 
@@ -122,17 +115,15 @@ def create_category():
 def update_category(category_id: int):
     require(current_user, "manage_policy")
     f = request.form
-    _form_call(
-        lambda s: svc.update_category(
-            s,
+    with use_case("已修改岗位类别"):
+        svc.update_category(
+            db.session,
             current_user,
             category_id,
             name=f.get("name"),
             kind=f.get("kind") or "普通",
             description=f.get("description"),
-        ),
-        "已修改岗位类别",
-    )
+        )
     return _back("categories")
 
 
@@ -140,7 +131,8 @@ def update_category(category_id: int):
 @login_required
 def delete_category(category_id: int):
     require(current_user, "manage_policy")
-    _form_call(lambda s: svc.delete_category(s, current_user, category_id), "已删除岗位类别")
+    with use_case("已删除岗位类别"):
+        svc.delete_category(db.session, current_user, category_id)
     return _back("categories")
 
 
@@ -149,9 +141,9 @@ def delete_category(category_id: int):
 def add_standard():
     require(current_user, "manage_policy")
 
-    def run(s):
+    with use_case("已新增补贴标准"):
         svc.add_standard(
-            s,
+            db.session,
             current_user,
             category_id=_int("category_id", "岗位类别"),
             effective_from=_date("effective_from", "生效日期"),
@@ -164,8 +156,6 @@ def add_standard():
             perf_fail_fen=_money("perf_fail", "绩效（不合格）", default=0),
             today=clock.today(),
         )
-
-    _form_call(run, "已新增补贴标准")
     return _back("standards")
 
 
@@ -173,7 +163,8 @@ def add_standard():
 @login_required
 def delete_standard(standard_id: int):
     require(current_user, "manage_policy")
-    _form_call(lambda s: svc.delete_standard(s, current_user, standard_id), "已删除补贴标准")
+    with use_case("已删除补贴标准"):
+        svc.delete_standard(db.session, current_user, standard_id)
     return _back("standards")
 
 
@@ -182,9 +173,9 @@ def delete_standard(standard_id: int):
 def create_fund():
     require(current_user, "manage_policy")
 
-    def run(s):
+    with use_case("已新增资金来源"):
         svc.create_fund(
-            s,
+            db.session,
             current_user,
             name=request.form.get("name"),
             year=_int("year", "年度"),
@@ -192,8 +183,6 @@ def create_fund():
             document_no=request.form.get("document_no"),
             categories=request.form.getlist("categories"),
         )
-
-    _form_call(run, "已新增资金来源")
     return _back("funds")
 
 
@@ -202,17 +191,15 @@ def create_fund():
 def update_fund(fund_id: int):
     require(current_user, "manage_policy")
 
-    def run(s):
+    with use_case("已修改资金来源"):
         svc.update_fund(
-            s,
+            db.session,
             current_user,
             fund_id,
             allocation_fen=_money("allocation", "年度拨款"),
             document_no=request.form.get("document_no"),
             categories=request.form.getlist("categories"),
         )
-
-    _form_call(run, "已修改资金来源")
     return _back("funds")
 
 
@@ -220,5 +207,6 @@ def update_fund(fund_id: int):
 @login_required
 def delete_fund(fund_id: int):
     require(current_user, "manage_policy")
-    _form_call(lambda s: svc.delete_fund(s, current_user, fund_id), "已删除资金来源")
+    with use_case("已删除资金来源"):
+        svc.delete_fund(db.session, current_user, fund_id)
     return _back("funds")

@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models.policy import PostCategory
 from ..services import posts as service
 from ..services.permissions import require
-from . import attempt
+from . import use_case
 from .dashboard import Card, card
 from .forms import ChineseForm
 from .people import int_arg, region_choices
@@ -226,13 +226,9 @@ def new():
     if request.method == "GET" and int_arg("village"):
         form.village_id.data = int_arg("village")
     if form.validate_on_submit():
-        created = {}
-
-        def run(s):
-            created["post"] = service.propose_post(s, current_user, form.to_input(), today)
-
-        if attempt(run):
-            post = created["post"]
+        with use_case() as uc:
+            post = service.propose_post(db.session, current_user, form.to_input(), today)
+        if uc.ok:
             flash(f"已保存岗位草稿 {post.code}；核对后请提交县级审批", "success")
             return redirect(url_for("posts.detail", post_id=post.id))
     elif request.method == "POST":
@@ -250,9 +246,9 @@ def edit(post_id: int):
     if request.method == "GET":
         form.allowance.data = yuan(post.allowance_fen, unit=False).replace(",", "")
     if form.validate_on_submit():
-        if attempt(
-            lambda s: service.update_draft(s, current_user, post, form.to_input(), today), "已保存修改"
-        ):
+        with use_case("已保存修改") as uc:
+            service.update_draft(db.session, current_user, post, form.to_input(), today)
+        if uc.ok:
             return redirect(url_for("posts.detail", post_id=post.id))
     elif request.method == "POST":
         flash(_first_error(form), "error")
@@ -302,10 +298,8 @@ def submit(post_id: int):
     if not form.validate():
         flash(_first_error(form), "error")
     else:
-        attempt(
-            lambda s: service.submit_post(s, current_user, post, clock.today(), form.deviation_reason.data),
-            "已提交县级审批",
-        )
+        with use_case("已提交县级审批"):
+            service.submit_post(db.session, current_user, post, clock.today(), form.deviation_reason.data)
     return _back(post_id)
 
 
@@ -317,17 +311,15 @@ def approve(post_id: int):
     if not form.validate():
         flash(_first_error(form), "error")
     else:
-        attempt(
-            lambda s: service.approve_post(
-                s,
+        with use_case("已批准岗位"):
+            service.approve_post(
+                db.session,
                 current_user,
                 post,
                 clock.today(),
                 approve_deviation=form.approve_deviation.data,
                 note=form.note.data,
-            ),
-            "已批准岗位",
-        )
+            )
     return _back(post_id)
 
 
@@ -339,10 +331,8 @@ def reject(post_id: int):
     if not form.validate():
         flash("退回须写明理由：" + _first_error(form), "error")
     else:
-        attempt(
-            lambda s: service.reject_post(s, current_user, post, form.reason.data, clock.today()),
-            "已退回岗位",
-        )
+        with use_case("已退回岗位"):
+            service.reject_post(db.session, current_user, post, form.reason.data, clock.today())
     return _back(post_id)
 
 
@@ -350,9 +340,9 @@ def reject(post_id: int):
 @login_required
 def revise(post_id: int):
     post = service.load_post(db.session, current_user, post_id, "propose_post")
-    if attempt(
-        lambda s: service.revise_post(s, current_user, post, clock.today()), "已转为草稿，请修改后重新提交"
-    ):
+    with use_case("已转为草稿，请修改后重新提交") as uc:
+        service.revise_post(db.session, current_user, post, clock.today())
+    if uc.ok:
         return redirect(url_for("posts.edit", post_id=post_id))
     return _back(post_id)
 
@@ -365,9 +355,8 @@ def close(post_id: int):
     if not form.validate():
         flash("撤销须写明理由：" + _first_error(form), "error")
     else:
-        attempt(
-            lambda s: service.close_post(s, current_user, post, form.reason.data, clock.today()), "已撤销岗位"
-        )
+        with use_case("已撤销岗位"):
+            service.close_post(db.session, current_user, post, form.reason.data, clock.today())
     return _back(post_id)
 
 

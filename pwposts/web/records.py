@@ -13,7 +13,7 @@ from ..models.registry import IMPORT_KIND_LABELS
 from ..services import department_records as svc
 from ..services.permissions import require
 from ..services.posts import actor_county
-from . import attempt
+from . import use_case
 
 bp = Blueprint("records", __name__, url_prefix="/records")
 
@@ -48,15 +48,11 @@ def upload(kind: str):
         flash("请选择要导入的 .xlsx 或 .csv 文件", "error")
         return redirect(url_for("records.index"))
     data, name = f.read(), f.filename
-    out = {}
-
-    def run(s):
-        out["r"] = svc.import_records(
-            s, current_user, kind, data, name, request.form.get("department"), clock.today()
+    with use_case() as uc:
+        r = svc.import_records(
+            db.session, current_user, kind, data, name, request.form.get("department"), clock.today()
         )
-
-    if attempt(run):
-        r = out["r"]
+    if uc.ok:
         if r.same_file:
             flash("该文件此前已导入，未作任何更改", "info")
         else:

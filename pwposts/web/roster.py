@@ -34,7 +34,7 @@ from ..services import roster as roster_service
 from ..services.exports import record_export
 from ..services.people import PersonFilter
 from ..services.permissions import can, require
-from . import flash_error, unit_of_work
+from . import flash_error
 from .people import int_arg
 
 bp = Blueprint("roster", __name__, url_prefix="/people/roster")
@@ -223,10 +223,9 @@ def confirm():
         if stash is None:
             flash("暂存的检查结果已损坏或被改动，未导入任何数据，请重新上传文件", "error")
             return _form(422)
-        with unit_of_work() as session:
-            result = roster_service.plan_checked(session, current_user, stash, clock.today())
-            if result.ok:
-                roster_service.apply_import(session, current_user, result, clock.today())
+        result = roster_service.plan_checked(db.session, current_user, stash, clock.today())
+        if result.ok:
+            roster_service.apply_import(db.session, current_user, result, clock.today())
     except DomainError as err:
         flash_error(err)
         return _form(422)
@@ -297,15 +296,14 @@ def export():
 
     buf = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
     roster_xlsx.write_roster(buf, counted())
-    with unit_of_work() as s:
-        record_export(
-            s,
-            current_user,
-            "roster",
-            count,
-            full_numbers=can(current_user, "view_full_id_number"),
-            filters=request.args.to_dict(),
-        )
+    record_export(
+        db.session,
+        current_user,
+        "roster",
+        count,
+        full_numbers=can(current_user, "view_full_id_number"),
+        filters=request.args.to_dict(),
+    )
     buf.seek(0)
     region = current_user.region.name if current_user.region else ""
     return _download(buf, f"花名册_{region}_{today:%Y%m%d}.xlsx")

@@ -18,7 +18,7 @@ from ..models.accounts import User
 from ..models.people import Person, Region
 from ..services import accounts
 from ..services.permissions import require, scope_persons, scope_prefix
-from . import flash_error, unit_of_work
+from . import flash_error
 from .people import int_arg
 
 bp = Blueprint("users", __name__, url_prefix="/users")
@@ -108,18 +108,17 @@ def new():
                 form.id_number.errors.append("未找到该身份证号对应的登记人员，请先在人员信息中登记")
         if not form.id_number.errors:
             try:
-                with unit_of_work() as s:
-                    user = accounts.create_user(
-                        s,
-                        current_user,
-                        username=form.username.data,
-                        password=form.password.data,
-                        display_name=form.display_name.data,
-                        role=form.role.data,
-                        region=region,
-                        person=person,
-                        must_change=True,
-                    )
+                user = accounts.create_user(
+                    db.session,
+                    current_user,
+                    username=form.username.data,
+                    password=form.password.data,
+                    display_name=form.display_name.data,
+                    role=form.role.data,
+                    region=region,
+                    person=person,
+                    must_change=True,
+                )
                 flash(f"已创建账号 {user.username}", "success")
                 return redirect(url_for("users.index"))
             except DomainError as err:
@@ -133,8 +132,7 @@ def set_active(user_id: int):
     require(current_user, "manage_users")
     user = _user_or_404(user_id)
     try:
-        with unit_of_work() as s:
-            accounts.set_active(s, current_user, user, request.form.get("active") == "1")
+        accounts.set_active(db.session, current_user, user, request.form.get("active") == "1")
         flash("已更新账号状态", "success")
     except DomainError as err:
         flash_error(err)
@@ -147,8 +145,7 @@ def unlock(user_id: int):
     """Lift a login lockout (failed passwords no longer count)."""
     require(current_user, "manage_users")
     user = _user_or_404(user_id)
-    with unit_of_work() as s:
-        accounts.unlock_logins(s, current_user, user)
+    accounts.unlock_logins(db.session, current_user, user)
     flash(f"已解除 {user.username} 的登录锁定", "success")
     return redirect(url_for("users.index"))
 
@@ -161,8 +158,7 @@ def password(user_id: int):
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            with unit_of_work() as s:
-                accounts.reset_password(s, current_user, user, form.password.data)
+            accounts.reset_password(db.session, current_user, user, form.password.data)
             flash(f"已重置 {user.username} 的密码", "success")
             return redirect(url_for("users.index"))
         except DomainError as err:

@@ -44,7 +44,7 @@ def active_contract(
     app = hired(session, county, person, **kw)
     c = sign(session, town, app, start, end)
     insure(session, c)
-    svc.activate_contract(session, town, c.id, TODAY)
+    svc.activate_contract(session, town, c, TODAY)
     session.commit()
     return c
 
@@ -206,7 +206,7 @@ def test_activation_refused_while_another_contract_is_active(session, county, to
     insure(session, c)
     session.commit()
     with pytest.raises(DomainError) as e:
-        svc.activate_contract(session, town, c.id, TODAY)
+        svc.activate_contract(session, town, c, TODAY)
     assert e.value.code == "contract_person_active" and "一人不得同时有两份有效合同" in e.value.message
     session.rollback()
     assert session.get(Contract, c.id).status == "draft"
@@ -223,7 +223,7 @@ def test_headcount_respected(session, county, town):
         e.value.code == "post_headcount_full" and "核定1人" in e.value.message and "王秀英" in e.value.message
     )
     # a void draft frees the place
-    svc.void_draft(session, town, session.scalar(select(Contract.id)), "申请人放弃", TODAY)
+    svc.void_draft(session, town, session.scalar(select(Contract)), "申请人放弃", TODAY)
     c = svc.sign_contract(session, town, li_app.id, "劳务协议", date(2026, 3, 1), date(2027, 2, 28), TODAY)
     assert c.status == "draft"
 
@@ -253,11 +253,11 @@ def test_insurance_must_cover_the_period(session, county, town):
 def test_activation_refused_without_covering_insurance(session, county, town):
     c = sign(session, town, hired(session, county))
     with pytest.raises(DomainError) as e:
-        svc.activate_contract(session, town, c.id, TODAY)
+        svc.activate_contract(session, town, c, TODAY)
     assert e.value.code == "insurance_missing" and "2026-03-01 至 2027-02-28" in e.value.message
     insure(session, c, end=date(2027, 1, 31))  # recorded by hand, not covering
     with pytest.raises(DomainError) as e:
-        svc.activate_contract(session, town, c.id, TODAY)
+        svc.activate_contract(session, town, c, TODAY)
     assert e.value.code == "policy_not_covering"
     assert session.get(Contract, c.id).status == "draft"
 
@@ -266,7 +266,7 @@ def test_activation_marks_post_and_is_audited(session, county, town):
     app = hired(session, county, headcount=1)
     c = sign(session, town, app)
     svc.record_insurance(session, town, c.id, "中国人寿", "PL1", date(2026, 3, 1), date(2027, 2, 28), TODAY)
-    svc.activate_contract(session, town, c.id, TODAY)
+    svc.activate_contract(session, town, c, TODAY)
     session.commit()
     assert c.status == "active" and c.activated_at is not None
     assert app.notice.post.status == "filled"
@@ -274,7 +274,7 @@ def test_activation_marks_post_and_is_audited(session, county, town):
     assert actions == ["sign_contract", "activate_contract"]
     assert [e.action for e in entries(session, "post")] == ["mark_staffing"]
     with pytest.raises(DomainError) as e:
-        svc.activate_contract(session, town, c.id, TODAY)
+        svc.activate_contract(session, town, c, TODAY)
     assert e.value.code == "contract_not_draft"
     assert audit.verify_chain(session).ok
 
@@ -283,7 +283,7 @@ def test_activation_refused_after_the_period(session, county, town):
     c = sign(session, town, hired(session, county), date(2025, 11, 1), date(2026, 10, 31))
     insure(session, c)
     with pytest.raises(DomainError) as e:
-        svc.activate_contract(session, town, c.id, TODAY)
+        svc.activate_contract(session, town, c, TODAY)
     assert e.value.code == "contract_period_passed"
 
 
@@ -340,7 +340,7 @@ def test_renewal_then_activation_ends_the_old_contract(session, county, town):
         svc.renew_contract(session, town, c.id, "劳务协议", date(2027, 1, 1), date(2027, 12, 31), TODAY)
     assert e.value.code == "renewal_exists"
     insure(session, new)
-    svc.activate_contract(session, town, new.id, TODAY)
+    svc.activate_contract(session, town, new, TODAY)
     session.commit()
     assert (c.status, new.status) == ("ended", "active")
     assert new.code in c.end_reason
@@ -360,15 +360,15 @@ def test_renewal_then_activation_ends_the_old_contract(session, county, town):
 def test_void_draft_only(session, county, town):
     c = sign(session, town, hired(session, county))
     with pytest.raises(DomainError):
-        svc.void_draft(session, town, c.id, " ", TODAY)
-    svc.void_draft(session, town, c.id, "起始日期填错", TODAY)
+        svc.void_draft(session, town, c, " ", TODAY)
+    svc.void_draft(session, town, c, "起始日期填错", TODAY)
     assert c.status == "void" and c.end_reason == "起始日期填错"
     with pytest.raises(DomainError) as e:
-        svc.void_draft(session, town, c.id, "再次", TODAY)
+        svc.void_draft(session, town, c, "再次", TODAY)
     assert e.value.code == "contract_not_draft"
     active = active_contract(session, county, town, person="li")
     with pytest.raises(DomainError):
-        svc.void_draft(session, town, active.id, "想作废", TODAY)
+        svc.void_draft(session, town, active, "想作废", TODAY)
     assert [e.action for e in entries(session, obj_id=c.id)] == ["sign_contract", "void_contract"]
 
 

@@ -162,6 +162,6 @@ def test_awaiting_signing_lists_the_hired_without_a_contract_in_scope(session, c
     )
     session.commit()
     assert listed(town) == [] and contract_svc.contract_for_application(session, a.id).id == c.id
-    contract_svc.void_draft(session, town, c.id, "日期填错，重新签订", HIRE_DAY)
+    contract_svc.void_draft(session, town, c, "日期填错，重新签订", HIRE_DAY)
     session.commit()
     assert listed(town) == [a.id]  # a voided draft is no signing: back on the worklist

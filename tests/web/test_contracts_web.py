@@ -146,7 +146,7 @@ def test_void_draft(login_as, session, county, app_row):
 def test_renewal_refused_without_grade_then_accepted(login_as, session, county, app_row):
     c = signed(session, county, app_row, date(2026, 1, 1), date(2026, 12, 31))
     insure(session, c)
-    svc.activate_contract(session, county.users["town"], c.id, TODAY)
+    svc.activate_contract(session, county.users["town"], c, TODAY)
     session.commit()
     client = login_as("town")
     r = client.get(f"/contracts/{c.id}/renew")
@@ -179,7 +179,7 @@ def test_list_search_filters_and_export(login_as, session, county, app_row):
         TODAY,
     )
     insure(session, zhao)
-    svc.activate_contract(session, county.users["otherTown"], zhao.id, TODAY)
+    svc.activate_contract(session, county.users["otherTown"], zhao, TODAY)
     session.commit()
     client = login_as("admin")
     html = page_text(client.get("/contracts/"))

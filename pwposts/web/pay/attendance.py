@@ -27,7 +27,7 @@ from ...models.people import Region
 from ...services import assessment as assessment_service
 from ...services import attendance as attendance_service
 from ...services.permissions import can, require, scope_prefix
-from .. import flash_error, unit_of_work
+from .. import flash_error
 from ..dashboard import Card, card
 from ..people import int_arg
 from . import bp
@@ -113,8 +113,7 @@ def attendance_approve():
     month = request.form.get("month", "")
     back = request.form.get("back") or ""
     try:
-        with unit_of_work() as session:
-            records = attendance_service.approve_month(session, current_user, region_id, month, today)
+        records = attendance_service.approve_month(db.session, current_user, region_id, month, today)
         flash(f"已审核{month_heading(month)}考勤{len(records)}条", "info")
     except DomainError as err:
         if err.status in (403, 404):
@@ -130,11 +129,10 @@ def attendance_approve():
 def attendance_reopen(record_id: int):
     today = clock.today()
     try:
-        with unit_of_work() as session:
-            rec = attendance_service.reopen_record(
-                session, current_user, record_id, request.form.get("reason", ""), today
-            )
-            village_id, month = rec.contract.post.village_id, rec.month
+        rec = attendance_service.reopen_record(
+            db.session, current_user, record_id, request.form.get("reason", ""), today
+        )
+        village_id, month = rec.contract.post.village_id, rec.month
         flash(f"已退回修改：{rec.contract.person.name} {month_heading(month)}", "info")
         return redirect(url_for("pay.attendance_sheet", village_id=village_id, month=month))
     except DomainError as err:
@@ -232,25 +230,24 @@ def attendance_sheet(village_id: int, month: str):
         return _render_sheet(vm, values=values, today=today)
     seen = request.form.get("version")
     try:
-        with unit_of_work() as session:
-            result = (
-                attendance_service.enter_month(
-                    session, current_user, vm.village.id, vm.month, rows, today, version=seen
-                )
-                if rows
-                else None
+        result = (
+            attendance_service.enter_month(
+                db.session, current_user, vm.village.id, vm.month, rows, today, version=seen
             )
-            graded = (
-                assessment_service.set_month_grades(
-                    session, current_user, vm.village.id, vm.month, grades, today
-                )
-                if grades
-                else 0
+            if rows
+            else None
+        )
+        graded = (
+            assessment_service.set_month_grades(
+                db.session, current_user, vm.village.id, vm.month, grades, today
             )
-            if graded:
-                attendance_service.claim_sheet(
-                    session, current_user, vm.village, vm.month, attendance_service.parse_version(seen)
-                )
+            if grades
+            else 0
+        )
+        if graded:
+            attendance_service.claim_sheet(
+                db.session, current_user, vm.village, vm.month, attendance_service.parse_version(seen)
+            )
     except (
         Conflict
     ) as err:  # another clerk saved this sheet since the page was read: show the sheet as it is now
@@ -337,17 +334,16 @@ def attendance_import(village_id: int, month: str):
     filename = upload.filename
     try:
         sheet = xlsx.read_attendance(upload.stream)
-        with unit_of_work() as session:
-            result = attendance_service.import_month(
-                session,
-                current_user,
-                vm.village.id,
-                vm.month,
-                sheet,
-                today,
-                filename=filename,
-                version=request.form.get("version"),
-            )
+        result = attendance_service.import_month(
+            db.session,
+            current_user,
+            vm.village.id,
+            vm.month,
+            sheet,
+            today,
+            filename=filename,
+            version=request.form.get("version"),
+        )
     except Conflict as err:
         flash_error(err)
         vm = attendance_service.village_month(db.session, current_user, village_id, month, today)
@@ -386,9 +382,8 @@ def assessment_annual(village_id: int, year: str):
         current = {line.contract.id: line.grade.grade if line.grade else None for line in lines}
         changes = [(cid, g) for cid, g in changes if current.get(cid) != g]
         try:
-            with unit_of_work() as session:
-                for cid, grade in changes:
-                    assessment_service.set_annual_grade(session, current_user, cid, year, grade, today)
+            for cid, grade in changes:
+                assessment_service.set_annual_grade(db.session, current_user, cid, year, grade, today)
             flash(f"已保存{year}年度考核{len(changes)}人" if changes else "年度考核没有变化", "info")
             return redirect(url_for("pay.assessment_annual", village_id=village.id, year=year))
         except DomainError as err:

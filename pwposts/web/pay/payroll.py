@@ -28,7 +28,7 @@ from ...services import payroll as service
 from ...services.exports import record_export
 from ...services.permissions import can, require
 from ...services.settings import county_of
-from .. import flash_error, unit_of_work
+from .. import flash_error
 from ..dashboard import Card, card
 from ..people import int_arg, region_choices
 from . import bp
@@ -130,9 +130,8 @@ def run_prepare():
                 flash(e, "error")
         return redirect(url_for("pay.runs"))
     try:
-        with unit_of_work() as s:
-            run = service.prepare_run(s, current_user, form.township.data, form.month.data, today)
-            run_id, lines, unpaid, total = run.id, run.line_count, run.unpaid_count, run.total_fen
+        run = service.prepare_run(db.session, current_user, form.township.data, form.month.data, today)
+        run_id, lines, unpaid, total = run.id, run.line_count, run.unpaid_count, run.total_fen
     except (Forbidden, NotFound):
         raise
     except DomainError as err:
@@ -183,8 +182,7 @@ def run_detail(run_id: int):
 
 def _act(run_id: int, fn, success: str):
     try:
-        with unit_of_work() as s:
-            result = fn(s)
+        result = fn(db.session)
     except (Forbidden, NotFound):
         raise  # the error page: 403 / 404
     except DomainError as err:
@@ -229,9 +227,8 @@ def run_supplementary(run_id: int):
     run = service.load_run(db.session, current_user, run_id, "prepare_payroll")
     township_id, month = run.township_id, run.month
     try:
-        with unit_of_work() as s:
-            supp = service.prepare_run(s, current_user, township_id, month, today, "supplementary")
-            supp_id, lines, total = supp.id, supp.line_count, supp.total_fen
+        supp = service.prepare_run(db.session, current_user, township_id, month, today, "supplementary")
+        supp_id, lines, total = supp.id, supp.line_count, supp.total_fen
     except (Forbidden, NotFound):
         raise
     except DomainError as err:
@@ -252,8 +249,7 @@ def run_void(run_id: int):
     today = clock.today()
     reason = request.form.get("reason", "")
     try:
-        with unit_of_work() as s:
-            service.void_run(s, current_user, run_id, reason, today)
+        service.void_run(db.session, current_user, run_id, reason, today)
     except (Forbidden, NotFound):
         raise
     except DomainError as err:
@@ -277,16 +273,15 @@ def run_bank_file(run_id: int, fmt: str):
         flash("没有待发放的明细（可能均已发放或尚待银行回盘）", "error")
         return redirect(url_for("pay.run_detail", run_id=run_id))
     name = f"{run.township.name}{month_heading(run.month)}代发文件-第{run.id}号-第{batch}批.{fmt}"
-    with unit_of_work() as s:
-        record_export(
-            s,
-            current_user,
-            "bank_file",
-            len(rows),
-            full_numbers=True,
-            object_id=run.id,
-            filters={"batch": batch, "format": fmt},
-        )
+    record_export(
+        db.session,
+        current_user,
+        "bank_file",
+        len(rows),
+        full_numbers=True,
+        object_id=run.id,
+        filters={"batch": batch, "format": fmt},
+    )
     if fmt == "csv":
         body, mimetype = bank_files.payment_csv(rows), bank_files.CSV_MIMETYPE
     else:
@@ -407,11 +402,10 @@ def payment_correct(payment_id: int):
     if form.validate_on_submit():
         try:
             amount = parse_yuan(form.amount.data, "金额")
-            with unit_of_work() as s:
-                line = service.correct_payment(
-                    s, current_user, payment.id, form.kind.data, amount, form.reason.data, today
-                )
-                kind, batch = line.kind, line.bank_batch
+            line = service.correct_payment(
+                db.session, current_user, payment.id, form.kind.data, amount, form.reason.data, today
+            )
+            kind, batch = line.kind, line.bank_batch
             flash(
                 f"已登记{kind}（新明细，原明细不变）"
                 + (f"，转入第{batch}批待发放" if kind == "补发" else ""),
