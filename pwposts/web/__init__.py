@@ -123,8 +123,17 @@ def register_web(app: Flask) -> None:
 
     @app.context_processor
     def inject():
+        # The user behind the current_user proxy, resolved once per render: a list page asks can() once
+        # per row, and every attribute read through the proxy runs flask-login's lookup again.
+        user = []
+
+        def can_in_template(action, obj=None):
+            if not user:
+                user.append(current_user._get_current_object())
+            return can(user[0], action, obj)
+
         return {
-            "can": lambda action, obj=None: can(current_user, action, obj),
+            "can": can_in_template,
             "ROLE_LABELS": ROLE_LABELS,
             "nav_items": nav_items,
             "current_app": app,
