@@ -55,13 +55,19 @@ def main() -> None:
         for _ in range(3):  # warm-up
             assert client.get(url, headers=headers).status_code == 200, url
         statements[0] = 0
-        t0 = time.perf_counter()
-        cpu0 = time.process_time()
-        for _ in range(args.n):
-            client.get(url, headers=headers)
-        ms = (time.perf_counter() - t0) * 1000 / args.n
-        cpu = (time.process_time() - cpu0) * 1000 / args.n
-        print(f"{url}: {ms:.1f} ms/request (CPU {cpu:.1f} ms), {statements[0] / args.n:.1f} statements")
+        walls, cpus = [], []
+        for _ in range(5):  # best of 5 batches: the machine is shared
+            t0, cpu0 = time.perf_counter(), time.process_time()
+            for _ in range(args.n):
+                client.get(url, headers=headers)
+            walls.append((time.perf_counter() - t0) * 1000 / args.n)
+            cpus.append((time.process_time() - cpu0) * 1000 / args.n)
+        if url == "/_bench/one-query":
+            floor = min(cpus)
+        print(
+            f"{url}: best {min(walls):.1f} ms/request (CPU {min(cpus):.1f} ms, "
+            f"{min(cpus) / floor:.1f}× the one-query page), {statements[0] / args.n / 5:.1f} statements"
+        )
         if args.no_profile:
             continue
         prof = cProfile.Profile()
