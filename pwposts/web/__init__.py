@@ -120,6 +120,10 @@ def register_web(app: Flask) -> None:
     app.add_template_filter(action_label, "audit_action")
     app.add_template_filter(object_label, "audit_object")
     app.add_template_global(change_rows, "audit_change_rows")
+    from .region_cache import region_options
+
+    app.add_template_global(region_options, "region_options")
+    app.add_template_global(url_pattern, "url_pattern")
 
     @app.context_processor
     def inject():
@@ -240,3 +244,15 @@ def _error_page(code: int, message: str):
         return render_template("error.html", code=code, message=message), code
 
     return handler
+
+
+_URL_SENTINEL = 987654321
+
+
+def url_pattern(endpoint: str, key: str) -> str:
+    """url_for(endpoint, key=…) as a str.format pattern ("/people/{}"): a list page builds each row's link
+    with .format(id) instead of one url_for per row (werkzeug's URL building was ~1 ms per 50 rows)."""
+    from flask import url_for
+
+    url = url_for(endpoint, **{key: _URL_SENTINEL})
+    return url.replace("{", "{{").replace("}", "}}").replace(str(_URL_SENTINEL), "{}")
