@@ -130,7 +130,10 @@ class IdCountPagination(SelectPagination):
         # the scope's index over every person, checking each against the 50 ids (16–24 ms of a people page
         # at 50,000 persons, instead of 50 lookups). The ids already satisfy the filter (same transaction).
         entity = select.column_descriptions[0]["entity"]
-        key = sa.inspect(entity).get_property_by_column(pk).key
+        mapper = sa.inspect(entity)
+        if not isinstance(mapper, sa.orm.Mapper):  # an aliased entity: the list's select, narrowed
+            return list(session.execute(select.where(pk.in_(ids))).unique().scalars())
+        key = mapper.get_property_by_column(pk).key
         rows = sa.select(entity).options(*select._with_options).where(pk.in_(ids))  # noqa: SLF001
         by_id = {getattr(o, key): o for o in session.execute(rows).unique().scalars()}
         return [by_id[i] for i in ids if i in by_id]
