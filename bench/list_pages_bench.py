@@ -203,6 +203,7 @@ def bench_lists(args) -> list[dict]:
                 "p99": statistics.median(r["p99"] for r in rs),
                 "errors": sum(r["errors"] for r in rs),
                 "requests": sum(r["n"] for r in rs),
+                "rps_all": rps,  # every repeat's req/s (bench/run.py takes best and median)
             }
         )
     return out
@@ -239,7 +240,7 @@ def bench_pdfs(args) -> list[dict]:
                 t0 = time.perf_counter()
                 fn()
                 best.append(time.perf_counter() - t0)
-            return min(best), statistics.median(best)
+            return min(best), statistics.median(best), best
 
         plain = timed(lambda: [HTML(string=h).write_pdf() for h in htmls])
         shared = timed(lambda: [html_to_pdf(h) for h in htmls])
@@ -269,6 +270,7 @@ def bench_pdfs(args) -> list[dict]:
                 "s_median": t[1],
                 "pps": pages_each / t[0],
                 "ratio": plain[0] / t[0],
+                "s_all": t[2],  # every repeat (bench/run.py takes best and median)
             }
         )
         print(rows[-1], flush=True)

@@ -425,6 +425,9 @@ def measure(label: str, url: str, counts: dict, wal: bool = False) -> dict:
     with app.app_context():
         dialect = db.engine.dialect.name
         session = db.session
+        from pwposts.services.clock_binding import bind_now
+
+        bind_now(session, datetime(2026, 11, 25, 2, 0))  # services stamp with the caller's now
         admin = session.scalar(select(User).where(User.username == "admin"))
         admin2 = session.get(User, counts["admin2"])
         towns = session.scalars(select(Region.id).where(Region.level == "township").order_by(Region.id)).all()

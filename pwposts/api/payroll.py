@@ -502,7 +502,12 @@ def list_runs():
         month=month or None,
         status=choice_arg("status", RUN_STATES) or None,
     )
-    return paginated(q, run_json)
+    users: dict = {}  # the page's preparers and approvers, loaded once (not one query per run)
+
+    def prefetch(runs) -> None:
+        users.update(_users({r.prepared_by_id for r in runs} | {r.approved_by_id for r in runs}))
+
+    return paginated(q, lambda run: run_json(run, users), prefetch)
 
 
 @bp.get("/payroll-runs/<int:run_id>")

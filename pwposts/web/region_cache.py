@@ -13,6 +13,7 @@ import threading
 import time
 
 from flask import request
+from markupsafe import Markup, escape
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
@@ -74,3 +75,31 @@ def cached_region_choices(prefix: str) -> tuple[list, list]:
             _cache[key] = (version, now, result)
     per_request[prefix] = result
     return result
+
+
+# The <option>s of a region drop-down, rendered once per cached choice list (and township filter): a
+# county's ~300 villages cost ~900 escapes and template steps on every list page otherwise. An entry
+# keeps the list it was made from, so a refreshed list (a new object) is rendered again.
+_options: dict[tuple, tuple[list, str]] = {}
+
+
+def region_options(choices: list, selected_id: int | None, parent_id: int | None = None) -> Markup:
+    """<option value="id">name</option> for (id, name[, parent_id]) choices — only those under `parent_id`
+    when given — with `selected_id` marked selected."""
+    key = (id(choices), parent_id or 0)
+    hit = _options.get(key)
+    if hit is None or hit[0] is not choices:
+        html = "".join(
+            f'<option value="{c[0]}">{escape(c[1])}</option>'
+            for c in choices
+            if not parent_id or c[2] == parent_id
+        )
+        with _lock:
+            if len(_options) > 256:
+                _options.clear()
+            _options[key] = hit = (choices, html)
+    html = hit[1]
+    if selected_id:
+        mark = f'<option value="{int(selected_id)}">'
+        html = html.replace(mark, mark[:-1] + " selected>", 1)
+    return Markup(html)

@@ -3,7 +3,7 @@ the audit count capped."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from pwposts.extensions import db
 from pwposts.models.audit import AuditEntry
@@ -38,3 +38,36 @@ def test_the_audit_count_stops_at_its_cap(app, county):
     assert capped.items[0].id == max(e.id for e in db.session.scalars(stmt))
     whole = paginate_capped(db, stmt, page=1, per_page=1, cap=total)
     assert not whole.total_capped and whole.total == total
+
+
+def test_a_large_total_is_cached_until_this_process_writes(app, county, monkeypatch):
+    from pwposts import pagination
+
+    pagination.forget_counts()
+    monkeypatch.setattr(pagination, "COUNT_CACHE_FROM", 2)
+    stmt = select(Person).order_by(Person.id)
+    total = db.paginate(stmt, page=1, per_page=1).total
+    assert total >= 2 and len(pagination._counts) == 1
+    statements = []
+    listener = lambda *a: statements.append(a[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert db.paginate(stmt, page=1, per_page=1).total == total
+        assert not any("count(" in s.lower() for s in statements)  # answered from the cache
+        # another filter is another total
+        assert db.paginate(stmt.where(Person.id < 0), page=1, per_page=1).total == 0
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    audit.record(db.session, None, "test_entry", "test", 1)
+    db.session.flush()  # any write through SQLAlchemy forgets every cached total
+    assert pagination._counts == {}
+    db.session.rollback()
+
+
+def test_a_small_total_is_not_cached(app, county):
+    from pwposts import pagination
+
+    pagination.forget_counts()
+    stmt = select(Person).order_by(Person.id)
+    assert 0 < db.paginate(stmt, page=1, per_page=1).total < pagination.COUNT_CACHE_FROM
+    assert pagination._counts == {}

@@ -1,0 +1,1 @@
+"""Parts of the benchmark suite (bench/run.py): modules with run(ctx). See bench/README.md."""
