@@ -17,7 +17,10 @@ first), and the test accepts `-` there already.
 The county roles (inspector, admin) have the whole county in scope: both their marks are about the same
 county, so `-+` there would be a bug. Where a mark looks surprising, the comment says why.
 
-A new route without a row fails test_every_route_has_a_row with the row to add.
+A new route without a row fails test_every_route_has_a_row. To draft its row,
+`PWPOSTS_MATRIX_DUMP=/tmp/rows.txt pytest tests/web/test_route_matrix.py` writes the row the app's
+answers amount to for every route (and the slowest routes); check each mark against domain/roles.py
+before copying it — the dump says what the app does, the table says what it should do.
 """
 
 from __future__ import annotations
@@ -706,9 +709,9 @@ def build_world(session, today) -> World:
             content="本月少发",
         )
         exit_ = session.scalars(
-            select(ContractExit).where(
-                ContractExit.contract_id == contract.id, ContractExit.status != "dismissed"
-            )
+            select(ContractExit)
+            .where(ContractExit.contract_id == contract.id, ContractExit.status != "dismissed")
+            .order_by(ContractExit.id)
         ).first() or ContractExit(
             contract_id=contract.id,
             person_id=person.id,
@@ -751,6 +754,7 @@ def build_world(session, today) -> World:
             .join(Contract, Contract.id == ContractExit.contract_id)
             .join(Post, Post.id == Contract.post_id)
             .where(ContractExit.status == "confirmed", Post.village_id == v.id, Contract.id != contract.id)
+            .order_by(ContractExit.id)
         ).first()
         if scope == "out" and done is not None:
             exited = done.contract
@@ -765,6 +769,7 @@ def build_world(session, today) -> World:
                         select(ContractExit.contract_id).where(ContractExit.status != "dismissed")
                     )
                 )
+                .order_by(Contract.id)
             ).first()
             assert exited is not None, f"{scope}: a second contract of {person.name}"
             session.add(

@@ -101,3 +101,4 @@ def test_an_unguarded_route_fails_the_matrix(_app, matrix):
         from pwposts.models.audit import AuditEntry
 
         assert db.session.query(AuditEntry).filter_by(action="touch").count() == 0  # all rolled back
+        db.engine.dispose()
