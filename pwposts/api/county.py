@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from .. import clock
 from ..domain import national_calendar
 from ..domain.errors import DomainError, NotFound
+from ..domain.inputs import MAX_ID
 from ..domain.people import CATEGORIES
 from ..extensions import db
 from ..models.policy import Fund, Holiday, PostCategory, Standard
@@ -45,6 +46,9 @@ def field(data: dict, name: str, kind, label: str, *, required: bool = True):
         return None
     if kind is int and (not isinstance(value, int) or isinstance(value, bool)):
         raise BadInput(f"字段 {name}（{label}）须为整数，收到 {value!r}")
+    limit = 2**63 - 1 if name.endswith("_fen") else MAX_ID  # money is BIGINT; ids, days, years INTEGER
+    if kind is int and abs(value) > limit:  # beyond its column: PostgreSQL would answer a 500
+        raise BadInput(f"字段 {name}（{label}）超出有效范围（最大{limit}），收到 {value}")
     if kind is str and not isinstance(value, str):
         raise BadInput(f"字段 {name}（{label}）须为字符串")
     if kind is bool and not isinstance(value, bool):

@@ -11,6 +11,7 @@ from .. import clock
 from ..documents.exits_pdf import exit_notice_filename, exit_notice_pdf
 from ..domain import exits as rules
 from ..domain.contracts import CONTRACT_STATE_LABELS
+from ..domain.inputs import MAX_ID
 from ..domain.people import mask_id_number
 from ..extensions import db
 from ..models.exits import ContractExit, FollowupService, PersonColour
@@ -628,6 +629,7 @@ def decide_renewals():
         if (
             not isinstance(item, dict)
             or not isinstance(item.get("contract_id"), int)
+            or abs(item["contract_id"]) > MAX_ID  # an id no row can have would overflow the database (a 500)
             or item.get("action") not in ("renew", "exit")
         ):
             raise BadInput('decisions 的每项须为 {"contract_id": 整数, "action": "renew" 或 "exit"}')

@@ -245,7 +245,7 @@ SETTING = schema(
         {
             "key": {"type": "string", "enum": list(spec.SETTING_KEYS)},
             "label": {"type": "string"},
-            "kind": {"type": "string", "enum": ["int", "optional_int", "choice"]},
+            "kind": {"type": "string", "enum": ["int", "optional_int", "choice", "categories"]},
             "value": {"type": "string", "description": "今天执行的值（空串表示不设）"},
             "default": {"type": "string"},
             "help": {"type": "string"},
