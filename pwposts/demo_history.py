@@ -802,7 +802,8 @@ def generate_posts(h: _History) -> None:
 
 def _finish_posts(h: _History) -> None:
     """Funds of the creation year (2024 posts: the 2025 line of the same fund, the first in the
-    county's books) and codes in creation order within a village and year (services.posts._next_code)."""
+    county's books) and codes in creation order within a village and year
+    (services/posts/lookups._next_code)."""
     for post in h.posts:
         year = max(2025, min(2026, post.created_on.year))
         fund = h.fund(post.fund_name, year) or h.fund(post.fund_name, 2026) or h.fund(post.fund_name, 2025)

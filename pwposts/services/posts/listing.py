@@ -1,0 +1,157 @@
+"""Lists, history and worklists: the post list and its export row, the audit history, counts, vacancies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from ...domain import posts as rules
+from ...models.audit import AuditEntry
+from ...models.posts import Post
+from ..permissions import scope_regions
+
+# ---- lists, history, worklists, the parity report ----
+
+
+@dataclass
+class PostFilter:
+    q: str = ""
+    township_id: int | None = None
+    village_id: int | None = None
+    category_id: int | None = None
+    status: str = ""
+    deviation: str = ""  # '' all · 'any' any deviation · a DEVIATION_STATES value
+
+
+def post_query(actor, f: PostFilter) -> Select:
+    """Posts in the actor's scope matching the filter, newest first."""
+    q = scope_regions(actor, select(Post), Post.village_id)
+    text = (f.q or "").strip()
+    if text:
+        like = f"%{text}%"
+        q = q.where(or_(Post.title.like(like), Post.code.like(like)))
+    if f.village_id:
+        q = q.where(Post.village_id == f.village_id)
+    if f.township_id:
+        q = q.where(Post.township_id == f.township_id)
+    if f.category_id:
+        q = q.where(Post.category_id == f.category_id)
+    if f.status:
+        q = q.where(Post.status == f.status)
+    if f.deviation == "any":
+        q = q.where(Post.deviation_status != "none")
+    elif f.deviation:
+        q = q.where(Post.deviation_status == f.deviation)
+    return q.options(
+        joinedload(Post.village),
+        joinedload(Post.township),
+        joinedload(Post.category),
+        joinedload(Post.fund),
+        joinedload(Post.standard),
+    ).order_by(Post.id.desc())
+
+
+def post_history(session: Session, post: Post) -> list[AuditEntry]:
+    """The post's state history, from the audit trail."""
+    return list(
+        session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.object_type == "post", AuditEntry.object_id == str(post.id))
+            .order_by(AuditEntry.id)
+        ).all()
+    )
+
+
+def count_by_status(session: Session, actor, statuses: tuple[str, ...]) -> int:
+    return (
+        session.scalar(
+            scope_regions(actor, select(func.count(Post.id)), Post.village_id).where(
+                Post.status.in_(statuses)
+            )
+        )
+        or 0
+    )
+
+
+@dataclass
+class Vacancy:
+    post: Post
+    active: int
+    vacancies: int
+    vacant_since: date | None
+    days_vacant: int | None
+
+    @property
+    def over_a_month(self) -> bool:
+        return self.days_vacant is not None and self.days_vacant >= 30
+
+
+def vacant_posts(
+    session: Session, actor, today: date, *, township_id: int | None = None, village_id: int | None = None
+) -> list[Vacancy]:
+    """有岗无人: approved / recruiting / partly filled posts with fewer active holders than places,
+    with the date the vacancy began (approval, or the day after the last holder left)."""
+    from ...models.contracts import Contract
+
+    active_sq = (
+        select(Contract.post_id, func.count(Contract.id).label("n"))
+        .where(Contract.status == "active")
+        .group_by(Contract.post_id)
+        .subquery()
+    )
+    ended_sq = (
+        select(Contract.post_id, func.max(func.coalesce(Contract.exit_on, Contract.end_on)).label("last"))
+        .where(Contract.status.in_(("ended", "terminated")))
+        .group_by(Contract.post_id)
+        .subquery()
+    )
+    q = scope_regions(actor, select(Post, func.coalesce(active_sq.c.n, 0), ended_sq.c.last), Post.village_id)
+    q = (
+        q.outerjoin(active_sq, active_sq.c.post_id == Post.id)
+        .outerjoin(ended_sq, ended_sq.c.post_id == Post.id)
+        .where(Post.status.in_(rules.VACANCY_STATES), func.coalesce(active_sq.c.n, 0) < Post.headcount)
+        .options(joinedload(Post.village), joinedload(Post.township), joinedload(Post.category))
+    )
+    if township_id:
+        q = q.where(Post.township_id == township_id)
+    if village_id:
+        q = q.where(Post.village_id == village_id)
+    out = []
+    for post, active, last in session.execute(q.order_by(Post.id)).all():
+        since = post.decided_on
+        if last is not None:
+            after_last = last + timedelta(days=1)
+            since = max(since, after_last) if since else after_last
+        days = (today - since).days if since and since <= today else (0 if since else None)
+        out.append(Vacancy(post, active, post.headcount - active, since, days))
+    out.sort(key=lambda v: (v.vacant_since or date.max, v.post.id))
+    return out
+
+
+def post_row(p: Post) -> dict:
+    """One post as plain values (the list export)."""
+    return {
+        "code": p.code,
+        "title": p.title,
+        "township": p.township.name,
+        "village": p.village.name,
+        "category": p.category.name,
+        "fund": f"{p.fund.name}（{p.fund.year}）",
+        "headcount": p.headcount,
+        "allowance_fen": p.allowance_fen,
+        "required_days": p.required_days,
+        "full_time": p.full_time,
+        "work_place": p.work_place,
+        "hours": p.hours,
+        "duties": p.duties,
+        "need_text": p.need_text,
+        "eligible_pool": p.eligible_pool,
+        "status": p.status,
+        "status_label": rules.state_label(p.status),
+        "deviation_status": p.deviation_status,
+        "deviation_label": rules.DEVIATION_LABELS.get(p.deviation_status, p.deviation_status),
+        "deviation_reason": p.deviation_reason,
+    }
