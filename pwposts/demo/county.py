@@ -40,18 +40,18 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
-from .demo_exits import generate_exits
-from .demo_history import HISTORY_MODELS, extra_users, generate_history, prepare_history
-from .demo_oversight import plant_cases as plant_oversight_cases
-from .demo_records import generate_department_records
-from .domain.people import age_on, check_digit
-from .domain.roles import COUNTY_ADMIN, HOLDER, INSPECTOR, ROLE_LABELS, TOWNSHIP_CLERK, VILLAGE_CLERK
-from .models._types import utcnow
-from .models.accounts import User
-from .models.people import Cadre, EmploymentRecord, Household, Person, PersonCategory, Region, Relation
-from .models.policy import Fund, FundCategory, Holiday, PostCategory, Standard
-from .services import audit
-from .services.accounts import create_user
+from ..domain.people import age_on, check_digit
+from ..domain.roles import COUNTY_ADMIN, HOLDER, INSPECTOR, ROLE_LABELS, TOWNSHIP_CLERK, VILLAGE_CLERK
+from ..models._types import utcnow
+from ..models.accounts import User
+from ..models.people import Cadre, EmploymentRecord, Household, Person, PersonCategory, Region, Relation
+from ..models.policy import Fund, FundCategory, Holiday, PostCategory, Standard
+from ..services import audit
+from ..services.accounts import create_user
+from .exits import generate_exits
+from .history import HISTORY_MODELS, extra_users, generate_history, prepare_history
+from .oversight import plant_cases as plant_oversight_cases
+from .records import generate_department_records
 
 DEMO_ACTOR = "演示数据"
 DEMO_PASSWORD = "demo-pass-2026"
@@ -1430,7 +1430,7 @@ def generate_logins(session: Session, b: _Build, candidates: list) -> int:
 def _recruiting_village(session: Session, villages, used: set, fund, on: date, hiring):
     """The township's village with the most applicants who qualify for a new post there on `on`,
     with those who qualify and some who don't (judged by the real eligibility engine)."""
-    from .models.posts import Post
+    from ..models.posts import Post
 
     best = (None, [], [])
     for village in villages:
@@ -1461,13 +1461,13 @@ def generate_open_recruitment(session: Session, today: date) -> int:
     posts proposed by township1 and approved by admin, one whose shortlist is in its 公示 period now and
     one still taking applications — HR has work on the 招聘 screens and the public page shows them.
     Returns the number of notices opened."""
-    from .domain.errors import DomainError
-    from .models.accounts import User
-    from .models.hiring import Application
-    from .models.policy import Fund, PostCategory
-    from .services import hiring
-    from .services import posts as post_service
-    from .services.clock_binding import bind_now, now_of
+    from ..domain.errors import DomainError
+    from ..models.accounts import User
+    from ..models.hiring import Application
+    from ..models.policy import Fund, PostCategory
+    from ..services import hiring
+    from ..services import posts as post_service
+    from ..services.clock_binding import bind_now, now_of
 
     clerk = session.scalar(select(User).where(User.username == "township1"))
     admin = session.scalar(select(User).where(User.username == "admin"))
@@ -1568,7 +1568,7 @@ def generate_county(session: Session, *, seed: int, persons: int, today: date) -
     """Generate the whole demo county into `session` (flushed, not committed); return row counts."""
     if persons < MIN_PERSONS:
         raise ValueError(f"演示人数至少为{MIN_PERSONS}人（100个村每村至少{MIN_PER_VILLAGE}人）")
-    from .services.clock_binding import bind_now
+    from ..services.clock_binding import bind_now
 
     # the demo's technical timestamps follow its own `today` (10:00 Beijing), so a seed always builds the same county
     bind_now(session, datetime(today.year, today.month, today.day, 2, 0))
@@ -1603,10 +1603,10 @@ def generate_county(session: Session, *, seed: int, persons: int, today: date) -
     history.update(
         plant_oversight_cases(session, today, seed, DEMO_ACTOR)
     )  # 纪检监察 true cases and look-alikes
-    from .demo_hire_sign import generate_hire_awaiting_contract  # a hire waiting for its 劳务协议 (worklist)
+    from .hire_sign import generate_hire_awaiting_contract  # a hire waiting for its 劳务协议 (worklist)
 
     history["hired_awaiting_contract"] = generate_hire_awaiting_contract(session, today)
-    from .services.oversight import daily_sweep as scan_county
+    from ..services.oversight import daily_sweep as scan_county
 
     history["flags_raised"] = scan_county(
         session, today
@@ -1645,7 +1645,7 @@ def generate_county(session: Session, *, seed: int, persons: int, today: date) -
 
 def reset_all(session: Session) -> None:
     """Delete every row of every table, children before parents."""
-    from .extensions import db
+    from ..extensions import db
 
     for table in reversed(db.metadata.sorted_tables):
         session.execute(table.delete())
@@ -1688,10 +1688,10 @@ SUMMARY = (
 @with_appcontext
 def demo_command(seed: int, persons: int, reset: bool, today_text: str | None):
     """生成一个演示县（青山县）：区划、人员、户、亲属、村干部、政策、岗位、招聘、合同、考勤、发放历史和各角色的登录账号。"""
-    from . import clock
-    from .domain.errors import DomainError
-    from .domain.formats import parse_date
-    from .extensions import db
+    from .. import clock
+    from ..domain.errors import DomainError
+    from ..domain.formats import parse_date
+    from ..extensions import db
 
     session = db.session
     try:

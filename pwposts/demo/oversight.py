@@ -17,14 +17,14 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .domain.payroll import compute_line
-from .models.audit import AuditEntry
-from .models.contracts import Contract, InsurancePolicy
-from .models.pay import AttendanceDay, AttendanceRecord, Payment, PayrollRun
-from .models.people import Cadre, EmploymentRecord, Person, PersonCategory, Region, Relation
-from .models.policy import Fund
-from .models.posts import Post
-from .services import audit
+from ..domain.payroll import compute_line
+from ..models.audit import AuditEntry
+from ..models.contracts import Contract, InsurancePolicy
+from ..models.pay import AttendanceDay, AttendanceRecord, Payment, PayrollRun
+from ..models.people import Cadre, EmploymentRecord, Person, PersonCategory, Region, Relation
+from ..models.policy import Fund
+from ..models.posts import Post
+from ..services import audit
 
 ACTION = "demo_plant_cases"
 

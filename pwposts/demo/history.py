@@ -47,9 +47,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from .domain.contracts import latest_end
-from .domain.formats import month_bounds
-from .domain.hiring import (
+from ..domain.contracts import latest_end
+from ..domain.formats import month_bounds
+from ..domain.hiring import (
     ApplicantFacts,
     CadreTie,
     EligibilityRules,
@@ -60,20 +60,20 @@ from .domain.hiring import (
     priority_key,
     publicity_period,
 )
-from .domain.payroll import bank_reference, compute_line, money
-from .domain.people import age_on
-from .domain.posts import staffing_state
-from .domain.roles import TOWNSHIP_CLERK
-from .domain.settings import BY_KEY
-from .models.accounts import User
-from .models.contracts import Assessment, Contract, InsurancePolicy
-from .models.hiring import Application, Notice, Objection, Publicity
-from .models.pay import AttendanceRecord, Payment, PayrollRun
-from .models.people import Person
-from .models.posts import Post
-from .services import audit
-from .services.accounts import hash_password
-from .services.people import inverse_kind
+from ..domain.payroll import bank_reference, compute_line, money
+from ..domain.people import age_on
+from ..domain.posts import staffing_state
+from ..domain.roles import TOWNSHIP_CLERK
+from ..domain.settings import BY_KEY
+from ..models.accounts import User
+from ..models.contracts import Assessment, Contract, InsurancePolicy
+from ..models.hiring import Application, Notice, Objection, Publicity
+from ..models.pay import AttendanceRecord, Payment, PayrollRun
+from ..models.people import Person
+from ..models.posts import Post
+from ..services import audit
+from ..services.accounts import hash_password
+from ..services.people import inverse_kind
 
 HISTORY_FROM = date(2024, 2, 1)  # the first posts are proposed in early 2024 (standards from 2024-01-01)
 PAY_MONTHS = 13  # attendance, grades and payroll for the last 13 ended months (late 2025 and 2026)
@@ -426,7 +426,7 @@ class _History:
             (f["name"], f["year"]): dict(f, categories=tuple(fund_cats[f["id"]])) for f in tables["fund"]
         }
         # the calendar the service counts with: the national one (chinesecalendar) under the county's own days
-        from .domain.national_calendar import national_exceptions
+        from ..domain.national_calendar import national_exceptions
 
         days = [h["day"] for h in tables["holiday"]]
         first = date(min(days).year - 3, 1, 1) if days else date(2020, 1, 1)
