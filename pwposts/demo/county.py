@@ -1449,7 +1449,7 @@ def _recruiting_village(session: Session, villages, used: set, fund, on: date, h
             .order_by(Person.work_capacity.desc(), Person.id)
             .limit(40)
         ).all()
-        verdicts = [(p, hiring.eligibility_for(session, p, trial, on)) for p in people]
+        verdicts = list(zip(people, hiring.eligibility_for_many(session, people, trial, on), strict=True))
         ok = [p for p, failures in verdicts if not failures]
         if len(ok) > len(best[1]):
             best = (village, ok, [p for p, failures in verdicts if failures])

@@ -51,7 +51,6 @@ from ..domain.contracts import latest_end
 from ..domain.formats import month_bounds
 from ..domain.hiring import (
     ApplicantFacts,
-    CadreTie,
     EligibilityRules,
     Employment,
     HeldPost,
@@ -59,7 +58,10 @@ from ..domain.hiring import (
     next_working_day,
     priority_key,
     publicity_period,
+    split_held,
+    tie_labels,
 )
+from ..domain.hiring import cadre_ties as cadre_ties_of
 from ..domain.payroll import bank_reference, compute_line, money
 from ..domain.people import age_on
 from ..domain.posts import staffing_state
@@ -434,10 +436,13 @@ class _History:
         self.exceptions = national_exceptions(first, last)
         self.exceptions.update({h["day"]: h["is_workday"] for h in tables["holiday"]})
         # registry indexes (the facts services.hiring.gather_facts collects)
-        self.relatives = defaultdict(list)
+        self.relatives = defaultdict(list)  # (relative, kind seen from the person), for the planning
+        self.relation_rows = defaultdict(list)  # the stored (person_id, relative_id, kind) rows touching one
         for a, r, kind in b.relations:
             self.relatives[a].append((r, kind))
             self.relatives[r].append((a, inverse_kind(kind)))
+            self.relation_rows[a].append((a, r, kind))
+            self.relation_rows[r].append((a, r, kind))
         self.cadre_rows = defaultdict(list)
         for i, (p, v, office, start, end) in enumerate(b.cadres):
             self.cadre_rows[p.id].append((i, p, v, office, start, end))
@@ -486,26 +491,22 @@ class _History:
     # ---- eligibility, exactly as the hiring service gathers it --------------------------------
 
     def cadre_ties(self, p) -> tuple:
+        """The CadreTie facts of `p`, labelled and ordered by the hiring rules' own builders."""
         cached = self._ties.get(p.id)
         if cached is not None:
             return cached
-        ties = {p.id: "本人"}
-        for other, kind in self.relatives.get(p.id, ()):
-            ties.setdefault(other, kind)
-        for m in p.household.members:
-            if m is not p:
-                ties.setdefault(m.id, "同户成员")
-        rows = []
-        for pid, label in ties.items():
-            for i, cp, v, office, start, end in self.cadre_rows.get(pid, ()):
-                rows.append((i, CadreTie(cp.name, office, v.name, label, start, end)))
-        rows.sort(key=lambda r: r[0])
-        result = tuple(t for _, t in rows)
+        members = [m.id for m in p.household.members if m is not p]
+        ties = tie_labels(p.id, self.relation_rows.get(p.id, ()), members)
+        rows = sorted((row for pid in ties for row in self.cadre_rows.get(pid, ())), key=lambda r: r[0])
+        result = cadre_ties_of(
+            ties, [(cp.id, cp.name, office, v.name, start, end) for _i, cp, v, office, start, end in rows]
+        )
         self._ties[p.id] = result
         return result
 
-    def held(self, persons, state: date, post: _Post | None, own: bool) -> list[HeldPost]:
-        """Active contracts (by contract id) then pending hires (by application id), as on `state`."""
+    def held(self, persons, state: date) -> tuple[list, list]:
+        """(person_id, HeldPost) of the persons' active contracts (contract order) and pending hires
+        (application order) on `state`, as the hiring service's two queries return them."""
         active, pending = [], []
         for p in persons:
             for t in self.holdings.get(p.id, ()):
@@ -513,17 +514,18 @@ class _History:
                     continue
                 c = t.active_contract(state)
                 if c is not None:
-                    active.append((c.id, HeldPost(p.name, t.post.title, c.id, t.post.id)))
-                elif not (own and t.post is post):
-                    pending.append((t.app_id, HeldPost(p.name, t.post.title, None, t.post.id)))
-        return [h for _, h in sorted(active, key=lambda x: x[0])] + [
-            h for _, h in sorted(pending, key=lambda x: x[0])
-        ]
+                    active.append((c.id, p.id, HeldPost(p.name, t.post.title, c.id, t.post.id)))
+                else:
+                    pending.append((t.app_id, p.id, HeldPost(p.name, t.post.title, None, t.post.id)))
+        active.sort(key=lambda x: x[0])
+        pending.sort(key=lambda x: x[0])
+        return [(pid, h) for _k, pid, h in active], [(pid, h) for _k, pid, h in pending]
 
     def facts(self, p, post: _Post, on: date, state: date) -> ApplicantFacts:
         home = p.household.village
         fund = self.post_fund(post)
         others = [m for m in p.household.members if m is not p]
+        own, household = split_held(p.id, post.id, *self.held([p, *others], state))
         return ApplicantFacts(
             name=p.name,
             birth_date=p.birth,
@@ -538,8 +540,8 @@ class _History:
             fund_name=fund["name"],
             fund_restricts=fund["restricts_categories"],
             fund_categories=fund["categories"],
-            held_posts=tuple(self.held([p], state, post, own=True)),
-            household_held_posts=tuple(self.held(others, state, post, own=False)),
+            held_posts=own,
+            household_held_posts=household,
             cadre_ties=self.cadre_ties(p),
             employments=tuple(self.employment.get(p.id_number, ())),
         )

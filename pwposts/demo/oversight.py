@@ -81,9 +81,20 @@ class _Planter:
             post = by_village.get(vid) or by_town.get(tid) or (live[0] if live else None)
             if post is not None:
                 self.posts[vid] = post
+        # the SQL narrows the county to the living adults with an own account; the rest is judged here
         self.base = [
             p
-            for p in session.scalars(select(Person).order_by(Person.id))
+            for p in session.scalars(
+                select(Person)
+                .where(
+                    Person.death_date.is_(None),
+                    Person.account_no.is_not(None),
+                    Person.account_no != "",
+                    Person.account_name == Person.name,
+                    Person.birth_date.between(date(today.year - 55, 1, 1), date(today.year - 20, 12, 31)),
+                )
+                .order_by(Person.id)
+            )
             if p.id not in holders
             and p.id not in cadres
             and p.death_date is None
@@ -398,33 +409,44 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
     pl.case("HOUSEHOLD_LIMIT", f"household:{x2.household_id}", False, "同户两人先后在岗，不同时", x2, y2)
 
     # INELIGIBLE — true: no category and not 大龄 on the hiring date; look-alike: 大龄 by birth date, no recorded category
-    young = [
-        p
-        for p in session.scalars(select(Person).where(Person.death_date.is_(None)).order_by(Person.id))
-        if not p.categories
-        and 25 <= today.year - p.birth_date.year <= 40
-        and p.village_id in pl.posts
-        and p.household_id not in pl.busy_households
-        and p.account_name == p.name
-        and pl.fresh(p)
-        and p.id not in pl.kin_serving
-    ]
-    older = [
-        p
-        for p in session.scalars(
-            select(Person).where(Person.death_date.is_(None), Person.sex == "F").order_by(Person.id)
+    def uncategorised(oldest: int, youngest: int, *where):
+        """Living persons with no category record and an own-named account, aged (by year) between
+        `youngest` and `oldest`, in id order (one query: the category test is set-based)."""
+        return session.scalars(
+            select(Person)
+            .where(
+                Person.death_date.is_(None),
+                ~select(PersonCategory.id).where(PersonCategory.person_id == Person.id).exists(),
+                Person.account_name == Person.name,
+                Person.birth_date.between(
+                    date(today.year - oldest, 1, 1), date(today.year - youngest, 12, 31)
+                ),
+                *where,
+            )
+            .order_by(Person.id)
         )
-        if not p.categories
-        and 47 <= today.year - p.birth_date.year <= 55
-        and p.village_id in pl.posts
-        and p.household_id not in pl.busy_households
-        and p.account_name == p.name
-        and pl.fresh(p)
-        and p.id not in pl.kin_serving
-    ]
-    older = [q for q in older if young and q.household_id != young[0].household_id]
-    if young and older:
-        p, q = pl.take(young[0]), pl.take(older[0])
+
+    def plantable(p: Person) -> bool:
+        return (
+            p.village_id in pl.posts
+            and p.household_id not in pl.busy_households
+            and pl.fresh(p)
+            and p.id not in pl.kin_serving
+        )
+
+    young = next((p for p in uncategorised(40, 25) if plantable(p)), None)
+    older = None
+    if young is not None:
+        older = next(
+            (
+                q
+                for q in uncategorised(55, 47, Person.sex == "F")
+                if plantable(q) and q.household_id != young.household_id
+            ),
+            None,
+        )
+    if young is not None and older is not None:
+        p, q = pl.take(young), pl.take(older)
         c = regular_year(p)
         pl.case("INELIGIBLE", f"contract:{c.id}", True, "聘用时不属于任何帮扶类别", p)
         cq = regular_year(q)
