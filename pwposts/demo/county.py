@@ -1647,8 +1647,19 @@ def reset_all(session: Session) -> None:
     """Delete every row of every table, children before parents."""
     from ..extensions import db
 
+    sqlite = session.get_bind().dialect.name == "sqlite"
     for table in reversed(db.metadata.sorted_tables):
+        # SQLite looks for the rows referring to each deleted row; a self-reference without an index
+        # (payment.original_payment_id) makes that a scan per row: index it for the delete only
+        # (the DDL is part of the same transaction)
+        own = [
+            fk.parent.name for fk in table.foreign_keys if fk.column.table is table and not fk.parent.index
+        ]
+        for column in own if sqlite else ():
+            session.execute(text(f"CREATE INDEX demo_reset_{table.name}_{column} ON {table.name} ({column})"))
         session.execute(table.delete())
+        for column in own if sqlite else ():
+            session.execute(text(f"DROP INDEX demo_reset_{table.name}_{column}"))
     session.flush()
 
 

@@ -607,12 +607,18 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
             break
 
     # ROTATION — true: two households of one village each away a year and back; look-alike: one household alone
-    def fresh_in(v):
-        households = {}
+    def fresh_by_village() -> dict[int, list[Person]]:
+        """The fresh persons of every village, one per household (the first in the pool), in one pass."""
+        households: dict[int, dict[int, Person]] = {}
         for f in pl.free:
-            if f.village_id == v and pl.fresh(f):
-                households.setdefault(f.household_id, f)
-        return list(households.values())
+            if pl.fresh(f):
+                households.setdefault(f.village_id, {}).setdefault(f.household_id, f)
+        return {v: list(h.values()) for v, h in households.items()}
+
+    fresh = fresh_by_village()
+
+    def fresh_in(v):
+        return fresh.get(v, [])
 
     vids = sorted(pl.posts, key=lambda v: (-len(fresh_in(v)), v))
     v1 = next((v for v in vids if len(fresh_in(v)) >= 2), None)
@@ -625,6 +631,7 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
             for yr in years:
                 pl.contract(who, date(yr, 1, 1), date(yr, 12, 31), status="ended")
         pl.case("ROTATION", f"village:{pl.posts[v1].village_id}", True, "两户岗位人员隔年交替在岗", r1, r2)
+        fresh = fresh_by_village()  # r1 and r2 are taken now
         r3 = pl.take(fresh_in(v2)[0])
         for yr in (2022, 2024):
             pl.contract(r3, date(yr, 1, 1), date(yr, 12, 31), status="ended")
