@@ -30,7 +30,7 @@ def generate_hire_awaiting_contract(session: Session, today: date) -> int:
     """Returns the number of hires left waiting for their contract (0 when the rules would not allow one)."""
     from ..services import hiring
     from ..services import posts as post_service
-    from . import county as demo
+    from .recruitment import _recruiting_village
 
     clerk = session.scalar(select(User).where(User.username == "township1"))
     admin = session.scalar(select(User).where(User.username == "admin"))
@@ -52,7 +52,7 @@ def generate_hire_awaiting_contract(session: Session, today: date) -> int:
     )
     proposed = today - timedelta(days=45)
     start, end = proposed + timedelta(days=4), proposed + timedelta(days=14)
-    village, ok, _refused = demo._recruiting_village(session, villages, busy, fund, start, hiring)
+    village, ok, _refused = _recruiting_village(session, villages, busy, fund, start, hiring)
     if village is None or not ok:
         return 0
     bound = now_of(session)
