@@ -183,15 +183,25 @@ def restore_command(source, yes):
     click.echo(f"审计链完整：已校验 {result.checked} 条记录")
 
 
+PLUGIN_GROUP = "pwposts.commands"
+
+
+def _add_plugin_commands(app: Flask) -> None:
+    """Commands registered under the `pwposts.commands` entry-point group (pyproject.toml), loaded by
+    name: the demo county (`pwposts demo`) lives beside the app and the app never imports it."""
+    from importlib.metadata import entry_points
+
+    for point in entry_points(group=PLUGIN_GROUP):
+        app.cli.add_command(point.load(), point.name)
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(audit_group)
     app.cli.add_command(sweep)
     app.cli.add_command(create_user)
-    from . import demo
-
-    app.cli.add_command(demo.demo_command)
+    _add_plugin_commands(app)
     from . import cli_county
 
     cli_county.register(app)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .errors import DomainError
-from .people import CATEGORIES, age_on, category_held, is_older_worker
+from .people import CATEGORIES, age_on, category_held, inverse_kind, is_older_worker
 
 APPLICATION_STATES = (
     "eligible",
@@ -145,6 +145,48 @@ class ApplicantFacts:
     employments: tuple[Employment, ...] = ()  # imported social-insurance records for the ID number
     death_source: str = ""  # where the recorded death comes from
     external_posts: tuple[ExternalPost, ...] = ()  # other departments' rosters naming the ID number
+
+
+def tie_labels(person_id: int, relations, member_ids) -> dict[int, str]:
+    """Who is tied to the applicant, and how, seen from the applicant: "本人", each relative (relations
+    are (person_id, relative_id, kind) rows touching the applicant, stored once per pair, in either
+    direction), then "同户成员" for the other members of the household; the first label wins."""
+    ties: dict[int, str] = {person_id: "本人"}
+    for a, b, kind in relations:
+        if a == person_id:
+            ties.setdefault(b, kind)  # the relative is the applicant's `kind`
+        else:
+            ties.setdefault(a, inverse_kind(kind))
+    for pid in member_ids:
+        ties.setdefault(pid, "同户成员")
+    return ties
+
+
+def cadre_ties(ties: dict[int, str], cadres) -> tuple[CadreTie, ...]:
+    """The cadre offices of the tied persons: `cadres` are (person_id, name, office, village name,
+    term_start, term_end) rows in cadre order (terms are judged by the rule, not here)."""
+    return tuple(
+        CadreTie(name, office, village, ties[pid], start, end)
+        for pid, name, office, village, start, end in cadres
+        if pid in ties
+    )
+
+
+def split_held(
+    person_id: int, post_id: int, active, pending
+) -> tuple[tuple[HeldPost, ...], tuple[HeldPost, ...]]:
+    """(the applicant's own posts, the other household members' posts) from the household's active
+    contracts (contract order) and pending hires (application order), as (person_id, HeldPost) pairs;
+    a hire in progress on this very post is not "another post" of the applicant."""
+    own, household = [], []
+    for pid, held in active:
+        (own if pid == person_id else household).append(held)
+    for pid, held in pending:
+        if pid != person_id:
+            household.append(held)
+        elif held.post_id != post_id:
+            own.append(held)
+    return tuple(own), tuple(household)
 
 
 @dataclass(frozen=True)

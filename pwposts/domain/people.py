@@ -143,3 +143,11 @@ def formula_refusal(label: str, text: str | None) -> str | None:
         f"{label}“{text.strip()[:40]}”以“{shown}”开头，Excel 会把它当作公式执行（可能打开恶意链接），"
         f"不能作为{label}：请填写真实的{label}"
     )
+
+
+_INVERSE = {"父母": "子女", "子女": "父母", "儿媳女婿": "公婆岳父母", "公婆岳父母": "儿媳女婿"}
+
+
+def inverse_kind(kind: str) -> str:
+    """The relation seen from the other side: if B is A's 父母, A is B's 子女."""
+    return _INVERSE.get(kind, kind)

@@ -142,12 +142,21 @@ def record_source(record) -> str:
 
 
 def external_posts_of(session: Session, id_number: str) -> tuple[ExternalPost, ...]:
-    rows = session.scalars(
+    return external_posts_of_many(session, [id_number]).get(id_number, ())
+
+
+def external_posts_of_many(session: Session, id_numbers) -> dict[str, tuple[ExternalPost, ...]]:
+    """Other departments' roster entries of each ID number (by start date), in one query."""
+    found: dict[str, list[ExternalPost]] = {}
+    for r in session.scalars(
         select(ExternalPostRecord)
-        .where(ExternalPostRecord.id_number == id_number)
+        .where(ExternalPostRecord.id_number.in_(list(id_numbers)))
         .order_by(ExternalPostRecord.start_on)
-    ).all()
-    return tuple(ExternalPost(r.department, r.post_name, r.start_on, r.end_on, r.batch.label) for r in rows)
+    ):
+        found.setdefault(r.id_number, []).append(
+            ExternalPost(r.department, r.post_name, r.start_on, r.end_on, r.batch.label)
+        )
+    return {k: tuple(v) for k, v in found.items()}
 
 
 # ---------------------------------------------------------------- cells

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from ..domain.people import inverse_kind  # noqa: F401  (re-exported: the web and older callers import it here)
 from ..models.people import Cadre, Household, Person, PersonCategory, Region, Relation
 from .permissions import get_scoped, id_number_search, scope_persons
 
@@ -107,11 +108,3 @@ def load_person(session: Session, actor, person_id: int, today: date) -> PersonV
             if c.term_start <= today and (c.term_end is None or c.term_end >= today):
                 kin_cadres.append((kin_ids[c.person_id], c))
     return PersonView(person, members, rels, terms, kin_cadres)
-
-
-_INVERSE = {"父母": "子女", "子女": "父母", "儿媳女婿": "公婆岳父母", "公婆岳父母": "儿媳女婿"}
-
-
-def inverse_kind(kind: str) -> str:
-    """The relation seen from the other side: if B is A's 父母, A is B's 子女."""
-    return _INVERSE.get(kind, kind)

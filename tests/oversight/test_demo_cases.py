@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from pwposts import demo
-from pwposts.demo_oversight import planted
+from pwposts.demo.oversight import planted
 from pwposts.domain.rules.catalog import RULE_IDS
 from pwposts.models.oversight import Flag
 from pwposts.models.pay import Payment

@@ -279,7 +279,7 @@ def test_command_prints_logins_and_refuses_to_overwrite(app, session):
 
 
 # ---------------------------------------------------------------------------------------------
-# History: posts, hiring, contracts, attendance, payroll (pwposts/demo_history.py)
+# History: posts, hiring, contracts, attendance, payroll (pwposts/demo/history.py)
 # ---------------------------------------------------------------------------------------------
 
 

@@ -398,3 +398,23 @@ def test_public_lists_only_current_items(session, county, town, notice):
     assert svc.public_publicities(session, date(2026, 12, 3)) == []  # past its last day
     assert [n.id for n in svc.public_notices(session, ENTRY_DAY)] == [notice.id]
     assert svc.public_notices(session, date(2026, 12, 6)) == []
+
+
+def test_facts_of_many_applicants_are_the_facts_of_each(session, county, post):
+    """gather_facts_many (one handful of queries for all) gives each person the facts gather_facts gives
+    them alone: household posts, cadre ties and categories do not leak between applicants."""
+    other_post = make_post(session, county, title="护路员")
+    wang, li = county.persons["wang"], county.persons["li"]
+    daughter = add_person(
+        session, county.villages[0], "王小花", date(1995, 1, 1), "F", household=wang.household
+    )
+    make_contract(session, wang, other_post)
+    make_contract(session, li, post)
+    session.commit()
+    everyone = list(county.persons.values()) + [daughter]
+    together = svc.gather_facts_many(session, everyone, post, TODAY)
+    assert together == [svc.gather_facts(session, p, post, TODAY) for p in everyone]
+    assert [svc.eligibility_for(session, p, post, TODAY) for p in everyone] == svc.eligibility_for_many(
+        session, everyone, post, TODAY
+    )
+    assert svc.gather_facts_many(session, [], post, TODAY) == []

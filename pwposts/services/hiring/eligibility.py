@@ -4,15 +4,16 @@ headcount, and helpers the other hiring modules share."""
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from datetime import date
 
 from sqlalchemy import Select, exists, func, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
+from ...domain import hiring as rules
 from ...domain.errors import DomainError, NotFound
 from ...domain.hiring import (
     ApplicantFacts,
-    CadreTie,
     EligibilityRules,
     Employment,
     Failure,
@@ -21,10 +22,9 @@ from ...domain.hiring import (
 )
 from ...models.contracts import Contract
 from ...models.hiring import Application, Notice
-from ...models.people import Cadre, EmploymentRecord, Person, Region, Relation
+from ...models.people import Cadre, EmploymentRecord, Household, Person, Region, Relation
 from ...models.policy import Fund
 from ...models.posts import Post
-from ..people import inverse_kind
 from ..permissions import require
 from ..settings import county_of, int_setting, setting
 
@@ -66,95 +66,127 @@ def _pending_hires(person_ids) -> Select:
 
 def gather_facts(session: Session, person: Person, post: Post, on: date) -> ApplicantFacts:
     """Plain facts about `person` applying for `post` on `on` (a handful of queries)."""
-    household = person.household
-    home_village = household.village if household is not None else person.village
-    members: list[tuple[int, str]] = []
-    if household is not None:
-        members = [
-            (pid, name)
-            for pid, name in session.execute(
-                select(Person.id, Person.name).where(
-                    Person.household_id == household.id, Person.id != person.id
-                )
-            )
-        ]
-    member_ids = [pid for pid, _ in members]
-    everyone = [person.id, *member_ids]
+    return gather_facts_many(session, [person], post, on)[0]
 
-    # active contracts and pending hires of the person and the household, in two queries
-    own_posts, household_posts = [], []
-    for cid, pid, name, post_id, title in session.execute(
-        select(Contract.id, Contract.person_id, Person.name, Post.id, Post.title)
-        .join(Person, Person.id == Contract.person_id)
-        .join(Post, Post.id == Contract.post_id)
-        .where(Contract.person_id.in_(everyone), Contract.status == "active")
-        .order_by(Contract.id)
-    ):
-        (own_posts if pid == person.id else household_posts).append(HeldPost(name, title, cid, post_id))
-    for _aid, pid, name, post_id, title in session.execute(_pending_hires(everyone).order_by(Application.id)):
-        if pid == person.id:
-            if post_id != post.id:  # the hire in progress on this very post is not "another post"
-                own_posts.append(HeldPost(name, title, None, post_id))
-        else:
-            household_posts.append(HeldPost(name, title, None, post_id))
+
+def gather_facts_many(session: Session, persons, post: Post, on: date) -> list[ApplicantFacts]:
+    """gather_facts for several applicants to one post, in the same handful of queries for all of them
+    (the facts are labelled and split by the rules' own builders, person by person)."""
+    from .department_records import external_posts_of_many, record_source
+
+    persons = list(persons)
+    if not persons:
+        return []
+    ids = [p.id for p in persons]
+    # households, villages and categories of all of them at once (then plain attribute access)
+    session.scalars(
+        select(Person)
+        .where(Person.id.in_(ids))
+        .options(
+            selectinload(Person.categories),
+            selectinload(Person.household).joinedload(Household.village),
+            joinedload(Person.village),
+        )
+    ).all()
+    household_ids = {p.household_id for p in persons if p.household_id is not None}
+    members_of: dict[int, list[int]] = defaultdict(list)
+    if household_ids:
+        for pid, hid in session.execute(
+            select(Person.id, Person.household_id).where(Person.household_id.in_(household_ids))
+        ):
+            members_of[hid].append(pid)
+    member_ids = {
+        p.id: ([m for m in members_of[p.household_id] if m != p.id] if p.household is not None else [])
+        for p in persons
+    }
+    everyone = set(ids).union(*member_ids.values())
+
+    # active contracts and pending hires of the persons and their households, in two queries
+    active = [
+        (pid, HeldPost(name, title, cid, post_id))
+        for cid, pid, name, post_id, title in session.execute(
+            select(Contract.id, Contract.person_id, Person.name, Post.id, Post.title)
+            .join(Person, Person.id == Contract.person_id)
+            .join(Post, Post.id == Contract.post_id)
+            .where(Contract.person_id.in_(everyone), Contract.status == "active")
+            .order_by(Contract.id)
+        )
+    ]
+    pending = [
+        (pid, HeldPost(name, title, None, post_id))
+        for _aid, pid, name, post_id, title in session.execute(
+            _pending_hires(everyone).order_by(Application.id)
+        )
+    ]
 
     # cadre ties: the person, relatives either way, household members
-    ties: dict[int, str] = {person.id: "本人"}
-    for r in session.execute(
+    relations = session.execute(
         select(Relation.person_id, Relation.relative_id, Relation.kind).where(
-            or_(Relation.person_id == person.id, Relation.relative_id == person.id)
+            or_(Relation.person_id.in_(ids), Relation.relative_id.in_(ids))
         )
+    ).all()
+    ties_of = {
+        p.id: rules.tie_labels(p.id, [r for r in relations if p.id in (r[0], r[1])], member_ids[p.id])
+        for p in persons
+    }
+    tied = set().union(*(t.keys() for t in ties_of.values()))
+    cadres = session.execute(
+        select(Cadre.person_id, Person.name, Cadre.office, Region.name, Cadre.term_start, Cadre.term_end)
+        .join(Person, Person.id == Cadre.person_id)
+        .join(Region, Region.id == Cadre.village_id)
+        .where(Cadre.person_id.in_(tied))
+        .order_by(Cadre.id)
+    ).all()
+
+    id_numbers = {p.id_number for p in persons}
+    employments: dict[str, list[Employment]] = defaultdict(list)
+    for e in session.scalars(
+        select(EmploymentRecord)
+        .options(joinedload(EmploymentRecord.batch))
+        .where(EmploymentRecord.id_number.in_(id_numbers))
+        .order_by(EmploymentRecord.start_on)
     ):
-        if r.person_id == person.id:
-            ties.setdefault(r.relative_id, r.kind)  # the relative is the applicant's `kind`
-        else:
-            ties.setdefault(r.person_id, inverse_kind(r.kind))
-    for pid in member_ids:
-        ties.setdefault(pid, "同户成员")
-    cadre_ties = tuple(
-        CadreTie(name, office, village_name, ties[pid], start, end)
-        for pid, name, office, village_name, start, end in session.execute(
-            select(Cadre.person_id, Person.name, Cadre.office, Region.name, Cadre.term_start, Cadre.term_end)
-            .join(Person, Person.id == Cadre.person_id)
-            .join(Region, Region.id == Cadre.village_id)
-            .where(Cadre.person_id.in_(ties.keys()))
-            .order_by(Cadre.id)
+        employments[e.id_number].append(
+            Employment(e.employer, e.start_on, e.end_on, e.full_time, record_source(e))
         )
-    )
+    external = external_posts_of_many(session, id_numbers)
 
-    from ..department_records import external_posts_of, record_source
-
-    employments = tuple(
-        Employment(e.employer, e.start_on, e.end_on, e.full_time, record_source(e))
-        for e in session.scalars(
-            select(EmploymentRecord)
-            .options(joinedload(EmploymentRecord.batch))
-            .where(EmploymentRecord.id_number == person.id_number)
-            .order_by(EmploymentRecord.start_on)
-        )
-    )
     fund: Fund = post.fund
-    return ApplicantFacts(
-        name=person.name,
-        birth_date=person.birth_date,
-        sex=person.sex,
-        household_village_id=home_village.id,
-        household_village_name=home_village.name,
-        post_village_id=post.village_id,
-        post_village_name=post.village.name,
-        dead=person.death_date is not None and person.death_date <= on,
-        death_date=person.death_date,
-        category_spans=tuple((c.category, c.start_on, c.end_on) for c in person.categories),
-        fund_name=fund.name,
-        fund_restricts=fund.restricts_categories,
-        fund_categories=tuple(fund.allowed_categories),
-        held_posts=tuple(own_posts),
-        household_held_posts=tuple(household_posts),
-        cadre_ties=cadre_ties,
-        employments=employments,
-        death_source=person.death_source or "",
-        external_posts=external_posts_of(session, person.id_number),
-    )
+    out = []
+    for person in persons:
+        household = person.household
+        home_village = household.village if household is not None else person.village
+        family = {person.id, *member_ids[person.id]}
+        own_posts, household_posts = rules.split_held(
+            person.id,
+            post.id,
+            [a for a in active if a[0] in family],
+            [h for h in pending if h[0] in family],
+        )
+        out.append(
+            ApplicantFacts(
+                name=person.name,
+                birth_date=person.birth_date,
+                sex=person.sex,
+                household_village_id=home_village.id,
+                household_village_name=home_village.name,
+                post_village_id=post.village_id,
+                post_village_name=post.village.name,
+                dead=person.death_date is not None and person.death_date <= on,
+                death_date=person.death_date,
+                category_spans=tuple((c.category, c.start_on, c.end_on) for c in person.categories),
+                fund_name=fund.name,
+                fund_restricts=fund.restricts_categories,
+                fund_categories=tuple(fund.allowed_categories),
+                held_posts=own_posts,
+                household_held_posts=household_posts,
+                cadre_ties=rules.cadre_ties(ties_of[person.id], cadres),
+                employments=tuple(employments.get(person.id_number, ())),
+                death_source=person.death_source or "",
+                external_posts=external.get(person.id_number, ()),
+            )
+        )
+    return out
 
 
 def eligibility_for(
@@ -170,6 +202,12 @@ def eligibility_for(
         rules_for(session, post, on),
         ignore_contract_id=ignore_contract_id,
     )
+
+
+def eligibility_for_many(session: Session, persons, post: Post, on: date) -> list[list[Failure]]:
+    """eligibility_for of several persons for one post (facts gathered together): a list per person."""
+    settings = rules_for(session, post, on)
+    return [check_eligibility(f, on, settings) for f in gather_facts_many(session, persons, post, on)]
 
 
 def failures_of(app: Application) -> list[dict]:

@@ -20,7 +20,7 @@ What it makes:
   holidays and make-up workdays of 2025 and 2026;
 - one login per role, all with the password DEMO_PASSWORD (see DEMO_LOGINS), plus a clerk for every
   other township (township2 …) and a second clerk of the first (township1b) for four-eyes payroll;
-- history (demo_history.py): posts in every township since 2024, recruitments with the eligibility
+- history (history.py): posts in every township since 2024, recruitments with the eligibility
   engine's own results, 公示 and objections, one-year contracts with insurance, renewals, annual grades
   and exits, attendance, monthly grades and payroll for the last 13 ended months; holder1 is a real
   holder, and two deliberate anomaly seeds (CADRE_KIN, PAID_AFTER_DEATH) await the oversight rules.
@@ -35,23 +35,44 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-import click
-from flask.cli import with_appcontext
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
-from .demo_exits import generate_exits
-from .demo_history import HISTORY_MODELS, extra_users, generate_history, prepare_history
-from .demo_oversight import plant_cases as plant_oversight_cases
-from .demo_records import generate_department_records
-from .domain.people import age_on, check_digit
-from .domain.roles import COUNTY_ADMIN, HOLDER, INSPECTOR, ROLE_LABELS, TOWNSHIP_CLERK, VILLAGE_CLERK
-from .models._types import utcnow
-from .models.accounts import User
-from .models.people import Cadre, EmploymentRecord, Household, Person, PersonCategory, Region, Relation
-from .models.policy import Fund, FundCategory, Holiday, PostCategory, Standard
-from .services import audit
-from .services.accounts import create_user
+from ..domain.people import age_on, check_digit
+from ..domain.roles import COUNTY_ADMIN, HOLDER, INSPECTOR, TOWNSHIP_CLERK, VILLAGE_CLERK
+from ..models._types import utcnow
+from ..models.people import Cadre, EmploymentRecord, Household, Person, PersonCategory, Region, Relation
+from ..models.policy import Fund, FundCategory, Holiday, PostCategory, Standard
+from ..services import audit
+from ..services.accounts import create_user
+from .exits import generate_exits
+from .history import HISTORY_MODELS, extra_users, generate_history, prepare_history
+from .names import (
+    CARD_BINS,
+    CLAN_SURNAMES,
+    CN_DIGITS,
+    COMMUNITY_NAMES,
+    EMPLOYERS,
+    FUNDS,
+    GIVEN_CHARS,
+    HOLDER_SHARE,
+    HOLIDAYS,
+    MAKEUP_WORKDAYS,
+    PHONE_PREFIXES,
+    POST_CATEGORIES,
+    RARE_CHARS,
+    RARE_SHARE,
+    REVISED_2026,
+    SINGLE_GIVEN_SHARE,
+    STANDARDS_2024,
+    SURNAMES,
+    TOWNSHIP_STEMS,
+    VILLAGE_FIRST,
+    VILLAGE_SECOND,
+)
+from .oversight import plant_cases as plant_oversight_cases
+from .records import generate_department_records
+from .recruitment import generate_open_recruitment
 
 DEMO_ACTOR = "演示数据"
 DEMO_PASSWORD = "demo-pass-2026"
@@ -68,336 +89,6 @@ COUNTY_CODE6 = "522799"
 MIN_PERSONS = 500
 MIN_PER_VILLAGE = 4
 CHUNK = 5000
-
-# ---------------------------------------------------------------------------------------------
-# Reference lists
-# ---------------------------------------------------------------------------------------------
-
-TOWNSHIP_STEMS = (
-    "龙场",
-    "石门",
-    "青岩",
-    "平坝",
-    "大坪",
-    "木洞",
-    "高峰",
-    "茶园",
-    "白岩",
-    "桃花",
-    "凤凰",
-    "马鞍",
-    "双河",
-    "金竹",
-    "新场",
-    "沙坝",
-    "云雾",
-    "黄泥",
-    "岩脚",
-    "长岭",
-    "羊场",
-    "花溪",
-    "松林",
-    "猫场",
-)
-VILLAGE_FIRST = (
-    "青",
-    "石",
-    "龙",
-    "凤",
-    "马",
-    "牛",
-    "羊",
-    "竹",
-    "松",
-    "桃",
-    "李",
-    "杨",
-    "柳",
-    "花",
-    "茶",
-    "白",
-    "红",
-    "黄",
-    "金",
-    "银",
-    "高",
-    "平",
-    "长",
-    "新",
-    "上",
-    "下",
-    "中",
-    "东",
-    "西",
-    "南",
-    "北",
-    "双",
-    "三",
-    "五",
-    "水",
-    "田",
-    "岩",
-    "沙",
-    "云",
-    "雾",
-    "杉",
-    "枫",
-    "梨",
-    "桐",
-    "鹿",
-    "鹤",
-    "燕",
-    "冷",
-)
-VILLAGE_SECOND = (
-    "坪",
-    "坝",
-    "寨",
-    "沟",
-    "岭",
-    "河",
-    "湾",
-    "冲",
-    "山",
-    "田",
-    "塘",
-    "桥",
-    "溪",
-    "井",
-    "庄",
-    "坡",
-    "堡",
-    "屯",
-    "洞",
-    "关",
-    "林",
-    "场",
-    "铺",
-    "头",
-    "边",
-    "垭",
-    "丫",
-    "园",
-)
-COMMUNITY_NAMES = ("东门", "河滨", "新城", "文昌", "北街", "南苑", "滨江", "和平", "西关", "育才")
-CN_DIGITS = "一二三四五六七八九十"
-
-# Surnames: common ones weighted, local clan names (龙, 杨, 吴, 石, 潘, 韦, 罗), a few rare ones.
-SURNAMES = (
-    ("王", 60),
-    ("李", 60),
-    ("张", 55),
-    ("刘", 45),
-    ("陈", 45),
-    ("杨", 50),
-    ("黄", 30),
-    ("赵", 20),
-    ("吴", 40),
-    ("周", 20),
-    ("徐", 15),
-    ("孙", 12),
-    ("马", 12),
-    ("朱", 12),
-    ("胡", 15),
-    ("郭", 10),
-    ("何", 12),
-    ("高", 10),
-    ("林", 10),
-    ("罗", 30),
-    ("郑", 8),
-    ("梁", 8),
-    ("谢", 8),
-    ("宋", 8),
-    ("唐", 10),
-    ("许", 6),
-    ("韩", 6),
-    ("冯", 6),
-    ("邓", 10),
-    ("曹", 6),
-    ("彭", 8),
-    ("曾", 8),
-    ("肖", 6),
-    ("田", 12),
-    ("董", 5),
-    ("袁", 6),
-    ("潘", 20),
-    ("蒋", 5),
-    ("蔡", 5),
-    ("余", 8),
-    ("杜", 5),
-    ("叶", 5),
-    ("程", 5),
-    ("魏", 5),
-    ("丁", 4),
-    ("任", 5),
-    ("姚", 4),
-    ("卢", 4),
-    ("崔", 3),
-    ("钟", 4),
-    ("谭", 5),
-    ("陆", 4),
-    ("汪", 4),
-    ("范", 3),
-    ("金", 3),
-    ("石", 25),
-    ("廖", 5),
-    ("贾", 3),
-    ("夏", 3),
-    ("韦", 20),
-    ("付", 4),
-    ("方", 3),
-    ("白", 3),
-    ("邹", 3),
-    ("熊", 6),
-    ("秦", 3),
-    ("邱", 3),
-    ("江", 3),
-    ("龙", 25),
-    ("陶", 4),
-    ("黎", 4),
-    ("贺", 3),
-    ("毛", 3),
-    ("向", 6),
-    ("覃", 5),
-    ("莫", 4),
-    ("欧阳", 2),
-    ("令狐", 1),
-    ("𠮷", 1),
-    ("昝", 1),
-    ("亓", 1),
-    ("禤", 1),
-    ("逄", 1),
-)
-CLAN_SURNAMES = tuple(s for s in SURNAMES if s[1] >= 10)
-# Given-name characters by generation (birth year), plus rare characters used now and then.
-GIVEN_CHARS = {
-    ("old", "M"): "德贵富荣福祥发财成文明国忠华山林树生才庆全学正光兴顺开良友",
-    ("old", "F"): "秀英兰桂芳珍凤花翠菊梅玉莲香琼仙素芝淑银春美娥",
-    ("mid", "M"): "伟强军勇杰涛明华平刚波斌辉建国志兵海飞鹏峰磊超洪春云龙毅",
-    ("mid", "F"): "芳娟敏静丽艳霞燕红梅英兰琴萍芬玲雪婷莉慧洁蓉倩丹",
-    ("young", "M"): "浩宇轩睿泽昊博子天佳一家俊航晨阳鑫锦辰宸铭瑞凯",
-    ("young", "F"): "欣怡雨萱涵诗梦琳悦瑶娜佳思梓馨可若雅紫语晗婧",
-}
-RARE_CHARS = "喆堃赟昇淼犇燚垚玥珺翀昱琤彧甯㛃旻"
-SINGLE_GIVEN_SHARE = 0.3
-RARE_SHARE = 0.02
-
-PHONE_PREFIXES = (
-    "130",
-    "131",
-    "132",
-    "133",
-    "135",
-    "136",
-    "137",
-    "138",
-    "139",
-    "150",
-    "151",
-    "152",
-    "155",
-    "157",
-    "158",
-    "159",
-    "180",
-    "181",
-    "182",
-    "183",
-    "185",
-    "186",
-    "187",
-    "188",
-    "189",
-)
-CARD_BINS = {"社保卡": ("623668", "621799", "622908"), "银行卡": ("622848", "621700", "623190", "622188")}
-EMPLOYERS = (
-    "青山县城投建筑工程有限公司",
-    "青山县人民医院",
-    "青山县顺达物流有限公司",
-    "贵州黔山食品有限公司",
-    "贵阳南明区恒通保安服务有限公司",
-    "东莞市长安精密电子有限公司",
-    "宁波市鄞州华美服装有限公司",
-    "佛山市顺德区美家电器有限公司",
-    "浙江义乌小商品物流有限公司",
-    "贵州青山茶业有限公司",
-)
-
-# Categories held by a whole household (start window) and by one person (持证残疾人).
-POST_CATEGORIES = (
-    # code, name, kind, description
-    ("cleaning", "保洁", "普通", "村内道路、公共场所、河道垃圾清扫保洁"),
-    ("road_care", "护路", "普通", "农村公路日常巡查、养护和路障清理"),
-    ("forest", "护林", "专项", "林区巡护、森林防火宣传和火情报告（生态护林员）"),
-    ("water", "水利设施管护", "技术技能", "饮水工程、山塘沟渠的巡查、维护和水质简易检测"),
-    ("facilities", "公共设施维护", "技术技能", "路灯、文体设施、公厕等公共设施的日常维护"),
-    ("elder_care", "养老服务", "普通", "留守、独居老人的探访、照料和代办"),
-    ("child_care", "儿童关爱", "普通", "留守儿童的看护、课后照料和安全提醒"),
-    ("disability", "残疾人帮扶", "专项", "重度残疾人的生活照料和康复协助"),
-    ("security", "治安协管", "普通", "村内治安巡逻、矛盾纠纷排查和交通劝导"),
-    ("info_officer", "防返贫信息员", "技术技能", "防止返贫动态监测信息采集和上报"),
-)
-# code → (monthly allowance fen, required days, full_time, 优秀 fen, 合格 fen)
-STANDARDS_2024 = {
-    "cleaning": (50000, 15, False, 5000, 4000),
-    "road_care": (50000, 12, False, 5000, 4000),
-    "forest": (100000, 22, True, 5000, 4000),
-    "water": (60000, 10, False, 5000, 4000),
-    "facilities": (50000, 10, False, 5000, 4000),
-    "elder_care": (70000, 20, False, 5000, 4000),
-    "child_care": (40000, 8, False, 3000, 2000),
-    "disability": (40000, 8, False, 3000, 2000),
-    "security": (60000, 15, False, 5000, 4000),
-    "info_officer": (30000, 4, False, 0, 0),
-}
-REVISED_2026 = {"cleaning": (60000, 15, False, 5000, 4000), "road_care": (55000, 12, False, 5000, 4000)}
-
-# name, share of the county's yearly need, restricted categories
-FUNDS = (
-    ("衔接推进乡村振兴补助资金", 0.50, ()),
-    ("就业补助资金", 0.25, ()),
-    ("光伏收益", 0.15, ("脱贫人口", "防止返贫监测对象")),
-    ("村集体经济收益", 0.10, ()),
-)
-HOLDER_SHARE = 0.05  # expected holders per registered person, for sizing fund allocations
-
-# (first day, last day, name) of each statutory holiday, and make-up working days.
-HOLIDAYS = {
-    2025: (
-        ((1, 1), (1, 1), "元旦"),
-        ((1, 28), (2, 4), "春节"),
-        ((4, 4), (4, 6), "清明节"),
-        ((5, 1), (5, 5), "劳动节"),
-        ((5, 31), (6, 2), "端午节"),
-        ((10, 1), (10, 8), "国庆节、中秋节"),
-    ),
-    2026: (
-        ((1, 1), (1, 3), "元旦"),
-        ((2, 15), (2, 23), "春节"),
-        ((4, 4), (4, 6), "清明节"),
-        ((5, 1), (5, 5), "劳动节"),
-        ((6, 19), (6, 21), "端午节"),
-        ((9, 25), (9, 27), "中秋节"),
-        ((10, 1), (10, 7), "国庆节"),
-    ),
-}
-MAKEUP_WORKDAYS = {
-    2025: (
-        ((1, 26), "春节"),
-        ((2, 8), "春节"),
-        ((4, 27), "劳动节"),
-        ((9, 28), "国庆节"),
-        ((10, 11), "国庆节"),
-    ),
-    2026: (
-        ((1, 4), "元旦"),
-        ((2, 14), "春节"),
-        ((2, 28), "春节"),
-        ((5, 9), "劳动节"),
-        ((9, 20), "国庆节"),
-        ((10, 10), "国庆节"),
-    ),
-}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1427,138 +1118,6 @@ def generate_logins(session: Session, b: _Build, candidates: list) -> int:
     return 2
 
 
-def _recruiting_village(session: Session, villages, used: set, fund, on: date, hiring):
-    """The township's village with the most applicants who qualify for a new post there on `on`,
-    with those who qualify and some who don't (judged by the real eligibility engine)."""
-    from .models.posts import Post
-
-    best = (None, [], [])
-    for village in villages:
-        if village.id in used:
-            continue
-        trial = Post(village=village, village_id=village.id, fund=fund, fund_id=fund.id)  # never added
-        people = session.scalars(
-            select(Person)
-            .where(
-                Person.village_id == village.id,
-                Person.death_date.is_(None),
-                Person.id.in_(select(PersonCategory.person_id)),
-                Person.birth_date <= date(on.year - 18, 1, 1),
-                Person.birth_date >= date(on.year - 60, 1, 1),
-            )
-            .order_by(Person.work_capacity.desc(), Person.id)
-            .limit(40)
-        ).all()
-        verdicts = [(p, hiring.eligibility_for(session, p, trial, on)) for p in people]
-        ok = [p for p, failures in verdicts if not failures]
-        if len(ok) > len(best[1]):
-            best = (village, ok, [p for p, failures in verdicts if failures])
-    return best
-
-
-def generate_open_recruitment(session: Session, today: date) -> int:
-    """Recruitment under way in the logins' township, made through the real services (audited): two new
-    posts proposed by township1 and approved by admin, one whose shortlist is in its 公示 period now and
-    one still taking applications — HR has work on the 招聘 screens and the public page shows them.
-    Returns the number of notices opened."""
-    from .domain.errors import DomainError
-    from .models.accounts import User
-    from .models.hiring import Application
-    from .models.policy import Fund, PostCategory
-    from .services import hiring
-    from .services import posts as post_service
-    from .services.clock_binding import bind_now, now_of
-
-    clerk = session.scalar(select(User).where(User.username == "township1"))
-    admin = session.scalar(select(User).where(User.username == "admin"))
-    fund = session.scalar(
-        select(Fund)
-        .where(Fund.year == today.year, Fund.restricts_categories.is_(False))
-        .order_by(Fund.allocation_fen.desc())
-    )
-    if clerk is None or admin is None or fund is None:
-        return 0
-    villages = session.scalars(
-        select(Region).where(Region.parent_id == clerk.region_id).order_by(Region.code)
-    ).all()
-    plans = (
-        (
-            "养老服务",
-            "居家养老照护员",
-            "本村有独居、失能老人需要日常探访照护；本村脱贫户中有多名因照顾家人无法离乡的妇女可以承担。",
-        ),
-        (
-            "儿童关爱",
-            "留守儿童关爱员",
-            "本村留守儿童较多，需要有人课后看护、家访并报告安全隐患；符合条件且无法离乡的人员有数名。",
-        ),
-    )
-    opened, used = 0, set()
-    for n, (category_name, title, need) in enumerate(plans):
-        category = session.scalar(select(PostCategory).where(PostCategory.name == category_name))
-        proposed = today - timedelta(days=24 - n * 8)
-        start = proposed + timedelta(days=4)
-        village, ok, refused = _recruiting_village(session, villages, used, fund, start, hiring)
-        if category is None or village is None:
-            continue
-        used.add(village.id)
-        try:
-            post = post_service.propose_post(
-                session,
-                clerk,
-                post_service.PostInput(
-                    title=title,
-                    village_id=village.id,
-                    category_id=category.id,
-                    fund_id=fund.id,
-                    headcount=1,
-                    duties=f"{title}：按村委会安排履行岗位职责，每月按规定天数出勤并接受考核。",
-                    work_place=village.name,
-                    hours="每周一至周五上午",
-                    need_text=need,
-                    eligible_pool=len(ok) + 1,
-                ),
-                proposed,
-            )
-            post_service.submit_post(session, clerk, post, proposed)
-            post_service.approve_post(
-                session, admin, post, proposed + timedelta(days=2), note="需求属实，同意设岗"
-            )
-            # the first one's registration closed before its 公示 (published yesterday); the second still takes applications
-            end_on = today - timedelta(days=3) if n == 0 else today + timedelta(days=7)
-            notice = hiring.publish_notice(
-                session,
-                clerk,
-                post.id,
-                title=f"{village.name}{title}招聘公告",
-                conditions="本村户籍、年满16周岁、属于脱贫人口等帮扶类别、无法离乡且无其他就业的人员；村干部及其家庭成员不得报名。",
-                places=1,
-                start_on=start,
-                end_on=end_on,
-                today=start,
-                contact=f"{clerk.region.name}人民政府社会事务办，电话 0855-8612{n}45",
-            )
-            # a realistic mix for HR to review: some who qualify, some the engine refuses with reasons
-            for person in ok[:3] + refused[:2]:
-                hiring.enter_application(session, clerk, notice.id, person.id, start + timedelta(days=1))
-            eligible = session.scalar(
-                select(Application.id).where(
-                    Application.notice_id == notice.id, Application.status == "eligible"
-                )
-            )
-            if n == 0 and eligible:  # by priority; the period counted by the service over the county calendar
-                published = today - timedelta(days=1)
-                bound = now_of(session)
-                bind_now(session, datetime(published.year, published.month, published.day, 2, 0))
-                hiring.publish_shortlist(session, clerk, notice.id, None, published)
-                bind_now(session, bound)
-            opened += 1
-        except DomainError:  # the rules would not let this recruitment happen now: leave it out
-            continue
-    session.flush()
-    return opened
-
-
 # ---------------------------------------------------------------------------------------------
 # Entry points
 # ---------------------------------------------------------------------------------------------
@@ -1568,7 +1127,7 @@ def generate_county(session: Session, *, seed: int, persons: int, today: date) -
     """Generate the whole demo county into `session` (flushed, not committed); return row counts."""
     if persons < MIN_PERSONS:
         raise ValueError(f"演示人数至少为{MIN_PERSONS}人（100个村每村至少{MIN_PER_VILLAGE}人）")
-    from .services.clock_binding import bind_now
+    from ..services.clock_binding import bind_now
 
     # the demo's technical timestamps follow its own `today` (10:00 Beijing), so a seed always builds the same county
     bind_now(session, datetime(today.year, today.month, today.day, 2, 0))
@@ -1603,10 +1162,10 @@ def generate_county(session: Session, *, seed: int, persons: int, today: date) -
     history.update(
         plant_oversight_cases(session, today, seed, DEMO_ACTOR)
     )  # 纪检监察 true cases and look-alikes
-    from .demo_hire_sign import generate_hire_awaiting_contract  # a hire waiting for its 劳务协议 (worklist)
+    from .hire_sign import generate_hire_awaiting_contract  # a hire waiting for its 劳务协议 (worklist)
 
     history["hired_awaiting_contract"] = generate_hire_awaiting_contract(session, today)
-    from .services.oversight import daily_sweep as scan_county
+    from ..services.oversight import daily_sweep as scan_county
 
     history["flags_raised"] = scan_county(
         session, today
@@ -1645,100 +1204,19 @@ def generate_county(session: Session, *, seed: int, persons: int, today: date) -
 
 def reset_all(session: Session) -> None:
     """Delete every row of every table, children before parents."""
-    from .extensions import db
+    from ..extensions import db
 
+    sqlite = session.get_bind().dialect.name == "sqlite"
     for table in reversed(db.metadata.sorted_tables):
+        # SQLite looks for the rows referring to each deleted row; a self-reference without an index
+        # (payment.original_payment_id) makes that a scan per row: index it for the delete only
+        # (the DDL is part of the same transaction)
+        own = [
+            fk.parent.name for fk in table.foreign_keys if fk.column.table is table and not fk.parent.index
+        ]
+        for column in own if sqlite else ():
+            session.execute(text(f"CREATE INDEX demo_reset_{table.name}_{column} ON {table.name} ({column})"))
         session.execute(table.delete())
+        for column in own if sqlite else ():
+            session.execute(text(f"DROP INDEX demo_reset_{table.name}_{column}"))
     session.flush()
-
-
-SUMMARY = (
-    ("townships", "乡镇", "个"),
-    ("villages", "村（社区）", "个"),
-    ("households", "户", "户"),
-    ("persons", "人员", "人"),
-    ("person_categories", "人员类别记录", "条"),
-    ("relations", "亲属关系", "条"),
-    ("cadres", "村干部任职", "条"),
-    ("employment_records", "参保就业记录", "条"),
-    ("post_categories", "岗位类别", "个"),
-    ("standards", "补贴标准", "条"),
-    ("funds", "资金来源", "项"),
-    ("holidays", "节假日及调休", "天"),
-    ("post", "岗位", "个"),
-    ("notice", "招聘公告", "份"),
-    ("application", "报名记录", "条"),
-    ("publicity", "公示", "次"),
-    ("objection", "公示异议", "件"),
-    ("contract", "合同（含续签）", "份"),
-    ("insurance_policy", "意外伤害保险", "份"),
-    ("assessment", "考核结果（月度及年度）", "条"),
-    ("attendance_record", "考勤记录", "条"),
-    ("payroll_run", "发放清册", "份"),
-    ("payment", "发放明细", "条"),
-    ("flags_raised", "纪检监察线索（扫描发现）", "条"),
-)
-
-
-@click.command("demo")
-@click.option("--seed", type=int, default=2026, show_default=True, help="随机种子（相同种子生成相同数据）")
-@click.option("--persons", type=int, default=5000, show_default=True, help="人员数量")
-@click.option("--reset", is_flag=True, help="先清空所有表中的数据")
-@click.option("--today", "today_text", help="基准日期 YYYY-MM-DD（默认为今天）")
-@with_appcontext
-def demo_command(seed: int, persons: int, reset: bool, today_text: str | None):
-    """生成一个演示县（青山县）：区划、人员、户、亲属、村干部、政策、岗位、招聘、合同、考勤、发放历史和各角色的登录账号。"""
-    from . import clock
-    from .domain.errors import DomainError
-    from .domain.formats import parse_date
-    from .extensions import db
-
-    session = db.session
-    try:
-        today = parse_date(today_text, "基准日期") if today_text else clock.today()
-    except DomainError as err:
-        raise click.ClickException(err.message) from None
-    if persons < MIN_PERSONS:
-        raise click.ClickException(f"人员数量至少为{MIN_PERSONS}")
-    if reset:
-        reset_all(session)
-    elif session.scalar(select(func.count(Person.id))) or session.scalar(select(func.count(Region.id))):
-        raise click.ClickException(
-            "数据库中已有人员或区划数据；如需重新生成演示数据，请加 --reset（将清空所有数据）"
-        )
-    else:
-        names = [u for u, _ in DEMO_LOGINS] + ["township1b", "township2"]
-        taken = session.scalars(select(User.username).where(User.username.in_(names))).all()
-        if taken:
-            raise click.ClickException(f"用户名已存在：{'、'.join(taken)}；请加 --reset 后重试")
-    started = datetime.now()
-    counts = generate_county(session, seed=seed, persons=persons, today=today)
-    session.commit()
-    seconds = (datetime.now() - started).total_seconds()
-    click.echo(
-        f"已生成演示数据：{COUNTY_NAME}（{COUNTY_CODE6}000000），种子 {seed}，基准日期 {today.isoformat()}，"
-        f"用时 {seconds:.1f} 秒"
-    )
-    for key, label, unit in SUMMARY:
-        click.echo(f"  {label}：{counts.get(key, 0)} {unit}")
-    click.echo(
-        f"  16岁以上人员 {counts['adults']} 人，其中有人员类别记录 {counts['adults_in_category']} 人；"
-        f"已故 {counts['deaths']} 人"
-    )
-    click.echo("演示账号（密码均为 " + DEMO_PASSWORD + "）：")
-    users = {
-        u.username: u
-        for u in session.scalars(select(User).where(User.username.in_([u for u, _ in DEMO_LOGINS]))).all()
-    }
-    for username, role in DEMO_LOGINS:
-        user = users[username]
-        if user.region:
-            scope = user.region.full_name
-        else:
-            scope = f"人员：{user.person.name}（{user.person.village.full_name}）"
-        click.echo(f"  {username} / {DEMO_PASSWORD}  {ROLE_LABELS[role]}  {scope}")
-    click.echo(
-        f"  township1b / {DEMO_PASSWORD}  {ROLE_LABELS[TOWNSHIP_CLERK]}（复核人，可审批 township1 生成的清册）  "
-        f"{users['township1'].region.full_name}"
-    )
-    click.echo(f"  其他乡镇经办人：township2 … township{counts['townships']}（密码相同）")

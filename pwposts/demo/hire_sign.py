@@ -12,13 +12,13 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .domain.errors import DomainError
-from .models.accounts import User
-from .models.hiring import Notice
-from .models.people import Region
-from .models.policy import Fund, PostCategory
-from .models.posts import Post
-from .services.clock_binding import bind_now, now_of
+from ..domain.errors import DomainError
+from ..models.accounts import User
+from ..models.hiring import Notice
+from ..models.people import Region
+from ..models.policy import Fund, PostCategory
+from ..models.posts import Post
+from ..services.clock_binding import bind_now, now_of
 
 
 def _on(session: Session, day: date) -> None:
@@ -28,9 +28,9 @@ def _on(session: Session, day: date) -> None:
 
 def generate_hire_awaiting_contract(session: Session, today: date) -> int:
     """Returns the number of hires left waiting for their contract (0 when the rules would not allow one)."""
-    from . import demo
-    from .services import hiring
-    from .services import posts as post_service
+    from ..services import hiring
+    from ..services import posts as post_service
+    from .recruitment import _recruiting_village
 
     clerk = session.scalar(select(User).where(User.username == "township1"))
     admin = session.scalar(select(User).where(User.username == "admin"))
@@ -52,7 +52,7 @@ def generate_hire_awaiting_contract(session: Session, today: date) -> int:
     )
     proposed = today - timedelta(days=45)
     start, end = proposed + timedelta(days=4), proposed + timedelta(days=14)
-    village, ok, _refused = demo._recruiting_village(session, villages, busy, fund, start, hiring)
+    village, ok, _refused = _recruiting_village(session, villages, busy, fund, start, hiring)
     if village is None or not ok:
         return 0
     bound = now_of(session)

@@ -17,14 +17,14 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .domain.payroll import compute_line
-from .models.audit import AuditEntry
-from .models.contracts import Contract, InsurancePolicy
-from .models.pay import AttendanceDay, AttendanceRecord, Payment, PayrollRun
-from .models.people import Cadre, EmploymentRecord, Person, PersonCategory, Region, Relation
-from .models.policy import Fund
-from .models.posts import Post
-from .services import audit
+from ..domain.payroll import compute_line
+from ..models.audit import AuditEntry
+from ..models.contracts import Contract, InsurancePolicy
+from ..models.pay import AttendanceDay, AttendanceRecord, Payment, PayrollRun
+from ..models.people import Cadre, EmploymentRecord, Person, PersonCategory, Region, Relation
+from ..models.policy import Fund
+from ..models.posts import Post
+from ..services import audit
 
 ACTION = "demo_plant_cases"
 
@@ -81,9 +81,20 @@ class _Planter:
             post = by_village.get(vid) or by_town.get(tid) or (live[0] if live else None)
             if post is not None:
                 self.posts[vid] = post
+        # the SQL narrows the county to the living adults with an own account; the rest is judged here
         self.base = [
             p
-            for p in session.scalars(select(Person).order_by(Person.id))
+            for p in session.scalars(
+                select(Person)
+                .where(
+                    Person.death_date.is_(None),
+                    Person.account_no.is_not(None),
+                    Person.account_no != "",
+                    Person.account_name == Person.name,
+                    Person.birth_date.between(date(today.year - 55, 1, 1), date(today.year - 20, 12, 31)),
+                )
+                .order_by(Person.id)
+            )
             if p.id not in holders
             and p.id not in cadres
             and p.death_date is None
@@ -398,33 +409,44 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
     pl.case("HOUSEHOLD_LIMIT", f"household:{x2.household_id}", False, "同户两人先后在岗，不同时", x2, y2)
 
     # INELIGIBLE — true: no category and not 大龄 on the hiring date; look-alike: 大龄 by birth date, no recorded category
-    young = [
-        p
-        for p in session.scalars(select(Person).where(Person.death_date.is_(None)).order_by(Person.id))
-        if not p.categories
-        and 25 <= today.year - p.birth_date.year <= 40
-        and p.village_id in pl.posts
-        and p.household_id not in pl.busy_households
-        and p.account_name == p.name
-        and pl.fresh(p)
-        and p.id not in pl.kin_serving
-    ]
-    older = [
-        p
-        for p in session.scalars(
-            select(Person).where(Person.death_date.is_(None), Person.sex == "F").order_by(Person.id)
+    def uncategorised(oldest: int, youngest: int, *where):
+        """Living persons with no category record and an own-named account, aged (by year) between
+        `youngest` and `oldest`, in id order (one query: the category test is set-based)."""
+        return session.scalars(
+            select(Person)
+            .where(
+                Person.death_date.is_(None),
+                ~select(PersonCategory.id).where(PersonCategory.person_id == Person.id).exists(),
+                Person.account_name == Person.name,
+                Person.birth_date.between(
+                    date(today.year - oldest, 1, 1), date(today.year - youngest, 12, 31)
+                ),
+                *where,
+            )
+            .order_by(Person.id)
         )
-        if not p.categories
-        and 47 <= today.year - p.birth_date.year <= 55
-        and p.village_id in pl.posts
-        and p.household_id not in pl.busy_households
-        and p.account_name == p.name
-        and pl.fresh(p)
-        and p.id not in pl.kin_serving
-    ]
-    older = [q for q in older if young and q.household_id != young[0].household_id]
-    if young and older:
-        p, q = pl.take(young[0]), pl.take(older[0])
+
+    def plantable(p: Person) -> bool:
+        return (
+            p.village_id in pl.posts
+            and p.household_id not in pl.busy_households
+            and pl.fresh(p)
+            and p.id not in pl.kin_serving
+        )
+
+    young = next((p for p in uncategorised(40, 25) if plantable(p)), None)
+    older = None
+    if young is not None:
+        older = next(
+            (
+                q
+                for q in uncategorised(55, 47, Person.sex == "F")
+                if plantable(q) and q.household_id != young.household_id
+            ),
+            None,
+        )
+    if young is not None and older is not None:
+        p, q = pl.take(young), pl.take(older)
         c = regular_year(p)
         pl.case("INELIGIBLE", f"contract:{c.id}", True, "聘用时不属于任何帮扶类别", p)
         cq = regular_year(q)
@@ -585,12 +607,18 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
             break
 
     # ROTATION — true: two households of one village each away a year and back; look-alike: one household alone
-    def fresh_in(v):
-        households = {}
+    def fresh_by_village() -> dict[int, list[Person]]:
+        """The fresh persons of every village, one per household (the first in the pool), in one pass."""
+        households: dict[int, dict[int, Person]] = {}
         for f in pl.free:
-            if f.village_id == v and pl.fresh(f):
-                households.setdefault(f.household_id, f)
-        return list(households.values())
+            if pl.fresh(f):
+                households.setdefault(f.village_id, {}).setdefault(f.household_id, f)
+        return {v: list(h.values()) for v, h in households.items()}
+
+    fresh = fresh_by_village()
+
+    def fresh_in(v):
+        return fresh.get(v, [])
 
     vids = sorted(pl.posts, key=lambda v: (-len(fresh_in(v)), v))
     v1 = next((v for v in vids if len(fresh_in(v)) >= 2), None)
@@ -603,6 +631,7 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
             for yr in years:
                 pl.contract(who, date(yr, 1, 1), date(yr, 12, 31), status="ended")
         pl.case("ROTATION", f"village:{pl.posts[v1].village_id}", True, "两户岗位人员隔年交替在岗", r1, r2)
+        fresh = fresh_by_village()  # r1 and r2 are taken now
         r3 = pl.take(fresh_in(v2)[0])
         for yr in (2022, 2024):
             pl.contract(r3, date(yr, 1, 1), date(yr, 12, 31), status="ended")

@@ -21,12 +21,12 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .domain.errors import DomainError
-from .domain.exits import SERVICE_KINDS
-from .models.accounts import User
-from .models.contracts import Contract
-from .models.exits import ContractExit
-from .models.posts import Post
+from ..domain.errors import DomainError
+from ..domain.exits import SERVICE_KINDS
+from ..models.accounts import User
+from ..models.contracts import Contract
+from ..models.exits import ContractExit
+from ..models.posts import Post
 
 MAX_HISTORICAL = 160
 GIVERS = ("乡镇人社所", "县公共就业服务中心", "村就业信息员")
@@ -69,8 +69,8 @@ def _clerks(session: Session) -> tuple[dict[int, User], User | None]:
 
 def generate_exits(session: Session, today: date, seed: int = 2026) -> dict[str, int]:
     """Exit records, 311 services and colours for the demo county; returns counts for the summary."""
-    from .services import exits as svc
-    from .services.sweep import run_sweep
+    from ..services import exits as svc
+    from ..services.sweep import run_sweep
 
     rng = random.Random(seed * 31 + 8)
     clerks, admin = _clerks(session)
@@ -136,7 +136,7 @@ def generate_exits(session: Session, today: date, seed: int = 2026) -> dict[str,
     counts["sweep_proposals"] = sum(report.proposed.values())
     from sqlalchemy import func
 
-    from .models.exits import PersonColour
+    from ..models.exits import PersonColour
 
     for colour, n in session.execute(select(PersonColour.colour, func.count()).group_by(PersonColour.colour)):
         counts[f"colour_{colour}"] = n
@@ -146,7 +146,7 @@ def generate_exits(session: Session, today: date, seed: int = 2026) -> dict[str,
 
 def _services(session: Session, svc, actor, ex: ContractExit, today: date, rng: random.Random) -> int:
     """311 services after the exit: on schedule for about half, fewer (behind) for the others."""
-    from .domain.exits import schedule
+    from ..domain.exits import schedule
 
     sched = schedule(ex.effective_on, today, [])
     keep_up = rng.random() < 0.5

@@ -4,7 +4,7 @@ Posts in every township, several years of recruitment (notices, applications wit
 engine's own failures, 公示, objections, hires), one-year contracts with insurance, renewals,
 annual grades and exits, then attendance, monthly grades and payroll for the last 13 ended months.
 Everything is built in memory with explicit ids and inserted table by table (executemany), like
-the registry in demo.py, so 50,000 persons stay well under a minute.
+the registry in county.py, so 50,000 persons stay well under a minute.
 
 Holders are chosen the way the services choose them: domain.hiring.check_eligibility on facts
 gathered exactly as services.hiring.gather_facts gathers them (relations either way, household
@@ -47,11 +47,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from .domain.contracts import latest_end
-from .domain.formats import month_bounds
-from .domain.hiring import (
+from ..domain.contracts import latest_end
+from ..domain.formats import month_bounds
+from ..domain.hiring import (
     ApplicantFacts,
-    CadreTie,
     EligibilityRules,
     Employment,
     HeldPost,
@@ -59,21 +58,44 @@ from .domain.hiring import (
     next_working_day,
     priority_key,
     publicity_period,
+    split_held,
+    tie_labels,
 )
-from .domain.payroll import bank_reference, compute_line, money
-from .domain.people import age_on
-from .domain.posts import staffing_state
-from .domain.roles import TOWNSHIP_CLERK
-from .domain.settings import BY_KEY
-from .models.accounts import User
-from .models.contracts import Assessment, Contract, InsurancePolicy
-from .models.hiring import Application, Notice, Objection, Publicity
-from .models.pay import AttendanceRecord, Payment, PayrollRun
-from .models.people import Person
-from .models.posts import Post
-from .services import audit
-from .services.accounts import hash_password
-from .services.people import inverse_kind
+from ..domain.hiring import cadre_ties as cadre_ties_of
+from ..domain.payroll import bank_reference, compute_line, money
+from ..domain.people import age_on, inverse_kind
+from ..domain.posts import staffing_state
+from ..domain.roles import TOWNSHIP_CLERK
+from ..domain.settings import BY_KEY
+from ..models.accounts import User
+from ..models.contracts import Assessment, Contract, InsurancePolicy
+from ..models.hiring import Application, Notice, Objection, Publicity
+from ..models.pay import AttendanceRecord, Payment, PayrollRun
+from ..models.people import Person
+from ..models.posts import Post
+from ..services import audit
+from ..services.accounts import hash_password
+from .history_texts import (
+    ATTENDANCE_NOTES,
+    BANK_FAILURES,
+    CATEGORY_WEIGHTS,
+    DEVIATION_REASONS,
+    DUTIES,
+    FUND_WEIGHTS,
+    HEADCOUNTS,
+    HOURS,
+    INSURERS,
+    NEED_POOL,
+    NEED_WHY,
+    OBJECTION_UPHELD,
+    OBJECTIONS_REJECTED,
+    PENDING_REASONS,
+    PLACES,
+    RANDOM_EXITS,
+    REJECT_REASONS,
+    TITLES,
+    TOWN_LANDLINE,
+)
 
 HISTORY_FROM = date(2024, 2, 1)  # the first posts are proposed in early 2024 (standards from 2024-01-01)
 PAY_MONTHS = 13  # attendance, grades and payroll for the last 13 ended months (late 2025 and 2026)
@@ -94,196 +116,6 @@ HISTORY_MODELS = {
     "payroll_run": PayrollRun,
     "payment": Payment,
 }
-
-# 保洁 and 护路 are the most common posts.
-CATEGORY_WEIGHTS = (
-    ("cleaning", 30),
-    ("road_care", 22),
-    ("forest", 9),
-    ("water", 7),
-    ("facilities", 6),
-    ("elder_care", 7),
-    ("child_care", 5),
-    ("disability", 4),
-    ("security", 6),
-    ("info_officer", 4),
-)
-REVISED_FROM = date(2026, 1, 1)
-FUND_WEIGHTS = (
-    ("衔接推进乡村振兴补助资金", 50),
-    ("就业补助资金", 25),
-    ("光伏收益", 15),
-    ("村集体经济收益", 10),
-)
-HEADCOUNTS = ((1, 50), (2, 35), (3, 15))
-
-TITLES = {
-    "cleaning": ("村道保洁员", "环境卫生保洁员", "河道保洁员", "公共场所保洁员"),
-    "road_care": ("农村公路护路员", "通组路养护员", "乡村道路护路员"),
-    "forest": ("生态护林员", "森林防火巡护员", "护林员"),
-    "water": ("水利设施管护员", "饮水工程管护员", "山塘沟渠管护员"),
-    "facilities": ("公共设施维护员", "路灯及文体设施维护员"),
-    "elder_care": ("居家养老服务员", "留守老人照料员"),
-    "child_care": ("留守儿童关爱员", "儿童之家看护员"),
-    "disability": ("残疾人帮扶员", "重度残疾人照护员"),
-    "security": ("治安协管员", "交通安全劝导员", "矛盾纠纷排查员"),
-    "info_officer": ("防返贫信息员", "监测信息采集员"),
-}
-DUTIES = {
-    "cleaning": (
-        "负责{place}的日常清扫，垃圾收集并运至转运点，保持路面、沟渠无垃圾堆积。",
-        "清扫村内主干道和公共活动场所，清理卫生死角，劝导村民垃圾分类投放。",
-        "打捞河道漂浮物，清理河岸垃圾，发现乱倒乱排及时报告村委会。",
-    ),
-    "road_care": (
-        "巡查{place}路段，清理路面落石、塌方土和障碍物，疏通边沟，发现路面损坏及时上报。",
-        "负责通组路日常养护：清扫路面、修剪路肩杂草、维护安全警示标志。",
-    ),
-    "forest": (
-        "在责任林区开展日常巡护，宣传森林防火，制止乱砍滥伐和野外用火，发现火情立即报告。",
-        "巡护责任区林地，记录巡护轨迹，报告病虫害、火情和非法占用林地行为。",
-    ),
-    "water": (
-        "巡查饮水工程蓄水池、管网和阀门，简易检测水质，发现漏水、污染及时报告并协助维修。",
-        "管护山塘、沟渠和提灌站，汛期加密巡查，清理渠道淤积物。",
-    ),
-    "facilities": (
-        "维护村内路灯、文体设施、公厕和宣传栏，小故障及时修理，大故障报告村委会。",
-        "负责公共设施的日常检查和简单维修，保持文化广场、公厕整洁可用。",
-    ),
-    "elder_care": (
-        "定期探访留守、独居老人，协助代购代办、打扫卫生，发现异常及时联系家属和村委会。",
-        "为高龄、失能老人提供上门照料、助餐和陪同就医服务。",
-    ),
-    "child_care": (
-        "放学后在儿童之家看护留守儿童，辅导作业，开展安全教育。",
-        "定期走访留守儿童家庭，了解学习生活情况，提醒防溺水等安全事项。",
-    ),
-    "disability": (
-        "为重度残疾人提供生活照料和康复训练协助，陪同办理相关事务。",
-        "定期上门探访残疾人家庭，协助做好日常护理和辅具使用。",
-    ),
-    "security": (
-        "开展村内治安巡逻，排查矛盾纠纷，在赶场天和路口开展交通安全劝导。",
-        "夜间巡逻重点区域，协助调解邻里纠纷，及时报告安全隐患。",
-    ),
-    "info_officer": (
-        "走访监测户和脱贫户，采集收入、就业、住房和医疗变化信息，按月上报防返贫监测平台。",
-        "收集农户返贫致贫风险信息，协助开展动态监测和帮扶政策宣传。",
-    ),
-}
-HOURS = {
-    "cleaning": ("每日7:00-10:00清扫，下午巡查一次", "每日上午清扫，每月出勤不少于15天"),
-    "road_care": ("每周巡查不少于3次，雨后加巡", "每日上午巡查责任路段"),
-    "forest": ("全日制，每日巡护不少于6小时", "全日制，防火期每日巡护"),
-    "water": ("每周巡查不少于3次，汛期每日巡查", "每周一、三、五巡查，遇故障随叫随到"),
-    "facilities": ("每周巡查不少于3次", "每周二、四、六维护"),
-    "elder_care": ("每日上门服务不少于3小时", "每周探访每户不少于2次"),
-    "child_care": ("周一至周五放学后16:30-18:30", "每周走访2次，放学后看护"),
-    "disability": ("每周上门服务不少于2次", "每日上午上门照料2小时"),
-    "security": ("每日巡逻不少于2小时，赶场天全天", "每晚19:00-21:00巡逻"),
-    "info_officer": ("每月走访监测户，月底前上报信息", "每月集中走访4天"),
-}
-PLACES = {
-    "cleaning": ("{village}{g1}至{g2}主干道", "{village}村委会周边及集中居住点", "{village}河段及沿河步道"),
-    "road_care": ("{village}通组公路{g1}至{g2}段", "{village}境内村道及通组路"),
-    "forest": ("{village}{g1}后山集体林区", "{village}生态公益林责任区"),
-    "water": ("{village}饮水工程及{g1}山塘", "{village}灌溉沟渠和提灌站"),
-    "facilities": ("{village}文化广场、路灯和公厕", "{village}村委会及各组公共设施"),
-    "elder_care": ("{village}各村民小组留守老人家中", "{village}{g1}、{g2}独居老人家中"),
-    "child_care": ("{village}儿童之家", "{village}留守儿童家庭"),
-    "disability": ("{village}重度残疾人家中", "{village}各组残疾人家庭"),
-    "security": ("{village}集镇路口及各组", "{village}主要道路和人员聚集场所"),
-    "info_officer": ("{village}各村民小组", "{village}监测户和脱贫户家中"),
-}
-NEED_WHY = {
-    "cleaning": (
-        "{village}有{groups}个村民小组，主干道约{km}公里，原由村民轮流清扫，垃圾堆积问题反复出现",
-        "创建美丽乡村后村内公共场所增加，日常保洁无人专职负责",
-        "村内河段沿岸垃圾多，雨季易堵塞河道",
-    ),
-    "road_care": (
-        "近年新修通组硬化路{km}公里，雨季落石和塌方频繁，日常养护无人负责",
-        "{village}通组路沿线边沟淤塞，路肩杂草影响行车安全",
-    ),
-    "forest": (
-        "{village}有集体林地约{mu}亩，进入防火期后巡护任务重，原护林员年龄偏大已退岗",
-        "林区与邻村交界，偷砍滥伐和野外用火时有发生，需要专人巡护",
-    ),
-    "water": (
-        "{village}饮水工程覆盖{households}户，管网长、阀门多，缺少日常管护",
-        "村内山塘和灌溉沟渠年久失修，汛期需要专人巡查",
-    ),
-    "facilities": (
-        "村内新装路灯{lamps}盏、建成文化广场，日常维护缺人",
-        "公厕、宣传栏等公共设施损坏后长期无人修理",
-    ),
-    "elder_care": (
-        "村内60岁以上留守老人{old}人，其中独居{alone}人，日常探访和照料需要人手",
-        "高龄和失能老人增多，子女大多外出务工",
-    ),
-    "child_care": ("村内留守儿童{kids}人，放学后无人看护，暑期防溺水压力大", "儿童之家建成后缺少看护人员"),
-    "disability": (
-        "村内重度残疾人{disabled}人，家庭照料负担重",
-        "部分残疾人独居，生活照料和康复训练缺少帮手",
-    ),
-    "security": (
-        "{village}位于集镇附近，赶场天人车混行，交通和治安隐患多",
-        "村内邻里纠纷较多，需要专人排查和劝导",
-    ),
-    "info_officer": (
-        "村内监测户和脱贫户{households}户，防返贫动态监测信息采集任务重",
-        "需要熟悉村情的人员按月采集和上报农户收支变化",
-    ),
-}
-NEED_POOL = (
-    "村内符合条件且无法离乡的帮扶对象有{pool}人，拟设{headcount}个岗位，优先安置弱劳力、半劳力。",
-    "经摸底，本村有{pool}名脱贫人口和监测对象因照顾家庭无法外出务工，拟设{headcount}个岗位就近安置。",
-    "全村符合条件、有就业意愿但不能离乡的人员{pool}人，设{headcount}个岗位可解决部分人员就近就业。",
-)
-DEVIATION_REASONS = {
-    "forest": ("林区面积大、山高坡陡，巡护路线单程超过15公里，经县林业局核定提高补贴", 1.2, 0),
-    "water": ("饮水工程覆盖3个村民小组，管网长度为一般村的两倍以上，管护工作量大", 1.25, 0),
-    "elder_care": ("服务对象居住分散，按实际上门服务次数计算出勤，规定出勤天数相应减少", 1.0, -5),
-    "security": ("集镇赶场天人流量大，每月出勤和巡逻时长明显多于一般村", 1.2, 3),
-    "facilities": ("村内设施多、分布广，维护工作量约为一般村的1.5倍", 1.2, 0),
-}
-PENDING_REASONS = (
-    "本村位于深山区，道路养护难度大、路程远，申请提高岗位补贴标准",
-    "岗位工作量明显高于同类岗位，申请按县定标准上浮补贴并经县级审批",
-)
-REJECT_REASONS = (
-    "该村已设同类岗位2个，设岗需求说明不充分，请补充说明后重新提交",
-    "拟聘人数超过本村符合条件人员的合理比例，请核减岗位人数",
-)
-INSURERS = (
-    ("中国人寿财产保险股份有限公司", "CL"),
-    ("中国人民财产保险股份有限公司", "PICC"),
-    ("中国太平洋财产保险股份有限公司", "CPIC"),
-    ("中国平安财产保险股份有限公司", "PA"),
-)
-RANDOM_EXITS = (
-    ("own", "本人申请退岗：外出务工", 50),
-    ("health", "身体原因无法胜任岗位工作（本人申请，村委会核实）", 35),
-    ("breach", "严重违反岗位管理规定：多次无故缺勤，经警告仍不改正，予以解除", 15),
-)
-ATTENDANCE_NOTES = ("病假", "农忙请假", "事假", "照顾家人请假", "外出就医")
-BANK_FAILURES = ("账户已销户", "户名与账号不符", "账户状态异常（睡眠户）", "社保卡未激活")
-OBJECTIONS_REJECTED = (
-    (
-        "反映{name}家中有人在外务工，收入较高，不应安排公益性岗位",
-        "经村委会入户核实，{name}家庭外出务工人员收入不稳定，仍属帮扶对象，符合聘用条件，异议不成立",
-    ),
-    (
-        "反映{name}身体不好，干不了岗位工作",
-        "经核实，{name}身体状况能够胜任岗位工作，年龄和残疾不得作为拒绝聘用的理由，异议不成立",
-    ),
-)
-OBJECTION_UPHELD = (
-    "反映{name}已在县城一家物流公司上班，平时不在村里",
-    "经乡镇和村委会核实，{name}自本月起在县城务工，无法履行岗位职责，异议成立，取消拟聘资格",
-)
-TOWN_LANDLINE = "0851-"
 
 
 def _day(rng, start: date, end: date) -> date:
@@ -426,7 +258,7 @@ class _History:
             (f["name"], f["year"]): dict(f, categories=tuple(fund_cats[f["id"]])) for f in tables["fund"]
         }
         # the calendar the service counts with: the national one (chinesecalendar) under the county's own days
-        from .domain.national_calendar import national_exceptions
+        from ..domain.national_calendar import national_exceptions
 
         days = [h["day"] for h in tables["holiday"]]
         first = date(min(days).year - 3, 1, 1) if days else date(2020, 1, 1)
@@ -434,10 +266,13 @@ class _History:
         self.exceptions = national_exceptions(first, last)
         self.exceptions.update({h["day"]: h["is_workday"] for h in tables["holiday"]})
         # registry indexes (the facts services.hiring.gather_facts collects)
-        self.relatives = defaultdict(list)
+        self.relatives = defaultdict(list)  # (relative, kind seen from the person), for the planning
+        self.relation_rows = defaultdict(list)  # the stored (person_id, relative_id, kind) rows touching one
         for a, r, kind in b.relations:
             self.relatives[a].append((r, kind))
             self.relatives[r].append((a, inverse_kind(kind)))
+            self.relation_rows[a].append((a, r, kind))
+            self.relation_rows[r].append((a, r, kind))
         self.cadre_rows = defaultdict(list)
         for i, (p, v, office, start, end) in enumerate(b.cadres):
             self.cadre_rows[p.id].append((i, p, v, office, start, end))
@@ -486,26 +321,22 @@ class _History:
     # ---- eligibility, exactly as the hiring service gathers it --------------------------------
 
     def cadre_ties(self, p) -> tuple:
+        """The CadreTie facts of `p`, labelled and ordered by the hiring rules' own builders."""
         cached = self._ties.get(p.id)
         if cached is not None:
             return cached
-        ties = {p.id: "本人"}
-        for other, kind in self.relatives.get(p.id, ()):
-            ties.setdefault(other, kind)
-        for m in p.household.members:
-            if m is not p:
-                ties.setdefault(m.id, "同户成员")
-        rows = []
-        for pid, label in ties.items():
-            for i, cp, v, office, start, end in self.cadre_rows.get(pid, ()):
-                rows.append((i, CadreTie(cp.name, office, v.name, label, start, end)))
-        rows.sort(key=lambda r: r[0])
-        result = tuple(t for _, t in rows)
+        members = [m.id for m in p.household.members if m is not p]
+        ties = tie_labels(p.id, self.relation_rows.get(p.id, ()), members)
+        rows = sorted((row for pid in ties for row in self.cadre_rows.get(pid, ())), key=lambda r: r[0])
+        result = cadre_ties_of(
+            ties, [(cp.id, cp.name, office, v.name, start, end) for _i, cp, v, office, start, end in rows]
+        )
         self._ties[p.id] = result
         return result
 
-    def held(self, persons, state: date, post: _Post | None, own: bool) -> list[HeldPost]:
-        """Active contracts (by contract id) then pending hires (by application id), as on `state`."""
+    def held(self, persons, state: date) -> tuple[list, list]:
+        """(person_id, HeldPost) of the persons' active contracts (contract order) and pending hires
+        (application order) on `state`, as the hiring service's two queries return them."""
         active, pending = [], []
         for p in persons:
             for t in self.holdings.get(p.id, ()):
@@ -513,17 +344,18 @@ class _History:
                     continue
                 c = t.active_contract(state)
                 if c is not None:
-                    active.append((c.id, HeldPost(p.name, t.post.title, c.id, t.post.id)))
-                elif not (own and t.post is post):
-                    pending.append((t.app_id, HeldPost(p.name, t.post.title, None, t.post.id)))
-        return [h for _, h in sorted(active, key=lambda x: x[0])] + [
-            h for _, h in sorted(pending, key=lambda x: x[0])
-        ]
+                    active.append((c.id, p.id, HeldPost(p.name, t.post.title, c.id, t.post.id)))
+                else:
+                    pending.append((t.app_id, p.id, HeldPost(p.name, t.post.title, None, t.post.id)))
+        active.sort(key=lambda x: x[0])
+        pending.sort(key=lambda x: x[0])
+        return [(pid, h) for _k, pid, h in active], [(pid, h) for _k, pid, h in pending]
 
     def facts(self, p, post: _Post, on: date, state: date) -> ApplicantFacts:
         home = p.household.village
         fund = self.post_fund(post)
         others = [m for m in p.household.members if m is not p]
+        own, household = split_held(p.id, post.id, *self.held([p, *others], state))
         return ApplicantFacts(
             name=p.name,
             birth_date=p.birth,
@@ -538,8 +370,8 @@ class _History:
             fund_name=fund["name"],
             fund_restricts=fund["restricts_categories"],
             fund_categories=fund["categories"],
-            held_posts=tuple(self.held([p], state, post, own=True)),
-            household_held_posts=tuple(self.held(others, state, post, own=False)),
+            held_posts=own,
+            household_held_posts=household,
             cadre_ties=self.cadre_ties(p),
             employments=tuple(self.employment.get(p.id_number, ())),
         )

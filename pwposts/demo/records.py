@@ -9,10 +9,10 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models.accounts import User
-from .models.contracts import Contract
-from .models.people import Person, PersonCategory
-from .services.department_records import import_records
+from ..models.accounts import User
+from ..models.contracts import Contract
+from ..models.people import Person, PersonCategory
+from ..services.department_records import import_records
 
 
 def generate_department_records(session: Session, today: date) -> dict[str, int]:
