@@ -72,7 +72,7 @@ def gather_facts(session: Session, person: Person, post: Post, on: date) -> Appl
 def gather_facts_many(session: Session, persons, post: Post, on: date) -> list[ApplicantFacts]:
     """gather_facts for several applicants to one post, in the same handful of queries for all of them
     (the facts are labelled and split by the rules' own builders, person by person)."""
-    from .department_records import external_posts_of_many, record_source
+    from ..department_records import external_posts_of_many, record_source
 
     persons = list(persons)
     if not persons:
