@@ -410,7 +410,7 @@ def measure(label: str, url: str, counts: dict, wal: bool = False) -> dict:
     from pwposts.models.accounts import User
     from pwposts.models.pay import Payment, PayrollRun
     from pwposts.models.people import Region
-    from pwposts.services import payroll
+    from pwposts.services import pay as payroll
 
     app = make_app(url, wal)
     with app.app_context():

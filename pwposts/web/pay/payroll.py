@@ -25,7 +25,7 @@ from ...domain.roles import COUNTY_ADMIN, INSPECTOR, TOWNSHIP_CLERK
 from ...extensions import db
 from ...models.accounts import User
 from ...models.pay import Payment
-from ...services import payroll as service
+from ...services import pay as service
 from ...services.exports import record_export
 from ...services.permissions import can, require
 from ...services.settings import county_of
