@@ -22,6 +22,7 @@ checks (what a preview shows), runs (prepare/void/approve), bank, corrections, l
 Services flush only; the web, API or CLI commits.
 """
 
+from . import changes  # noqa: F401 (registers the change counter's flush listener)
 from .arrears import ArrearsRow, arrears
 from .bank import (
     BankImport,

@@ -19,6 +19,7 @@ from ...domain.formats import yuan
 from ...models.pay import Payment, PayrollRun
 from ...models.people import Person, Region
 from ...models.policy import Fund
+from . import changes
 from .common import PAYMENT, RUN, Unpaid, _lock_funds, load_run, run_months_for, unpaid_summary
 from .inputs import compute_run
 from .staleness import LATE_REASON, _late_holders, _stale_names
@@ -197,7 +198,11 @@ def run_view(session: Session, actor, run_id: Any, today: date) -> RunView:
     if run.status != "void":
         fresh, unpaid = compute_run(session, run.township_id, months, run.id)
         if run.status == "preview":
-            stale = _stale_names(session, run, months)
+            stale = (
+                []
+                if changes.unchanged_since_preview(session, run, months)
+                else _stale_names(session, run, months)
+            )
         else:
             unpaid += _late_holders(session, run, fresh)
     villages = dict(

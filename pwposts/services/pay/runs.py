@@ -23,6 +23,7 @@ from .. import audit
 from ..clock_binding import now_of
 from ..oversight import scan_after_payroll_approval
 from ..permissions import can
+from . import changes
 from .checks import account_blockers, fund_checks, run_months
 from .common import (
     ATTENDANCE,
@@ -121,6 +122,10 @@ def prepare_run(
         session.execute(delete(PAYMENT).where(PAYMENT.c.run_id == run.id))
         run.prepared_by_id, run.prepared_at = actor.id, now
 
+    # this run's lines decide who is "late" for another run of these months: theirs are no longer current;
+    # then the counters this preview is computed against — read before its inputs (see changes.py)
+    changes.bump(session, [(township.id, m) for m in months])
+    run.inputs_stamp = changes.stamp(session, township.id, months)
     lines, unpaid = compute_run(session, township.id, months, run.id)
     if not lines and not unpaid and kind == "regular":
         raise DomainError(
@@ -246,6 +251,7 @@ def void_run(session: Session, actor, run_id: Any, reason: str, today: date) -> 
             f"第{run.id}号清册状态为“{rules_label(run.status)}”，只有待审批的清册可以作废",
         )
     before = {"status": run.status, "total_fen": run.total_fen, "line_count": run.line_count}
+    changes.bump(session, [(run.township_id, m) for m in run_months(run, session)])
     session.execute(delete(PAYMENT).where(PAYMENT.c.run_id == run.id))
     run.status = "void"
     session.flush()
@@ -292,7 +298,12 @@ def approve_run(session: Session, actor, run_id: Any, today: date) -> PayrollRun
             f"第{run.id}号清册没有可发放的明细（无人有已审核的考勤），无需审批；可作废后待考勤审核再造册",
         )
     months = run_months(run, session)  # includes every month of the lines: none can lie outside them
-    stale = _stale_names(session, run, months, months_of_lines=True)
+    # the set-based re-check only when a counter moved since the preview (changes.py)
+    stale = (
+        []
+        if changes.unchanged_since_preview(session, run, months)
+        else _stale_names(session, run, months, months_of_lines=True)
+    )
     if stale:
         raise DomainError(
             "payroll_stale",
