@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     delete,
+    func,
     select,
     tuple_,
 )
@@ -324,12 +325,41 @@ def approve_run(session: Session, actor, run_id: Any, today: date) -> PayrollRun
             "fund_exceeded", "；".join(f.message for f in exceeded) + "。请调整资金或待追加拨款后再审批"
         )
     now = now_of(session)
-    won = session.execute(
+    approve = (
         RUN.update()
         .where(RUN.c.id == run.id, RUN.c.status == "preview", RUN.c.prepared_by_id != actor.id)
         .values(status="approved", approved_by_id=actor.id, approved_at=now, approved_on=today)
     )
-    if won.rowcount != 1:
+
+    def lock_attendance(runs):
+        """Lock (approved → locked) the attendance of the regular lines of `runs`."""
+        return (
+            ATTENDANCE.update()
+            .where(
+                ATTENDANCE.c.status == "approved",
+                tuple_(ATTENDANCE.c.contract_id, ATTENDANCE.c.month).in_(
+                    select(PAYMENT.c.contract_id, PAYMENT.c.month).where(
+                        PAYMENT.c.run_id.in_(runs), PAYMENT.c.kind == "regular"
+                    )
+                ),
+            )
+            .values(status="locked")
+        )
+
+    if session.get_bind().dialect.name == "postgresql":
+        # one round trip: both UPDATEs as data-modifying CTEs; the lock's lines are those of the run only
+        # when the approval won (the CTE returns its id), so a lost race locks nothing
+        won_cte = approve.returning(RUN.c.id).cte("won")
+        locked_cte = lock_attendance(select(won_cte.c.id)).returning(ATTENDANCE.c.id).cte("locked")
+        won_n, locked = session.execute(
+            select(
+                select(func.count()).select_from(won_cte).scalar_subquery(),
+                select(func.count()).select_from(locked_cte).scalar_subquery(),
+            )
+        ).one()
+    else:
+        won_n, locked = session.execute(approve).rowcount, None
+    if won_n != 1:
         raise Conflict("payroll_not_preview", f"第{run.id}号清册已被他人审批或作废，请刷新页面")
     # the values just written, as loaded state (no re-SELECT of the run; the refresh above is this
     # transaction's)
@@ -340,18 +370,8 @@ def approve_run(session: Session, actor, run_id: Any, today: date) -> PayrollRun
         ("approved_on", today),
     ):
         set_committed_value(run, key, value)
-    locked = session.execute(
-        ATTENDANCE.update()
-        .where(
-            ATTENDANCE.c.status == "approved",
-            tuple_(ATTENDANCE.c.contract_id, ATTENDANCE.c.month).in_(
-                select(PAYMENT.c.contract_id, PAYMENT.c.month).where(
-                    PAYMENT.c.run_id == run.id, PAYMENT.c.kind == "regular"
-                )
-            ),
-        )
-        .values(status="locked")
-    ).rowcount
+    if locked is None:
+        locked = session.execute(lock_attendance([run.id])).rowcount
     session.flush()
     audit.record(
         session,
