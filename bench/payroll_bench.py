@@ -562,7 +562,16 @@ def main() -> None:
         "--reuse", action="store_true", help="measure the county already built (--sqlite file, --pg db)"
     )
     ap.add_argument("--skip-sqlite", action="store_true", help="PostgreSQL only")
+    ap.add_argument(
+        "--no-oversight",
+        action="store_true",
+        help="time the payroll alone: the oversight scan each approval runs (issue 9) replaced by a no-op",
+    )
     args = ap.parse_args()
+    if args.no_oversight:
+        import pwposts.services.pay.runs as runs_module
+
+        runs_module.scan_after_payroll_approval = lambda *a, **k: None
     base = args.sqlite
     counts = reuse_or_build("sqlite:///" + base, args.persons, base + ".json", args.reuse or args.skip_sqlite)
     print(
