@@ -49,6 +49,37 @@ def bump(session: Session, keys: Iterable[tuple[int, str]]) -> None:
     )
 
 
+def bump_and_stamp(session: Session, township_id: int, months: list[str]) -> str:
+    """bump the township's months, then their stamp — on PostgreSQL in one statement (the upsert as a
+    data-modifying CTE returning the new counters, beside the township's '*' counter)."""
+    if session.get_bind().dialect.name != "postgresql":
+        bump(session, [(township_id, m) for m in months])
+        return stamp(session, township_id, months)
+    upsert = postgresql.insert(CHANGES).values(
+        [{"township_id": township_id, "month": m, "changes": 1} for m in sorted(set(months))]
+    )
+    bumped = (
+        upsert.on_conflict_do_update(
+            index_elements=[CHANGES.c.township_id, CHANGES.c.month],
+            set_={"changes": CHANGES.c.changes + 1},
+        )
+        .returning(CHANGES.c.month, CHANGES.c.changes)
+        .cte("bumped")
+    )
+    rows = session.connection().execute(
+        select(bumped.c.month, bumped.c.changes).union_all(
+            select(CHANGES.c.month, CHANGES.c.changes).where(
+                CHANGES.c.township_id == township_id, CHANGES.c.month == ANY_MONTH
+            )
+        )
+    )
+    return _stamp_text(months, dict(rows.all()))
+
+
+def _stamp_text(months: list[str], found: dict[str, int]) -> str:
+    return ";".join(f"{m}={found.get(m, 0)}" for m in sorted(set(months)) + [ANY_MONTH])
+
+
 def stamp(session: Session, township_id: int, months: list[str]) -> str:
     """The counters of the township for these months and '*', as one comparable string."""
     keys = sorted(set(months)) + [ANY_MONTH]
@@ -61,7 +92,7 @@ def stamp(session: Session, township_id: int, months: list[str]) -> str:
         )
         .all()
     )
-    return ";".join(f"{m}={found.get(m, 0)}" for m in keys)
+    return _stamp_text(months, found)
 
 
 def _contract_id(obj) -> int | None:

@@ -125,8 +125,7 @@ def prepare_run(
 
     # this run's lines decide who is "late" for another run of these months: theirs are no longer current;
     # then the counters this preview is computed against — read before its inputs (see changes.py)
-    changes.bump(session, [(township.id, m) for m in months])
-    run.inputs_stamp = changes.stamp(session, township.id, months)
+    run.inputs_stamp = changes.bump_and_stamp(session, township.id, months)
     lines, unpaid = compute_run(session, township.id, months, run.id)
     if not lines and not unpaid and kind == "regular":
         raise DomainError(
