@@ -37,9 +37,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import bindparam, func, insert, select, text
+from sqlalchemy import bindparam, event, func, insert, select, text
 
 TODAY = date(2026, 11, 25)
+NOW = datetime(2026, 11, 25, 9, 0)
 MONTH = "2026-10"
 SEED = 2026
 
@@ -414,12 +415,24 @@ def build(url: str, persons: int) -> dict:
     return counts
 
 
+def reuse_or_build(url: str, persons: int, saved: str, reuse: bool) -> dict:
+    """The county's counts: those saved beside it when reuse and it was built, else build it (and save)."""
+    import json
+
+    if reuse and os.path.exists(saved):
+        return json.loads(Path(saved).read_text())
+    counts = build(url, persons)
+    Path(saved).write_text(json.dumps(counts))
+    return counts
+
+
 def measure(label: str, url: str, counts: dict, wal: bool = False) -> dict:
     from pwposts.extensions import db
     from pwposts.models.accounts import User
     from pwposts.models.pay import Payment, PayrollRun
     from pwposts.models.people import Region
-    from pwposts.services import payroll
+    from pwposts.services import pay as payroll
+    from pwposts.services.clock_binding import bind_now
 
     app = make_app(url, wal)
     with app.app_context():
@@ -433,20 +446,29 @@ def measure(label: str, url: str, counts: dict, wal: bool = False) -> dict:
         towns = session.scalars(select(Region.id).where(Region.level == "township").order_by(Region.id)).all()
         session.commit()
         load = os.getloadavg()[0]
+        statements = [0]
+
+        def count(*_a):
+            statements[0] += 1
+
+        event.listen(db.engine, "before_cursor_execute", count)
         prep_s = appr_s = 0.0
         cpu0 = time.process_time()
         t_all = time.perf_counter()
         for tid in towns:
             t0 = time.perf_counter()
+            bind_now(session, NOW)  # as the web does at the start of a request
             run = payroll.prepare_run(session, admin, tid, MONTH, TODAY)
             session.commit()
             t1 = time.perf_counter()
+            bind_now(session, NOW)
             payroll.approve_run(session, admin2, run.id, TODAY)
             session.commit()
             prep_s += t1 - t0
             appr_s += time.perf_counter() - t1
         total_s = time.perf_counter() - t_all
         cpu_s = time.process_time() - cpu0
+        event.remove(db.engine, "before_cursor_execute", count)
         lines = session.scalar(select(func.count(Payment.id)).where(Payment.month == MONTH))
         total_fen = int(
             session.scalar(select(func.sum(Payment.amount_fen)).where(Payment.month == MONTH)) or 0
@@ -474,13 +496,14 @@ def measure(label: str, url: str, counts: dict, wal: bool = False) -> dict:
             "total_s": total_s,
             "cpu_s": cpu_s,
             "load": load,
+            "statements": statements[0],
             "bare_s": bare_s,
             "full_s": full_s,
             "same": bare_rows == full_rows == lines and bare_fen == full_fen == total_fen,
         }
         print(
             f"[{label}] prepare {prep_s:.3f}s + approve {appr_s:.3f}s = {total_s:.3f}s (cpu {cpu_s:.3f}s, "
-            f"load {load:.1f}) for {lines} lines in {approved} runs; floor bare {bare_s:.3f}s, "
+            f"load {load:.1f}, {statements[0]} statements) for {lines} lines in {approved} runs; floor bare {bare_s:.3f}s, "
             f"payment-shaped {full_s:.3f}s; same amounts: {result['same']}",
             flush=True,
         )
@@ -551,9 +574,22 @@ def main() -> None:
     ap.add_argument("--sqlite", default=str(Path(tempfile.gettempdir()) / "pwposts_payroll_bench.sqlite3"))
     ap.add_argument("--pg", help="PostgreSQL URL (an empty database you may drop tables in)")
     ap.add_argument("--no-write", action="store_true", help="do not append to bench/RESULTS.md")
+    ap.add_argument(
+        "--reuse", action="store_true", help="measure the county already built (--sqlite file, --pg db)"
+    )
+    ap.add_argument("--skip-sqlite", action="store_true", help="PostgreSQL only")
+    ap.add_argument(
+        "--no-oversight",
+        action="store_true",
+        help="time the payroll alone: the oversight scan each approval runs (issue 9) replaced by a no-op",
+    )
     args = ap.parse_args()
+    if args.no_oversight:
+        import pwposts.services.pay.runs as runs_module
+
+        runs_module.scan_after_payroll_approval = lambda *a, **k: None
     base = args.sqlite
-    counts = build("sqlite:///" + base, args.persons)
+    counts = reuse_or_build("sqlite:///" + base, args.persons, base + ".json", args.reuse or args.skip_sqlite)
     print(
         f"[SQLite] county built in {counts['build_s']:.1f}s: {counts['townships']} townships, "
         f"{counts['persons']} persons, {counts['holders']} holders",
@@ -561,8 +597,12 @@ def main() -> None:
     )
     results = []
     for label, wal in (
-        ("SQLite (rollback journal, default)", False),
-        ("SQLite (WAL, synchronous=NORMAL)", True),
+        ()
+        if args.skip_sqlite
+        else (
+            ("SQLite (rollback journal, default)", False),
+            ("SQLite (WAL, synchronous=NORMAL)", True),
+        )
     ):
         work = base + ".work"
         for suffix in ("", "-wal", "-shm"):
@@ -571,7 +611,7 @@ def main() -> None:
         shutil.copy(base, work)
         results.append(measure(label, "sqlite:///" + work, counts, wal))
     if args.pg:
-        counts = build(args.pg, args.persons)
+        counts = reuse_or_build(args.pg, args.persons, base + ".pg.json", args.reuse)
         results.append(measure("PostgreSQL", args.pg, counts))
     if not args.no_write:
         write_results(results, "python " + " ".join(sys.argv), args.persons)

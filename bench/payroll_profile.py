@@ -52,7 +52,7 @@ def main() -> None:
     from pwposts.models.accounts import User
     from pwposts.models.pay import Payment
     from pwposts.models.people import Region
-    from pwposts.services import payroll
+    from pwposts.services import pay as payroll
 
     app = make_app(url)
     with app.app_context():

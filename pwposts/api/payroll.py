@@ -1,5 +1,5 @@
 """/api/v1 payroll: runs (prepare, list, detail with lines, approve, void), bank files and results,
-retries, corrections (补发/扣回) and arrears (拖欠). Money in 分; the rules live in services.payroll."""
+retries, corrections (补发/扣回) and arrears (拖欠). Money in 分; the rules live in services.pay."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from ..domain.pay import PAYMENT_KINDS, PAYMENT_STATES, RUN_KINDS, RUN_STATES
 from ..domain.people import mask_id_number
 from ..extensions import db
 from ..models.pay import Payment
-from ..services import payroll as service
+from ..services import pay as service
 from ..services.exports import record_export
 from ..services.permissions import can, require
 from .openapi import array, document, nullable, obj, schema

@@ -13,7 +13,7 @@ date, again at publication and at the hiring date, and again (ignoring the contr
 renewed) before each renewal. Contract terms are copied from the post as services.contracts does;
 each signing ends at the latest on domain.contracts.latest_end(start). Payment lines are
 domain.payroll.compute_line of their stored inputs, for exactly the contracts and days
-services.payroll would take (so a preview stays "not stale" and approving it works).
+services.pay would take (so a preview stays "not stale" and approving it works).
 
 Deliberate anomaly seeds for the oversight rules, and nothing else that breaks a rule:
 - ANOMALY SEED CADRE_KIN: one serving 党组织书记's relative (married daughter or the like) is hired
@@ -31,7 +31,7 @@ Choices worth knowing:
 - The logins' township is 城关镇 unless, in a very small county, nobody there stays eligible after
   the 2026 换届; then it is the township with the person eligible longest (put first in b.townships).
 - Posts proposed in 2024 carry the 2025 line of their fund (the policy has no 2024 funds); payroll
-  charges each month to the fund of the same name for its year, as services.payroll does.
+  charges each month to the fund of the same name for its year, as services.pay does.
 - The revised standards of 2026 (保洁, 护路): a live post shows the standard in force today; each
   signing copies the post's terms for its start date, so signings of 2025 keep the old allowance.
 """
@@ -62,7 +62,7 @@ from ..domain.hiring import (
     tie_labels,
 )
 from ..domain.hiring import cadre_ties as cadre_ties_of
-from ..domain.payroll import bank_reference, compute_line, money
+from ..domain.payroll import bank_reference, compute_line, correction_limit_fen, covered_days, money
 from ..domain.people import age_on, inverse_kind
 from ..domain.posts import staffing_state
 from ..domain.roles import TOWNSHIP_CLERK
@@ -1447,12 +1447,11 @@ def generate_pay(h: _History) -> None:
             continue
         for m in months:
             first, last = month_bounds(m)
-            lo, hi = max(c.start, first), min(c.last_day, last)
-            if c is not seed and c.person.death_date is not None and c.person.death_date < hi:
-                hi = c.person.death_date
-            if hi < lo:
+            died = None if c is seed else c.person.death_date
+            covered = covered_days(m, c.start, c.last_day, death_date=died)
+            if not covered:
                 continue
-            work[(c.post.township.id, m)].append((c, (hi - lo).days + 1, (last - first).days + 1))
+            work[(c.post.township.id, m)].append((c, covered, (last - first).days + 1))
     towns = {t.id: t for t in b.townships}
     second = h.users.get("second", {})
     admin = h.users["admin"]
@@ -1641,7 +1640,11 @@ def _corrections(h: _History, months: list[str]) -> None:
             amount = orig["performance_fen"] or day_fen
         else:
             amount = day_fen
-        amount = max(1, min(amount, orig["amount_fen"])) if kind == "扣回" else max(1, amount)
+        amount = (
+            max(1, min(amount, correction_limit_fen(kind, orig["amount_fen"])))
+            if kind == "扣回"
+            else max(1, amount)
+        )
         created = min(orig["paid_on"] + timedelta(days=rng.randint(10, 25)), today)
         batch = batches[run["id"]] + 1
         batches[run["id"]] = batch

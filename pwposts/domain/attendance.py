@@ -29,10 +29,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable, Mapping
 
+from . import payroll as pay_rules
 from .contracts import ASSESSMENT_GRADES
 from .errors import DomainError
 from .formats import month_bounds, month_heading, parse_date, parse_month
 from .inputs import MIN_MONTH_YEAR, check_year
+from .payroll import month_days, pays_performance  # noqa: F401 (attendance's names for them)
 
 DAY_KIND_LABELS = {"work": "出勤", "leave": "请假", "absent": "缺勤"}
 _KIND_WORDS = {
@@ -144,25 +146,6 @@ def check_month(raw: Any, today: date) -> str:
             f"考勤月份{month_heading(month)}尚未开始（今天是{today.isoformat()}），不能预先登记考勤",
         )
     return month
-
-
-def covered_range(term_start: date, term_last: date, month: str) -> tuple[date, date] | None:
-    """The days of `month` the contract covers (first, last), or None when it covers none."""
-    first, last = month_bounds(month)
-    lo, hi = max(first, term_start), min(last, term_last)
-    return (lo, hi) if lo <= hi else None
-
-
-def covered_days(term_start: date, term_last: date, month: str) -> int:
-    """c: calendar days of the month inside start … last day (0 when none)."""
-    r = covered_range(term_start, term_last, month)
-    return (r[1] - r[0]).days + 1 if r else 0
-
-
-def month_days(month: str) -> int:
-    """d: calendar days of the month."""
-    first, last = month_bounds(month)
-    return (last - first).days + 1
 
 
 def months_between(first: date, last: date) -> list[str]:
@@ -421,7 +404,7 @@ def outside_term(day: date, term: Term) -> str | None:
 def month_outside_term(month: str, term: Term) -> str | None:
     """Why no day of `month` can count under `term`, or None when some day can."""
     first, last = month_bounds(month)
-    if covered_days(term.start_on, term.last_attendable, month):
+    if pay_rules.covered_days(month, term.start_on, term.last_day, death_date=term.died_on):
         return None
     heading = month_heading(month)
     if last < term.start_on:
@@ -496,7 +479,7 @@ def check_entry(
     if why:
         problems.append(Problem("month", month, why))
         return None, problems
-    covered = covered_days(term.start_on, term.last_attendable, month)
+    covered = pay_rules.covered_days(month, term.start_on, term.last_day, death_date=term.died_on)
     limit = "本月可计考勤天数" if _death_cuts(term, month) else "本月合同覆盖天数"
 
     days = parse_count(raw.get("days_worked"), "days_worked", problems)
@@ -601,11 +584,6 @@ def parse_year(raw: Any, today: date) -> str:
     if int(text) > today.year:
         raise DomainError("year_in_future", f"{text}年度尚未开始，不能录入年度考核")
     return text
-
-
-def pays_performance(grade: str | None) -> bool:
-    """The performance component is paid in full for 优秀/合格, not at all for 不合格 or no grade."""
-    return grade in ("优秀", "合格")
 
 
 def days_in_year_covered(term_start: date, term_last: date, year: int) -> int:

@@ -36,14 +36,62 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
 
 from .contracts import ASSESSMENT_GRADES
-from .formats import round_fen
+from .errors import DomainError
+from .formats import month_bounds, round_fen, yuan
 
 PAYING_GRADES = ("优秀", "合格")
+
+
+_bounds = lru_cache(maxsize=256)(month_bounds)
+
+
+def last_paid_day(end_on: date, exit_on: date | None = None, death_date: date | None = None) -> date:
+    """The last day a contract pays: the exit date when the holder left early (退岗), else the contract's
+    end; the day of death when earlier (the day of death itself still counts)."""
+    last = exit_on or end_on
+    return death_date if death_date is not None and death_date < last else last
+
+
+def covered_days(
+    month: str, start_on: date, end_on: date, exit_on: date | None = None, death_date: date | None = None
+) -> int:
+    """c: the calendar days of `month` from max(contract start, first of month) to min(last day paid
+    (exit, end or death — last_paid_day), last of month), both included; 0 when the month has none.
+    The one definition: attendance limits, the payroll's lines and the demo all call it; the staleness
+    SQL (services.pay.staleness.covered_days_sql) is tested against it on the demo county."""
+    first, last = _bounds(month)
+    lo = start_on if start_on > first else first
+    hi = last_paid_day(end_on, exit_on, death_date)
+    if hi > last:
+        hi = last
+    return (hi - lo).days + 1 if lo <= hi else 0
+
+
+def month_days(month: str) -> int:
+    """d: the calendar days of the month."""
+    first, last = _bounds(month)
+    return (last - first).days + 1
+
+
+def pays_performance(grade: str | None) -> bool:
+    """The performance component is paid in full for 优秀/合格, not at all for 不合格 or no grade."""
+    return grade in PAYING_GRADES
+
+
+def performance_fen(grade: str | None, perf_excellent_fen: int, perf_pass_fen: int) -> int:
+    """The month's performance component: the contract's amount for 优秀 or 合格, else 0 (not prorated).
+    The one definition (compute_line uses it; the staleness SQL is tested against it)."""
+    if grade == "优秀":
+        return perf_excellent_fen
+    if grade == "合格":
+        return perf_pass_fen
+    return 0
 
 
 @dataclass(frozen=True)
@@ -151,11 +199,7 @@ def compute_line(
             f"取较小者 {money(base_fen)}"
         )
 
-    performance_fen = 0
-    if grade == "优秀":
-        performance_fen = perf_excellent_fen
-    elif grade == "合格":
-        performance_fen = perf_pass_fen
+    performance_fen = performance_fen_of(grade, perf_excellent_fen, perf_pass_fen)
     if performance_fen:
         text += f" + 绩效（{grade}）{money(performance_fen)} = {money(base_fen + performance_fen)}"
     elif perf_excellent_fen or perf_pass_fen:
@@ -169,6 +213,46 @@ def compute_line(
         performance_fen=performance_fen,
         amount_fen=base_fen + performance_fen,
         calc_text=text,
+    )
+
+
+performance_fen_of = performance_fen  # compute_line's local name `performance_fen` shadows it
+
+
+# ---- corrections (补发/扣回) ----
+
+CORRECTION_KINDS = ("补发", "扣回")
+MIN_CORRECTION_REASON = 4  # characters: the holder reads it
+
+
+def check_correction(kind: str, amount_fen: int, reason: str) -> str:
+    """The form of a 补发/扣回: its kind, a reason of at least 4 characters, an amount above 0 分.
+    Returns the stripped reason."""
+    if kind not in CORRECTION_KINDS:
+        raise DomainError("correction_kind", f"更正类型只能为“补发”或“扣回”，收到“{kind}”")
+    reason = (reason or "").strip()
+    if len(reason) < MIN_CORRECTION_REASON:
+        raise DomainError("reason_required", "请写明补发或扣回的原因（至少4个字），发放对象可以看到")
+    if not isinstance(amount_fen, int) or amount_fen <= 0:
+        raise DomainError("correction_amount", "补发或扣回金额须大于0")
+    return reason
+
+
+def correction_limit_fen(kind: str, net_fen: int, fund_left_fen: int | None = None) -> int | None:
+    """The most a 补发/扣回 against a line may be: a 扣回 at most the line's net amount (original plus
+    earlier corrections); a 补发 at most what the line's fund has left of its allocation (None: the line
+    has no fund, no limit)."""
+    return net_fen if kind == "扣回" else fund_left_fen
+
+
+def recovery_problem(amount_fen: int, original_fen: int, corrected_fen: int) -> str | None:
+    """Why a 扣回 of amount_fen is refused (it exceeds the net paid), or None."""
+    net = original_fen + corrected_fen
+    if amount_fen <= correction_limit_fen("扣回", net):
+        return None
+    return (
+        f"扣回金额{yuan(amount_fen)}超过该笔已发放净额{yuan(net)}（原发{yuan(original_fen)}，"
+        f"此前更正{yuan(corrected_fen)}）"
     )
 
 

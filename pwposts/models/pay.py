@@ -133,7 +133,22 @@ class PayrollRun(db.Model):
         Date
     )  # business date of approval (arrears count from it)
 
+    # the township-month change counters (pay_input_change) read when the preview was computed:
+    # approval skips the staleness re-check when they are unchanged
+    inputs_stamp: Mapped[Optional[str]] = mapped_column(String(200))
+
     township: Mapped[Region] = relationship()
+
+
+class PayInputChange(db.Model):
+    """How often a run's inputs changed, per township and month (month '*': every month of the township —
+    contracts, persons, posts, funds). Bumped by services.pay.changes on every flush that touches them."""
+
+    __tablename__ = "pay_input_change"
+
+    township_id: Mapped[int] = mapped_column(ForeignKey("region.id"), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    changes: Mapped[int] = mapped_column(BigInteger)
 
 
 class Payment(db.Model):

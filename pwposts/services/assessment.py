@@ -17,6 +17,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..domain import attendance as rules
+from ..domain import payroll as pay_rules
 from ..domain.errors import DomainError, NotFound
 from ..domain.formats import month_bounds, month_heading
 from ..models.contracts import Assessment, Contract
@@ -60,7 +61,7 @@ def _check_monthly(session: Session, contract: Contract, month: str, grade: Any,
     who = f"{contract.person.name}（合同{contract.code}）"
     if contract.status not in HOLDER_STATES:
         raise DomainError("contract_not_in_force", f"{who}的合同尚未生效或已作废，不能考核")
-    if rules.covered_days(contract.start_on, contract.last_day, month) == 0:
+    if pay_rules.covered_days(month, contract.start_on, contract.last_day) == 0:
         raise DomainError(
             "month_outside_contract",
             f"{who}：{month_heading(month)}不在合同期内"
@@ -358,7 +359,7 @@ def deductions_for(session: Session, person_id: int, today: date) -> list[Deduct
         )
         for m in months:
             g = grades.get(m)
-            if m in paid or m not in pending or rules.pays_performance(g):
+            if m in paid or m not in pending or pay_rules.pays_performance(g):
                 continue
             due = rules.assessment_due(
                 m, due_day(session, c.person.village, month_bounds(rules.next_month(m))[0])

@@ -18,7 +18,7 @@ from pwposts.models.hiring import Publicity
 from pwposts.models.oversight import Flag
 from pwposts.models.pay import AttendanceRecord, PaymentObjection, PayrollRun
 from pwposts.models.posts import Post
-from pwposts.services import payroll
+from pwposts.services import pay as payroll
 from pwposts.services.oversight import run_scan
 from tests.builders import add_person
 from tests.oversight_support import pay

@@ -127,7 +127,7 @@ def test_confirm_with_rectification_and_only_inspectors_dispose(session, county,
 
 def test_payroll_approval_scans_the_township(session, county, today):
     from pwposts.models.people import EmploymentRecord, Person
-    from pwposts.services import payroll
+    from pwposts.services import pay as payroll
     from tests.payroll_support import township_setup
 
     township_setup(session, county)

@@ -6,7 +6,7 @@ from sqlalchemy import func, select, text
 
 from pwposts.models.audit import AuditCheckpoint, AuditEntry
 from pwposts.services import audit
-from pwposts.services import payroll as payroll_service
+from pwposts.services import pay as payroll_service
 from tests.payroll_support import township_setup
 
 TODAY = date(2026, 11, 25)

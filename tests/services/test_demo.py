@@ -24,7 +24,7 @@ from pwposts.models.pay import AttendanceRecord, Payment, PayrollRun
 from pwposts.models.people import Cadre, EmploymentRecord, Household, Person, PersonCategory, Region, Relation
 from pwposts.models.policy import Fund, FundCategory, Holiday, PostCategory, Standard
 from pwposts.models.posts import Post
-from pwposts.services import payroll
+from pwposts.services import pay as payroll
 from pwposts.services.accounts import authenticate
 from pwposts.services.audit import verify_chain
 from pwposts.services.portal import holder_overview

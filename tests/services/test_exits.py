@@ -14,7 +14,7 @@ from pwposts.models.pay import Payment
 from pwposts.models.people import Household
 from pwposts.services import attendance as att
 from pwposts.services import exits as svc
-from pwposts.services import payroll
+from pwposts.services import pay as payroll
 from pwposts.services.posts import vacant_posts
 from pwposts.services.sweep import run_sweep
 from tests.exits_support import annual, employ, holders

@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from pwposts.models.audit import AuditCheckpoint, AuditEntry
 from pwposts.models.pay import AttendanceRecord, Payment, PayrollRun
 from pwposts.services import audit
-from pwposts.services import payroll as svc
+from pwposts.services import pay as svc
 from tests.payroll_support import township_setup
 
 TODAY = date(2026, 11, 25)

@@ -12,7 +12,9 @@ from pwposts.models.audit import AuditEntry
 from pwposts.models.contracts import Assessment
 from pwposts.models.pay import AttendanceRecord, Payment, PayrollRun
 from pwposts.models.policy import CountySetting
-from pwposts.services import payroll as svc
+from pwposts.services import pay as svc
+from pwposts.services.pay import runs as pay_runs
+from pwposts.services.pay import staleness
 from tests.payroll_support import attend, grade, make_contract, make_fund, make_post, township_setup
 
 TODAY = date(2026, 11, 25)
@@ -505,9 +507,9 @@ def test_the_bulk_insert_keeps_the_one_regular_payment_per_contract_month_rule(s
     township_setup(session, county)
     run = _prepare(session, county)
     line = session.scalars(select(Payment).where(Payment.run_id == run.id)).first()
-    dup = {c: getattr(line, c) for c in svc._PAYMENT_COLUMNS}
+    dup = {c: getattr(line, c) for c in pay_runs._PAYMENT_COLUMNS}
     with pytest.raises(IntegrityError):
-        svc._insert_payments(session, [dup])
+        pay_runs._insert_payments(session, [dup])
     session.rollback()
 
 
@@ -559,12 +561,12 @@ def _exit_earlier(data):
 def test_each_kind_of_stale_preview_is_refused_by_the_set_based_check(session, county, change, who):
     data = township_setup(session, county)
     run = _prepare(session, county)
-    assert svc._stale_names(session, run, ["2026-10"]) == []
+    assert staleness._stale_names(session, run, ["2026-10"]) == []
     change(session, data)
     session.commit()
     fresh, _ = svc.compute_run(session, run.township_id, ["2026-10"], run.id)
-    expected = svc._stale_names_computed(session, run, fresh)
-    assert expected and svc._stale_names(session, run, ["2026-10"]) == expected
+    expected = staleness._stale_names_computed(session, run, fresh)
+    assert expected and staleness._stale_names(session, run, ["2026-10"]) == expected
     with pytest.raises(DomainError, match=who) as err:
         svc.approve_run(session, county.users["town2"], run.id, TODAY)
     assert err.value.code == "payroll_stale"
@@ -586,10 +588,12 @@ def test_an_unchanged_preview_of_a_quarter_is_not_stale(session, county):
     session.commit()
     run = _prepare(session, county, month="2026-09")
     assert run.line_count == 3
-    assert svc._stale_names(session, run, ["2026-07", "2026-08", "2026-09"]) == []
+    assert staleness._stale_names(session, run, ["2026-07", "2026-08", "2026-09"]) == []
     _att(session, data["wang"], "2026-08").days_worked = 19
     session.commit()
-    assert svc._stale_names(session, run, ["2026-07", "2026-08", "2026-09"]) == [data["wang"].person.name]
+    assert staleness._stale_names(session, run, ["2026-07", "2026-08", "2026-09"]) == [
+        data["wang"].person.name
+    ]
 
 
 def _att(session, contract, month="2026-10"):

@@ -19,8 +19,9 @@ from pwposts.extensions import db
 from pwposts.models.accounts import User
 from pwposts.models.audit import AuditEntry
 from pwposts.models.pay import AttendanceRecord, Payment, PayrollRun
-from pwposts.services import payroll as svc
+from pwposts.services import pay as svc
 from pwposts.services.clock_binding import bind_now
+from pwposts.services.pay import runs as pay_runs
 from tests.conftest import NOW
 from tests.payroll_support import township_setup
 
@@ -88,7 +89,7 @@ def test_two_concurrent_prepares_make_one_run_and_one_set_of_payments(
 ):
     township_setup(session, county)
     if not with_lock:  # the database's partial unique indexes alone must still hold
-        monkeypatch.setattr(svc, "_lock_run_key", lambda *a, **k: None)
+        monkeypatch.setattr(pay_runs, "_lock_run_key", lambda *a, **k: None)
     tid = county.townships[0].id
     results = _race(["town", "town2"], lambda s, actor: svc.prepare_run(s, actor, tid, "2026-10", TODAY).id)
     outcomes = [o for _, o in results]
@@ -106,7 +107,7 @@ def test_two_concurrent_approvals_exactly_one_wins(session, county, monkeypatch,
     session.commit()
     run_id = run.id
     if not with_lock:  # UPDATE … WHERE status = 'preview' and the rowcount alone must still decide
-        monkeypatch.setattr(svc, "_lock_run_key", lambda *a, **k: None)
+        monkeypatch.setattr(pay_runs, "_lock_run_key", lambda *a, **k: None)
     results = _race(["town2", "admin"], lambda s, actor: svc.approve_run(s, actor, run_id, TODAY).id)
     won = [u for u, o in results if o == run_id]
     lost = [o for _, o in results if o != run_id]

@@ -12,7 +12,7 @@ from pwposts.domain.errors import Conflict, DomainError, NotFound
 from pwposts.models.audit import AuditEntry
 from pwposts.models.pay import AttendanceRecord, Payment, PaymentObjection, PayrollRun
 from pwposts.services import attendance as attendance_svc
-from pwposts.services import payroll as svc
+from pwposts.services import pay as svc
 from pwposts.services import portal
 from pwposts.services.accounts import create_user
 from tests.builders import PASSWORD

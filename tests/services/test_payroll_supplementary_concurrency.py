@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from pwposts.extensions import db
 from pwposts.models.pay import Payment, PayrollRun
 from pwposts.services import attendance
-from pwposts.services import payroll as svc
+from pwposts.services import pay as svc
+from pwposts.services.pay import runs as pay_runs
 from tests.payroll_support import township_setup
 from tests.services.test_payroll_concurrency import _race
 
@@ -36,7 +37,7 @@ def test_two_concurrent_supplementary_prepares_make_one_run(session, county, mon
     attendance.approve_month(session, county.users["town"], tid, "2026-10", TODAY)
     session.commit()
     if not with_lock:
-        monkeypatch.setattr(svc, "_lock_run_key", lambda *a, **k: None)
+        monkeypatch.setattr(pay_runs, "_lock_run_key", lambda *a, **k: None)
     results = _race(
         ["town", "town2"],
         lambda s, actor: svc.prepare_run(s, actor, tid, "2026-10", TODAY, "supplementary").id,

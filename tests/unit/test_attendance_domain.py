@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from pwposts.domain import attendance as a
+from pwposts.domain import payroll as pay_rules
 from pwposts.domain.errors import DomainError
 
 TODAY = date(2026, 11, 25)
@@ -18,11 +19,11 @@ def reasons(problems):
 
 
 def test_covered_days_counts_the_calendar_days_inside_the_contract():
-    assert a.covered_days(date(2026, 10, 16), date(2027, 10, 15), "2026-10") == 16
-    assert a.covered_days(date(2025, 11, 10), date(2026, 10, 20), "2026-10") == 20
-    assert a.covered_days(date(2026, 3, 1), date(2027, 2, 28), "2027-02") == 28
-    assert a.covered_days(date(2026, 3, 1), date(2027, 2, 28), "2026-02") == 0
-    assert a.covered_days(date(2028, 2, 29), date(2029, 2, 28), "2028-02") == 1
+    assert pay_rules.covered_days("2026-10", date(2026, 10, 16), date(2027, 10, 15)) == 16
+    assert pay_rules.covered_days("2026-10", date(2025, 11, 10), date(2026, 10, 20)) == 20
+    assert pay_rules.covered_days("2027-02", date(2026, 3, 1), date(2027, 2, 28)) == 28
+    assert pay_rules.covered_days("2026-02", date(2026, 3, 1), date(2027, 2, 28)) == 0
+    assert pay_rules.covered_days("2028-02", date(2028, 2, 29), date(2029, 2, 28)) == 1
     assert a.month_days("2028-02") == 29 and a.month_days("2026-09") == 30
 
 

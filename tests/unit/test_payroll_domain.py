@@ -1,5 +1,6 @@
 """The payment-line rule (DOMAIN.md §2 在岗领补 step 3), with literal values."""
 
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
@@ -139,3 +140,45 @@ def test_bank_reference_round_trip_and_statuses():
     assert parse_bank_reference(" pw123-2 ") == (123, 2)
     assert parse_bank_reference("123-2") is None and parse_bank_reference("PWx-1") is None
     assert bank_status("成功") == "paid" and bank_status("失败") == "failed" and bank_status("处理中") is None
+
+
+def test_covered_days_cut_by_start_exit_end_and_death():
+    from pwposts.domain.payroll import covered_days, last_paid_day
+
+    assert covered_days("2026-09", date(2026, 1, 1), date(2027, 1, 1)) == 30
+    assert covered_days("2026-09", date(2026, 9, 16), date(2027, 1, 1)) == 15
+    assert covered_days("2026-09", date(2026, 1, 1), date(2026, 9, 10)) == 10
+    assert covered_days("2026-09", date(2026, 1, 1), date(2027, 1, 1), exit_on=date(2026, 9, 5)) == 5
+    # the day of death still counts; a death before the exit cuts earlier
+    assert (
+        covered_days("2026-09", date(2026, 1, 1), date(2027, 1, 1), date(2026, 9, 20), date(2026, 9, 3)) == 3
+    )
+    assert covered_days("2026-10", date(2026, 1, 1), date(2027, 1, 1), death_date=date(2026, 9, 30)) == 0
+    assert covered_days("2026-08", date(2026, 9, 1), date(2027, 1, 1)) == 0
+    assert last_paid_day(date(2027, 1, 1), date(2026, 9, 20), date(2026, 12, 1)) == date(2026, 9, 20)
+
+
+def test_performance_component_and_correction_limits():
+    from pwposts.domain.errors import DomainError
+    from pwposts.domain.payroll import (
+        check_correction,
+        correction_limit_fen,
+        pays_performance,
+        performance_fen,
+        recovery_problem,
+    )
+
+    assert performance_fen("优秀", 80_00, 40_00) == 80_00 and performance_fen("合格", 80_00, 40_00) == 40_00
+    assert performance_fen("不合格", 80_00, 40_00) == 0 and performance_fen(None, 80_00, 40_00) == 0
+    assert pays_performance("合格") and not pays_performance("不合格")
+    assert check_correction("补发", 100, "  少算一天出勤 ") == "少算一天出勤"
+    for kind, amount, reason in (
+        ("改正", 100, "少算一天出勤"),
+        ("补发", 0, "少算一天出勤"),
+        ("扣回", 100, "多发"),
+    ):
+        with pytest.raises(DomainError):
+            check_correction(kind, amount, reason)
+    assert correction_limit_fen("扣回", 500_00) == 500_00 and correction_limit_fen("补发", 0, 300) == 300
+    assert recovery_problem(500_00, 600_00, -100_00) is None
+    assert "超过该笔已发放净额" in recovery_problem(500_01, 600_00, -100_00)

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ...domain import attendance as rules
+from ...domain import payroll as pay_rules
 from ...domain.errors import Conflict, DomainError, NotFound
 from ...domain.formats import beijing, month_bounds, month_heading
 from ...domain.pay import ATTENDANCE_STATE_LABELS
@@ -51,7 +52,8 @@ class Holder:
     @property
     def attendable(self) -> int:
         """Days of the month that can count: the contract's covered days, cut at the holder's death."""
-        return rules.covered_days(self.term.start_on, self.term.last_attendable, self.month)
+        t = self.term
+        return pay_rules.covered_days(self.month, t.start_on, t.last_day, death_date=t.died_on)
 
     @property
     def status(self) -> str:
@@ -184,7 +186,7 @@ def holders_for_month(session: Session, village_id: int, month: str) -> list[Hol
             Holder(
                 n,
                 c,
-                rules.covered_days(term.start_on, term.last_day, month),
+                pay_rules.covered_days(month, term.start_on, term.last_day),
                 term,
                 records.get(c.id),
                 grades.get(c.id),

@@ -24,7 +24,7 @@ from ...domain.people import mask_id_number
 from ...extensions import db
 from ...models.accounts import User
 from ...models.pay import Payment
-from ...services import payroll as service
+from ...services import pay as service
 from ...services.exports import record_export
 from ...services.permissions import can, require
 from ...services.settings import county_of
