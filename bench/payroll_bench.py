@@ -503,7 +503,8 @@ def measure(label: str, url: str, counts: dict, wal: bool = False) -> dict:
         }
         print(
             f"[{label}] prepare {prep_s:.3f}s + approve {appr_s:.3f}s = {total_s:.3f}s (cpu {cpu_s:.3f}s, "
-            f"load {load:.1f}, {statements[0]} statements) for {lines} lines in {approved} runs; floor bare {bare_s:.3f}s, "
+            f"load {load:.1f}, {statements[0]} statements) for {lines} lines in {approved} runs; "
+            f"floor bare {bare_s:.3f}s, "
             f"payment-shaped {full_s:.3f}s; same amounts: {result['same']}",
             flush=True,
         )

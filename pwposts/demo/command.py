@@ -107,7 +107,8 @@ def demo_command(seed: int, persons: int, reset: bool, today_text: str | None):
             scope = f"人员：{user.person.name}（{user.person.village.full_name}）"
         click.echo(f"  {username} / {DEMO_PASSWORD}  {ROLE_LABELS[role]}  {scope}")
     click.echo(
-        f"  township1b / {DEMO_PASSWORD}  {ROLE_LABELS[TOWNSHIP_CLERK]}（复核人，可审批 township1 生成的清册）  "
+        f"  township1b / {DEMO_PASSWORD}  {ROLE_LABELS[TOWNSHIP_CLERK]}"
+        "（复核人，可审批 township1 生成的清册）  "
         f"{users['township1'].region.full_name}"
     )
     click.echo(f"  其他乡镇经办人：township2 … township{counts['townships']}（密码相同）")

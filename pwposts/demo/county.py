@@ -222,7 +222,7 @@ def generate_regions(b: _Build, persons: int) -> None:
     per_town = _split(rng, n_villages, n_towns, 5)
     used = 0
     serials = {"镇": 100, "乡": 200}  # 统计用区划代码: towns 1xx, townships 2xx
-    for t_index, (t_name, n_vill) in enumerate(zip(town_names, per_town)):
+    for t_index, (t_name, n_vill) in enumerate(zip(town_names, per_town, strict=False)):
         serials[t_name[-1]] += 1
         town = _Township(b.new_id("region"), f"{COUNTY_CODE6}{serials[t_name[-1]]:03d}000", t_name)
         for year in range(2011, b.today.year + 6, 5):
@@ -584,7 +584,7 @@ def _contacts(b: _Build, h: _Household) -> None:
 def generate_people(b: _Build, persons: int) -> None:
     rng = b.rng
     quotas = _split(rng, persons, len(b.villages), MIN_PER_VILLAGE)
-    for v, quota in zip(b.villages, quotas):
+    for v, quota in zip(b.villages, quotas, strict=False):
         made = 0
         first = True
         while made < quota:
@@ -1129,7 +1129,8 @@ def generate_county(session: Session, *, seed: int, persons: int, today: date) -
         raise ValueError(f"演示人数至少为{MIN_PERSONS}人（100个村每村至少{MIN_PER_VILLAGE}人）")
     from ..services.clock_binding import bind_now
 
-    # the demo's technical timestamps follow its own `today` (10:00 Beijing), so a seed always builds the same county
+    # the demo's technical timestamps follow its own `today`
+    # (10:00 Beijing), so a seed always builds the same county
     bind_now(session, datetime(today.year, today.month, today.day, 2, 0))
     b = _Build(random.Random(seed), today, seed, _next_ids(session))
     generate_regions(b, persons)

@@ -206,7 +206,7 @@ def _this_month(session: Session, svc, clerks: dict[int, User], today: date) -> 
         ("misconduct", True, "多次代他人签到，经村委会调查属实，予以解除"),
         ("death", False, "家属报告因病去世"),
     )
-    for c, (reason, wants, note) in zip(active[: len(plans)], plans):
+    for c, (reason, wants, note) in zip(active[: len(plans)], plans, strict=False):
         last = first - timedelta(days=1)
         try:
             with session.begin_nested():

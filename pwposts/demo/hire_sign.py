@@ -1,6 +1,7 @@
 """Demo: one recruitment in the logins' township that ended in a hire still waiting for its 劳务协议, made
 through the real services (audited) in the right order — notice, applications, 公示 after the registration
-deadline, hire the day after the 公示 — so the 已聘用待签协议 tile and worklist show the way to the contract form.
+deadline, hire the day after the 公示 — so the 已聘用待签协议 tile and worklist show the way to the
+contract form.
 
 Called once from demo.generate_county, after generate_open_recruitment.
 """
@@ -56,7 +57,8 @@ def generate_hire_awaiting_contract(session: Session, today: date) -> int:
     if village is None or not ok:
         return 0
     bound = now_of(session)
-    try:  # a refusal part-way leaves valid earlier steps (an approved post, a notice), as the open recruitment does
+    try:  # a refusal part-way leaves valid earlier steps
+        # (an approved post, a notice), as the open recruitment does
         _on(session, proposed)
         post = post_service.propose_post(
             session,

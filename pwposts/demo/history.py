@@ -597,7 +597,9 @@ def generate_posts(h: _History) -> None:
         if sum(weights) == 0:
             weights = [1] * len(town.villages)
         for _ in range(n_posts):
-            adjusted = [w / (1 + per_village[v.id]) ** 1.5 for v, w in zip(town.villages, weights)]
+            adjusted = [
+                w / (1 + per_village[v.id]) ** 1.5 for v, w in zip(town.villages, weights, strict=False)
+            ]
             v = rng.choices(town.villages, weights=adjusted)[0]
             per_village[v.id] += 1
         for v in town.villages:
@@ -643,7 +645,7 @@ def _finish_posts(h: _History) -> None:
     by_key = defaultdict(list)
     for post in h.posts:
         by_key[(post.village.id, post.created_on.year)].append(post)
-    for (vid, year), posts in by_key.items():
+    for (_vid, year), posts in by_key.items():
         for n, post in enumerate(sorted(posts, key=lambda p: (p.created_on, p.id)), start=1):
             post.code = f"{post.village.code}-{year}-{n:03d}"
 
@@ -855,13 +857,15 @@ def _recruit(h: _History, post: _Post, d0: date, places: int) -> list[date]:
         "id": notice_id,
         "post_id": post.id,
         "title": f"{post.village.name}{post.title}招聘公告",
-        "conditions": f"本村户籍、年满16周岁，属于脱贫人口、防止返贫监测对象、农村低收入人口等帮扶类别{restricted}；"
+        "conditions": "本村户籍、年满16周岁，属于脱贫人口、防止返贫监测对象、"
+        f"农村低收入人口等帮扶类别{restricted}；"
         f"身体能胜任{h.cat_name[post.cat]}工作，弱劳力、半劳力和无法离乡人员优先；"
         "村干部及其家庭成员不得报名，已在其他公益性岗位的不得报名。",
         "places": places,
         "start_on": d0,
         "end_on": end_on,
-        "contact": f"{town.name}人力资源和社会保障服务中心，电话{TOWN_LANDLINE}{town.code[6:9]}{post.village.code[-4:]}",
+        "contact": f"{town.name}人力资源和社会保障服务中心，"
+        f"电话{TOWN_LANDLINE}{town.code[6:9]}{post.village.code[-4:]}",
         "status": "open",
         "published_by_id": clerk,
         "published_at": _at(rng, d0),
@@ -1130,7 +1134,8 @@ def _insure(h: _History, c: _Contract) -> bool:
 
 
 def _exit_event(h: _History, c: _Contract, hired: date, steady: bool = False) -> tuple[date, str, str] | None:
-    """The first thing that ends the signing early (death, other employment, category ended, own request …)."""
+    """The first thing that ends the signing early
+    (death, other employment, category ended, own request …)."""
     rng, p = h.rng, c.person
     events = []
     if p.death_date is not None and c.start <= p.death_date <= c.end:
@@ -1633,7 +1638,7 @@ def _corrections(h: _History, months: list[str]) -> None:
         ("扣回", "出勤天数多报2天（村委会复核更正），扣回多发补贴"),
         ("扣回", "当月绩效补贴重复计发，予以扣回"),
     ]
-    for orig, (kind, reason) in zip(picks, plan):
+    for orig, (kind, reason) in zip(picks, plan, strict=False):
         run = runs[orig["run_id"]]
         day_fen = orig["standard_fen"] * 2 // orig["required_days"]
         if kind == "扣回" and "绩效" in reason:
@@ -1657,7 +1662,8 @@ def _corrections(h: _History, months: list[str]) -> None:
                 "base_fen": 0,
                 "performance_fen": 0,
                 "amount_fen": amount if kind == "补发" else -amount,
-                "calc_text": f"{kind} {money(amount)}（更正第{orig['id']}号明细 {money(orig['amount_fen'])}）：{reason}",
+                "calc_text": f"{kind} {money(amount)}"
+                f"（更正第{orig['id']}号明细 {money(orig['amount_fen'])}）：{reason}",
                 "status": "pending",
                 "bank_batch": batch,
                 "bank_ref": None,

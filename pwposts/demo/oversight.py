@@ -270,7 +270,8 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
             pl.pay(c, m)
         return c
 
-    # PAID_AFTER_DEATH — true: paid two full months after dying; look-alike: died, paid only to the day of death
+    # PAID_AFTER_DEATH — true: paid two full months after
+    # dying; look-alike: died, paid only to the day of death
     a = pl.person()
     c = regular_year(a)
     died = date(*(int(x) for x in months[3].split("-")), 10)
@@ -304,7 +305,8 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
     pl.pay(cq, months[2], covered=15, attended=min(12, cq.required_days))
     pl.case("PAID_OUTSIDE_CONTRACT", f"contract:{cq.id}", False, "退岗当月按在岗天数折算发放", q)
 
-    # PAID_NO_ATTENDANCE — true: a month paid on a draft attendance sheet; look-alike: a 补发 line (no sheet of its own)
+    # PAID_NO_ATTENDANCE — true: a month paid on a draft attendance
+    # sheet; look-alike: a 补发 line (no sheet of its own)
     p = pl.person()
     c = regular_year(p)
     pl.pay(c, months[3], attendance="draft")
@@ -331,7 +333,8 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
     )
     pl.case("ABOVE_STANDARD", f"contract:{c.id}", True, "满勤月份再补发，合计超过标准", p)
 
-    # SHARED_ACCOUNT — true: a holder's pay goes to the village clerk's card; look-alike: own card, name typed with a space
+    # SHARED_ACCOUNT — true: a holder's pay goes to the village
+    # clerk's card; look-alike: own card, name typed with a space
     clerk = session.scalar(
         select(Person)
         .join(Cadre, Cadre.person_id == Person.id)
@@ -350,7 +353,8 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
     regular_year(q)
     pl.case("SHARED_ACCOUNT", f"account_name:{q.id}", False, "开户人姓名多录了一个空格，仍是本人", q)
 
-    # SHARED_PHONE — true: the clerk's phone on a holder of another household; look-alike: a couple in one household
+    # SHARED_PHONE — true: the clerk's phone on a holder of
+    # another household; look-alike: a couple in one household
     p = pl.person(exclude_households={clerk.household_id})
     clerk.phone = clerk.phone or f"139{clerk.id:08d}"[-11:]
     p.phone = clerk.phone
@@ -380,7 +384,7 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
     p = pl.person()
     regular_year(p)
     other = next(post for post in pl.posts.values() if post.id != pl.posts[p.village_id].id)
-    c2 = pl.contract(p, start + timedelta(days=61), start + timedelta(days=240), status="ended", post=other)
+    pl.contract(p, start + timedelta(days=61), start + timedelta(days=240), status="ended", post=other)
     pl.case("MULTI_POST", f"person:{p.id}", True, "同时在两个村的岗位签订合同", p)
     q = pl.person()
     first = pl.contract(q, start - timedelta(days=365), start - timedelta(days=1), status="ended")
@@ -408,7 +412,8 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
     pl.contract(y2, start, end)
     pl.case("HOUSEHOLD_LIMIT", f"household:{x2.household_id}", False, "同户两人先后在岗，不同时", x2, y2)
 
-    # INELIGIBLE — true: no category and not 大龄 on the hiring date; look-alike: 大龄 by birth date, no recorded category
+    # INELIGIBLE — true: no category and not 大龄 on the hiring
+    # date; look-alike: 大龄 by birth date, no recorded category
     def uncategorised(oldest: int, youngest: int, *where):
         """Living persons with no category record and an own-named account, aged (by year) between
         `youngest` and `oldest`, in id order (one query: the category test is set-based)."""
@@ -541,7 +546,8 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
             }
         )
 
-    # FUND_OVERRUN — true: 光伏收益 paying a holder outside its categories; look-alike: 光伏收益 paying a 脱贫 holder
+    # FUND_OVERRUN — true: 光伏收益 paying a holder outside
+    # its categories; look-alike: 光伏收益 paying a 脱贫 holder
     solar = session.scalar(select(Fund).where(Fund.restricts_categories.is_(True), Fund.year == y0))
     if solar is not None:
         allowed = set(solar.allowed_categories)
@@ -606,7 +612,8 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
             )
             break
 
-    # ROTATION — true: two households of one village each away a year and back; look-alike: one household alone
+    # ROTATION — true: two households of one village each
+    # away a year and back; look-alike: one household alone
     def fresh_by_village() -> dict[int, list[Person]]:
         """The fresh persons of every village, one per household (the first in the pool), in one pass."""
         households: dict[int, dict[int, Person]] = {}

@@ -107,7 +107,8 @@ def generate_open_recruitment(session: Session, today: date) -> int:
             post_service.approve_post(
                 session, admin, post, proposed + timedelta(days=2), note="需求属实，同意设岗"
             )
-            # the first one's registration closed before its 公示 (published yesterday); the second still takes applications
+            # the first one's registration closed before its 公示
+            # (published yesterday); the second still takes applications
             end_on = today - timedelta(days=3) if n == 0 else today + timedelta(days=7)
             notice = hiring.publish_notice(
                 session,
