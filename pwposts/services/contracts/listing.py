@@ -1,0 +1,152 @@
+"""Reading: the contract list and its filter, one contract, its history, renewal and policy, the dashboard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
+
+from ...domain.contracts import CONTRACT_STATES, EXPIRING_DAYS, LIVE_STATES
+from ...domain.errors import Forbidden, NotFound
+from ...models.audit import AuditEntry
+from ...models.contracts import Contract, InsurancePolicy
+from ...models.hiring import Application, Notice
+from ...models.people import Person
+from ...models.posts import Post
+from ..permissions import can, id_number_search, require, scope_regions
+from .activation import covering_policy
+from .common import _load
+
+# ---- reading ----
+
+
+@dataclass
+class ContractFilter:
+    q: str = ""
+    township_id: int | None = None
+    village_id: int | None = None
+    status: str = ""
+    expiring: bool = False
+    post_id: int | None = None
+    person_id: int | None = None
+
+
+def _successor_exists():
+    nxt = aliased(Contract)
+    return exists().where(nxt.previous_contract_id == Contract.id, nxt.status.in_(LIVE_STATES))
+
+
+def expiring_clause(today: date):
+    """Active, ending within EXPIRING_DAYS, and not yet renewed: renew or prepare the exit."""
+    return and_(
+        Contract.status == "active",
+        Contract.end_on >= today,
+        Contract.end_on <= today + timedelta(days=EXPIRING_DAYS),
+        ~_successor_exists(),
+    )
+
+
+def scope_contracts(actor, query: Select) -> Select:
+    """Staff and inspectors: contracts on posts in their region; a holder: their own."""
+    if can(actor, "view_contract"):
+        return scope_regions(actor, query, Post.village_id)
+    if can(actor, "view_own_records"):
+        return query.where(Contract.person_id == (actor.person_id or -1))
+    raise Forbidden()
+
+
+def contract_query(actor, f: ContractFilter, today: date) -> Select:
+    q = scope_contracts(
+        actor,
+        select(Contract)
+        .join(Post, Contract.post_id == Post.id)
+        .join(Person, Contract.person_id == Person.id),
+    )
+    text = (f.q or "").strip()
+    if text:
+        q = q.where(
+            or_(
+                Person.name.contains(text, autoescape=True),
+                id_number_search(actor, Person.id_number, text),
+                Contract.code.contains(text.upper(), autoescape=True),
+            )
+        )
+    if f.village_id:
+        q = q.where(Post.village_id == f.village_id)
+    elif f.township_id:
+        q = q.where(Post.township_id == f.township_id)
+    if f.status in CONTRACT_STATES:
+        q = q.where(Contract.status == f.status)
+    if f.post_id:
+        q = q.where(Contract.post_id == f.post_id)
+    if f.person_id:
+        q = q.where(Contract.person_id == f.person_id)
+    if f.expiring:
+        q = q.where(expiring_clause(today)).order_by(Contract.end_on, Contract.id)
+    else:
+        q = q.order_by(Contract.id.desc())
+    return q.options(
+        joinedload(Contract.person),
+        joinedload(Contract.post).joinedload(Post.village),
+        joinedload(Contract.post).joinedload(Post.township),
+        selectinload(Contract.policies),
+    )
+
+
+def load_contract(session: Session, actor, contract_id: int) -> Contract:
+    """One contract the actor may see (a holder: only their own) — 404 otherwise."""
+    return _load(session, actor, contract_id, "view_contract")
+
+
+def contract_history(session: Session, contract: Contract) -> list[AuditEntry]:
+    """Audit entries about this contract and its insurance policies, oldest first."""
+    policy_ids = [str(p.id) for p in contract.policies]
+    cond = and_(AuditEntry.object_type == "contract", AuditEntry.object_id == str(contract.id))
+    if policy_ids:
+        cond = or_(
+            cond, and_(AuditEntry.object_type == "insurance_policy", AuditEntry.object_id.in_(policy_ids))
+        )
+    return session.scalars(select(AuditEntry).where(cond).order_by(AuditEntry.id)).all()
+
+
+def renewal_of(session: Session, contract: Contract) -> Contract | None:
+    """The live (or ended) signing that renews this contract, if any."""
+    return session.scalars(
+        select(Contract)
+        .where(Contract.previous_contract_id == contract.id, Contract.status != "void")
+        .order_by(Contract.id.desc())
+    ).first()
+
+
+def latest_policy(contract: Contract) -> InsurancePolicy | None:
+    if not contract.policies:
+        return None
+    return covering_policy(contract) or max(contract.policies, key=lambda p: p.id)
+
+
+def hired_application(session: Session, actor, application_id: int) -> Application:
+    """The application a contract is to be signed for, if the actor may sign on its post."""
+    app = session.scalar(
+        select(Application)
+        .where(Application.id == application_id)
+        .options(joinedload(Application.person), joinedload(Application.notice).joinedload(Notice.post))
+    )
+    if app is None:
+        raise NotFound("报名记录")
+    require(actor, "sign_contract", app.notice.post, what="报名记录")
+    return app
+
+
+def dashboard_counts(session: Session, actor, today: date) -> dict[str, int]:
+    """Drafts awaiting insurance / activation, and active contracts ending within EXPIRING_DAYS."""
+    base = scope_contracts(
+        actor, select(func.count(Contract.id)).select_from(Contract).join(Post, Contract.post_id == Post.id)
+    )
+    has_policy = exists().where(InsurancePolicy.contract_id == Contract.id)
+    return {
+        "draft_no_insurance": session.scalar(base.where(Contract.status == "draft", ~has_policy)) or 0,
+        "draft_ready": session.scalar(base.where(Contract.status == "draft", has_policy)) or 0,
+        "expiring": session.scalar(base.where(expiring_clause(today))) or 0,
+    }
