@@ -4,6 +4,8 @@ PWPOSTS_TEST_DATABASE_URL is set."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import and_, func, select
 
 from pwposts import demo
@@ -71,3 +73,46 @@ def test_covered_days_and_performance_in_sql_agree_with_the_domain_on_the_demo_c
     assert checked > 150 and cut >= 5 and by_death and by_exit, (checked, cut, by_death, by_exit)
     grades = set(session.scalars(select(Assessment.grade).where(Assessment.kind == "monthly").distinct()))
     assert {"优秀", "合格"} <= grades
+
+
+def test_covered_days_in_sql_agree_with_the_domain_on_every_edge(session, county):
+    """The demo county has few partial months; here one contract and its holder take every combination of
+    start, end, exit and death around a month's first and last days (a leap February and a 31-day month)."""
+    from datetime import timedelta
+
+    from tests.payroll_support import make_contract, make_fund, make_post
+
+    dialect = session.get_bind().dialect.name
+    post = make_post(session, county, county.villages[0], make_fund(session, county))
+    person = county.persons["wang"]
+    contract = make_contract(session, person, post, start=date(2027, 1, 1), end=date(2027, 1, 1))
+    checked = partial = 0
+    for month in ("2028-02", "2026-12"):
+        first, last = month_bounds(month)
+        edges = [first - timedelta(days=1), first, first + timedelta(days=1), first + timedelta(days=14)]
+        edges += [last - timedelta(days=1), last, last + timedelta(days=1)]
+        for start in edges:
+            for end in [e for e in edges if e >= start] + [last + timedelta(days=40)]:
+                for exit_on in [None, *(e for e in edges if start <= e <= end)]:
+                    for died in (
+                        None,
+                        first - timedelta(days=1),
+                        first + timedelta(days=14),
+                        last,
+                        last + timedelta(days=1),
+                    ):
+                        contract.start_on, contract.end_on, contract.exit_on = start, end, exit_on
+                        person.death_date = died
+                        session.flush()
+                        c_sql = session.scalar(
+                            select(covered_days_sql(dialect, Contract, Person, first, last))
+                            .select_from(Contract)
+                            .join(Person, Contract.person_id == Person.id)
+                            .where(Contract.id == contract.id)
+                        )
+                        c = rules.covered_days(month, start, end, exit_on, died)
+                        assert (c_sql if c_sql > 0 else 0) == c, (month, start, end, exit_on, died, c_sql)
+                        checked += 1
+                        partial += 0 < c < rules.month_days(month)
+    session.rollback()
+    assert checked > 1000 and partial > 300, (checked, partial)
