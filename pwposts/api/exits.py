@@ -784,6 +784,7 @@ def get_followup(person_id: int):
 @token_required
 def post_followup(person_id: int):
     require(g.actor, "record_followup")
+    get_scoped(db.session, g.actor, Person, person_id, "record_followup", "人员")  # before the body
     data = json_body()
     kind = _choice(data, "kind", tuple(rules.SERVICE_KINDS))
     if kind is None:

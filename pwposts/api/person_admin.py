@@ -20,7 +20,7 @@ from ..models.registry import IMPORT_KIND_LABELS, IMPORT_KINDS
 from ..services import department_records as records
 from ..services import people as people_service
 from ..services import person_admin as svc
-from ..services.permissions import require
+from ..services.permissions import get_scoped, require
 from ..services.person_standing import affected_holders, person_record, standing_of
 from ..services.posts import actor_county
 from .county import UPLOAD, body, field, upload
@@ -101,6 +101,11 @@ AFFECTED = schema(
         required=("contract_id", "contract_code", "person", "standings"),
     ),
 )
+
+
+def _scoped(person_id: int, action: str) -> Person:
+    """The person the request acts on, loaded and checked first (404 out of scope), before its body."""
+    return get_scoped(db.session, g.actor, Person, person_id, action, "人员")
 
 
 def _detail(person_id: int):
@@ -185,7 +190,7 @@ def create_person():
 )
 @token_required
 def update_person(person_id: int):
-    require(g.actor, "edit_person")
+    _scoped(person_id, "edit_person")
     svc.update_person(db.session, g.actor, person_id, **_fields(body()))
     return jsonify(_detail(person_id))
 
@@ -203,7 +208,7 @@ def update_person(person_id: int):
 )
 @token_required
 def move_household(person_id: int):
-    require(g.actor, "edit_person")
+    _scoped(person_id, "edit_person")
     svc.move_household(
         db.session, g.actor, person_id, field(body(), "household_code", str, "户编号"), clock.today()
     )
@@ -228,7 +233,7 @@ def move_household(person_id: int):
 )
 @token_required
 def add_category(person_id: int):
-    require(g.actor, "edit_person")
+    _scoped(person_id, "edit_person")
     data = body()
     svc.add_category(
         db.session,
@@ -259,7 +264,7 @@ def add_category(person_id: int):
 )
 @token_required
 def end_category(person_id: int):
-    require(g.actor, "edit_person")
+    _scoped(person_id, "edit_person")
     data = body()
     category, end_on = field(data, "category", str, "人员类别"), field(data, "end_on", date, "结束日期")
     p = svc.load_for_edit(db.session, g.actor, person_id)
@@ -287,7 +292,7 @@ def end_category(person_id: int):
 )
 @token_required
 def record_death(person_id: int):
-    require(g.actor, "record_death")
+    _scoped(person_id, "record_death")
     data = body()
     svc.record_death(
         db.session,
@@ -318,7 +323,7 @@ def record_death(person_id: int):
 )
 @token_required
 def add_relation(person_id: int):
-    require(g.actor, "edit_person")
+    _scoped(person_id, "edit_person")
     data = body()
     svc.add_relation(
         db.session,
@@ -358,7 +363,7 @@ def delete_relation(relation_id: int):
 )
 @token_required
 def add_cadre(person_id: int):
-    require(g.actor, "manage_cadres")
+    _scoped(person_id, "manage_cadres")
     data = body()
     svc.add_cadre(
         db.session,

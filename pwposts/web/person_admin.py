@@ -22,7 +22,7 @@ from ..domain.people import (
 from ..extensions import db
 from ..models.people import Person
 from ..services import person_admin as svc
-from ..services.permissions import can, require
+from ..services.permissions import can, get_scoped, require
 from ..services.person_standing import person_record, standing_of
 from . import use_case
 from .people import region_choices
@@ -132,6 +132,11 @@ def edit(person_id: int):
     )
 
 
+def _scoped(person_id: int, action: str) -> Person:
+    """The person the request acts on, loaded and checked first (404 out of scope), before its form."""
+    return get_scoped(db.session, current_user, Person, person_id, action, "人员")
+
+
 def _to_edit(person_id: int):
     return redirect(url_for("person_admin.edit", person_id=person_id))
 
@@ -139,7 +144,7 @@ def _to_edit(person_id: int):
 @bp.route("/<int:person_id>/household", methods=["POST"])
 @login_required
 def household(person_id: int):
-    require(current_user, "edit_person")
+    _scoped(person_id, "edit_person")
     with use_case("已变更户籍"):
         svc.move_household(
             db.session, current_user, person_id, request.form.get("household_code", ""), clock.today()
@@ -150,7 +155,7 @@ def household(person_id: int):
 @bp.route("/<int:person_id>/categories", methods=["POST"])
 @login_required
 def add_category(person_id: int):
-    require(current_user, "edit_person")
+    _scoped(person_id, "edit_person")
     with use_case("已登记人员类别"):
         svc.add_category(
             db.session,
@@ -166,7 +171,7 @@ def add_category(person_id: int):
 @bp.route("/<int:person_id>/categories/<int:category_id>/end", methods=["POST"])
 @login_required
 def end_category(person_id: int, category_id: int):
-    require(current_user, "edit_person")
+    _scoped(person_id, "edit_person")
     with use_case("已结束人员类别"):
         svc.end_category(
             db.session, current_user, category_id, _date("end_on", "结束日期"), request.form.get("reason")
@@ -177,7 +182,7 @@ def end_category(person_id: int, category_id: int):
 @bp.route("/<int:person_id>/death", methods=["POST"])
 @login_required
 def death(person_id: int):
-    require(current_user, "record_death")
+    _scoped(person_id, "record_death")
     with use_case("已登记死亡"):
         svc.record_death(
             db.session,
@@ -193,7 +198,7 @@ def death(person_id: int):
 @bp.route("/<int:person_id>/relations", methods=["POST"])
 @login_required
 def add_relation(person_id: int):
-    require(current_user, "edit_person")
+    _scoped(person_id, "edit_person")
     with use_case("已登记亲属关系"):  # a refusal is flashed; not-found and forbidden become 404/403
         raw = request.form.get("relative", "").strip()
         other = None
@@ -220,7 +225,7 @@ def delete_relation(person_id: int, relation_id: int):
 @bp.route("/<int:person_id>/cadres", methods=["POST"])
 @login_required
 def add_cadre(person_id: int):
-    require(current_user, "manage_cadres")
+    _scoped(person_id, "manage_cadres")
     with use_case("已登记村干部任职"):
         svc.add_cadre(
             db.session,
@@ -236,7 +241,7 @@ def add_cadre(person_id: int):
 @bp.route("/<int:person_id>/cadres/<int:cadre_id>/end", methods=["POST"])
 @login_required
 def end_cadre(person_id: int, cadre_id: int):
-    require(current_user, "manage_cadres")
+    _scoped(person_id, "manage_cadres")
     with use_case("已登记离任"):
         svc.end_cadre(db.session, current_user, cadre_id, _date("term_end", "离任日期"))
     return _to_edit(person_id)
