@@ -58,10 +58,18 @@ def _upload_dir() -> Path:
 
 
 def _sweep(folder: Path) -> None:
-    cutoff = time.time() - SWEEP_AFTER_SECONDS
+    """Remove leftovers older than SWEEP_AFTER_SECONDS. Ages are read on the file system's clock (a marker
+    touched now), never the process clock against file times: the two can differ (a moved process clock,
+    a network file system), and a difference must not delete a clerk's fresh upload."""
+    marker = folder / ".sweep"
+    try:
+        marker.touch()
+        cutoff = marker.stat().st_mtime - SWEEP_AFTER_SECONDS
+    except OSError:
+        return
     for f in folder.iterdir():
         try:
-            if f.stat().st_mtime < cutoff:
+            if f != marker and f.stat().st_mtime < cutoff:
                 f.unlink()
         except OSError:
             pass
