@@ -481,6 +481,7 @@ def sign():
 @token_required
 def insurance(contract_id: int):
     require(g.actor, "record_insurance")
+    get_scoped(db.session, g.actor, Contract, contract_id, "record_insurance", "合同")  # before the body
     data = json_body()
     insurer, policy_no = body_text(data, "insurer", "承保机构"), body_text(data, "policy_no", "保单号")
     start, end = body_date(data, "start_on", "保险起始日期"), body_date(data, "end_on", "保险截止日期")
@@ -524,6 +525,7 @@ def activate(contract_id: int):
 @token_required
 def renew(contract_id: int):
     require(g.actor, "renew_contract")
+    get_scoped(db.session, g.actor, Contract, contract_id, "renew_contract", "合同")  # before the body
     kind, start, end, signed = body_terms(json_body())
     c = service.renew_contract(db.session, g.actor, contract_id, kind, start, end, clock.today(), signed)
     return jsonify(contract_detail_json(c, g.actor)), 201
@@ -541,8 +543,8 @@ def renew(contract_id: int):
 @token_required
 def void(contract_id: int):
     require(g.actor, "void_contract")
-    reason = body_text(json_body(), "reason", "作废原因")
     c = get_scoped(db.session, g.actor, Contract, contract_id, "void_contract", "合同")
+    reason = body_text(json_body(), "reason", "作废原因")
     c = service.void_draft(db.session, g.actor, c, reason, clock.today())
     return jsonify(contract_detail_json(c, g.actor))
 

@@ -15,7 +15,7 @@ from ..documents.tables import write_template
 from ..domain.errors import DomainError, NotFound
 from ..domain.people import ACCOUNT_KINDS, CADRE_OFFICES, CATEGORIES, RELATION_KINDS, WORK_CAPACITIES
 from ..extensions import db
-from ..models.people import Person
+from ..models.people import Cadre, Person
 from ..models.registry import IMPORT_KIND_LABELS, IMPORT_KINDS
 from ..services import department_records as records
 from ..services import people as people_service
@@ -388,6 +388,10 @@ def add_cadre(person_id: int):
 @token_required
 def end_cadre(cadre_id: int):
     require(g.actor, "manage_cadres")
+    cadre = db.session.get(Cadre, cadre_id)
+    if cadre is None:
+        raise NotFound("村干部任职")
+    require(g.actor, "manage_cadres", cadre, what="村干部任职")  # the term, scoped, before the body
     c = svc.end_cadre(db.session, g.actor, cadre_id, field(body(), "term_end", date, "离任日期"))
     return jsonify({"id": c.id, "term_end": c.term_end.isoformat()})
 
