@@ -327,15 +327,19 @@ def openapi_json():
 
 # Resource modules: importing them registers their routes on `bp`.
 from . import (  # noqa: E402
+    applications,  # noqa: E402,F401
     attendance,  # noqa: E402,F401
     contracts,  # noqa: E402,F401
     county,  # noqa: E402,F401
+    exit_worklist,  # noqa: E402,F401
     exits,  # noqa: E402,F401
     hiring,  # noqa: E402,F401
     oversight,  # noqa: E402,F401
     payroll,  # noqa: E402,F401
+    payroll_bank,  # noqa: E402,F401
     people,  # noqa: E402,F401
     person_admin,  # noqa: E402,F401
     portal,  # noqa: E402,F401
+    post_policy,  # noqa: E402,F401
     posts,  # noqa: E402,F401
 )
