@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from decimal import Decimal
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
@@ -144,7 +145,7 @@ def export():
                 c.kind,
                 c.start_on,
                 c.end_on,
-                c.allowance_fen / 100,
+                Decimal(c.allowance_fen) / 100,
                 c.required_days,
                 "全日制" if c.full_time else "非全日制",
                 CONTRACT_STATE_LABELS.get(c.status, c.status),

@@ -18,7 +18,7 @@ from ... import clock
 from ...documents import bank_files
 from ...documents.pdf import render_pdf
 from ...domain.errors import DomainError, Forbidden, NotFound
-from ...domain.formats import month_heading, parse_month, parse_yuan
+from ...domain.formats import month_heading, parse_month, parse_yuan, yuan
 from ...domain.pay import PAYMENT_STATE_LABELS, RUN_KIND_LABELS, RUN_STATE_LABELS, RUN_STATES
 from ...domain.people import mask_id_number
 from ...extensions import db
@@ -138,7 +138,7 @@ def run_prepare():
         flash_error(err)
         return redirect(url_for("pay.runs"))
     flash(
-        f"已生成发放清册：{lines}人，合计{total / 100:,.2f} 元"
+        f"已生成发放清册：{lines}人，合计{yuan(total)}"
         + (f"；{unpaid}人无已审核考勤，未计发" if unpaid else "")
         + "。请另一名工作人员核对后审批。",
         "info",
@@ -235,8 +235,7 @@ def run_supplementary(run_id: int):
         flash_error(err)
         return redirect(url_for("pay.run_detail", run_id=run_id))
     flash(
-        f"已生成补充清册（第{supp_id}号）：{lines}人，合计{total / 100:,.2f} 元。"
-        "请另一名工作人员核对后审批。",
+        f"已生成补充清册（第{supp_id}号）：{lines}人，合计{yuan(total)}。请另一名工作人员核对后审批。",
         "info",
     )
     return redirect(url_for("pay.run_detail", run_id=supp_id))
