@@ -32,19 +32,24 @@ category is not stored because it follows from birth date and sex.
 from __future__ import annotations
 
 import random
+from bisect import bisect
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
+from itertools import accumulate
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from ..domain.people import age_on, check_digit
 from ..domain.roles import COUNTY_ADMIN, HOLDER, INSPECTOR, TOWNSHIP_CLERK, VILLAGE_CLERK
 from ..models._types import utcnow
+from ..models.accounts import User
 from ..models.people import Cadre, EmploymentRecord, Household, Person, PersonCategory, Region, Relation
 from ..models.policy import Fund, FundCategory, Holiday, PostCategory, Standard
 from ..services import audit
-from ..services.accounts import create_user
+from ..services.accounts import hash_password
+from .bulk import insert_rows, sync_sequences
 from .exits import generate_exits
 from .history import HISTORY_MODELS, extra_users, generate_history, prepare_history
 from .names import (
@@ -247,8 +252,18 @@ def generate_regions(b: _Build, persons: int) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+_CUMULATIVE: dict[int, tuple] = {}
+
+
 def _weighted(rng: random.Random, pairs) -> str:
-    return rng.choices([p[0] for p in pairs], weights=[p[1] for p in pairs])[0]
+    """rng.choices([p[0] …], weights=[p[1] …])[0], with the cumulative weights of each (constant) table
+    worked out once: the same single rng.random() draw and the same bisection, so the same choice."""
+    entry = _CUMULATIVE.get(id(pairs))
+    if entry is None or entry[0] is not pairs:
+        cum = list(accumulate(p[1] for p in pairs))
+        entry = _CUMULATIVE[id(pairs)] = (pairs, [p[0] for p in pairs], cum, cum[-1] + 0.0)
+    _pairs, population, cum, total = entry
+    return population[bisect(cum, rng.random() * total, 0, len(population) - 1)]
 
 
 def _given_name(rng: random.Random, sex: str, birth: date) -> str:
@@ -368,6 +383,7 @@ def _family(
 
 CLUSTER_KINDS = ("single", "couple", "nuclear", "three_gen", "split")
 CLUSTER_WEIGHTS = (8, 14, 40, 24, 14)
+CLUSTERS = tuple(zip(CLUSTER_KINDS, CLUSTER_WEIGHTS, strict=True))
 
 
 def _cluster(b: _Build, v: _Village, budget: int, first: bool) -> None:
@@ -387,7 +403,7 @@ def _cluster(b: _Build, v: _Village, budget: int, first: bool) -> None:
         )
         return
     for _ in range(6):
-        kind = rng.choices(CLUSTER_KINDS, weights=CLUSTER_WEIGHTS)[0]
+        kind = _weighted(rng, CLUSTERS)
         if kind == "single":
             size = 1
         elif kind == "couple":
@@ -1001,23 +1017,12 @@ MODELS = {
 
 
 def _insert(session: Session, table: str, rows: list[dict]) -> None:
-    model = MODELS[table]
-    for i in range(0, len(rows), CHUNK):
-        session.execute(insert(model.__table__), rows[i : i + CHUNK])
+    insert_rows(session, MODELS[table].__table__, rows)
 
 
 def _sync_sequences(session: Session, tables) -> None:
     """PostgreSQL: explicit ids leave the serial sequences behind; move them to MAX(id)."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    for table in tables:
-        if "id" in MODELS[table].__table__.c:
-            session.execute(
-                text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
-                )
-            )
+    sync_sequences(session, [MODELS[t].__table__ for t in tables])
 
 
 def _next_ids(session: Session) -> dict[str, int]:
@@ -1053,9 +1058,46 @@ def _holder_person(b: _Build, v: _Village) -> _Person:
     return next(p for p in b.persons if ok(p, False))
 
 
+@lru_cache(maxsize=1)
+def demo_password_hash() -> str:
+    """DEMO_PASSWORD hashed once (scrypt, ~0.14 s a hash): every demo login shares it."""
+    return hash_password(DEMO_PASSWORD)
+
+
+def _login(session: Session, username: str, display: str, role: str, *, region=None, person=None) -> User:
+    """What services.accounts.create_user writes for a demo login (the row and its audit entry), with the
+    shared password hash; the demo's usernames, roles and scopes are valid by construction."""
+    user = User(
+        username=username,
+        password_hash=demo_password_hash(),
+        display_name=display,
+        role=role,
+        region=region,
+        person=person,
+        phone=None,
+        must_change_password=False,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        DEMO_ACTOR,
+        "create_user",
+        "user",
+        user.id,
+        after={
+            "username": username,
+            "role": role,
+            "region": region.code if region else None,
+            "person_id": person.id if person else None,
+        },
+    )
+    return user
+
+
 def generate_staff(session: Session, b: _Build) -> dict:
-    """The county admin, township1 and the inspector (create_user, audited), a clerk for every other
-    township and a second clerk for the first (set-based); returns the ids the history needs."""
+    """The county admin, township1 and the inspector (as create_user makes them, audited), a clerk for
+    every other township and a second clerk for the first (set-based); returns the ids the history needs."""
     county = session.get(Region, b.county_id)
     town = b.townships[0]
     made = {}
@@ -1064,16 +1106,8 @@ def generate_staff(session: Session, b: _Build) -> dict:
         ("township1", session.get(Region, town.id), f"{town.name}经办人", TOWNSHIP_CLERK),
         ("inspector", county, f"{COUNTY_NAME}纪委监委", INSPECTOR),
     ):
-        made[username] = create_user(
-            session,
-            DEMO_ACTOR,
-            username=username,
-            password=DEMO_PASSWORD,
-            display_name=display,
-            role=role,
-            region=region,
-        ).id
-    extras = extra_users(session, b, DEMO_ACTOR, DEMO_PASSWORD)
+        made[username] = _login(session, username, display, role, region=region).id
+    extras = extra_users(session, b, DEMO_ACTOR, demo_password_hash())
     clerks = {town.id: made["township1"]}
     for i, t in enumerate(b.townships[1:], start=2):
         clerks[t.id] = extras[f"township{i}"]
@@ -1097,24 +1131,10 @@ def generate_logins(session: Session, b: _Build, candidates: list) -> int:
     else:  # no history (a `today` before 2024): a plausible person of the largest village
         village = max(town.villages, key=lambda v: (v.name.endswith("村"), len(v.persons)))
         holder = _holder_person(b, village)
-    create_user(
-        session,
-        DEMO_ACTOR,
-        username="village1",
-        password=DEMO_PASSWORD,
-        display_name=f"{village.name}录入员",
-        role=VILLAGE_CLERK,
-        region=session.get(Region, village.id),
+    _login(
+        session, "village1", f"{village.name}录入员", VILLAGE_CLERK, region=session.get(Region, village.id)
     )
-    create_user(
-        session,
-        DEMO_ACTOR,
-        username="holder1",
-        password=DEMO_PASSWORD,
-        display_name=holder.name,
-        role=HOLDER,
-        person=session.get(Person, holder.id),
-    )
+    _login(session, "holder1", holder.name, HOLDER, person=session.get(Person, holder.id))
     return 2
 
 
