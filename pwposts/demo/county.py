@@ -49,7 +49,7 @@ from ..models.people import Cadre, EmploymentRecord, Household, Person, PersonCa
 from ..models.policy import Fund, FundCategory, Holiday, PostCategory, Standard
 from ..services import audit
 from ..services.accounts import hash_password
-from .bulk import insert_rows, sync_sequences
+from .bulk import build_index, insert_rows, sync_sequences
 from .exits import generate_exits
 from .history import HISTORY_MODELS, extra_users, generate_history, prepare_history
 from .names import (
@@ -525,6 +525,12 @@ def _household_categories(b: _Build, h: _Household) -> None:
             p.categories.append(["持证残疾人", _random_day(rng, max(p.birth, date(2008, 1, 1)), today), None])
 
 
+CAPACITY_DISABLED = (("全劳力", 20), ("半劳力", 45), ("弱劳力", 35))
+CAPACITY_UNDER_60 = (("全劳力", 78), ("半劳力", 15), ("弱劳力", 7))
+CAPACITY_UNDER_70 = (("全劳力", 40), ("半劳力", 40), ("弱劳力", 20))
+CAPACITY_OLD = (("全劳力", 10), ("半劳力", 35), ("弱劳力", 55))
+
+
 def _capacity(b: _Build, p: _Person, household: _Household) -> None:
     rng = b.rng
     age = age_on(p.birth, b.today)
@@ -533,14 +539,14 @@ def _capacity(b: _Build, p: _Person, household: _Household) -> None:
         p.work_capacity = "弱劳力"
         return
     if disabled:
-        weights = (20, 45, 35)
+        table = CAPACITY_DISABLED
     elif age < 60:
-        weights = (78, 15, 7)
+        table = CAPACITY_UNDER_60
     elif age < 70:
-        weights = (40, 40, 20)
+        table = CAPACITY_UNDER_70
     else:
-        weights = (10, 35, 55)
-    p.work_capacity = rng.choices(("全劳力", "半劳力", "弱劳力"), weights=weights)[0]
+        table = CAPACITY_OLD
+    p.work_capacity = _weighted(rng, table)
     if age > 70:
         return
     carer = p.sex == "F" and any(
@@ -561,13 +567,12 @@ def _new_phone(b: _Build) -> str:
             return phone
 
 
+_LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # d * 2, less 9 when above 9
+
+
 def _luhn(digits: str) -> str:
-    total = 0
-    for i, c in enumerate(reversed(digits)):
-        d = int(c)
-        if i % 2 == 0:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
+    backwards = digits[::-1]
+    total = sum(_LUHN_DOUBLED[int(c)] for c in backwards[0::2]) + sum(int(c) for c in backwards[1::2])
     return str((10 - total % 10) % 10)
 
 
@@ -1179,7 +1184,8 @@ def generate_county(session: Session, *, seed: int, persons: int, today: date) -
     users = staff["count"] + generate_logins(session, b, history.pop("holder_candidates"))
     history["open_notices"] = generate_open_recruitment(session, today)
     history.update(generate_department_records(session, today))
-    history.update(generate_exits(session, today, seed))
+    with build_index(session, "contract", "previous_contract_id"):
+        history.update(generate_exits(session, today, seed))
     history.update(
         plant_oversight_cases(session, today, seed, DEMO_ACTOR)
     )  # 纪检监察 true cases and look-alikes
