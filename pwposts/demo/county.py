@@ -31,6 +31,7 @@ category is not stored because it follows from birth date and sex.
 
 from __future__ import annotations
 
+import gc
 import random
 from bisect import bisect
 from dataclasses import dataclass, field
@@ -1152,6 +1153,18 @@ def generate_county(session: Session, *, seed: int, persons: int, today: date) -
     """Generate the whole demo county into `session` (flushed, not committed); return row counts."""
     if persons < MIN_PERSONS:
         raise ValueError(f"演示人数至少为{MIN_PERSONS}人（100个村每村至少{MIN_PER_VILLAGE}人）")
+    # The build holds millions of small objects until it ends (persons, households, rows); Python's cyclic
+    # garbage collector would walk all of them again and again as they pile up. Paused for the build.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build_county(session, seed=seed, persons=persons, today=today)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build_county(session: Session, *, seed: int, persons: int, today: date) -> dict[str, int]:
     from ..services.clock_binding import bind_now
 
     # the demo's technical timestamps follow its own `today`
