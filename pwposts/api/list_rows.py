@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import bindparam, or_, select
-from sqlalchemy.orm import aliased
 
 from ..domain.people import mask_id_number
 from ..extensions import db
@@ -23,6 +22,11 @@ from ..models.policy import Fund, PostCategory
 from ..models.posts import Post
 from ..services.permissions import can
 
+# Core tables, not the mapped classes: the rows are plain tuples, so the ORM has nothing to do for them.
+PERSON, HOUSEHOLD, CATEGORY = Person.__table__, Household.__table__, PersonCategory.__table__
+POST, POST_CATEGORY, FUND = Post.__table__, PostCategory.__table__, Fund.__table__
+RUN, REGION, USER = PayrollRun.__table__, Region.__table__, User.__table__
+
 
 def _ids(pk):
     return pk.in_(bindparam("ids", expanding=True))
@@ -30,41 +34,41 @@ def _ids(pk):
 
 # ---- persons: person_json() ----
 
-_VILLAGE, _TOWNSHIP = aliased(Region), aliased(Region)
+_VILLAGE, _TOWNSHIP = REGION.alias(), REGION.alias()
 PERSON_ROWS = (
     select(
-        Person.id,
-        Person.name,
-        Person.id_number,
-        Person.sex,
-        Person.birth_date,
-        Person.group_name,
-        Person.work_capacity,
-        Person.death_date,
-        Household.code,
-        _VILLAGE.id,
-        _VILLAGE.code,
-        _VILLAGE.name,
-        _VILLAGE.level,
-        _TOWNSHIP.id,
-        _TOWNSHIP.code,
-        _TOWNSHIP.name,
-        _TOWNSHIP.level,
+        PERSON.c.id,
+        PERSON.c.name,
+        PERSON.c.id_number,
+        PERSON.c.sex,
+        PERSON.c.birth_date,
+        PERSON.c.group_name,
+        PERSON.c.work_capacity,
+        PERSON.c.death_date,
+        HOUSEHOLD.c.code,
+        _VILLAGE.c.id,
+        _VILLAGE.c.code,
+        _VILLAGE.c.name,
+        _VILLAGE.c.level,
+        _TOWNSHIP.c.id,
+        _TOWNSHIP.c.code,
+        _TOWNSHIP.c.name,
+        _TOWNSHIP.c.level,
     )
-    .join_from(Person, _VILLAGE, _VILLAGE.id == Person.village_id)
-    .outerjoin(_TOWNSHIP, _TOWNSHIP.id == _VILLAGE.parent_id)
-    .outerjoin(Household, Household.id == Person.household_id)
-    .where(_ids(Person.id))
+    .join_from(PERSON, _VILLAGE, _VILLAGE.c.id == PERSON.c.village_id)
+    .outerjoin(_TOWNSHIP, _TOWNSHIP.c.id == _VILLAGE.c.parent_id)
+    .outerjoin(HOUSEHOLD, HOUSEHOLD.c.id == PERSON.c.household_id)
+    .where(_ids(PERSON.c.id))
 )
 # The categories held on a day (bound as "today"), in the order of Person.categories.
 CURRENT_CATEGORIES = (
-    select(PersonCategory.person_id, PersonCategory.category)
+    select(CATEGORY.c.person_id, CATEGORY.c.category)
     .where(
-        _ids(PersonCategory.person_id),
-        PersonCategory.start_on <= bindparam("today"),
-        or_(PersonCategory.end_on.is_(None), PersonCategory.end_on >= bindparam("today")),
+        _ids(CATEGORY.c.person_id),
+        CATEGORY.c.start_on <= bindparam("today"),
+        or_(CATEGORY.c.end_on.is_(None), CATEGORY.c.end_on >= bindparam("today")),
     )
-    .order_by(PersonCategory.start_on, PersonCategory.id)
+    .order_by(CATEGORY.c.start_on, CATEGORY.c.id)
 )
 
 
@@ -105,38 +109,38 @@ def person_items(rows, actor, today: date) -> list[dict]:
 
 # ---- posts: post_json() ----
 
-_POST_TOWNSHIP, _POST_VILLAGE = aliased(Region), aliased(Region)
+_POST_TOWNSHIP, _POST_VILLAGE = REGION.alias(), REGION.alias()
 POST_ROWS = (
     select(
-        Post.id,
-        Post.code,
-        Post.title,
-        _POST_TOWNSHIP.id,
-        _POST_TOWNSHIP.code,
-        _POST_TOWNSHIP.name,
-        _POST_TOWNSHIP.level,
-        _POST_VILLAGE.id,
-        _POST_VILLAGE.code,
-        _POST_VILLAGE.name,
-        _POST_VILLAGE.level,
-        PostCategory.id,
-        PostCategory.name,
-        Fund.id,
-        Fund.name,
-        Fund.year,
-        Post.headcount,
-        Post.allowance_fen,
-        Post.required_days,
-        Post.full_time,
-        Post.status,
-        Post.deviation_status,
-        Post.deviation_reason,
+        POST.c.id,
+        POST.c.code,
+        POST.c.title,
+        _POST_TOWNSHIP.c.id,
+        _POST_TOWNSHIP.c.code,
+        _POST_TOWNSHIP.c.name,
+        _POST_TOWNSHIP.c.level,
+        _POST_VILLAGE.c.id,
+        _POST_VILLAGE.c.code,
+        _POST_VILLAGE.c.name,
+        _POST_VILLAGE.c.level,
+        POST_CATEGORY.c.id,
+        POST_CATEGORY.c.name,
+        FUND.c.id,
+        FUND.c.name,
+        FUND.c.year,
+        POST.c.headcount,
+        POST.c.allowance_fen,
+        POST.c.required_days,
+        POST.c.full_time,
+        POST.c.status,
+        POST.c.deviation_status,
+        POST.c.deviation_reason,
     )
-    .join_from(Post, _POST_TOWNSHIP, _POST_TOWNSHIP.id == Post.township_id)
-    .join(_POST_VILLAGE, _POST_VILLAGE.id == Post.village_id)
-    .join(PostCategory, PostCategory.id == Post.category_id)
-    .join(Fund, Fund.id == Post.fund_id)
-    .where(_ids(Post.id))
+    .join_from(POST, _POST_TOWNSHIP, _POST_TOWNSHIP.c.id == POST.c.township_id)
+    .join(_POST_VILLAGE, _POST_VILLAGE.c.id == POST.c.village_id)
+    .join(POST_CATEGORY, POST_CATEGORY.c.id == POST.c.category_id)
+    .join(FUND, FUND.c.id == POST.c.fund_id)
+    .where(_ids(POST.c.id))
 )
 
 
@@ -165,29 +169,29 @@ def post_items(rows) -> list[dict]:
 
 # ---- payroll runs: run_json() ----
 
-_RUN_TOWNSHIP, _PREPARER, _APPROVER = aliased(Region), aliased(User), aliased(User)
+_RUN_TOWNSHIP, _PREPARER, _APPROVER = REGION.alias(), USER.alias(), USER.alias()
 RUN_ROWS = (
     select(
-        PayrollRun.id,
-        _RUN_TOWNSHIP.id,
-        _RUN_TOWNSHIP.name,
-        PayrollRun.month,
-        PayrollRun.kind,
-        PayrollRun.status,
-        PayrollRun.total_fen,
-        PayrollRun.line_count,
-        PayrollRun.unpaid_count,
-        _PREPARER.display_name,
-        _PREPARER.username,
-        PayrollRun.prepared_at,
-        _APPROVER.display_name,
-        _APPROVER.username,
-        PayrollRun.approved_at,
+        RUN.c.id,
+        _RUN_TOWNSHIP.c.id,
+        _RUN_TOWNSHIP.c.name,
+        RUN.c.month,
+        RUN.c.kind,
+        RUN.c.status,
+        RUN.c.total_fen,
+        RUN.c.line_count,
+        RUN.c.unpaid_count,
+        _PREPARER.c.display_name,
+        _PREPARER.c.username,
+        RUN.c.prepared_at,
+        _APPROVER.c.display_name,
+        _APPROVER.c.username,
+        RUN.c.approved_at,
     )
-    .join_from(PayrollRun, _RUN_TOWNSHIP, _RUN_TOWNSHIP.id == PayrollRun.township_id)
-    .outerjoin(_PREPARER, _PREPARER.id == PayrollRun.prepared_by_id)
-    .outerjoin(_APPROVER, _APPROVER.id == PayrollRun.approved_by_id)
-    .where(_ids(PayrollRun.id))
+    .join_from(RUN, _RUN_TOWNSHIP, _RUN_TOWNSHIP.c.id == RUN.c.township_id)
+    .outerjoin(_PREPARER, _PREPARER.c.id == RUN.c.prepared_by_id)
+    .outerjoin(_APPROVER, _APPROVER.c.id == RUN.c.approved_by_id)
+    .where(_ids(RUN.c.id))
 )
 
 

@@ -31,7 +31,6 @@ from typing import Callable, NamedTuple
 
 from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy import Select
-from sqlalchemy.orm import lazyload
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .. import clock
@@ -205,11 +204,7 @@ def paginated_rows(query: Select, pk, rows: Select, serialize: Callable):
     """
     page, per_page = page_args()
     offset = (page - 1) * per_page
-    ids = (
-        db.session.execute(query.options(lazyload("*")).with_only_columns(pk).limit(per_page).offset(offset))
-        .scalars()
-        .all()
-    )
+    ids = db.session.execute(query.with_only_columns(pk).limit(per_page).offset(offset)).scalars().all()
     found = []
     if ids:
         by_id = {r[0]: r for r in db.session.execute(rows, {"ids": ids})}
