@@ -18,7 +18,8 @@
   rolls back. Handlers never commit: the request's one commit point
   (pwposts/web/commit_point.py) commits a 2xx answer and rolls back any error.
 * Lists: `return paginated(query, serializer)` — query params page (default 1) and per_page
-  (default 50, at most 200) → {"items", "page", "per_page", "total", "pages"}.
+  (default 50, at most 200) → {"items", "page", "per_page", "total", "pages"}. The busiest lists answer
+  the same from plain rows: `paginated_rows(query, pk, rows, serialize)` (api/list_rows.py).
 * Dates are "YYYY-MM-DD", timestamps ISO-8601 UTC with "Z", money integer 分 in *_fen fields.
   身份证号 and account numbers are masked unless can(actor, "view_full_id_number", person).
 """
