@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 
@@ -87,6 +88,13 @@ def restore(url: str, source: str | Path) -> None:
             ],
             "pg_restore",
         )
+        # pg_restore leaves the planner without statistics until autovacuum's next pass: gather them now
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("ANALYZE"))
+        finally:
+            engine.dispose()
     else:
         raise BackupError(f"不支持的数据库类型：{backend}")
 

@@ -49,6 +49,7 @@ def _summaries(ctx) -> None:
     from pwposts.domain.people import mask_id_number
     from pwposts.extensions import db
     from pwposts.models.pay import PayrollRun
+    from pwposts.services.contract_documents import stored_run_pdf
     from pwposts.web.pay.payroll import _sheet_context
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": ctx.url})
@@ -83,6 +84,19 @@ def _summaries(ctx) -> None:
         floor = [pages / t for t in ctx.timed(plain, ctx.repeat)]
         one = [pages / t for t in ctx.timed(lambda: [html_to_pdf(h) for h in htmls], ctx.repeat)]
         batch = [pages / t for t in ctx.timed(lambda: htmls_to_pdf(htmls), ctx.repeat)]
+        # a download of an unchanged sheet: the route makes the HTML, hashes it, serves the stored PDF
+        for r, h in zip(runs, htmls, strict=True):
+            stored_run_pdf(s, r.id, "summary_masked", h)  # the first download renders and stores
+
+        def served():
+            for r in runs:
+                html = render_template(
+                    "pdf/payroll_summary.html", id_text=mask_id_number, **_sheet_context(r)
+                )
+                data, _digest, rendered = stored_run_pdf(s, r.id, "summary_masked", html)
+                assert not rendered and data
+
+        stored = [pages / t for t in ctx.timed(served, ctx.repeat)]
         s.rollback()
     what = f"{len(runs)} townships' 汇总表 of {month} ({lines:,} lines, {pages} pages)"
     ctx.record(
@@ -93,6 +107,7 @@ def _summaries(ctx) -> None:
         floor_name=f"plain WeasyPrint, {what}",
         target=TARGET,
         met=max(one) / max(floor) >= 1.7,
+        detail="first download of each sheet (layout-bound: WeasyPrint's own table layout)",
     )
     ctx.record(
         "汇总表 of those townships as one PDF (htmls_to_pdf)",
@@ -101,6 +116,17 @@ def _summaries(ctx) -> None:
         floor=floor,
         floor_name=f"plain WeasyPrint, {what}",
         detail="no route serves this batch yet",
+    )
+    ctx.record(
+        "汇总表 downloaded again, served from storage (HTML made and hashed, stored PDF returned)",
+        stored,
+        "pages/s",
+        floor=floor,
+        floor_name=f"plain WeasyPrint, {what}",
+        target=TARGET,
+        met=max(stored) / max(floor) >= 1.7,
+        detail="the first download of a sheet renders it (row above); later ones, while nothing printed "
+        "on it changes, are served from storage",
     )
 
 

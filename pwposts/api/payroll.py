@@ -12,9 +12,10 @@ from ..domain.formats import parse_month
 from ..domain.pay import PAYMENT_KINDS, PAYMENT_STATES, RUN_KINDS, RUN_STATES
 from ..domain.people import mask_id_number
 from ..extensions import db
-from ..models.pay import Payment
+from ..models.pay import Payment, PayrollRun
 from ..services import pay as service
 from ..services.permissions import can, require
+from . import list_rows
 from .openapi import array, document, nullable, obj, schema
 from .people import mask_account
 from .v1 import (
@@ -24,7 +25,7 @@ from .v1 import (
     int_arg,
     iso_utc,
     json_id,
-    paginated,
+    paginated_rows,
     token_required,
 )
 
@@ -498,12 +499,7 @@ def list_runs():
         month=month or None,
         status=choice_arg("status", RUN_STATES) or None,
     )
-    users: dict = {}  # the page's preparers and approvers, loaded once (not one query per run)
-
-    def prefetch(runs) -> None:
-        users.update(_users({r.prepared_by_id for r in runs} | {r.approved_by_id for r in runs}))
-
-    return paginated(q, lambda run: run_json(run, users), prefetch)
+    return paginated_rows(q, PayrollRun.id, list_rows.RUN_ROWS, list_rows.run_items)
 
 
 @bp.get("/payroll-runs/<int:run_id>")

@@ -15,8 +15,9 @@ from ..extensions import db
 from ..models.people import REGION_LEVELS, Person, Region
 from ..services import people as people_service
 from ..services.permissions import can, require, scope_regions
+from . import list_rows
 from .openapi import array, document, nullable, obj, ref, schema
-from .v1 import BadInput, bp, choice_arg, flag_arg, int_arg, paginated, token_required
+from .v1 import BadInput, bp, choice_arg, flag_arg, int_arg, paginated, paginated_rows, token_required
 
 # Regions are the registry's frame: whoever may read persons may read the regions of their scope.
 VIEW_REGISTRY = "view_person"
@@ -399,7 +400,12 @@ def list_persons():
         eligible_only=flag_arg("eligible"),
         cadres_only=flag_arg("cadre"),
     )
-    return paginated(people_service.person_query(actor, f, today), lambda p: person_json(p, actor, today))
+    return paginated_rows(
+        people_service.person_query(actor, f, today),
+        Person.id,
+        list_rows.PERSON_ROWS,
+        lambda rows: list_rows.person_items(rows, actor, today),
+    )
 
 
 @bp.get("/persons/<int:person_id>")

@@ -14,8 +14,9 @@ from ..extensions import db
 from ..models.posts import Post
 from ..services import posts as service
 from ..services.permissions import require
+from . import list_rows
 from .openapi import array, document, nullable, obj, ref, schema
-from .v1 import BadInput, bp, choice_arg, int_arg, iso_utc, paginated, token_required
+from .v1 import BadInput, bp, choice_arg, int_arg, iso_utc, paginated_rows, token_required
 
 DATE = {"type": "string", "format": "date"}
 FEN = {"type": "integer", "description": "金额，单位分"}
@@ -445,7 +446,7 @@ def list_posts():
         status=choice_arg("status", rules.POST_STATES),
         deviation=choice_arg("deviation", ("any",) + rules.DEVIATION_STATES),
     )
-    return paginated(service.post_query(g.actor, f), post_json)
+    return paginated_rows(service.post_query(g.actor, f), Post.id, list_rows.POST_ROWS, list_rows.post_items)
 
 
 @bp.post("/posts")

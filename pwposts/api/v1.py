@@ -18,7 +18,8 @@
   rolls back. Handlers never commit: the request's one commit point
   (pwposts/web/commit_point.py) commits a 2xx answer and rolls back any error.
 * Lists: `return paginated(query, serializer)` — query params page (default 1) and per_page
-  (default 50, at most 200) → {"items", "page", "per_page", "total", "pages"}.
+  (default 50, at most 200) → {"items", "page", "per_page", "total", "pages"}. The busiest lists answer
+  the same from plain rows: `paginated_rows(query, pk, rows, serialize)` (api/list_rows.py).
 * Dates are "YYYY-MM-DD", timestamps ISO-8601 UTC with "Z", money integer 分 in *_fen fields.
   身份证号 and account numbers are masked unless can(actor, "view_full_id_number", person).
 """
@@ -27,9 +28,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import wraps
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from flask import Blueprint, current_app, g, jsonify, request
+from sqlalchemy import Select
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .. import clock
@@ -37,6 +39,7 @@ from ..domain.errors import DomainError
 from ..domain.inputs import MAX_ID, parse_id
 from ..extensions import db
 from ..logs import log_refusal
+from ..pagination import cached_count, id_count_statement
 from ..services import accounts
 from ..web.commit_point import commit_anyway
 from . import error_response
@@ -81,6 +84,13 @@ def http_error(err: HTTPException):
     return error_response(err.code or 500, code, messages.get(err.code, err.description or "请求失败"))
 
 
+class AnsweredActor(NamedTuple):
+    """g.actor once the handler has answered: who it was, for the request log."""
+
+    id: int
+    username: str
+
+
 def token_required(fn):
     """Resolve `Authorization: Bearer <token>` to g.actor, or answer 401."""
 
@@ -94,7 +104,11 @@ def token_required(fn):
             return error_response(401, "token_invalid", "访问令牌无效、已过期或已撤销，请重新获取")
         g.actor = user
         g.token = header[7:].strip()
-        return fn(*args, **kwargs)
+        response = fn(*args, **kwargs)
+        # Answered: what the request log reads after the commit point (which expires every object, so
+        # reading the user's name there would open a second transaction just to reload it) is kept now.
+        g.actor = AnsweredActor(user.id, user.username)
+        return response
 
     return wrapper
 
@@ -175,6 +189,38 @@ def paginated(query, serializer: Callable, prefetch: Callable | None = None):
             "per_page": per_page,
             "total": p.total,
             "pages": p.pages,
+        }
+    )
+
+
+def paginated_rows(query: Select, pk, rows: Select, serialize: Callable):
+    """The list response of paginated() for lists that answer from the columns they show (api/list_rows.py).
+
+    `query` is the scoped, filtered and ordered select() of one entity, as for paginated(), and `pk` its
+    primary-key column; `rows` selects the columns the items need for the ids bound as "ids". The page's
+    ids come from `query` alone, its rows by primary key (not the list's own select with the joins: SQLite
+    then joins and sorts every row the filter matches to show 50 — as db.paginate(), pwposts/pagination.py).
+    `serialize(rows)` turns the rows, in page order, into the items. The total is counted over the ids as
+    db.paginate() counts it (the same cached count), and not at all on the last page.
+    """
+    page, per_page = page_args()
+    offset = (page - 1) * per_page
+    ids = db.session.execute(query.with_only_columns(pk).limit(per_page).offset(offset)).scalars().all()
+    found = []
+    if ids:
+        by_id = {r[0]: r for r in db.session.execute(rows, {"ids": ids})}
+        found = [by_id[i] for i in ids if i in by_id]
+    if ids and len(ids) < per_page:
+        total = offset + len(ids)
+    else:
+        total = cached_count(db.session, id_count_statement(query))
+    return jsonify(
+        {
+            "items": serialize(found),
+            "page": page,
+            "per_page": per_page,
+            "total": total,
+            "pages": -(-total // per_page),
         }
     )
 

@@ -18,8 +18,8 @@ import secrets
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..domain.errors import DomainError
@@ -214,17 +214,25 @@ def issue_token(session: Session, user: User, now: datetime, hours: int) -> tupl
     return token, row
 
 
+# One statement per API request: the token's validity, its user and the user's region (every list's scope).
+_TOKEN_USER = (
+    select(User, ApiToken.expires_at, ApiToken.revoked_at)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+    .options(joinedload(User.region))
+)
+
+
 def user_for_token(session: Session, token: str, now: datetime) -> User | None:
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
-    if (
-        row is None
-        or row.revoked_at is not None
-        or row.expires_at <= now
-        or not row.user.active
-        or row.user.must_change_password
-    ):
+    """The user of a bearer token, or None when the token is unknown, revoked or expired, or the user is
+    deactivated or must first change the initial password. Only the token's SHA-256 is looked up."""
+    found = session.execute(_TOKEN_USER, {"token_hash": _token_hash(token)}).first()
+    if found is None:
         return None
-    return row.user
+    user, expires_at, revoked_at = found
+    if revoked_at is not None or expires_at <= now or not user.active or user.must_change_password:
+        return None
+    return user
 
 
 def _revoke_all_tokens(session: Session, user: User, now: datetime) -> int:

@@ -2,6 +2,7 @@
 printed documents (汇总表 total = bank file total = sum of payments), arrears, dashboard cards."""
 
 import csv
+import hashlib
 import io
 from datetime import date
 
@@ -269,3 +270,45 @@ def test_dashboard_cards(login_as, county, setup, session):
     page = _text(login_as("town2").get("/"))
     assert "待审批发放清册" in page and "其中1份可由您审批" in page
     assert "发放拖欠" in _text(login_as("inspector").get("/"))
+
+
+def test_run_sheets_are_stored_per_variant_and_rendered_again_only_after_a_change(
+    login_as, session, county, setup, monkeypatch
+):
+    """汇总表 (full ID numbers for HR, masked for the inspector) and 公示表: each rendered once and served
+    from storage while its HTML is unchanged; a changed printed value renders it again."""
+    from pwposts.documents import pdf as pdf_module
+    from pwposts.models.accounts import User
+    from pwposts.models.documents import RunDocument
+
+    run = _approved(login_as, county, session)
+    renders = []
+    real = pdf_module.html_to_pdf
+    monkeypatch.setattr(
+        "pwposts.services.contract_documents.html_to_pdf", lambda html: renders.append(1) or real(html)
+    )
+    full = login_as("town").get(f"/pay/runs/{run.id}/summary.pdf")
+    notice = login_as("town").get(f"/pay/runs/{run.id}/notice.pdf")
+    masked = login_as("inspector").get(f"/pay/runs/{run.id}/summary.pdf")
+    assert full.status_code == masked.status_code == notice.status_code == 200 and len(renders) == 3
+    assert county.persons["wang"].id_number in _pdf_text(full.data).replace(" ", "")
+    assert county.persons["wang"].id_number not in _pdf_text(masked.data).replace(" ", "")
+    stored = {d.variant: d for d in session.scalars(select(RunDocument).where(RunDocument.run_id == run.id))}
+    assert set(stored) == {"summary_full", "summary_masked", "notice"}
+    assert stored["summary_full"].pdf_sha256 == hashlib.sha256(full.data).hexdigest()
+
+    assert login_as("inspector").get(f"/pay/runs/{run.id}/summary.pdf").data == masked.data
+    town = login_as("town")
+    assert town.get(f"/pay/runs/{run.id}/summary.pdf").data == full.data  # served from storage
+    assert town.get(f"/pay/runs/{run.id}/notice.pdf").data == notice.data
+    assert len(renders) == 3
+
+    preparer = session.get(User, run.prepared_by_id)
+    preparer.phone = "13900001111"  # printed as 联系电话 on the 汇总表 and 公示表
+    session.commit()
+    again = town.get(f"/pay/runs/{run.id}/summary.pdf")
+    assert len(renders) == 4 and "13900001111" in _pdf_text(again.data)
+    assert "13900001111" in _pdf_text(town.get(f"/pay/runs/{run.id}/notice.pdf").data)  # 异议受理 phone
+    assert len(renders) == 5
+    assert "13900001111" in _pdf_text(login_as("inspector").get(f"/pay/runs/{run.id}/summary.pdf").data)
+    assert len(renders) == 6  # the inspector's copy names the phone too

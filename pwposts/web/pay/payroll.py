@@ -16,7 +16,6 @@ from wtforms.validators import DataRequired, Length
 
 from ... import clock
 from ...documents import bank_files
-from ...documents.pdf import render_pdf
 from ...domain.errors import DomainError, Forbidden, NotFound
 from ...domain.formats import month_heading, parse_month, parse_yuan, yuan
 from ...domain.pay import PAYMENT_STATE_LABELS, RUN_KIND_LABELS, RUN_STATE_LABELS, RUN_STATES
@@ -25,6 +24,7 @@ from ...extensions import db
 from ...models.accounts import User
 from ...models.pay import Payment
 from ...services import pay as service
+from ...services.contract_documents import stored_run_pdf
 from ...services.exports import record_export
 from ...services.permissions import can, require
 from ...services.settings import county_of
@@ -356,7 +356,14 @@ def run_summary_pdf(run_id: int):
         return redirect(url_for("pay.run_detail", run_id=run_id))
     ctx = _sheet_context(run)
     full = can(current_user, "view_full_id_number", run)
-    pdf = render_pdf("pdf/payroll_summary.html", id_text=(lambda n: n) if full else mask_id_number, **ctx)
+    html = render_template(
+        "pdf/payroll_summary.html", id_text=(lambda n: n) if full else mask_id_number, **ctx
+    )
+    # rendered once while nothing printed on it changes (an approved run's sheet is downloaded, printed,
+    # signed and downloaded again): the layout of a long table is most of a download's time
+    pdf, _digest, _rendered = stored_run_pdf(
+        db.session, run.id, "summary_full" if full else "summary_masked", html
+    )
     return _download(
         pdf,
         "application/pdf",
@@ -373,7 +380,8 @@ def run_notice_pdf(run_id: int):
         flash("已作废的清册不能打印", "error")
         return redirect(url_for("pay.run_detail", run_id=run_id))
     ctx = _sheet_context(run)
-    pdf = render_pdf("pdf/payment_notice.html", id_text=mask_id_number, **ctx)
+    html = render_template("pdf/payment_notice.html", id_text=mask_id_number, **ctx)
+    pdf, _digest, _rendered = stored_run_pdf(db.session, run.id, "notice", html)
     return _download(
         pdf,
         "application/pdf",
