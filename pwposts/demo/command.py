@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import datetime
 
 import click
@@ -66,6 +67,16 @@ def analyze_after_bulk_load(session) -> None:
 @with_appcontext
 def demo_command(seed: int, persons: int, reset: bool, today_text: str | None):
     """生成一个演示县（青山县）：区划、人员、户、亲属、村干部、政策、岗位、招聘、合同、考勤、发放历史和各角色的登录账号。"""
+    enabled = gc.isenabled()
+    gc.disable()  # reset, build and commit hold a whole county in memory: see generate_county
+    try:
+        _demo(seed, persons, reset, today_text)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _demo(seed: int, persons: int, reset: bool, today_text: str | None) -> None:
     from .. import clock
     from ..domain.errors import DomainError
     from ..domain.formats import parse_date

@@ -31,20 +31,26 @@ category is not stored because it follows from birth date and sex.
 
 from __future__ import annotations
 
+import gc
 import random
+from bisect import bisect
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
+from itertools import accumulate
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from ..domain.people import age_on, check_digit
 from ..domain.roles import COUNTY_ADMIN, HOLDER, INSPECTOR, TOWNSHIP_CLERK, VILLAGE_CLERK
 from ..models._types import utcnow
+from ..models.accounts import User
 from ..models.people import Cadre, EmploymentRecord, Household, Person, PersonCategory, Region, Relation
 from ..models.policy import Fund, FundCategory, Holiday, PostCategory, Standard
 from ..services import audit
-from ..services.accounts import create_user
+from ..services.accounts import hash_password
+from .bulk import build_index, insert_rows, sync_sequences
 from .exits import generate_exits
 from .history import HISTORY_MODELS, extra_users, generate_history, prepare_history
 from .names import (
@@ -247,8 +253,18 @@ def generate_regions(b: _Build, persons: int) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+_CUMULATIVE: dict[int, tuple] = {}
+
+
 def _weighted(rng: random.Random, pairs) -> str:
-    return rng.choices([p[0] for p in pairs], weights=[p[1] for p in pairs])[0]
+    """rng.choices([p[0] …], weights=[p[1] …])[0], with the cumulative weights of each (constant) table
+    worked out once: the same single rng.random() draw and the same bisection, so the same choice."""
+    entry = _CUMULATIVE.get(id(pairs))
+    if entry is None or entry[0] is not pairs:
+        cum = list(accumulate(p[1] for p in pairs))
+        entry = _CUMULATIVE[id(pairs)] = (pairs, [p[0] for p in pairs], cum, cum[-1] + 0.0)
+    _pairs, population, cum, total = entry
+    return population[bisect(cum, rng.random() * total, 0, len(population) - 1)]
 
 
 def _given_name(rng: random.Random, sex: str, birth: date) -> str:
@@ -368,6 +384,7 @@ def _family(
 
 CLUSTER_KINDS = ("single", "couple", "nuclear", "three_gen", "split")
 CLUSTER_WEIGHTS = (8, 14, 40, 24, 14)
+CLUSTERS = tuple(zip(CLUSTER_KINDS, CLUSTER_WEIGHTS, strict=True))
 
 
 def _cluster(b: _Build, v: _Village, budget: int, first: bool) -> None:
@@ -387,7 +404,7 @@ def _cluster(b: _Build, v: _Village, budget: int, first: bool) -> None:
         )
         return
     for _ in range(6):
-        kind = rng.choices(CLUSTER_KINDS, weights=CLUSTER_WEIGHTS)[0]
+        kind = _weighted(rng, CLUSTERS)
         if kind == "single":
             size = 1
         elif kind == "couple":
@@ -509,6 +526,12 @@ def _household_categories(b: _Build, h: _Household) -> None:
             p.categories.append(["持证残疾人", _random_day(rng, max(p.birth, date(2008, 1, 1)), today), None])
 
 
+CAPACITY_DISABLED = (("全劳力", 20), ("半劳力", 45), ("弱劳力", 35))
+CAPACITY_UNDER_60 = (("全劳力", 78), ("半劳力", 15), ("弱劳力", 7))
+CAPACITY_UNDER_70 = (("全劳力", 40), ("半劳力", 40), ("弱劳力", 20))
+CAPACITY_OLD = (("全劳力", 10), ("半劳力", 35), ("弱劳力", 55))
+
+
 def _capacity(b: _Build, p: _Person, household: _Household) -> None:
     rng = b.rng
     age = age_on(p.birth, b.today)
@@ -517,14 +540,14 @@ def _capacity(b: _Build, p: _Person, household: _Household) -> None:
         p.work_capacity = "弱劳力"
         return
     if disabled:
-        weights = (20, 45, 35)
+        table = CAPACITY_DISABLED
     elif age < 60:
-        weights = (78, 15, 7)
+        table = CAPACITY_UNDER_60
     elif age < 70:
-        weights = (40, 40, 20)
+        table = CAPACITY_UNDER_70
     else:
-        weights = (10, 35, 55)
-    p.work_capacity = rng.choices(("全劳力", "半劳力", "弱劳力"), weights=weights)[0]
+        table = CAPACITY_OLD
+    p.work_capacity = _weighted(rng, table)
     if age > 70:
         return
     carer = p.sex == "F" and any(
@@ -545,13 +568,12 @@ def _new_phone(b: _Build) -> str:
             return phone
 
 
+_LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # d * 2, less 9 when above 9
+
+
 def _luhn(digits: str) -> str:
-    total = 0
-    for i, c in enumerate(reversed(digits)):
-        d = int(c)
-        if i % 2 == 0:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
+    backwards = digits[::-1]
+    total = sum(_LUHN_DOUBLED[int(c)] for c in backwards[0::2]) + sum(int(c) for c in backwards[1::2])
     return str((10 - total % 10) % 10)
 
 
@@ -1001,23 +1023,12 @@ MODELS = {
 
 
 def _insert(session: Session, table: str, rows: list[dict]) -> None:
-    model = MODELS[table]
-    for i in range(0, len(rows), CHUNK):
-        session.execute(insert(model.__table__), rows[i : i + CHUNK])
+    insert_rows(session, MODELS[table].__table__, rows)
 
 
 def _sync_sequences(session: Session, tables) -> None:
     """PostgreSQL: explicit ids leave the serial sequences behind; move them to MAX(id)."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    for table in tables:
-        if "id" in MODELS[table].__table__.c:
-            session.execute(
-                text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
-                )
-            )
+    sync_sequences(session, [MODELS[t].__table__ for t in tables])
 
 
 def _next_ids(session: Session) -> dict[str, int]:
@@ -1053,9 +1064,46 @@ def _holder_person(b: _Build, v: _Village) -> _Person:
     return next(p for p in b.persons if ok(p, False))
 
 
+@lru_cache(maxsize=1)
+def demo_password_hash() -> str:
+    """DEMO_PASSWORD hashed once (scrypt, ~0.14 s a hash): every demo login shares it."""
+    return hash_password(DEMO_PASSWORD)
+
+
+def _login(session: Session, username: str, display: str, role: str, *, region=None, person=None) -> User:
+    """What services.accounts.create_user writes for a demo login (the row and its audit entry), with the
+    shared password hash; the demo's usernames, roles and scopes are valid by construction."""
+    user = User(
+        username=username,
+        password_hash=demo_password_hash(),
+        display_name=display,
+        role=role,
+        region=region,
+        person=person,
+        phone=None,
+        must_change_password=False,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        DEMO_ACTOR,
+        "create_user",
+        "user",
+        user.id,
+        after={
+            "username": username,
+            "role": role,
+            "region": region.code if region else None,
+            "person_id": person.id if person else None,
+        },
+    )
+    return user
+
+
 def generate_staff(session: Session, b: _Build) -> dict:
-    """The county admin, township1 and the inspector (create_user, audited), a clerk for every other
-    township and a second clerk for the first (set-based); returns the ids the history needs."""
+    """The county admin, township1 and the inspector (as create_user makes them, audited), a clerk for
+    every other township and a second clerk for the first (set-based); returns the ids the history needs."""
     county = session.get(Region, b.county_id)
     town = b.townships[0]
     made = {}
@@ -1064,16 +1112,8 @@ def generate_staff(session: Session, b: _Build) -> dict:
         ("township1", session.get(Region, town.id), f"{town.name}经办人", TOWNSHIP_CLERK),
         ("inspector", county, f"{COUNTY_NAME}纪委监委", INSPECTOR),
     ):
-        made[username] = create_user(
-            session,
-            DEMO_ACTOR,
-            username=username,
-            password=DEMO_PASSWORD,
-            display_name=display,
-            role=role,
-            region=region,
-        ).id
-    extras = extra_users(session, b, DEMO_ACTOR, DEMO_PASSWORD)
+        made[username] = _login(session, username, display, role, region=region).id
+    extras = extra_users(session, b, DEMO_ACTOR, demo_password_hash())
     clerks = {town.id: made["township1"]}
     for i, t in enumerate(b.townships[1:], start=2):
         clerks[t.id] = extras[f"township{i}"]
@@ -1097,24 +1137,10 @@ def generate_logins(session: Session, b: _Build, candidates: list) -> int:
     else:  # no history (a `today` before 2024): a plausible person of the largest village
         village = max(town.villages, key=lambda v: (v.name.endswith("村"), len(v.persons)))
         holder = _holder_person(b, village)
-    create_user(
-        session,
-        DEMO_ACTOR,
-        username="village1",
-        password=DEMO_PASSWORD,
-        display_name=f"{village.name}录入员",
-        role=VILLAGE_CLERK,
-        region=session.get(Region, village.id),
+    _login(
+        session, "village1", f"{village.name}录入员", VILLAGE_CLERK, region=session.get(Region, village.id)
     )
-    create_user(
-        session,
-        DEMO_ACTOR,
-        username="holder1",
-        password=DEMO_PASSWORD,
-        display_name=holder.name,
-        role=HOLDER,
-        person=session.get(Person, holder.id),
-    )
+    _login(session, "holder1", holder.name, HOLDER, person=session.get(Person, holder.id))
     return 2
 
 
@@ -1127,6 +1153,18 @@ def generate_county(session: Session, *, seed: int, persons: int, today: date) -
     """Generate the whole demo county into `session` (flushed, not committed); return row counts."""
     if persons < MIN_PERSONS:
         raise ValueError(f"演示人数至少为{MIN_PERSONS}人（100个村每村至少{MIN_PER_VILLAGE}人）")
+    # The build holds millions of small objects until it ends (persons, households, rows); Python's cyclic
+    # garbage collector would walk all of them again and again as they pile up. Paused for the build.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build_county(session, seed=seed, persons=persons, today=today)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build_county(session: Session, *, seed: int, persons: int, today: date) -> dict[str, int]:
     from ..services.clock_binding import bind_now
 
     # the demo's technical timestamps follow its own `today`
@@ -1159,7 +1197,8 @@ def generate_county(session: Session, *, seed: int, persons: int, today: date) -
     users = staff["count"] + generate_logins(session, b, history.pop("holder_candidates"))
     history["open_notices"] = generate_open_recruitment(session, today)
     history.update(generate_department_records(session, today))
-    history.update(generate_exits(session, today, seed))
+    with build_index(session, "contract", "previous_contract_id"):
+        history.update(generate_exits(session, today, seed))
     history.update(
         plant_oversight_cases(session, today, seed, DEMO_ACTOR)
     )  # 纪检监察 true cases and look-alikes

@@ -44,7 +44,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..domain.contracts import latest_end
@@ -74,7 +74,7 @@ from ..models.pay import AttendanceRecord, Payment, PayrollRun
 from ..models.people import Person
 from ..models.posts import Post
 from ..services import audit
-from ..services.accounts import hash_password
+from .bulk import insert_rows, sync_sequences
 from .history_texts import (
     ATTENDANCE_NOTES,
     BANK_FAILURES,
@@ -412,14 +412,19 @@ class _History:
     def likely(self, p, d: date, restricted: tuple = (), kin_ok: bool = False, post=None) -> bool:
         """A plausible applicant on `d`: adult, alive, in a category (the fund's, if it restricts them),
         free, with an own account, not a cadre's family (HR knows its cadres)."""
-        if not (
-            self.alive(p, d)
-            and 18 <= age_on(p.birth, d) <= 68
-            and p.id not in self.blacklist
-            and self.has_category(p, d)
-            and self.own_account(p)
-            and not self.busy(p, d)
+        # the same conditions as ever, the cheapest and most selective first (all pure: no draws)
+        if not (p.account_no and p.account_name == p.name):  # own_account
+            return False
+        if p.death_date is not None and p.death_date <= d:  # alive
+            return False
+        age = age_on(p.birth, d)
+        if not 18 <= age <= 68 or p.id in self.blacklist:
+            return False
+        if age < (45 if p.sex == "F" else 50) and not any(  # has_category
+            s <= d and (e is None or d <= e) for _, s, e in p.categories
         ):
+            return False
+        if self.busy(p, d):
             return False
         if (
             self.holder1 is not None
@@ -1687,12 +1692,11 @@ def _corrections(h: _History, months: list[str]) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def extra_users(session: Session, b, actor: str, password: str) -> dict:
+def extra_users(session: Session, b, actor: str, pw_hash: str) -> dict:
     """A township clerk for every other township (township2 …) and a second clerk for the first
     (township1b), so that every payroll run has a preparer and a different approver."""
     rows = []
     next_id = (session.scalar(select(func.max(User.id))) or 0) + 1
-    pw_hash = hash_password(password)
     names = []
     for i, town in enumerate(b.townships):
         if i == 0:
@@ -1716,14 +1720,8 @@ def extra_users(session: Session, b, actor: str, password: str) -> dict:
         )
         next_id += 1
     if rows:
-        session.execute(insert(User.__table__), rows)
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(
-                text(
-                    "SELECT setval(pg_get_serial_sequence('user_account', 'id'), "
-                    "(SELECT COALESCE(MAX(id), 1) FROM user_account))"
-                )
-            )
+        insert_rows(session, User.__table__, rows)
+        sync_sequences(session, [User.__table__])
         session.flush()
         audit.record(
             session,
@@ -1739,19 +1737,8 @@ def extra_users(session: Session, b, actor: str, password: str) -> dict:
 
 def _insert_all(session: Session, rows: dict, chunk: int) -> None:
     for name, model in HISTORY_MODELS.items():
-        data = rows[name]
-        cols = {c.name for c in model.__table__.columns}
-        clean = [{k: v for k, v in r.items() if k in cols} for r in data]
-        for i in range(0, len(clean), chunk):
-            session.execute(insert(model.__table__), clean[i : i + chunk])
-    if session.get_bind().dialect.name == "postgresql":
-        for name in HISTORY_MODELS:
-            session.execute(
-                text(
-                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                    f"(SELECT COALESCE(MAX(id), 1) FROM {name}))"
-                )
-            )
+        insert_rows(session, model.__table__, rows[name])
+    sync_sequences(session, [model.__table__ for model in HISTORY_MODELS.values()])
     session.flush()
 
 

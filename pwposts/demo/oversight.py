@@ -14,7 +14,7 @@ import random
 from calendar import monthrange
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..domain.payroll import compute_line
@@ -51,10 +51,12 @@ class _Planter:
                     kin.add(y)
                 if x in serving:
                     self.kin_serving.add(y)
-        self.busy_households = {
-            hh
-            for (hh,) in session.execute(select(Person.household_id).where(Person.id.in_(holders | cadres)))
-        }
+        busy = (
+            select(Person.household_id)
+            .where(or_(Person.id.in_(select(Contract.person_id)), Person.id.in_(select(Cadre.person_id))))
+            .subquery()
+        )
+        self.busy_households = {hh for (hh,) in session.execute(select(busy.c.household_id))}
         jobs = set(session.scalars(select(EmploymentRecord.id_number)))
         in_cat = set(
             session.scalars(
@@ -92,6 +94,18 @@ class _Planter:
                     Person.account_no != "",
                     Person.account_name == Person.name,
                     Person.birth_date.between(date(today.year - 55, 1, 1), date(today.year - 20, 12, 31)),
+                    # the tests below, in SQL too, so that only candidates are loaded
+                    Person.id.not_in(select(Contract.person_id)),
+                    Person.id.not_in(select(Cadre.person_id)),
+                    Person.id_number.not_in(
+                        select(EmploymentRecord.id_number).where(EmploymentRecord.id_number.is_not(None))
+                    ),
+                    or_(
+                        Person.household_id.is_(None),
+                        Person.household_id.not_in(
+                            select(busy.c.household_id).where(busy.c.household_id.is_not(None))
+                        ),
+                    ),
                 )
                 .order_by(Person.id)
             )
