@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import Select, bindparam, or_, select
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from ..domain.people import inverse_kind  # noqa: F401  (re-exported: the web and older callers import it here)
 from ..models.people import Cadre, Household, Person, PersonCategory, Region, Relation
@@ -26,7 +26,18 @@ class PersonFilter:
 
 
 def person_query(actor, f: PersonFilter, today: date) -> Select:
-    """Persons in the actor's scope matching the filter, ordered by village then name."""
+    """Persons in the actor's scope matching the filter, ordered by village then name, with their
+    village (and township), household and categories loaded."""
+    return person_filter_query(actor, f, today).options(
+        joinedload(Person.village).joinedload(Region.parent),
+        joinedload(Person.household),
+        selectinload(Person.categories),
+    )
+
+
+def person_filter_query(actor, f: PersonFilter, today: date) -> Select:
+    """Persons in the actor's scope matching the filter, ordered by village then name (nothing loaded
+    beside them: the list page pages through its ids and loads its rows with `person_list_rows`)."""
     q = scope_persons(actor, select(Person))
     text = (f.q or "").strip()
     if text:
@@ -64,11 +75,64 @@ def person_query(actor, f: PersonFilter, today: date) -> Select:
         )
     if not f.include_dead:
         q = q.where(Person.death_date.is_(None))
-    return q.options(
-        joinedload(Person.village).joinedload(Region.parent),
-        joinedload(Person.household),
-        selectinload(Person.categories),
-    ).order_by(Person.village_id, Person.name, Person.id)
+    return q.order_by(Person.village_id, Person.name, Person.id)
+
+
+_village, _township = aliased(Region), aliased(Region)
+# The list's columns for a page of ids, built once (the ids and today are bound at execution).
+_LIST_ROWS = (
+    select(
+        Person.id,
+        Person.name,
+        Person.id_number,
+        Person.sex,
+        Person.birth_date,
+        Person.work_capacity,
+        Person.death_date,
+        _village.name.label("village"),
+        _township.name.label("township"),
+        Household.code.label("household_code"),
+    )
+    .outerjoin(_village, _village.id == Person.village_id)
+    .outerjoin(_township, _township.id == _village.parent_id)
+    .outerjoin(Household, Household.id == Person.household_id)
+    .where(Person.id.in_(bindparam("ids", expanding=True)))
+)
+_LIST_CATEGORIES = (
+    select(PersonCategory.person_id, PersonCategory.category)
+    .where(
+        PersonCategory.person_id.in_(bindparam("ids", expanding=True)),
+        PersonCategory.start_on <= bindparam("today"),
+        or_(PersonCategory.end_on.is_(None), PersonCategory.end_on >= bindparam("today")),
+    )
+    .order_by(PersonCategory.start_on, PersonCategory.id)
+)
+
+
+@dataclass(slots=True)
+class PersonRow:
+    """One line of the person list: what it shows, nothing else (no ORM instance)."""
+
+    id: int
+    name: str
+    id_number: str
+    sex: str
+    birth_date: date
+    work_capacity: str | None
+    death_date: date | None
+    village: str | None
+    township: str | None
+    household_code: str | None
+    categories: list[str]
+
+
+def person_list_rows(session: Session, ids: list[int], today: date) -> list[PersonRow]:
+    """The person list's rows for `ids` (already filtered and scoped by `person_filter_query`), with the
+    categories held on `today` — two statements whatever the page size."""
+    cats: dict[int, list[str]] = {}
+    for pid, category in session.execute(_LIST_CATEGORIES, {"ids": ids, "today": today}):
+        cats.setdefault(pid, []).append(category)
+    return [PersonRow(*r, cats.get(r[0], [])) for r in session.execute(_LIST_ROWS, {"ids": ids})]
 
 
 @dataclass

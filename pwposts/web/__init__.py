@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask, render_template, request
 from flask_login import current_user
 
@@ -85,6 +87,7 @@ def register_web(app: Flask) -> None:
 
     app.add_template_global(region_options, "region_options")
     app.add_template_global(url_pattern, "url_pattern")
+    app.add_template_global(page_url_pattern, "page_url_pattern")
 
     @app.context_processor
     def inject():
@@ -180,14 +183,34 @@ NAV = (
 
 
 def nav_items():
+    """The menu entries the current user may open: [{label, url, prefix}] (shared: do not mutate).
+
+    Built once per app, role and script root — can(actor, action) without an object depends on nothing
+    else — instead of 16 can() and url_for calls on every page."""
+    from flask import current_app
+
+    user = current_user._get_current_object()
+    key = (
+        getattr(user, "role", None),
+        bool(getattr(user, "is_authenticated", False) and user.active),
+        request.script_root,
+    )
+    cache = current_app.extensions.setdefault("pwposts_nav", {})
+    items = cache.get(key)
+    if items is None:
+        items = cache[key] = _build_nav_items(user)
+    return items
+
+
+def _build_nav_items(user):
     from flask import current_app, url_for
 
     items = []
-    own_home = "holder.home" in current_app.view_functions and can(current_user, "view_own_records")
+    own_home = "holder.home" in current_app.view_functions and can(user, "view_own_records")
     for label, endpoint, action in NAV:
         if endpoint == "dashboard.home" and own_home:
             continue  # a holder's 工作台 only redirects to 我的岗位
-        if endpoint in current_app.view_functions and can(current_user, action):
+        if endpoint in current_app.view_functions and can(user, action):
             url = url_for(endpoint)
             items.append({"label": label, "url": url, "prefix": url if url != "/" else "/\0"})
     return items
@@ -218,3 +241,18 @@ def url_pattern(endpoint: str, key: str) -> str:
 
     url = url_for(endpoint, **{key: _URL_SENTINEL})
     return url.replace("{", "{{").replace("}", "}}").replace(str(_URL_SENTINEL), "{}")
+
+
+def page_url_pattern(endpoint: str) -> str:
+    """This request's URL at `endpoint` (path arguments and query string kept, the first value of each
+    query argument) with page={} — a str.format pattern for the pager's links, one url_for for all."""
+    from flask import url_for
+
+    args = request.args.to_dict()
+    args["page"] = _URL_SENTINEL
+    url = url_for(endpoint, **dict(request.view_args or {}, **args))
+    url = url.replace("{", "{{").replace("}", "}}")
+    return _PAGE_ARG.sub(r"\1page={}", url, count=1)
+
+
+_PAGE_ARG = re.compile(rf"([?&])page={_URL_SENTINEL}(?=&|#|$)")

@@ -92,6 +92,9 @@ def load_session_user(user_id: str) -> User | None:
         now - seen >= 30
     ):  # refresh the idle clock (not on every request: the cookie need not change each time)
         session["seen_at"] = now
+    # For the request's log line, written after the commit has expired the user's attributes: reading
+    # user.username then would load the user again (a second transaction on every page).
+    user.log_label = user.username
     return user
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import load_only
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -18,7 +17,6 @@ from ..domain.errors import DomainError
 from ..domain.formats import parse_yuan, yuan
 from ..extensions import db
 from ..models.policy import PostCategory
-from ..models.posts import Post
 from ..services import posts as service
 from ..services.permissions import require
 from . import use_case
@@ -160,7 +158,8 @@ def _filter() -> service.PostFilter:
 
 
 def _categories():
-    return db.session.scalars(select(PostCategory).order_by(PostCategory.code)).all()
+    """(id, name) of the post categories, for the filter."""
+    return db.session.execute(select(PostCategory.id, PostCategory.name).order_by(PostCategory.code)).all()
 
 
 @bp.route("/")
@@ -169,26 +168,11 @@ def index():
     require(current_user, "view_post")
     f = _filter()
     page = db.paginate(
-        service.post_query(current_user, f).options(
-            # the columns the list shows, of ~26
-            load_only(
-                Post.id,
-                Post.code,
-                Post.title,
-                Post.township_id,
-                Post.village_id,
-                Post.category_id,
-                Post.fund_id,
-                Post.headcount,
-                Post.allowance_fen,
-                Post.required_days,
-                Post.status,
-                Post.deviation_status,
-            )
-        ),
+        service.post_filter_query(current_user, f),
         page=int_arg("page") or 1,
         per_page=min(int_arg("per_page") or 50, 200),
         error_out=False,
+        rows=lambda ids: service.post_list_rows(db.session, ids),
     )
     townships, villages = region_choices(current_user)
     return render_template(

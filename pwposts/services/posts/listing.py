@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Select, bindparam, func, or_, select
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from ...domain import posts as rules
 from ...models.audit import AuditEntry
+from ...models.people import Region
+from ...models.policy import Fund, PostCategory
 from ...models.posts import Post
 from ..permissions import scope_regions
 
@@ -27,7 +29,20 @@ class PostFilter:
 
 
 def post_query(actor, f: PostFilter) -> Select:
-    """Posts in the actor's scope matching the filter, newest first."""
+    """Posts in the actor's scope matching the filter, newest first, with their regions, category,
+    fund and standard loaded."""
+    return post_filter_query(actor, f).options(
+        joinedload(Post.village),
+        joinedload(Post.township),
+        joinedload(Post.category),
+        joinedload(Post.fund),
+        joinedload(Post.standard),
+    )
+
+
+def post_filter_query(actor, f: PostFilter) -> Select:
+    """Posts in the actor's scope matching the filter, newest first (nothing loaded beside them: the list
+    page pages through its ids and loads its rows with `post_list_rows`)."""
     q = scope_regions(actor, select(Post), Post.village_id)
     text = (f.q or "").strip()
     if text:
@@ -45,13 +60,39 @@ def post_query(actor, f: PostFilter) -> Select:
         q = q.where(Post.deviation_status != "none")
     elif f.deviation:
         q = q.where(Post.deviation_status == f.deviation)
-    return q.options(
-        joinedload(Post.village),
-        joinedload(Post.township),
-        joinedload(Post.category),
-        joinedload(Post.fund),
-        joinedload(Post.standard),
-    ).order_by(Post.id.desc())
+    return q.order_by(Post.id.desc())
+
+
+_village, _township = aliased(Region), aliased(Region)
+# The list's columns for a page of ids, built once (the ids are bound at execution).
+_LIST_ROWS = (
+    select(
+        Post.id,
+        Post.code,
+        Post.title,
+        Post.headcount,
+        Post.allowance_fen,
+        Post.required_days,
+        Post.status,
+        Post.deviation_status,
+        _township.name.label("township"),
+        _village.name.label("village"),
+        PostCategory.name.label("category"),
+        Fund.name.label("fund"),
+    )
+    .outerjoin(_township, _township.id == Post.township_id)
+    .outerjoin(_village, _village.id == Post.village_id)
+    .outerjoin(PostCategory, PostCategory.id == Post.category_id)
+    .outerjoin(Fund, Fund.id == Post.fund_id)
+    .where(Post.id.in_(bindparam("ids", expanding=True)))
+)
+
+
+def post_list_rows(session: Session, ids: list[int]) -> list:
+    """The post list's rows for `ids` (already filtered and scoped by `post_filter_query`): one statement,
+    rows with id, code, title, headcount, allowance_fen, required_days, status, deviation_status and the
+    names of township, village, category and fund."""
+    return session.execute(_LIST_ROWS, {"ids": ids}).all()
 
 
 def post_history(session: Session, post: Post) -> list[AuditEntry]:
