@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Select, bindparam, or_, select
-from sqlalchemy.orm import Session, aliased, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..domain.people import inverse_kind  # noqa: F401  (re-exported: the web and older callers import it here)
 from ..models.people import Cadre, Household, Person, PersonCategory, Region, Relation
@@ -78,34 +78,38 @@ def person_filter_query(actor, f: PersonFilter, today: date) -> Select:
     return q.order_by(Person.village_id, Person.name, Person.id)
 
 
-_village, _township = aliased(Region), aliased(Region)
-# The list's columns for a page of ids, built once (the ids and today are bound at execution).
+_person, _household, _category = Person.__table__, Household.__table__, PersonCategory.__table__
+_village, _township = Region.__table__.alias("village"), Region.__table__.alias("township")
+# The list's columns for a page of ids, built once (the ids and today are bound at execution). Table
+# columns, not the mapped attributes: a plain Core statement skips the ORM's per-execution setup.
 _LIST_ROWS = (
     select(
-        Person.id,
-        Person.name,
-        Person.id_number,
-        Person.sex,
-        Person.birth_date,
-        Person.work_capacity,
-        Person.death_date,
-        _village.name.label("village"),
-        _township.name.label("township"),
-        Household.code.label("household_code"),
+        _person.c.id,
+        _person.c.name,
+        _person.c.id_number,
+        _person.c.sex,
+        _person.c.birth_date,
+        _person.c.work_capacity,
+        _person.c.death_date,
+        _village.c.name.label("village"),
+        _township.c.name.label("township"),
+        _household.c.code.label("household_code"),
     )
-    .outerjoin(_village, _village.id == Person.village_id)
-    .outerjoin(_township, _township.id == _village.parent_id)
-    .outerjoin(Household, Household.id == Person.household_id)
-    .where(Person.id.in_(bindparam("ids", expanding=True)))
+    .select_from(
+        _person.outerjoin(_village, _village.c.id == _person.c.village_id)
+        .outerjoin(_township, _township.c.id == _village.c.parent_id)
+        .outerjoin(_household, _household.c.id == _person.c.household_id)
+    )
+    .where(_person.c.id.in_(bindparam("ids", expanding=True)))
 )
 _LIST_CATEGORIES = (
-    select(PersonCategory.person_id, PersonCategory.category)
+    select(_category.c.person_id, _category.c.category)
     .where(
-        PersonCategory.person_id.in_(bindparam("ids", expanding=True)),
-        PersonCategory.start_on <= bindparam("today"),
-        or_(PersonCategory.end_on.is_(None), PersonCategory.end_on >= bindparam("today")),
+        _category.c.person_id.in_(bindparam("ids", expanding=True)),
+        _category.c.start_on <= bindparam("today"),
+        or_(_category.c.end_on.is_(None), _category.c.end_on >= bindparam("today")),
     )
-    .order_by(PersonCategory.start_on, PersonCategory.id)
+    .order_by(_category.c.start_on, _category.c.id)
 )
 
 

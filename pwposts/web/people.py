@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import astuple
+
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
@@ -9,8 +11,9 @@ from .. import clock
 from ..domain.inputs import parse_id
 from ..domain.people import CATEGORIES, WORK_CAPACITIES
 from ..extensions import db
+from ..pagination import cached_select
 from ..services import people as people_service
-from ..services.permissions import can, require, scope_prefix
+from ..services.permissions import can, require, scope_key, scope_prefix
 from .region_cache import cached_region_choices
 
 bp = Blueprint("people", __name__, url_prefix="/people")
@@ -48,7 +51,10 @@ def index():
         cadres_only=request.args.get("cadre") == "1",
     )
     page = db.paginate(
-        people_service.person_filter_query(current_user, f, today),
+        cached_select(
+            ("people", scope_key(current_user), astuple(f), today),
+            lambda: people_service.person_filter_query(current_user, f, today),
+        ),
         page=int_arg("page") or 1,
         per_page=min(int_arg("per_page") or 50, 200),
         error_out=False,

@@ -3,6 +3,8 @@ approval, the 有岗无人 worklist and the wage-parity report."""
 
 from __future__ import annotations
 
+from dataclasses import astuple
+
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -17,8 +19,9 @@ from ..domain.errors import DomainError
 from ..domain.formats import parse_yuan, yuan
 from ..extensions import db
 from ..models.policy import PostCategory
+from ..pagination import cached_select
 from ..services import posts as service
-from ..services.permissions import require
+from ..services.permissions import require, scope_key
 from . import use_case
 from .dashboard import Card, card
 from .forms import ChineseForm
@@ -168,7 +171,9 @@ def index():
     require(current_user, "view_post")
     f = _filter()
     page = db.paginate(
-        service.post_filter_query(current_user, f),
+        cached_select(
+            ("posts", scope_key(current_user), astuple(f)), lambda: service.post_filter_query(current_user, f)
+        ),
         page=int_arg("page") or 1,
         per_page=min(int_arg("per_page") or 50, 200),
         error_out=False,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import Select, bindparam, func, or_, select
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy.orm import Session, joinedload
 
 from ...domain import posts as rules
 from ...models.audit import AuditEntry
@@ -63,28 +63,32 @@ def post_filter_query(actor, f: PostFilter) -> Select:
     return q.order_by(Post.id.desc())
 
 
-_village, _township = aliased(Region), aliased(Region)
-# The list's columns for a page of ids, built once (the ids are bound at execution).
+_post, _category, _fund = Post.__table__, PostCategory.__table__, Fund.__table__
+_village, _township = Region.__table__.alias("village"), Region.__table__.alias("township")
+# The list's columns for a page of ids, built once (the ids are bound at execution). Table columns, not
+# the mapped attributes: a plain Core statement skips the ORM's per-execution setup.
 _LIST_ROWS = (
     select(
-        Post.id,
-        Post.code,
-        Post.title,
-        Post.headcount,
-        Post.allowance_fen,
-        Post.required_days,
-        Post.status,
-        Post.deviation_status,
-        _township.name.label("township"),
-        _village.name.label("village"),
-        PostCategory.name.label("category"),
-        Fund.name.label("fund"),
+        _post.c.id,
+        _post.c.code,
+        _post.c.title,
+        _post.c.headcount,
+        _post.c.allowance_fen,
+        _post.c.required_days,
+        _post.c.status,
+        _post.c.deviation_status,
+        _township.c.name.label("township"),
+        _village.c.name.label("village"),
+        _category.c.name.label("category"),
+        _fund.c.name.label("fund"),
     )
-    .outerjoin(_township, _township.id == Post.township_id)
-    .outerjoin(_village, _village.id == Post.village_id)
-    .outerjoin(PostCategory, PostCategory.id == Post.category_id)
-    .outerjoin(Fund, Fund.id == Post.fund_id)
-    .where(Post.id.in_(bindparam("ids", expanding=True)))
+    .select_from(
+        _post.outerjoin(_township, _township.c.id == _post.c.township_id)
+        .outerjoin(_village, _village.c.id == _post.c.village_id)
+        .outerjoin(_category, _category.c.id == _post.c.category_id)
+        .outerjoin(_fund, _fund.c.id == _post.c.fund_id)
+    )
+    .where(_post.c.id.in_(bindparam("ids", expanding=True)))
 )
 
 
