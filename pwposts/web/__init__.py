@@ -87,6 +87,7 @@ def register_web(app: Flask) -> None:
 
     app.add_template_global(region_options, "region_options")
     app.add_template_global(url_pattern, "url_pattern")
+    app.add_template_global(cached_url_for, "url_for")
     app.add_template_global(page_url_pattern, "page_url_pattern")
 
     @app.context_processor
@@ -231,26 +232,44 @@ def _error_page(code: int, message: str):
     return handler
 
 
+def cached_url_for(endpoint: str, **values) -> str:
+    """url_for for templates, remembered per app, script root, host and arguments: a page builds the same
+    ~10 URLs (menu, static files, buttons) on every request, at ~40 µs each. The app registers no
+    url_defaults, so equal arguments build equal URLs."""
+    from flask import current_app, has_request_context, url_for
+
+    if not has_request_context():
+        return url_for(endpoint, **values)
+    try:
+        key = (endpoint, request.script_root, request.host, request.scheme, *sorted(values.items()))
+        cache = current_app.extensions.setdefault("pwposts_urls", {})
+        url = cache.get(key)
+    except TypeError:  # an unhashable argument
+        return url_for(endpoint, **values)
+    if url is None:
+        url = url_for(endpoint, **values)
+        if len(cache) > 4096:
+            cache.clear()
+        cache[key] = url
+    return url
+
+
 _URL_SENTINEL = 987654321
 
 
 def url_pattern(endpoint: str, key: str) -> str:
     """url_for(endpoint, key=…) as a str.format pattern ("/people/{}"): a list page builds each row's link
     with .format(id) instead of one url_for per row (werkzeug's URL building was ~1 ms per 50 rows)."""
-    from flask import url_for
-
-    url = url_for(endpoint, **{key: _URL_SENTINEL})
+    url = cached_url_for(endpoint, **{key: _URL_SENTINEL})
     return url.replace("{", "{{").replace("}", "}}").replace(str(_URL_SENTINEL), "{}")
 
 
 def page_url_pattern(endpoint: str) -> str:
     """This request's URL at `endpoint` (path arguments and query string kept, the first value of each
     query argument) with page={} — a str.format pattern for the pager's links, one url_for for all."""
-    from flask import url_for
-
     args = request.args.to_dict()
     args["page"] = _URL_SENTINEL
-    url = url_for(endpoint, **dict(request.view_args or {}, **args))
+    url = cached_url_for(endpoint, **dict(request.view_args or {}, **args))
     url = url.replace("{", "{{").replace("}", "}}")
     return _PAGE_ARG.sub(r"\1page={}", url, count=1)
 

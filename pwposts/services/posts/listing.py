@@ -92,11 +92,28 @@ _LIST_ROWS = (
 )
 
 
-def post_list_rows(session: Session, ids: list[int]) -> list:
-    """The post list's rows for `ids` (already filtered and scoped by `post_filter_query`): one statement,
-    rows with id, code, title, headcount, allowance_fen, required_days, status, deviation_status and the
-    names of township, village, category and fund."""
-    return session.execute(_LIST_ROWS, {"ids": ids}).all()
+@dataclass(slots=True)
+class PostRow:
+    """One line of the post list: what it shows, nothing else (a plain object: a template reads ~15
+    attributes a row, several times faster from slots than from a SQLAlchemy Row)."""
+
+    id: int
+    code: str
+    title: str
+    headcount: int
+    allowance_fen: int
+    required_days: int
+    status: str
+    deviation_status: str
+    township: str | None
+    village: str | None
+    category: str | None
+    fund: str | None
+
+
+def post_list_rows(session: Session, ids: list[int]) -> list[PostRow]:
+    """The post list's rows for `ids` (already filtered and scoped by `post_filter_query`): one statement."""
+    return [PostRow(*r) for r in session.execute(_LIST_ROWS, {"ids": ids})]
 
 
 def post_history(session: Session, post: Post) -> list[AuditEntry]:
