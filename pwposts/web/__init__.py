@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from .. import clock
 from ..domain import formats
@@ -105,6 +106,7 @@ def register_web(app: Flask) -> None:
             "can": can_in_template,
             "ROLE_LABELS": ROLE_LABELS,
             "nav_items": nav_items,
+            "nav_html": nav_html,
             "current_app": app,
             "oversight_charts": oversight.dashboard_chart,
         }
@@ -201,6 +203,25 @@ def nav_items():
     if items is None:
         items = cache[key] = _build_nav_items(user)
     return items
+
+
+def nav_html() -> Markup:
+    """The menu's links, the current section's marked active — rendered once per menu and section."""
+    items = nav_items()
+    path = request.path
+    active = tuple(path.startswith(item["prefix"]) for item in items)
+    cache = current_app.extensions.setdefault("pwposts_nav_html", {})
+    key = (id(items), active)
+    hit = cache.get(key)
+    if hit is None or hit[0] is not items:
+        html = "\n    ".join(
+            f'<a href="{escape(item["url"])}" class="{"active" if on else ""}">{escape(item["label"])}</a>'
+            for item, on in zip(items, active, strict=True)
+        )
+        if len(cache) > 1024:
+            cache.clear()
+        cache[key] = hit = (items, Markup(html))
+    return hit[1]
 
 
 def _build_nav_items(user):
