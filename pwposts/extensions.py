@@ -24,12 +24,15 @@ class Base(DeclarativeBase):
 
 
 class _SQLAlchemy(SQLAlchemy):
-    def paginate(self, select, *, page=None, per_page=None, max_per_page=None, error_out=True, count=True):
-        """db.paginate() counting over ids only (pwposts/pagination.py)."""
+    def paginate(
+        self, select, *, page=None, per_page=None, max_per_page=None, error_out=True, count=True, rows=None
+    ):
+        """db.paginate() counting over ids only; `rows(ids)` loads the page's rows (pwposts/pagination.py)."""
         from .pagination import IdCountPagination
 
         return IdCountPagination(
             select=select,
+            rows=rows,
             session=self.session(),
             page=page,
             per_page=per_page,

@@ -108,6 +108,9 @@ def configure_logging(app: Flask) -> None:
 def _user_label() -> str:
     actor = g.get("actor")
     if actor is None:
+        label = getattr(g.get("_login_user"), "log_label", None)  # set by web/auth.py's user loader
+        if label:
+            return label
         try:
             from flask_login import current_user
 

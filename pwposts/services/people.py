@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..domain.people import inverse_kind  # noqa: F401  (re-exported: the web and older callers import it here)
@@ -26,7 +26,18 @@ class PersonFilter:
 
 
 def person_query(actor, f: PersonFilter, today: date) -> Select:
-    """Persons in the actor's scope matching the filter, ordered by village then name."""
+    """Persons in the actor's scope matching the filter, ordered by village then name, with their
+    village (and township), household and categories loaded."""
+    return person_filter_query(actor, f, today).options(
+        joinedload(Person.village).joinedload(Region.parent),
+        joinedload(Person.household),
+        selectinload(Person.categories),
+    )
+
+
+def person_filter_query(actor, f: PersonFilter, today: date) -> Select:
+    """Persons in the actor's scope matching the filter, ordered by village then name (nothing loaded
+    beside them: the list page pages through its ids and loads its rows with `person_list_rows`)."""
     q = scope_persons(actor, select(Person))
     text = (f.q or "").strip()
     if text:
@@ -64,11 +75,68 @@ def person_query(actor, f: PersonFilter, today: date) -> Select:
         )
     if not f.include_dead:
         q = q.where(Person.death_date.is_(None))
-    return q.options(
-        joinedload(Person.village).joinedload(Region.parent),
-        joinedload(Person.household),
-        selectinload(Person.categories),
-    ).order_by(Person.village_id, Person.name, Person.id)
+    return q.order_by(Person.village_id, Person.name, Person.id)
+
+
+_person, _household, _category = Person.__table__, Household.__table__, PersonCategory.__table__
+_village, _township = Region.__table__.alias("village"), Region.__table__.alias("township")
+# The list's columns for a page of ids, built once (the ids and today are bound at execution). Table
+# columns, not the mapped attributes: a plain Core statement skips the ORM's per-execution setup.
+_LIST_ROWS = (
+    select(
+        _person.c.id,
+        _person.c.name,
+        _person.c.id_number,
+        _person.c.sex,
+        _person.c.birth_date,
+        _person.c.work_capacity,
+        _person.c.death_date,
+        _village.c.name.label("village"),
+        _township.c.name.label("township"),
+        _household.c.code.label("household_code"),
+    )
+    .select_from(
+        _person.outerjoin(_village, _village.c.id == _person.c.village_id)
+        .outerjoin(_township, _township.c.id == _village.c.parent_id)
+        .outerjoin(_household, _household.c.id == _person.c.household_id)
+    )
+    .where(_person.c.id.in_(bindparam("ids", expanding=True)))
+)
+_LIST_CATEGORIES = (
+    select(_category.c.person_id, _category.c.category)
+    .where(
+        _category.c.person_id.in_(bindparam("ids", expanding=True)),
+        _category.c.start_on <= bindparam("today"),
+        or_(_category.c.end_on.is_(None), _category.c.end_on >= bindparam("today")),
+    )
+    .order_by(_category.c.start_on, _category.c.id)
+)
+
+
+@dataclass(slots=True)
+class PersonRow:
+    """One line of the person list: what it shows, nothing else (no ORM instance)."""
+
+    id: int
+    name: str
+    id_number: str
+    sex: str
+    birth_date: date
+    work_capacity: str | None
+    death_date: date | None
+    village: str | None
+    township: str | None
+    household_code: str | None
+    categories: list[str]
+
+
+def person_list_rows(session: Session, ids: list[int], today: date) -> list[PersonRow]:
+    """The person list's rows for `ids` (already filtered and scoped by `person_filter_query`), with the
+    categories held on `today` — two statements whatever the page size."""
+    cats: dict[int, list[str]] = {}
+    for pid, category in session.execute(_LIST_CATEGORIES, {"ids": ids, "today": today}):
+        cats.setdefault(pid, []).append(category)
+    return [PersonRow(*r, cats.get(r[0], [])) for r in session.execute(_LIST_ROWS, {"ids": ids})]
 
 
 @dataclass

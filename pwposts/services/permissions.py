@@ -20,6 +20,14 @@ def scope_prefix(actor) -> str | None:
     return actor.region.code[: PREFIX_LEN[actor.region.level]]
 
 
+def scope_key(actor) -> tuple:
+    """Everything of the actor that `can(actor, action)` without an object and the scope helpers below
+    read: two actors with the same key are shown the same lists (a key for statements built once)."""
+    if actor is None:
+        return (None,)
+    return (actor.role, bool(actor.active), actor.person_id, scope_prefix(actor))
+
+
 def region_code_of(obj) -> str | None:
     """The region code an object belongs to (the most specific one), via its village/township/region."""
     if obj is None:

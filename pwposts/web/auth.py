@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import joinedload
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
@@ -70,10 +71,19 @@ def _seconds() -> int:
     return int((clock.now() - _EPOCH).total_seconds())
 
 
+# The user's region comes with the user: every page shows it (base.html) and every list's scope reads its
+# code — one statement on every page instead of two.
+_WITH_REGION = (joinedload(User.region),)
+
+
 def load_session_user(user_id: str) -> User | None:
     """flask-login's user loader: the session's user, or None
     (and the session cleared) when it is no longer valid."""
-    user = db.session.get(User, int(user_id)) if str(user_id).isdigit() and len(str(user_id)) < 10 else None
+    user = (
+        db.session.get(User, int(user_id), options=_WITH_REGION)
+        if str(user_id).isdigit() and len(str(user_id)) < 10
+        else None
+    )
     now = _seconds()
     started, seen = session.get("login_at"), session.get("seen_at")
     cfg = current_app.config
@@ -92,6 +102,9 @@ def load_session_user(user_id: str) -> User | None:
         now - seen >= 30
     ):  # refresh the idle clock (not on every request: the cookie need not change each time)
         session["seen_at"] = now
+    # For the request's log line, written after the commit has expired the user's attributes: reading
+    # user.username then would load the user again (a second transaction on every page).
+    user.log_label = user.username
     return user
 
 

@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import astuple
+
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
-from sqlalchemy.orm import load_only
 
 from .. import clock
 from ..domain.inputs import parse_id
 from ..domain.people import CATEGORIES, WORK_CAPACITIES
 from ..extensions import db
-from ..models.people import Person
+from ..pagination import cached_select
 from ..services import people as people_service
-from ..services.permissions import require, scope_prefix
+from ..services.permissions import can, require, scope_key, scope_prefix
 from .region_cache import cached_region_choices
 
 bp = Blueprint("people", __name__, url_prefix="/people")
-
-# The columns the list shows (and the scope check reads): a person has ~30, most of them not on the list.
-LIST_COLUMNS = load_only(
-    Person.id,
-    Person.name,
-    Person.id_number,
-    Person.sex,
-    Person.birth_date,
-    Person.village_id,
-    Person.household_id,
-    Person.work_capacity,
-    Person.death_date,
-)
 
 
 def region_choices(actor):
@@ -63,15 +51,23 @@ def index():
         cadres_only=request.args.get("cadre") == "1",
     )
     page = db.paginate(
-        people_service.person_query(current_user, f, today).options(LIST_COLUMNS),
+        cached_select(
+            ("people", scope_key(current_user), astuple(f), today),
+            lambda: people_service.person_filter_query(current_user, f, today),
+        ),
         page=int_arg("page") or 1,
         per_page=min(int_arg("per_page") or 50, 200),
         error_out=False,
+        rows=lambda ids: people_service.person_list_rows(db.session, ids, today),
     )
     townships, villages = region_choices(current_user)
     return render_template(
         "people/index.html",
         page=page,
+        # The birth date repeats the eight digits a masked ID number hides (the `birth` macro): decided
+        # once for the page, not per row — every row is in the actor's scope (person_filter_query), and
+        # for an object in scope can(actor, action, obj) is can(actor, action).
+        full_birth_dates=can(current_user._get_current_object(), "view_full_id_number"),
         f=f,
         townships=townships,
         villages=villages,

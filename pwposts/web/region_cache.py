@@ -55,6 +55,11 @@ def _load(prefix: str) -> tuple[list, list]:
     return townships, villages
 
 
+_regions = Region.__table__
+# Built once, from the table's columns: a plain Core statement (no ORM set-up on each page).
+_VERSION = select(func.count(_regions.c.id), func.max(_regions.c.id))
+
+
 def cached_region_choices(prefix: str) -> tuple[list, list]:
     """(townships [(id, name)], villages [(id, name,
     township_id)]) under `prefix`; callers must not mutate."""
@@ -62,7 +67,7 @@ def cached_region_choices(prefix: str) -> tuple[list, list]:
     per_request = request.__dict__.setdefault("_pwposts_region_choices", {})
     if prefix in per_request:
         return per_request[prefix]
-    count, top = db.session.execute(select(func.count(Region.id), func.max(Region.id))).one()
+    count, top = db.session.execute(_VERSION).one()
     key = (str(db.engine.url), prefix)
     version = (_generation, count, top)
     now = time.monotonic()

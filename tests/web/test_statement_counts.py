@@ -72,11 +72,29 @@ def test_list_pages_do_not_grow_with_the_page_size(app, client, demo_county):
         large, rows_large = statements(app, client, with_per_page(url, 100))
         assert large <= small, f"{url}: {small} statements for 10 rows, {large} for 100 — an N+1"
         assert small <= 20, f"{url}: {small} statements for one page"
-    # the audit trail of the demo is longer than a page: the page size really changed something
-    assert (
-        statements(app, client, with_per_page("/audit/", 100))[1]
-        > statements(app, client, with_per_page("/audit/", 10))[1]
-    )
+    # the demo's audit trail and persons are longer than a page: the page size really changed something
+    for url in ("/audit/", "/people/"):
+        assert (
+            statements(app, client, with_per_page(url, 100))[1]
+            > statements(app, client, with_per_page(url, 10))[1]
+        )
+
+
+def test_the_count_fails_on_a_statement_per_row(app, client, demo_county, monkeypatch):
+    """The guard above can fail: a person list that loads each row's categories on its own is caught."""
+    from pwposts.services import people
+
+    real = people.person_list_rows
+
+    def one_by_one(session, ids, today):
+        return [row for i in ids for row in real(session, [i], today)]
+
+    monkeypatch.setattr(people, "person_list_rows", one_by_one)
+    assert login(client, "admin", demo.DEMO_PASSWORD).status_code == 302
+    client.get("/")
+    small = statements(app, client, with_per_page("/people/", 10))[0]
+    large = statements(app, client, with_per_page("/people/", 100))[0]
+    assert large > small
 
 
 def test_api_lists_do_not_grow_with_the_page_size(app, client, demo_county):

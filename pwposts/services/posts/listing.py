@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from ...domain import posts as rules
 from ...models.audit import AuditEntry
+from ...models.people import Region
+from ...models.policy import Fund, PostCategory
 from ...models.posts import Post
 from ..permissions import scope_regions
 
@@ -27,7 +29,20 @@ class PostFilter:
 
 
 def post_query(actor, f: PostFilter) -> Select:
-    """Posts in the actor's scope matching the filter, newest first."""
+    """Posts in the actor's scope matching the filter, newest first, with their regions, category,
+    fund and standard loaded."""
+    return post_filter_query(actor, f).options(
+        joinedload(Post.village),
+        joinedload(Post.township),
+        joinedload(Post.category),
+        joinedload(Post.fund),
+        joinedload(Post.standard),
+    )
+
+
+def post_filter_query(actor, f: PostFilter) -> Select:
+    """Posts in the actor's scope matching the filter, newest first (nothing loaded beside them: the list
+    page pages through its ids and loads its rows with `post_list_rows`)."""
     q = scope_regions(actor, select(Post), Post.village_id)
     text = (f.q or "").strip()
     if text:
@@ -45,13 +60,60 @@ def post_query(actor, f: PostFilter) -> Select:
         q = q.where(Post.deviation_status != "none")
     elif f.deviation:
         q = q.where(Post.deviation_status == f.deviation)
-    return q.options(
-        joinedload(Post.village),
-        joinedload(Post.township),
-        joinedload(Post.category),
-        joinedload(Post.fund),
-        joinedload(Post.standard),
-    ).order_by(Post.id.desc())
+    return q.order_by(Post.id.desc())
+
+
+_post, _category, _fund = Post.__table__, PostCategory.__table__, Fund.__table__
+_village, _township = Region.__table__.alias("village"), Region.__table__.alias("township")
+# The list's columns for a page of ids, built once (the ids are bound at execution). Table columns, not
+# the mapped attributes: a plain Core statement skips the ORM's per-execution setup.
+_LIST_ROWS = (
+    select(
+        _post.c.id,
+        _post.c.code,
+        _post.c.title,
+        _post.c.headcount,
+        _post.c.allowance_fen,
+        _post.c.required_days,
+        _post.c.status,
+        _post.c.deviation_status,
+        _township.c.name.label("township"),
+        _village.c.name.label("village"),
+        _category.c.name.label("category"),
+        _fund.c.name.label("fund"),
+    )
+    .select_from(
+        _post.outerjoin(_township, _township.c.id == _post.c.township_id)
+        .outerjoin(_village, _village.c.id == _post.c.village_id)
+        .outerjoin(_category, _category.c.id == _post.c.category_id)
+        .outerjoin(_fund, _fund.c.id == _post.c.fund_id)
+    )
+    .where(_post.c.id.in_(bindparam("ids", expanding=True)))
+)
+
+
+@dataclass(slots=True)
+class PostRow:
+    """One line of the post list: what it shows, nothing else (a plain object: a template reads ~15
+    attributes a row, several times faster from slots than from a SQLAlchemy Row)."""
+
+    id: int
+    code: str
+    title: str
+    headcount: int
+    allowance_fen: int
+    required_days: int
+    status: str
+    deviation_status: str
+    township: str | None
+    village: str | None
+    category: str | None
+    fund: str | None
+
+
+def post_list_rows(session: Session, ids: list[int]) -> list[PostRow]:
+    """The post list's rows for `ids` (already filtered and scoped by `post_filter_query`): one statement."""
+    return [PostRow(*r) for r in session.execute(_LIST_ROWS, {"ids": ids})]
 
 
 def post_history(session: Session, post: Post) -> list[AuditEntry]:
