@@ -32,14 +32,15 @@ import json
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from ..documents.roster_xlsx import HEADERS, RosterRow, RosterSheet, SkippedRow
+from ..documents.roster_xlsx import HEADERS, RosterSheet, SkippedRow
 from ..domain.errors import DomainError
 from ..domain.people import CATEGORIES, IdInfo
 from ..models.people import Household, Person, PersonCategory, Region
-from . import audit
+from . import audit, bulk
+from .clock_binding import now_of
 from .permissions import require
 
 # the cell parsers, the village index and the export moved out of this file (each under ~600 lines); the
@@ -74,41 +75,78 @@ from .roster_export import (  # noqa: F401
     template_example,
 )
 
-_CHUNK = 500  # IN-list size for set-based loads (well under SQLite's variable limit)
-STASH_VERSION = 1  # the layout of checked_rows(); a stash of another version is refused at confirm
+_CHUNK = 500  # IN-list size for loading objects
+_BIG_CHUNK = 5_000  # IN-list size for Core lookups of one or two columns (SQLite takes 32,766 variables)
+STASH_VERSION = 2  # the layout of checked_rows(); a stash of another version is refused at confirm
 
 # ---------------------------------------------------------------- import
 
+# (column, the _Row attribute it fills, whether its values repeat enough to check each distinct one once)
+_COLUMNS = (
+    ("name", "name", False),
+    ("id_number", "id", False),
+    ("village", "village", True),
+    ("household", "household", True),
+    ("categories", "categories", True),
+    ("work_capacity", "capacity", True),
+    ("phone", "phone", False),
+    ("account_no", "account_no", False),
+    ("account_name", "account_name", True),
+    ("account_kind", "account_kind", True),
+)
+_MISS = object()
 
-def _parse_row(
-    row: RosterRow, present: frozenset[str], villages: VillageIndex, today: date, errors: list[RowError]
-) -> _Row:
-    r = _Row(row.number)
 
-    def take(key: str, parse):
-        if key not in present:
-            return None
-        value = row.get(key)
-        try:
-            return parse(value)
-        except _Bad as bad:
-            r.ok = False
-            errors.append(RowError(row.number, HEADERS[key], cell_text(value)[:100], str(bad)))
-            return None
+def _account_name(value):
+    return parse_name(value, "开户人") if cell_text(value) else None
 
-    r.name = take("name", parse_name)
-    r.id = take("id_number", lambda v: parse_id_cell(v, today))
-    hit = take("village", villages.resolve)
-    if hit:
-        r.village, r.group = hit
-    r.household = take("household", parse_household)
-    r.categories = take("categories", parse_categories) or []
-    r.capacity = take("work_capacity", parse_capacity)
-    r.phone = take("phone", parse_phone)
-    r.account_no = take("account_no", parse_account)
-    r.account_name = take("account_name", lambda v: parse_name(v, "开户人") if cell_text(v) else None)
-    r.account_kind = take("account_kind", parse_account_kind)
-    return r
+
+def _parse_rows(
+    sheet: RosterSheet, villages: VillageIndex, today: date, errors: list[RowError]
+) -> list[_Row]:
+    """Check every cell, column by column; a column whose values repeat (villages, categories, 户编号 …) is
+    checked once per distinct value (the parsers are pure: the same value, the same answer or refusal)."""
+    parsers = {
+        "name": parse_name,
+        "id_number": lambda v: parse_id_cell(v, today),
+        "village": villages.resolve,
+        "household": parse_household,
+        "categories": parse_categories,
+        "work_capacity": parse_capacity,
+        "phone": parse_phone,
+        "account_no": parse_account,
+        "account_name": _account_name,
+        "account_kind": parse_account_kind,
+    }
+    rows = [_Row(row.number) for row in sheet.rows]
+    for key, attr, repeats in _COLUMNS:
+        if key not in sheet.present:
+            continue
+        parse, header = parsers[key], HEADERS[key]
+        cache: dict = {}
+        for r, src in zip(rows, sheet.rows, strict=True):
+            value = src.values.get(key)
+            got = _MISS
+            if repeats:
+                try:
+                    got = cache.get((type(value), value), _MISS)
+                except TypeError:  # an unhashable value: checked alone
+                    repeats = False
+            if got is _MISS:
+                try:
+                    got = parse(value)
+                except _Bad as bad:
+                    got = bad
+                if repeats:
+                    cache[(type(value), value)] = got
+            if type(got) is _Bad:
+                r.ok = False
+                errors.append(RowError(r.number, header, cell_text(value)[:100], str(got)))
+            elif key == "village":
+                r.village, r.group = got
+            elif got is not None:
+                setattr(r, attr, got)
+    return rows
 
 
 def _chunks(items: list, size: int = _CHUNK):
@@ -117,8 +155,13 @@ def _chunks(items: list, size: int = _CHUNK):
 
 
 def _load_persons(session: Session, numbers: list[str]) -> dict[str, Person]:
+    """The registered persons of these 身份证号: which exist, by a few large Core IN-lists; then only those
+    as objects (with household and categories)."""
+    found_numbers = []
+    for chunk in _chunks(sorted(set(numbers)), _BIG_CHUNK):
+        found_numbers += session.scalars(select(Person.id_number).where(Person.id_number.in_(chunk)))
     found: dict[str, Person] = {}
-    for chunk in _chunks(sorted(set(numbers))):
+    for chunk in _chunks(found_numbers):
         q = (
             select(Person)
             .where(Person.id_number.in_(chunk))
@@ -129,11 +172,13 @@ def _load_persons(session: Session, numbers: list[str]) -> dict[str, Person]:
     return found
 
 
-def _load_households(session: Session, codes: list[str]) -> dict[str, Household]:
-    found: dict[str, Household] = {}
-    for chunk in _chunks(sorted(set(codes))):
-        for h in session.scalars(select(Household).where(Household.code.in_(chunk))):
-            found[h.code] = h
+def _load_households(session: Session, codes: list[str]) -> dict[str, tuple[int, int]]:
+    """{户编号: (id, village id)} of the registered ones among `codes`."""
+    found: dict[str, tuple[int, int]] = {}
+    for chunk in _chunks(sorted(set(codes)), _BIG_CHUNK):
+        q = select(Household.code, Household.id, Household.village_id).where(Household.code.in_(chunk))
+        for code, hid, village_id in session.execute(q):
+            found[code] = (hid, village_id)
     return found
 
 
@@ -151,7 +196,7 @@ def plan_import(
     result = ImportResult(filename=filename, rows=len(sheet.rows), skipped=list(sheet.skipped))
     errors = result.errors
     villages = VillageIndex(session, actor)
-    rows = [_parse_row(row, sheet.present, villages, today, errors) for row in sheet.rows]
+    rows = _parse_rows(sheet, villages, today, errors)
 
     first_row: dict[str, int] = {}
     for r in rows:
@@ -177,9 +222,11 @@ def plan_import(
 
 def checked_rows(result: ImportResult) -> dict:
     """The rows of an error-free plan as they were checked (JSON-able), so that the confirmation writes them
-    without reading and parsing the file again; plan_checked() re-checks them against the database."""
+    without reading and parsing the file again; plan_checked() re-checks them against the database. A row
+    that creates a person keeps its audit entry's `after` (canonical JSON), computed once here."""
     if result.errors:
         raise ValueError("only an error-free plan is kept")
+    created = {ch.row: ch.audit_after() for ch in result.changes if ch.created}
     rows = [
         [
             r.number,
@@ -196,6 +243,7 @@ def checked_rows(result: ImportResult) -> dict:
             r.account_no,
             r.account_name,
             r.account_kind,
+            created.get(r.number),
         ]
         for r in result.checked
     ]
@@ -209,14 +257,17 @@ def dump_checked(stash: dict) -> bytes:
 
 def plan_checked(session: Session, actor, stash: dict, today: date) -> ImportResult:
     """Plan again from rows checked at upload: only what may have changed since — the persons and households
-    now in the database, and the villages the actor may import into — is looked at again, set-based."""
+    now in the database, and the villages the actor may import into — is looked at again, set-based. A row
+    that still creates a person keeps the change planned at the check."""
     require(actor, "import_roster")
     if not isinstance(stash, dict) or stash.get("v") != STASH_VERSION:
         raise DomainError("roster_stash", "暂存的检查结果已失效（系统已升级），请重新上传文件")
     skipped = [SkippedRow(n, reason, text) for n, reason, text in stash["skipped"]]
     result = ImportResult(filename=stash["filename"], rows=len(stash["rows"]), skipped=skipped)
     villages = VillageIndex(session, actor)
-    rows = []
+    in_scope: dict[int, bool] = {}
+    rows, kept = [], {}
+    births: dict[str, date] = {}
     for (
         number,
         name,
@@ -232,32 +283,41 @@ def plan_checked(session: Session, actor, stash: dict, today: date) -> ImportRes
         no,
         holder,
         kind,
+        after_json,
     ) in stash["rows"]:
         village = villages.by_id.get(village_id)
-        r = _Row(number, True, IdInfo(id_number, date.fromisoformat(birth), sex), name, village, group)
+        born = births.get(birth) or births.setdefault(birth, date.fromisoformat(birth))
+        r = _Row(number, True, IdInfo(id_number, born, sex), name, village, group)
         r.household, r.categories, r.capacity, r.phone = household, cats, cap, phone
         r.account_no, r.account_name, r.account_kind = no, holder, kind
-        if village is None or not villages.in_scope(village_id):
+        if after_json is not None:
+            kept[number] = after_json
+        ok = in_scope.get(village_id)
+        if ok is None:
+            ok = in_scope[village_id] = village is not None and villages.in_scope(village_id)
+        if not ok:
             r.ok = False
             r.village = None
             result.errors.append(
                 RowError(number, HEADERS["village"], villages.label(village_id), "该村已不在您的管辖范围内")
             )
         rows.append(r)
-    return _plan_rows(session, villages, rows, result, today)
+    return _plan_rows(session, villages, rows, result, today, kept)
 
 
 def _plan_rows(
-    session: Session, villages: VillageIndex, rows: list[_Row], result: ImportResult, today: date
+    session: Session,
+    villages: VillageIndex,
+    rows: list[_Row],
+    result: ImportResult,
+    today: date,
+    kept: dict[int, str] | None = None,
 ) -> ImportResult:
-    """The checks against the database (set-based: a few IN-list queries) and the changes they leave."""
+    """The checks against the database (set-based: a few IN-list queries) and the changes they leave.
+    `kept`: {row: audit `after`} of the creations planned at the check."""
     errors = result.errors
     existing = _load_persons(session, [r.id.number for r in rows if r.id is not None])
-    households = _load_households(
-        session,
-        [r.household for r in rows if r.household]
-        + [p.household.code for p in existing.values() if p.household],
-    )
+    households = _load_households(session, [r.household for r in rows if r.household])
 
     new_households: dict[str, tuple[Region, int]] = {}
     for r in rows:
@@ -289,11 +349,9 @@ def _plan_rows(
             continue
         if r.household:
             h = households.get(r.household)
-            if h is not None and h.village_id != r.village.id:
+            if h is not None and h[1] != r.village.id:
                 r.ok = False
-                where = (
-                    villages.label(h.village_id) if villages.in_scope(h.village_id) else "您管辖范围以外的村"
-                )
+                where = villages.label(h[1]) if villages.in_scope(h[1]) else "您管辖范围以外的村"
                 errors.append(
                     RowError(
                         r.number,
@@ -341,10 +399,14 @@ def _plan_rows(
         )
         return result
 
+    kept = kept or {}
     for r in rows:
         person = existing.get(r.id.number)
         if person is None:
-            result.changes.append(_creation(r, villages, today))
+            label = villages.label(r.village.id)
+            change = PersonChange(r.number, r.id.number, r.name, True, {}, None, None, r, list(r.categories))
+            change.village_label, change.after_json = label, kept.get(r.number)
+            result.changes.append(change)
             continue
         change = _update(r, person, villages, today)
         if change is None:
@@ -352,28 +414,10 @@ def _plan_rows(
         else:
             result.changes.append(change)
     result.checked = rows
+    result.household_ids = {code: hid for code, (hid, _) in households.items()}
     used = {r.household for r in rows if r.household}
     result.new_households = {code: v for code, (v, _) in new_households.items() if code in used}
     return result
-
-
-def _creation(r: _Row, villages: VillageIndex, today: date) -> PersonChange:
-    after = {
-        "name": r.name,
-        "id_number": r.id.number,
-        "birth_date": r.id.birth_date.isoformat(),
-        "sex": r.id.sex,
-        "village": villages.label(r.village.id),
-        "group_name": r.group,
-        "household": r.household,
-        "work_capacity": r.capacity or "全劳力",
-        "phone": r.phone,
-        "account_kind": r.account_kind,
-        "account_no": r.account_no,
-        "account_name": r.account_name,
-        "categories": r.categories,
-    }
-    return PersonChange(r.number, r.id.number, r.name, True, {}, after, None, r, list(r.categories))
 
 
 def _update(r: _Row, p: Person, villages: VillageIndex, today: date) -> PersonChange | None:
@@ -423,55 +467,69 @@ def _ids_of(session: Session, column, key, values) -> dict:
     return found
 
 
+def _new_ids(session: Session, column, key, after: int, wanted: list) -> dict:
+    """{key: id} of rows just inserted: one range query over ids above `after` (the largest id before the
+    insert); a key it does not find (ids not handed out in order) is looked up by an IN-list."""
+    found = dict(tuple(row) for row in session.execute(select(key, column).where(column > after)))
+    missing = [k for k in wanted if k not in found]
+    if missing:
+        found.update(_ids_of(session, column, key, missing))
+    return found
+
+
+_PERSON_COLUMNS = (
+    "name",
+    "id_number",
+    "birth_date",
+    "sex",
+    "village_id",
+    "group_name",
+    "household_id",
+    "work_capacity",
+    "phone",
+    "account_kind",
+    "account_no",
+    "account_name",
+    "cannot_leave_home",
+    "created_at",
+    "updated_at",
+)
+
+
 def apply_import(session: Session, actor, result: ImportResult, today: date) -> ImportResult:
     """Write a planned, error-free import (flush only) with its audit entries — set-based: households,
-    persons, categories and audit entries each go in as one executemany (the audit chain computed in one
-    pass, audit.record_many), updates grouped by the columns they change."""
+    persons, categories and audit entries each go in as one executemany of plain tuples (the audit chain
+    computed in one pass by audit.record_many), updates grouped by the columns they change."""
     require(actor, "import_roster")
     if result.errors:
         raise DomainError("roster_invalid", "花名册有错误，未导入任何数据")
     if not result.changes:
         return result
     session.flush()
-    households = _ids_of(
-        session, Household.id, Household.code, [c.data.household for c in result.changes if c.data.household]
-    )
-    new = [
-        {"code": code, "village_id": village.id}
-        for code, village in result.new_households.items()
-        if code not in households
-    ]
+    households = dict(result.household_ids)
+    new = [(code, village.id) for code, village in result.new_households.items() if code not in households]
     if new:
-        session.execute(insert(Household.__table__), new)
-        households.update(_ids_of(session, Household.id, Household.code, [h["code"] for h in new]))
+        last = session.scalar(select(func.max(Household.id))) or 0
+        bulk.insert_tuples(session, Household.__table__, ("code", "village_id"), new)
+        households.update(_new_ids(session, Household.id, Household.code, last, [code for code, _ in new]))
 
     created = [ch for ch in result.changes if ch.created]
+    person_ids: dict[str, int] = {}
     if created:
-        for batch in _chunks(created, 5_000):  # Core executemany, no ORM bookkeeping; bounded memory
-            session.execute(
-                insert(Person.__table__),
-                [
-                    {
-                        "name": r.name,
-                        "id_number": r.id.number,
-                        "birth_date": r.id.birth_date,
-                        "sex": r.id.sex,
-                        "village_id": r.village.id,
-                        "group_name": r.group,
-                        "household_id": households.get(r.household) if r.household else None,
-                        "work_capacity": r.capacity or "全劳力",
-                        "phone": r.phone,
-                        "account_kind": r.account_kind,
-                        "account_no": r.account_no,
-                        "account_name": r.account_name,
-                        "cannot_leave_home": False,
-                    }
-                    for r in (ch.data for ch in batch)
-                ],
-            )
-        person_ids = _ids_of(session, Person.id, Person.id_number, [ch.id_number for ch in created])
-    else:
-        person_ids = {}
+        now = bulk.bind_processor(session, Person.__table__.c.created_at)(now_of(session))
+        day = bulk.bind_processor(session, Person.__table__.c.birth_date)
+        no = bulk.bind_processor(session, Person.__table__.c.cannot_leave_home)(False)
+        last = session.scalar(select(func.max(Person.id))) or 0
+        for batch in _chunks(created, 5_000):  # bounded memory
+            rows = []
+            for r in (ch.data for ch in batch):
+                rows.append(
+                    (r.name, r.id.number, day(r.id.birth_date), r.id.sex, r.village.id, r.group)
+                    + (households.get(r.household) if r.household else None, r.capacity or "全劳力")
+                    + (r.phone, r.account_kind, r.account_no, r.account_name, no, now, now)
+                )
+            bulk.insert_tuples(session, Person.__table__, _PERSON_COLUMNS, rows)
+        person_ids = _new_ids(session, Person.id, Person.id_number, last, [ch.id_number for ch in created])
 
     groups: dict[tuple, list[dict]] = {}  # executemany needs one column set per statement
     for ch in result.changes:
@@ -487,13 +545,9 @@ def apply_import(session: Session, actor, result: ImportResult, today: date) -> 
         person_ids[ch.id_number] = ch.person.id
     for params in groups.values():
         session.execute(update(Person), params)
-    categories = [
-        {"person_id": person_ids[ch.id_number], "category": c, "start_on": today}
-        for ch in result.changes
-        for c in ch.add_categories
-    ]
-    if categories:
-        session.execute(insert(PersonCategory.__table__), categories)
+    start = bulk.bind_processor(session, PersonCategory.__table__.c.start_on)(today)
+    categories = [(person_ids[ch.id_number], c, start) for ch in result.changes for c in ch.add_categories]
+    bulk.insert_tuples(session, PersonCategory.__table__, ("person_id", "category", "start_on"), categories)
     for ch in result.changes:  # the objects loaded for the plan no longer show the rows: reload on access
         if ch.person is not None:
             session.expire(ch.person)
@@ -504,12 +558,13 @@ def apply_import(session: Session, actor, result: ImportResult, today: date) -> 
         for ch in result.changes:
             pid = person_ids[ch.id_number]
             if ch.created:
+                after = audit.Canonical(ch.audit_after())  # computed once, at the check
                 yield (
                     "create_person",
                     "person",
                     pid,
                     None,
-                    ch.after,
+                    after,
                     f"{source}第{ch.row}行：新增人员 {ch.name}",
                 )
             else:
