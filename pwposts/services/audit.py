@@ -66,20 +66,23 @@ def _digest(
     before_json,
     after_json,
 ) -> str:
-    payload = canonical(
-        [
-            prev_hash,
-            at.isoformat(timespec="microseconds"),
-            actor_id,
-            actor_label,
-            action,
-            object_type,
-            object_id,
-            summary,
-            before_json,
-            after_json,
-        ]
+    return _digest_at(
+        prev_hash,
+        at.isoformat(timespec="microseconds"),
+        actor_id,
+        actor_label,
+        action,
+        object_type,
+        object_id,
+        summary,
+        before_json,
+        after_json,
     )
+
+
+def _digest_at(prev_hash: str, at_iso: str, *fields) -> str:
+    """_digest with the time already as text (record_many stamps every entry with the same time)."""
+    payload = _ENCODER.encode([prev_hash, at_iso, *fields])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -178,12 +181,13 @@ def record_many(session: Session, actor, entries: Iterable[tuple]) -> int:
     actor_id, actor_label = actor_fields(actor)
     at = now_of(session)
     at_bound = bulk.bind_processor(session, AuditEntry.__table__.c.at)(at)  # the same for every entry
+    at_iso = at.isoformat(timespec="microseconds")
     rows, count = [], 0
     for action, obj_type, obj_id, before, after, summary in entries:
         before_json, after_json = canonical(before), canonical(after)
         oid = None if obj_id is None else str(obj_id)
-        entry_hash = _digest(
-            prev, at, actor_id, actor_label, action, obj_type, oid, summary, before_json, after_json
+        entry_hash = _digest_at(
+            prev, at_iso, actor_id, actor_label, action, obj_type, oid, summary, before_json, after_json
         )
         rows.append(
             (at_bound, actor_id, actor_label, action, obj_type, oid, summary, before_json, after_json, prev)

@@ -17,8 +17,34 @@ _MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}  # positional: a tuple
 
 def bind_processor(session: Session, column: Column) -> Callable[[Any], Any]:
     """The function that turns a Python value into what the driver takes for `column` (identity if none)."""
-    proc = column.type.bind_processor(session.get_bind().dialect)
+    dialect = session.get_bind().dialect
+    proc = column.type.dialect_impl(dialect).bind_processor(dialect)  # e.g. SQLite's DATETIME, not DateTime
     return proc or (lambda value: value)
+
+
+def _marks(session: Session, n: int) -> tuple[str, bool]:
+    """n positional parameter marks for the driver's paramstyle, and whether it takes a tuple (else a dict
+    p0, p1 …)."""
+    style = session.get_bind().dialect.paramstyle
+    if style in _MARKS:
+        return ", ".join([_MARKS[style]] * n), True
+    if style == "numeric":
+        return ", ".join(f":{i}" for i in range(1, n + 1)), True
+    return ", ".join(f":p{i}" for i in range(n)), False
+
+
+def select_in(session: Session, table: Table, columns: Sequence[str], key: str, values: Sequence) -> list:
+    """SELECT `columns` FROM `table` WHERE `key` IN (values) — one statement, the values bound as driver
+    parameters (no per-value work by SQLAlchemy); the caller keeps `values` within the driver's limit."""
+    if not values:
+        return []
+    conn = session.connection()
+    quote = conn.dialect.identifier_preparer.quote
+    marks, positional = _marks(session, len(values))
+    params = tuple(values) if positional else {f"p{i}": v for i, v in enumerate(values)}
+    names = ", ".join(quote(c) for c in columns)
+    sql = f"SELECT {names} FROM {quote(table.name)} WHERE {quote(key)} IN ({marks})"
+    return conn.exec_driver_sql(sql, params).all()
 
 
 def insert_tuples(session: Session, table: Table, columns: Sequence[str], rows: list[tuple]) -> None:
@@ -27,17 +53,9 @@ def insert_tuples(session: Session, table: Table, columns: Sequence[str], rows: 
     if not rows:
         return
     conn = session.connection()
-    style = conn.dialect.paramstyle
-    if style in _MARKS:
-        marks = [_MARKS[style]] * len(columns)
-    elif style == "numeric":
-        marks = [f":{i}" for i in range(1, len(columns) + 1)]
-    else:  # named: the driver takes a dict per row
-        marks = [f":p{i}" for i in range(len(columns))]
+    marks, positional = _marks(session, len(columns))
+    if not positional:
         rows = [{f"p{i}": v for i, v in enumerate(row)} for row in rows]
     quote = conn.dialect.identifier_preparer.quote
-    sql = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-        f"VALUES ({', '.join(marks)})"
-    )
+    sql = f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) VALUES ({marks})"
     conn.exec_driver_sql(sql, rows)

@@ -77,7 +77,7 @@ from .roster_export import (  # noqa: F401
 
 _CHUNK = 500  # IN-list size for loading objects
 _BIG_CHUNK = 5_000  # IN-list size for Core lookups of one or two columns (SQLite takes 32,766 variables)
-STASH_VERSION = 2  # the layout of checked_rows(); a stash of another version is refused at confirm
+STASH_VERSION = 1  # the layout of checked_rows(); a stash of another version is refused at confirm
 
 # ---------------------------------------------------------------- import
 
@@ -159,7 +159,9 @@ def _load_persons(session: Session, numbers: list[str]) -> dict[str, Person]:
     as objects (with household and categories)."""
     found_numbers = []
     for chunk in _chunks(sorted(set(numbers)), _BIG_CHUNK):
-        found_numbers += session.scalars(select(Person.id_number).where(Person.id_number.in_(chunk)))
+        found_numbers += [
+            n for (n,) in bulk.select_in(session, Person.__table__, ("id_number",), "id_number", chunk)
+        ]
     found: dict[str, Person] = {}
     for chunk in _chunks(found_numbers):
         q = (
@@ -176,8 +178,9 @@ def _load_households(session: Session, codes: list[str]) -> dict[str, tuple[int,
     """{户编号: (id, village id)} of the registered ones among `codes`."""
     found: dict[str, tuple[int, int]] = {}
     for chunk in _chunks(sorted(set(codes)), _BIG_CHUNK):
-        q = select(Household.code, Household.id, Household.village_id).where(Household.code.in_(chunk))
-        for code, hid, village_id in session.execute(q):
+        for code, hid, village_id in bulk.select_in(
+            session, Household.__table__, ("code", "id", "village_id"), "code", chunk
+        ):
             found[code] = (hid, village_id)
     return found
 
@@ -222,11 +225,9 @@ def plan_import(
 
 def checked_rows(result: ImportResult) -> dict:
     """The rows of an error-free plan as they were checked (JSON-able), so that the confirmation writes them
-    without reading and parsing the file again; plan_checked() re-checks them against the database. A row
-    that creates a person keeps its audit entry's `after` (canonical JSON), computed once here."""
+    without reading and parsing the file again; plan_checked() re-checks them against the database."""
     if result.errors:
         raise ValueError("only an error-free plan is kept")
-    created = {ch.row: ch.audit_after() for ch in result.changes if ch.created}
     rows = [
         [
             r.number,
@@ -243,7 +244,6 @@ def checked_rows(result: ImportResult) -> dict:
             r.account_no,
             r.account_name,
             r.account_kind,
-            created.get(r.number),
         ]
         for r in result.checked
     ]
@@ -257,8 +257,7 @@ def dump_checked(stash: dict) -> bytes:
 
 def plan_checked(session: Session, actor, stash: dict, today: date) -> ImportResult:
     """Plan again from rows checked at upload: only what may have changed since — the persons and households
-    now in the database, and the villages the actor may import into — is looked at again, set-based. A row
-    that still creates a person keeps the change planned at the check."""
+    now in the database, and the villages the actor may import into — is looked at again, set-based."""
     require(actor, "import_roster")
     if not isinstance(stash, dict) or stash.get("v") != STASH_VERSION:
         raise DomainError("roster_stash", "暂存的检查结果已失效（系统已升级），请重新上传文件")
@@ -266,7 +265,7 @@ def plan_checked(session: Session, actor, stash: dict, today: date) -> ImportRes
     result = ImportResult(filename=stash["filename"], rows=len(stash["rows"]), skipped=skipped)
     villages = VillageIndex(session, actor)
     in_scope: dict[int, bool] = {}
-    rows, kept = [], {}
+    rows = []
     births: dict[str, date] = {}
     for (
         number,
@@ -283,15 +282,12 @@ def plan_checked(session: Session, actor, stash: dict, today: date) -> ImportRes
         no,
         holder,
         kind,
-        after_json,
     ) in stash["rows"]:
         village = villages.by_id.get(village_id)
         born = births.get(birth) or births.setdefault(birth, date.fromisoformat(birth))
         r = _Row(number, True, IdInfo(id_number, born, sex), name, village, group)
         r.household, r.categories, r.capacity, r.phone = household, cats, cap, phone
         r.account_no, r.account_name, r.account_kind = no, holder, kind
-        if after_json is not None:
-            kept[number] = after_json
         ok = in_scope.get(village_id)
         if ok is None:
             ok = in_scope[village_id] = village is not None and villages.in_scope(village_id)
@@ -302,7 +298,7 @@ def plan_checked(session: Session, actor, stash: dict, today: date) -> ImportRes
                 RowError(number, HEADERS["village"], villages.label(village_id), "该村已不在您的管辖范围内")
             )
         rows.append(r)
-    return _plan_rows(session, villages, rows, result, today, kept)
+    return _plan_rows(session, villages, rows, result, today)
 
 
 def _plan_rows(
@@ -311,10 +307,9 @@ def _plan_rows(
     rows: list[_Row],
     result: ImportResult,
     today: date,
-    kept: dict[int, str] | None = None,
 ) -> ImportResult:
-    """The checks against the database (set-based: a few IN-list queries) and the changes they leave.
-    `kept`: {row: audit `after`} of the creations planned at the check."""
+    """The checks against the database (set-based: a few IN-list queries) and the changes they leave. A
+    creation's `after` is built when it is shown or written (PersonChange.after_values), not here."""
     errors = result.errors
     existing = _load_persons(session, [r.id.number for r in rows if r.id is not None])
     households = _load_households(session, [r.household for r in rows if r.household])
@@ -399,13 +394,12 @@ def _plan_rows(
         )
         return result
 
-    kept = kept or {}
     for r in rows:
         person = existing.get(r.id.number)
         if person is None:
             label = villages.label(r.village.id)
             change = PersonChange(r.number, r.id.number, r.name, True, {}, None, None, r, list(r.categories))
-            change.village_label, change.after_json = label, kept.get(r.number)
+            change.village_label = label
             result.changes.append(change)
             continue
         change = _update(r, person, villages, today)
@@ -558,7 +552,7 @@ def apply_import(session: Session, actor, result: ImportResult, today: date) -> 
         for ch in result.changes:
             pid = person_ids[ch.id_number]
             if ch.created:
-                after = audit.Canonical(ch.audit_after())  # computed once, at the check
+                after = audit.Canonical(ch.audit_after())  # built and made canonical once, here
                 yield (
                     "create_person",
                     "person",

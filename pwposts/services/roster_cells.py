@@ -5,7 +5,6 @@ the department records import; each parser raises _Bad with the Chinese reason f
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -436,8 +435,8 @@ def created_after(r: _Row, village_label: str) -> dict:
 
 @dataclass
 class PersonChange:
-    """One person's change. For a creation `after` is built only when asked (after_values): the audit entry
-    takes after_json, its canonical form computed once — at the check, and kept for the confirmation."""
+    """One person's change. A creation's `after` is built only when asked: for the few rows a page shows
+    (after_values) and, once, for its audit entry (audit_after)."""
 
     row: int
     id_number: str
@@ -449,21 +448,20 @@ class PersonChange:
     data: _Row | None = None
     add_categories: list[str] = field(default_factory=list)
     village_label: str = ""
-    after_json: str | None = None
 
     def after_values(self) -> dict:
+        """`after` of the audit entry; a creation's is built from its row when asked (and kept: the preview
+        asks for the few it shows)."""
         if self.after is None:
-            if self.after_json is not None:
-                self.after = json.loads(self.after_json)
-            else:
-                self.after = created_after(self.data, self.village_label)
+            self.after = created_after(self.data, self.village_label)
         return self.after
 
     def audit_after(self) -> str:
-        """The canonical JSON of `after`, computed once."""
-        if self.after_json is None:
-            self.after_json = canonical(self.after_values())
-        return self.after_json
+        """The canonical JSON of `after` for the audit entry — for a creation built from its row and made
+        canonical in one step, nothing kept."""
+        return canonical(
+            self.after if self.after is not None else created_after(self.data, self.village_label)
+        )
 
     def describe(self) -> str:
         if self.created:
