@@ -177,6 +177,8 @@ def skip_reason(cells: Sequence[Any], id_value: Any) -> str | None:
 
     Only a row without anything like an ID number is ever skipped: a person row is never lost.
     """
+    if type(id_value) is str and _ID_LIKE.search(id_value):  # the common case, as typed
+        return None
     if _ID_LIKE.search(_cell_text(id_value)):
         return None
     first = next((t for t in (_cell_text(c) for c in cells) if t), "")

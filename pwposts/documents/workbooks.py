@@ -369,8 +369,8 @@ class CalamineSheet:
             raise too_wide(self._code, height, width)
         pad = (None,) * start_column
         value = _value
-        for row in sheet.iter_rows():
-            yield pad + tuple([value(v) for v in row])
+        for row in sheet.iter_rows():  # text, the most cells, inline: _value(v) for the others
+            yield pad + tuple([(v or None) if type(v) is str else value(v) for v in row])
 
 
 class CalamineBook:

@@ -14,12 +14,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Iterable
 
-from sqlalchemy import event, func, insert, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from ..domain.errors import DomainError
 from ..domain.formats import beijing
 from ..models.audit import AuditCheckpoint, AuditEntry
+from . import bulk
 from .clock_binding import now_of
 
 GENESIS = "0" * 64
@@ -36,10 +37,21 @@ def _default(value: Any):
     return str(value)
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_default)
+
+
+class Canonical(str):
+    """A before/after already in canonical form (canonical() of the value, computed once by the caller):
+    stored and hashed as it is."""
+
+
 def canonical(value: Any) -> str | None:
+    """The one JSON form of a before/after, stored and hashed (keys sorted, no spaces, UTF-8 as is)."""
     if value is None:
         return None
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_default)
+    if type(value) is Canonical:
+        return str.__str__(value)
+    return _ENCODER.encode(value)  # one encoder for all calls: json.dumps would build one per call
 
 
 def _digest(
@@ -54,20 +66,23 @@ def _digest(
     before_json,
     after_json,
 ) -> str:
-    payload = canonical(
-        [
-            prev_hash,
-            at.isoformat(timespec="microseconds"),
-            actor_id,
-            actor_label,
-            action,
-            object_type,
-            object_id,
-            summary,
-            before_json,
-            after_json,
-        ]
+    return _digest_at(
+        prev_hash,
+        at.isoformat(timespec="microseconds"),
+        actor_id,
+        actor_label,
+        action,
+        object_type,
+        object_id,
+        summary,
+        before_json,
+        after_json,
     )
+
+
+def _digest_at(prev_hash: str, at_iso: str, *fields) -> str:
+    """_digest with the time already as text (record_many stamps every entry with the same time)."""
+    payload = _ENCODER.encode([prev_hash, at_iso, *fields])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -81,6 +96,19 @@ def actor_fields(actor) -> tuple[int | None, str]:
 
 _LAST_HASH = "pwposts_audit_last_hash"
 _MANY_BATCH = 5_000  # record_many inserts this many entries per executemany
+_MANY_COLUMNS = (
+    "at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "object_type",
+    "object_id",
+    "summary",
+    "before_json",
+    "after_json",
+    "prev_hash",
+    "entry_hash",
+)
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -152,34 +180,24 @@ def record_many(session: Session, actor, entries: Iterable[tuple]) -> int:
     prev = _chain_head(session)
     actor_id, actor_label = actor_fields(actor)
     at = now_of(session)
+    at_bound = bulk.bind_processor(session, AuditEntry.__table__.c.at)(at)  # the same for every entry
+    at_iso = at.isoformat(timespec="microseconds")
     rows, count = [], 0
     for action, obj_type, obj_id, before, after, summary in entries:
         before_json, after_json = canonical(before), canonical(after)
         oid = None if obj_id is None else str(obj_id)
-        entry_hash = _digest(
-            prev, at, actor_id, actor_label, action, obj_type, oid, summary, before_json, after_json
+        entry_hash = _digest_at(
+            prev, at_iso, actor_id, actor_label, action, obj_type, oid, summary, before_json, after_json
         )
         rows.append(
-            {
-                "at": at,
-                "actor_id": actor_id,
-                "actor_label": actor_label,
-                "action": action,
-                "object_type": obj_type,
-                "object_id": oid,
-                "summary": summary,
-                "before_json": before_json,
-                "after_json": after_json,
-                "prev_hash": prev,
-                "entry_hash": entry_hash,
-            }
+            (at_bound, actor_id, actor_label, action, obj_type, oid, summary, before_json, after_json, prev)
+            + (entry_hash,)
         )
         prev = entry_hash
         if len(rows) == _MANY_BATCH:  # bounded memory: the chain goes on across batches
-            session.execute(insert(AuditEntry.__table__), rows)  # ids follow the list's order, the chain's
+            bulk.insert_tuples(session, AuditEntry.__table__, _MANY_COLUMNS, rows)  # ids in the chain's order
             count, rows = count + len(rows), []
-    if rows:
-        session.execute(insert(AuditEntry.__table__), rows)
+    bulk.insert_tuples(session, AuditEntry.__table__, _MANY_COLUMNS, rows)
     session.info[_LAST_HASH] = prev
     return count + len(rows)
 

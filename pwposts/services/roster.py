@@ -32,15 +32,16 @@ import json
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from ..documents.roster_xlsx import HEADERS, RosterRow, RosterSheet, SkippedRow
+from ..documents.roster_xlsx import HEADERS, RosterSheet, SkippedRow
 from ..domain.errors import DomainError
 from ..domain.people import CATEGORIES, IdInfo
-from ..models.people import Household, Person, PersonCategory, Region
-from . import audit
+from ..models.people import Household, Person, Region
+from . import audit, bulk  # noqa: F401  (audit: tests patch roster.audit)
 from .permissions import require
+from .roster_apply import apply_import  # noqa: F401  (the writing step, moved out of this file)
 
 # the cell parsers, the village index and the export moved out of this file (each under ~600 lines); the
 # names stay importable from here
@@ -74,41 +75,78 @@ from .roster_export import (  # noqa: F401
     template_example,
 )
 
-_CHUNK = 500  # IN-list size for set-based loads (well under SQLite's variable limit)
+_CHUNK = 500  # IN-list size for loading objects
+_BIG_CHUNK = 5_000  # IN-list size for Core lookups of one or two columns (SQLite takes 32,766 variables)
 STASH_VERSION = 1  # the layout of checked_rows(); a stash of another version is refused at confirm
 
 # ---------------------------------------------------------------- import
 
+# (column, the _Row attribute it fills, whether its values repeat enough to check each distinct one once)
+_COLUMNS = (
+    ("name", "name", False),
+    ("id_number", "id", False),
+    ("village", "village", True),
+    ("household", "household", True),
+    ("categories", "categories", True),
+    ("work_capacity", "capacity", True),
+    ("phone", "phone", False),
+    ("account_no", "account_no", False),
+    ("account_name", "account_name", True),
+    ("account_kind", "account_kind", True),
+)
+_MISS = object()
 
-def _parse_row(
-    row: RosterRow, present: frozenset[str], villages: VillageIndex, today: date, errors: list[RowError]
-) -> _Row:
-    r = _Row(row.number)
 
-    def take(key: str, parse):
-        if key not in present:
-            return None
-        value = row.get(key)
-        try:
-            return parse(value)
-        except _Bad as bad:
-            r.ok = False
-            errors.append(RowError(row.number, HEADERS[key], cell_text(value)[:100], str(bad)))
-            return None
+def _account_name(value):
+    return parse_name(value, "开户人") if cell_text(value) else None
 
-    r.name = take("name", parse_name)
-    r.id = take("id_number", lambda v: parse_id_cell(v, today))
-    hit = take("village", villages.resolve)
-    if hit:
-        r.village, r.group = hit
-    r.household = take("household", parse_household)
-    r.categories = take("categories", parse_categories) or []
-    r.capacity = take("work_capacity", parse_capacity)
-    r.phone = take("phone", parse_phone)
-    r.account_no = take("account_no", parse_account)
-    r.account_name = take("account_name", lambda v: parse_name(v, "开户人") if cell_text(v) else None)
-    r.account_kind = take("account_kind", parse_account_kind)
-    return r
+
+def _parse_rows(
+    sheet: RosterSheet, villages: VillageIndex, today: date, errors: list[RowError]
+) -> list[_Row]:
+    """Check every cell, column by column; a column whose values repeat (villages, categories, 户编号 …) is
+    checked once per distinct value (the parsers are pure: the same value, the same answer or refusal)."""
+    parsers = {
+        "name": parse_name,
+        "id_number": lambda v: parse_id_cell(v, today),
+        "village": villages.resolve,
+        "household": parse_household,
+        "categories": parse_categories,
+        "work_capacity": parse_capacity,
+        "phone": parse_phone,
+        "account_no": parse_account,
+        "account_name": _account_name,
+        "account_kind": parse_account_kind,
+    }
+    rows = [_Row(row.number) for row in sheet.rows]
+    for key, attr, repeats in _COLUMNS:
+        if key not in sheet.present:
+            continue
+        parse, header = parsers[key], HEADERS[key]
+        cache: dict = {}
+        for r, src in zip(rows, sheet.rows, strict=True):
+            value = src.values.get(key)
+            got = _MISS
+            if repeats:
+                try:
+                    got = cache.get((type(value), value), _MISS)
+                except TypeError:  # an unhashable value: checked alone
+                    repeats = False
+            if got is _MISS:
+                try:
+                    got = parse(value)
+                except _Bad as bad:
+                    got = bad
+                if repeats:
+                    cache[(type(value), value)] = got
+            if type(got) is _Bad:
+                r.ok = False
+                errors.append(RowError(r.number, header, cell_text(value)[:100], str(got)))
+            elif key == "village":
+                r.village, r.group = got
+            elif got is not None:
+                setattr(r, attr, got)
+    return rows
 
 
 def _chunks(items: list, size: int = _CHUNK):
@@ -117,8 +155,15 @@ def _chunks(items: list, size: int = _CHUNK):
 
 
 def _load_persons(session: Session, numbers: list[str]) -> dict[str, Person]:
+    """The registered persons of these 身份证号: which exist, by a few large Core IN-lists; then only those
+    as objects (with household and categories)."""
+    found_numbers = []
+    for chunk in _chunks(sorted(set(numbers)), _BIG_CHUNK):
+        found_numbers += [
+            n for (n,) in bulk.select_in(session, Person.__table__, ("id_number",), "id_number", chunk)
+        ]
     found: dict[str, Person] = {}
-    for chunk in _chunks(sorted(set(numbers))):
+    for chunk in _chunks(found_numbers):
         q = (
             select(Person)
             .where(Person.id_number.in_(chunk))
@@ -129,11 +174,14 @@ def _load_persons(session: Session, numbers: list[str]) -> dict[str, Person]:
     return found
 
 
-def _load_households(session: Session, codes: list[str]) -> dict[str, Household]:
-    found: dict[str, Household] = {}
-    for chunk in _chunks(sorted(set(codes))):
-        for h in session.scalars(select(Household).where(Household.code.in_(chunk))):
-            found[h.code] = h
+def _load_households(session: Session, codes: list[str]) -> dict[str, tuple[int, int]]:
+    """{户编号: (id, village id)} of the registered ones among `codes`."""
+    found: dict[str, tuple[int, int]] = {}
+    for chunk in _chunks(sorted(set(codes)), _BIG_CHUNK):
+        for code, hid, village_id in bulk.select_in(
+            session, Household.__table__, ("code", "id", "village_id"), "code", chunk
+        ):
+            found[code] = (hid, village_id)
     return found
 
 
@@ -151,7 +199,7 @@ def plan_import(
     result = ImportResult(filename=filename, rows=len(sheet.rows), skipped=list(sheet.skipped))
     errors = result.errors
     villages = VillageIndex(session, actor)
-    rows = [_parse_row(row, sheet.present, villages, today, errors) for row in sheet.rows]
+    rows = _parse_rows(sheet, villages, today, errors)
 
     first_row: dict[str, int] = {}
     for r in rows:
@@ -216,7 +264,9 @@ def plan_checked(session: Session, actor, stash: dict, today: date) -> ImportRes
     skipped = [SkippedRow(n, reason, text) for n, reason, text in stash["skipped"]]
     result = ImportResult(filename=stash["filename"], rows=len(stash["rows"]), skipped=skipped)
     villages = VillageIndex(session, actor)
+    in_scope: dict[int, bool] = {}
     rows = []
+    births: dict[str, date] = {}
     for (
         number,
         name,
@@ -234,10 +284,14 @@ def plan_checked(session: Session, actor, stash: dict, today: date) -> ImportRes
         kind,
     ) in stash["rows"]:
         village = villages.by_id.get(village_id)
-        r = _Row(number, True, IdInfo(id_number, date.fromisoformat(birth), sex), name, village, group)
+        born = births.get(birth) or births.setdefault(birth, date.fromisoformat(birth))
+        r = _Row(number, True, IdInfo(id_number, born, sex), name, village, group)
         r.household, r.categories, r.capacity, r.phone = household, cats, cap, phone
         r.account_no, r.account_name, r.account_kind = no, holder, kind
-        if village is None or not villages.in_scope(village_id):
+        ok = in_scope.get(village_id)
+        if ok is None:
+            ok = in_scope[village_id] = village is not None and villages.in_scope(village_id)
+        if not ok:
             r.ok = False
             r.village = None
             result.errors.append(
@@ -248,16 +302,17 @@ def plan_checked(session: Session, actor, stash: dict, today: date) -> ImportRes
 
 
 def _plan_rows(
-    session: Session, villages: VillageIndex, rows: list[_Row], result: ImportResult, today: date
+    session: Session,
+    villages: VillageIndex,
+    rows: list[_Row],
+    result: ImportResult,
+    today: date,
 ) -> ImportResult:
-    """The checks against the database (set-based: a few IN-list queries) and the changes they leave."""
+    """The checks against the database (set-based: a few IN-list queries) and the changes they leave. A
+    creation's `after` is built when it is shown or written (PersonChange.after_values), not here."""
     errors = result.errors
     existing = _load_persons(session, [r.id.number for r in rows if r.id is not None])
-    households = _load_households(
-        session,
-        [r.household for r in rows if r.household]
-        + [p.household.code for p in existing.values() if p.household],
-    )
+    households = _load_households(session, [r.household for r in rows if r.household])
 
     new_households: dict[str, tuple[Region, int]] = {}
     for r in rows:
@@ -289,11 +344,9 @@ def _plan_rows(
             continue
         if r.household:
             h = households.get(r.household)
-            if h is not None and h.village_id != r.village.id:
+            if h is not None and h[1] != r.village.id:
                 r.ok = False
-                where = (
-                    villages.label(h.village_id) if villages.in_scope(h.village_id) else "您管辖范围以外的村"
-                )
+                where = villages.label(h[1]) if villages.in_scope(h[1]) else "您管辖范围以外的村"
                 errors.append(
                     RowError(
                         r.number,
@@ -344,7 +397,10 @@ def _plan_rows(
     for r in rows:
         person = existing.get(r.id.number)
         if person is None:
-            result.changes.append(_creation(r, villages, today))
+            label = villages.label(r.village.id)
+            change = PersonChange(r.number, r.id.number, r.name, True, {}, None, None, r, list(r.categories))
+            change.village_label = label
+            result.changes.append(change)
             continue
         change = _update(r, person, villages, today)
         if change is None:
@@ -352,28 +408,10 @@ def _plan_rows(
         else:
             result.changes.append(change)
     result.checked = rows
+    result.household_ids = {code: hid for code, (hid, _) in households.items()}
     used = {r.household for r in rows if r.household}
     result.new_households = {code: v for code, (v, _) in new_households.items() if code in used}
     return result
-
-
-def _creation(r: _Row, villages: VillageIndex, today: date) -> PersonChange:
-    after = {
-        "name": r.name,
-        "id_number": r.id.number,
-        "birth_date": r.id.birth_date.isoformat(),
-        "sex": r.id.sex,
-        "village": villages.label(r.village.id),
-        "group_name": r.group,
-        "household": r.household,
-        "work_capacity": r.capacity or "全劳力",
-        "phone": r.phone,
-        "account_kind": r.account_kind,
-        "account_no": r.account_no,
-        "account_name": r.account_name,
-        "categories": r.categories,
-    }
-    return PersonChange(r.number, r.id.number, r.name, True, {}, after, None, r, list(r.categories))
 
 
 def _update(r: _Row, p: Person, villages: VillageIndex, today: date) -> PersonChange | None:
@@ -402,146 +440,6 @@ def _update(r: _Row, p: Person, villages: VillageIndex, today: date) -> PersonCh
     if not after:
         return None
     return PersonChange(r.number, p.id_number, r.name or p.name, False, before, after, p, r, add)
-
-
-_UPDATED_COLUMNS = (
-    "name",
-    "group_name",
-    "work_capacity",
-    "phone",
-    "account_kind",
-    "account_no",
-    "account_name",
-)
-
-
-def _ids_of(session: Session, column, key, values) -> dict:
-    """{key value: id} for the given keys, a few IN-list queries (Core rows, no objects)."""
-    found: dict = {}
-    for chunk in _chunks(sorted(set(values))):
-        found.update(tuple(row) for row in session.execute(select(key, column).where(key.in_(chunk))))
-    return found
-
-
-def apply_import(session: Session, actor, result: ImportResult, today: date) -> ImportResult:
-    """Write a planned, error-free import (flush only) with its audit entries — set-based: households,
-    persons, categories and audit entries each go in as one executemany (the audit chain computed in one
-    pass, audit.record_many), updates grouped by the columns they change."""
-    require(actor, "import_roster")
-    if result.errors:
-        raise DomainError("roster_invalid", "花名册有错误，未导入任何数据")
-    if not result.changes:
-        return result
-    session.flush()
-    households = _ids_of(
-        session, Household.id, Household.code, [c.data.household for c in result.changes if c.data.household]
-    )
-    new = [
-        {"code": code, "village_id": village.id}
-        for code, village in result.new_households.items()
-        if code not in households
-    ]
-    if new:
-        session.execute(insert(Household.__table__), new)
-        households.update(_ids_of(session, Household.id, Household.code, [h["code"] for h in new]))
-
-    created = [ch for ch in result.changes if ch.created]
-    if created:
-        for batch in _chunks(created, 5_000):  # Core executemany, no ORM bookkeeping; bounded memory
-            session.execute(
-                insert(Person.__table__),
-                [
-                    {
-                        "name": r.name,
-                        "id_number": r.id.number,
-                        "birth_date": r.id.birth_date,
-                        "sex": r.id.sex,
-                        "village_id": r.village.id,
-                        "group_name": r.group,
-                        "household_id": households.get(r.household) if r.household else None,
-                        "work_capacity": r.capacity or "全劳力",
-                        "phone": r.phone,
-                        "account_kind": r.account_kind,
-                        "account_no": r.account_no,
-                        "account_name": r.account_name,
-                        "cannot_leave_home": False,
-                    }
-                    for r in (ch.data for ch in batch)
-                ],
-            )
-        person_ids = _ids_of(session, Person.id, Person.id_number, [ch.id_number for ch in created])
-    else:
-        person_ids = {}
-
-    groups: dict[tuple, list[dict]] = {}  # executemany needs one column set per statement
-    for ch in result.changes:
-        if ch.created:
-            continue
-        values = {k: ch.after[k] for k in _UPDATED_COLUMNS if k in ch.after}
-        if "village" in ch.after:
-            values["village_id"] = ch.data.village.id
-        if "household" in ch.after:
-            values["household_id"] = households[ch.data.household]
-        if values:
-            groups.setdefault(tuple(sorted(values)), []).append({"id": ch.person.id, **values})
-        person_ids[ch.id_number] = ch.person.id
-    for params in groups.values():
-        session.execute(update(Person), params)
-    categories = [
-        {"person_id": person_ids[ch.id_number], "category": c, "start_on": today}
-        for ch in result.changes
-        for c in ch.add_categories
-    ]
-    if categories:
-        session.execute(insert(PersonCategory.__table__), categories)
-    for ch in result.changes:  # the objects loaded for the plan no longer show the rows: reload on access
-        if ch.person is not None:
-            session.expire(ch.person)
-
-    source = f"花名册导入《{result.filename}》" if result.filename else "花名册导入"
-
-    def entries():
-        for ch in result.changes:
-            pid = person_ids[ch.id_number]
-            if ch.created:
-                yield (
-                    "create_person",
-                    "person",
-                    pid,
-                    None,
-                    ch.after,
-                    f"{source}第{ch.row}行：新增人员 {ch.name}",
-                )
-            else:
-                fields = "、".join(FIELD_LABELS.get(k, k) for k in ch.after)
-                summary = f"{source}第{ch.row}行：更新人员 {ch.name}（{fields}）"
-                yield ("update_person", "person", pid, ch.before, ch.after, summary)
-
-    audit.record_many(session, actor, entries())
-    counts = {
-        "file": result.filename,
-        "rows": result.rows,
-        "created": result.created,
-        "updated": result.updated,
-        "unchanged": result.unchanged,
-        "households_created": len(result.new_households),
-    }
-    skipped = ""
-    if result.skipped:
-        counts["skipped_rows"] = [s.number for s in result.skipped]
-        skipped = f"；跳过{len(result.skipped)}行非人员行（合计、签字栏等）"
-    audit.record(
-        session,
-        actor,
-        "import_roster",
-        "roster",
-        None,
-        after=counts,
-        summary=f"{source}：共{result.rows}行，新增{result.created}人，更新{result.updated}人，"
-        f"无变更{result.unchanged}人，新建{len(result.new_households)}户{skipped}",
-    )
-    result.applied = True
-    return result
 
 
 def import_roster(

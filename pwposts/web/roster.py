@@ -10,6 +10,7 @@ them set-based. Refusals answer 422 with the error table; a checked preview and 
 
 from __future__ import annotations
 
+import gc
 import gzip
 import hashlib
 import io
@@ -19,6 +20,7 @@ import re
 import secrets
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -154,6 +156,21 @@ def _stem(filename: str) -> str:
     return re.sub(r"\.xlsx?$", "", filename, flags=re.IGNORECASE) or "花名册"
 
 
+@contextmanager
+def _bulk_work():
+    """Pause the cyclic garbage collector while a whole roster is read, checked or written. Its objects
+    (rows, dicts, tuples, strings) hold no cycles and are freed by reference counting as usual; the
+    collector would only walk them again and again while they pile up — a third of the CPU of a
+    50,000-row import. It is back on when the step ends, error or not."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 # ---------------------------------------------------------------- pages
 
 
@@ -197,8 +214,11 @@ def upload():
         return _form(422)
     data = file.read()
     try:
-        sheet = roster_xlsx.read_roster(io.BytesIO(data))
-        result = roster_service.plan_import(db.session, current_user, sheet, clock.today(), filename=filename)
+        with _bulk_work():
+            sheet = roster_xlsx.read_roster(io.BytesIO(data))
+            result = roster_service.plan_import(
+                db.session, current_user, sheet, clock.today(), filename=filename
+            )
     except DomainError as err:
         flash_error(err)
         return _form(422)
@@ -206,7 +226,9 @@ def upload():
         return _refused(result, _store_errors(result))
     if not result.changes:
         return render_template("roster/result.html", result=result)
-    token = _store("upload", filename, roster_service.dump_checked(roster_service.checked_rows(result)))
+    with _bulk_work():
+        kept = roster_service.dump_checked(roster_service.checked_rows(result))
+    token = _store("upload", filename, kept)
     return render_template(
         "roster/preview.html", result=result, token=token, sheet=sheet, shown=SHOWN_CHANGES
     )
@@ -227,13 +249,14 @@ def confirm():
     if not _claim(token):
         return _busy()
     try:
-        stash = _checked_rows(token, meta)
-        if stash is None:
-            flash("暂存的检查结果已损坏或被改动，未导入任何数据，请重新上传文件", "error")
-            return _form(422)
-        result = roster_service.plan_checked(db.session, current_user, stash, clock.today())
-        if result.ok:
-            roster_service.apply_import(db.session, current_user, result, clock.today())
+        with _bulk_work():
+            stash = _checked_rows(token, meta)
+            if stash is None:
+                flash("暂存的检查结果已损坏或被改动，未导入任何数据，请重新上传文件", "error")
+                return _form(422)
+            result = roster_service.plan_checked(db.session, current_user, stash, clock.today())
+            if result.ok:
+                roster_service.apply_import(db.session, current_user, result, clock.today())
     except DomainError as err:
         flash_error(err)
         return _form(422)
