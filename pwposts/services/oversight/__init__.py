@@ -40,7 +40,7 @@ from . import (
     shared_account,
     shared_phone,
 )
-from ._base import Context
+from ._base import Context, Subjects
 
 log = logging.getLogger(__name__)
 
@@ -85,10 +85,13 @@ class ScanResult:
         )
 
 
-def detect(session: Session, today: date, rules=None, timer=None) -> tuple[dict[str, list], dict[str, float]]:
-    """{rule id: findings} over the whole database, with each rule's seconds when the caller passes a
-    `timer` (such as time.perf_counter: services never read a clock themselves)."""
-    ctx = Context.open(session, today)
+def detect(
+    session: Session, today: date, rules=None, timer=None, subjects: Subjects | None = None
+) -> tuple[dict[str, list], dict[str, float]]:
+    """{rule id: findings} over the whole database — or about `subjects` only (a payroll run's, each
+    finding with the same evidence) — with each rule's seconds when the caller passes a `timer` (such
+    as time.perf_counter: services never read a clock themselves)."""
+    ctx = Context.open(session, today, subjects)
     out, timing = {}, {}
     for rule_id in rules or RULE_IDS:
         t0 = timer() if timer else 0.0
@@ -132,20 +135,23 @@ def run_scan(
     region_code: str | None = None,
     month_from: str | None = None,
     month_to: str | None = None,
+    subjects: Subjects | None = None,
 ) -> ScanResult:
     """Run the rules and record their findings as flags (flush only; the caller commits).
 
-    The rules always look at all records — a finding's evidence never depends on the scan's filters,
-    so a scan limited to a region or period cannot shrink a flag's evidence and wake a dismissed flag;
-    the filters only choose which findings are recorded.
+    The rules always look at all records of a subject — a finding's evidence never depends on the
+    scan's filters, so a scan limited to a region, a period or a run's subjects cannot shrink a flag's
+    evidence and wake a dismissed flag; the filters only choose which findings are recorded. `subjects`
+    (a payroll run's, Subjects.of_run) limits the rules to those subjects' findings, read from
+    their records only, so that the scan costs in proportion to the run.
     """
     chosen = _check(rules, region_code, month_from, month_to)
-    found, _ = detect(session, today, chosen)
+    found, _ = detect(session, today, chosen, subjects=subjects)
+    if subjects is not None:  # the rules read these subjects only; keep nothing else, whatever a rule gave
+        found = {r: [fd for fd in fds if subjects.covers(fd.subject_key)] for r, fds in found.items()}
     prefix = _prefix(region_code)
     now = now_of(session)
-    latest: dict[tuple[str, str], Flag] = {}
-    for f in session.scalars(select(Flag).where(Flag.rule_id.in_(chosen)).order_by(Flag.id)):
-        latest[(f.rule_id, f.subject_key)] = f
+    latest = _latest_flags(session, chosen, found if subjects is not None else None)
     result = ScanResult()
     for rule_id, findings in found.items():
         stats = {"found": 0, "new": 0}
@@ -247,6 +253,22 @@ def run_scan(
     return result
 
 
+def _latest_flags(session: Session, rules: list[str], found: dict | None) -> dict[tuple[str, str], Flag]:
+    """The newest flag per (rule, subject): of every subject, or of the subjects found (a scoped scan)."""
+    stmt = select(Flag).where(Flag.rule_id.in_(rules)).order_by(Flag.id)
+    if found is None:
+        flags = session.scalars(stmt).all()
+    else:
+        keys = sorted({fd.subject_key for fds in found.values() for fd in fds})
+        flags = [
+            f
+            for i in range(0, len(keys), 900)
+            for f in session.scalars(stmt.where(Flag.subject_key.in_(keys[i : i + 900])))
+        ]
+        flags.sort(key=lambda f: f.id)
+    return {(f.rule_id, f.subject_key): f for f in flags}
+
+
 def _fill(flag: Flag, fd, digest: str, now, today: date) -> None:
     flag.title = fd.title
     flag.person_id = fd.person_id
@@ -274,11 +296,12 @@ PAY_RULES = (
 
 
 def scan_after_payroll_approval(session: Session, run, today: date) -> ScanResult:
-    """The hook payroll approval calls: the payment rules over the run's township, in the same
-    transaction (about 1 s on the 50,000-person county; all rules run in the daily sweep)."""
-    return run_scan(
-        session, today, actor="系统（发放审批后扫描）", rules=PAY_RULES, region_code=run.township.code
-    )
+    """The hook payroll approval calls, in the same transaction: the payment rules about what the run
+    can change — its payees, their accounts, its contracts and posts, its funds, the run and its
+    township-months (Subjects) — wherever they are, each finding with the evidence the daily sweep
+    gives it. All rules over every subject run in the daily sweep."""
+    subjects = Subjects.of_run(session, run.id, run.township_id)
+    return run_scan(session, today, actor="系统（发放审批后扫描）", rules=PAY_RULES, subjects=subjects)
 
 
 def daily_sweep(session: Session, today: date) -> ScanResult:

@@ -22,19 +22,25 @@ SELECT pr.id, pr.township_id, pr.month, pr.approved_on, pr.line_count,
        SUM(CASE WHEN p.status <> 'paid' THEN p.amount_fen ELSE 0 END) AS unpaid_fen,
        SUM(CASE WHEN p.status = 'failed' THEN 1 ELSE 0 END) AS failed
 FROM payroll_run pr JOIN payment p ON p.run_id = pr.id AND p.amount_fen > 0
-WHERE pr.status = 'approved' AND pr.approved_on IS NOT NULL AND pr.approved_on < :cutoff
+WHERE pr.status = 'approved' AND pr.approved_on IS NOT NULL AND pr.approved_on < :cutoff{runs}
 GROUP BY pr.id, pr.township_id, pr.month, pr.approved_on, pr.line_count
 HAVING SUM(CASE WHEN p.status <> 'paid' THEN 1 ELSE 0 END) > 0"""
 
 
 def roster_query(ctx: Context) -> str:
-    """The roster contracts without a paid line, of township-months where paid people < roster contracts."""
+    """The roster contracts without a paid line, of township-months where paid people < roster contracts;
+    in an approval scan, of the run's township and months only (whole township-months are read)."""
     s = ctx.sql
+    town_months = ctx.only("{t}", "townships") + ctx.only("{m}", "months")
+    runs, paid = (
+        town_months.format(t="township_id", m="month"),
+        town_months.format(t="po.township_id", m="p.month"),
+    )
     states = ", ".join(f"'{x}'" for x in PAYABLE_CONTRACT_STATES)
     return f"""
 WITH runs AS (
   SELECT township_id, month, MIN(approved_on) AS approved_on, MIN(id) AS run_id
-  FROM payroll_run WHERE status = 'approved' AND approved_on IS NOT NULL
+  FROM payroll_run WHERE status = 'approved' AND approved_on IS NOT NULL{runs}
   GROUP BY township_id, month HAVING MIN(approved_on) < :cutoff
 ),
 roster AS (
@@ -50,7 +56,8 @@ listed AS (SELECT township_id, month, COUNT(*) AS roster_n FROM roster GROUP BY 
 paid AS (
   SELECT po.township_id, p.month, COUNT(DISTINCT p.person_id) AS paid_n
   FROM payment p JOIN contract c ON c.id = p.contract_id JOIN post po ON po.id = c.post_id
-  WHERE p.status = 'paid' AND p.amount_fen > 0 GROUP BY po.township_id, p.month
+  WHERE p.status = 'paid' AND p.amount_fen > 0{paid}
+  GROUP BY po.township_id, p.month
 )
 SELECT ro.township_id, ro.month, ro.approved_on, ro.run_id, ro.contract_id, ro.person_id, ro.code,
   ro.village_id,
@@ -71,7 +78,8 @@ def detect(ctx: Context) -> list:
 
 def _unpaid_lines(ctx: Context, days: int) -> list:
     out = []
-    for r in ctx.q(SQL, cutoff=ctx.today - timedelta(days=days)):
+    sql = SQL.replace("{runs}", ctx.only("pr.id", "runs"))
+    for r in ctx.q(sql, cutoff=ctx.today - timedelta(days=days)):
         approved = as_date(r.approved_on)
         late = (ctx.today - approved).days
         town = ctx.region_name(r.township_id)

@@ -20,6 +20,7 @@ SELECT 'overrun' AS kind, f.id AS fund_id, f.name, f.year, f.allocation_fen, SUM
          CAST(NULL AS VARCHAR(7)) AS month,
        CAST(NULL AS INTEGER) AS village_id
 FROM fund f JOIN payment p ON p.fund_id = f.id AND p.status <> 'failed'
+WHERE 1 = 1{ctx.only("f.id", "funds")}
 GROUP BY f.id, f.name, f.year, f.allocation_fen
 HAVING SUM(p.amount_fen) > f.allocation_fen
 UNION ALL
@@ -27,7 +28,8 @@ SELECT 'category', f.id, f.name, f.year, f.allocation_fen, p.amount_fen, p.perso
   po.village_id
 FROM payment p JOIN fund f ON f.id = p.fund_id AND f.restricts_categories = :t
 JOIN contract c ON c.id = p.contract_id JOIN post po ON po.id = c.post_id
-WHERE p.amount_fen > 0 AND p.status <> 'failed'
+WHERE p.amount_fen > 0 AND p.status <> 'failed'{ctx.only("p.fund_id", "funds")}
+  {ctx.only("p.person_id", "persons")}
   AND NOT EXISTS (SELECT 1 FROM person_category pc JOIN fund_category fc ON fc.fund_id = f.id
     AND fc.category = pc.category
                   WHERE pc.person_id = p.person_id AND {s.month("pc.start_on")} <= p.month

@@ -25,7 +25,7 @@ WHERE p.kind = 'regular' AND p.amount_fen > 0 AND p.status <> 'failed'
 
 def detect(ctx: Context) -> list:
     by_contract = defaultdict(list)
-    for r in ctx.q(SQL):
+    for r in ctx.q(SQL + ctx.only("p.contract_id", "contracts")):
         by_contract[r.contract_id].append(r)
     persons = ctx.persons({rows[0].person_id for rows in by_contract.values()})
     out = []
