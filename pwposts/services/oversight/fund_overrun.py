@@ -13,6 +13,9 @@ RULE = RULES["FUND_OVERRUN"]
 
 
 def query(ctx: Context) -> str:
+    """Funds over their allocation and lines outside a restricted fund's categories; in an approval scan,
+    the run's funds (a fund's every line is summed) and its payees' lines by those funds (+p.fund_id:
+    SQLite then starts from the payees' lines, not from every line of the funds)."""
     s = ctx.sql
     return f"""
 SELECT 'overrun' AS kind, f.id AS fund_id, f.name, f.year, f.allocation_fen, SUM(p.amount_fen) AS amount_fen,
@@ -28,7 +31,7 @@ SELECT 'category', f.id, f.name, f.year, f.allocation_fen, p.amount_fen, p.perso
   po.village_id
 FROM payment p JOIN fund f ON f.id = p.fund_id AND f.restricts_categories = :t
 JOIN contract c ON c.id = p.contract_id JOIN post po ON po.id = c.post_id
-WHERE p.amount_fen > 0 AND p.status <> 'failed'{ctx.only("p.fund_id", "funds")}
+WHERE p.amount_fen > 0 AND p.status <> 'failed'{ctx.only("+p.fund_id", "funds")}
   {ctx.only("p.person_id", "persons")}
   AND NOT EXISTS (SELECT 1 FROM person_category pc JOIN fund_category fc ON fc.fund_id = f.id
     AND fc.category = pc.category
