@@ -153,6 +153,7 @@ def run_scan(
     now = now_of(session)
     latest = _latest_flags(session, chosen, found if subjects is not None else None)
     result = ScanResult()
+    entries: list[tuple] = []  # (action, flag, before, after, summary) in finding order; ids known later
     for rule_id, findings in found.items():
         stats = {"found": 0, "new": 0}
         for fd in findings:
@@ -171,15 +172,14 @@ def run_scan(
                     continue
                 before = {"evidence_hash": old.evidence_hash, "money_fen": old.money_fen}
                 _fill(old, fd, digest, now, today)
-                audit.record(
-                    session,
-                    actor,
-                    "update_flag_evidence",
-                    "oversight_flag",
-                    old.id,
-                    before=before,
-                    after={"evidence_hash": digest, "money_fen": old.money_fen},
-                    summary=f"扫描更新线索证据：{RULES[rule_id].title}：{fd.title}",
+                entries.append(
+                    (
+                        "update_flag_evidence",
+                        old,
+                        before,
+                        {"evidence_hash": digest, "money_fen": old.money_fen},
+                        f"扫描更新线索证据：{RULES[rule_id].title}：{fd.title}",
+                    )
                 )
                 result.updated += 1
                 continue
@@ -198,34 +198,15 @@ def run_scan(
             )
             _fill(flag, fd, digest, now, today)
             session.add(flag)
-            session.flush()
             latest[(rule_id, fd.subject_key)] = flag
-            reraised = old is not None
-            audit.record(
-                session,
-                actor,
-                "raise_flag",
-                "oversight_flag",
-                flag.id,
-                after={
-                    "rule": rule_id,
-                    "subject": fd.subject_key,
-                    "money_fen": flag.money_fen,
-                    "evidence_hash": digest,
-                    "previous_flag_id": flag.previous_flag_id,
-                },
-                summary=("证据变化，重新提出线索" if reraised else "扫描发现线索")
-                + f"：{RULES[rule_id].title}：{fd.title}"
-                + (
-                    f"（原第{old.id}号已{'确认' if old.status == 'confirmed' else '排除'}）"
-                    if reraised
-                    else ""
-                ),
-            )
+            entries.append(_raise_entry(rule_id, flag, old, fd.title))
             result.new += 1
-            result.reraised += int(reraised)
+            result.reraised += int(old is not None)
             stats["new"] += 1
         result.per_rule[rule_id] = stats
+    session.flush()  # the new flags in one flush (their ids), then the audit entries in finding order
+    if entries:  # one executemany, chained in this order
+        audit.record_many(session, actor, ((a, _OBJ, f.id, b, af, sm) for a, f, b, af, sm in entries))
     session.flush()
     if result.new or result.updated:
         audit.record(
@@ -251,6 +232,32 @@ def run_scan(
         "scan rules=%s region=%s found=%d new=%d", ",".join(chosen), region_code, result.found, result.new
     )
     return result
+
+
+_OBJ = "oversight_flag"
+
+
+def _raise_entry(rule_id: str, flag: Flag, old: Flag | None, title: str) -> tuple:
+    """The audit entry of a raised flag: (action, flag, before, after, summary)."""
+    return (
+        "raise_flag",
+        flag,
+        None,
+        {
+            "rule": rule_id,
+            "subject": flag.subject_key,
+            "money_fen": flag.money_fen,
+            "evidence_hash": flag.evidence_hash,
+            "previous_flag_id": flag.previous_flag_id,
+        },
+        ("证据变化，重新提出线索" if old is not None else "扫描发现线索")
+        + f"：{RULES[rule_id].title}：{title}"
+        + (
+            f"（原第{old.id}号已{'确认' if old.status == 'confirmed' else '排除'}）"
+            if old is not None
+            else ""
+        ),
+    )
 
 
 def _latest_flags(session: Session, rules: list[str], found: dict | None) -> dict[tuple[str, str], Flag]:
