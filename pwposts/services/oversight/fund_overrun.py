@@ -12,6 +12,14 @@ from ._base import Context, make_finding, person_node
 RULE = RULES["FUND_OVERRUN"]
 
 
+# An upper bound of a fund's use, summed from ix_payment_fund_run alone (no payment rows read): a fund
+# whose positive lines stay within its allocation cannot be over it, and its lines are not read (an
+# approval scan would otherwise read every line of the run's funds).
+MAY_OVERRUN = """
+  AND (SELECT SUM(CASE WHEN x.amount_fen > 0 THEN x.amount_fen ELSE 0 END) FROM payment x
+       WHERE x.fund_id = f.id) > f.allocation_fen"""
+
+
 def query(ctx: Context) -> str:
     """Funds over their allocation and lines outside a restricted fund's categories; in an approval scan,
     the run's funds (a fund's every line is summed) and its payees' lines by those funds (+p.fund_id:
@@ -23,7 +31,7 @@ SELECT 'overrun' AS kind, f.id AS fund_id, f.name, f.year, f.allocation_fen, SUM
          CAST(NULL AS VARCHAR(7)) AS month,
        CAST(NULL AS INTEGER) AS village_id
 FROM fund f JOIN payment p ON p.fund_id = f.id AND p.status <> 'failed'
-WHERE 1 = 1{ctx.only("f.id", "funds")}
+WHERE 1 = 1{ctx.only("f.id", "funds")}{MAY_OVERRUN}
 GROUP BY f.id, f.name, f.year, f.allocation_fen
 HAVING SUM(p.amount_fen) > f.allocation_fen
 UNION ALL
