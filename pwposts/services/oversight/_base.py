@@ -128,6 +128,14 @@ class Subjects:
             frozenset(cols[6]),
         )
 
+    def values(self, kind: str) -> list:
+        """The set of _RUN_SETS' `kind`, as a list (an array parameter)."""
+        if kind == "runs":
+            return [self.run_id]
+        if kind == "townships":
+            return [self.township_id]
+        return sorted(getattr(self, kind))
+
     def covers(self, subject_key: str) -> bool:
         """Whether a finding about this subject (its subject_key) is one the run can change."""
         kind, _, rest = subject_key.partition(":")
@@ -171,16 +179,27 @@ class Context:
         return ctx
 
     def q(self, sql: str, **params) -> list:
-        if self.subjects is not None and ":scope_run" in sql:
-            params["scope_run"] = self.subjects.run_id
+        if self.subjects is not None:
+            if ":scope_run" in sql:
+                params["scope_run"] = self.subjects.run_id
+            for kind in _RUN_SETS:
+                if f":scope_{kind}" in sql:
+                    params[f"scope_{kind}"] = self.subjects.values(kind)
         return self.session.execute(text(sql), params).all()
 
     def only(self, column: str, kind: str) -> str:
         """' AND <column> IN (<the run's set of kind>)' when the scan is limited to a run's subjects,
         else ''. Put it only where it selects whole subjects: every record of a kept subject must
-        still be read, so that its evidence is the same as in the whole-county scan."""
+        still be read, so that its evidence is the same as in the whole-county scan.
+
+        PostgreSQL gets the set as an array (= ANY): it then plans for its real size and probes the
+        indexes — an IN (subquery) over the run's lines, just inserted and not yet in the statistics,
+        was planned as a hash join over every payment line. SQLite (no statistics) probes the indexes
+        with the subquery's list."""
         if self.subjects is None:
             return ""
+        if self.sql.pg:
+            return f" AND {column} = ANY(:scope_{kind})"
         return f" AND {column} IN ({_RUN_SETS[kind]})"
 
     # -- regions

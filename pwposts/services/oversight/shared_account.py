@@ -42,7 +42,7 @@ SELECT 'name', x.acct, x.person_id, x.account_name, 1 FROM (
   UNION
   SELECT p.account_no, p.person_id, p.account_name, per.name
   FROM payment p JOIN person per ON per.id = p.person_id
-  WHERE p.account_name IS NOT NULL AND p.amount_fen > 0{{payee}}
+  WHERE p.account_name IS NOT NULL AND p.amount_fen > 0{{payee}}{{person}}
 ) x
 WHERE REPLACE(REPLACE(TRIM(x.account_name), ' ', ''), '　', '') <> x.name"""
 
