@@ -16,7 +16,8 @@ through (the checks still run).
 
 Timed: for every township, prepare_run (admin) + commit, then approve_run (a second county admin) +
 commit — two transactions per township, the path the web takes. SQLite is measured twice on copies
-of the same file: as configured (rollback journal) and with WAL + synchronous=NORMAL.
+of the same file: as configured (rollback journal) and with WAL + synchronous=NORMAL; PostgreSQL on a
+copy of the built database (CREATE DATABASE … TEMPLATE), so --reuse measures the same county again.
 Floors, in the same run and database: one INSERT … SELECT computing the same amounts (and a short
 calc_text) for the whole county in one transaction — into a bare table, and into a table shaped like
 payment with its seven indexes. Their totals must equal the runs' total. Results are appended to
