@@ -16,7 +16,8 @@ through (the checks still run).
 
 Timed: for every township, prepare_run (admin) + commit, then approve_run (a second county admin) +
 commit — two transactions per township, the path the web takes. SQLite is measured twice on copies
-of the same file: as configured (rollback journal) and with WAL + synchronous=NORMAL.
+of the same file: as configured (rollback journal) and with WAL + synchronous=NORMAL; PostgreSQL on a
+copy of the built database (CREATE DATABASE … TEMPLATE), so --reuse measures the same county again.
 Floors, in the same run and database: one INSERT … SELECT computing the same amounts (and a short
 calc_text) for the whole county in one transaction — into a bare table, and into a table shaped like
 payment with its seven indexes. Their totals must equal the runs' total. Results are appended to
@@ -426,6 +427,23 @@ def reuse_or_build(url: str, persons: int, saved: str, reuse: bool) -> dict:
     return counts
 
 
+def pg_copy(url: str) -> str:
+    """A fresh copy of the built PostgreSQL county (CREATE DATABASE … TEMPLATE: its files, statistics and
+    visibility map), measured instead of the county itself, so that --reuse measures the same county again
+    — as SQLite measures a copy of its file."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    work = f"{u.database}_work"
+    engine = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{work}"'))
+        conn.execute(text(f'CREATE DATABASE "{work}" TEMPLATE "{u.database}"'))
+    engine.dispose()
+    return u.set(database=work).render_as_string(hide_password=False)
+
+
 def measure(label: str, url: str, counts: dict, wal: bool = False) -> dict:
     from pwposts.extensions import db
     from pwposts.models.accounts import User
@@ -613,7 +631,7 @@ def main() -> None:
         results.append(measure(label, "sqlite:///" + work, counts, wal))
     if args.pg:
         counts = reuse_or_build(args.pg, args.persons, base + ".pg.json", args.reuse)
-        results.append(measure("PostgreSQL", args.pg, counts))
+        results.append(measure("PostgreSQL", pg_copy(args.pg), counts))
     if not args.no_write:
         write_results(results, "python " + " ".join(sys.argv), args.persons)
 

@@ -40,7 +40,7 @@ from . import (
     shared_account,
     shared_phone,
 )
-from ._base import Context
+from ._base import Context, Subjects
 
 log = logging.getLogger(__name__)
 
@@ -85,10 +85,13 @@ class ScanResult:
         )
 
 
-def detect(session: Session, today: date, rules=None, timer=None) -> tuple[dict[str, list], dict[str, float]]:
-    """{rule id: findings} over the whole database, with each rule's seconds when the caller passes a
-    `timer` (such as time.perf_counter: services never read a clock themselves)."""
-    ctx = Context.open(session, today)
+def detect(
+    session: Session, today: date, rules=None, timer=None, subjects: Subjects | None = None
+) -> tuple[dict[str, list], dict[str, float]]:
+    """{rule id: findings} over the whole database — or about `subjects` only (a payroll run's, each
+    finding with the same evidence) — with each rule's seconds when the caller passes a `timer` (such
+    as time.perf_counter: services never read a clock themselves)."""
+    ctx = Context.open(session, today, subjects)
     out, timing = {}, {}
     for rule_id in rules or RULE_IDS:
         t0 = timer() if timer else 0.0
@@ -132,21 +135,25 @@ def run_scan(
     region_code: str | None = None,
     month_from: str | None = None,
     month_to: str | None = None,
+    subjects: Subjects | None = None,
 ) -> ScanResult:
     """Run the rules and record their findings as flags (flush only; the caller commits).
 
-    The rules always look at all records — a finding's evidence never depends on the scan's filters,
-    so a scan limited to a region or period cannot shrink a flag's evidence and wake a dismissed flag;
-    the filters only choose which findings are recorded.
+    The rules always look at all records of a subject — a finding's evidence never depends on the
+    scan's filters, so a scan limited to a region, a period or a run's subjects cannot shrink a flag's
+    evidence and wake a dismissed flag; the filters only choose which findings are recorded. `subjects`
+    (a payroll run's, Subjects.of_run) limits the rules to those subjects' findings, read from
+    their records only, so that the scan costs in proportion to the run.
     """
     chosen = _check(rules, region_code, month_from, month_to)
-    found, _ = detect(session, today, chosen)
+    found, _ = detect(session, today, chosen, subjects=subjects)
+    if subjects is not None:  # the rules read these subjects only; keep nothing else, whatever a rule gave
+        found = {r: [fd for fd in fds if subjects.covers(fd.subject_key)] for r, fds in found.items()}
     prefix = _prefix(region_code)
     now = now_of(session)
-    latest: dict[tuple[str, str], Flag] = {}
-    for f in session.scalars(select(Flag).where(Flag.rule_id.in_(chosen)).order_by(Flag.id)):
-        latest[(f.rule_id, f.subject_key)] = f
+    latest = _latest_flags(session, chosen, found if subjects is not None else None)
     result = ScanResult()
+    entries: list[tuple] = []  # (action, flag, before, after, summary) in finding order; ids known later
     for rule_id, findings in found.items():
         stats = {"found": 0, "new": 0}
         for fd in findings:
@@ -165,15 +172,14 @@ def run_scan(
                     continue
                 before = {"evidence_hash": old.evidence_hash, "money_fen": old.money_fen}
                 _fill(old, fd, digest, now, today)
-                audit.record(
-                    session,
-                    actor,
-                    "update_flag_evidence",
-                    "oversight_flag",
-                    old.id,
-                    before=before,
-                    after={"evidence_hash": digest, "money_fen": old.money_fen},
-                    summary=f"扫描更新线索证据：{RULES[rule_id].title}：{fd.title}",
+                entries.append(
+                    (
+                        "update_flag_evidence",
+                        old,
+                        before,
+                        {"evidence_hash": digest, "money_fen": old.money_fen},
+                        f"扫描更新线索证据：{RULES[rule_id].title}：{fd.title}",
+                    )
                 )
                 result.updated += 1
                 continue
@@ -192,34 +198,15 @@ def run_scan(
             )
             _fill(flag, fd, digest, now, today)
             session.add(flag)
-            session.flush()
             latest[(rule_id, fd.subject_key)] = flag
-            reraised = old is not None
-            audit.record(
-                session,
-                actor,
-                "raise_flag",
-                "oversight_flag",
-                flag.id,
-                after={
-                    "rule": rule_id,
-                    "subject": fd.subject_key,
-                    "money_fen": flag.money_fen,
-                    "evidence_hash": digest,
-                    "previous_flag_id": flag.previous_flag_id,
-                },
-                summary=("证据变化，重新提出线索" if reraised else "扫描发现线索")
-                + f"：{RULES[rule_id].title}：{fd.title}"
-                + (
-                    f"（原第{old.id}号已{'确认' if old.status == 'confirmed' else '排除'}）"
-                    if reraised
-                    else ""
-                ),
-            )
+            entries.append(_raise_entry(rule_id, flag, old, fd.title))
             result.new += 1
-            result.reraised += int(reraised)
+            result.reraised += int(old is not None)
             stats["new"] += 1
         result.per_rule[rule_id] = stats
+    session.flush()  # the new flags in one flush (their ids), then the audit entries in finding order
+    if entries:  # one executemany, chained in this order
+        audit.record_many(session, actor, ((a, _OBJ, f.id, b, af, sm) for a, f, b, af, sm in entries))
     session.flush()
     if result.new or result.updated:
         audit.record(
@@ -245,6 +232,48 @@ def run_scan(
         "scan rules=%s region=%s found=%d new=%d", ",".join(chosen), region_code, result.found, result.new
     )
     return result
+
+
+_OBJ = "oversight_flag"
+
+
+def _raise_entry(rule_id: str, flag: Flag, old: Flag | None, title: str) -> tuple:
+    """The audit entry of a raised flag: (action, flag, before, after, summary)."""
+    return (
+        "raise_flag",
+        flag,
+        None,
+        {
+            "rule": rule_id,
+            "subject": flag.subject_key,
+            "money_fen": flag.money_fen,
+            "evidence_hash": flag.evidence_hash,
+            "previous_flag_id": flag.previous_flag_id,
+        },
+        ("证据变化，重新提出线索" if old is not None else "扫描发现线索")
+        + f"：{RULES[rule_id].title}：{title}"
+        + (
+            f"（原第{old.id}号已{'确认' if old.status == 'confirmed' else '排除'}）"
+            if old is not None
+            else ""
+        ),
+    )
+
+
+def _latest_flags(session: Session, rules: list[str], found: dict | None) -> dict[tuple[str, str], Flag]:
+    """The newest flag per (rule, subject): of every subject, or of the subjects found (a scoped scan)."""
+    stmt = select(Flag).where(Flag.rule_id.in_(rules)).order_by(Flag.id)
+    if found is None:
+        flags = session.scalars(stmt).all()
+    else:
+        keys = sorted({fd.subject_key for fds in found.values() for fd in fds})
+        flags = [
+            f
+            for i in range(0, len(keys), 900)
+            for f in session.scalars(stmt.where(Flag.subject_key.in_(keys[i : i + 900])))
+        ]
+        flags.sort(key=lambda f: f.id)
+    return {(f.rule_id, f.subject_key): f for f in flags}
 
 
 def _fill(flag: Flag, fd, digest: str, now, today: date) -> None:
@@ -274,11 +303,12 @@ PAY_RULES = (
 
 
 def scan_after_payroll_approval(session: Session, run, today: date) -> ScanResult:
-    """The hook payroll approval calls: the payment rules over the run's township, in the same
-    transaction (about 1 s on the 50,000-person county; all rules run in the daily sweep)."""
-    return run_scan(
-        session, today, actor="系统（发放审批后扫描）", rules=PAY_RULES, region_code=run.township.code
-    )
+    """The hook payroll approval calls, in the same transaction: the payment rules about what the run
+    can change — its payees, their accounts, its contracts and posts, its funds, the run and its
+    township-months (Subjects) — wherever they are, each finding with the evidence the daily sweep
+    gives it. All rules over every subject run in the daily sweep."""
+    subjects = Subjects.of_run(session, run.id, run.township_id)
+    return run_scan(session, today, actor="系统（发放审批后扫描）", rules=PAY_RULES, subjects=subjects)
 
 
 def daily_sweep(session: Session, today: date) -> ScanResult:

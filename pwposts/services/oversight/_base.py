@@ -66,11 +66,100 @@ def as_date(value) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
-@dataclass
-class Scope:
-    region_prefix: str = ""  # '' = the whole database
-    month_from: str | None = None
-    month_to: str | None = None
+# What one payroll run can change, as SQL over its lines (bound as :scope_run). Each is the set
+# Subjects.of_run reads in Python; the scoped rule SQL filters its subjects by them.
+_RUN_SETS = {
+    "persons": "SELECT sp.person_id FROM payment sp WHERE sp.run_id = :scope_run",
+    "contracts": "SELECT sp.contract_id FROM payment sp WHERE sp.run_id = :scope_run",
+    "funds": "SELECT sp.fund_id FROM payment sp WHERE sp.run_id = :scope_run",
+    "posts": "SELECT sc.post_id FROM contract sc WHERE sc.id IN "
+    "(SELECT sp.contract_id FROM payment sp WHERE sp.run_id = :scope_run)",
+    "accounts": "SELECT sp.account_no FROM payment sp WHERE sp.run_id = :scope_run "
+    "UNION SELECT sper.account_no FROM person sper WHERE sper.id IN "
+    "(SELECT sp.person_id FROM payment sp WHERE sp.run_id = :scope_run)",
+    "months": "SELECT sp.month FROM payment sp WHERE sp.run_id = :scope_run",
+    "runs": "SELECT sr.id FROM payroll_run sr WHERE sr.id = :scope_run",
+    "townships": "SELECT sr.township_id FROM payroll_run sr WHERE sr.id = :scope_run",
+}
+
+
+@dataclass(frozen=True)
+class Subjects:
+    """The subjects one payroll run's lines can change findings about: its payees, their accounts (on the
+    lines and on the persons), its contracts and their posts, its funds, the run itself and its
+    township's months. A scan limited to them detects only their findings, each with the evidence the
+    whole-county scan gives it (the rules filter subjects, never the records a subject's evidence
+    is made of), and records no other finding (covers)."""
+
+    run_id: int
+    township_id: int
+    persons: frozenset[int]
+    contracts: frozenset[int]
+    posts: frozenset[int]
+    funds: frozenset[int]
+    accounts: frozenset[str]
+    months: frozenset[str]
+
+    @classmethod
+    def of_run(cls, session: Session, run_id: int, township_id: int) -> "Subjects":
+        rows = session.execute(
+            select(
+                Payment.person_id,
+                Payment.contract_id,
+                Contract.post_id,
+                Payment.fund_id,
+                Payment.account_no,
+                Person.account_no,
+                Payment.month,
+            )
+            .join(Contract, Contract.id == Payment.contract_id)
+            .join(Person, Person.id == Payment.person_id)
+            .where(Payment.run_id == run_id)
+        ).all()
+        cols = list(zip(*rows, strict=True)) or [()] * 7
+        return cls(
+            run_id,
+            township_id,
+            frozenset(cols[0]),
+            frozenset(cols[1]),
+            frozenset(cols[2]),
+            frozenset(x for x in cols[3] if x is not None),
+            frozenset(x for x in cols[4] + cols[5] if x is not None),
+            frozenset(cols[6]),
+        )
+
+    def values(self, kind: str) -> list:
+        """The set of _RUN_SETS' `kind`, as a list (an array parameter)."""
+        if kind == "runs":
+            return [self.run_id]
+        if kind == "townships":
+            return [self.township_id]
+        return sorted(getattr(self, kind))
+
+    def covers(self, subject_key: str) -> bool:
+        """Whether a finding about this subject (its subject_key) is one the run can change."""
+        kind, _, rest = subject_key.partition(":")
+        if kind in ("person", "account_name"):
+            return _int(rest) in self.persons
+        if kind == "contract":
+            return _int(rest) in self.contracts
+        if kind == "post":
+            return _int(rest) in self.posts
+        if kind == "account":
+            return rest in self.accounts
+        if kind == "payroll_run":
+            return _int(rest) == self.run_id
+        if kind == "roster":  # roster:<township>:<month>
+            town, _, month = rest.partition(":")
+            return _int(town) == self.township_id and month in self.months
+        if kind == "fund":  # fund:<id> or fund:<id>:person:<id>
+            fund, _, person = rest.partition(":person:")
+            return _int(fund) in self.funds and (not person or _int(person) in self.persons)
+        return False
+
+
+def _int(value: str) -> int | None:
+    return int(value) if value.isdigit() else None
 
 
 @dataclass
@@ -80,16 +169,38 @@ class Context:
     sql: Sql
     regions: dict[int, Any] = field(default_factory=dict)  # id -> row(id, code, name, level, parent_id)
     _persons: dict[int, dict] = field(default_factory=dict)
+    subjects: Subjects | None = None  # None: every subject of the database
 
     @classmethod
-    def open(cls, session: Session, today: date) -> "Context":
-        ctx = cls(session, today, Sql(session.get_bind().dialect.name))
+    def open(cls, session: Session, today: date, subjects: Subjects | None = None) -> "Context":
+        ctx = cls(session, today, Sql(session.get_bind().dialect.name), subjects=subjects)
         for r in session.execute(select(Region.id, Region.code, Region.name, Region.level, Region.parent_id)):
             ctx.regions[r.id] = r
         return ctx
 
     def q(self, sql: str, **params) -> list:
+        if self.subjects is not None:
+            if ":scope_run" in sql:
+                params["scope_run"] = self.subjects.run_id
+            for kind in _RUN_SETS:
+                if f":scope_{kind}" in sql:
+                    params[f"scope_{kind}"] = self.subjects.values(kind)
         return self.session.execute(text(sql), params).all()
+
+    def only(self, column: str, kind: str) -> str:
+        """' AND <column> IN (<the run's set of kind>)' when the scan is limited to a run's subjects,
+        else ''. Put it only where it selects whole subjects: every record of a kept subject must
+        still be read, so that its evidence is the same as in the whole-county scan.
+
+        PostgreSQL gets the set as an array (= ANY): it then plans for its real size and probes the
+        indexes — an IN (subquery) over the run's lines, just inserted and not yet in the statistics,
+        was planned as a hash join over every payment line. SQLite (no statistics) probes the indexes
+        with the subquery's list."""
+        if self.subjects is None:
+            return ""
+        if self.sql.pg:
+            return f" AND {column} = ANY(:scope_{kind})"
+        return f" AND {column} IN ({_RUN_SETS[kind]})"
 
     # -- regions
     def township_of(self, region_id: int | None) -> int | None:

@@ -17,7 +17,12 @@ from ._base import Context, make_finding, person_node
 RULE = RULES["ABOVE_STANDARD"]
 TOLERANCE_FEN = 1
 
-SQL = """
+
+def query(ctx: Context) -> str:
+    """The lines above the formula or the cap; limited to the run's contracts in an approval scan
+    (a contract's every line and month total are still read)."""
+    contracts = ctx.only("p.contract_id", "contracts")
+    return """
 WITH line AS (
   SELECT p.id, p.contract_id, p.person_id, p.run_id, p.month, p.amount_fen, p.standard_fen, c.allowance_fen,
          (2 * p.standard_fen * p.covered_days + p.month_days) / (2 * p.month_days) AS cap_fen,
@@ -26,11 +31,11 @@ WITH line AS (
            ELSE 0 END AS perf_fen,
          po.village_id, c.code
   FROM payment p JOIN contract c ON c.id = p.contract_id JOIN post po ON po.id = c.post_id
-  WHERE p.kind = 'regular' AND p.status <> 'failed' AND p.required_days > 0 AND p.month_days > 0
+  WHERE p.kind = 'regular' AND p.status <> 'failed' AND p.required_days > 0 AND p.month_days > 0{contracts}
 ),
 month_total AS (
   SELECT p.contract_id, p.month, SUM(p.amount_fen) AS total_fen, COUNT(*) AS lines
-  FROM payment p WHERE p.status <> 'failed' GROUP BY p.contract_id, p.month
+  FROM payment p WHERE p.status <> 'failed'{contracts} GROUP BY p.contract_id, p.month
 )
 SELECT l.*, m.total_fen, m.lines,
        CASE WHEN l.cap_fen < l.rate_fen THEN l.cap_fen ELSE l.rate_fen END + l.perf_fen AS formula_fen,
@@ -38,7 +43,8 @@ SELECT l.*, m.total_fen, m.lines,
 FROM line l JOIN month_total m ON m.contract_id = l.contract_id AND m.month = l.month
 WHERE l.amount_fen > CASE WHEN l.cap_fen < l.rate_fen THEN l.cap_fen ELSE l.rate_fen END + l.perf_fen + {tol}
    OR m.total_fen > l.cap_fen + l.perf_fen + {tol}
-   OR l.standard_fen > l.allowance_fen""".format(tol=TOLERANCE_FEN)
+   OR l.standard_fen > l.allowance_fen""".format(tol=TOLERANCE_FEN, contracts=contracts)
+
 
 # posts outside the parity band (the exact integer test of domain.posts.parity_deviation) with paid lines
 PARITY_SQL = """
@@ -65,7 +71,7 @@ JOIN std st ON st.county_id = t.parent_id AND st.category_id = po.category_id
 JOIN post_category pc ON pc.id = po.category_id
 JOIN contract c ON c.post_id = po.id
 JOIN payment p ON p.contract_id = c.id AND p.status = 'paid' AND p.amount_fen > 0
-WHERE po.deviation_status <> 'approved'
+WHERE po.deviation_status <> 'approved'{posts}
   AND (ABS(po.allowance_fen - st.monthly_allowance_fen) * 100 > :tol * st.monthly_allowance_fen
        OR ABS(po.required_days - st.required_days) * 100 > :tol * st.required_days)
 GROUP BY po.id, po.code, po.title, po.village_id, po.allowance_fen, po.required_days, po.deviation_status,
@@ -83,7 +89,8 @@ def _outside_parity(ctx: Context) -> list:
         return []
     tol = int_setting(ctx.session, county, "parity_tolerance_pct", ctx.today) or 0
     out = []
-    for r in ctx.q(PARITY_SQL, today=ctx.today, tol=tol):
+    sql = PARITY_SQL.replace("{posts}", ctx.only("po.id", "posts"))
+    for r in ctx.q(sql, today=ctx.today, tol=tol):
         if not parity_deviation(r.allowance_fen, r.required_days, r.std_fen, r.std_days, tol)[2]:
             continue
         why = parity_message(r.allowance_fen, r.required_days, r.std_fen, r.std_days, tol)
@@ -132,7 +139,7 @@ def _outside_parity(ctx: Context) -> list:
 
 def _above_formula(ctx: Context) -> list:
     by_contract = defaultdict(list)
-    for r in ctx.q(SQL):
+    for r in ctx.q(query(ctx)):
         by_contract[r.contract_id].append(r)
     persons = ctx.persons({rows[0].person_id for rows in by_contract.values()})
     pay = ctx.payments_of(contract_ids=by_contract)

@@ -22,21 +22,33 @@ SELECT pr.id, pr.township_id, pr.month, pr.approved_on, pr.line_count,
        SUM(CASE WHEN p.status <> 'paid' THEN p.amount_fen ELSE 0 END) AS unpaid_fen,
        SUM(CASE WHEN p.status = 'failed' THEN 1 ELSE 0 END) AS failed
 FROM payroll_run pr JOIN payment p ON p.run_id = pr.id AND p.amount_fen > 0
-WHERE pr.status = 'approved' AND pr.approved_on IS NOT NULL AND pr.approved_on < :cutoff
+WHERE pr.status = 'approved' AND pr.approved_on IS NOT NULL AND pr.approved_on < :cutoff{runs}
 GROUP BY pr.id, pr.township_id, pr.month, pr.approved_on, pr.line_count
 HAVING SUM(CASE WHEN p.status <> 'paid' THEN 1 ELSE 0 END) > 0"""
 
 
-def roster_query(ctx: Context) -> str:
-    """The roster contracts without a paid line, of township-months where paid people < roster contracts."""
-    s = ctx.sql
-    states = ", ".join(f"'{x}'" for x in PAYABLE_CONTRACT_STATES)
+def _town_months(ctx: Context, town: str, month: str) -> str:
+    """In an approval scan, the run's township and months (whole township-months are read)."""
+    return ctx.only(town, "townships") + ctx.only(month, "months")
+
+
+def runs_cte(ctx: Context) -> str:
+    """The township-months whose first approved run is older than the limit."""
     return f"""
 WITH runs AS (
   SELECT township_id, month, MIN(approved_on) AS approved_on, MIN(id) AS run_id
-  FROM payroll_run WHERE status = 'approved' AND approved_on IS NOT NULL
+  FROM payroll_run
+  WHERE status = 'approved' AND approved_on IS NOT NULL{_town_months(ctx, "township_id", "month")}
   GROUP BY township_id, month HAVING MIN(approved_on) < :cutoff
-),
+)"""
+
+
+def roster_query(ctx: Context) -> str:
+    """The roster contracts without a paid line, of township-months where paid people < roster contracts;
+    in an approval scan, of the run's township and months only."""
+    s = ctx.sql
+    states = ", ".join(f"'{x}'" for x in PAYABLE_CONTRACT_STATES)
+    return f"""{runs_cte(ctx)},
 roster AS (
   SELECT r.township_id, r.month, r.approved_on, r.run_id, c.id AS contract_id, c.person_id, c.code,
          po.village_id, po.title,
@@ -50,7 +62,8 @@ listed AS (SELECT township_id, month, COUNT(*) AS roster_n FROM roster GROUP BY 
 paid AS (
   SELECT po.township_id, p.month, COUNT(DISTINCT p.person_id) AS paid_n
   FROM payment p JOIN contract c ON c.id = p.contract_id JOIN post po ON po.id = c.post_id
-  WHERE p.status = 'paid' AND p.amount_fen > 0 GROUP BY po.township_id, p.month
+  WHERE p.status = 'paid' AND p.amount_fen > 0{_town_months(ctx, "po.township_id", "p.month")}
+  GROUP BY po.township_id, p.month
 )
 SELECT ro.township_id, ro.month, ro.approved_on, ro.run_id, ro.contract_id, ro.person_id, ro.code,
   ro.village_id,
@@ -71,7 +84,8 @@ def detect(ctx: Context) -> list:
 
 def _unpaid_lines(ctx: Context, days: int) -> list:
     out = []
-    for r in ctx.q(SQL, cutoff=ctx.today - timedelta(days=days)):
+    sql = SQL.replace("{runs}", ctx.only("pr.id", "runs"))
+    for r in ctx.q(sql, cutoff=ctx.today - timedelta(days=days)):
         approved = as_date(r.approved_on)
         late = (ctx.today - approved).days
         town = ctx.region_name(r.township_id)
@@ -105,7 +119,10 @@ def _unpaid_lines(ctx: Context, days: int) -> list:
 def _roster_gap(ctx: Context, days: int) -> list:
     """花名册人数与实发人数不符: one finding per township-month, the unpaid roster contracts as evidence."""
     groups: dict[tuple, list] = defaultdict(list)
-    for r in ctx.q(roster_query(ctx), cutoff=ctx.today - timedelta(days=days)):
+    cutoff = ctx.today - timedelta(days=days)
+    if ctx.subjects is not None and not ctx.q(runs_cte(ctx) + " SELECT 1 FROM runs", cutoff=cutoff):
+        return []  # the run's township-months were first approved within the limit (a fresh approval)
+    for r in ctx.q(roster_query(ctx), cutoff=cutoff):
         groups[(r.township_id, r.month)].append(r)
     persons = ctx.persons({r.person_id for rows in groups.values() for r in rows})
     out = []

@@ -23,7 +23,8 @@ JOIN employment_record e ON e.id_number = per.id_number AND e.full_time = :t
 JOIN contract c ON c.id = p.contract_id
 JOIN post po ON po.id = c.post_id
 WHERE p.amount_fen > 0 AND p.status <> 'failed'
-  AND {s.month("e.start_on")} <= p.month AND (e.end_on IS NULL OR {s.month("e.end_on")} >= p.month)"""
+  AND {s.month("e.start_on")} <= p.month AND (e.end_on IS NULL OR {s.month("e.end_on")} >= p.month)
+  {ctx.only("p.person_id", "persons")}{ctx.only("per.id", "persons")}"""
 
 
 def detect(ctx: Context) -> list:

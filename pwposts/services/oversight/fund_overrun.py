@@ -12,7 +12,18 @@ from ._base import Context, make_finding, person_node
 RULE = RULES["FUND_OVERRUN"]
 
 
+# An upper bound of a fund's use, summed from ix_payment_fund_run alone (no payment rows read): a fund
+# whose positive lines stay within its allocation cannot be over it, and its lines are not read (an
+# approval scan would otherwise read every line of the run's funds).
+MAY_OVERRUN = """
+  AND (SELECT SUM(CASE WHEN x.amount_fen > 0 THEN x.amount_fen ELSE 0 END) FROM payment x
+       WHERE x.fund_id = f.id) > f.allocation_fen"""
+
+
 def query(ctx: Context) -> str:
+    """Funds over their allocation and lines outside a restricted fund's categories; in an approval scan,
+    the run's funds (a fund's every line is summed) and its payees' lines by those funds (+p.fund_id:
+    SQLite then starts from the payees' lines, not from every line of the funds)."""
     s = ctx.sql
     return f"""
 SELECT 'overrun' AS kind, f.id AS fund_id, f.name, f.year, f.allocation_fen, SUM(p.amount_fen) AS amount_fen,
@@ -20,6 +31,7 @@ SELECT 'overrun' AS kind, f.id AS fund_id, f.name, f.year, f.allocation_fen, SUM
          CAST(NULL AS VARCHAR(7)) AS month,
        CAST(NULL AS INTEGER) AS village_id
 FROM fund f JOIN payment p ON p.fund_id = f.id AND p.status <> 'failed'
+WHERE 1 = 1{ctx.only("f.id", "funds")}{MAY_OVERRUN}
 GROUP BY f.id, f.name, f.year, f.allocation_fen
 HAVING SUM(p.amount_fen) > f.allocation_fen
 UNION ALL
@@ -27,7 +39,8 @@ SELECT 'category', f.id, f.name, f.year, f.allocation_fen, p.amount_fen, p.perso
   po.village_id
 FROM payment p JOIN fund f ON f.id = p.fund_id AND f.restricts_categories = :t
 JOIN contract c ON c.id = p.contract_id JOIN post po ON po.id = c.post_id
-WHERE p.amount_fen > 0 AND p.status <> 'failed'
+WHERE p.amount_fen > 0 AND p.status <> 'failed'{ctx.only("+p.fund_id", "funds")}
+  {ctx.only("p.person_id", "persons")}
   AND NOT EXISTS (SELECT 1 FROM person_category pc JOIN fund_category fc ON fc.fund_id = f.id
     AND fc.category = pc.category
                   WHERE pc.person_id = p.person_id AND {s.month("pc.start_on")} <= p.month

@@ -25,7 +25,8 @@ WHERE p.kind = 'regular' AND p.amount_fen > 0 AND p.status <> 'failed'
 
 def detect(ctx: Context) -> list:
     by_contract = defaultdict(list)
-    for r in ctx.q(SQL):
+    # the run's contracts on both sides of the join (the same set): PostgreSQL then probes both by index
+    for r in ctx.q(SQL + ctx.only("p.contract_id", "contracts") + ctx.only("c.id", "contracts")):
         by_contract[r.contract_id].append(r)
     persons = ctx.persons({rows[0].person_id for rows in by_contract.values()})
     out = []

@@ -29,7 +29,8 @@ JOIN contract c ON c.id = p.contract_id
 JOIN post po ON po.id = c.post_id
 WHERE p.status <> 'failed' AND p.amount_fen > 0
   AND (c.status IN ('draft', 'void') OR p.month < {s.month("c.start_on")}
-       OR p.month > {s.month("COALESCE(c.exit_on, c.end_on)")})"""
+       OR p.month > {s.month("COALESCE(c.exit_on, c.end_on)")})
+  {ctx.only("p.contract_id", "contracts")}{ctx.only("c.id", "contracts")}"""
 
 
 def detect(ctx: Context) -> list:
