@@ -103,7 +103,7 @@ def index():
     f = _filter()
     page = paginate_rows(
         service.contract_ids(current_user, f, today),
-        lambda ids: service.contract_list_rows(db.session, ids),
+        lambda ids: service.contract_list_rows(db.session, ids, f),
         page=int_arg("page") or 1,
         per_page=min(int_arg("per_page") or 50, 200),
     )

@@ -2,9 +2,10 @@
 columns for those ids in one statement — no ORM objects, no eager loads (the contracts list loaded ~300
 objects per page: contract, person, post, regions, policies).
 
-`paginate_rows(ids, load, …)` pages through `ids` (a SELECT of one id column, ordered); `load(ids)`
-returns {id: row} for one page. The total is counted over the ids (cached when large, as db.paginate()
-does: pwposts/pagination.py); on the last page it is known without counting.
+`paginate_rows(ids, rows, …)` pages through `ids` (a SELECT of one id column, ordered); `rows(page)` returns
+the list's rows for `page` — `ids` limited to one page — in its order, in one statement (the page's ids as
+a subquery joined to the shown columns). The total is counted over the ids (cached when large, as
+db.paginate() does: pwposts/pagination.py); on the last page it is known without counting.
 """
 
 from __future__ import annotations
@@ -22,13 +23,8 @@ class RowPagination(Pagination):
     total_capped = False
 
     def _query_items(self) -> list:
-        ids = db.session.scalars(
-            self._query_args["ids"].limit(self.per_page).offset(self._query_offset)
-        ).all()
-        if not ids:
-            return []
-        rows = self._query_args["load"](ids)
-        return [rows[i] for i in ids if i in rows]
+        page = self._query_args["ids"].limit(self.per_page).offset(self._query_offset)
+        return self._query_args["rows"](page)
 
     def _query_count(self) -> int:
         if self.items and len(self.items) < self.per_page:  # the last page: the total is known
@@ -40,8 +36,8 @@ class RowPagination(Pagination):
 
 
 def paginate_rows(
-    ids: sa.Select, load: Callable[[list], dict], *, page: int, per_page: int, error_out: bool = False
+    ids: sa.Select, rows: Callable[[sa.Select], list], *, page: int, per_page: int, error_out: bool = False
 ) -> RowPagination:
     return RowPagination(
-        page=page, per_page=per_page, max_per_page=None, error_out=error_out, ids=ids, load=load
+        page=page, per_page=per_page, max_per_page=None, error_out=error_out, ids=ids, rows=rows
     )

@@ -21,6 +21,9 @@ from ..permissions import id_number_search, scope_regions
 # ---------------------------------------------------------------- lists
 
 
+RUN_ORDER = (PayrollRun.month.desc(), PayrollRun.township_id, PayrollRun.id.desc())  # newest month first
+
+
 def _run_filter(actor, q, township_id: int | None, month: str | None, status: str | None):
     q = scope_regions(actor, q, PayrollRun.township_id)
     if township_id:
@@ -29,7 +32,7 @@ def _run_filter(actor, q, township_id: int | None, month: str | None, status: st
         q = q.where(PayrollRun.month == month)
     if status:
         q = q.where(PayrollRun.status == status)
-    return q.order_by(PayrollRun.month.desc(), PayrollRun.township_id, PayrollRun.id.desc())
+    return q.order_by(*RUN_ORDER)
 
 
 def run_query(actor, *, township_id: int | None = None, month: str | None = None, status: str | None = None):
@@ -46,32 +49,35 @@ def run_ids(actor, *, township_id: int | None = None, month: str | None = None, 
 
 _preparer = aliased(User)
 _approver = aliased(User)
-# The columns the runs list shows, for given run ids: one statement, no ORM objects.
-_RUN_ROWS = (
-    select(
-        PayrollRun.id,
-        Region.name.label("township"),
-        PayrollRun.month,
-        PayrollRun.kind,
-        PayrollRun.status,
-        PayrollRun.line_count,
-        PayrollRun.total_fen,
-        PayrollRun.unpaid_count,
-        PayrollRun.prepared_at,
-        PayrollRun.approved_by_id,
-        PayrollRun.approved_at,
-        _preparer.display_name.label("preparer"),
-        _approver.display_name.label("approver"),
+
+
+def run_list_rows(session: Session, page) -> list:
+    """The runs list's rows for `page` (run_ids(…) limited to one page), in its order, with the township's
+    name and the preparer's and approver's names — one statement, no ORM objects."""
+    ids = page.subquery()
+    q = (
+        select(
+            PayrollRun.id,
+            Region.name.label("township"),
+            PayrollRun.month,
+            PayrollRun.kind,
+            PayrollRun.status,
+            PayrollRun.line_count,
+            PayrollRun.total_fen,
+            PayrollRun.unpaid_count,
+            PayrollRun.prepared_at,
+            PayrollRun.approved_by_id,
+            PayrollRun.approved_at,
+            _preparer.display_name.label("preparer"),
+            _approver.display_name.label("approver"),
+        )
+        .select_from(ids)
+        .join(PayrollRun, PayrollRun.id == ids.c.id)
+        .join(Region, PayrollRun.township_id == Region.id)
+        .outerjoin(_preparer, PayrollRun.prepared_by_id == _preparer.id)
+        .outerjoin(_approver, PayrollRun.approved_by_id == _approver.id)
     )
-    .join(Region, PayrollRun.township_id == Region.id)
-    .outerjoin(_preparer, PayrollRun.prepared_by_id == _preparer.id)
-    .outerjoin(_approver, PayrollRun.approved_by_id == _approver.id)
-)
-
-
-def run_list_rows(session: Session, ids: list[int]) -> dict:
-    """{run id: row of the runs list's columns} (township name, preparer's and approver's names)."""
-    return {r.id: r for r in session.execute(_RUN_ROWS.where(PayrollRun.id.in_(ids)))}
+    return session.execute(q.order_by(*RUN_ORDER)).all()
 
 
 def line_query(
