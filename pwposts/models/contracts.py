@@ -58,6 +58,12 @@ class Contract(db.Model):
             postgresql_where=text("status = 'active'"),
         ),
         Index("ix_contract_end_on", "end_on", "id"),  # the expiring list's order
+        Index(  # "hired, awaiting a contract": is there a signed (non-void) contract for this application?
+            "ix_contract_signed_application",
+            "application_id",
+            sqlite_where=text("status != 'void'"),
+            postgresql_where=text("status != 'void'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

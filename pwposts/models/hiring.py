@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.hiring import APPLICATION_STATES, OBJECTION_STATES, PUBLICITY_STATES
@@ -66,7 +66,11 @@ class Application(db.Model):
     """An application entered for a person; eligibility failures are kept with it."""
 
     __tablename__ = "application"
-    __table_args__ = (one_of("status", APPLICATION_STATES), UniqueConstraint("notice_id", "person_id"))
+    __table_args__ = (
+        one_of("status", APPLICATION_STATES),
+        UniqueConstraint("notice_id", "person_id"),
+        Index("ix_application_status_notice", "status", "notice_id"),  # hired, awaiting a contract
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id"), index=True)

@@ -16,12 +16,32 @@ from ..domain.formats import beijing, parse_date
 from ..extensions import db
 from ..models._types import utcnow
 from ..models.audit import AuditEntry
-from ..pagination import paginate_capped
+from ..pagination import CappedCountPagination
 from ..services import audit as audit_service
 from ..services.permissions import require
 from .people import int_arg
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+
+class _EntryPage(CappedCountPagination):
+    """The trail's page as rows of the columns the list shows (not entries with their before/after JSON
+    and hashes); counted as paginate_capped() counts ("10,000+")."""
+
+    def _query_items(self) -> list:
+        q = self._query_args["select"].with_only_columns(*LIST_COLUMNS)
+        return self._query_args["session"].execute(q.limit(self.per_page).offset(self._query_offset)).all()
+
+
+LIST_COLUMNS = (
+    AuditEntry.id,
+    AuditEntry.at,
+    AuditEntry.actor_label,
+    AuditEntry.action,
+    AuditEntry.object_type,
+    AuditEntry.object_id,
+    AuditEntry.summary,
+)
 
 
 def filtered_entries(args) -> tuple:
@@ -60,12 +80,14 @@ def filtered_entries(args) -> tuple:
 def index():
     require(current_user, "view_audit")
     q, errors = filtered_entries(request.args)
-    page = paginate_capped(
-        db,
-        q,
+    page = _EntryPage(
+        select=q,
+        session=db.session(),
         page=int_arg("page") or 1,
         per_page=min(max(request.args.get("per_page", 50, type=int), 1), 200),
+        max_per_page=None,
         error_out=False,
+        count=True,
     )
     actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
     types = db.session.scalars(

@@ -37,6 +37,7 @@ from ..services.permissions import can, require
 from . import flash_error
 from .dashboard import Card, card
 from .people import int_arg, region_choices
+from .row_pages import paginate_rows
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
 
@@ -100,11 +101,11 @@ def index():
     require(current_user, "view_contract")
     today = clock.today()
     f = _filter()
-    page = db.paginate(
-        service.contract_query(current_user, f, today),
+    page = paginate_rows(
+        service.contract_ids(current_user, f, today),
+        lambda ids: service.contract_list_rows(db.session, ids, f),
         page=int_arg("page") or 1,
         per_page=min(int_arg("per_page") or 50, 200),
-        error_out=False,
     )
     townships, villages = region_choices(current_user)
     awaiting = service.awaiting_signing_count(db.session, current_user)

@@ -18,6 +18,8 @@ from .common import FIELDS, POLICY_FIELDS, SIGNABLE_POST_STATES, STATUS_FIELDS
 from .listing import (
     ContractFilter,
     contract_history,
+    contract_ids,
+    contract_list_rows,
     contract_query,
     dashboard_counts,
     expiring_clause,
@@ -49,6 +51,8 @@ __all__ = [
     "awaiting_signing_count",
     "contract_for_application",
     "contract_history",
+    "contract_ids",
+    "contract_list_rows",
     "contract_query",
     "contracts_for_applications",
     "covering_policy",

@@ -48,7 +48,15 @@ from .common import (
 )
 from .corrections import CORRECTION_KINDS, correct_payment
 from .inputs import compute_run
-from .lists import SheetLine, count_awaiting_approval, line_query, run_query, sheet_lines
+from .lists import (
+    SheetLine,
+    count_awaiting_approval,
+    line_query,
+    run_ids,
+    run_list_rows,
+    run_query,
+    sheet_lines,
+)
 from .runs import approve_run, prepare_run, void_run
 from .staleness import LATE_REASON
 
@@ -86,6 +94,8 @@ __all__ = [
     "rules_label",
     "run_months",
     "run_months_for",
+    "run_ids",
+    "run_list_rows",
     "run_query",
     "run_view",
     "sheet_lines",

@@ -9,8 +9,9 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload
 
+from ...models.accounts import User
 from ...models.contracts import Contract
 from ...models.pay import Payment, PayrollRun
 from ...models.people import Person, Region
@@ -20,18 +21,63 @@ from ..permissions import id_number_search, scope_regions
 # ---------------------------------------------------------------- lists
 
 
-def run_query(actor, *, township_id: int | None = None, month: str | None = None, status: str | None = None):
-    """Runs in the actor's scope, newest month first."""
-    q = scope_regions(actor, select(PayrollRun), PayrollRun.township_id)
+RUN_ORDER = (PayrollRun.month.desc(), PayrollRun.township_id, PayrollRun.id.desc())  # newest month first
+
+
+def _run_filter(actor, q, township_id: int | None, month: str | None, status: str | None):
+    q = scope_regions(actor, q, PayrollRun.township_id)
     if township_id:
         q = q.where(PayrollRun.township_id == township_id)
     if month:
         q = q.where(PayrollRun.month == month)
     if status:
         q = q.where(PayrollRun.status == status)
-    return q.options(joinedload(PayrollRun.township)).order_by(
-        PayrollRun.month.desc(), PayrollRun.township_id, PayrollRun.id.desc()
+    return q.order_by(*RUN_ORDER)
+
+
+def run_query(actor, *, township_id: int | None = None, month: str | None = None, status: str | None = None):
+    """Runs in the actor's scope, newest month first."""
+    return _run_filter(actor, select(PayrollRun), township_id, month, status).options(
+        joinedload(PayrollRun.township)
     )
+
+
+def run_ids(actor, *, township_id: int | None = None, month: str | None = None, status: str | None = None):
+    """The ids of run_query's runs, in its order (a list page's ids, or their count)."""
+    return _run_filter(actor, select(PayrollRun.id), township_id, month, status)
+
+
+_preparer = aliased(User)
+_approver = aliased(User)
+
+
+def run_list_rows(session: Session, page) -> list:
+    """The runs list's rows for `page` (run_ids(…) limited to one page), in its order, with the township's
+    name and the preparer's and approver's names — one statement, no ORM objects."""
+    ids = page.subquery()
+    q = (
+        select(
+            PayrollRun.id,
+            Region.name.label("township"),
+            PayrollRun.month,
+            PayrollRun.kind,
+            PayrollRun.status,
+            PayrollRun.line_count,
+            PayrollRun.total_fen,
+            PayrollRun.unpaid_count,
+            PayrollRun.prepared_at,
+            PayrollRun.approved_by_id,
+            PayrollRun.approved_at,
+            _preparer.display_name.label("preparer"),
+            _approver.display_name.label("approver"),
+        )
+        .select_from(ids)
+        .join(PayrollRun, PayrollRun.id == ids.c.id)
+        .join(Region, PayrollRun.township_id == Region.id)
+        .outerjoin(_preparer, PayrollRun.prepared_by_id == _preparer.id)
+        .outerjoin(_approver, PayrollRun.approved_by_id == _approver.id)
+    )
+    return session.execute(q.order_by(*RUN_ORDER)).all()
 
 
 def line_query(

@@ -31,6 +31,7 @@ from ...services.settings import county_of
 from .. import flash_error
 from ..dashboard import Card, card
 from ..people import int_arg, region_choices
+from ..row_pages import paginate_rows
 from . import bp
 
 
@@ -95,15 +96,15 @@ def runs():
     status = status if status in RUN_STATES else ""
     township_id = int_arg("township")
     month = _month_filter()
-    page = db.paginate(
-        service.run_query(current_user, township_id=township_id, month=month, status=status),
+    page = paginate_rows(
+        service.run_ids(current_user, township_id=township_id, month=month, status=status),
+        lambda ids: service.run_list_rows(db.session, ids),
         page=int_arg("page") or 1,
         per_page=min(int_arg("per_page") or 30, 200),
-        error_out=False,
     )
     townships, _ = region_choices(current_user)
-    users = _users({r.prepared_by_id for r in page.items} | {r.approved_by_id for r in page.items})
-    form = _prepare_form(today) if can(current_user, "prepare_payroll") else None
+    # The prepare form is written out in the template (its township drop-down from the cached choices):
+    # a GET never carries its data, and building and rendering the WTForms form cost ~1 ms per list.
     return render_template(
         "pay/payroll_runs.html",
         page=page,
@@ -112,8 +113,8 @@ def runs():
         month=month or "",
         status=status,
         labels=RUN_STATE_LABELS,
-        users=users,
-        form=form,
+        prepare=can(current_user, "prepare_payroll"),
+        last_month=_last_month(today),
         kind_labels=RUN_KIND_LABELS,
     )
 

@@ -1,0 +1,106 @@
+"""The contracts and payroll-run lists shown as projected rows (web/row_pages.py) list exactly what the
+ORM queries behind the export and the API list, in the same order, page after page, for every scope."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from pwposts import demo
+from pwposts.extensions import db
+from pwposts.models.accounts import User
+from pwposts.services import contracts as contract_service
+from pwposts.services import pay as pay_service
+from pwposts.web.row_pages import paginate_rows
+
+
+@pytest.fixture
+def demo_county(session, today):
+    demo.generate_county(session, seed=3, persons=demo.MIN_PERSONS, today=today)
+    session.commit()
+
+
+def _pages(ids, rows, per_page):
+    seen, n = [], 1
+    while True:
+        page = paginate_rows(ids, rows, page=n, per_page=per_page)
+        if not page.items:
+            return seen, page.total
+        seen += page.items
+        n += 1
+
+
+@pytest.mark.parametrize("username", ["admin", "township1", "village1"])
+def test_contract_rows_are_the_contract_list(app, demo_county, today, username):
+    with app.test_request_context():
+        actor = db.session.scalar(select(User).where(User.username == username))
+        first = db.session.scalars(
+            contract_service.contract_query(actor, contract_service.ContractFilter(), today)
+        ).first()
+        filters = [
+            contract_service.ContractFilter(),
+            contract_service.ContractFilter(expiring=True),
+            contract_service.ContractFilter(status="draft"),
+            contract_service.ContractFilter(q=first.person.name[:1]),
+            contract_service.ContractFilter(q=first.code[-3:]),
+            contract_service.ContractFilter(village_id=first.post.village_id),
+            contract_service.ContractFilter(township_id=first.post.township_id, status="active"),
+        ]
+        for f in filters:
+            expected = db.session.scalars(contract_service.contract_query(actor, f, today)).unique().all()
+            rows, total = _pages(
+                contract_service.contract_ids(actor, f, today),
+                lambda page, f=f: contract_service.contract_list_rows(db.session, page, f),
+                per_page=7,
+            )
+            assert [r.id for r in rows] == [c.id for c in expected], f
+            assert total == len(expected)
+            for r, c in zip(rows, expected, strict=True):
+                assert (r.code, r.name, r.id_number, r.title) == (
+                    c.code,
+                    c.person.name,
+                    c.person.id_number,
+                    c.post.title,
+                )
+                assert (r.village, r.township) == (c.post.village.name, c.post.township.name)
+                assert (r.status, r.end_on, r.allowance_fen, r.insured) == (
+                    c.status,
+                    c.end_on,
+                    c.allowance_fen,
+                    bool(c.policies),
+                )
+
+
+def test_the_contract_ids_join_the_person_only_to_search(app, demo_county, today):
+    with app.test_request_context():
+        actor = db.session.scalar(select(User).where(User.username == "admin"))
+        plain = str(contract_service.contract_ids(actor, contract_service.ContractFilter(), today))
+        searched = str(contract_service.contract_ids(actor, contract_service.ContractFilter(q="王"), today))
+        assert "person" not in plain and "JOIN post" not in plain
+        assert "JOIN person" in searched
+
+
+@pytest.mark.parametrize("username", ["admin", "township1", "village1", "holder1"])
+def test_the_awaiting_count_counts_the_awaiting_list(app, demo_county, username):
+    with app.test_request_context():
+        actor = db.session.scalar(select(User).where(User.username == username))
+        listed = db.session.scalars(contract_service.awaiting_signing(actor)).unique().all()
+        assert contract_service.awaiting_signing_count(db.session, actor) == len(listed)
+
+
+@pytest.mark.parametrize("username", ["admin", "township1"])
+def test_run_rows_are_the_run_list(app, demo_county, username):
+    with app.test_request_context():
+        actor = db.session.scalar(select(User).where(User.username == username))
+        for kw in ({}, {"status": "approved"}):
+            expected = db.session.scalars(pay_service.run_query(actor, **kw)).unique().all()
+            assert expected
+            rows, total = _pages(
+                pay_service.run_ids(actor, **kw), lambda page: pay_service.run_list_rows(db.session, page), 4
+            )
+            assert [r.id for r in rows] == [run.id for run in expected] and total == len(expected)
+            users = {u.id: u.display_name for u in db.session.scalars(select(User))}
+            for r, run in zip(rows, expected, strict=True):
+                assert (r.township, r.status, r.total_fen) == (run.township.name, run.status, run.total_fen)
+                assert r.preparer == users[run.prepared_by_id]
+                assert r.approver == users.get(run.approved_by_id)
