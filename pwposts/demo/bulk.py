@@ -8,7 +8,6 @@ SQLite: cursor.executemany; PostgreSQL (psycopg 3): COPY … FROM STDIN. Same tr
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date, datetime
 from operator import itemgetter
 
@@ -116,17 +115,3 @@ def sync_sequences(session: Session, tables) -> None:
                     f"(SELECT COALESCE(MAX(id), 1) FROM {table.name}))"
                 )
             )
-
-
-@contextmanager
-def build_index(session: Session, table: str, column: str):
-    """An index the schema does not have, for the build only (created and dropped in its transaction):
-    the exit services look up a contract's renewal by previous_contract_id once per exit, a scan each."""
-    name = f"demo_build_{table}_{column}"
-    session.flush()
-    session.execute(text(f"CREATE INDEX {name} ON {table} ({column})"))
-    try:
-        yield
-    finally:
-        session.flush()
-        session.execute(text(f"DROP INDEX {name}"))

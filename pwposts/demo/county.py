@@ -50,7 +50,7 @@ from ..models.people import Cadre, EmploymentRecord, Household, Person, PersonCa
 from ..models.policy import Fund, FundCategory, Holiday, PostCategory, Standard
 from ..services import audit
 from ..services.accounts import hash_password
-from .bulk import build_index, insert_rows, sync_sequences
+from .bulk import insert_rows, sync_sequences
 from .exits import generate_exits
 from .history import HISTORY_MODELS, extra_users, generate_history, prepare_history
 from .names import (
@@ -1197,8 +1197,7 @@ def _build_county(session: Session, *, seed: int, persons: int, today: date) -> 
     users = staff["count"] + generate_logins(session, b, history.pop("holder_candidates"))
     history["open_notices"] = generate_open_recruitment(session, today)
     history.update(generate_department_records(session, today))
-    with build_index(session, "contract", "previous_contract_id"):
-        history.update(generate_exits(session, today, seed))
+    history.update(generate_exits(session, today, seed))
     history.update(
         plant_oversight_cases(session, today, seed, DEMO_ACTOR)
     )  # 纪检监察 true cases and look-alikes

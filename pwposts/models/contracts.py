@@ -71,7 +71,8 @@ class Contract(db.Model):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("post.id"), index=True)
     application_id: Mapped[Optional[int]] = mapped_column(ForeignKey("application.id"), index=True)
-    previous_contract_id: Mapped[Optional[int]] = mapped_column(ForeignKey("contract.id"))
+    # renewals are found by it (exits, the renewal worklist, the contract chain): indexed
+    previous_contract_id: Mapped[Optional[int]] = mapped_column(ForeignKey("contract.id"), index=True)
     kind: Mapped[str] = mapped_column(String(10), default="劳务协议")
     start_on: Mapped[date] = mapped_column(Date)
     end_on: Mapped[date] = mapped_column(Date)
