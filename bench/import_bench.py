@@ -13,7 +13,8 @@ Timed, each in its own process (so that ru_maxrss is that step's peak, reported 
 RSS before it starts):
 - app: POST /people/roster/import (read, check, keep the checked rows, render the preview), then POST
   /import/confirm (re-check, write, commit) as the county admin — wall time from upload to done.
-- floor: python-calamine reads the same file (to_python), the rows become tuples, and executemany
+- floor: python-calamine reads the same file (to_python), the rows become tuples, and the app's own
+  driver-level writer (services/bulk.insert_tuples: executemany of plain tuples, COPY on PostgreSQL)
   inserts households, persons, categories and one audit entry per person (a sha256 chained in Python)
   into the same tables, one commit — the least any importer of this file into this schema can do.
 The floor's rows are deleted (untimed) before the app runs. Results are appended to bench/RESULTS.md.
@@ -192,11 +193,12 @@ def run_floor(url: str, path: Path) -> dict:
     import hashlib
 
     from python_calamine import CalamineWorkbook
-    from sqlalchemy import func, insert, select
+    from sqlalchemy import func, select
 
     from pwposts.extensions import db
     from pwposts.models.audit import AuditEntry
     from pwposts.models.people import Household, Person, PersonCategory, Region
+    from pwposts.services.bulk import bind_processor, insert_tuples
 
     app = make_app(url)
     with app.app_context():
@@ -216,53 +218,81 @@ def run_floor(url: str, path: Path) -> dict:
             v = villages[r[6][:12]]
             households.setdefault(r[3], v)
             persons.append((r[1], r[2], r[4], r[5], v, r[6][12:], r[3], r[7], r[8], r[18]))
-        s.execute(insert(Household.__table__), [{"code": c, "village_id": v} for c, v in households.items()])
+        # written as the app's own bulk writer writes (plain tuples, executemany; COPY on PostgreSQL)
+        day = bind_processor(s, Person.__table__.c.birth_date)
+        stamp = bind_processor(s, Person.__table__.c.created_at)
+        at = datetime(2026, 11, 25, 2, 0)
+        at_db, today_db = stamp(at), day(TODAY)
+        insert_tuples(s, Household.__table__, ("code", "village_id"), list(households.items()))
         hid = dict(s.execute(select(Household.code, Household.id).where(Household.id > max_household)).all())
-        s.execute(
-            insert(Person.__table__),
+        insert_tuples(
+            s,
+            Person.__table__,
+            (
+                "name",
+                "id_number",
+                "birth_date",
+                "sex",
+                "village_id",
+                "group_name",
+                "household_id",
+                "work_capacity",
+                "phone",
+                "account_kind",
+                "account_no",
+                "cannot_leave_home",
+                "created_at",
+                "updated_at",
+            ),
             [
-                {
-                    "name": name,
-                    "id_number": idn,
-                    "birth_date": date(int(idn[6:10]), int(idn[10:12]), int(idn[12:14])),
-                    "sex": "M" if int(idn[16]) % 2 else "F",
-                    "village_id": v,
-                    "group_name": group,
-                    "household_id": hid[hh],
-                    "work_capacity": cap,
-                    "phone": phone,
-                    "account_kind": kind,
-                    "account_no": acct,
-                    "cannot_leave_home": False,
-                }
+                (
+                    name,
+                    idn,
+                    day(date(int(idn[6:10]), int(idn[10:12]), int(idn[12:14]))),
+                    "M" if int(idn[16]) % 2 else "F",
+                    v,
+                    group,
+                    hid[hh],
+                    cap,
+                    phone,
+                    kind,
+                    acct,
+                    False,
+                    at_db,
+                    at_db,
+                )
                 for name, idn, _c, cap, v, group, hh, phone, acct, kind in persons
             ],
         )
         pid = dict(s.execute(select(Person.id_number, Person.id).where(Person.id > max_person)).all())
-        s.execute(
-            insert(PersonCategory.__table__),
-            [{"person_id": pid[p[1]], "category": p[2], "start_on": TODAY} for p in persons if p[2]],
+        insert_tuples(
+            s,
+            PersonCategory.__table__,
+            ("person_id", "category", "start_on"),
+            [(pid[p[1]], p[2], today_db) for p in persons if p[2]],
         )
-        at = datetime(2026, 11, 25, 2, 0)
         entries, prev = [], head
         for p in persons:
             after = json.dumps({"name": p[0], "id_number": p[1]}, ensure_ascii=False)
             h = hashlib.sha256(f"{prev}|{pid[p[1]]}|{after}".encode()).hexdigest()
-            entries.append(
-                {
-                    "at": at,
-                    "actor_label": "floor",
-                    "action": "create_person",
-                    "object_type": "person",
-                    "object_id": str(pid[p[1]]),
-                    "summary": "",
-                    "after_json": after,
-                    "prev_hash": prev,
-                    "entry_hash": h,
-                }
-            )
+            entries.append((at_db, "floor", "create_person", "person", str(pid[p[1]]), "", after, prev, h))
             prev = h
-        s.execute(insert(AuditEntry.__table__), entries)
+        insert_tuples(
+            s,
+            AuditEntry.__table__,
+            (
+                "at",
+                "actor_label",
+                "action",
+                "object_type",
+                "object_id",
+                "summary",
+                "after_json",
+                "prev_hash",
+                "entry_hash",
+            ),
+            entries,
+        )
         s.commit()
         total = time.perf_counter() - t0
         cpu = time.process_time() - c0
@@ -318,7 +348,7 @@ def run(ctx) -> None:
         f"peak RSS {peak:.0f} MB (before the upload {apps[0]['rss0_mb']:.0f} MB; "
         f"floor {max(f['peak_mb'] for f in floors):.0f} MB)"
     )
-    floor_name = "calamine read + executemany (households, persons, categories, chained audit)"
+    floor_name = "calamine read + driver executemany / COPY (households, persons, categories, chained audit)"
     target = "≤ 10 s and ≤ 1.5× floor, peak ≤ 300 MB"
     ctx.record(
         f"roster import {rows:,} rows: upload → done (preview + confirm), wall",
