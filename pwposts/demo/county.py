@@ -49,7 +49,7 @@ from ..models.accounts import User
 from ..models.people import Cadre, EmploymentRecord, Household, Person, PersonCategory, Region, Relation
 from ..models.policy import Fund, FundCategory, Holiday, PostCategory, Standard
 from ..services import audit
-from ..services.accounts import hash_password
+from ..services.accounts import add_user, hash_password
 from .bulk import insert_rows, sync_sequences
 from .exits import generate_exits
 from .history import HISTORY_MODELS, extra_users, generate_history, prepare_history
@@ -1071,9 +1071,11 @@ def demo_password_hash() -> str:
 
 
 def _login(session: Session, username: str, display: str, role: str, *, region=None, person=None) -> User:
-    """What services.accounts.create_user writes for a demo login (the row and its audit entry), with the
-    shared password hash; the demo's usernames, roles and scopes are valid by construction."""
-    user = User(
+    """A demo login as services.accounts.create_user writes it (add_user: the row and its audit entry), with
+    the shared password hash; the demo's usernames, roles and scopes are valid by construction."""
+    return add_user(
+        session,
+        DEMO_ACTOR,
         username=username,
         password_hash=demo_password_hash(),
         display_name=display,
@@ -1081,24 +1083,8 @@ def _login(session: Session, username: str, display: str, role: str, *, region=N
         region=region,
         person=person,
         phone=None,
-        must_change_password=False,
+        must_change=False,
     )
-    session.add(user)
-    session.flush()
-    audit.record(
-        session,
-        DEMO_ACTOR,
-        "create_user",
-        "user",
-        user.id,
-        after={
-            "username": username,
-            "role": role,
-            "region": region.code if region else None,
-            "person_id": person.id if person else None,
-        },
-    )
-    return user
 
 
 def generate_staff(session: Session, b: _Build) -> dict:

@@ -81,9 +81,38 @@ def create_user(
         )
     if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
         raise DomainError("username_taken", f"用户名“{username}”已被使用，请换一个")
-    user = User(
+    return add_user(
+        session,
+        actor,
         username=username,
         password_hash=hash_password(password),
+        display_name=display_name,
+        role=role,
+        region=region,
+        person=person,
+        phone=phone,
+        must_change=must_change,
+    )
+
+
+def add_user(
+    session: Session,
+    actor,
+    *,
+    username: str,
+    password_hash: str,
+    display_name: str,
+    role: str,
+    region: Region | None,
+    person: Person | None,
+    phone: str | None,
+    must_change: bool,
+) -> User:
+    """The row and audit entry of a new login whose fields create_user has checked (or that are valid by
+    construction: the demo's logins, which share one password hash)."""
+    user = User(
+        username=username,
+        password_hash=password_hash,
         display_name=display_name,
         role=role,
         region=region,
