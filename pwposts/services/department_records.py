@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,11 +24,13 @@ from ..documents.tables import Column, read_table
 from ..domain.errors import DomainError
 from ..domain.hiring import ExternalPost
 from ..domain.people import CADRE_OFFICES, normalize_id_number, parse_id_number
-from ..models.people import Cadre, EmploymentRecord, Person, PersonCategory, Region
+from ..models.people import Person, Region
 from ..models.registry import IMPORT_KIND_LABELS, ExternalPostRecord, ImportBatch
 from . import audit
+from .clock_binding import now_of
 from .department_record_cells import CATEGORY_EXTRA_ALIASES as CATEGORY_EXTRA_ALIASES
 from .department_record_cells import _Bad, _parse
+from .department_record_plans import PLANNERS, Parsed, Who, chunks, write_plan
 from .permissions import require
 from .roster_cells import cell_text
 
@@ -137,27 +138,21 @@ def external_posts_of(session: Session, id_number: str) -> tuple[ExternalPost, .
 
 
 def external_posts_of_many(session: Session, id_numbers) -> dict[str, tuple[ExternalPost, ...]]:
-    """Other departments' roster entries of each ID number (by start date), in one query."""
+    """Other departments' roster entries of each ID number (by start date), one query per CHUNK numbers."""
     found: dict[str, list[ExternalPost]] = {}
-    for r in session.scalars(
-        select(ExternalPostRecord)
-        .where(ExternalPostRecord.id_number.in_(list(id_numbers)))
-        .order_by(ExternalPostRecord.start_on)
-    ):
-        found.setdefault(r.id_number, []).append(
-            ExternalPost(r.department, r.post_name, r.start_on, r.end_on, r.batch.label)
-        )
+    for part in chunks(sorted(set(id_numbers))):
+        for r in session.scalars(
+            select(ExternalPostRecord)
+            .where(ExternalPostRecord.id_number.in_(part))
+            .order_by(ExternalPostRecord.start_on)
+        ):
+            found.setdefault(r.id_number, []).append(
+                ExternalPost(r.department, r.post_name, r.start_on, r.end_on, r.batch.label)
+            )
     return {k: tuple(v) for k, v in found.items()}
 
 
 # ---------------------------------------------------------------- the import
-
-
-@dataclass
-class _Parsed:
-    line: int
-    person: Person | None
-    values: dict
 
 
 LABELS = {c.key: c.label for cols in COLUMNS.values() for c in cols}
@@ -210,16 +205,15 @@ def import_records(
                 else "身份证号被 Excel 存成了数字，后几位已丢失；请设为文本格式"
             )
             errors.append(f"第{line}行，“身份证号”列，值“{shown}”：{reason}")
-    persons: dict[str, Person] = {}
-    wanted = sorted(set(numbers.values()))
-    for i in range(0, len(wanted), 500):
-        for p in session.scalars(
-            select(Person)
+    persons: dict[str, Who] = {}
+    for part in chunks(sorted(set(numbers.values()))):
+        for row in session.execute(
+            select(Person.id, Person.id_number, Person.name, Person.village_id, Person.death_date)
             .join(Region, Region.id == Person.village_id)
-            .where(Person.id_number.in_(wanted[i : i + 500]), Region.code.like(county.code[:6] + "%"))
+            .where(Person.id_number.in_(part), Region.code.like(county.code[:6] + "%"))
         ):
-            persons[p.id_number] = p
-    parsed: list[_Parsed] = []
+            persons[row.id_number] = Who(*row)
+    parsed: list[Parsed] = []
     seen: dict[tuple, int] = {}
     for line, values in table.rows:
         number = numbers.get(line)
@@ -258,24 +252,30 @@ def import_records(
             errors.append(f"第{line}行，“身份证号”列：与第{seen[identity]}行重复")
             continue
         seen[identity] = line
-        parsed.append(_Parsed(line, person, row))
+        parsed.append(Parsed(line, person, row))
     if kind == "cadres":
+        codes = sorted({r.values["village"] for r in parsed if r.values.get("village")})
+        villages: dict[str, int] = {}
+        for part in chunks(codes):
+            villages.update(
+                session.execute(
+                    select(Region.code, Region.id).where(Region.code.in_(part), Region.level == "village")
+                )
+                .tuples()
+                .all()
+            )
         for r in parsed:
             code = r.values.get("village")
-            if code:
-                village = session.scalar(select(Region).where(Region.code == code, Region.level == "village"))
-                if village is None:
-                    errors.append(f"第{r.line}行，“村区划代码”列，值“{code}”：系统中没有这个村")
-                r.values["village_region"] = village
-            else:
-                r.values["village_region"] = r.person.village
+            if code and code not in villages:
+                errors.append(f"第{r.line}行，“村区划代码”列，值“{code}”：系统中没有这个村")
+            r.values["village_id"] = villages.get(code) if code else r.person.village_id
     if errors:
         raise DomainError(
             "import_rows_invalid",
             f"{what}导入未执行：{len(errors)}处错误，整份文件未写入，请改正后重新导入",
             details=errors,
         )
-    plan = _PLANNERS[kind](session, parsed, department)
+    plan = PLANNERS[kind](session, parsed, department)
     outcome.unchanged = len(parsed) - len(plan)
     if not plan:
         return outcome
@@ -286,22 +286,15 @@ def import_records(
         file_name=(filename or "")[:200],
         file_hash=digest,
         imported_on=today,
+        imported_at=now_of(session),
         importer_id=actor.id,
         importer_name=actor.display_name,
         row_count=len(table.rows),
     )
+    outcome.added, outcome.changed = plan.added, plan.changed
+    batch.added, batch.changed = plan.added, plan.changed
     session.add(batch)
-    session.flush()
-    changes = []
-    for change in plan:
-        added, summary = change(batch)
-        if added:
-            outcome.added += 1
-        else:
-            outcome.changed += 1
-        changes.append(summary)
-    batch.added, batch.changed = outcome.added, outcome.changed
-    session.flush()
+    write_plan(session, kind, plan, batch)
     outcome.batch = batch
     audit.record(
         session,
@@ -317,12 +310,14 @@ def import_records(
             "rows": len(table.rows),
             "added": outcome.added,
             "changed": outcome.changed,
-            "changes": changes[:500],
+            "changes": plan.summaries[:500],
         },
         summary=f"导入{what}《{filename}》（{department}）：新增{outcome.added}条，更改{outcome.changed}条，"
         f"未变{outcome.unchanged}条",
     )
     if kind == "deaths":  # one entry per death, chained in one pass and written with one executemany
+        died = {row["id"]: row["death_date"] for row in plan.updates}
+        source = batch.label[:200]
         audit.record_many(
             session,
             actor,
@@ -332,202 +327,14 @@ def import_records(
                     "person",
                     r.person.id,
                     None,
-                    {"death_date": r.person.death_date, "death_source": r.person.death_source},
-                    f"登记{r.person.name}于{r.person.death_date.isoformat()}死亡（来源：{r.person.death_source}）",
+                    {"death_date": died[r.person.id], "death_source": source},
+                    f"登记{r.person.name}于{died[r.person.id].isoformat()}死亡（来源：{source}）",
                 )
                 for r in parsed
-                if r.person.death_batch_id == batch.id
+                if r.person.id in died
             ),
         )
     return outcome
-
-
-Change = Callable[[ImportBatch], tuple[bool, str]]
-
-
-def _plan_deaths(session: Session, rows: list[_Parsed], department: str) -> list[Change]:
-    plan = []
-    for r in rows:
-        p, d = r.person, r.values["death_date"]
-        if p.death_date == d:
-            continue
-
-        def change(batch, p=p, d=d):
-            added = p.death_date is None
-            p.death_date, p.death_batch_id = d, batch.id
-            p.death_source = batch.label[:200]
-            return added, f"{p.id}:{d.isoformat()}"
-
-        plan.append(change)
-    return plan
-
-
-def _plan_spans(
-    session: Session,
-    rows: list[_Parsed],
-    model,
-    key_fields: tuple[str, ...],
-    person_attr: str,
-    build: Callable[[_Parsed, ImportBatch], Any],
-) -> list[Change]:
-    """Rows identified by (person, key fields, start): new → add; an end date that differs → change it."""
-    person_ids = [r.person.id for r in rows]
-    start_attr = "term_start" if model is Cadre else "start_on"
-    end_attr = "term_end" if model is Cadre else "end_on"
-    existing = {}
-    if person_ids:
-        col = getattr(model, person_attr)
-        for obj in session.scalars(select(model).where(col.in_(person_ids))):
-            existing[
-                (getattr(obj, person_attr), *(getattr(obj, k) for k in key_fields), getattr(obj, start_attr))
-            ] = obj
-    plan = []
-    for r in rows:
-        ident = (r.person.id, *(r.values[k] for k in key_fields), r.values["start_on"])
-        obj = existing.get(ident)
-        if obj is None:
-
-            def add(batch, r=r):
-                session.add(build(r, batch))
-                return True, f"{r.person.id}:新增"
-
-            plan.append(add)
-        elif getattr(obj, end_attr) != r.values["end_on"]:
-
-            def change(batch, obj=obj, r=r):
-                setattr(obj, end_attr, r.values["end_on"])
-                if hasattr(obj, "batch_id"):
-                    obj.batch_id = batch.id
-                return False, f"{r.person.id}:结束于{r.values['end_on']}"
-
-            plan.append(change)
-    return plan
-
-
-def _plan_employment(session, rows, department):
-    plan = []
-    existing = {}
-    ids = [r.person.id_number for r in rows]
-    if ids:
-        for e in session.scalars(select(EmploymentRecord).where(EmploymentRecord.id_number.in_(ids))):
-            existing[(e.id_number, e.employer, e.start_on)] = e
-    for r in rows:
-        v = r.values
-        e = existing.get((r.person.id_number, v["employer"], v["start_on"]))
-        if e is None:
-
-            def add(batch, r=r, v=v):
-                session.add(
-                    EmploymentRecord(
-                        id_number=r.person.id_number,
-                        person_id=r.person.id,
-                        employer=v["employer"],
-                        full_time=v["full_time"],
-                        start_on=v["start_on"],
-                        end_on=v["end_on"],
-                        source=batch.label,
-                        batch_id=batch.id,
-                    )
-                )
-                return True, f"{r.person.id}:{v['employer']}"
-
-            plan.append(add)
-        elif (e.end_on, e.full_time) != (v["end_on"], v["full_time"]):
-
-            def change(batch, e=e, v=v):
-                e.end_on, e.full_time, e.batch_id, e.source = (
-                    v["end_on"],
-                    v["full_time"],
-                    batch.id,
-                    batch.label,
-                )
-                return False, f"{e.person_id}:{e.employer}"
-
-            plan.append(change)
-    return plan
-
-
-def _plan_external(session, rows, department):
-    for r in rows:
-        r.values["department"] = r.values.get("department") or department
-    existing = {}
-    ids = [r.person.id_number for r in rows]
-    if ids:
-        for x in session.scalars(select(ExternalPostRecord).where(ExternalPostRecord.id_number.in_(ids))):
-            existing[(x.id_number, x.department, x.post_name, x.start_on)] = x
-    plan = []
-    for r in rows:
-        v = r.values
-        x = existing.get((r.person.id_number, v["department"], v["post_name"], v["start_on"]))
-        if x is None:
-
-            def add(batch, r=r, v=v):
-                session.add(
-                    ExternalPostRecord(
-                        batch_id=batch.id,
-                        id_number=r.person.id_number,
-                        person_id=r.person.id,
-                        department=v["department"],
-                        post_name=v["post_name"],
-                        start_on=v["start_on"],
-                        end_on=v["end_on"],
-                    )
-                )
-                return True, f"{r.person.id}:{v['department']}{v['post_name']}"
-
-            plan.append(add)
-        elif x.end_on != v["end_on"]:
-
-            def change(batch, x=x, v=v):
-                x.end_on, x.batch_id = v["end_on"], batch.id
-                return False, f"{x.person_id}:{x.department}{x.post_name}"
-
-            plan.append(change)
-    return plan
-
-
-def _plan_cadres(session, rows, department):
-    return _plan_spans(
-        session,
-        rows,
-        Cadre,
-        ("office",),
-        "person_id",
-        lambda r, batch: Cadre(
-            person_id=r.person.id,
-            village_id=r.values["village_region"].id,
-            office=r.values["office"],
-            term_start=r.values["start_on"],
-            term_end=r.values["end_on"],
-            batch_id=batch.id,
-        ),
-    )
-
-
-def _plan_categories(session, rows, department):
-    return _plan_spans(
-        session,
-        rows,
-        PersonCategory,
-        ("category",),
-        "person_id",
-        lambda r, batch: PersonCategory(
-            person_id=r.person.id,
-            category=r.values["category"],
-            start_on=r.values["start_on"],
-            end_on=r.values["end_on"],
-            batch_id=batch.id,
-        ),
-    )
-
-
-_PLANNERS = {
-    "deaths": _plan_deaths,
-    "employment": _plan_employment,
-    "external_posts": _plan_external,
-    "cadres": _plan_cadres,
-    "categories": _plan_categories,
-}
 
 
 def batches(session: Session, county: Region, kind: str | None = None, limit: int = 100) -> list[ImportBatch]:

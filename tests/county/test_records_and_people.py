@@ -277,3 +277,98 @@ def test_a_death_list_writes_its_entries_in_one_pass_and_the_chain_verifies(
     assert [e.action for e in last] == ["record_death", "import_records"]
     assert last[0].prev_hash == last[1].entry_hash and last[0].object_id == str(wang.id)
     assert verify_chain(session).ok
+
+
+def test_a_department_file_is_written_set_based_within_the_drivers_parameter_limit(
+    app, client, session, county, login_as
+):
+    """The statements an import runs do not grow with its rows, and none binds more than a chunk of values
+    (psycopg refuses a statement of more than 65,535 parameters: a 100,000-row file must still import)."""
+    from sqlalchemy import event
+
+    from pwposts.extensions import db
+
+    number = county.persons["li"].id_number
+    session.rollback()  # no read transaction of the test's own left open beside the request's write
+    login_as("admin")
+    with app.app_context():
+        engine = db.engine
+    seen: list[int] = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        seen.append(0 if executemany else len(parameters or ()))
+
+    def imported(n: int, name: str) -> tuple[int, int]:
+        rows = "".join(f"{number},单位{name}{i},2026-01-0{1 + i % 9}\n" for i in range(n))
+        seen.clear()
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            r = post_file(client, "employment", "身份证号,单位名称,参保开始日期\n" + rows, f"{name}.csv")
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        assert f"新增{n}条" in r.data.decode(), r.data.decode()[-1500:]
+        return len(seen), max(seen)
+
+    imported(2, "warm")  # the first request after login loads what later ones find cached
+    small, _ = imported(3, "a")
+    large, widest = imported(1_200, "b")
+    assert large == small
+    assert widest <= 500
+    assert session.scalar(select(func.count(EmploymentRecord.id))) == 1_205
+
+
+def test_imported_rows_take_the_callers_clock_and_a_death_list_bumps_the_payroll_counters(
+    session, county, today
+):
+    """Rows written set-based carry the bound `now` (never the real clock); a death changes the person's
+    pay inputs, so the '*' change counter of the township where the person holds a contract goes up."""
+    from pwposts.models.pay import PayInputChange
+    from pwposts.services.department_records import import_records
+    from tests.conftest import NOW
+
+    wang = county.persons["wang"]
+    contract = make_contract(session, wang, make_post(session, county))
+    session.commit()
+    township_id = contract.post.township_id
+
+    def counter() -> int:
+        return (
+            session.scalar(
+                select(PayInputChange.changes).where(
+                    PayInputChange.township_id == township_id, PayInputChange.month == "*"
+                )
+            )
+            or 0
+        )
+
+    admin = county.users["admin"]
+    out = import_records(
+        session,
+        admin,
+        "employment",
+        f"身份证号,单位名称,参保开始日期\n{wang.id_number},某公司,2026-06-01\n".encode(),
+        "参保.csv",
+        None,
+        today,
+    )
+    assert out.added == 1
+    record = session.scalars(select(EmploymentRecord)).one()
+    assert (
+        record.imported_at == NOW == out.batch.imported_at
+        and record.batch_id == out.batch.id
+        and "参保.csv" in record.source
+    )
+    before = counter()
+    out = import_records(
+        session,
+        admin,
+        "deaths",
+        f"身份证号,死亡日期\n{wang.id_number},2026-11-10\n".encode(),
+        "死亡.csv",
+        None,
+        today,
+    )
+    session.commit()
+    assert out.added == 1 and counter() == before + 1
+    session.refresh(wang)
+    assert wang.death_date == date(2026, 11, 10) and wang.death_batch_id == out.batch.id

@@ -12,7 +12,8 @@ session, so no service can forget it:
 prepare_run and void_run bump their own months too (lines of one run decide who is "late" in another).
 A preview stores the counters it saw (read before its inputs, so a change racing it is never missed);
 approval compares them with the current ones. Changes made by Core UPDATEs bypass the listener: the
-services make none to these tables (approval's attendance lock approved → locked changes no line)."""
+services make none to these tables (approval's attendance lock approved → locked changes no line) except a
+department's death list, whose writer calls bump_persons itself."""
 
 from __future__ import annotations
 
@@ -175,3 +176,15 @@ def _bump_on_flush(session: Session, flush_context, instances) -> None:
 def unchanged_since_preview(session: Session, run: PayrollRun, months: list[str]) -> bool:
     """True when no input of the run's township and months changed since it was prepared."""
     return run.inputs_stamp is not None and run.inputs_stamp == stamp(session, run.township_id, months)
+
+
+def bump_persons(session: Session, person_ids: list[int], chunk: int = 500) -> None:
+    """bump the '*' counter of every township where these persons hold a contract — for writers that change
+    persons with a Core UPDATE (a department's death list), which the flush listener does not see."""
+    keys = set()
+    conn = session.connection()
+    q = select(Post.township_id).join(Contract, Contract.post_id == Post.id).distinct()
+    for i in range(0, len(person_ids), chunk):
+        part = person_ids[i : i + chunk]
+        keys.update((tid, ANY_MONTH) for tid in conn.execute(q.where(Contract.person_id.in_(part))).scalars())
+    bump(session, keys)
