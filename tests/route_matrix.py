@@ -132,6 +132,7 @@ ROWS: dict[str, str] = {
     "GET /exits/behind": "- - + + + +",
     "GET /exits/colours": "- - + + + +",
     "GET /exits/export": "- - + + + +",
+    "GET /exits/notices.pdf": "- - + + + +",
     "GET /exits/followup/<int:person_id>": "-- -- +- +- ++ ++",
     # holder1's own 退岗通知书 (a confirmed exit of theirs); OUT: another person's
     "GET /exits/mine/<int:contract_id>/notice.pdf": "-- +- -- -- -- --",

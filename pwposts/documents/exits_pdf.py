@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from flask import render_template
+
 from ..domain.contracts import party_a_name
 from ..domain.exits import PLACEMENT_LABELS, reason_label
 from .contracts_pdf import cn_date
-from .pdf import render_pdf
+from .pdf import html_to_pdf, htmls_to_pdf
 
 
 def exit_notice_pdf(ex, township_name: str) -> bytes:
     """Render templates/pdf/exit_notice.html for a confirmed (or proposed: marked 草稿) exit."""
+    return html_to_pdf(exit_notice_html(ex, township_name))
+
+
+def exit_notices_pdf(exits) -> bytes:
+    """Several exits' notices as one PDF to print (each laid out on its own, the fonts embedded once)."""
+    return htmls_to_pdf([exit_notice_html(ex, ex.contract.post.township.name) for ex in exits])
+
+
+def exit_notice_html(ex, township_name: str) -> str:
     c = ex.contract
-    return render_pdf(
+    return render_template(
         "pdf/exit_notice.html",
         ex=ex,
         c=c,

@@ -311,6 +311,8 @@ OBJECT_LABELS.update(
             "attendance_template": "考勤表",
             "contract_pdf": "合同PDF",
             "contracts_batch_pdf": "合同批量打印PDF",
+            "exits": "退岗台账",
+            "exit_notices_pdf": "退岗通知书批量打印PDF",
         }.items()
         if k not in OBJECT_LABELS
     }

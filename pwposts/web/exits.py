@@ -13,7 +13,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from .. import clock
-from ..documents.exits_pdf import exit_notice_filename, exit_notice_pdf
+from ..documents.exits_pdf import exit_notice_filename, exit_notice_pdf, exit_notices_pdf
 from ..documents.exits_xlsx import XLSX_MIMETYPE, exits_workbook
 from ..domain import exits as rules
 from ..domain.contracts import CONTRACT_STATE_LABELS
@@ -25,6 +25,7 @@ from ..models.people import Person
 from ..services import contracts as contracts_service
 from ..services import exits as service
 from ..services import worklist as work
+from ..services.exports import record_export
 from ..services.permissions import can, get_scoped, require
 from . import flash_error
 from .dashboard import Card, card
@@ -166,6 +167,15 @@ def export():
             )
         )
     data = exits_workbook(rows, f"退岗台账（导出于 {today.isoformat()}）")
+    f = _filter()
+    record_export(
+        db.session,
+        current_user,
+        "exits",
+        len(rows),
+        full_numbers=can(current_user, "view_full_id_number"),
+        filters={"q": f.q, "township": f.township_id, "village": f.village_id, "status": f.status},
+    )
     return send_file(
         io.BytesIO(data),
         mimetype=XLSX_MIMETYPE,
@@ -354,6 +364,49 @@ def notice_pdf(exit_id: int):
         mimetype="application/pdf",
         as_attachment=request.args.get("download") == "1",
         download_name=exit_notice_filename(ex),
+    )
+
+
+NOTICES_MAX = 300
+
+
+@bp.route("/notices.pdf")
+@login_required
+def notices_pdf():
+    """The 退岗通知书 of the confirmed exits the list's filters show, for one township (or village), as one
+    PDF to print and hand out."""
+    require(current_user, "view_exit")
+    f = _filter()
+    if not (f.township_id or f.village_id):
+        raise DomainError(
+            "exit_notices_scope", "批量打印退岗通知书须先选择乡镇（或村）：请在筛选中选择乡镇后再打印"
+        )
+    f.status = "confirmed"  # a proposed exit has no notice to hand out yet
+    exits = db.session.scalars(service.exit_query(current_user, f).limit(NOTICES_MAX + 1)).unique().all()
+    if not exits:
+        raise DomainError(
+            "exit_notices_empty", "没有符合筛选条件的已确认退岗可打印通知书：请调整乡镇、原因或搜索条件"
+        )
+    if len(exits) > NOTICES_MAX:
+        raise DomainError(
+            "exit_notices_too_large",
+            f"符合条件的已确认退岗超过{NOTICES_MAX}份，超过单次批量打印上限：请按村或原因缩小范围后分批打印",
+        )
+    data = exit_notices_pdf(exits)
+    record_export(
+        db.session,
+        current_user,
+        "exit_notices_pdf",
+        len(exits),
+        full_numbers=True,  # the notice is the holder's own document: it carries the whole ID number
+        filters={"q": f.q, "township": f.township_id, "village": f.village_id, "reason": f.reason},
+    )
+    where = exits[0].contract.post.village.name if f.village_id else exits[0].contract.post.township.name
+    return send_file(
+        io.BytesIO(data),
+        mimetype="application/pdf",
+        as_attachment=request.args.get("download") == "1",
+        download_name=f"退岗通知书批量打印-{where}-{clock.today().isoformat()}.pdf",
     )
 
 

@@ -309,3 +309,57 @@ def test_legacy_terminated_contract_gets_its_exit_record(session, county, login_
         },
     )
     assert bad.status_code == 302  # an active contract: an ordinary exit
+
+
+def test_a_townships_exit_notices_print_as_one_pdf_audited_and_scoped(session, county, login_as):
+    """批量打印退岗通知书: the confirmed exits the list's filters show, one notice each, one PDF; no township
+    chosen → a plain refusal; another township's clerk never gets them; the download is in the trail."""
+    from pwposts.models.audit import AuditEntry
+    from pwposts.services import exits as svc
+    from tests.web.test_contracts_web import pdf_text
+
+    h = holders(session, county)
+    for key in ("wang", "li"):
+        svc.record_exit(
+            session,
+            county.users["town"],
+            h[key].id,
+            "own_request",
+            date(2026, 11, 20),
+            date(2026, 11, 21),
+            date(2026, 11, 22),
+        )
+    session.commit()
+    exits = session.scalars(select(ContractExit).order_by(ContractExit.id)).all()
+    town = county.townships[0].id
+    client = login_as("town")
+    assert "批量打印退岗通知书" in client.get(f"/exits/?township={town}").get_data(as_text=True)
+    assert "批量打印退岗通知书" not in client.get("/exits/").get_data(as_text=True)
+    single = client.get(f"/exits/{exits[0].id}/notice.pdf")
+    r = client.get(f"/exits/notices.pdf?township={town}")
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    pages = len(PdfReader(BytesIO(r.data)).pages)
+    assert pages == 2 * len(PdfReader(BytesIO(single.data)).pages)
+    text = pdf_text(r.data)
+    assert "王秀英" in text and "李建国" in text and all(f"TG-{e.id:06d}" in text for e in exits)
+    entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert (
+        entry.action == "export_data" and entry.object_type == "exit_notices_pdf" and "2 行" in entry.summary
+    )
+
+    refused = client.get("/exits/notices.pdf", follow_redirects=True)
+    assert refused.mimetype != "application/pdf" and "请在筛选中选择乡镇" in refused.get_data(as_text=True)
+    nothing = client.get(f"/exits/notices.pdf?township={town}&q=不存在的人", follow_redirects=True)
+    assert nothing.mimetype != "application/pdf" and "没有符合筛选条件" in nothing.get_data(as_text=True)
+    other = login_as("otherTown").get(f"/exits/notices.pdf?township={town}", follow_redirects=True)
+    assert other.mimetype != "application/pdf"
+
+
+def test_the_exits_export_is_in_the_trail(session, county, login_as):
+    from pwposts.models.audit import AuditEntry
+
+    holders(session, county)
+    r = login_as("town").get("/exits/export")
+    assert r.status_code == 200
+    entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert entry.action == "export_data" and entry.object_type == "exits"
