@@ -7,7 +7,7 @@ is converted by the caller with bind_processor() — once, when it is the same f
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from sqlalchemy import Column, Table
 from sqlalchemy.orm import Session
@@ -69,3 +69,27 @@ def insert_tuples(session: Session, table: Table, columns: Sequence[str], rows: 
     if not positional:
         rows = [{f"p{i}": v for i, v in enumerate(row)} for row in rows]
     conn.exec_driver_sql(head + f"({marks})", rows)
+
+
+CHUNK = 500  # values per IN (…): psycopg refuses a statement of more than 65,535 parameters
+
+
+def chunks(values: Iterable, size: int | None = None) -> Iterator[list]:
+    """The distinct values (first-seen order) in lists of at most `size` (CHUNK)."""
+    size = size or CHUNK
+    distinct = list(dict.fromkeys(values))
+    for i in range(0, len(distinct), size):
+        yield distinct[i : i + size]
+
+
+def execute_in(session: Session, make: Callable[[list], Any], values: Iterable) -> Iterator:
+    """The rows of session.execute(make(part)) for each chunk of `values` — for an IN (…) over a set that
+    grows with the county (every exited holder, every household member) and may pass the driver's limit."""
+    for part in chunks(values):
+        yield from session.execute(make(part))
+
+
+def scalars_in(session: Session, make: Callable[[list], Any], values: Iterable) -> Iterator:
+    """As execute_in, the first column (ORM entities for a select of one entity)."""
+    for part in chunks(values):
+        yield from session.scalars(make(part))

@@ -4,8 +4,8 @@ file). Used by department_records.import_records.
 A plan is made before anything is written: rows to add and rows to change, each change a summary line for
 the import's audit entry, in the file's order. Writing it is one INSERT stream per table (bulk.insert_tuples:
 executemany, COPY on PostgreSQL) and one executemany UPDATE — a file of 100,000 rows costs a handful of
-statements, never one per row. Existing rows are looked up in chunks of CHUNK values, well inside every
-driver's parameter limit (psycopg refuses more than 65,535 per statement).
+statements, never one per row. Existing rows are looked up in chunks of bulk.CHUNK values, well inside every
+driver's parameter limit (bulk.chunks: psycopg refuses more than 65,535 per statement).
 
 A death changes the person, which the payroll's change counters (pay/changes) must see: the ORM listener
 does not see Core UPDATEs, so the writer bumps the counters of the persons' townships itself.
@@ -25,13 +25,6 @@ from ..models.registry import ExternalPostRecord, ImportBatch
 from . import bulk
 from .clock_binding import now_of
 from .pay import changes as pay_changes
-
-CHUNK = 500  # values per IN (…)
-
-
-def chunks(values: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
-    for i in range(0, len(values), size):
-        yield values[i : i + size]
 
 
 @dataclass(frozen=True)
@@ -82,12 +75,8 @@ class Plan:
 
 
 def _existing(session: Session, table: Table, key: str, values: Iterable, columns: Sequence[str]) -> list:
-    wanted = sorted(set(values))
     cols = [table.c[c] for c in columns]
-    found = []
-    for part in chunks(wanted):
-        found.extend(session.execute(select(*cols).where(table.c[key].in_(part))).all())
-    return found
+    return list(bulk.execute_in(session, lambda part: select(*cols).where(table.c[key].in_(part)), values))
 
 
 # ---------------------------------------------------------------- planning, one function a kind

@@ -27,10 +27,11 @@ from ..domain.people import CADRE_OFFICES, normalize_id_number, parse_id_number
 from ..models.people import Person, Region
 from ..models.registry import IMPORT_KIND_LABELS, ExternalPostRecord, ImportBatch
 from . import audit
+from .bulk import chunks
 from .clock_binding import now_of
 from .department_record_cells import CATEGORY_EXTRA_ALIASES as CATEGORY_EXTRA_ALIASES
 from .department_record_cells import _Bad, _parse
-from .department_record_plans import PLANNERS, Parsed, Who, chunks, write_plan
+from .department_record_plans import PLANNERS, Parsed, Who, write_plan
 from .permissions import require
 from .roster_cells import cell_text
 
@@ -138,7 +139,7 @@ def external_posts_of(session: Session, id_number: str) -> tuple[ExternalPost, .
 
 
 def external_posts_of_many(session: Session, id_numbers) -> dict[str, tuple[ExternalPost, ...]]:
-    """Other departments' roster entries of each ID number (by start date), one query per CHUNK numbers."""
+    """Other departments' roster entries of each ID number (by start date), one query per bulk.CHUNK numbers."""
     found: dict[str, list[ExternalPost]] = {}
     for part in chunks(sorted(set(id_numbers))):
         for r in session.scalars(

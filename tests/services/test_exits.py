@@ -416,3 +416,44 @@ def test_a_death_turns_an_earlier_proposal_into_the_deaths(session, county):
     )
     assert "原建议" in ex.evidence
     assert run_sweep(session, date(2026, 12, 12)).changes == 0
+
+
+def test_colours_read_in_chunks_give_the_same_colours(session, county, monkeypatch):
+    """compute_colours' IN (…) lists grow with every exited holder and their households, past psycopg's
+    65,535 parameters in a county's later years: they are read in chunks (bulk.CHUNK), with the same result
+    whatever the chunk size — here one value per statement, so every statement binds at most a few."""
+    from sqlalchemy import event
+
+    from pwposts.services import bulk
+    from pwposts.services.exits.colours import compute_colours
+
+    h = holders(session, county)
+    for key, reason in (("li", "own_request"), ("wang", "unable")):
+        svc.record_exit(
+            session,
+            county.users["town"],
+            h[key].id,
+            reason,
+            date(2026, 9, 30),
+            date(2026, 10, 1),
+            date(2026, 10, 2),
+        )
+    employ(session, county.persons["wang"], date(2026, 11, 20))
+    session.commit()
+    whole = compute_colours(session, date(2026, 11, 25))
+    assert set(whole) == {county.persons["li"].id, county.persons["wang"].id}
+    widest: list[int] = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        if " IN (" in statement:
+            widest.append(len(parameters or ()))
+
+    monkeypatch.setattr(bulk, "CHUNK", 1)
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert compute_colours(session, date(2026, 11, 25)) == whole
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert widest and max(widest) <= 4
+    assert list(bulk.chunks([3, 1, 3, 2, 1], 2)) == [[3, 1], [2]]

@@ -15,6 +15,7 @@ from ...models.contracts import Contract
 from ...models.exits import ContractExit, FollowupService, PersonColour
 from ...models.people import EmploymentRecord, Person, PersonCategory, Region
 from .. import audit
+from ..bulk import execute_in, scalars_in
 from ..permissions import id_number_search, scope_regions
 from .common import idle_days
 
@@ -51,52 +52,68 @@ def compute_colours(session: Session, today: date) -> dict[int, tuple[str, str, 
         latest[ex.person_id] = ex
     if not latest:
         return {}
-    persons = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(list(latest))))}
+    persons = {
+        p.id: p for p in scalars_in(session, lambda part: select(Person).where(Person.id.in_(part)), latest)
+    }
     households = {p.household_id for p in persons.values() if p.household_id is not None}
     members: dict[int, list[tuple[int, str]]] = {}
     if households:
-        for pid, hid, idn in session.execute(
-            select(Person.id, Person.household_id, Person.id_number).where(
-                Person.household_id.in_(households)
-            )
+        for pid, hid, idn in execute_in(
+            session,
+            lambda part: select(Person.id, Person.household_id, Person.id_number).where(
+                Person.household_id.in_(part)
+            ),
+            households,
         ):
             members.setdefault(hid, []).append((pid, idn))
     everyone = set(persons) | {pid for ms in members.values() for pid, _ in ms}
     id_numbers = {p.id_number for p in persons.values()} | {idn for ms in members.values() for _, idn in ms}
     on_post = set(
-        session.scalars(
-            select(Contract.person_id).where(
-                Contract.person_id.in_(everyone),
+        scalars_in(
+            session,
+            lambda part: select(Contract.person_id).where(
+                Contract.person_id.in_(part),
                 Contract.status == "active",
                 Contract.start_on <= today,
                 func.coalesce(Contract.exit_on, Contract.end_on) >= today,
-            )
+            ),
+            everyone,
         )
     )
     jobs: dict[str, str] = {}
-    for idn, employer in session.execute(
-        select(EmploymentRecord.id_number, EmploymentRecord.employer).where(
-            EmploymentRecord.id_number.in_(id_numbers),
-            EmploymentRecord.start_on <= today,
-            or_(EmploymentRecord.end_on.is_(None), EmploymentRecord.end_on >= today),
-        )
+    for idn, employer in execute_in(
+        session,
+        lambda part: (
+            select(EmploymentRecord.id_number, EmploymentRecord.employer)
+            .where(
+                EmploymentRecord.id_number.in_(part),
+                EmploymentRecord.start_on <= today,
+                or_(EmploymentRecord.end_on.is_(None), EmploymentRecord.end_on >= today),
+            )
+            .order_by(EmploymentRecord.id)
+        ),  # the first record of each number wins, as before
+        id_numbers,
     ):
         jobs.setdefault(idn, employer)
     monitored_people = set(
-        session.scalars(
-            select(PersonCategory.person_id).where(
-                PersonCategory.person_id.in_(everyone),
+        scalars_in(
+            session,
+            lambda part: select(PersonCategory.person_id).where(
+                PersonCategory.person_id.in_(part),
                 PersonCategory.category == "防止返贫监测对象",
                 PersonCategory.start_on <= today,
                 or_(PersonCategory.end_on.is_(None), PersonCategory.end_on >= today),
-            )
+            ),
+            everyone,
         )
     )
     given: dict[int, list[tuple[str, date]]] = {}
-    for pid, kind, on in session.execute(
-        select(FollowupService.person_id, FollowupService.kind, FollowupService.given_on).where(
-            FollowupService.person_id.in_(list(latest))
-        )
+    for pid, kind, on in execute_in(
+        session,
+        lambda part: select(FollowupService.person_id, FollowupService.kind, FollowupService.given_on).where(
+            FollowupService.person_id.in_(part)
+        ),
+        latest,
     ):
         given.setdefault(pid, []).append((kind, on))
     counties = _village_counties(session)
@@ -134,7 +151,9 @@ def refresh_colours(session: Session, actor, today: date) -> dict[str, int]:
     names = (
         {
             pid: name
-            for pid, name in session.execute(select(Person.id, Person.name).where(Person.id.in_(list(fresh))))
+            for pid, name in execute_in(
+                session, lambda part: select(Person.id, Person.name).where(Person.id.in_(part)), fresh
+            )
         }
         if fresh
         else {}
@@ -230,10 +249,14 @@ def household_colours(session: Session, household_ids) -> dict[int, str]:
     out: dict[int, list[str]] = {}
     if not household_ids:
         return {}
-    for hid, colour in session.execute(
-        select(Person.household_id, PersonColour.colour)
-        .join(Person, Person.id == PersonColour.person_id)
-        .where(Person.household_id.in_(list(household_ids)))
+    for hid, colour in execute_in(
+        session,
+        lambda part: (
+            select(Person.household_id, PersonColour.colour)
+            .join(Person, Person.id == PersonColour.person_id)
+            .where(Person.household_id.in_(part))
+        ),
+        household_ids,
     ):
         out.setdefault(hid, []).append(colour)
     return {hid: rules.worst(cs) for hid, cs in out.items()}
@@ -246,8 +269,12 @@ def red_household_person_ids(session: Session, person_ids) -> set[int]:
         return set()
     hh = {
         pid: hid
-        for pid, hid in session.execute(
-            select(Person.id, Person.household_id).where(Person.id.in_(ids), Person.household_id.is_not(None))
+        for pid, hid in execute_in(
+            session,
+            lambda part: select(Person.id, Person.household_id).where(
+                Person.id.in_(part), Person.household_id.is_not(None)
+            ),
+            ids,
         )
     }
     colours = household_colours(session, set(hh.values()))

@@ -12,6 +12,7 @@ from ...domain.errors import DomainError
 from ...models.exits import ContractExit, FollowupService, PersonColour
 from ...models.people import Person
 from .. import audit
+from ..bulk import execute_in, scalars_in
 from ..permissions import get_scoped
 from .common import SERVICE_FIELDS, _actor_id, _text
 from .listing import ExitFilter, exit_query
@@ -72,17 +73,21 @@ def behind_schedule(
     for ex in sorted(exits, key=lambda e: (e.effective_on, e.id)):
         latest[ex.person_id] = ex
     green = set(
-        session.scalars(
-            select(PersonColour.person_id).where(
-                PersonColour.colour == "green", PersonColour.person_id.in_(list(latest))
-            )
+        scalars_in(
+            session,
+            lambda part: select(PersonColour.person_id).where(
+                PersonColour.colour == "green", PersonColour.person_id.in_(part)
+            ),
+            latest,
         )
     )
     given: dict[int, list[tuple[str, date]]] = {}
-    for pid, kind, on in session.execute(
-        select(FollowupService.person_id, FollowupService.kind, FollowupService.given_on).where(
-            FollowupService.person_id.in_(list(latest))
-        )
+    for pid, kind, on in execute_in(
+        session,
+        lambda part: select(FollowupService.person_id, FollowupService.kind, FollowupService.given_on).where(
+            FollowupService.person_id.in_(part)
+        ),
+        latest,
     ):
         given.setdefault(pid, []).append((kind, on))
     out = []
