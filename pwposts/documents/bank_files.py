@@ -22,7 +22,8 @@ from openpyxl.styles import Alignment, Font
 from ..domain.errors import DomainError
 from ..domain.payroll import money
 from .cells import safe_row
-from .workbooks import open_workbook
+from .tables import decode_text
+from .workbooks import file_kind, open_workbook
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIMETYPE = "text/csv; charset=utf-8"
@@ -161,11 +162,13 @@ def _rows_from_table(table: list[list[Any]]) -> list[ResultRow]:
 
 
 def read_results(filename: str, data: bytes) -> list[ResultRow]:
-    """The rows of a bank result file (.xlsx or .csv; the CSV in UTF-8, with or without BOM, or GBK)."""
+    """The rows of a bank result file: a workbook (.xlsx, WPS's or the bank's .xls, LibreOffice's .ods —
+    told by its content, read by calamine behind the hostile-file checks) or delimited text (.csv, .txt, or
+    the tab-separated text many bank systems save under an .xls name; UTF-8 with or without BOM, or GBK)."""
     name = (filename or "").lower()
     if not data:
         raise DomainError("bank_file_empty", "上传的结果文件是空的")
-    if name.endswith(".xlsx") or data[:2] == b"PK":
+    if file_kind(io.BytesIO(data)) or name.endswith((".xlsx", ".ods")):
         wb, guard = open_workbook(
             io.BytesIO(data), code="bank_file_unreadable", max_rows=MAX_RESULT_ROWS + 10
         )
@@ -173,27 +176,35 @@ def read_results(filename: str, data: bytes) -> list[ResultRow]:
             table = [list(r) for r in guard(wb.worksheets[0]).iter_rows(values_only=True)]
         finally:
             wb.close()
-    elif name.endswith((".csv", ".txt")):
-        for enc in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(enc)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise DomainError("bank_file_encoding", "无法识别CSV文件的编码，请另存为UTF-8")
-        try:
-            table = [row for row in csv.reader(io.StringIO(text, newline=""))]
-        except csv.Error as err:
-            raise DomainError(
-                "bank_file_unreadable", f"结果文件（CSV）格式有误（{err}）：请用银行导出的原文件重试"
-            ) from None
+    elif name.endswith((".csv", ".txt", ".xls")):
+        table = _text_table(data, name)
     else:
-        raise DomainError("bank_file_type", f"不支持的文件类型“{filename}”：请上传 .xlsx 或 .csv 结果文件")
+        raise DomainError(
+            "bank_file_type",
+            f"不支持的文件类型“{filename}”：请上传银行导出的 .xlsx、.xls、.ods 或 .csv 结果文件",
+        )
     rows = _rows_from_table(table)
     if not rows:
         raise DomainError("bank_file_no_rows", "结果文件中没有数据行")
     return rows
+
+
+def _text_table(data: bytes, name: str) -> list[list[str]]:
+    text = decode_text(data, "bank_file_encoding", "无法识别结果文件的编码：请另存为UTF-8编码的CSV")
+    head = text.lstrip()[:200].lower()
+    if head.startswith("<") or "<html" in head or "<table" in head:
+        raise DomainError(
+            "bank_file_html",
+            "此文件是网页格式（有的系统把网页表格存成 .xls）：请用 Excel 或 WPS 打开后另存为 .xlsx 再上传",
+        )
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first or (name.endswith(".xls") and "," not in first) else ","
+    try:
+        return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    except csv.Error as err:
+        raise DomainError(
+            "bank_file_unreadable", f"结果文件（文本）格式有误（{err}）：请用银行导出的原文件重试"
+        ) from None
 
 
 def result_date(raw: Any) -> date | None | str:

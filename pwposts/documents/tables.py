@@ -101,15 +101,19 @@ def _scan(rows, columns: Sequence[Column], what: str) -> Table | None:
     return table
 
 
-def _csv_rows(data: bytes) -> list[list[str]]:
+def decode_text(data: bytes, code: str, message: str) -> str:
+    """An uploaded text file as str: UTF-8 (with or without BOM), else GBK/GB18030 (Excel and WPS on Chinese
+    Windows); DomainError(code, message) when neither reads it."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            text = data.decode(encoding)
-            break
+            return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    else:
-        raise DomainError("import_unreadable", "CSV文件编码无法识别：请以 UTF-8 或 GBK 编码保存")
+    raise DomainError(code, message)
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    text = decode_text(data, "import_unreadable", "CSV文件编码无法识别：请以 UTF-8 或 GBK 编码保存")
     rows = []
     try:
         for row in csv.reader(

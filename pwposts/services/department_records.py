@@ -139,7 +139,7 @@ def external_posts_of(session: Session, id_number: str) -> tuple[ExternalPost, .
 
 
 def external_posts_of_many(session: Session, id_numbers) -> dict[str, tuple[ExternalPost, ...]]:
-    """Other departments' roster entries of each ID number (by start date), one query per bulk.CHUNK numbers."""
+    """Other departments' roster entries of each ID number (by start date), one query per chunk."""
     found: dict[str, list[ExternalPost]] = {}
     for part in chunks(sorted(set(id_numbers))):
         for r in session.scalars(

@@ -626,3 +626,33 @@ def test_quarter_with_a_month_missing_at_preview_is_stale_once_that_month_is_app
     with pytest.raises(DomainError) as err:
         svc.approve_run(session, county.users["town2"], run.id, TODAY)
     assert err.value.code == "payroll_stale"
+
+
+def test_bank_results_as_ods_or_as_the_tab_separated_text_banks_save_under_an_xls_name(session, county):
+    """Bank systems hand back .xls (OLE2 or, often, tab-separated text under that name) and LibreOffice .ods:
+    the workbook is told by its content and read by calamine; text by its delimiter; a web page saved as .xls
+    is refused with what to do."""
+    from tests.hostile_files import ods_row, ods_workbook
+
+    _, run = _approved(session, county)
+    _, rows = svc.bank_file_rows(session, run)
+    ods = ods_workbook(
+        [ods_row(["代发结果"]), ods_row(["业务参考号", "状态", "失败原因"])]
+        + [ods_row([r.reference, "成功", None]) for r in rows],
+        sheet="结果",
+    )
+    assert [r.reference for r in read_results("结果.ods", ods)] == [r.reference for r in rows]
+    assert len(read_results("结果.xls", ods)) == 2  # a workbook whatever its name says
+    text = "业务参考号\t状态\t失败原因\n" + "".join(f"{r.reference}\t失败\t账户已销户\n" for r in rows)
+    parsed = read_results("银行回盘.xls", text.encode("gb18030"))
+    assert [(r.status, r.reason) for r in parsed] == [("失败", "账户已销户")] * 2
+    with pytest.raises(DomainError) as err:
+        read_results("回盘.xls", b"<html><body><table><tr><td>x</td></tr></table></body></html>")
+    assert "网页格式" in err.value.message and "另存为 .xlsx" in err.value.message
+    with pytest.raises(DomainError) as err:
+        read_results("回盘.pdf", b"%PDF-1.4")
+    assert ".xls" in err.value.message and ".ods" in err.value.message
+    res = svc.import_bank_results(
+        session, county.users["admin"], run.id, "银行回盘.xls", text.encode(), TODAY
+    )
+    assert res.failed == 2
