@@ -36,7 +36,7 @@ from ..services.exports import record_export
 from ..services.permissions import can, require
 from . import flash_error
 from .dashboard import Card, card
-from .people import int_arg, region_choices
+from .people import int_arg, own_township, region_choices
 from .row_pages import paginate_rows
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
@@ -407,6 +407,7 @@ def batch_pdf():
     """The contracts of a township (or village) matching the list's filters, as one PDF to print."""
     require(current_user, "view_contract")
     f = _filter()
+    own_township(f)
     if not (f.township_id or f.village_id):
         raise DomainError(
             "contracts_batch_scope", "批量打印合同须先选择乡镇（或村）：请在筛选中选择乡镇后再打印"

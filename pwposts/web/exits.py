@@ -30,7 +30,7 @@ from ..services.permissions import can, get_scoped, require
 from . import flash_error
 from .dashboard import Card, card
 from .forms import ChineseForm
-from .people import int_arg, region_choices
+from .people import int_arg, own_township, region_choices
 
 bp = Blueprint("exits", __name__, url_prefix="/exits")
 
@@ -377,6 +377,7 @@ def notices_pdf():
     PDF to print and hand out."""
     require(current_user, "view_exit")
     f = _filter()
+    own_township(f)
     if not (f.township_id or f.village_id):
         raise DomainError(
             "exit_notices_scope", "批量打印退岗通知书须先选择乡镇（或村）：请在筛选中选择乡镇后再打印"

@@ -25,6 +25,18 @@ def region_choices(actor):
     return cached_region_choices(scope_prefix(actor) or "-")
 
 
+def own_township(f) -> None:
+    """A list's batch print covers one township (or village): a township's or village's clerk, who has no
+    such filter to choose, prints their own."""
+    region = getattr(current_user, "region", None)
+    if f.township_id or f.village_id or region is None:
+        return
+    if region.level == "township":
+        f.township_id = region.id
+    elif region.level == "village":
+        f.village_id = region.id
+
+
 def int_arg(name: str, source=None) -> int | None:
     """A filter id or page number from the query string (or `source`): None when absent, blank, 0 or not
     a number (the filter is left off); a number no row can have is refused with 400 naming it."""

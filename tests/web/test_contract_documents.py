@@ -72,8 +72,15 @@ def test_township_contracts_print_as_one_pdf(login_as, session, county):
     text = pdf_text(r.data)
     assert first.code in text and second.code in text
 
-    # no township chosen, or another township's clerk: a plain refusal, never another township's contracts
-    assert "请在筛选中选择乡镇" in client.get("/contracts/batch.pdf", follow_redirects=True).get_data(
+    # the township's clerk, who has no township to choose, prints their own township's contracts
+    assert "批量打印 PDF" in client.get("/contracts/").get_data(as_text=True)
+    own = client.get("/contracts/batch.pdf")
+    assert own.mimetype == "application/pdf" and len(PdfReader(io.BytesIO(own.data)).pages) == pages
+    # the county with no township chosen, or another township's clerk: a plain refusal, never another
+    # township's contracts
+    county_wide = login_as("admin")
+    assert "批量打印 PDF" not in county_wide.get("/contracts/").get_data(as_text=True)
+    assert "请在筛选中选择乡镇" in county_wide.get("/contracts/batch.pdf", follow_redirects=True).get_data(
         as_text=True
     )
     other = login_as("otherTown").get(f"/contracts/batch.pdf?township={town}", follow_redirects=True)

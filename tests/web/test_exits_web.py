@@ -334,7 +334,7 @@ def test_a_townships_exit_notices_print_as_one_pdf_audited_and_scoped(session, c
     town = county.townships[0].id
     client = login_as("town")
     assert "批量打印退岗通知书" in client.get(f"/exits/?township={town}").get_data(as_text=True)
-    assert "批量打印退岗通知书" not in client.get("/exits/").get_data(as_text=True)
+    assert "批量打印退岗通知书" in client.get("/exits/").get_data(as_text=True)  # their own township
     single = client.get(f"/exits/{exits[0].id}/notice.pdf")
     r = client.get(f"/exits/notices.pdf?township={town}")
     assert r.status_code == 200 and r.mimetype == "application/pdf"
@@ -347,9 +347,13 @@ def test_a_townships_exit_notices_print_as_one_pdf_audited_and_scoped(session, c
         entry.action == "export_data" and entry.object_type == "exit_notices_pdf" and "2 行" in entry.summary
     )
 
-    refused = client.get("/exits/notices.pdf", follow_redirects=True)
+    own = client.get("/exits/notices.pdf")
+    assert own.mimetype == "application/pdf" and len(PdfReader(BytesIO(own.data)).pages) == pages
+    county_wide = login_as("admin")
+    assert "批量打印退岗通知书" not in county_wide.get("/exits/").get_data(as_text=True)
+    refused = county_wide.get("/exits/notices.pdf", follow_redirects=True)
     assert refused.mimetype != "application/pdf" and "请在筛选中选择乡镇" in refused.get_data(as_text=True)
-    nothing = client.get(f"/exits/notices.pdf?township={town}&q=不存在的人", follow_redirects=True)
+    nothing = county_wide.get(f"/exits/notices.pdf?township={town}&q=不存在的人", follow_redirects=True)
     assert nothing.mimetype != "application/pdf" and "没有符合筛选条件" in nothing.get_data(as_text=True)
     other = login_as("otherTown").get(f"/exits/notices.pdf?township={town}", follow_redirects=True)
     assert other.mimetype != "application/pdf"
