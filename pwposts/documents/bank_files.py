@@ -195,7 +195,8 @@ def _text_table(data: bytes, name: str) -> list[list[str]]:
     if head.startswith("<") or "<html" in head or "<table" in head:
         raise DomainError(
             "bank_file_html",
-            "此文件是网页格式（有的系统把网页表格存成 .xls）：请用 Excel 或 WPS 打开后另存为 .xlsx 再上传",
+            "此文件是网页或 XML 表格格式（有的系统把它存成 .xls）："
+            "请用 Excel 或 WPS 打开后另存为 .xlsx 再上传",
         )
     first = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first or (name.endswith(".xls") and "," not in first) else ","

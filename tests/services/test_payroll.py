@@ -648,7 +648,7 @@ def test_bank_results_as_ods_or_as_the_tab_separated_text_banks_save_under_an_xl
     assert [(r.status, r.reason) for r in parsed] == [("失败", "账户已销户")] * 2
     with pytest.raises(DomainError) as err:
         read_results("回盘.xls", b"<html><body><table><tr><td>x</td></tr></table></body></html>")
-    assert "网页格式" in err.value.message and "另存为 .xlsx" in err.value.message
+    assert "网页或 XML 表格格式" in err.value.message and "另存为 .xlsx" in err.value.message
     with pytest.raises(DomainError) as err:
         read_results("回盘.pdf", b"%PDF-1.4")
     assert ".xls" in err.value.message and ".ods" in err.value.message
