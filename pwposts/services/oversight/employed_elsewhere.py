@@ -17,8 +17,8 @@ def query(ctx: Context) -> str:
     return f"""
 SELECT p.id, p.person_id, p.contract_id, p.run_id, p.month, p.kind, p.amount_fen, p.status, po.village_id,
        e.id AS eid, e.employer, e.start_on, e.end_on, e.source
-FROM payment p
-JOIN person per ON per.id = p.person_id
+FROM {ctx.rows_of("payment", "p", "person_id", "persons")}
+JOIN {ctx.rows_of("person", "per", "id", "persons")} ON per.id = p.person_id
 JOIN employment_record e ON e.id_number = per.id_number AND e.full_time = :t
 JOIN contract c ON c.id = p.contract_id
 JOIN post po ON po.id = c.post_id
