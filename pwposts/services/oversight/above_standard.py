@@ -30,12 +30,12 @@ WITH line AS (
          CASE p.grade WHEN '优秀' THEN c.perf_excellent_fen WHEN '合格' THEN c.perf_pass_fen
            ELSE 0 END AS perf_fen,
          po.village_id, c.code
-  FROM {payments} JOIN {contract_rows} ON c.id = p.contract_id JOIN post po ON po.id = c.post_id
+  FROM payment p JOIN contract c ON c.id = p.contract_id JOIN post po ON po.id = c.post_id
   WHERE p.kind = 'regular' AND p.status <> 'failed' AND p.required_days > 0 AND p.month_days > 0{contracts}
 ),
 month_total AS (
   SELECT p.contract_id, p.month, SUM(p.amount_fen) AS total_fen, COUNT(*) AS lines
-  FROM {payments} WHERE p.status <> 'failed'{contracts} GROUP BY p.contract_id, p.month
+  FROM payment p WHERE p.status <> 'failed'{contracts} GROUP BY p.contract_id, p.month
 )
 SELECT l.*, m.total_fen, m.lines,
        CASE WHEN l.cap_fen < l.rate_fen THEN l.cap_fen ELSE l.rate_fen END + l.perf_fen AS formula_fen,
@@ -43,12 +43,7 @@ SELECT l.*, m.total_fen, m.lines,
 FROM line l JOIN month_total m ON m.contract_id = l.contract_id AND m.month = l.month
 WHERE l.amount_fen > CASE WHEN l.cap_fen < l.rate_fen THEN l.cap_fen ELSE l.rate_fen END + l.perf_fen + {tol}
    OR m.total_fen > l.cap_fen + l.perf_fen + {tol}
-   OR l.standard_fen > l.allowance_fen""".format(
-        tol=TOLERANCE_FEN,
-        contracts=contracts,
-        payments=ctx.rows_of("payment", "p", "contract_id", "contracts"),
-        contract_rows=ctx.rows_of("contract", "c", "id", "contracts"),
-    )
+   OR l.standard_fen > l.allowance_fen""".format(tol=TOLERANCE_FEN, contracts=contracts)
 
 
 # posts outside the parity band (the exact integer test of domain.posts.parity_deviation) with paid lines

@@ -12,14 +12,25 @@ from ._base import Context, as_date, make_finding, person_node
 RULE = RULES["EMPLOYED_ELSEWHERE"]
 
 
+FROM_PAYMENTS = """FROM payment p
+JOIN person per ON per.id = p.person_id
+JOIN employment_record e ON e.id_number = per.id_number AND e.full_time = :t"""
+# An approval scan on PostgreSQL starts from the full-time records (a few per township) and probes the
+# payments of the run's payees among them (LATERAL: one index probe per person); with the payees'
+# payments as `person_id = ANY(…)` PostgreSQL read every payment line (see Context.rows_of).
+FROM_RECORDS = """FROM employment_record e
+JOIN person per ON per.id_number = e.id_number AND e.full_time = :t
+CROSS JOIN LATERAL (SELECT * FROM payment pl WHERE pl.person_id = per.id OFFSET 0) p"""
+
+
 def query(ctx: Context) -> str:
     s = ctx.sql
+    scoped_pg = ctx.subjects is not None and s.pg
+    source = FROM_RECORDS if scoped_pg else FROM_PAYMENTS
     return f"""
 SELECT p.id, p.person_id, p.contract_id, p.run_id, p.month, p.kind, p.amount_fen, p.status, po.village_id,
        e.id AS eid, e.employer, e.start_on, e.end_on, e.source
-FROM {ctx.rows_of("payment", "p", "person_id", "persons")}
-JOIN {ctx.rows_of("person", "per", "id", "persons")} ON per.id = p.person_id
-JOIN employment_record e ON e.id_number = per.id_number AND e.full_time = :t
+{source}
 JOIN contract c ON c.id = p.contract_id
 JOIN post po ON po.id = c.post_id
 WHERE p.amount_fen > 0 AND p.status <> 'failed'

@@ -17,8 +17,8 @@ def query(ctx: Context) -> str:
     return f"""
 SELECT p.id, p.person_id, p.contract_id, p.run_id, p.month, p.kind, p.amount_fen, p.status, p.covered_days,
        p.month_days, per.death_date, po.village_id
-FROM {ctx.rows_of("payment", "p", "person_id", "persons")}
-JOIN {ctx.rows_of("person", "per", "id", "persons")} ON per.id = p.person_id
+FROM payment p
+JOIN person per ON per.id = p.person_id
 JOIN contract c ON c.id = p.contract_id
 JOIN post po ON po.id = c.post_id
 WHERE per.death_date IS NOT NULL AND p.status <> 'failed' AND p.amount_fen <> 0

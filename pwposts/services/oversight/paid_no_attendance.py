@@ -15,8 +15,8 @@ SELECT p.id, p.person_id, p.contract_id, p.run_id, p.month, p.amount_fen, p.stat
        c.code, po.village_id,
        (SELECT a.status FROM attendance_record a WHERE a.contract_id = p.contract_id AND a.month = p.month)
          AS attendance_status
-FROM {payments}
-JOIN {contracts} ON c.id = p.contract_id
+FROM payment p
+JOIN contract c ON c.id = p.contract_id
 JOIN post po ON po.id = c.post_id
 WHERE p.kind = 'regular' AND p.amount_fen > 0 AND p.status <> 'failed'
   AND NOT EXISTS (SELECT 1 FROM attendance_record a WHERE a.contract_id = p.contract_id AND a.month = p.month
@@ -26,11 +26,7 @@ WHERE p.kind = 'regular' AND p.amount_fen > 0 AND p.status <> 'failed'
 def detect(ctx: Context) -> list:
     by_contract = defaultdict(list)
     # the run's contracts on both sides of the join (the same set): PostgreSQL then probes both by index
-    sql = SQL.format(
-        payments=ctx.rows_of("payment", "p", "contract_id", "contracts"),
-        contracts=ctx.rows_of("contract", "c", "id", "contracts"),
-    )
-    for r in ctx.q(sql + ctx.only("p.contract_id", "contracts") + ctx.only("c.id", "contracts")):
+    for r in ctx.q(SQL + ctx.only("p.contract_id", "contracts") + ctx.only("c.id", "contracts")):
         by_contract[r.contract_id].append(r)
     persons = ctx.persons({rows[0].person_id for rows in by_contract.values()})
     out = []

@@ -24,8 +24,8 @@ def query(ctx: Context) -> str:
     return f"""
 SELECT p.id, p.person_id, p.contract_id, p.run_id, p.month, p.kind, p.amount_fen, p.status,
        c.code, c.status AS contract_status, c.start_on, c.end_on, c.exit_on, po.village_id, po.title
-FROM {ctx.rows_of("payment", "p", "contract_id", "contracts")}
-JOIN {ctx.rows_of("contract", "c", "id", "contracts")} ON c.id = p.contract_id
+FROM payment p
+JOIN contract c ON c.id = p.contract_id
 JOIN post po ON po.id = c.post_id
 WHERE p.status <> 'failed' AND p.amount_fen > 0
   AND (c.status IN ('draft', 'void') OR p.month < {s.month("c.start_on")}
