@@ -221,6 +221,23 @@ class Context:
             f" {alias}"
         )
 
+    @property
+    def probes(self) -> bool:
+        """An approval scan on PostgreSQL: a rule may start from the run's subjects (rows_of) and read
+        their payment lines by one index probe each (lines_of)."""
+        return self.subjects is not None and self.sql.pg
+
+    @staticmethod
+    def lines_of(alias: str, column: str, outer: str, where: str = "") -> str:
+        """A LATERAL join: the payment lines whose `column` is `outer`, one index probe per outer row
+        (OFFSET 0 keeps the subquery from being flattened back into a join PostgreSQL may hash). Put it
+        last: its rows have no column statistics, so no join should need estimates of them. `where`: more
+        conditions on the lines (as `{alias}_l`), planned inside the probe."""
+        return (
+            f"CROSS JOIN LATERAL (SELECT * FROM payment {alias}_l WHERE {alias}_l.{column} = {outer}"
+            f"{where} OFFSET 0) {alias}"
+        )
+
     # -- regions
     def township_of(self, region_id: int | None) -> int | None:
         r = self.regions.get(region_id)

@@ -15,11 +15,12 @@ RULE = RULES["EMPLOYED_ELSEWHERE"]
 FROM_PAYMENTS = """FROM payment p
 JOIN person per ON per.id = p.person_id
 JOIN employment_record e ON e.id_number = per.id_number AND e.full_time = :t"""
-# An approval scan on PostgreSQL starts from the full-time records (a few per township) and probes the
-# payments of the run's payees among them (LATERAL: one index probe per person); with the payees'
-# payments as `person_id = ANY(…)` PostgreSQL read every payment line (see Context.rows_of).
-FROM_RECORDS = """FROM employment_record e
-JOIN person per ON per.id_number = e.id_number AND e.full_time = :t
+# An approval scan on PostgreSQL starts from the full-time records (a few per township), finds their
+# persons by id number and probes the lines of the run's payees among them (LATERAL: one index probe
+# each); with the payees' lines as `person_id = ANY(…)` PostgreSQL read every payment line, and with
+# `per.id = ANY(…)` every person (see Context.rows_of).
+FROM_RECORDS = """FROM (SELECT * FROM employment_record WHERE full_time = :t) e
+CROSS JOIN LATERAL (SELECT * FROM person pe WHERE pe.id_number = e.id_number OFFSET 0) per
 CROSS JOIN LATERAL (SELECT * FROM payment pl WHERE pl.person_id = per.id OFFSET 0) p"""
 
 
