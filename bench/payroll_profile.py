@@ -5,6 +5,12 @@ their summed execution time) and the top of a cProfile by cumulative / internal 
     .venv/bin/python bench/payroll_bench.py --no-write --sqlite /tmp/x.sqlite3
     .venv/bin/python bench/payroll_profile.py --sqlite /tmp/x.sqlite3 [--dump /tmp/x.prof] > /tmp/x.txt
     .venv/bin/python bench/payroll_profile.py --pg postgresql+psycopg://postgres@127.0.0.1/<db> --no-profile
+    .venv/bin/python bench/payroll_profile.py --pg <a county payroll_bench.py built> --reuse --no-profile
+
+--reuse profiles a copy (CREATE DATABASE … TEMPLATE) of the PostgreSQL county already built there (e.g. a
+200,000-person one: payroll_bench.py --persons 200000 --skip-sqlite --pg …); --no-oversight replaces the
+approval's scan by a no-op. For a statement's plan: EXPLAIN (ANALYZE, BUFFERS) it with the parameters the
+statement timing shows (PostgreSQL's log, or an after_cursor_execute hook).
 """
 
 from __future__ import annotations
