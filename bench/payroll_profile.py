@@ -5,6 +5,12 @@ their summed execution time) and the top of a cProfile by cumulative / internal 
     .venv/bin/python bench/payroll_bench.py --no-write --sqlite /tmp/x.sqlite3
     .venv/bin/python bench/payroll_profile.py --sqlite /tmp/x.sqlite3 [--dump /tmp/x.prof] > /tmp/x.txt
     .venv/bin/python bench/payroll_profile.py --pg postgresql+psycopg://postgres@127.0.0.1/<db> --no-profile
+    .venv/bin/python bench/payroll_profile.py --pg <a county payroll_bench.py built> --reuse --no-profile
+
+--reuse profiles a copy (CREATE DATABASE … TEMPLATE) of the PostgreSQL county already built there (e.g. a
+200,000-person one: payroll_bench.py --persons 200000 --skip-sqlite --pg …); --no-oversight replaces the
+approval's scan by a no-op. For a statement's plan: EXPLAIN (ANALYZE, BUFFERS) it with the parameters the
+statement timing shows (PostgreSQL's log, or an after_cursor_execute hook).
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from payroll_bench import MONTH, TODAY, make_app
+from payroll_bench import MONTH, NOW, TODAY, make_app
 from sqlalchemy import event, func, select
 
 
@@ -33,13 +39,22 @@ def main() -> None:
     ap.add_argument("--pg", help="PostgreSQL URL: the county is built there first (an empty database)")
     ap.add_argument("--top", type=int, default=40)
     ap.add_argument("--no-profile", action="store_true")
+    ap.add_argument(
+        "--reuse", action="store_true", help="--pg: profile a copy of the county already built there"
+    )
+    ap.add_argument("--no-oversight", action="store_true", help="the approval's scan replaced by a no-op")
     ap.add_argument("--dump", help="write the cProfile stats to this file (for pstats / snakeviz)")
     args = ap.parse_args()
-    if args.pg:
-        from payroll_bench import build
+    if args.no_oversight:
+        import pwposts.services.pay.runs as runs_module
 
-        build(args.pg, 50000)
-        url = args.pg
+        runs_module.scan_after_payroll_approval = lambda *a, **k: None
+    if args.pg:
+        from payroll_bench import build, pg_copy
+
+        if not args.reuse:
+            build(args.pg, 50000)
+        url = pg_copy(args.pg)
     else:
         work = args.sqlite + ".prof"
         for suffix in ("", "-wal", "-shm"):
@@ -53,6 +68,7 @@ def main() -> None:
     from pwposts.models.pay import Payment
     from pwposts.models.people import Region
     from pwposts.services import pay as payroll
+    from pwposts.services.clock_binding import bind_now
 
     app = make_app(url)
     with app.app_context():
@@ -83,10 +99,12 @@ def main() -> None:
             prof.enable()
         for tid in towns:
             phase["p"] = "prepare"
+            bind_now(session, NOW)  # as the web does at the start of a request
             run = payroll.prepare_run(session, admin, tid, MONTH, TODAY)
             phase["p"] = "prepare-commit"
             session.commit()
             phase["p"] = "approve"
+            bind_now(session, NOW)
             payroll.approve_run(session, admin2, run.id, TODAY)
             phase["p"] = "approve-commit"
             session.commit()

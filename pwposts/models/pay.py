@@ -197,7 +197,8 @@ class Payment(db.Model):
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     calc_text: Mapped[str] = mapped_column(Text)  # e.g. 600 ÷ 20 × 15 = 450.00
     account_kind: Mapped[Optional[str]] = mapped_column(String(10))
-    account_no: Mapped[Optional[str]] = mapped_column(String(40))
+    # indexed: the approval scan's SHARED_ACCOUNT reads the lines paid to the run's accounts (migration 0021)
+    account_no: Mapped[Optional[str]] = mapped_column(String(40), index=True)
     account_name: Mapped[Optional[str]] = mapped_column(String(50))
     status: Mapped[str] = mapped_column(String(10), default="pending")
     bank_batch: Mapped[int] = mapped_column(default=1)  # failed payments go into a later batch

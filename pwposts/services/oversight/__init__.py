@@ -23,6 +23,7 @@ from ...domain.rules.catalog import RULE_IDS, RULES
 from ...models.oversight import Flag
 from .. import audit
 from ..clock_binding import now_of
+from ..plans import custom_plans
 from . import (
     above_standard,
     arrears,
@@ -307,8 +308,9 @@ def scan_after_payroll_approval(session: Session, run, today: date) -> ScanResul
     can change — its payees, their accounts, its contracts and posts, its funds, the run and its
     township-months (Subjects) — wherever they are, each finding with the evidence the daily sweep
     gives it. All rules over every subject run in the daily sweep."""
-    subjects = Subjects.of_run(session, run.id, run.township_id)
-    return run_scan(session, today, actor="系统（发放审批后扫描）", rules=PAY_RULES, subjects=subjects)
+    with custom_plans(session):  # the rules' plans depend on the run's subjects (plans.py)
+        subjects = Subjects.of_run(session, run.id, run.township_id)
+        return run_scan(session, today, actor="系统（发放审批后扫描）", rules=PAY_RULES, subjects=subjects)
 
 
 def daily_sweep(session: Session, today: date) -> ScanResult:

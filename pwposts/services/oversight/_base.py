@@ -202,6 +202,42 @@ class Context:
             return f" AND {column} = ANY(:scope_{kind})"
         return f" AND {column} IN ({_RUN_SETS[kind]})"
 
+    def rows_of(self, table: str, alias: str, column: str, kind: str) -> str:
+        """A FROM item: `table alias` — in an approval scan on PostgreSQL, only the rows whose `column`
+        is in the run's set of `kind`, found by one index probe per value (a LATERAL subquery per
+        element of the array, OFFSET 0 keeping it from being flattened into the join).
+
+        With the set as `column = ANY(:scope_…)` in the WHERE clause PostgreSQL chose from estimates:
+        a few thousand payees against payment's statistics (taken before the month's lines, a dozen
+        lines per person) made it read every payment line (seq scan, 30 ms a statement on the
+        200,000-person county, growing with every month paid) where the probes read a few thousand.
+        The caller still adds `only(column, kind)`, the filter SQLite plans from."""
+        if self.subjects is None or not self.sql.pg:
+            return f"{table} {alias}"
+        cast = "VARCHAR" if kind == "accounts" else "INTEGER"
+        return (
+            f"(SELECT {alias}_r.* FROM unnest(CAST(:scope_{kind} AS {cast}[])) AS {alias}_k (k) "
+            f"CROSS JOIN LATERAL (SELECT * FROM {table} WHERE {column} = {alias}_k.k OFFSET 0) {alias}_r)"
+            f" {alias}"
+        )
+
+    @property
+    def probes(self) -> bool:
+        """An approval scan on PostgreSQL: a rule may start from the run's subjects (rows_of) and read
+        their payment lines by one index probe each (lines_of)."""
+        return self.subjects is not None and self.sql.pg
+
+    @staticmethod
+    def lines_of(alias: str, column: str, outer: str, where: str = "") -> str:
+        """A LATERAL join: the payment lines whose `column` is `outer`, one index probe per outer row
+        (OFFSET 0 keeps the subquery from being flattened back into a join PostgreSQL may hash). Put it
+        last: its rows have no column statistics, so no join should need estimates of them. `where`: more
+        conditions on the lines (as `{alias}_l`), planned inside the probe."""
+        return (
+            f"CROSS JOIN LATERAL (SELECT * FROM payment {alias}_l WHERE {alias}_l.{column} = {outer}"
+            f"{where} OFFSET 0) {alias}"
+        )
+
     # -- regions
     def township_of(self, region_id: int | None) -> int | None:
         r = self.regions.get(region_id)

@@ -22,7 +22,7 @@ def query(ctx: Context) -> str:
     """The lines above the formula or the cap; limited to the run's contracts in an approval scan
     (a contract's every line and month total are still read)."""
     contracts = ctx.only("p.contract_id", "contracts")
-    return """
+    sql = """
 WITH line AS (
   SELECT p.id, p.contract_id, p.person_id, p.run_id, p.month, p.amount_fen, p.standard_fen, c.allowance_fen,
          (2 * p.standard_fen * p.covered_days + p.month_days) / (2 * p.month_days) AS cap_fen,
@@ -43,7 +43,25 @@ SELECT l.*, m.total_fen, m.lines,
 FROM line l JOIN month_total m ON m.contract_id = l.contract_id AND m.month = l.month
 WHERE l.amount_fen > CASE WHEN l.cap_fen < l.rate_fen THEN l.cap_fen ELSE l.rate_fen END + l.perf_fen + {tol}
    OR m.total_fen > l.cap_fen + l.perf_fen + {tol}
-   OR l.standard_fen > l.allowance_fen""".format(tol=TOLERANCE_FEN, contracts=contracts)
+   OR l.standard_fen > l.allowance_fen"""
+    if not ctx.probes:
+        return sql.format(tol=TOLERANCE_FEN, contracts=contracts)
+    # an approval scan on PostgreSQL: the run's contracts, their lines by one probe per contract, and each
+    # line's month total by one probe per line (LATERAL; a GROUP BY over probed lines has no statistics,
+    # and PostgreSQL estimated 3 groups and joined them to the lines by nested loop: 126 ms at 50k)
+    sql = sql.replace(
+        "FROM payment p JOIN contract c ON c.id = p.contract_id JOIN post po ON po.id = c.post_id",
+        f"FROM {ctx.rows_of('contract', 'c', 'id', 'contracts')} JOIN post po ON po.id = c.post_id "
+        + ctx.lines_of("p", "contract_id", "c.id"),
+    )
+    head, _, rest = sql.partition("),\nmonth_total AS (")
+    _, _, tail = rest.partition(")\nSELECT")
+    sql = (head + ")\nSELECT" + tail).replace(
+        "JOIN month_total m ON m.contract_id = l.contract_id AND m.month = l.month",
+        "CROSS JOIN LATERAL (SELECT SUM(x.amount_fen) AS total_fen, COUNT(*) AS lines FROM payment x "
+        "WHERE x.contract_id = l.contract_id AND x.month = l.month AND x.status <> 'failed') m",
+    )
+    return sql.format(tol=TOLERANCE_FEN, contracts="")
 
 
 # posts outside the parity band (the exact integer test of domain.posts.parity_deviation) with paid lines

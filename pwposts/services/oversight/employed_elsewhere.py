@@ -12,14 +12,26 @@ from ._base import Context, as_date, make_finding, person_node
 RULE = RULES["EMPLOYED_ELSEWHERE"]
 
 
+FROM_PAYMENTS = """FROM payment p
+JOIN person per ON per.id = p.person_id
+JOIN employment_record e ON e.id_number = per.id_number AND e.full_time = :t"""
+# An approval scan on PostgreSQL starts from the full-time records (a few per township), finds their
+# persons by id number and probes the lines of the run's payees among them (LATERAL: one index probe
+# each); with the payees' lines as `person_id = ANY(…)` PostgreSQL read every payment line, and with
+# `per.id = ANY(…)` every person (see Context.rows_of).
+FROM_RECORDS = """FROM (SELECT * FROM employment_record WHERE full_time = :t) e
+CROSS JOIN LATERAL (SELECT * FROM person pe WHERE pe.id_number = e.id_number OFFSET 0) per
+CROSS JOIN LATERAL (SELECT * FROM payment pl WHERE pl.person_id = per.id OFFSET 0) p"""
+
+
 def query(ctx: Context) -> str:
     s = ctx.sql
+    scoped_pg = ctx.subjects is not None and s.pg
+    source = FROM_RECORDS if scoped_pg else FROM_PAYMENTS
     return f"""
 SELECT p.id, p.person_id, p.contract_id, p.run_id, p.month, p.kind, p.amount_fen, p.status, po.village_id,
        e.id AS eid, e.employer, e.start_on, e.end_on, e.source
-FROM payment p
-JOIN person per ON per.id = p.person_id
-JOIN employment_record e ON e.id_number = per.id_number AND e.full_time = :t
+{source}
 JOIN contract c ON c.id = p.contract_id
 JOIN post po ON po.id = c.post_id
 WHERE p.amount_fen > 0 AND p.status <> 'failed'

@@ -37,7 +37,8 @@ HAVING SUM(p.amount_fen) > f.allocation_fen
 UNION ALL
 SELECT 'category', f.id, f.name, f.year, f.allocation_fen, p.amount_fen, p.person_id, p.id, p.month,
   po.village_id
-FROM payment p JOIN fund f ON f.id = p.fund_id AND f.restricts_categories = :t
+FROM {ctx.rows_of("payment", "p", "person_id", "persons")}
+JOIN fund f ON f.id = p.fund_id AND f.restricts_categories = :t
 JOIN contract c ON c.id = p.contract_id JOIN post po ON po.id = c.post_id
 WHERE p.amount_fen > 0 AND p.status <> 'failed'{ctx.only("+p.fund_id", "funds")}
   {ctx.only("p.person_id", "persons")}

@@ -14,17 +14,22 @@ RULE = RULES["PAID_AFTER_DEATH"]
 
 def query(ctx: Context) -> str:
     s = ctx.sql
+    # an approval scan on PostgreSQL starts from the run's payees and probes their lines (Context.probes)
+    source = (
+        f"FROM {ctx.rows_of('person', 'per', 'id', 'persons')}\n" + ctx.lines_of("p", "person_id", "per.id")
+        if ctx.probes
+        else "FROM payment p\nJOIN person per ON per.id = p.person_id"
+    )
     return f"""
 SELECT p.id, p.person_id, p.contract_id, p.run_id, p.month, p.kind, p.amount_fen, p.status, p.covered_days,
        p.month_days, per.death_date, po.village_id
-FROM payment p
-JOIN person per ON per.id = p.person_id
+{source}
 JOIN contract c ON c.id = p.contract_id
 JOIN post po ON po.id = c.post_id
 WHERE per.death_date IS NOT NULL AND p.status <> 'failed' AND p.amount_fen <> 0
   AND (p.month > {s.month("per.death_date")}
        OR (p.month = {s.month("per.death_date")} AND p.covered_days > {s.day("per.death_date")}))
-  {ctx.only("p.person_id", "persons")}{ctx.only("per.id", "persons")}"""
+  {"" if ctx.probes else ctx.only("p.person_id", "persons")}{ctx.only("per.id", "persons")}"""
 
 
 def detect(ctx: Context) -> list:

@@ -15,18 +15,34 @@ SELECT p.id, p.person_id, p.contract_id, p.run_id, p.month, p.amount_fen, p.stat
        c.code, po.village_id,
        (SELECT a.status FROM attendance_record a WHERE a.contract_id = p.contract_id AND a.month = p.month)
          AS attendance_status
-FROM payment p
-JOIN contract c ON c.id = p.contract_id
-JOIN post po ON po.id = c.post_id
+{source}
 WHERE p.kind = 'regular' AND p.amount_fen > 0 AND p.status <> 'failed'
-  AND NOT EXISTS (SELECT 1 FROM attendance_record a WHERE a.contract_id = p.contract_id AND a.month = p.month
-                  AND a.status IN ('approved', 'locked'))"""
+  AND NOT_EXISTS"""
+NO_ATTENDANCE = """NOT EXISTS (SELECT 1 FROM attendance_record a WHERE a.contract_id = p.contract_id
+                  AND a.month = p.month AND a.status IN ('approved', 'locked'))"""
+FROM_LINES = """FROM payment p
+JOIN contract c ON c.id = p.contract_id
+JOIN post po ON po.id = c.post_id"""
 
 
 def detect(ctx: Context) -> list:
     by_contract = defaultdict(list)
-    # the run's contracts on both sides of the join (the same set): PostgreSQL then probes both by index
-    for r in ctx.q(SQL + ctx.only("p.contract_id", "contracts") + ctx.only("c.id", "contracts")):
+    # an approval scan on PostgreSQL starts from the run's contracts and probes their lines (Context.probes)
+    if ctx.probes:
+        source = (
+            f"FROM {ctx.rows_of('contract', 'c', 'id', 'contracts')}\nJOIN post po ON po.id = c.post_id\n"
+            # the attendance test inside the probe: outside it, PostgreSQL hashed every attendance record
+            + ctx.lines_of("p", "contract_id", "c.id", where=" AND " + NO_ATTENDANCE.replace("p.", "p_l."))
+        )
+        sql = SQL.replace("{source}", source).replace("\n  AND NOT_EXISTS", "") + ctx.only(
+            "c.id", "contracts"
+        )
+    else:
+        # the run's contracts on both sides of the join (the same set): SQLite probes both by index
+        sql = SQL.replace("{source}", FROM_LINES).replace("NOT_EXISTS", NO_ATTENDANCE)
+        sql += ctx.only("p.contract_id", "contracts")
+        sql += ctx.only("c.id", "contracts")
+    for r in ctx.q(sql):
         by_contract[r.contract_id].append(r)
     persons = ctx.persons({rows[0].person_id for rows in by_contract.values()})
     out = []

@@ -21,16 +21,21 @@ STATUS_LABELS = {
 
 def query(ctx: Context) -> str:
     s = ctx.sql
+    # an approval scan on PostgreSQL starts from the run's contracts and probes their lines (Context.probes)
+    source = (
+        f"FROM {ctx.rows_of('contract', 'c', 'id', 'contracts')}\nJOIN post po ON po.id = c.post_id\n"
+        + ctx.lines_of("p", "contract_id", "c.id")
+        if ctx.probes
+        else "FROM payment p\nJOIN contract c ON c.id = p.contract_id\nJOIN post po ON po.id = c.post_id"
+    )
     return f"""
 SELECT p.id, p.person_id, p.contract_id, p.run_id, p.month, p.kind, p.amount_fen, p.status,
        c.code, c.status AS contract_status, c.start_on, c.end_on, c.exit_on, po.village_id, po.title
-FROM payment p
-JOIN contract c ON c.id = p.contract_id
-JOIN post po ON po.id = c.post_id
+{source}
 WHERE p.status <> 'failed' AND p.amount_fen > 0
   AND (c.status IN ('draft', 'void') OR p.month < {s.month("c.start_on")}
        OR p.month > {s.month("COALESCE(c.exit_on, c.end_on)")})
-  {ctx.only("p.contract_id", "contracts")}{ctx.only("c.id", "contracts")}"""
+  {"" if ctx.probes else ctx.only("p.contract_id", "contracts")}{ctx.only("c.id", "contracts")}"""
 
 
 def detect(ctx: Context) -> list:

@@ -21,6 +21,7 @@ from ...models.pay import AttendanceRecord, Payment
 from ...models.people import Person
 from ...models.policy import Fund
 from ...models.posts import Post
+from ..plans import custom_plans
 from .common import PAID_ATTENDANCE, Unpaid
 
 # Module-level aliases: the statement's cache key stays the same from call to call, so SQLAlchemy
@@ -196,7 +197,9 @@ def compute_run(session: Session, township_id: int, months: list[str], run_id: i
     """(lines, unpaid) for a township and the run's months; no writes."""
     lines, unpaid = [], []
     for m in months:
-        ls, us = _lines(_input_rows(session, township_id, m), m, run_id)
+        with custom_plans(session):  # planned for this township (plans.py)
+            rows = _input_rows(session, township_id, m)
+        ls, us = _lines(rows, m, run_id)
         lines += ls
         unpaid += us
     return lines, unpaid
