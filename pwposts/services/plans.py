@@ -46,8 +46,10 @@ def custom_plans(session: Session) -> Iterator[None]:
         yield
     finally:
         driver.prepare_threshold = saved
-        conn.exec_driver_sql(
-            "SELECT set_config('jit', %(jit)s, true), "
-            "set_config('max_parallel_workers_per_gather', %(par)s, true)",
-            {"jit": saved_settings[0], "par": saved_settings[1]},
-        )
+    # Restored only when the block went through: after an error the transaction may be aborted (a statement
+    # now would raise in place of the block's error), and set_config(…, true) ends with the transaction.
+    conn.exec_driver_sql(
+        "SELECT set_config('jit', %(jit)s, true), "
+        "set_config('max_parallel_workers_per_gather', %(par)s, true)",
+        {"jit": saved_settings[0], "par": saved_settings[1]},
+    )
