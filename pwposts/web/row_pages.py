@@ -5,34 +5,68 @@ objects per page: contract, person, post, regions, policies).
 `paginate_rows(ids, rows, …)` pages through `ids` (a SELECT of one id column, ordered); `rows(page)` returns
 the list's rows for `page` — `ids` limited to one page — in its order, in one statement (the page's ids as
 a subquery joined to the shown columns). The total is counted over the ids (cached when large, as
-db.paginate() does: pwposts/pagination.py); on the last page it is known without counting.
+db.paginate() does: pwposts/pagination.py); on the last page it is known without counting. When it is
+not cached, the page's ids carry it (pagination.with_window_total) and `rows` returns it with each row
+(select pagination.total_columns(ids) last, after the shown columns): no count statement. The items are
+then named tuples of the shown columns alone (by name and by position, as the rows were).
 """
 
 from __future__ import annotations
 
+import collections
+import functools
 from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
 
 from ..extensions import db
-from ..pagination import cached_count
+from ..pagination import (
+    TOTAL_LABEL,
+    _count_key,
+    cached_count,
+    known_count,
+    remember_count,
+    with_window_total,
+)
+
+
+@functools.lru_cache(maxsize=64)
+def _shown_row(fields: tuple[str, ...]):
+    return collections.namedtuple("ListRow", fields, rename=True)
 
 
 class RowPagination(Pagination):
     total_capped = False
+    _window_total: int | None = None
+
+    def _count_statement(self) -> sa.Select:
+        ids = self._query_args["ids"].order_by(None)
+        return sa.select(sa.func.count()).select_from(ids.subquery())
 
     def _query_items(self) -> list:
-        page = self._query_args["ids"].limit(self.per_page).offset(self._query_offset)
-        return self._query_args["rows"](page)
+        ids = self._query_args["ids"]
+        key = _count_key(db.session, self._count_statement())
+        if known_count(key) is not None:
+            return self._query_args["rows"](ids.limit(self.per_page).offset(self._query_offset))
+        rows = self._query_args["rows"](
+            with_window_total(ids).limit(self.per_page).offset(self._query_offset)
+        )
+        if rows and rows[0]._fields[-1] == TOTAL_LABEL:
+            self._window_total = rows[0][-1]
+            remember_count(key, self._window_total)
+            shown = _shown_row(rows[0]._fields[:-1])  # the shown columns again, by name and position
+            rows = [shown(*r[:-1]) for r in rows]
+        return rows
 
     def _query_count(self) -> int:
+        if self._window_total is not None:
+            return self._window_total
         if self.items and len(self.items) < self.per_page:  # the last page: the total is known
             return self._query_offset + len(self.items)
         if not self.items and self._query_offset == 0:
             return 0
-        ids = self._query_args["ids"].order_by(None)
-        return cached_count(db.session, sa.select(sa.func.count()).select_from(ids.subquery()))
+        return cached_count(db.session, self._count_statement())
 
 
 def paginate_rows(

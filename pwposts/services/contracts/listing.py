@@ -15,6 +15,7 @@ from ...models.contracts import Contract, InsurancePolicy
 from ...models.hiring import Application, Notice
 from ...models.people import Person, Region
 from ...models.posts import Post
+from ...pagination import total_columns
 from ..permissions import can, id_number_search, require, scope_regions
 from .activation import covering_policy
 from .common import _load
@@ -136,6 +137,7 @@ def contract_list_rows(session: Session, page: Select, f: ContractFilter) -> lis
             _village.name.label("village"),
             _township.name.label("township"),
             exists().where(InsurancePolicy.contract_id == Contract.id).label("insured"),
+            *total_columns(ids),
         )
         .select_from(ids)
         .join(Contract, Contract.id == ids.c.id)

@@ -16,6 +16,7 @@ from ...models.contracts import Contract
 from ...models.pay import Payment, PayrollRun
 from ...models.people import Person, Region
 from ...models.posts import Post
+from ...pagination import total_columns
 from ..permissions import id_number_search, scope_regions
 
 # ---------------------------------------------------------------- lists
@@ -70,6 +71,7 @@ def run_list_rows(session: Session, page) -> list:
             PayrollRun.approved_at,
             _preparer.display_name.label("preparer"),
             _approver.display_name.label("approver"),
+            *total_columns(ids),
         )
         .select_from(ids)
         .join(PayrollRun, PayrollRun.id == ids.c.id)
