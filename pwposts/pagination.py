@@ -85,20 +85,21 @@ def remember_count(key, n: int) -> None:
             _counts[key] = (n, time.monotonic())
 
 
-# The total of a page's filter read with its ids, in the same statement: count(*) OVER () beside each id is
-# the number of rows the filter matches before LIMIT/OFFSET. Used when the total is not cached (small
-# totals never are): exact, one statement fewer. A large total is then cached and its later pages select
-# the ids alone (the window makes the database visit every matching row, not just the page's).
+# The total of a page's filter read with its ids, in the same statement: the filter's COUNT as an
+# uncorrelated scalar subquery beside each id (evaluated once: SQLite caches it, PostgreSQL runs it as an
+# InitPlan), while the ids keep their own plan and stop at the page. Used when the total is not cached
+# (small totals never are): exact, and one statement fewer. (count(*) OVER () was tried: it makes the
+# database collect and sort every matching row before the LIMIT — the posts list's ids went 0.16 → 0.55 ms.)
 TOTAL_LABEL = "page_total"
 
 
-def with_window_total(ids: sa.Select) -> sa.Select:
-    """`ids` (a select of one id column) with the filter's total as a second column, TOTAL_LABEL."""
-    return ids.add_columns(sa.func.count().over().label(TOTAL_LABEL))
+def with_total(ids: sa.Select, count: sa.Select) -> sa.Select:
+    """`ids` (a select of one id column) with `count` (the COUNT of its filter) as a second column."""
+    return ids.add_columns(count.scalar_subquery().label(TOTAL_LABEL))
 
 
 def total_columns(ids) -> list:
-    """[the TOTAL_LABEL column] of a page's ids subquery that carries it (with_window_total), else []:
+    """[the TOTAL_LABEL column] of a page's ids subquery that carries it (with_total), else []:
     for a list's rows statement, so that the total comes back with its rows."""
     return [ids.c[TOTAL_LABEL]] if TOTAL_LABEL in ids.c else []
 
@@ -158,7 +159,7 @@ _derived: dict[int, tuple] = {}
 
 def _page_statements(select: sa.Select) -> tuple:
     """(pk, a page of ids with :_page_limit/:_page_offset, the id count or None, the page of ids with the
-    total beside each (with_window_total)) for `select`; pk None when the select is not one entity's."""
+    total beside each (with_total)) for `select`; pk None when the select is not one entity's."""
     hit = _derived.get(id(select))
     if hit is not None and hit[0] is select:
         return hit[1:]
@@ -166,12 +167,12 @@ def _page_statements(select: sa.Select) -> tuple:
     ids = count = counted = None
     if pk is not None:
         ids = select.options(lazyload("*")).with_only_columns(pk).limit(_PAGE_LIMIT).offset(_PAGE_OFFSET)
+        count = id_count_statement(select)
         counted = (
-            with_window_total(select.options(lazyload("*")).with_only_columns(pk))
+            with_total(select.options(lazyload("*")).with_only_columns(pk), count)
             .limit(_PAGE_LIMIT)
             .offset(_PAGE_OFFSET)
         )
-        count = id_count_statement(select)
     if len(_derived) > 512:
         _derived.clear()
     # the select is kept: its id cannot be reused meanwhile
@@ -210,7 +211,7 @@ class IdCountPagination(SelectPagination):
     """
 
     total_capped = False
-    _window_total: int | None = None
+    _total_read: int | None = None
 
     def _query_items(self) -> list:
         select = self._query_args["select"]
@@ -225,8 +226,8 @@ class IdCountPagination(SelectPagination):
             found = session.execute(counted, bounds).all()
             ids = [r[0] for r in found]
             if found:
-                self._window_total = found[0][1]
-                remember_count(key, self._window_total)
+                self._total_read = found[0][1]
+                remember_count(key, self._total_read)
         else:
             ids = session.execute(page_ids, bounds).scalars().all()
         if not ids:
@@ -249,8 +250,8 @@ class IdCountPagination(SelectPagination):
         return [by_id[i] for i in ids if i in by_id]
 
     def _query_count(self) -> int:
-        if self._window_total is not None:
-            return self._window_total
+        if self._total_read is not None:
+            return self._total_read
         if self.items and len(self.items) < self.per_page:  # the last page: the total is known
             return self._query_offset + len(self.items)
         stmt = _page_statements(self._query_args["select"])[2]

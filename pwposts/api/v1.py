@@ -45,7 +45,7 @@ from ..pagination import (
     id_count_statement,
     known_count,
     remember_count,
-    with_window_total,
+    with_total,
 )
 from ..services import accounts
 from ..web.commit_point import commit_anyway
@@ -214,23 +214,23 @@ def paginated_rows(query: Select, pk, rows: Select, serialize: Callable):
     offset = (page - 1) * per_page
     count = id_count_statement(query)
     key = _count_key(db.session, count)
-    window_total = None
-    if known_count(key) is None:  # not cached: the total comes with the ids (pagination.with_window_total)
+    total_read = None
+    if known_count(key) is None:  # not cached: the total comes with the ids (pagination.with_total)
         page_ids = db.session.execute(
-            with_window_total(query.with_only_columns(pk)).limit(per_page).offset(offset)
+            with_total(query.with_only_columns(pk), count).limit(per_page).offset(offset)
         ).all()
         ids = [r[0] for r in page_ids]
         if page_ids:
-            window_total = page_ids[0][1]
-            remember_count(key, window_total)
+            total_read = page_ids[0][1]
+            remember_count(key, total_read)
     else:
         ids = db.session.execute(query.with_only_columns(pk).limit(per_page).offset(offset)).scalars().all()
     found = []
     if ids:
         by_id = {r[0]: r for r in db.session.execute(rows, {"ids": ids})}
         found = [by_id[i] for i in ids if i in by_id]
-    if window_total is not None:
-        total = window_total
+    if total_read is not None:
+        total = total_read
     elif ids and len(ids) < per_page:
         total = offset + len(ids)
     else:

@@ -6,7 +6,7 @@ objects per page: contract, person, post, regions, policies).
 the list's rows for `page` — `ids` limited to one page — in its order, in one statement (the page's ids as
 a subquery joined to the shown columns). The total is counted over the ids (cached when large, as
 db.paginate() does: pwposts/pagination.py); on the last page it is known without counting. When it is
-not cached, the page's ids carry it (pagination.with_window_total) and `rows` returns it with each row
+not cached, the page's ids carry it (pagination.with_total) and `rows` returns it with each row
 (select pagination.total_columns(ids) last, after the shown columns): no count statement. The items are
 then named tuples of the shown columns alone (by name and by position, as the rows were).
 """
@@ -27,7 +27,7 @@ from ..pagination import (
     cached_count,
     known_count,
     remember_count,
-    with_window_total,
+    with_total,
 )
 
 
@@ -38,7 +38,7 @@ def _shown_row(fields: tuple[str, ...]):
 
 class RowPagination(Pagination):
     total_capped = False
-    _window_total: int | None = None
+    _total_read: int | None = None
 
     def _count_statement(self) -> sa.Select:
         ids = self._query_args["ids"].order_by(None)
@@ -46,22 +46,23 @@ class RowPagination(Pagination):
 
     def _query_items(self) -> list:
         ids = self._query_args["ids"]
-        key = _count_key(db.session, self._count_statement())
+        count = self._count_statement()
+        key = _count_key(db.session, count)
         if known_count(key) is not None:
             return self._query_args["rows"](ids.limit(self.per_page).offset(self._query_offset))
         rows = self._query_args["rows"](
-            with_window_total(ids).limit(self.per_page).offset(self._query_offset)
+            with_total(ids, count).limit(self.per_page).offset(self._query_offset)
         )
         if rows and rows[0]._fields[-1] == TOTAL_LABEL:
-            self._window_total = rows[0][-1]
-            remember_count(key, self._window_total)
+            self._total_read = rows[0][-1]
+            remember_count(key, self._total_read)
             shown = _shown_row(rows[0]._fields[:-1])  # the shown columns again, by name and position
             rows = [shown(*r[:-1]) for r in rows]
         return rows
 
     def _query_count(self) -> int:
-        if self._window_total is not None:
-            return self._window_total
+        if self._total_read is not None:
+            return self._total_read
         if self.items and len(self.items) < self.per_page:  # the last page: the total is known
             return self._query_offset + len(self.items)
         if not self.items and self._query_offset == 0:
