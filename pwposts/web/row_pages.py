@@ -36,23 +36,53 @@ def _shown_row(fields: tuple[str, ...]):
     return collections.namedtuple("ListRow", fields, rename=True)
 
 
+# Per ids select (kept by pagination.cached_select, one per scope and filter): its count, and the rows'
+# statement for a page of it — plain, and with the total beside the ids — with the page's bounds as
+# parameters. Built once: a list's select with its joins cost ~0.5 ms to build and key on every request.
+_PAGE_LIMIT, _PAGE_OFFSET = sa.bindparam("_page_limit"), sa.bindparam("_page_offset")
+_statements: dict[int, tuple] = {}
+
+
+def _row_statements(ids: sa.Select, statement: Callable[[sa.Select], sa.Select]) -> tuple:
+    hit = _statements.get(id(ids))
+    if hit is not None and hit[0] is ids:
+        return hit[1:]
+    count = sa.select(sa.func.count()).select_from(ids.order_by(None).subquery())
+    plain = statement(ids.limit(_PAGE_LIMIT).offset(_PAGE_OFFSET))
+    counted = statement(with_total(ids, count).limit(_PAGE_LIMIT).offset(_PAGE_OFFSET))
+    if len(_statements) > 512:
+        _statements.clear()
+    _statements[id(ids)] = (ids, count, plain, counted)  # the ids select is kept: its id stays its own
+    return count, plain, counted
+
+
 class RowPagination(Pagination):
     total_capped = False
     _total_read: int | None = None
 
     def _count_statement(self) -> sa.Select:
+        if self._query_args.get("statement") is not None:
+            return _row_statements(self._query_args["ids"], self._query_args["statement"])[0]
         ids = self._query_args["ids"].order_by(None)
         return sa.select(sa.func.count()).select_from(ids.subquery())
 
     def _query_items(self) -> list:
-        ids = self._query_args["ids"]
-        count = self._count_statement()
+        ids, statement = self._query_args["ids"], self._query_args.get("statement")
+        if statement is not None:
+            count, plain, counted = _row_statements(ids, statement)
+        else:
+            count = self._count_statement()
         key = _count_key(db.session, count)
-        if known_count(key) is not None:
+        known = known_count(key) is not None
+        if statement is not None:
+            bounds = {"_page_limit": self.per_page, "_page_offset": self._query_offset}
+            rows = db.session.execute(plain if known else counted, bounds).all()
+        elif known:
             return self._query_args["rows"](ids.limit(self.per_page).offset(self._query_offset))
-        rows = self._query_args["rows"](
-            with_total(ids, count).limit(self.per_page).offset(self._query_offset)
-        )
+        else:
+            rows = self._query_args["rows"](
+                with_total(ids, count).limit(self.per_page).offset(self._query_offset)
+            )
         if rows and rows[0]._fields[-1] == TOTAL_LABEL:
             self._total_read = rows[0][-1]
             remember_count(key, self._total_read)
@@ -71,8 +101,23 @@ class RowPagination(Pagination):
 
 
 def paginate_rows(
-    ids: sa.Select, rows: Callable[[sa.Select], list], *, page: int, per_page: int, error_out: bool = False
+    ids: sa.Select,
+    rows: Callable[[sa.Select], list] | None = None,
+    *,
+    page: int,
+    per_page: int,
+    error_out: bool = False,
+    statement: Callable[[sa.Select], sa.Select] | None = None,
 ) -> RowPagination:
+    """`rows(page)` runs the rows' statement for a page of `ids`; or `statement(page)` builds it, once per
+    `ids` select object (give the same object for the same scope and filter: cached_select), and the page
+    runs it with its bounds as parameters."""
     return RowPagination(
-        page=page, per_page=per_page, max_per_page=None, error_out=error_out, ids=ids, rows=rows
+        page=page,
+        per_page=per_page,
+        max_per_page=None,
+        error_out=error_out,
+        ids=ids,
+        rows=rows,
+        statement=statement,
     )

@@ -121,6 +121,11 @@ def contract_list_rows(session: Session, page: Select, f: ContractFilter) -> lis
     """The contract list's rows for `page` (contract_ids(…, f, …) limited to one page), in its order: code,
     kind, dates, allowance, status, person name and ID number, post title, village and township names, and
     whether a policy is recorded — one statement, no ORM objects."""
+    return session.execute(contract_list_statement(page, f)).all()
+
+
+def contract_list_statement(page: Select, f: ContractFilter) -> Select:
+    """The statement of contract_list_rows (the list page builds it once per filter: web/row_pages.py)."""
     ids = page.subquery()
     q = (
         select(
@@ -147,7 +152,7 @@ def contract_list_rows(session: Session, page: Select, f: ContractFilter) -> lis
         .join(_township, Post.township_id == _township.id)
     )
     order = (Contract.end_on, Contract.id) if f.expiring else (Contract.id.desc(),)
-    return session.execute(q.order_by(*order)).all()
+    return q.order_by(*order)
 
 
 def load_contract(session: Session, actor, contract_id: int) -> Contract:
