@@ -84,12 +84,12 @@ def test_the_count_fails_on_a_statement_per_row(app, client, demo_county, monkey
     """The guard above can fail: a person list that loads each row's categories on its own is caught."""
     from pwposts.services import people
 
-    real = people.person_list_rows
+    real = people.person_categories
 
     def one_by_one(session, ids, today):
-        return [row for i in ids for row in real(session, [i], today)]
+        return {k: v for i in ids for k, v in real(session, [i], today).items()}
 
-    monkeypatch.setattr(people, "person_list_rows", one_by_one)
+    monkeypatch.setattr(people, "person_categories", one_by_one)
     assert login(client, "admin", demo.DEMO_PASSWORD).status_code == 302
     client.get("/")
     small = statements(app, client, with_per_page("/people/", 10))[0]
