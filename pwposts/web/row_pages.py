@@ -44,7 +44,9 @@ _statements: dict[int, tuple] = {}
 
 
 def _row_statements(ids: sa.Select, statement: Callable[[sa.Select], sa.Select]) -> tuple:
-    hit = _statements.get(id(ids))
+    # keyed by the ids select and the builder's code (a lambda is a new object on every request)
+    key = (id(ids), getattr(statement, "__code__", statement))
+    hit = _statements.get(key)
     if hit is not None and hit[0] is ids:
         return hit[1:]
     count = sa.select(sa.func.count()).select_from(ids.order_by(None).subquery())
@@ -52,7 +54,7 @@ def _row_statements(ids: sa.Select, statement: Callable[[sa.Select], sa.Select])
     counted = statement(with_total(ids, count).limit(_PAGE_LIMIT).offset(_PAGE_OFFSET))
     if len(_statements) > 512:
         _statements.clear()
-    _statements[id(ids)] = (ids, count, plain, counted)  # the ids select is kept: its id stays its own
+    _statements[key] = (ids, count, plain, counted)  # the ids select is kept: its id stays its own
     return count, plain, counted
 
 
