@@ -58,18 +58,71 @@ def _count_key(session, stmt: sa.Select):
 def cached_count(session, stmt: sa.Select) -> int:
     """session.execute(stmt).scalar() for a COUNT statement, cached as said above when it is large."""
     key = _count_key(session, stmt)
-    now = time.monotonic()
-    if key is not None:
-        hit = _counts.get(key)
-        if hit is not None and now - hit[1] < COUNT_CACHE_SECONDS:
-            return hit[0]
+    n = known_count(key)
+    if n is not None:
+        return n
     n = session.execute(stmt).scalar()
+    remember_count(key, n)
+    return n
+
+
+def known_count(key) -> int | None:
+    """The cached total under `key` (from _count_key), or None."""
+    if key is None:
+        return None
+    hit = _counts.get(key)
+    if hit is not None and time.monotonic() - hit[1] < COUNT_CACHE_SECONDS:
+        return hit[0]
+    return None
+
+
+def remember_count(key, n: int) -> None:
+    """Keep the total `n` under `key` when it is large (COUNT_CACHE_FROM)."""
     if key is not None and n >= COUNT_CACHE_FROM:
         with _counts_lock:
             if len(_counts) > 1000:
                 _counts.clear()
-            _counts[key] = (n, now)
-    return n
+            _counts[key] = (n, time.monotonic())
+
+
+# The total of a page's filter read with its ids, in the same statement: the filter's COUNT as an
+# uncorrelated scalar subquery beside each id (evaluated once: SQLite caches it, PostgreSQL runs it as an
+# InitPlan), while the ids keep their own plan and stop at the page. Used when the total is not cached
+# (small totals never are): exact, and one statement fewer. (count(*) OVER () was tried: it makes the
+# database collect and sort every matching row before the LIMIT — the posts list's ids went 0.16 → 0.55 ms.)
+TOTAL_LABEL = "page_total"
+
+
+def with_total(ids: sa.Select, count: sa.Select) -> sa.Select:
+    """`ids` (a select of one id column) with `count` (the COUNT of its filter) as a second column."""
+    return ids.add_columns(count.scalar_subquery().label(TOTAL_LABEL))
+
+
+def total_columns(ids) -> list:
+    """[the TOTAL_LABEL column] of a page's ids subquery that carries it (with_total), else []:
+    for a list's rows statement, so that the total comes back with its rows."""
+    return [ids.c[TOTAL_LABEL]] if TOTAL_LABEL in ids.c else []
+
+
+def cached_rows(session, stmt: sa.Select) -> list:
+    """session.execute(stmt).all(), kept as large totals are (per process, forgotten on any write through
+    SQLAlchemy in this process and after COUNT_CACHE_SECONDS) whatever its size: for choice lists that
+    change only with the data, e.g. the audit page's actions and object types (two SELECT DISTINCTs
+    over the whole trail on every page otherwise). The list and its rows are shared: do not mutate."""
+    key = _count_key(session, stmt)
+    now = time.monotonic()
+    if key is not None:
+        key = ("rows", key)
+        hit = _counts.get(key)
+        if hit is not None and now - hit[1] < COUNT_CACHE_SECONDS:
+            return hit[0]
+    rows = session.execute(stmt).all()
+    if key is not None:
+        with _counts_lock:
+            if len(_counts) > 1000:
+                _counts.clear()
+            _counts[key] = (rows, now)
+    return rows
 
 
 def _single_pk(select: sa.Select):
@@ -105,20 +158,26 @@ _derived: dict[int, tuple] = {}
 
 
 def _page_statements(select: sa.Select) -> tuple:
-    """(pk, a page of ids with :_page_limit/:_page_offset, the id count or None) for `select`;
-    pk None when the select is not one entity's."""
+    """(pk, a page of ids with :_page_limit/:_page_offset, the id count or None, the page of ids with the
+    total beside each (with_total)) for `select`; pk None when the select is not one entity's."""
     hit = _derived.get(id(select))
     if hit is not None and hit[0] is select:
         return hit[1:]
     pk = _single_pk(select)
-    ids = count = None
+    ids = count = counted = None
     if pk is not None:
         ids = select.options(lazyload("*")).with_only_columns(pk).limit(_PAGE_LIMIT).offset(_PAGE_OFFSET)
         count = id_count_statement(select)
+        counted = (
+            with_total(select.options(lazyload("*")).with_only_columns(pk), count)
+            .limit(_PAGE_LIMIT)
+            .offset(_PAGE_OFFSET)
+        )
     if len(_derived) > 512:
         _derived.clear()
-    _derived[id(select)] = (select, pk, ids, count)  # the select is kept: its id cannot be reused meanwhile
-    return pk, ids, count
+    # the select is kept: its id cannot be reused meanwhile
+    _derived[id(select)] = (select, pk, ids, count, counted)
+    return pk, ids, count, counted
 
 
 _selects: dict = {}
@@ -152,18 +211,25 @@ class IdCountPagination(SelectPagination):
     """
 
     total_capped = False
+    _total_read: int | None = None
 
     def _query_items(self) -> list:
         select = self._query_args["select"]
-        pk, page_ids, _count = _page_statements(select)
+        pk, page_ids, count, counted = _page_statements(select)
         if pk is None:
             return super()._query_items()
         session = self._query_args["session"]
-        ids = (
-            session.execute(page_ids, {"_page_limit": self.per_page, "_page_offset": self._query_offset})
-            .scalars()
-            .all()
-        )
+        bounds = {"_page_limit": self.per_page, "_page_offset": self._query_offset}
+        key = _count_key(session, count)
+        if known_count(key) is None:
+            # the total is not cached: read it with the ids (one statement instead of two)
+            found = session.execute(counted, bounds).all()
+            ids = [r[0] for r in found]
+            if found:
+                self._total_read = found[0][1]
+                remember_count(key, self._total_read)
+        else:
+            ids = session.execute(page_ids, bounds).scalars().all()
         if not ids:
             return []
         rows = self._query_args.get("rows")
@@ -184,6 +250,8 @@ class IdCountPagination(SelectPagination):
         return [by_id[i] for i in ids if i in by_id]
 
     def _query_count(self) -> int:
+        if self._total_read is not None:
+            return self._total_read
         if self.items and len(self.items) < self.per_page:  # the last page: the total is known
             return self._query_offset + len(self.items)
         stmt = _page_statements(self._query_args["select"])[2]
@@ -208,11 +276,7 @@ class CappedCountPagination(SelectPagination):
         entity = description.get("entity")
         if entity is not None and description.get("expr") is entity and not select._distinct:  # noqa: SLF001
             ids = ids.with_only_columns(sa.inspect(entity).primary_key[0])
-        n = (
-            self._query_args["session"]
-            .execute(sa.select(sa.func.count()).select_from(ids.subquery()))
-            .scalar()
-        )
+        n = cached_count(self._query_args["session"], sa.select(sa.func.count()).select_from(ids.subquery()))
         self.total_capped = n > limit
         return min(n, limit)
 

@@ -39,7 +39,14 @@ from ..domain.errors import DomainError
 from ..domain.inputs import MAX_ID, parse_id
 from ..extensions import db
 from ..logs import log_refusal
-from ..pagination import cached_count, id_count_statement
+from ..pagination import (
+    _count_key,
+    cached_count,
+    id_count_statement,
+    known_count,
+    remember_count,
+    with_total,
+)
 from ..services import accounts
 from ..web.commit_point import commit_anyway
 from . import error_response
@@ -205,15 +212,29 @@ def paginated_rows(query: Select, pk, rows: Select, serialize: Callable):
     """
     page, per_page = page_args()
     offset = (page - 1) * per_page
-    ids = db.session.execute(query.with_only_columns(pk).limit(per_page).offset(offset)).scalars().all()
+    count = id_count_statement(query)
+    key = _count_key(db.session, count)
+    total_read = None
+    if known_count(key) is None:  # not cached: the total comes with the ids (pagination.with_total)
+        page_ids = db.session.execute(
+            with_total(query.with_only_columns(pk), count).limit(per_page).offset(offset)
+        ).all()
+        ids = [r[0] for r in page_ids]
+        if page_ids:
+            total_read = page_ids[0][1]
+            remember_count(key, total_read)
+    else:
+        ids = db.session.execute(query.with_only_columns(pk).limit(per_page).offset(offset)).scalars().all()
     found = []
     if ids:
         by_id = {r[0]: r for r in db.session.execute(rows, {"ids": ids})}
         found = [by_id[i] for i in ids if i in by_id]
-    if ids and len(ids) < per_page:
+    if total_read is not None:
+        total = total_read
+    elif ids and len(ids) < per_page:
         total = offset + len(ids)
     else:
-        total = cached_count(db.session, id_count_statement(query))
+        total = cached_count(db.session, count)
     return jsonify(
         {
             "items": serialize(found),

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..domain.people import inverse_kind  # noqa: F401  (re-exported: the web and older callers import it here)
 from ..models.people import Cadre, Household, Person, PersonCategory, Region, Relation
+from ..pagination import total_columns
 from .permissions import get_scoped, id_number_search, scope_persons
 
 
@@ -133,10 +134,40 @@ class PersonRow:
 def person_list_rows(session: Session, ids: list[int], today: date) -> list[PersonRow]:
     """The person list's rows for `ids` (already filtered and scoped by `person_filter_query`), with the
     categories held on `today` — two statements whatever the page size."""
+    return with_categories(session, session.execute(_LIST_ROWS, {"ids": ids}).all(), today)
+
+
+def person_list_statement(page: Select) -> Select:
+    """The person list's columns (those of person_list_rows but the categories) for `page` — the ids of
+    person_filter_query(…).with_only_columns(Person.id) limited to one page — in the list's order: one
+    statement for the page's ids and their rows (the list page builds it once per filter:
+    web/row_pages.py)."""
+    ids = page.subquery()
+    return (
+        select(*_LIST_ROWS.selected_columns, *total_columns(ids))
+        .select_from(
+            ids.join(_person, _person.c.id == ids.c.id)
+            .outerjoin(_village, _village.c.id == _person.c.village_id)
+            .outerjoin(_township, _township.c.id == _village.c.parent_id)
+            .outerjoin(_household, _household.c.id == _person.c.household_id)
+        )
+        .order_by(_person.c.village_id, _person.c.name, _person.c.id)
+    )
+
+
+def person_categories(session: Session, ids: list[int], today: date) -> dict[int, list[str]]:
+    """{person id: the categories held on `today`, oldest first} for `ids` — one statement."""
     cats: dict[int, list[str]] = {}
-    for pid, category in session.execute(_LIST_CATEGORIES, {"ids": ids, "today": today}):
-        cats.setdefault(pid, []).append(category)
-    return [PersonRow(*r, cats.get(r[0], [])) for r in session.execute(_LIST_ROWS, {"ids": ids})]
+    if ids:
+        for pid, category in session.execute(_LIST_CATEGORIES, {"ids": ids, "today": today}):
+            cats.setdefault(pid, []).append(category)
+    return cats
+
+
+def with_categories(session: Session, rows, today: date) -> list[PersonRow]:
+    """PersonRow for each row of person_list_statement / _LIST_ROWS, with its categories held on `today`."""
+    cats = person_categories(session, [r[0] for r in rows], today)
+    return [PersonRow(*r[:10], cats.get(r[0], [])) for r in rows]
 
 
 @dataclass

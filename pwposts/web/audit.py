@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from .. import clock
 from ..documents import audit_xlsx
@@ -16,7 +16,7 @@ from ..domain.formats import beijing, parse_date
 from ..extensions import db
 from ..models._types import utcnow
 from ..models.audit import AuditEntry
-from ..pagination import CappedCountPagination
+from ..pagination import CappedCountPagination, cached_rows, cached_select
 from ..services import audit as audit_service
 from ..services.permissions import require
 from .people import int_arg
@@ -29,8 +29,24 @@ class _EntryPage(CappedCountPagination):
     and hashes); counted as paginate_capped() counts ("10,000+")."""
 
     def _query_items(self) -> list:
-        q = self._query_args["select"].with_only_columns(*LIST_COLUMNS)
-        return self._query_args["session"].execute(q.limit(self.per_page).offset(self._query_offset)).all()
+        q = _page_statement(self._query_args["select"])
+        bounds = {"_page_limit": self.per_page, "_page_offset": self._query_offset}
+        return self._query_args["session"].execute(q, bounds).all()
+
+
+_PAGE_LIMIT, _PAGE_OFFSET = bindparam("_page_limit"), bindparam("_page_offset")
+_pages: dict[int, tuple] = {}
+
+
+def _page_statement(q):
+    """The list's columns of `q` for a page given as parameters — built once per filter's select (kept by
+    cached_select), not on every request."""
+    hit = _pages.get(id(q))
+    if hit is None or hit[0] is not q:
+        if len(_pages) > 256:
+            _pages.clear()
+        hit = _pages[id(q)] = (q, q.with_only_columns(*LIST_COLUMNS).limit(_PAGE_LIMIT).offset(_PAGE_OFFSET))
+    return hit[1]
 
 
 LIST_COLUMNS = (
@@ -42,6 +58,9 @@ LIST_COLUMNS = (
     AuditEntry.object_id,
     AuditEntry.summary,
 )
+
+
+_FILTER_ARGS = ("action", "object_type", "hide_logins", "object_id", "actor", "from", "to")
 
 
 def filtered_entries(args) -> tuple:
@@ -75,11 +94,18 @@ def filtered_entries(args) -> tuple:
     return q.order_by(AuditEntry.id.desc()), errors
 
 
+_entries = AuditEntry.__table__
+_ACTIONS = select(_entries.c.action).distinct().order_by(_entries.c.action)
+_OBJECT_TYPES = select(_entries.c.object_type).distinct().order_by(_entries.c.object_type)
+
+
 @bp.route("/")
 @login_required
 def index():
     require(current_user, "view_audit")
-    q, errors = filtered_entries(request.args)
+    # the filter's select built once per filter (cached_select): the trail is the same for every reader
+    args = tuple((k, request.args.get(k)) for k in _FILTER_ARGS)
+    q, errors = cached_select(("audit", args), lambda: filtered_entries(request.args))
     page = _EntryPage(
         select=q,
         session=db.session(),
@@ -89,10 +115,10 @@ def index():
         error_out=False,
         count=True,
     )
-    actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
-    types = db.session.scalars(
-        select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)
-    ).all()
+    # The filters' choices: every action and object type in the trail, kept between requests until this
+    # process writes (a new kind of entry from another worker shows within COUNT_CACHE_SECONDS).
+    actions = [a for (a,) in cached_rows(db.session, _ACTIONS)]
+    types = [t for (t,) in cached_rows(db.session, _OBJECT_TYPES)]
     checkpoints = audit_service.latest_checkpoints(db.session, 3)
     return render_template(
         "audit/index.html", page=page, actions=actions, types=types, errors=errors, checkpoints=checkpoints

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
@@ -25,7 +26,7 @@ from ..domain.passwords import MIN_LENGTH
 from ..extensions import db
 from ..models.accounts import User
 from ..services import accounts
-from . import use_case
+from . import region_cache, use_case
 from .commit_point import commit_anyway
 
 bp = Blueprint("auth", __name__)
@@ -72,18 +73,24 @@ def _seconds() -> int:
 
 
 # The user's region comes with the user: every page shows it (base.html) and every list's scope reads its
-# code — one statement on every page instead of two.
-_WITH_REGION = (joinedload(User.region),)
+# code — one statement on every page instead of two. The same statement reads the region table's version
+# for the cached region drop-downs (web/region_cache.py), which would otherwise cost a list page one more.
+_USER_STATEMENT = (
+    select(User, *region_cache.VERSION_COLUMNS)
+    .options(joinedload(User.region))
+    .where(User.id == bindparam("user_id"))
+)
 
 
 def load_session_user(user_id: str) -> User | None:
     """flask-login's user loader: the session's user, or None
     (and the session cleared) when it is no longer valid."""
-    user = (
-        db.session.get(User, int(user_id), options=_WITH_REGION)
-        if str(user_id).isdigit() and len(str(user_id)) < 10
-        else None
-    )
+    user = None
+    if str(user_id).isdigit() and len(str(user_id)) < 10:
+        row = db.session.execute(_USER_STATEMENT, {"user_id": int(user_id)}).first()
+        if row is not None:
+            user = row[0]
+            region_cache.note_version(row[1], row[2])
     now = _seconds()
     started, seen = session.get("login_at"), session.get("seen_at")
     cfg = current_app.config

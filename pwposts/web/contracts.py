@@ -4,6 +4,7 @@ with its insurance, activation, renewal and voiding, and the printable PDF."""
 from __future__ import annotations
 
 import io
+from dataclasses import astuple
 from datetime import timedelta
 from decimal import Decimal
 
@@ -29,11 +30,12 @@ from ..domain.errors import DomainError
 from ..domain.formats import parse_date
 from ..domain.people import mask_id_number
 from ..extensions import db
+from ..pagination import cached_select
 from ..services import contracts as service
 from ..services import exits as exits_service
 from ..services.contract_documents import stored_contract_pdf
 from ..services.exports import record_export
-from ..services.permissions import can, require
+from ..services.permissions import can, require, scope_key
 from . import flash_error
 from .dashboard import Card, card
 from .people import int_arg, own_township, region_choices
@@ -102,8 +104,11 @@ def index():
     today = clock.today()
     f = _filter()
     page = paginate_rows(
-        service.contract_ids(current_user, f, today),
-        lambda ids: service.contract_list_rows(db.session, ids, f),
+        cached_select(
+            ("contracts", scope_key(current_user), astuple(f), today),
+            lambda: service.contract_ids(current_user, f, today),
+        ),
+        statement=lambda ids: service.contract_list_statement(ids, f),
         page=int_arg("page") or 1,
         per_page=min(int_arg("per_page") or 50, 200),
     )

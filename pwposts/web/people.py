@@ -11,10 +11,12 @@ from .. import clock
 from ..domain.inputs import parse_id
 from ..domain.people import CATEGORIES, WORK_CAPACITIES
 from ..extensions import db
+from ..models.people import Person
 from ..pagination import cached_select
 from ..services import people as people_service
 from ..services.permissions import can, require, scope_key, scope_prefix
 from .region_cache import cached_region_choices
+from .row_pages import paginate_rows
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
@@ -62,16 +64,17 @@ def index():
         eligible_only=request.args.get("eligible") == "1",
         cadres_only=request.args.get("cadre") == "1",
     )
-    page = db.paginate(
+    # The page's ids and their columns in one statement (web/row_pages.py), the categories in a second.
+    page = paginate_rows(
         cached_select(
             ("people", scope_key(current_user), astuple(f), today),
-            lambda: people_service.person_filter_query(current_user, f, today),
+            lambda: people_service.person_filter_query(current_user, f, today).with_only_columns(Person.id),
         ),
+        statement=people_service.person_list_statement,
         page=int_arg("page") or 1,
         per_page=min(int_arg("per_page") or 50, 200),
-        error_out=False,
-        rows=lambda ids: people_service.person_list_rows(db.session, ids, today),
     )
+    page.items = people_service.with_categories(db.session, page.items, today)
     townships, villages = region_choices(current_user)
     return render_template(
         "people/index.html",

@@ -19,7 +19,7 @@ from ..domain.errors import DomainError
 from ..domain.formats import parse_yuan, yuan
 from ..extensions import db
 from ..models.policy import PostCategory
-from ..pagination import cached_select
+from ..pagination import cached_rows, cached_select
 from ..services import posts as service
 from ..services.permissions import require, scope_key
 from . import use_case
@@ -166,8 +166,9 @@ _CATEGORIES = select(PostCategory.__table__.c.id, PostCategory.__table__.c.name)
 
 
 def _categories():
-    """(id, name) of the post categories, for the filter (a Core statement built once)."""
-    return db.session.execute(_CATEGORIES).all()
+    """(id, name) of the post categories, for the filter (a Core statement built once; its rows kept
+    until this process writes, or COUNT_CACHE_SECONDS for another worker's change: pagination.cached_rows)."""
+    return cached_rows(db.session, _CATEGORIES)
 
 
 @bp.route("/")

@@ -5,6 +5,10 @@ twice per request) cost more than the page's own query. The cache is keyed by th
 and the database, and checked against a cheap version of the region table (count, largest id) and a
 counter bumped whenever this process flushes a Region change — so a new region or an import shows at
 once, and a rename made by another worker process shows within MAX_AGE seconds.
+
+The version is read by the statement that loads the signed-in user (web/auth.py, VERSION_COLUMNS as two
+more columns of it), not by a statement of its own: every web page loads its user first, in the same
+transaction. Requests without it (no session user) read it here.
 """
 
 from __future__ import annotations
@@ -58,6 +62,17 @@ def _load(prefix: str) -> tuple[list, list]:
 _regions = Region.__table__
 # Built once, from the table's columns: a plain Core statement (no ORM set-up on each page).
 _VERSION = select(func.count(_regions.c.id), func.max(_regions.c.id))
+# The same version as two scalar columns another statement can carry (the session user's load).
+VERSION_COLUMNS = (
+    select(func.count(_regions.c.id)).scalar_subquery().label("region_count"),
+    select(func.max(_regions.c.id)).scalar_subquery().label("region_top"),
+)
+_REQUEST_VERSION = "_pwposts_region_version"
+
+
+def note_version(count: int, top: int | None) -> None:
+    """The region table's version as read in this request's transaction (by the user's load)."""
+    request.__dict__[_REQUEST_VERSION] = (count, top)
 
 
 def cached_region_choices(prefix: str) -> tuple[list, list]:
@@ -67,7 +82,8 @@ def cached_region_choices(prefix: str) -> tuple[list, list]:
     per_request = request.__dict__.setdefault("_pwposts_region_choices", {})
     if prefix in per_request:
         return per_request[prefix]
-    count, top = db.session.execute(_VERSION).one()
+    noted = request.__dict__.get(_REQUEST_VERSION)
+    count, top = noted if noted is not None else db.session.execute(_VERSION).one()
     key = (str(db.engine.url), prefix)
     version = (_generation, count, top)
     now = time.monotonic()

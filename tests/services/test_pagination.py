@@ -71,3 +71,33 @@ def test_a_small_total_is_not_cached(app, county):
     stmt = select(Person).order_by(Person.id)
     assert 0 < db.paginate(stmt, page=1, per_page=1).total < pagination.COUNT_CACHE_FROM
     assert pagination._counts == {}
+
+
+def test_a_small_total_comes_with_the_ids_exactly(app, county):
+    """Not cached, a total is read with the page's ids (a subquery beside them): exact, one statement."""
+    from pwposts import pagination
+
+    pagination.forget_counts()
+    stmt = select(Person).order_by(Person.id)
+    everyone = db.session.scalars(stmt).all()
+    statements = []
+    listener = lambda *a: statements.append(a[2].lower())  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        page = db.paginate(stmt, page=1, per_page=1)
+        ids_and_total = [s for s in statements if "as page_total" in s]
+        assert page.total == len(everyone) and len(ids_and_total) == 1
+        assert not any(s.startswith("select count(*)") for s in statements)
+        db.session.add(Person(**{**_copy(everyone[0]), "id_number": "11010119900307999X"}))
+        db.session.flush()
+        assert db.paginate(stmt, page=1, per_page=1).total == len(everyone) + 1
+        # beyond the last page there are no ids to carry it: counted
+        assert db.paginate(stmt, page=99, per_page=1, error_out=False).total == len(everyone) + 1
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+        db.session.rollback()
+
+
+def _copy(person):
+    cols = ("name", "sex", "birth_date", "village_id", "household_id")
+    return {c: getattr(person, c) for c in cols}

@@ -20,10 +20,10 @@ def demo_county(session, today):
     session.commit()
 
 
-def _pages(ids, rows, per_page):
+def _pages(ids, rows, per_page, **kwargs):
     seen, n = [], 1
     while True:
-        page = paginate_rows(ids, rows, page=n, per_page=per_page)
+        page = paginate_rows(ids, rows, page=n, per_page=per_page, **kwargs)
         if not page.items:
             return seen, page.total
         seen += page.items
@@ -104,3 +104,27 @@ def test_run_rows_are_the_run_list(app, demo_county, username):
                 assert (r.township, r.status, r.total_fen) == (run.township.name, run.status, run.total_fen)
                 assert r.preparer == users[run.prepared_by_id]
                 assert r.approver == users.get(run.approved_by_id)
+
+
+@pytest.mark.parametrize("username", ["admin", "township1"])
+def test_rows_from_a_statement_built_once_are_the_same_pages(app, demo_county, today, username):
+    """paginate_rows(…, statement=…): the rows' statement built once per ids select and run with the page's
+    bounds as parameters lists what rows(page) lists, with the same totals (read with the ids or counted)."""
+    from pwposts import pagination
+
+    with app.test_request_context():
+        actor = db.session.scalar(select(User).where(User.username == username))
+        for f in (contract_service.ContractFilter(), contract_service.ContractFilter(expiring=True)):
+            ids = contract_service.contract_ids(actor, f, today)
+            for cached_from in (1, 10_000):  # every total cached (counted) / none (read with the ids)
+                pagination.forget_counts()
+                pagination.COUNT_CACHE_FROM, saved = cached_from, pagination.COUNT_CACHE_FROM
+                try:
+                    built = _pages(
+                        ids, None, 5, statement=lambda p, f=f: contract_service.contract_list_statement(p, f)
+                    )
+                finally:
+                    pagination.COUNT_CACHE_FROM = saved
+                ran = _pages(ids, lambda p, f=f: contract_service.contract_list_rows(db.session, p, f), 5)
+                assert [tuple(r) for r in built[0]] == [tuple(r) for r in ran[0]] and built[1] == ran[1]
+                assert (built[0] or f.expiring) and all(len(r) == 13 for r in built[0])

@@ -84,12 +84,12 @@ def test_the_count_fails_on_a_statement_per_row(app, client, demo_county, monkey
     """The guard above can fail: a person list that loads each row's categories on its own is caught."""
     from pwposts.services import people
 
-    real = people.person_list_rows
+    real = people.person_categories
 
     def one_by_one(session, ids, today):
-        return [row for i in ids for row in real(session, [i], today)]
+        return {k: v for i in ids for k, v in real(session, [i], today).items()}
 
-    monkeypatch.setattr(people, "person_list_rows", one_by_one)
+    monkeypatch.setattr(people, "person_categories", one_by_one)
     assert login(client, "admin", demo.DEMO_PASSWORD).status_code == 302
     client.get("/")
     small = statements(app, client, with_per_page("/people/", 10))[0]
@@ -107,3 +107,45 @@ def test_api_lists_do_not_grow_with_the_page_size(app, client, demo_county):
         assert large <= small, f"{url}: {small} statements for 10 rows, {large} for 100 — an N+1"
         assert small <= 20, f"{url}: {small} statements for one page"
     assert statements(app, client, with_per_page("/api/v1/persons", 100), headers=headers)[1] == 100
+
+
+class StatementLog(StatementCounter):
+    def __init__(self, engine):
+        super().__init__(engine)
+        self.sql: list[str] = []
+
+    def __call__(self, _conn, _cursor, statement, *_args):
+        self.n += 1
+        self.sql.append(" ".join(statement.lower().split()))
+
+
+def test_list_pages_run_no_statement_for_the_fixed_parts(app, client, demo_county):
+    """The region drop-downs' version comes with the user's load, the audit filters' choices and the post
+    categories from the process's cache, a small total with the page's ids: none is a statement of its own."""
+    from pwposts.models.posts import Post
+
+    assert login(client, "admin", demo.DEMO_PASSWORD).status_code == 302
+    for url in WEB_LISTS:
+        client.get(url)  # fills the caches
+    for url in ("/people/", "/posts/", "/contracts/", "/pay/runs", "/audit/"):
+        with app.app_context(), StatementLog(db.engine) as log:
+            assert client.get(url).status_code == 200
+        sql = log.sql
+        user_loads = [s for s in sql if "from user_account" in s]
+        assert len(user_loads) == 1 and "count(region.id)" in user_loads[0], url
+        assert not any(s.startswith("select count(region.id)") for s in sql), url
+        assert not any(s.startswith("select distinct") for s in sql), url
+        assert not any("from post_category order by" in s for s in sql), url
+        if url != "/audit/":  # the trail's capped count is cached from COUNT_CACHE_FROM entries only
+            assert not any(s.startswith("select count(*)") for s in sql), (url, sql)
+    # the posts list: its total (less than COUNT_CACHE_FROM, never cached) counted with the ids, exactly
+    with app.app_context():
+        total = db.session.scalar(select_count(Post))
+    page = client.get("/posts/?per_page=3").get_data(as_text=True)
+    assert total > 3 and f"共 {total:,} 条" in page
+
+
+def select_count(model):
+    from sqlalchemy import func, select
+
+    return select(func.count()).select_from(model)

@@ -15,6 +15,7 @@ from ...models.contracts import Contract, InsurancePolicy
 from ...models.hiring import Application, Notice
 from ...models.people import Person, Region
 from ...models.posts import Post
+from ...pagination import total_columns
 from ..permissions import can, id_number_search, require, scope_regions
 from .activation import covering_policy
 from .common import _load
@@ -120,6 +121,11 @@ def contract_list_rows(session: Session, page: Select, f: ContractFilter) -> lis
     """The contract list's rows for `page` (contract_ids(…, f, …) limited to one page), in its order: code,
     kind, dates, allowance, status, person name and ID number, post title, village and township names, and
     whether a policy is recorded — one statement, no ORM objects."""
+    return session.execute(contract_list_statement(page, f)).all()
+
+
+def contract_list_statement(page: Select, f: ContractFilter) -> Select:
+    """The statement of contract_list_rows (the list page builds it once per filter: web/row_pages.py)."""
     ids = page.subquery()
     q = (
         select(
@@ -136,6 +142,7 @@ def contract_list_rows(session: Session, page: Select, f: ContractFilter) -> lis
             _village.name.label("village"),
             _township.name.label("township"),
             exists().where(InsurancePolicy.contract_id == Contract.id).label("insured"),
+            *total_columns(ids),
         )
         .select_from(ids)
         .join(Contract, Contract.id == ids.c.id)
@@ -145,7 +152,7 @@ def contract_list_rows(session: Session, page: Select, f: ContractFilter) -> lis
         .join(_township, Post.township_id == _township.id)
     )
     order = (Contract.end_on, Contract.id) if f.expiring else (Contract.id.desc(),)
-    return session.execute(q.order_by(*order)).all()
+    return q.order_by(*order)
 
 
 def load_contract(session: Session, actor, contract_id: int) -> Contract:

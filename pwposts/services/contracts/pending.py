@@ -11,7 +11,8 @@ from ...models.contracts import Contract
 from ...models.hiring import Application, Notice
 from ...models.people import Person, Region
 from ...models.posts import Post
-from ..permissions import id_number_search, scope_regions
+from ...pagination import cached_select
+from ..permissions import id_number_search, scope_key, scope_regions
 
 # ---- 已聘用待签协议: hired applications with no contract yet ----
 
@@ -69,6 +70,12 @@ _VOID = literal_column("'void'")
 
 def awaiting_signing_count(session: Session, actor) -> int:
     """How many awaiting_signing(actor) lists (the contracts page's banner)."""
+    # built once per scope (cached_select): it depends on nothing else of the actor
+    q = cached_select(("awaiting_signing_count", scope_key(actor)), lambda: _awaiting_count(actor))
+    return session.scalar(q) or 0
+
+
+def _awaiting_count(actor) -> Select:
     signed = exists().where(Contract.application_id == Application.id, Contract.status != _VOID)
     q = scope_regions(
         actor,
@@ -77,7 +84,7 @@ def awaiting_signing_count(session: Session, actor) -> int:
         .join(Post, Post.id == Notice.post_id),
         Post.village_id,
     )
-    return session.scalar(q.where(Application.status == _HIRED, ~signed)) or 0
+    return q.where(Application.status == _HIRED, ~signed)
 
 
 def contract_for_application(session: Session, application_id: int) -> Contract | None:

@@ -54,6 +54,7 @@ from .lists import (
     line_query,
     run_ids,
     run_list_rows,
+    run_list_statement,
     run_query,
     sheet_lines,
 )
@@ -96,6 +97,7 @@ __all__ = [
     "run_months_for",
     "run_ids",
     "run_list_rows",
+    "run_list_statement",
     "run_query",
     "run_view",
     "sheet_lines",

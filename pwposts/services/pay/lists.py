@@ -16,6 +16,7 @@ from ...models.contracts import Contract
 from ...models.pay import Payment, PayrollRun
 from ...models.people import Person, Region
 from ...models.posts import Post
+from ...pagination import total_columns
 from ..permissions import id_number_search, scope_regions
 
 # ---------------------------------------------------------------- lists
@@ -54,6 +55,11 @@ _approver = aliased(User)
 def run_list_rows(session: Session, page) -> list:
     """The runs list's rows for `page` (run_ids(…) limited to one page), in its order, with the township's
     name and the preparer's and approver's names — one statement, no ORM objects."""
+    return session.execute(run_list_statement(page)).all()
+
+
+def run_list_statement(page):
+    """The statement of run_list_rows (the list page builds it once per filter: web/row_pages.py)."""
     ids = page.subquery()
     q = (
         select(
@@ -70,6 +76,7 @@ def run_list_rows(session: Session, page) -> list:
             PayrollRun.approved_at,
             _preparer.display_name.label("preparer"),
             _approver.display_name.label("approver"),
+            *total_columns(ids),
         )
         .select_from(ids)
         .join(PayrollRun, PayrollRun.id == ids.c.id)
@@ -77,7 +84,7 @@ def run_list_rows(session: Session, page) -> list:
         .outerjoin(_preparer, PayrollRun.prepared_by_id == _preparer.id)
         .outerjoin(_approver, PayrollRun.approved_by_id == _approver.id)
     )
-    return session.execute(q.order_by(*RUN_ORDER)).all()
+    return q.order_by(*RUN_ORDER)
 
 
 def line_query(

@@ -23,10 +23,11 @@ from ...domain.people import mask_id_number
 from ...extensions import db
 from ...models.accounts import User
 from ...models.pay import Payment
+from ...pagination import cached_select
 from ...services import pay as service
 from ...services.contract_documents import stored_run_pdf
 from ...services.exports import record_export
-from ...services.permissions import can, require
+from ...services.permissions import can, require, scope_key
 from ...services.settings import county_of
 from .. import flash_error
 from ..dashboard import Card, card
@@ -97,8 +98,11 @@ def runs():
     township_id = int_arg("township")
     month = _month_filter()
     page = paginate_rows(
-        service.run_ids(current_user, township_id=township_id, month=month, status=status),
-        lambda ids: service.run_list_rows(db.session, ids),
+        cached_select(
+            ("runs", scope_key(current_user), township_id, month, status),
+            lambda: service.run_ids(current_user, township_id=township_id, month=month, status=status),
+        ),
+        statement=service.run_list_statement,
         page=int_arg("page") or 1,
         per_page=min(int_arg("per_page") or 30, 200),
     )
