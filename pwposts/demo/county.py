@@ -50,7 +50,7 @@ from ..models.people import Cadre, EmploymentRecord, Household, Person, PersonCa
 from ..models.policy import Fund, FundCategory, Holiday, PostCategory, Standard
 from ..services import audit
 from ..services.accounts import add_user, hash_password
-from .bulk import insert_rows, sync_sequences
+from .bulk import indexes_set_aside, insert_rows, sync_sequences
 from .exits import generate_exits
 from .history import HISTORY_MODELS, extra_users, generate_history, prepare_history
 from .names import (
@@ -1163,8 +1163,9 @@ def _build_county(session: Session, *, seed: int, persons: int, today: date) -> 
     _finish_people(b)
     tables = _registry_rows(b)
     tables.update(generate_policy(b, persons))
-    for name, rows in tables.items():
-        _insert(session, name, rows)
+    with indexes_set_aside(session, [MODELS[name].__table__ for name in tables]):
+        for name, rows in tables.items():
+            _insert(session, name, rows)
     _sync_sequences(session, tables)
     session.flush()
     for name, rows in tables.items():
