@@ -121,6 +121,7 @@ class _Person:
     death_date: date | None = None
     categories: list = field(default_factory=list)  # [category, start_on, end_on]
     kin: list = field(default_factory=list)  # (other _Person, kind as seen from self)
+    age: int = 0  # age_on(birth, today), worked out once
 
 
 @dataclass(eq=False)
@@ -303,6 +304,7 @@ def _person(b: _Build, h: _Household, sex: str, age: int, surname: str) -> _Pers
         h.village,
         h,
     )
+    p.age = age_on(birth, b.today)
     h.members.append(p)
     h.village.persons.append(p)
     b.persons.append(p)
@@ -351,7 +353,7 @@ def _family(
         wife = _person(b, h, other, age, _weighted(rng, SURNAMES))
         b.relate(head, wife, "配偶", "配偶")
     kids = []
-    base = min(head_age, age_on(wife.birth, b.today)) if wife else head_age
+    base = min(head_age, wife.age) if wife else head_age
     if head_sex == "M":
         kid_surname = surname
     else:  # a woman heading the household: the children carry their (absent) father's surname
@@ -521,7 +523,7 @@ def _household_categories(b: _Build, h: _Household) -> None:
             begin = max(start, p.birth)
             if end is None or end >= begin:
                 p.categories.append([cat, begin, end])
-        age = age_on(p.birth, today)
+        age = p.age
         if rng.random() < (0.02 if age < 60 else 0.06):
             p.categories.append(["持证残疾人", _random_day(rng, max(p.birth, date(2008, 1, 1)), today), None])
 
@@ -534,7 +536,7 @@ CAPACITY_OLD = (("全劳力", 10), ("半劳力", 35), ("弱劳力", 55))
 
 def _capacity(b: _Build, p: _Person, household: _Household) -> None:
     rng = b.rng
-    age = age_on(p.birth, b.today)
+    age = p.age
     disabled = any(c[0] == "持证残疾人" for c in p.categories)
     if age < 16:
         p.work_capacity = "弱劳力"
@@ -550,11 +552,7 @@ def _capacity(b: _Build, p: _Person, household: _Household) -> None:
     p.work_capacity = _weighted(rng, table)
     if age > 70:
         return
-    carer = p.sex == "F" and any(
-        age_on(m.birth, b.today) < 12 or age_on(m.birth, b.today) >= 75
-        for m in household.members
-        if m is not p
-    )
+    carer = p.sex == "F" and any(m.age < 12 or m.age >= 75 for m in household.members if m is not p)
     odds = 0.08 + (0.25 if carer else 0) + (0.4 if disabled else 0)
     odds += 0.12 if p.work_capacity != "全劳力" else 0
     p.cannot_leave_home = rng.random() < odds
@@ -591,7 +589,7 @@ def _contacts(b: _Build, h: _Household) -> None:
     rng = b.rng
     head = h.members[0]
     for p in h.members:
-        age = age_on(p.birth, b.today)
+        age = p.age
         if age >= 16:
             if age < 65 or rng.random() < 0.5:
                 p.phone = _new_phone(b)
@@ -624,8 +622,8 @@ def _finish_people(b: _Build) -> None:
     """After cadres are known: deaths (never a cadre), contacts, anomaly traces, employment."""
     rng, today = b.rng, b.today
     cadre_ids = {c[0].id for c in b.cadres}
-    elderly = [p for p in b.persons if p.id not in cadre_ids and age_on(p.birth, today) >= 65]
-    younger = [p for p in b.persons if p.id not in cadre_ids and 16 <= age_on(p.birth, today) < 65]
+    elderly = [p for p in b.persons if p.id not in cadre_ids and p.age >= 65]
+    younger = [p for p in b.persons if p.id not in cadre_ids and 16 <= p.age < 65]
     deaths = rng.sample(elderly, min(len(elderly), max(3, len(b.persons) // 200)))
     deaths += rng.sample(younger, min(len(younger), max(1, len(b.persons) // 2000)))
     for p in deaths:
@@ -654,9 +652,7 @@ def _anomaly_traces(b: _Build) -> None:
             others[v.id] = [
                 p
                 for p in v.persons
-                if p.household is not clerk.household
-                and p.death_date is None
-                and age_on(p.birth, b.today) >= 18
+                if p.household is not clerk.household and p.death_date is None and p.age >= 18
             ]
     roomy = [v for v in b.villages if len(others.get(v.id, ())) >= 3]
     n = len(b.villages)
@@ -692,7 +688,7 @@ def _anomaly_traces(b: _Build) -> None:
 
 def _employment(b: _Build) -> None:
     rng, today = b.rng, b.today
-    workers = [p for p in b.persons if p.death_date is None and 18 <= age_on(p.birth, today) <= 55]
+    workers = [p for p in b.persons if p.death_date is None and 18 <= p.age <= 55]
     for p in rng.sample(workers, min(len(workers), max(3, len(b.persons) // 100))):
         start = _random_day(rng, date(2021, 1, 1), today - timedelta(days=30))
         end = start + timedelta(days=rng.randint(90, 900)) if rng.random() < 0.5 else None
@@ -802,8 +798,7 @@ def _fill_offices(b: _Build, v: _Village, start: date, previous: dict) -> dict:
 
 def _married_daughter(b: _Build, v: _Village, cadre: _Person) -> None:
     """The 书记's daughter married into another household of the village, preferably one in a category."""
-    today = b.today
-    age = age_on(cadre.birth, today)
+    age = cadre.age
     if age < 42:
         return
     candidates = []
@@ -815,7 +810,7 @@ def _married_daughter(b: _Build, v: _Village, cadre: _Person) -> None:
             head.sex == "M"
             and wife.sex == "F"
             and (wife, "配偶") in head.kin
-            and 18 <= age - age_on(wife.birth, today) <= 34
+            and 18 <= age - wife.age <= 34
             and not any(k is cadre for k, _ in wife.kin)
         ):
             candidates.append((head, wife))
@@ -1050,7 +1045,7 @@ def _holder_person(b: _Build, v: _Village) -> _Person:
     kin_of_cadres = {k.id for c in b.cadres for k, _ in c[0].kin}
 
     def ok(p, strict):
-        age = age_on(p.birth, b.today)
+        age = p.age
         if p.death_date or not 18 <= age <= 60 or p.id in cadre_ids:
             return False
         if not strict:
@@ -1196,7 +1191,7 @@ def _build_county(session: Session, *, seed: int, persons: int, today: date) -> 
     history["flags_raised"] = scan_county(
         session, today
     ).new  # the inspectors find the county as the daily sweep leaves it
-    today_adults = [p for p in b.persons if age_on(p.birth, today) >= 16]
+    today_adults = [p for p in b.persons if p.age >= 16]
     counts = {
         "county": 1,
         "townships": len(b.townships),

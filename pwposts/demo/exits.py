@@ -16,6 +16,7 @@ exits take effect from the first day of the current month (the last payroll prep
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import date, timedelta
 from itertools import groupby
 from operator import itemgetter
@@ -297,6 +298,7 @@ def _historical_rows(session: Session, candidates, clerks, admin, today: date, r
     exit_id = (session.scalar(select(func.max(ContractExit.id))) or 0) + 1
     service_id = (session.scalar(select(func.max(FollowupService.id))) or 0) + 1
     exits, services, changes, entries = [], [], [], []  # entries: (actor, audit entry) in order
+    flushes = []  # the township of each flush that would change a contract (pay input counters)
     plans = _plans(candidates, clerks, admin, today, rng)
     recorded = None
     while True:
@@ -400,6 +402,7 @@ def _historical_rows(session: Session, candidates, clerks, admin, today: date, r
                 )
             )
             if c_before != audit.snapshot(contract, CONTRACT_FIELDS):
+                flushes.append(c.township_id)
                 entries.append(
                     (
                         actor,
@@ -417,6 +420,7 @@ def _historical_rows(session: Session, candidates, clerks, admin, today: date, r
             if p.effective <= p.reported and contract.status != target:  # _take_effect
                 before = audit.snapshot(contract, CONTRACT_FIELDS)
                 contract.status = target
+                flushes.append(c.township_id)
                 entries.append(
                     (
                         actor,
@@ -467,7 +471,7 @@ def _historical_rows(session: Session, candidates, clerks, admin, today: date, r
             )
             service_id += 1
             counts["followup_services"] += 1
-    _write(session, exits, services, changes, entries)
+    _write(session, exits, services, changes, entries, flushes)
     return counts
 
 
@@ -475,10 +479,15 @@ def _post_of(session: Session, contract_id: int) -> int:
     return session.scalar(select(Contract.post_id).where(Contract.id == contract_id))
 
 
-def _write(session: Session, exits: list, services: list, changes: list, entries: list) -> None:
+def _write(
+    session: Session, exits: list, services: list, changes: list, entries: list, flushes: list
+) -> None:
     """The rows, the contracts' new state and the audit entries (in their order, one record_many per run
-    of entries by the same actor)."""
+    of entries by the same actor). The contracts change by Core UPDATE, which the pay input counters'
+    flush listener does not see: their townships' '*' counters are bumped here, once for each flush the
+    services would have made (services.pay.changes)."""
     from ..services import audit
+    from ..services.pay.changes import ANY_MONTH, bump
 
     insert_rows(session, ContractExit.__table__, exits)
     insert_rows(session, FollowupService.__table__, services)
@@ -491,6 +500,10 @@ def _write(session: Session, exits: list, services: list, changes: list, entries
             .values(status=bindparam("s"), exit_on=bindparam("x"), end_reason=bindparam("r")),
             changes,
         )
+        pending = Counter(flushes)
+        while pending:  # bump adds one to each key it is given
+            bump(session, [(township_id, ANY_MONTH) for township_id in pending])
+            pending = Counter({t: n - 1 for t, n in pending.items() if n > 1})
         changed = {ch["cid"] for ch in changes}
         for obj in list(session.identity_map.values()):
             if isinstance(obj, Contract) and obj.id in changed:

@@ -243,6 +243,7 @@ class _History:
         self.rng = b.rng
         self.today = b.today
         self.users = users
+        self.village_counts: dict[int, tuple[int, int, int]] = {}  # _texts: (old, kids, disabled)
         self.rows = {name: [] for name in HISTORY_MODELS}
         # policy
         self.cat_id = {r["code"]: r["id"] for r in tables["post_category"]}
@@ -466,6 +467,13 @@ def _texts(h: _History, post: _Post, pool: list) -> None:
     rng, v = h.rng, post.village
     g = [f"{n}组" for n in ("一", "二", "三", "四", "五", "六", "七", "八")[: max(2, min(8, v.groups))]]
     g1, g2 = rng.sample(g, 2)
+    if v.id not in h.village_counts:  # the village's people as they stand today (no draws)
+        h.village_counts[v.id] = (
+            max(3, sum(1 for p in v.persons if p.age >= 60)),
+            max(3, sum(1 for p in v.persons if p.age < 14)),
+            max(1, sum(1 for p in v.persons if any(c[0] == "持证残疾人" for c in p.categories))),
+        )
+    old, kids, disabled = h.village_counts[v.id]
     fill = {
         "village": v.name,
         "g1": g1,
@@ -475,10 +483,10 @@ def _texts(h: _History, post: _Post, pool: list) -> None:
         "mu": rng.randrange(800, 9000, 100),
         "households": max(12, len(v.households)),
         "lamps": rng.randrange(40, 220, 10),
-        "old": max(3, sum(1 for p in v.persons if age_on(p.birth, h.today) >= 60)),
+        "old": old,
         "alone": rng.randint(2, 15),
-        "kids": max(3, sum(1 for p in v.persons if age_on(p.birth, h.today) < 14)),
-        "disabled": max(1, sum(1 for p in v.persons if any(c[0] == "持证残疾人" for c in p.categories))),
+        "kids": kids,
+        "disabled": disabled,
     }
     post.work_place = rng.choice(PLACES[post.cat]).format(**fill)
     post.duties = rng.choice(DUTIES[post.cat]).format(place=post.work_place)
@@ -524,7 +532,7 @@ def _steady_people(h: _History, town, until_election: bool = False) -> list[tupl
                 p.death_date is not None
                 or not h.own_account(p)
                 or h.employment.get(p.id_number)
-                or not 22 <= age_on(p.birth, h.today) <= 62
+                or not 22 <= p.age <= 62
             ):
                 continue
             opened = [s for _, s, e in p.categories if e is None]

@@ -17,13 +17,21 @@ from pwposts.models.audit import AuditEntry
 PERSONS = 5000
 # columns stamped with the real clock (models' utcnow defaults): the only ones two builds may differ in
 CLOCK_COLUMNS = {"created_at", "updated_at"}
-TABLES = ("contract_exit", "followup_service", "contract", "post", "person_colour", "audit_entry")
+TABLES = (
+    "contract_exit",
+    "followup_service",
+    "contract",
+    "post",
+    "person_colour",
+    "pay_input_change",
+    "audit_entry",
+)
 
 
 def _dump(session) -> dict[str, list[tuple]]:
     out = {}
     for table in TABLES:
-        result = session.execute(text(f"SELECT * FROM {table} ORDER BY 1"))
+        result = session.execute(text(f"SELECT * FROM {table} ORDER BY 1, 2"))
         keep = [i for i, k in enumerate(result.keys()) if k not in CLOCK_COLUMNS]
         out[table] = [tuple(r[i] for i in keep) for r in result]
     return out
