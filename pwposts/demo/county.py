@@ -280,9 +280,10 @@ def _given_name(rng: random.Random, sex: str, birth: date) -> str:
 
 def _id_number(b: _Build, birth: date, sex: str) -> str:
     """County prefix, birth date, a sequence whose last digit is odd for men, GB 11643 check digit."""
+    head = f"{COUNTY_CODE6}{birth.year:04d}{birth.month:02d}{birth.day:02d}"  # as %Y%m%d, without strftime
     while True:
         seq = b.rng.randrange(500) * 2 + (1 if sex == "M" else 0)
-        first17 = f"{COUNTY_CODE6}{birth:%Y%m%d}{seq:03d}"
+        first17 = f"{head}{seq:03d}"
         if first17 not in b.id_numbers:
             b.id_numbers.add(first17)
             return first17 + check_digit(first17)

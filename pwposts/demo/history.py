@@ -244,6 +244,7 @@ class _History:
         self.today = b.today
         self.users = users
         self.village_counts: dict[int, tuple[int, int, int]] = {}  # _texts: (old, kids, disabled)
+        self.account_holders: dict[int, list] = {}  # own_accounts
         self.rows = {name: [] for name in HISTORY_MODELS}
         # policy
         self.cat_id = {r["code"]: r["id"] for r in tables["post_category"]}
@@ -402,6 +403,14 @@ class _History:
     @staticmethod
     def own_account(p) -> bool:
         return bool(p.account_no) and p.account_name == p.name
+
+    def own_accounts(self, v) -> list:
+        """The village's persons with an own account, in order (likely()'s first test; the accounts are
+        settled before the history begins), listed once per village."""
+        found = self.account_holders.get(v.id)
+        if found is None:
+            found = self.account_holders[v.id] = [p for p in v.persons if self.own_account(p)]
+        return found
 
     def alive(self, p, d: date) -> bool:
         return p.death_date is None or p.death_date > d
@@ -822,7 +831,7 @@ def _applicants(h: _History, post: _Post, d0: date, places: int) -> list:
     rng, v = h.rng, post.village
     fund = h.post_fund(post)
     restricted = fund["categories"] if fund["restricts_categories"] and h.rng.random() < 0.9 else ()
-    pool = [p for p in v.persons if h.likely(p, d0, restricted, post=post)]
+    pool = [p for p in h.own_accounts(v) if h.likely(p, d0, restricted, post=post)]
     k = min(len(pool), places + rng.randint(1, 3) + (1 if rng.random() < 0.3 else 0))
     chosen = rng.sample(pool, k)
     if post.forced_hire is not None and post.forced_hire not in chosen:
