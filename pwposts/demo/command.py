@@ -12,15 +12,8 @@ from sqlalchemy import func, select, text
 from ..domain.roles import ROLE_LABELS, TOWNSHIP_CLERK
 from ..models.accounts import User
 from ..models.people import Person, Region
-from .county import (
-    COUNTY_CODE6,
-    COUNTY_NAME,
-    DEMO_LOGINS,
-    DEMO_PASSWORD,
-    MIN_PERSONS,
-    generate_county,
-    reset_all,
-)
+from .county import generate_county, reset_all
+from .county_state import COUNTY_CODE6, COUNTY_NAME, DEMO_LOGINS, DEMO_PASSWORD, MIN_PERSONS
 
 SUMMARY = (
     ("townships", "乡镇", "个"),
