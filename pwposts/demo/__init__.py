@@ -8,8 +8,8 @@ state), county_people (regions, households, persons) and county_cadres (村干�
 vocabulary); command (`pwposts demo`); recruitment (recruitment under way, through the hiring services);
 history (posts, hiring, contracts, attendance and payroll since 2024: rows and entry points) with
 history_state, history_posts, history_hiring, history_pay and history_texts; exits (exit records, 311
-services, the sweep); bulk (its inserts); records (other departments' records); hire_sign (a hire
-awaiting its contract); oversight (planted cases for the 纪检监察 rules).
+services, the sweep) with exit_rows (its set-based writer); bulk (its inserts); records (other departments'
+records); hire_sign (a hire awaiting its contract); oversight (planted cases for the 纪检监察 rules).
 """
 
 from .command import demo_command

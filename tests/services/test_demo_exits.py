@@ -1,4 +1,4 @@
-"""The demo's set-based historical exits (pwposts/demo/exits.py, _historical_rows) write exactly what
+"""The demo's set-based historical exits (pwposts/demo/exit_rows.py, historical_rows) write exactly what
 services.exits.record_exit and record_service write for the same county: the same rows, the same contract
 changes, the same audit entries (and so the same hash chain)."""
 
