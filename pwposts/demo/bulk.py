@@ -1,19 +1,24 @@
-"""Bulk inserts for the demo: the same rows as Core `insert(table)` executemany, written through the DBAPI
-cursor with plain tuples (SQLAlchemy's per-row parameter handling was most of the cost).
+"""Bulk inserts for the demo: the same rows as Core `insert(table)` executemany, handed to the app's writer
+of plain tuples (services.bulk.insert_tuples: executemany; COPY … FROM STDIN on PostgreSQL with psycopg)
+— SQLAlchemy's per-row parameter handling was most of the cost.
 
 Each value goes through the column type's own bind processor for the dialect (dates and booleans on
 SQLite, JSON), and columns the rows leave out get their Python-side defaults, as Core would give them.
-SQLite: cursor.executemany; PostgreSQL (psycopg 3): COPY … FROM STDIN. Same transaction as the session.
+Same transaction as the session.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date, datetime
+from itertools import repeat
 from operator import itemgetter
 
 from sqlalchemy import Table, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
+
+from ..services import bulk
 
 CHUNK = 20000
 _DEFAULT_FORMATS = {
@@ -53,12 +58,12 @@ def _sqlite_datetime(value: datetime) -> str:
 
 def insert_rows(session: Session, table: Table, rows: list[dict], columns: list[str] | None = None) -> int:
     """INSERT `rows` (dicts keyed by column name; every row with the keys of the first, or `columns`)
-    into `table` in the session's transaction; returns the number of rows."""
+    into `table` in the session's transaction, through services.bulk.insert_tuples (the app's one writer
+    of plain tuples: executemany, COPY on PostgreSQL); returns the number of rows."""
     if not rows:
         return 0
     session.flush()
-    conn = session.connection()
-    dialect = conn.dialect
+    dialect = session.get_bind().dialect
     names = [n for n in (columns or rows[0]) if n in table.c]
     defaults = {}
     for c in table.c:
@@ -69,38 +74,43 @@ def insert_rows(session: Session, table: Table, rows: list[dict], columns: list[
     cols = [table.c[n] for n in names] + [table.c[n] for n in defaults]
     procs = [_processor(c, dialect) for c in cols]
     fixed = tuple(p(v) if p else v for p, v in zip(procs[len(names) :], defaults.values(), strict=True))
-    quote = dialect.identifier_preparer.quote
-    col_sql = ", ".join(quote(c.name) for c in cols)
     todo = [(i, p) for i, p in enumerate(procs[: len(names)]) if p is not None]
     pick = itemgetter(*names) if len(names) > 1 else (lambda r: (r[names[0]],))
-
-    def tuples(chunk):
-        for r in chunk:
-            values = pick(r)
-            if todo:
-                values = list(values)
-                for i, p in todo:
-                    v = values[i]
-                    if v is not None:
-                        values[i] = p(v)
-            yield (*values, *fixed) if fixed else tuple(values)
-
-    raw = conn.connection.driver_connection
-    if dialect.name == "postgresql":
-        with raw.cursor() as cur:
-            with cur.copy(f"COPY {quote(table.name)} ({col_sql}) FROM STDIN") as copy:
-                for row in tuples(rows):
-                    copy.write_row(row)
-        return len(rows)
-    marks = ", ".join("?" if dialect.paramstyle == "qmark" else "%s" for _ in cols)
-    sql = f"INSERT INTO {quote(table.name)} ({col_sql}) VALUES ({marks})"
-    cur = raw.cursor()
-    try:
-        for i in range(0, len(rows), CHUNK):
-            cur.executemany(sql, list(tuples(rows[i : i + CHUNK])))
-    finally:
-        cur.close()
+    for i in range(0, len(rows), CHUNK):
+        values = list(map(pick, rows[i : i + CHUNK]))  # tuples in the columns' order
+        if todo or fixed:
+            # column by column: the few converted columns (dates, booleans, JSON) in one comprehension each
+            by_column = list(zip(*values, strict=True))
+            for j, proc in todo:
+                by_column[j] = [None if v is None else proc(v) for v in by_column[j]]
+            by_column.extend(repeat(v, len(values)) for v in fixed)
+            values = list(zip(*by_column, strict=True))
+        bulk.insert_tuples(session, table, [c.name for c in cols], values)
     return len(rows)
+
+
+@contextmanager
+def indexes_set_aside(session: Session, tables):
+    """SQLite: the secondary indexes of `tables` dropped for a bulk load and created again after it, from
+    their own stored DDL (the same indexes; building one from the loaded rows costs less than updating it
+    row by row). Nothing may query these tables in between. Other databases: nothing changes."""
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    names = [t.name for t in tables]
+    marks = ", ".join("?" for _ in names)
+    conn = session.connection()
+    indexes = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+        f"AND tbl_name IN ({marks}) ORDER BY tbl_name, name",
+        tuple(names),
+    ).all()
+    for name, _sql in indexes:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    yield
+    session.flush()
+    for _name, sql in indexes:
+        conn.exec_driver_sql(sql)
 
 
 def sync_sequences(session: Session, tables) -> None:

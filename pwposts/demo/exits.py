@@ -17,15 +17,17 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..domain.errors import DomainError
-from ..domain.exits import SERVICE_KINDS
+from ..domain.exits import SERVICE_KINDS, schedule
 from ..models.accounts import User
 from ..models.contracts import Contract
 from ..models.exits import ContractExit
+from ..models.people import Person
 from ..models.posts import Post
 
 MAX_HISTORICAL = 160
@@ -67,20 +69,59 @@ def _clerks(session: Session) -> tuple[dict[int, User], User | None]:
     return clerks, admin
 
 
-def generate_exits(session: Session, today: date, seed: int = 2026) -> dict[str, int]:
-    """Exit records, 311 services and colours for the demo county; returns counts for the summary."""
-    from ..services import exits as svc
+class _Candidate(NamedTuple):
+    """A contract the history ended or terminated, with what its exit records need (one SELECT)."""
 
-    rng = random.Random(seed * 31 + 8)
-    clerks, admin = _clerks(session)
-    if admin is None:
-        return {}
-    counts = {"exits": 0, "late_exits": 0, "followup_services": 0}
+    id: int
+    code: str
+    person_id: int
+    status: str
+    start_on: date
+    end_on: date
+    exit_on: date | None
+    end_reason: str | None
+    township_id: int
+    post_village_id: int
+    post_title: str
+    person_name: str
+    person_village_id: int
+
+
+class _Plan(NamedTuple):
+    """One historical exit as the demo reports it (the arguments of services.exits.record_exit)."""
+
+    c: _Candidate
+    actor: User
+    reason: str
+    event: date
+    effective: date
+    reported: date
+    placement: str
+    placement_note: str | None
+    wants_work: bool
+    note: str | None
+
+
+def _candidates(session: Session, today: date) -> list[_Candidate]:
     since = today - timedelta(days=540)
-    done = set()
     rows = session.execute(
-        select(Contract, Post.township_id)
+        select(
+            Contract.id,
+            Contract.code,
+            Contract.person_id,
+            Contract.status,
+            Contract.start_on,
+            Contract.end_on,
+            Contract.exit_on,
+            Contract.end_reason,
+            Post.township_id,
+            Post.village_id,
+            Post.title,
+            Person.name,
+            Person.village_id,
+        )
         .join(Post, Post.id == Contract.post_id)
+        .join(Person, Person.id == Contract.person_id)
         .where(
             Contract.status.in_(("terminated", "ended")),
             Contract.end_reason.is_not(None),
@@ -89,8 +130,14 @@ def generate_exits(session: Session, today: date, seed: int = 2026) -> dict[str,
         )
         .order_by(Contract.id)
     ).all()
-    rng.shuffle(rows)
-    for c, township_id in rows[:MAX_HISTORICAL]:
+    return [_Candidate(*r) for r in rows]
+
+
+def _plans(candidates, clerks, admin, today: date, rng: random.Random):
+    """The historical exits to record, in order, drawing from `rng` exactly as the loop always has (the
+    caller says after each one whether it was recorded: a person is reported once)."""
+    done = set()
+    for c in candidates[:MAX_HISTORICAL]:
         if c.person_id in done:
             continue
         reason = _reason(c.end_reason, c.status)
@@ -102,44 +149,112 @@ def generate_exits(session: Session, today: date, seed: int = 2026) -> dict[str,
         if effective > today:
             continue
         reported = min(today, event + timedelta(days=rng.choice((0, 1, 2, 3, 4, 5, 5, 8, 12, 20))))
-        actor = clerks.get(township_id, admin)
         employed = reason == "employed" or "外出务工" in (c.end_reason or "")
-        try:
-            with session.begin_nested():
-                ex = svc.record_exit(
-                    session,
-                    actor,
-                    c.id,
-                    reason,
-                    event,
-                    effective,
-                    reported,
-                    placement="就业" if employed else "none",
-                    placement_note=(
-                        "外出务工" if "外出务工" in (c.end_reason or "") else (c.end_reason or "")[:60]
-                    )
-                    if employed
-                    else None,
-                    wants_work=reason not in ("death",) and rng.random() < 0.85,
-                    note="补登：历史退岗" if reported == today else None,
-                )
-        except DomainError:
-            continue
-        done.add(c.person_id)
-        counts["exits"] += 1
-        counts["late_exits"] += int(ex.late)
-        if ex.wants_work and ex.placement == "none" and reason not in ("death",):
-            counts["followup_services"] += _services(session, svc, actor, ex, today, rng)
+        recorded = yield _Plan(
+            c,
+            clerks.get(c.township_id, admin),
+            reason,
+            event,
+            effective,
+            reported,
+            "就业" if employed else "none",
+            ("外出务工" if "外出务工" in (c.end_reason or "") else (c.end_reason or "")[:60])
+            if employed
+            else None,
+            reason not in ("death",) and rng.random() < 0.85,
+            "补登：历史退岗" if reported == today else None,
+        )
+        if recorded:
+            done.add(c.person_id)
+
+
+def _service_dates(effective_on: date, event_on: date, today: date, rng: random.Random):
+    """The 311 services after an exit, as (kind, day, giver): on schedule for about half, fewer (behind)
+    for the others."""
+    sched = schedule(effective_on, today, [])
+    keep_up = rng.random() < 0.5
+    for kind in SERVICE_KINDS:
+        due = sched.due[kind] if keep_up else max(0, sched.due[kind] - 1)
+        for i in range(due):
+            span = max(1, (today - max(sched.year_first, event_on)).days)
+            on = max(sched.year_first, event_on) + timedelta(days=min(span - 1, (i + 1) * span // (due + 1)))
+            yield kind, min(on, today), rng.choice(GIVERS)
+
+
+def generate_exits(
+    session: Session, today: date, seed: int = 2026, *, through_services: bool = False
+) -> dict[str, int]:
+    """Exit records, 311 services and colours for the demo county; returns counts for the summary.
+
+    The historical exits are written set-based (exit_rows.historical_rows: the rows and audit entries
+    services.exits.record_exit and record_service write, in the same order); through_services=True records
+    them through those services one by one instead (tests/services/test_demo_exits.py compares the two)."""
+    from ..services import exits as svc
+
+    rng = random.Random(seed * 31 + 8)
+    clerks, admin = _clerks(session)
+    if admin is None:
+        return {}
+    candidates = _candidates(session, today)
+    rng.shuffle(candidates)
+    if through_services or session.scalar(select(ContractExit.id).limit(1)) is not None:
+        counts = _historical_through_services(session, svc, candidates, clerks, admin, today, rng)
+    else:
+        from .exit_rows import historical_rows
+
+        counts = historical_rows(session, candidates, clerks, admin, today, rng)
     counts.update(_this_month(session, svc, clerks, today))
     report = _sweep_without_scan(session, today)
     counts["sweep_proposals"] = sum(report.proposed.values())
-    from sqlalchemy import func
-
     from ..models.exits import PersonColour
 
     for colour, n in session.execute(select(PersonColour.colour, func.count()).group_by(PersonColour.colour)):
         counts[f"colour_{colour}"] = n
     session.flush()
+    return counts
+
+
+def _historical_through_services(session, svc, candidates, clerks, admin, today, rng) -> dict[str, int]:
+    """The historical exits through services.exits.record_exit and record_service, one by one."""
+    counts = {"exits": 0, "late_exits": 0, "followup_services": 0}
+    plans = _plans(candidates, clerks, admin, today, rng)
+    recorded = None
+    while True:
+        try:
+            p = plans.send(recorded)
+        except StopIteration:
+            break
+        recorded = False
+        try:
+            with session.begin_nested():
+                ex = svc.record_exit(
+                    session,
+                    p.actor,
+                    p.c.id,
+                    p.reason,
+                    p.event,
+                    p.effective,
+                    p.reported,
+                    placement=p.placement,
+                    placement_note=p.placement_note,
+                    wants_work=p.wants_work,
+                    note=p.note,
+                )
+        except DomainError:
+            continue
+        recorded = True
+        counts["exits"] += 1
+        counts["late_exits"] += int(ex.late)
+        if ex.wants_work and ex.placement == "none" and p.reason not in ("death",):
+            for kind, on, giver in _service_dates(ex.effective_on, ex.event_on, today, rng):
+                try:
+                    with session.begin_nested():
+                        svc.record_service(
+                            session, p.actor, ex.person_id, kind, on, giver, NOTES[kind], today
+                        )
+                    counts["followup_services"] += 1
+                except DomainError:
+                    pass
     return counts
 
 
@@ -159,38 +274,6 @@ def _sweep_without_scan(session: Session, today: date):
     report.colours = sweep.refresh_colours(session, sweep.ACTOR, today)
     session.flush()
     return report
-
-
-def _services(session: Session, svc, actor, ex: ContractExit, today: date, rng: random.Random) -> int:
-    """311 services after the exit: on schedule for about half, fewer (behind) for the others."""
-    from ..domain.exits import schedule
-
-    sched = schedule(ex.effective_on, today, [])
-    keep_up = rng.random() < 0.5
-    n = 0
-    for kind in SERVICE_KINDS:
-        due = sched.due[kind] if keep_up else max(0, sched.due[kind] - 1)
-        for i in range(due):
-            span = max(1, (today - max(sched.year_first, ex.event_on)).days)
-            on = max(sched.year_first, ex.event_on) + timedelta(
-                days=min(span - 1, (i + 1) * span // (due + 1))
-            )
-            try:
-                with session.begin_nested():
-                    svc.record_service(
-                        session,
-                        actor,
-                        ex.person_id,
-                        kind,
-                        min(on, today),
-                        rng.choice(GIVERS),
-                        NOTES[kind],
-                        today,
-                    )
-                n += 1
-            except DomainError:
-                pass
-    return n
 
 
 def _this_month(session: Session, svc, clerks: dict[int, User], today: date) -> dict[str, int]:

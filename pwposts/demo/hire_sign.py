@@ -53,7 +53,7 @@ def generate_hire_awaiting_contract(session: Session, today: date) -> int:
     )
     proposed = today - timedelta(days=45)
     start, end = proposed + timedelta(days=4), proposed + timedelta(days=14)
-    village, ok, _refused = _recruiting_village(session, villages, busy, fund, start, hiring)
+    village, ok, _refused = _recruiting_village(session, villages, busy, fund, start)
     if village is None or not ok:
         return 0
     bound = now_of(session)

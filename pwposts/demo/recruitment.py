@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -10,29 +11,52 @@ from sqlalchemy.orm import Session
 from ..models.people import Person, PersonCategory, Region
 
 
-def _recruiting_village(session: Session, villages, used: set, fund, on: date, hiring):
+def _recruiting_village(session: Session, villages, used: set, fund, on: date):
     """The township's village with the most applicants who qualify for a new post there on `on`,
-    with those who qualify and some who don't (judged by the real eligibility engine)."""
-    from ..models.posts import Post
+    with those who qualify and some who don't (judged by the real eligibility engine).
 
+    Each village's candidates are its first 40 adults in a category (by work capacity); the engine's facts
+    are gathered for all villages' candidates at once: a trial post differs from village to village only
+    in its village, which the facts carry as post_village_id/name (and the county's rules are the same)."""
+    from ..domain.hiring import check_eligibility
+    from ..models.posts import Post
+    from ..services.hiring.eligibility import gather_facts_many, rules_for
+
+    open_villages = [v for v in villages if v.id not in used]
+    if not open_villages:
+        return (None, [], [])
+    candidates: dict[int, list] = {v.id: [] for v in open_villages}
+    for person in session.scalars(
+        select(Person)
+        .where(
+            Person.village_id.in_(list(candidates)),
+            Person.death_date.is_(None),
+            Person.id.in_(select(PersonCategory.person_id)),
+            Person.birth_date <= date(on.year - 18, 1, 1),
+            Person.birth_date >= date(on.year - 60, 1, 1),
+        )
+        .order_by(Person.village_id, Person.work_capacity.desc(), Person.id)
+    ):
+        if len(candidates[person.village_id]) < 40:
+            candidates[person.village_id].append(person)
+    first = open_villages[0]
+    trial = Post(village=first, village_id=first.id, fund=fund, fund_id=fund.id)  # never added
+    everyone = [p for v in open_villages for p in candidates[v.id]]
+    facts = iter(gather_facts_many(session, everyone, trial, on))
+    settings = rules_for(session, trial, on)
     best = (None, [], [])
-    for village in villages:
-        if village.id in used:
-            continue
-        trial = Post(village=village, village_id=village.id, fund=fund, fund_id=fund.id)  # never added
-        people = session.scalars(
-            select(Person)
-            .where(
-                Person.village_id == village.id,
-                Person.death_date.is_(None),
-                Person.id.in_(select(PersonCategory.person_id)),
-                Person.birth_date <= date(on.year - 18, 1, 1),
-                Person.birth_date >= date(on.year - 60, 1, 1),
+    for village in open_villages:
+        verdicts = [
+            (
+                p,
+                check_eligibility(
+                    replace(next(facts), post_village_id=village.id, post_village_name=village.name),
+                    on,
+                    settings,
+                ),
             )
-            .order_by(Person.work_capacity.desc(), Person.id)
-            .limit(40)
-        ).all()
-        verdicts = list(zip(people, hiring.eligibility_for_many(session, people, trial, on), strict=True))
+            for p in candidates[village.id]
+        ]
         ok = [p for p, failures in verdicts if not failures]
         if len(ok) > len(best[1]):
             best = (village, ok, [p for p, failures in verdicts if failures])
@@ -81,7 +105,7 @@ def generate_open_recruitment(session: Session, today: date) -> int:
         category = session.scalar(select(PostCategory).where(PostCategory.name == category_name))
         proposed = today - timedelta(days=24 - n * 8)
         start = proposed + timedelta(days=4)
-        village, ok, refused = _recruiting_village(session, villages, used, fund, start, hiring)
+        village, ok, refused = _recruiting_village(session, villages, used, fund, start)
         if category is None or village is None:
             continue
         used.add(village.id)

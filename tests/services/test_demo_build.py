@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pytest
 from sqlalchemy import func, insert, select, text
+from sqlalchemy.exc import IntegrityError
 
 from pwposts import demo
 from pwposts.demo.bulk import insert_rows
@@ -57,3 +59,36 @@ def test_a_daily_sweep_after_the_build_finds_nothing_left_to_do(session, today):
     assert report.changes == 0, report.lines()
     assert "新增0项" in report.scan and "更新0项" in report.scan
     assert session.scalar(select(func.count()).select_from(Flag)) == flags
+
+
+def test_the_build_leaves_every_index_as_it_found_it(session, today):
+    """The registry's indexes are set aside for its bulk load (SQLite) and made again from their own DDL:
+    the same indexes afterwards, and they hold (a duplicate ID number is still refused)."""
+
+    def indexes():
+        if session.get_bind().dialect.name == "sqlite":
+            sql = "SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
+        else:
+            sql = (
+                "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 2"
+            )
+        return session.execute(text(sql)).all()
+
+    before = indexes()
+    assert any(row[0] == "person" for row in before)
+    demo.generate_county(session, seed=2026, persons=demo.MIN_PERSONS, today=today)
+    session.flush()
+    assert indexes() == before
+    taken = session.scalar(select(Person).order_by(Person.id).limit(1))
+    with pytest.raises(IntegrityError), session.begin_nested():
+        session.execute(
+            insert(Person.__table__).values(
+                id=10**6,
+                id_number=taken.id_number,
+                name="重复",
+                sex=taken.sex,
+                birth_date=taken.birth_date,
+                village_id=taken.village_id,
+                created_at=datetime(2026, 1, 1),
+            )
+        )
