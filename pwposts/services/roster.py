@@ -149,21 +149,16 @@ def _parse_rows(
     return rows
 
 
-def _chunks(items: list, size: int = _CHUNK):
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
 def _load_persons(session: Session, numbers: list[str]) -> dict[str, Person]:
     """The registered persons of these 身份证号: which exist, by a few large Core IN-lists; then only those
     as objects (with household and categories)."""
     found_numbers = []
-    for chunk in _chunks(sorted(set(numbers)), _BIG_CHUNK):
+    for chunk in bulk.chunks(sorted(set(numbers)), _BIG_CHUNK):
         found_numbers += [
             n for (n,) in bulk.select_in(session, Person.__table__, ("id_number",), "id_number", chunk)
         ]
     found: dict[str, Person] = {}
-    for chunk in _chunks(found_numbers):
+    for chunk in bulk.chunks(found_numbers, _CHUNK):
         q = (
             select(Person)
             .where(Person.id_number.in_(chunk))
@@ -177,7 +172,7 @@ def _load_persons(session: Session, numbers: list[str]) -> dict[str, Person]:
 def _load_households(session: Session, codes: list[str]) -> dict[str, tuple[int, int]]:
     """{户编号: (id, village id)} of the registered ones among `codes`."""
     found: dict[str, tuple[int, int]] = {}
-    for chunk in _chunks(sorted(set(codes)), _BIG_CHUNK):
+    for chunk in bulk.chunks(sorted(set(codes)), _BIG_CHUNK):
         for code, hid, village_id in bulk.select_in(
             session, Household.__table__, ("code", "id", "village_id"), "code", chunk
         ):

@@ -20,11 +20,6 @@ from .roster_cells import FIELD_LABELS, ImportResult
 _CHUNK = 500
 
 
-def _chunks(items: list, size: int = _CHUNK):
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
 _UPDATED_COLUMNS = (
     "name",
     "group_name",
@@ -39,7 +34,7 @@ _UPDATED_COLUMNS = (
 def _ids_of(session: Session, column, key, values) -> dict:
     """{key value: id} for the given keys, a few IN-list queries (Core rows, no objects)."""
     found: dict = {}
-    for chunk in _chunks(sorted(set(values))):
+    for chunk in bulk.chunks(sorted(set(values)), _CHUNK):
         found.update(tuple(row) for row in session.execute(select(key, column).where(key.in_(chunk))))
     return found
 
@@ -97,7 +92,8 @@ def apply_import(session: Session, actor, result: ImportResult, today: date) -> 
         day = bulk.bind_processor(session, Person.__table__.c.birth_date)
         no = bulk.bind_processor(session, Person.__table__.c.cannot_leave_home)(False)
         last = session.scalar(select(func.max(Person.id))) or 0
-        for batch in _chunks(created, 5_000):  # bounded memory
+        for start in range(0, len(created), 5_000):  # bounded memory
+            batch = created[start : start + 5_000]
             rows = []
             for r in (ch.data for ch in batch):
                 rows.append(

@@ -38,7 +38,7 @@ from ..services.exports import record_export
 from ..services.permissions import can, require, scope_key
 from . import flash_error
 from .dashboard import Card, card
-from .people import int_arg, own_township, region_choices
+from .people import batch_to_print, int_arg, region_choices
 from .row_pages import paginate_rows
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
@@ -403,32 +403,25 @@ def pdf(contract_id: int):
     return response
 
 
-BATCH_MAX = 300
-
-
 @bp.route("/batch.pdf")
 @login_required
 def batch_pdf():
     """The contracts of a township (or village) matching the list's filters, as one PDF to print."""
     require(current_user, "view_contract")
     f = _filter()
-    own_township(f)
-    if not (f.township_id or f.village_id):
-        raise DomainError(
-            "contracts_batch_scope", "批量打印合同须先选择乡镇（或村）：请在筛选中选择乡镇后再打印"
-        )
-    contracts = (
-        db.session.scalars(service.contract_query(current_user, f, clock.today()).limit(BATCH_MAX + 1))
-        .unique()
-        .all()
+    contracts = batch_to_print(
+        f,
+        lambda limit: (
+            db.session.scalars(service.contract_query(current_user, f, clock.today()).limit(limit))
+            .unique()
+            .all()
+        ),
+        code="contracts_batch",
+        what="合同",
+        counted="合同",
+        empty="没有符合筛选条件的合同可打印：请调整状态或乡镇筛选",
+        narrow="村或状态",
     )
-    if not contracts:
-        raise DomainError("contracts_batch_empty", "没有符合筛选条件的合同可打印：请调整状态或乡镇筛选")
-    if len(contracts) > BATCH_MAX:
-        raise DomainError(
-            "contracts_batch_too_large",
-            f"符合条件的合同超过{BATCH_MAX}份，超过单次批量打印上限：请按村或状态缩小范围后分批打印",
-        )
     full = can(current_user, "view_full_id_number")
     data = contracts_batch_pdf(
         [(c, service.covering_policy(c), c.post.township.name) for c in contracts], full_id=full

@@ -30,7 +30,7 @@ from ..services.permissions import can, get_scoped, require
 from . import flash_error
 from .dashboard import Card, card
 from .forms import ChineseForm
-from .people import int_arg, own_township, region_choices
+from .people import batch_to_print, int_arg, region_choices
 
 bp = Blueprint("exits", __name__, url_prefix="/exits")
 
@@ -367,9 +367,6 @@ def notice_pdf(exit_id: int):
     )
 
 
-NOTICES_MAX = 300
-
-
 @bp.route("/notices.pdf")
 @login_required
 def notices_pdf():
@@ -377,22 +374,16 @@ def notices_pdf():
     PDF to print and hand out."""
     require(current_user, "view_exit")
     f = _filter()
-    own_township(f)
-    if not (f.township_id or f.village_id):
-        raise DomainError(
-            "exit_notices_scope", "批量打印退岗通知书须先选择乡镇（或村）：请在筛选中选择乡镇后再打印"
-        )
     f.status = "confirmed"  # a proposed exit has no notice to hand out yet
-    exits = db.session.scalars(service.exit_query(current_user, f).limit(NOTICES_MAX + 1)).unique().all()
-    if not exits:
-        raise DomainError(
-            "exit_notices_empty", "没有符合筛选条件的已确认退岗可打印通知书：请调整乡镇、原因或搜索条件"
-        )
-    if len(exits) > NOTICES_MAX:
-        raise DomainError(
-            "exit_notices_too_large",
-            f"符合条件的已确认退岗超过{NOTICES_MAX}份，超过单次批量打印上限：请按村或原因缩小范围后分批打印",
-        )
+    exits = batch_to_print(
+        f,
+        lambda limit: db.session.scalars(service.exit_query(current_user, f).limit(limit)).unique().all(),
+        code="exit_notices",
+        what="退岗通知书",
+        counted="已确认退岗",
+        empty="没有符合筛选条件的已确认退岗可打印通知书：请调整乡镇、原因或搜索条件",
+        narrow="村或原因",
+    )
     data = exit_notices_pdf(exits)
     record_export(
         db.session,

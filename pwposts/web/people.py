@@ -8,6 +8,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from .. import clock
+from ..domain.errors import DomainError
 from ..domain.inputs import parse_id
 from ..domain.people import CATEGORIES, WORK_CAPACITIES
 from ..extensions import db
@@ -27,16 +28,31 @@ def region_choices(actor):
     return cached_region_choices(scope_prefix(actor) or "-")
 
 
-def own_township(f) -> None:
-    """A list's batch print covers one township (or village): a township's or village's clerk, who has no
-    such filter to choose, prints their own."""
+BATCH_MAX = 300  # documents in one batch print
+
+
+def batch_to_print(f, load, *, code: str, what: str, counted: str, empty: str, narrow: str) -> list:
+    """The rows of a list's batch print (contracts, exit notices): one township or village — a township's
+    or village's clerk, who has no such filter to choose, prints their own — and at most BATCH_MAX rows,
+    load(limit) giving them; refusals say which rule and what to do (codes `<code>_scope`, `_empty`,
+    `_too_large`)."""
     region = getattr(current_user, "region", None)
-    if f.township_id or f.village_id or region is None:
-        return
-    if region.level == "township":
-        f.township_id = region.id
-    elif region.level == "village":
-        f.village_id = region.id
+    if not (f.township_id or f.village_id) and region is not None:
+        if region.level == "township":
+            f.township_id = region.id
+        elif region.level == "village":
+            f.village_id = region.id
+    if not (f.township_id or f.village_id):
+        raise DomainError(f"{code}_scope", f"批量打印{what}须先选择乡镇（或村）：请在筛选中选择乡镇后再打印")
+    rows = load(BATCH_MAX + 1)
+    if not rows:
+        raise DomainError(f"{code}_empty", empty)
+    if len(rows) > BATCH_MAX:
+        raise DomainError(
+            f"{code}_too_large",
+            f"符合条件的{counted}超过{BATCH_MAX}份，超过单次批量打印上限：请按{narrow}缩小范围后分批打印",
+        )
+    return rows
 
 
 def int_arg(name: str, source=None) -> int | None:

@@ -17,6 +17,9 @@ from ...models.contracts import Contract
 from ...models.pay import Payment
 from ...models.people import Person, Region
 from ...models.posts import Post
+from .. import bulk
+
+_CHUNK = 900  # ids per IN (…) of the evidence loaders
 
 
 class Sql:
@@ -263,7 +266,7 @@ class Context:
     def persons(self, ids: Iterable[int]) -> dict[int, dict]:
         """Person facts for evidence, loaded once for the whole rule."""
         missing = sorted({i for i in ids if i is not None} - set(self._persons))
-        for chunk in _chunks(missing):
+        for chunk in bulk.chunks(missing, _CHUNK):
             for p in self.session.execute(
                 select(
                     Person.id,
@@ -297,7 +300,7 @@ class Context:
 
     def contracts(self, ids: Iterable[int]) -> dict[int, dict]:
         out = {}
-        for chunk in _chunks(sorted(set(ids))):
+        for chunk in bulk.chunks(sorted(set(ids)), _CHUNK):
             for c in self.session.execute(
                 select(
                     Contract.id,
@@ -340,7 +343,7 @@ class Context:
         out: dict[int, list[dict]] = defaultdict(list)
         cids, pids = sorted(set(contract_ids)), sorted(set(person_ids))
         for col, ids in ((Payment.contract_id, cids), (Payment.person_id, pids)):
-            for chunk in _chunks(ids):
+            for chunk in bulk.chunks(ids, _CHUNK):
                 for p in self.session.execute(
                     select(
                         Payment.id,
@@ -389,11 +392,6 @@ def payment_dict(p) -> dict:
         "month_days": p.month_days,
         "paid_on": as_date(p.paid_on).isoformat() if p.paid_on else None,
     }
-
-
-def _chunks(ids: list, size: int = 900):
-    for i in range(0, len(ids), size):
-        yield ids[i : i + size]
 
 
 def months_span(months: Iterable[str]) -> tuple[str | None, str | None]:
