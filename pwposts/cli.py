@@ -11,6 +11,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from .domain.roles import ROLES
 from .extensions import db
+from .schema import require_current_schema
 
 
 def _create_app(*_args, **_kwargs):
@@ -63,6 +64,7 @@ def audit_checkpoint():
     from .services.audit import take_checkpoint
     from .services.clock_binding import bind_now
 
+    require_current_schema(db.session)
     bind_now(db.session, clock.now())
     cp = take_checkpoint(db.session, "命令行", "command")
     db.session.commit()
@@ -94,6 +96,7 @@ def create_user(username, password, display_name, role, region_code, id_number):
     from .services.accounts import create_user as create
     from .services.clock_binding import bind_now
 
+    require_current_schema(db.session)
     bind_now(db.session, clock.now())
     region = db.session.scalar(select(Region).where(Region.code == region_code)) if region_code else None
     person = db.session.scalar(select(Person).where(Person.id_number == id_number)) if id_number else None
@@ -126,6 +129,7 @@ def sweep(today_text):
     from .services.clock_binding import bind_now
     from .services.sweep import run_sweep
 
+    require_current_schema(db.session)
     bind_now(db.session, clock.now())
     try:
         today = parse_date(today_text, "巡检日期") if today_text else clock.today()

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, text
 from ..domain.roles import ROLE_LABELS, TOWNSHIP_CLERK
 from ..models.accounts import User
 from ..models.people import Person, Region
+from ..schema import require_current_schema
 from .county import generate_county, reset_all
 from .county_state import COUNTY_CODE6, COUNTY_NAME, DEMO_LOGINS, DEMO_PASSWORD, MIN_PERSONS
 
@@ -84,6 +85,7 @@ def _demo(seed: int, persons: int, reset: bool, today_text: str | None) -> None:
     from ..extensions import db
 
     session = db.session
+    require_current_schema(session)
     roomy_sqlite_cache(session)
     try:
         today = parse_date(today_text, "基准日期") if today_text else clock.today()
