@@ -72,6 +72,11 @@ def register_web(app: Flask) -> None:
     ):
         app.register_blueprint(bp)
 
+    @app.route("/favicon.ico")
+    def favicon():
+        """Browsers ask every site for /favicon.ico: the app's own icon (static/favicon.svg), not a 404."""
+        return app.send_static_file("favicon.svg")
+
     app.add_template_filter(formats.yuan, "yuan")
     app.add_template_filter(formats.ymd, "ymd")
     app.add_template_filter(formats.beijing, "beijing")

@@ -124,8 +124,7 @@ class Live:
         return page
 
     def _console(self, page, message):
-        # chromium asks every site for /favicon.ico; the app has none, and that 404 is no page's fault
-        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+        if message.type == "error":  # a 404 for a stylesheet, a script or the icon counts too
             self.errors.append(f"{page.url}: {message.text} ({message.location.get('url')})")
 
     def _accept(self, dialog):

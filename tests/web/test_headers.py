@@ -54,3 +54,10 @@ def test_templates_have_no_inline_script():
         if "javascript:" in text.lower():
             bad.append((path.name, "javascript: URL"))
     assert not bad, bad
+
+
+def test_the_icon_browsers_ask_for_is_served_without_login(client, county):
+    r = client.get("/favicon.ico")
+    assert r.status_code == 200 and r.mimetype == "image/svg+xml"
+    assert r.data.startswith(b"<svg")
+    assert 'rel="icon"' in client.get("/login").get_data(as_text=True)
