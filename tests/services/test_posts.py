@@ -348,3 +348,16 @@ def test_persons_in_builders_are_untouched_by_posts(session, county, policy):
     add_person(session, county.villages[1], "孙丽", date(1980, 1, 1), "F")
     post = service.propose_post(session, county.users["town"], post_input(county, policy, village=1), TODAY)
     assert post.village_id == county.villages[1].id
+
+
+def test_post_numbers_go_on_past_999_in_a_village_year(session, county, policy):
+    """岗位编号 …-999 is followed by …-1000 and …-1001: the next number is the highest one plus one, not the
+    highest string (which "999" would stay, handing out …-1000 again and refusing the proposal)."""
+    town = county.users["town"]
+    first = service.propose_post(session, town, post_input(county, policy), TODAY)
+    prefix = first.code.rsplit("-", 1)[0]
+    assert first.code == f"{prefix}-001"
+    first.code = f"{prefix}-999"
+    session.flush()
+    codes = [service.propose_post(session, town, post_input(county, policy), TODAY).code for _ in range(2)]
+    assert codes == [f"{prefix}-1000", f"{prefix}-1001"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session, joinedload
 
 from ...domain.errors import DomainError, NotFound
@@ -153,11 +153,28 @@ def active_holders(session: Session, post_id: int) -> int:
     )
 
 
+_POST_CODE_LOCK = 7243004  # advisory-lock namespace: one village-year's post numbers
+
+
 def _next_code(session: Session, village: Region, today: date) -> str:
-    """岗位编号: village code, year, sequence — e.g. 522701100201-2026-003."""
+    """岗位编号: village code, year, sequence — e.g. 522701100201-2026-003 (…-1000 after …-999).
+
+    On PostgreSQL two clerks proposing posts for one village at once are serialised here until commit
+    (otherwise both would take the same number and the second would be refused by the unique code);
+    SQLite's writers are serialised at BEGIN already."""
     prefix = f"{village.code}-{today.year}-"
-    last = session.scalar(select(func.max(Post.code)).where(Post.code.like(prefix + "%")))
-    n = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:ns, hashtext(:k))"), {"ns": _POST_CODE_LOCK, "k": prefix}
+        )
+    last = session.scalar(  # the highest number, not the last string: "1000" sorts before "999"
+        select(Post.code)
+        .where(Post.code.like(prefix + "%"))
+        .order_by(func.length(Post.code).desc(), Post.code.desc())
+        .limit(1)
+    )
+    suffix = last.rsplit("-", 1)[1] if last else ""
+    n = int(suffix) + 1 if suffix.isdigit() else 1
     return f"{prefix}{n:03d}"
 
 
