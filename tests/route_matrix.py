@@ -26,6 +26,7 @@ before copying it — the dump says what the app does, the table says what it sh
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from dataclasses import dataclass
 
@@ -145,6 +146,7 @@ ROWS: dict[str, str] = {
     "GET /hiring/<int:notice_id>/shortlist": "-- -- -- +- -- ++",
     "GET /hiring/applications/<int:application_id>": "-- -- +- +- ++ ++",
     "GET /hiring/new/<int:post_id>": "-- -- -- +- -- ++",
+    "GET /favicon.ico": "+ + + + + +",
     "GET /login": "+ + + + + +",
     "GET /me/": "- + - - - -",
     "GET /me/months/<int:contract_id>/<month>": "-- +- -- -- -- --",
@@ -462,7 +464,7 @@ class Rollback:
         # the permission check comes before the document: skip WeasyPrint's layout (seconds per PDF)
         from pwposts.documents import pdf
 
-        mp.setattr(pdf, "_html", lambda html: _NoLayout())
+        mp.setattr(pdf, "_html", _record_pdf_html)
         return self
 
     @contextlib.contextmanager
@@ -476,6 +478,18 @@ class Rollback:
     def __exit__(self, *exc):
         self._stack.close()
         self.conn.close()
+
+
+# The HTML of the PDFs the routes made (the first of each document title, digits and codes left out): the
+# documents tests/web/test_route_matrix.py renders for real, each with both user-agent stylesheets.
+PDF_HTMLS: dict[str, str] = {}
+
+
+def _record_pdf_html(html: str) -> _NoLayout:
+    title = re.search(r"<title>(.*?)</title>", html, re.S)
+    key = re.sub(r"[0-9A-Za-z\s-]+", "", title.group(1) if title else "")
+    PDF_HTMLS.setdefault(key, html)
+    return _NoLayout()
 
 
 class _NoLayout:

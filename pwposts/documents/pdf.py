@@ -84,13 +84,36 @@ def font_config():
     return _font_config
 
 
-def _html(html: str):
-    """A WeasyPrint document whose relative links resolve
-    into static/ and which fetches nothing outside it."""
-    from weasyprint import HTML
+UA_STYLESHEET = Path(__file__).with_name("pdf_ua.css")
+_ua = None
+_html_class = None
 
+
+def _ua_sheet():
+    """pdf_ua.css parsed once per process (with the shared FontConfiguration): WeasyPrint's user-agent rules
+    for the elements our templates use, in place of its whole HTML stylesheet (see the file's header)."""
+    global _ua
+    if _ua is None:
+        from weasyprint import CSS
+
+        _ua = CSS(string=UA_STYLESHEET.read_text("utf-8"), font_config=font_config())
+    return _ua
+
+
+def _html(html: str):
+    """A WeasyPrint document whose relative links resolve into static/, which fetches nothing outside it,
+    and whose user-agent stylesheet is pdf_ua.css. Called with `_font_lock` held."""
+    global _html_class
+    if _html_class is None:
+        from weasyprint import HTML
+
+        class PwpostsHTML(HTML):
+            def _ua_stylesheets(self, forms=False):  # WeasyPrint's hook (no form is ever rendered here)
+                return [_ua_sheet()]
+
+        _html_class = PwpostsHTML
     static = Path(current_app.static_folder)
-    return HTML(string=html, base_url=static.as_uri() + "/", url_fetcher=static_only_fetcher(static))
+    return _html_class(string=html, base_url=static.as_uri() + "/", url_fetcher=static_only_fetcher(static))
 
 
 def html_to_pdf(html: str) -> bytes:

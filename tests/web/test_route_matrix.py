@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 
 import pytest
@@ -102,3 +103,32 @@ def test_an_unguarded_route_fails_the_matrix(_app, matrix):
 
         assert db.session.query(AuditEntry).filter_by(action="touch").count() == 0  # all rolled back
         db.engine.dispose()
+
+
+def test_pdfs_render_byte_for_byte_as_with_weasyprints_own_stylesheet(_app, matrix):
+    """pwposts/documents/pdf_ua.css stands in for WeasyPrint's whole HTML user-agent stylesheet: every kind
+    of document the routes print (contract, exit notice, 汇总表, 公示表, case report) must come out the
+    same, byte for byte, as with WeasyPrint's own — and use no element the file leaves out."""
+    from pathlib import Path
+
+    from weasyprint import HTML
+
+    from pwposts.documents import pdf
+
+    if not rm.PDF_HTMLS:  # run on its own: let the routes make their documents first
+        world, clients = matrix
+        rm.observe(_app, db, world, clients)
+    titles = " ".join(rm.PDF_HTMLS)
+    for kind in ("协议", "退岗通知书", "汇总表", "公示表", "报告"):
+        assert kind in titles, f"no {kind} among the documents the routes printed: {titles}"
+    listed = pdf.UA_STYLESHEET.read_text("utf-8").split("Elements:")[1].split("*/")[0].split()
+    static = Path(_app.static_folder)
+    with _app.test_request_context():
+        for key, html in rm.PDF_HTMLS.items():
+            used = set(re.findall(r"<([a-z][a-z0-9]*)[\s>/]", html))
+            assert used <= set(listed), f"{key}: elements missing from pdf_ua.css: {sorted(used - set(listed))}"
+            ours = pdf.html_to_pdf(html)
+            theirs = HTML(
+                string=html, base_url=static.as_uri() + "/", url_fetcher=pdf.static_only_fetcher(static)
+            ).write_pdf(font_config=pdf.font_config())
+            assert ours == theirs, f"{key}: the PDF differs from WeasyPrint's own rendering"
