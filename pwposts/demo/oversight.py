@@ -576,6 +576,7 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
     solar = session.scalar(select(Fund).where(Fund.restricts_categories.is_(True), Fund.year == y0))
     if solar is not None:
         allowed = set(solar.allowed_categories)
+
         def cands():  # the fresh candidates as persons, loaded one by one until one fits
             return (session.get(Person, f.id) for f in pl.free if pl.fresh(f))
 
