@@ -14,7 +14,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from sqlalchemy import Column, Table
+from sqlalchemy import CheckConstraint, Column, Table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -135,6 +135,10 @@ CHECKS_AFTER_FROM = 100  # rows: below this, the row-by-row checks cost less tha
 
 
 def _insert_checked_after(conn, table: Table, columns: Sequence[str], rows: list, sql: str) -> None:
+    # the model declares none: no statement spent on the DDL (a CHECK the database alone had stays row by row)
+    if not any(isinstance(c, CheckConstraint) for c in table.constraints):
+        conn.exec_driver_sql(sql, rows)
+        return
     found = conn.exec_driver_sql(
         "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table.name,)
     ).scalar()
