@@ -53,7 +53,7 @@ from ..domain.roles import TOWNSHIP_CLERK
 from ..models.accounts import User
 from ..models.people import Person
 from ..services import audit
-from .bulk import insert_rows, sync_sequences
+from .bulk import indexes_set_aside, insert_rows, sync_sequences
 from .history_hiring import _plan_cadre_kin_seed, simulate
 from .history_pay import generate_pay
 from .history_posts import _finish_posts, _plan_holder1, generate_posts
@@ -205,8 +205,10 @@ def extra_users(session: Session, b, actor: str, pw_hash: str) -> dict:
 
 
 def _insert_all(session: Session, rows: dict, chunk: int) -> None:
-    for name, model in HISTORY_MODELS.items():
-        insert_rows(session, model.__table__, rows[name])
+    # SQLite: the history tables' indexes built once from the loaded rows (payment has seven)
+    with indexes_set_aside(session, [model.__table__ for model in HISTORY_MODELS.values()]):
+        for name, model in HISTORY_MODELS.items():
+            insert_rows(session, model.__table__, rows[name])
     sync_sequences(session, [model.__table__ for model in HISTORY_MODELS.values()])
     session.flush()
 

@@ -83,11 +83,22 @@ class _Planter:
             post = by_village.get(vid) or by_town.get(tid) or (live[0] if live else None)
             if post is not None:
                 self.posts[vid] = post
-        # the SQL narrows the county to the living adults with an own account; the rest is judged here
+        # the SQL narrows the county to the living adults with an own account; the rest is judged here, on
+        # plain rows (a person is loaded as an object only when a case takes it: see take())
         self.base = [
             p
-            for p in session.scalars(
-                select(Person)
+            for p in session.execute(
+                select(
+                    Person.id,
+                    Person.household_id,
+                    Person.village_id,
+                    Person.death_date,
+                    Person.id_number,
+                    Person.account_no,
+                    Person.account_name,
+                    Person.name,
+                    Person.birth_date,
+                )
                 .where(
                     Person.death_date.is_(None),
                     Person.account_no.is_not(None),
@@ -130,11 +141,12 @@ class _Planter:
         local = [p for p in pool if p.village_id == village_id]
         return self.take(self.rng.choice(local or pool))
 
-    def take(self, p: Person) -> Person:
+    def take(self, p) -> Person:
+        """Mark `p` (a Person, or a candidate row of self.free) used; return the Person."""
         self.used.add(p.id)
         self.households.add(p.household_id)
         self.persons.add(p.id)
-        return p
+        return p if isinstance(p, Person) else self.s.get(Person, p.id)
 
     def fresh(self, p: Person) -> bool:
         return p.id not in self.used and p.household_id not in self.households
@@ -414,8 +426,7 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
                 by_hh.setdefault(f.household_id, []).append(f)
         hh = pl.rng.choice(sorted(k for k, v in by_hh.items() if len(v) >= 2))
         x, y = by_hh[hh][:2]
-        pl.take(x)
-        return x, pl.take(y)
+        return pl.take(x), pl.take(y)
 
     x, y = pair()
     regular_year(x)
@@ -565,10 +576,13 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
     solar = session.scalar(select(Fund).where(Fund.restricts_categories.is_(True), Fund.year == y0))
     if solar is not None:
         allowed = set(solar.allowed_categories)
-        cands = [f for f in pl.free if pl.fresh(f)]
-        wrong = next((f for f in cands if not {c.category for c in f.categories} & allowed), None)
+
+        def cands():  # the fresh candidates as persons, loaded one by one until one fits
+            return (session.get(Person, f.id) for f in pl.free if pl.fresh(f))
+
+        wrong = next((f for f in cands() if not {c.category for c in f.categories} & allowed), None)
         right = next(
-            (f for f in cands if {c.category for c in f.categories if c.end_on is None} & allowed), None
+            (f for f in cands() if {c.category for c in f.categories if c.end_on is None} & allowed), None
         )
         for person, flagged, what in (
             (wrong, True, "光伏收益资金支付给不属于其限定类别的人员"),

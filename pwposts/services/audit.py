@@ -40,6 +40,35 @@ def _default(value: Any):
 _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_default)
 
 
+def _one_encoder():
+    """_ENCODER.encode without its per-call set-up: the C encoder json builds for every encode() call (with
+    _ENCODER's settings), built once. The same text for every value (tests/services/test_audit.py compares
+    them); no check for circular references (a before/after is plain data; one would recurse until
+    RecursionError instead of ValueError). Where json has no C encoder, _ENCODER.encode itself."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return _ENCODER.encode
+    iterencode = make(
+        None,  # markers: no circular-reference bookkeeping
+        _ENCODER.default,
+        json.encoder.encode_basestring,  # ensure_ascii=False
+        _ENCODER.indent,
+        _ENCODER.key_separator,
+        _ENCODER.item_separator,
+        _ENCODER.sort_keys,
+        _ENCODER.skipkeys,
+        _ENCODER.allow_nan,
+    )
+
+    def encode(value: Any) -> str:
+        return "".join(iterencode(value, 0))
+
+    return encode
+
+
+_encode = _one_encoder()
+
+
 class Canonical(str):
     """A before/after already in canonical form (canonical() of the value, computed once by the caller):
     stored and hashed as it is."""
@@ -51,7 +80,7 @@ def canonical(value: Any) -> str | None:
         return None
     if type(value) is Canonical:
         return str.__str__(value)
-    return _ENCODER.encode(value)  # one encoder for all calls: json.dumps would build one per call
+    return _encode(value)  # one encoder for all calls: json.dumps would build one per call
 
 
 def _digest(
@@ -82,7 +111,7 @@ def _digest(
 
 def _digest_at(prev_hash: str, at_iso: str, *fields) -> str:
     """_digest with the time already as text (record_many stamps every entry with the same time)."""
-    payload = _ENCODER.encode([prev_hash, at_iso, *fields])
+    payload = _encode([prev_hash, at_iso, *fields])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

@@ -77,6 +77,13 @@ def apply_import(session: Session, actor, result: ImportResult, today: date) -> 
         raise DomainError("roster_invalid", "花名册有错误，未导入任何数据")
     if not result.changes:
         return result
+    with bulk.roomy_cache(session):
+        _write(session, actor, result, today)
+    result.applied = True
+    return result
+
+
+def _write(session: Session, actor, result: ImportResult, today: date) -> None:
     session.flush()
     households = dict(result.household_ids)
     new = [(code, village.id) for code, village in result.new_households.items() if code not in households]
@@ -168,5 +175,3 @@ def apply_import(session: Session, actor, result: ImportResult, today: date) -> 
         summary=f"{source}：共{result.rows}行，新增{result.created}人，更新{result.updated}人，"
         f"无变更{result.unchanged}人，新建{len(result.new_households)}户{skipped}",
     )
-    result.applied = True
-    return result

@@ -170,7 +170,6 @@ def refresh_colours(session: Session, actor, today: date) -> dict[str, int]:
             if row.colour != colour:
                 row.since = today
             row.colour, row.reason, row.exit_id = colour, reason, exit_id
-        session.flush()
         counts["changed"] += 1
         if before is None or before["colour"] != colour:
             counts["to_" + colour] = counts.get("to_" + colour, 0) + 1
@@ -186,6 +185,7 @@ def refresh_colours(session: Session, actor, today: date) -> dict[str, int]:
             f"{rules.COLOUR_LABELS[before['colour']] + ' → ' if before else ''}"
             f"{rules.COLOUR_LABELS[colour]}（{reason}）",
         )
+    session.flush()  # the colours and their entries, in the order added, in one flush (not one per person)
     return counts
 
 

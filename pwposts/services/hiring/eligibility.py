@@ -125,10 +125,12 @@ def gather_facts_many(session: Session, persons, post: Post, on: date) -> list[A
             or_(Relation.person_id.in_(ids), Relation.relative_id.in_(ids))
         )
     ).all()
-    ties_of = {
-        p.id: rules.tie_labels(p.id, [r for r in relations if p.id in (r[0], r[1])], member_ids[p.id])
-        for p in persons
-    }
+    touching: dict[int, list] = defaultdict(list)  # each applicant's relations, in query order
+    for r in relations:
+        touching[r[0]].append(r)
+        if r[1] != r[0]:
+            touching[r[1]].append(r)
+    ties_of = {p.id: rules.tie_labels(p.id, touching.get(p.id, ()), member_ids[p.id]) for p in persons}
     tied = set().union(*(t.keys() for t in ties_of.values()))
     cadres = session.execute(
         select(Cadre.person_id, Person.name, Cadre.office, Region.name, Cadre.term_start, Cadre.term_end)
