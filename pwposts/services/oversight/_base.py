@@ -214,7 +214,9 @@ class Context:
         a few thousand payees against payment's statistics (taken before the month's lines, a dozen
         lines per person) made it read every payment line (seq scan, 30 ms a statement on the
         200,000-person county, growing with every month paid) where the probes read a few thousand.
-        The caller still adds `only(column, kind)`, the filter SQLite plans from."""
+        The caller adds `only(column, kind)` for SQLite, which plans from that filter, and leaves it out on
+        PostgreSQL (`if ctx.probes`): there it would be the same set again, one more copy of a
+        thousand-element array to plan and to test on every row."""
         if self.subjects is None or not self.sql.pg:
             return f"{table} {alias}"
         cast = "VARCHAR" if kind == "accounts" else "INTEGER"

@@ -107,7 +107,19 @@ def _outside_parity(ctx: Context) -> list:
         return []
     tol = int_setting(ctx.session, county, "parity_tolerance_pct", ctx.today) or 0
     out = []
-    sql = PARITY_SQL.replace("{posts}", ctx.only("po.id", "posts"))
+    if ctx.probes:
+        # an approval scan on PostgreSQL: the run's posts with their county, fenced (OFFSET 0) before the
+        # standards are joined — else PostgreSQL ordered every region by parent for a merge join with the
+        # standards and matched each to every post (82,560 comparisons, 12 ms of 13 at 50,000 persons)
+        sql = PARITY_SQL.replace(
+            "FROM post po JOIN region t ON t.id = po.township_id\nJOIN std st ON st.county_id = t.parent_id",
+            "FROM (SELECT po_r.*, t.parent_id AS county_id FROM post po_r"
+            " JOIN region t ON t.id = po_r.township_id WHERE po_r.id = ANY(:scope_posts) OFFSET 0) po"
+            "\nJOIN std st ON st.county_id = po.county_id",
+        ).replace("{posts}", "")
+        assert "OFFSET 0) po" in sql
+    else:
+        sql = PARITY_SQL.replace("{posts}", ctx.only("po.id", "posts"))
     for r in ctx.q(sql, today=ctx.today, tol=tol):
         if not parity_deviation(r.allowance_fen, r.required_days, r.std_fen, r.std_days, tol)[2]:
             continue
