@@ -161,6 +161,16 @@ class Subjects:
         return False
 
 
+def array_literal(values: list) -> str:
+    """A PostgreSQL array literal of ints or strings: '{1,2}', '{"a","b"}' (each string quoted, its
+    backslashes and double quotes escaped, so any text stays one element)."""
+    parts = (
+        str(v) if isinstance(v, int) else '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+        for v in values
+    )
+    return "{" + ",".join(parts) + "}"
+
+
 def _int(value: str) -> int | None:
     return int(value) if value.isdigit() else None
 
@@ -173,6 +183,7 @@ class Context:
     regions: dict[int, Any] = field(default_factory=dict)  # id -> row(id, code, name, level, parent_id)
     _persons: dict[int, dict] = field(default_factory=dict)
     subjects: Subjects | None = None  # None: every subject of the database
+    _sets: dict[str, Any] = field(default_factory=dict)  # kind -> the run's set as a parameter (q)
 
     @classmethod
     def open(cls, session: Session, today: date, subjects: Subjects | None = None) -> "Context":
@@ -187,8 +198,18 @@ class Context:
                 params["scope_run"] = self.subjects.run_id
             for kind in _RUN_SETS:
                 if f":scope_{kind}" in sql:
-                    params[f"scope_{kind}"] = self.subjects.values(kind)
+                    params[f"scope_{kind}"] = self._set(kind)
         return self.session.execute(text(sql), params).all()
+
+    def _set(self, kind: str) -> Any:
+        """The run's set of `kind` as a statement parameter, made once per scan. On PostgreSQL an array
+        literal ('{1,2,3}', typed by the statement: `= ANY(…)` or CAST(… AS INTEGER[])): the driver would
+        otherwise convert the same thousand-element lists again for each of the scan's statements
+        (1.3–1.7 ms each in psycopg, 13 conversions an approval)."""
+        if kind not in self._sets:
+            values = self.subjects.values(kind)
+            self._sets[kind] = array_literal(values) if self.sql.pg else values
+        return self._sets[kind]
 
     def only(self, column: str, kind: str) -> str:
         """' AND <column> IN (<the run's set of kind>)' when the scan is limited to a run's subjects,
