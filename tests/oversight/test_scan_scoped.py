@@ -196,3 +196,21 @@ def test_the_approval_scan_of_a_run_then_a_second_scan_then_the_sweep(demo_count
         assert {k: v for k, v in recorded(session).items() if k in expected} == expected
     finally:
         session.rollback()
+
+
+def test_a_runs_sets_as_array_literals_keep_every_value_whole(session):
+    """The approval scan binds the run's sets on PostgreSQL as array literals (Context._set): any text,
+    quotes, backslashes, commas and braces included, comes back as the one value it was."""
+    from sqlalchemy import text
+
+    from pwposts.services.oversight._base import array_literal
+
+    texts = ['6217"00', "62\\17", "1,2", "{ }", "NULL", "", " 6 "]
+    assert array_literal([3, 1, 2]) == "{3,1,2}" and array_literal([]) == "{}"
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    assert (
+        session.execute(text("SELECT CAST(:a AS VARCHAR[])"), {"a": array_literal(texts)}).scalar() == texts
+    )
+    ints = session.execute(text("SELECT CAST(:a AS INTEGER[])"), {"a": array_literal([5, -1])}).scalar()
+    assert ints == [5, -1]
