@@ -105,19 +105,19 @@ class Subjects:
 
     @classmethod
     def of_run(cls, session: Session, run_id: int, township_id: int) -> "Subjects":
+        # the contract's post and the person's account by one index probe per line (scalar subqueries;
+        # both rows exist: foreign keys): joined, PostgreSQL estimated the run's fresh lines at a few dozen
+        # and merge-joined them with every contract in id order (10 of 15 ms at 50,000 persons)
         rows = session.execute(
             select(
                 Payment.person_id,
                 Payment.contract_id,
-                Contract.post_id,
+                select(Contract.post_id).where(Contract.id == Payment.contract_id).scalar_subquery(),
                 Payment.fund_id,
                 Payment.account_no,
-                Person.account_no,
+                select(Person.account_no).where(Person.id == Payment.person_id).scalar_subquery(),
                 Payment.month,
-            )
-            .join(Contract, Contract.id == Payment.contract_id)
-            .join(Person, Person.id == Payment.person_id)
-            .where(Payment.run_id == run_id)
+            ).where(Payment.run_id == run_id)
         ).all()
         cols = list(zip(*rows, strict=True)) or [()] * 7
         return cls(
