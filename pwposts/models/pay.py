@@ -176,6 +176,16 @@ class Payment(db.Model):
         # a fund's approved use (approval's allocation check) is summed from this index alone, without
         # reading the payment rows; its first column also serves lookups by fund
         Index("ix_payment_fund_run", "fund_id", "run_id", "amount_fen"),
+        # the corrections of a line, for the foreign key's check when lines are deleted (re-preparing or
+        # voiding a run): without it PostgreSQL scanned every payment line once per deleted line (6.8 s
+        # for one township's 485 lines at 50,000 persons, growing with every month paid; 16 ms with it).
+        # Partial: regular lines (no original) are not in it, so inserting a run's lines costs nothing more
+        Index(
+            "ix_payment_original_payment_id",
+            "original_payment_id",
+            sqlite_where=text("original_payment_id IS NOT NULL"),
+            postgresql_where=text("original_payment_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -86,6 +86,54 @@ def test_an_approval_records_the_runs_findings_wherever_they_are_and_no_others(s
     assert {k: after[k] for k in before} == before
 
 
+def test_a_runs_parity_and_shared_account_findings_are_the_full_scans(session, county, today):
+    """The approval scan's own statements for posts outside the parity band and for accounts shared by a
+    holder and a non-holder (on PostgreSQL: the posts fenced with their county, the holder test probed per
+    person, no second copy of the run's sets) find what the whole-county scan finds about the run's
+    subjects — and a payee's deviating post and shared account are among them."""
+    from pwposts.models.policy import Standard
+    from tests.builders import add_person
+    from tests.oversight_support import make_run
+
+    fund = make_fund(session, county)
+    v0 = county.villages[0]
+    plain = make_post(session, county, v0, fund)
+    session.add(
+        Standard(
+            county_id=county.county.id,
+            category_id=plain.category_id,
+            effective_from=date(2026, 1, 1),
+            monthly_allowance_fen=60000,
+            required_days=20,
+        )
+    )
+    loose = make_post(session, county, v0, fund, allowance_fen=70000, title="高标准保洁")
+    loose.deviation_status, loose.deviation_reason = "pending", "本村道路较长"
+    clerk = add_person(session, v0, "马文书", date(1980, 1, 1), "M", categories=())  # no contract
+    payee = add_person(session, v0, "孙一", date(1980, 2, 2), "M")
+    payee.account_no, payee.account_name = clerk.account_no, clerk.name
+    other = add_person(session, v0, "孙二", date(1981, 2, 2), "M")  # paid outside the run
+    town, u1, u2 = county.townships[0], county.users["town"], county.users["town2"]
+    run = make_run(session, town, "2026-10", u1, u2)
+    pay(session, make_contract(session, payee, loose), "2026-10", run=run)
+    pay(session, make_contract(session, other, plain), "2026-10")
+    session.flush()
+
+    rules = ["ABOVE_STANDARD", "SHARED_ACCOUNT"]
+    subjects = Subjects.of_run(session, run.id, run.township_id)
+    expected = hashes(detect(session, today, rules)[0], subjects)
+    assert {
+        ("ABOVE_STANDARD", f"post:{loose.id}"),
+        ("SHARED_ACCOUNT", f"account:{clerk.account_no}"),
+        ("SHARED_ACCOUNT", f"account_name:{payee.id}"),
+    } <= set(expected)
+    scoped = detect(session, today, rules, subjects=subjects)[0]
+    assert hashes(scoped, subjects) == expected
+    shared = next(f for f in scoped["SHARED_ACCOUNT"] if f.subject_key == f"account:{clerk.account_no}")
+    roles = {n["id"]: n["role"] for n in shared.evidence["persons"]}
+    assert "岗位人员" in roles[payee.id] and "岗位人员" not in roles[clerk.id]  # who holds a contract
+
+
 @pytest.fixture(scope="module")
 def demo_county(_app):
     """The 2,000-person demo county with its planted cases and payroll history, its flags forgotten."""
@@ -148,3 +196,21 @@ def test_the_approval_scan_of_a_run_then_a_second_scan_then_the_sweep(demo_count
         assert {k: v for k, v in recorded(session).items() if k in expected} == expected
     finally:
         session.rollback()
+
+
+def test_a_runs_sets_as_array_literals_keep_every_value_whole(session):
+    """The approval scan binds the run's sets on PostgreSQL as array literals (Context._set): any text,
+    quotes, backslashes, commas and braces included, comes back as the one value it was."""
+    from sqlalchemy import text
+
+    from pwposts.services.oversight._base import array_literal
+
+    texts = ['6217"00', "62\\17", "1,2", "{ }", "NULL", "", " 6 "]
+    assert array_literal([3, 1, 2]) == "{3,1,2}" and array_literal([]) == "{}"
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    assert (
+        session.execute(text("SELECT CAST(:a AS VARCHAR[])"), {"a": array_literal(texts)}).scalar() == texts
+    )
+    ints = session.execute(text("SELECT CAST(:a AS INTEGER[])"), {"a": array_literal([5, -1])}).scalar()
+    assert ints == [5, -1]

@@ -59,3 +59,36 @@ def test_record_many_chains_like_record_across_batches_and_between_single_entrie
         r.after_json,
     )
     assert audit.verify_chain(session).ok
+
+
+def test_the_chain_head_is_read_once_a_transaction_through_flushes_but_again_after_a_savepoint(session):
+    """The head is cached for the transaction: a flush between two entries does not read it again
+    (each flush is a subtransaction of the session, not a database transaction); a savepoint's end
+    does, and a new transaction does; the chain verifies."""
+    from sqlalchemy import event
+
+    reads = []
+
+    def count(conn, cursor, statement, *args):
+        if "FROM audit_entry ORDER BY" in statement:
+            reads.append(statement)
+
+    event.listen(session.get_bind(), "before_cursor_execute", count)
+    try:
+        audit.record(session, "测试", "change", "thing", 1)
+        session.flush()
+        audit.record(session, "测试", "change", "thing", 2)
+        session.flush()
+        audit.record_many(session, "测试", [("change", "thing", 3, None, None, "第3条")])
+        assert len(reads) == 1
+        with session.begin_nested():
+            audit.record(session, "测试", "change", "thing", 4)
+        audit.record(session, "测试", "change", "thing", 5)
+        assert len(reads) == 2
+        session.commit()
+        audit.record(session, "测试", "change", "thing", 6)
+        session.commit()
+        assert len(reads) == 3
+    finally:
+        event.remove(session.get_bind(), "before_cursor_execute", count)
+    assert audit.verify_chain(session).ok and audit.verify_chain(session).checked == 6

@@ -656,3 +656,25 @@ def test_bank_results_as_ods_or_as_the_tab_separated_text_banks_save_under_an_xl
         session, county.users["admin"], run.id, "银行回盘.xls", text.encode(), TODAY
     )
     assert res.failed == 2
+
+
+def test_the_foreign_key_check_on_deleted_lines_probes_the_corrections_index(session, county):
+    """Re-preparing or voiding a run deletes its lines; for each, PostgreSQL checks that no correction
+    refers to it (payment.original_payment_id). The partial index on that column (corrections only)
+    must serve the check's query — without it every payment line was scanned once per deleted line."""
+    from sqlalchemy import text
+
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the plan of PostgreSQL's foreign-key check")
+    session.execute(text("SET LOCAL enable_seqscan = off"))
+    plan = "\n".join(
+        session.execute(
+            text(
+                "EXPLAIN SELECT 1 FROM ONLY payment x WHERE original_payment_id = CAST(:p AS INTEGER) "
+                "FOR KEY SHARE OF x"
+            ),
+            {"p": 1},
+        ).scalars()
+    )
+    assert "ix_payment_original_payment_id" in plan and "Index Cond: (original_payment_id =" in plan, plan
+    session.rollback()

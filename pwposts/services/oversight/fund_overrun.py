@@ -41,7 +41,7 @@ FROM {ctx.rows_of("payment", "p", "person_id", "persons")}
 JOIN fund f ON f.id = p.fund_id AND f.restricts_categories = :t
 JOIN contract c ON c.id = p.contract_id JOIN post po ON po.id = c.post_id
 WHERE p.amount_fen > 0 AND p.status <> 'failed'{ctx.only("+p.fund_id", "funds")}
-  {ctx.only("p.person_id", "persons")}
+  {"" if ctx.probes else ctx.only("p.person_id", "persons")}
   AND NOT EXISTS (SELECT 1 FROM person_category pc JOIN fund_category fc ON fc.fund_id = f.id
     AND fc.category = pc.category
                   WHERE pc.person_id = p.person_id AND {s.month("pc.start_on")} <= p.month

@@ -29,7 +29,7 @@ JOIN post po ON po.id = c.post_id
 WHERE per.death_date IS NOT NULL AND p.status <> 'failed' AND p.amount_fen <> 0
   AND (p.month > {s.month("per.death_date")}
        OR (p.month = {s.month("per.death_date")} AND p.covered_days > {s.day("per.death_date")}))
-  {"" if ctx.probes else ctx.only("p.person_id", "persons")}{ctx.only("per.id", "persons")}"""
+  {"" if ctx.probes else ctx.only("p.person_id", "persons") + ctx.only("per.id", "persons")}"""
 
 
 def detect(ctx: Context) -> list:

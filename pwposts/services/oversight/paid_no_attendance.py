@@ -34,9 +34,8 @@ def detect(ctx: Context) -> list:
             # the attendance test inside the probe: outside it, PostgreSQL hashed every attendance record
             + ctx.lines_of("p", "contract_id", "c.id", where=" AND " + NO_ATTENDANCE.replace("p.", "p_l."))
         )
-        sql = SQL.replace("{source}", source).replace("\n  AND NOT_EXISTS", "") + ctx.only(
-            "c.id", "contracts"
-        )
+        # (no `c.id = ANY(…)` after it: the probes read the run's contracts only)
+        sql = SQL.replace("{source}", source).replace("\n  AND NOT_EXISTS", "")
     else:
         # the run's contracts on both sides of the join (the same set): SQLite probes both by index
         sql = SQL.replace("{source}", FROM_LINES).replace("NOT_EXISTS", NO_ATTENDANCE)

@@ -35,7 +35,7 @@ SELECT p.id, p.person_id, p.contract_id, p.run_id, p.month, p.kind, p.amount_fen
 WHERE p.status <> 'failed' AND p.amount_fen > 0
   AND (c.status IN ('draft', 'void') OR p.month < {s.month("c.start_on")}
        OR p.month > {s.month("COALESCE(c.exit_on, c.end_on)")})
-  {"" if ctx.probes else ctx.only("p.contract_id", "contracts")}{ctx.only("c.id", "contracts")}"""
+  {"" if ctx.probes else ctx.only("p.contract_id", "contracts") + ctx.only("c.id", "contracts")}"""
 
 
 def detect(ctx: Context) -> list:

@@ -65,8 +65,12 @@ def _lock_funds(session: Session, fund_ids: Iterable[int]) -> bool:
     True when locks were taken (SQLite needs none: its writers are serialised anyway)."""
     if session.get_bind().dialect.name != "postgresql":
         return False
-    for fid in sorted({f for f in fund_ids if f is not None}):
-        session.execute(text("SELECT pg_advisory_xact_lock(:ns, :id)"), {"ns": _FUND_LOCK, "id": fid})
+    ids = sorted({f for f in fund_ids if f is not None})
+    if ids:  # one statement: the locks are taken in the array's order (unnest keeps it)
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:ns, f) FROM unnest(CAST(:ids AS INTEGER[])) AS u (f)"),
+            {"ns": _FUND_LOCK, "ids": ids},
+        )
     return True
 
 
