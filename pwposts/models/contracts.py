@@ -15,9 +15,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..domain.contracts import ASSESSMENT_GRADES, CONTRACT_KINDS, CONTRACT_STATES
 from ..extensions import db
@@ -150,3 +151,62 @@ class Assessment(db.Model):
     assessed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     contract: Mapped[Contract] = relationship()
+
+
+# ---- application.contract_signed, kept in step with the contracts written ----
+
+_SIGNED = text(
+    "UPDATE application SET contract_signed = EXISTS (SELECT 1 FROM contract "
+    "WHERE contract.application_id = application.id AND contract.status != 'void')"
+)
+
+
+def refresh_contract_signed(session, application_ids=None) -> None:
+    """Set application.contract_signed from the contracts as they now are: for these applications, or for
+    all (None: a bulk writer such as the demo builder, after writing contracts without the ORM)."""
+    from sqlalchemy import bindparam
+
+    if application_ids is None:
+        session.execute(_SIGNED)
+        return
+    ids = sorted({int(i) for i in application_ids if i is not None})
+    some = text(_SIGNED.text + " WHERE application.id IN :ids").bindparams(bindparam("ids", expanding=True))
+    for start in range(0, len(ids), 500):
+        session.execute(some, {"ids": ids[start : start + 500]})
+
+
+def _contract_applications(session) -> set[int]:
+    """The applications whose 'signed' may change with this flush: of contracts added, deleted, or with a
+    changed status or application (the old application too)."""
+    from sqlalchemy import inspect
+
+    out: set[int] = set()
+    for obj in session.new:
+        if isinstance(obj, Contract) and obj.application_id is not None:
+            out.add(obj.application_id)
+    for obj in session.deleted:
+        if isinstance(obj, Contract) and obj.application_id is not None:
+            out.add(obj.application_id)
+    for obj in session.dirty:
+        if not isinstance(obj, Contract):
+            continue
+        state = inspect(obj)
+        app_hist = state.attrs.application_id.history
+        if app_hist.has_changes() or state.attrs.status.history.has_changes():
+            # obj.application_id, not the history's "unchanged": an expired attribute has no history (loaded)
+            out.update(i for i in (*app_hist.deleted, obj.application_id) if i is not None)
+    return out
+
+
+@event.listens_for(Session, "before_flush")
+def _note_contract_applications(session, _context, _instances) -> None:
+    touched = _contract_applications(session)
+    if touched:
+        session.info.setdefault("pwposts_signed_touched", set()).update(touched)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _keep_contract_signed(session, _context) -> None:
+    touched = session.info.pop("pwposts_signed_touched", None)
+    if touched:
+        refresh_contract_signed(session, touched)
