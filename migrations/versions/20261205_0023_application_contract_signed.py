@@ -37,9 +37,18 @@ def upgrade():
         sqlite_where=sa.text("status = 'hired' AND contract_signed = 0"),
         postgresql_where=sa.text("status = 'hired' AND NOT contract_signed"),
     )
+    if op.get_bind().dialect.name == "postgresql":
+        # Without it PostgreSQL multiplies the two columns' frequencies (35 % hired × 65 % not signed) and
+        # expects 1,166 rows from the index instead of ~5: hash joins over every notice and post (1.8 ms).
+        # With the pair's most common values it plans nested loops for the few (0.12 ms).
+        op.execute(
+            "CREATE STATISTICS st_application_status_signed (mcv) ON status, contract_signed FROM application"
+        )
 
 
 def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP STATISTICS IF EXISTS st_application_status_signed")
     op.drop_index("ix_application_awaiting_contract", table_name="application")
     with op.batch_alter_table("application") as batch:
         batch.drop_column("contract_signed")
