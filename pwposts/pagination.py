@@ -118,6 +118,9 @@ class InIds(ColumnElement):
 
     inherit_cache = True
     type = sa.Boolean()
+    _is_implicitly_boolean = (
+        True  # a comparison: not written "(… IN (…)) = 1" on SQLite (a scan of the table)
+    )
     _traverse_internals = [
         ("column", InternalTraversal.dp_clauseelement),
         ("name", InternalTraversal.dp_string),
