@@ -118,9 +118,8 @@ class InIds(ColumnElement):
 
     inherit_cache = True
     type = sa.Boolean()
-    _is_implicitly_boolean = (
-        True  # a comparison: not written "(… IN (…)) = 1" on SQLite (a scan of the table)
-    )
+    # a comparison: not written "… IN (…) = 1" on SQLite, which then scans the table (13–22 ms a page)
+    _is_implicitly_boolean = True
     _traverse_internals = [
         ("column", InternalTraversal.dp_clauseelement),
         ("name", InternalTraversal.dp_string),

@@ -109,7 +109,7 @@ def test_what_decides_a_list_plan_is_in_its_sql_and_a_page_of_ids_is_one_array_o
     and a page's ids are one array parameter there (one statement for every page size, cached by psycopg)."""
     from sqlalchemy.dialects import postgresql, sqlite
 
-    from pwposts.api.list_rows import PERSON_ROWS
+    from pwposts.api.list_rows import CURRENT_CATEGORIES, PERSON_ROWS
     from pwposts.services.permissions import scope_persons, scope_prefix
 
     admin = county.users["admin"]
@@ -131,6 +131,7 @@ def test_what_decides_a_list_plan_is_in_its_sql_and_a_page_of_ids_is_one_array_o
 
     on_pg = str(PERSON_ROWS.compile(dialect=postgresql.psycopg.dialect()))
     assert "person.id = ANY (%(ids)s::INTEGER[])" in on_pg and "ids_1" not in on_pg
-    on_sqlite = str(PERSON_ROWS.compile(dialect=sqlite.dialect()))
-    # a plain IN, not "IN (…) = 1" (SQLite's way of testing a boolean value: a scan of the whole table)
-    assert "person.id IN (__[POSTCOMPILE_ids])" in on_sqlite and "(__[POSTCOMPILE_ids]) = 1" not in on_sqlite
+    # a plain IN beside the other conditions, not "IN (…) = 1" (SQLite's way of testing a boolean value: a
+    # scan of the whole table)
+    on_sqlite = str(CURRENT_CATEGORIES.compile(dialect=sqlite.dialect()))
+    assert "person_category.person_id IN (__[POSTCOMPILE_ids]) AND" in on_sqlite
