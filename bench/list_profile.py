@@ -5,6 +5,12 @@ on a demo county — milliseconds per request, statements per request, and the t
         [--n 30] [--top 25] [/people/ /posts/ …]
 
 Logged in as the demo's county admin (web pages by session cookie, API lists by bearer token).
+
+On PostgreSQL the server's share is printed too: the CPU its backends spent per request (read from
+/proc/<pid>/stat of this database's client backends — the server runs on this machine; 10 ms ticks,
+so over n × 5 requests) and the round trips per request (statements, plus the BEGIN, COMMIT and the
+pool's pre-ping that are not statements SQLAlchemy's events see). The test client's CPU (process_time)
+does not include the server's: under load both share the cores.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import sys
 import time
@@ -21,6 +28,36 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.list_pages_bench import API_LISTS, WEB_LISTS  # noqa: E402
+
+
+def _backend_cpu(engine) -> float | None:
+    """Seconds of CPU the client backends of `engine`'s PostgreSQL database have used so far (this
+    machine's /proc), or None on SQLite or when /proc is not readable."""
+    if engine.dialect.name != "postgresql":
+        return None
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    # not the app's pool: its connection is the one measured
+    own = create_engine(engine.url, poolclass=NullPool)
+    with own.connect() as conn:
+        pids = conn.execute(
+            text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+            )
+        ).scalars()
+        pids = list(pids)
+    own.dispose()
+    ticks = 0
+    try:
+        for pid in pids:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    except OSError:
+        return None
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -46,15 +83,26 @@ def main() -> None:
         "token"
     ]
     statements = [0]
+    trips = [0]  # BEGIN, COMMIT/ROLLBACK and pre-ping round trips (PostgreSQL: psycopg sends BEGIN itself)
+
+    def count(what):
+        return lambda *a: what.__setitem__(0, what[0] + 1)
+
     with app.app_context():
-        event.listen(
-            db.engine, "before_cursor_execute", lambda *a: statements.__setitem__(0, statements[0] + 1)
-        )
+        engine = db.engine
+        event.listen(engine, "before_cursor_execute", count(statements))
+        if engine.dialect.name == "postgresql":
+            event.listen(engine, "begin", count(trips))  # psycopg's implicit BEGIN at the first statement
+            event.listen(engine, "commit", count(trips))
+            event.listen(engine, "rollback", count(trips))
+            if engine.pool._pre_ping:  # noqa: SLF001
+                event.listen(engine.pool, "checkout", count(trips))
     for url in ["/_bench/one-query"] + (args.urls or WEB_LISTS + API_LISTS):
         headers = {"Authorization": "Bearer " + token} if url.startswith("/api/") else {}
         for _ in range(3):  # warm-up
             assert client.get(url, headers=headers).status_code == 200, url
-        statements[0] = 0
+        statements[0] = trips[0] = 0
+        server0 = _backend_cpu(engine)
         walls, cpus = [], []
         for _ in range(5):  # best of 5 batches: the machine is shared
             t0, cpu0 = time.perf_counter(), time.process_time()
@@ -62,12 +110,22 @@ def main() -> None:
                 client.get(url, headers=headers)
             walls.append((time.perf_counter() - t0) * 1000 / args.n)
             cpus.append((time.process_time() - cpu0) * 1000 / args.n)
+        server = _backend_cpu(engine)
+        server = None if server is None else (server - server0) * 1000 / args.n / 5
         if url == "/_bench/one-query":
             floor = min(cpus)
-        print(
+            floor_all = floor + (server or 0)
+        line = (
             f"{url}: best {min(walls):.1f} ms/request (CPU {min(cpus):.1f} ms, "
             f"{min(cpus) / floor:.1f}× the one-query page), {statements[0] / args.n / 5:.1f} statements"
         )
+        if server is not None:
+            both = min(cpus) + server
+            line += (
+                f"; server CPU {server:.2f} ms, app + server {both:.1f} ms ({both / floor_all:.1f}×), "
+                f"{(statements[0] + trips[0]) / args.n / 5:.1f} round trips"
+            )
+        print(line, flush=True)
         if args.no_profile:
             continue
         prof = cProfile.Profile()

@@ -20,6 +20,7 @@ from ..models.pay import PayrollRun
 from ..models.people import Household, Person, PersonCategory, Region
 from ..models.policy import Fund, PostCategory
 from ..models.posts import Post
+from ..pagination import in_ids
 from ..services.permissions import can
 
 # Core tables, not the mapped classes: the rows are plain tuples, so the ORM has nothing to do for them.
@@ -29,7 +30,7 @@ RUN, REGION, USER = PayrollRun.__table__, Region.__table__, User.__table__
 
 
 def _ids(pk):
-    return pk.in_(bindparam("ids", expanding=True))
+    return in_ids(pk)  # bound as "ids": one array parameter on PostgreSQL
 
 
 # ---- persons: person_json() ----

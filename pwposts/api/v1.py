@@ -44,6 +44,7 @@ from ..pagination import (
     cached_count,
     id_count_statement,
     known_count,
+    one_page,
     remember_count,
     with_total,
 )
@@ -217,14 +218,14 @@ def paginated_rows(query: Select, pk, rows: Select, serialize: Callable):
     total_read = None
     if known_count(key) is None:  # not cached: the total comes with the ids (pagination.with_total)
         page_ids = db.session.execute(
-            with_total(query.with_only_columns(pk), count).limit(per_page).offset(offset)
+            one_page(with_total(query.with_only_columns(pk), count), per_page, offset)
         ).all()
         ids = [r[0] for r in page_ids]
         if page_ids:
             total_read = page_ids[0][1]
             remember_count(key, total_read)
     else:
-        ids = db.session.execute(query.with_only_columns(pk).limit(per_page).offset(offset)).scalars().all()
+        ids = db.session.execute(one_page(query.with_only_columns(pk), per_page, offset)).scalars().all()
     found = []
     if ids:
         by_id = {r[0]: r for r in db.session.execute(rows, {"ids": ids})}

@@ -340,6 +340,10 @@ def _build_county(session: Session, *, seed: int, persons: int, today: date) -> 
     from .hire_sign import generate_hire_awaiting_contract  # a hire waiting for its 劳务协议 (worklist)
 
     history["hired_awaiting_contract"] = generate_hire_awaiting_contract(session, today)
+    from ..models.contracts import refresh_contract_signed
+
+    session.flush()
+    refresh_contract_signed(session)  # the contracts above were written in bulk, not through the session
     from ..services.oversight import daily_sweep as scan_county
 
     history["flags_raised"] = scan_county(

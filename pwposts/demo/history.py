@@ -205,6 +205,10 @@ def extra_users(session: Session, b, actor: str, pw_hash: str) -> dict:
 
 
 def _insert_all(session: Session, rows: dict, chunk: int) -> None:
+    # application.contract_signed written with the rows (not by an UPDATE of every application afterwards)
+    signed = {c.get("application_id") for c in rows["contract"] if c.get("status") != "void"}
+    for app in rows["application"]:
+        app["contract_signed"] = app["id"] in signed
     # SQLite: the history tables' indexes built once from the loaded rows (payment has seven)
     with indexes_set_aside(session, [model.__table__ for model in HISTORY_MODELS.values()]):
         for name, model in HISTORY_MODELS.items():

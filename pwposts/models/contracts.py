@@ -15,9 +15,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..domain.contracts import ASSESSMENT_GRADES, CONTRACT_KINDS, CONTRACT_STATES
 from ..extensions import db
@@ -150,3 +151,68 @@ class Assessment(db.Model):
     assessed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     contract: Mapped[Contract] = relationship()
+
+
+# ---- application.contract_signed, kept in step with the contracts written ----
+
+_SIGNED_NOW = (
+    "EXISTS (SELECT 1 FROM contract "
+    "WHERE contract.application_id = application.id AND contract.status != 'void')"
+)
+# only the rows whose flag is wrong are written (a row rewritten for nothing is a dead row and index entry)
+_SIGNED = text(
+    f"UPDATE application SET contract_signed = {_SIGNED_NOW} WHERE contract_signed != {_SIGNED_NOW}"
+)
+
+
+def refresh_contract_signed(session, application_ids=None) -> int:
+    """Set application.contract_signed from the contracts as they now are: for these applications, or for
+    all (None: a bulk writer such as the demo builder, after writing contracts without the ORM, and the daily
+    sweep as a safety net). Returns how many flags were wrong."""
+    from sqlalchemy import bindparam
+
+    if application_ids is None:
+        return session.execute(_SIGNED).rowcount
+    ids = sorted({int(i) for i in application_ids if i is not None})
+    some = text(_SIGNED.text + " AND application.id IN :ids").bindparams(bindparam("ids", expanding=True))
+    fixed = 0
+    for start in range(0, len(ids), 500):
+        fixed += session.execute(some, {"ids": ids[start : start + 500]}).rowcount
+    return fixed
+
+
+def _contract_applications(session) -> set[int]:
+    """The applications whose 'signed' may change with this flush: of contracts added, deleted, or with a
+    changed status or application (the old application too)."""
+    from sqlalchemy import inspect
+
+    out: set[int] = set()
+    for obj in session.new:
+        if isinstance(obj, Contract) and obj.application_id is not None:
+            out.add(obj.application_id)
+    for obj in session.deleted:
+        if isinstance(obj, Contract) and obj.application_id is not None:
+            out.add(obj.application_id)
+    for obj in session.dirty:
+        if not isinstance(obj, Contract):
+            continue
+        state = inspect(obj)
+        app_hist = state.attrs.application_id.history
+        if app_hist.has_changes() or state.attrs.status.history.has_changes():
+            # obj.application_id, not the history's "unchanged": an expired attribute has no history (loaded)
+            out.update(i for i in (*app_hist.deleted, obj.application_id) if i is not None)
+    return out
+
+
+@event.listens_for(Session, "before_flush")
+def _note_contract_applications(session, _context, _instances) -> None:
+    touched = _contract_applications(session)
+    if touched:
+        session.info.setdefault("pwposts_signed_touched", set()).update(touched)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _keep_contract_signed(session, _context) -> None:
+    touched = session.info.pop("pwposts_signed_touched", None)
+    if touched:
+        refresh_contract_signed(session, touched)

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.hiring import APPLICATION_STATES, OBJECTION_STATES, PUBLICITY_STATES
@@ -70,6 +81,14 @@ class Application(db.Model):
         one_of("status", APPLICATION_STATES),
         UniqueConstraint("notice_id", "person_id"),
         Index("ix_application_status_notice", "status", "notice_id"),  # hired, awaiting a contract
+        # 已聘用待签协议: the few hired applications with no signed contract, found without the others
+        Index(  # (status, …) so that SQLite searches it by status = 'hired' instead of the index above
+            "ix_application_awaiting_contract",
+            "status",
+            "notice_id",
+            sqlite_where=text("contract_signed = 0"),
+            postgresql_where=text("NOT contract_signed"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,6 +103,11 @@ class Application(db.Model):
     note: Mapped[Optional[str]] = mapped_column(Text)
     entered_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id"))
     entered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Whether a non-void contract exists for this application: kept by the database session itself at every
+    # flush that writes a contract (models/contracts.py, _keep_contract_signed) and by bulk writers
+    # (refresh_contract_signed). Read only to find the few hired applications awaiting a contract among
+    # the thousands signed; the exact rule (no non-void contract) is still checked for those few.
+    contract_signed: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     notice: Mapped[Notice] = relationship()
     person: Mapped[Person] = relationship()

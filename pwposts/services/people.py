@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..domain.people import inverse_kind  # noqa: F401  (re-exported: the web and older callers import it here)
 from ..models.people import Cadre, Household, Person, PersonCategory, Region, Relation
-from ..pagination import total_columns
+from ..pagination import in_ids, total_columns
 from .permissions import get_scoped, id_number_search, scope_persons
 
 
@@ -101,12 +101,12 @@ _LIST_ROWS = (
         .outerjoin(_township, _township.c.id == _village.c.parent_id)
         .outerjoin(_household, _household.c.id == _person.c.household_id)
     )
-    .where(_person.c.id.in_(bindparam("ids", expanding=True)))
+    .where(in_ids(_person.c.id))
 )
 _LIST_CATEGORIES = (
     select(_category.c.person_id, _category.c.category)
     .where(
-        _category.c.person_id.in_(bindparam("ids", expanding=True)),
+        in_ids(_category.c.person_id),
         _category.c.start_on <= bindparam("today"),
         or_(_category.c.end_on.is_(None), _category.c.end_on >= bindparam("today")),
     )

@@ -19,6 +19,7 @@ Idempotent: a second run on the same day finds nothing to do and writes no audit
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -29,11 +30,13 @@ from ..domain import exits as rules
 from ..domain.contracts import EXPIRING_DAYS, LIVE_STATES
 from ..domain.hiring import OLDER_WORKER
 from ..domain.people import is_older_worker
-from ..models.contracts import Assessment, Contract
+from ..models.contracts import Assessment, Contract, refresh_contract_signed
 from ..models.exits import ContractExit
 from ..models.people import EmploymentRecord, Person, PersonCategory
 from . import audit
 from .exits import EXIT_FIELDS, _confirm, apply_due_exits, propose_exit, refresh_colours
+
+log = logging.getLogger(__name__)
 
 ACTOR = rules.SWEEP_ACTOR
 
@@ -47,6 +50,7 @@ class SweepReport:
     proposed: dict[str, int] = field(default_factory=dict)  # reason → new proposals
     colours: dict[str, int] = field(default_factory=dict)
     scan: str = ""  # the anomaly scan's summary (纪检监察 rules over the county)
+    signed_fixed: int = 0  # application.contract_signed flags found wrong (a writer that bypassed the ORM)
 
     @property
     def changes(self) -> int:
@@ -67,6 +71,10 @@ class SweepReport:
         )
         if self.scan:
             out.append(f"线索扫描：{self.scan}")
+        if self.signed_fixed:
+            out.append(
+                f"“已聘用待签协议”标记校正：{self.signed_fixed} 条（请报告开发人员：有合同写入未经服务层）"
+            )
         return out
 
 
@@ -396,6 +404,13 @@ def run_sweep(session: Session, today: date) -> SweepReport:
     report.expiring = _expiring_count(session, today)
     report.colours = refresh_colours(session, ACTOR, today)
     session.flush()
+    # application.contract_signed is kept at every flush that writes a contract; a writer that went around the
+    # ORM would leave it wrong — put right here, and said in the report
+    report.signed_fixed = refresh_contract_signed(session)
+    if report.signed_fixed:
+        log.warning(
+            "sweep: %d application.contract_signed flags were wrong and are corrected", report.signed_fixed
+        )
     # every anomaly rule over the county, after the day's
     # changes (idempotent: audits only new or changed flags)
     from .oversight import daily_sweep as scan_county

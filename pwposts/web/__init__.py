@@ -294,6 +294,8 @@ def page_url_pattern(endpoint: str) -> str:
     """This request's URL at `endpoint` (path arguments and query string kept, the first value of each
     query argument) with page={} — a str.format pattern for the pager's links, one url_for for all."""
     args = request.args.to_dict()
+    args.pop("before", None)  # a page's cursor (the audit trail's) belongs to its 下一页/上一页 links only
+    args.pop("after", None)
     args["page"] = _URL_SENTINEL
     url = cached_url_for(endpoint, **dict(request.view_args or {}, **args))
     url = url.replace("{", "{{").replace("}", "}}")

@@ -22,10 +22,13 @@ from flask_sqlalchemy.pagination import Pagination
 
 from ..extensions import db
 from ..pagination import (
+    PAGE_LIMIT,
+    PAGE_OFFSET,
     TOTAL_LABEL,
     _count_key,
     cached_count,
     known_count,
+    one_page,
     remember_count,
     with_total,
 )
@@ -39,7 +42,7 @@ def _shown_row(fields: tuple[str, ...]):
 # Per ids select (kept by pagination.cached_select, one per scope and filter): its count, and the rows'
 # statement for a page of it — plain, and with the total beside the ids — with the page's bounds as
 # parameters. Built once: a list's select with its joins cost ~0.5 ms to build and key on every request.
-_PAGE_LIMIT, _PAGE_OFFSET = sa.bindparam("_page_limit"), sa.bindparam("_page_offset")
+_PAGE_LIMIT, _PAGE_OFFSET = PAGE_LIMIT, PAGE_OFFSET  # written into the SQL (pagination.PAGE_LIMIT)
 _statements: dict[int, tuple] = {}
 
 
@@ -80,11 +83,10 @@ class RowPagination(Pagination):
             bounds = {"_page_limit": self.per_page, "_page_offset": self._query_offset}
             rows = db.session.execute(plain if known else counted, bounds).all()
         elif known:
-            return self._query_args["rows"](ids.limit(self.per_page).offset(self._query_offset))
+            return self._query_args["rows"](one_page(ids, self.per_page, self._query_offset))
         else:
-            rows = self._query_args["rows"](
-                with_total(ids, count).limit(self.per_page).offset(self._query_offset)
-            )
+            page = one_page(with_total(ids, count), self.per_page, self._query_offset)
+            rows = self._query_args["rows"](page)
         if rows and rows[0]._fields[-1] == TOTAL_LABEL:
             self._total_read = rows[0][-1]
             remember_count(key, self._total_read)

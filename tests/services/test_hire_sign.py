@@ -165,3 +165,115 @@ def test_awaiting_signing_lists_the_hired_without_a_contract_in_scope(session, c
     contract_svc.void_draft(session, town, c, "日期填错，重新签订", HIRE_DAY)
     session.commit()
     assert listed(town) == [a.id]  # a voided draft is no signing: back on the worklist
+
+
+def _awaiting_by_the_rule(session) -> set[int]:
+    """Hired applications with no non-void contract, by the rule alone (no flag, no index)."""
+    from pwposts.models.contracts import Contract
+    from pwposts.models.hiring import Application
+
+    signed = select(Contract.application_id).where(
+        Contract.status != "void", Contract.application_id.is_not(None)
+    )
+    return set(
+        session.scalars(
+            select(Application.id).where(Application.status == "hired", Application.id.not_in(signed))
+        )
+    )
+
+
+def _flag_is_the_rule(session) -> bool:
+    from pwposts.models.contracts import Contract
+    from pwposts.models.hiring import Application
+
+    signed = set(
+        session.scalars(
+            select(Contract.application_id).where(
+                Contract.status != "void", Contract.application_id.is_not(None)
+            )
+        )
+    )
+    return all(a.contract_signed == (a.id in signed) for a in session.scalars(select(Application)))
+
+
+def test_the_awaiting_count_stays_exact_through_signing_voiding_and_contracts_written_by_hand(
+    session, county, town, notice
+):
+    """application.contract_signed narrows the banner's count to the few unsigned: it follows every flush
+    that writes a contract — the services, a contract built by hand, a status changed on the object — and the
+    count always equals the rule (no non-void contract) counted without it."""
+    from pwposts.models.contracts import Contract, refresh_contract_signed
+    from tests.contracts_support import raw_contract
+
+    a, b, _ = shortlisted(session, county, town, notice)
+    svc.hire(session, town, a.id, HIRE_DAY)
+    svc.hire(session, town, b.id, HIRE_DAY)
+    session.commit()
+
+    def check(expected: int) -> None:
+        session.expire_all()
+        assert contract_svc.awaiting_signing_count(session, town) == expected
+        assert len(_awaiting_by_the_rule(session)) == expected and _flag_is_the_rule(session)
+
+    check(2)
+    c = contract_svc.sign_contract(
+        session, town, a.id, "劳务协议", date(2026, 12, 4), date(2027, 12, 3), HIRE_DAY
+    )
+    session.commit()
+    check(1)  # a signed contract no longer waits
+    contract_svc.void_draft(session, town, c, "日期填错，重新签订", HIRE_DAY)
+    session.commit()
+    check(2)  # voided: waiting again
+    contract_svc.sign_contract(
+        session, town, a.id, "劳务协议", date(2026, 12, 5), date(2027, 12, 4), HIRE_DAY
+    )
+    session.commit()
+    check(1)
+
+    # written by hand (no service): added, then voided by setting the attribute, then deleted
+    post = session.get(Notice, notice.id).post
+    raw = raw_contract(post, county.persons["li"], date(2026, 12, 4), date(2027, 12, 3))
+    raw.application_id = b.id
+    session.add(raw)
+    session.commit()
+    check(0)
+    raw.status = "void"
+    session.commit()
+    check(1)
+    raw.status = "draft"
+    session.commit()
+    check(0)
+    session.delete(session.get(Contract, raw.id))
+    session.commit()
+    check(1)
+
+    # a bulk writer that bypasses the session sets the flags right with refresh_contract_signed()
+    session.execute(Contract.__table__.update().where(Contract.id == c.id + 1).values(status="void"))
+    refresh_contract_signed(session)
+    session.commit()
+    check(2)
+
+
+def test_the_daily_sweep_puts_right_a_signed_flag_a_raw_write_left_wrong_and_says_so(
+    session, county, town, notice
+):
+    from pwposts.models.contracts import Contract
+    from pwposts.services.sweep import run_sweep
+
+    a, _, _ = shortlisted(session, county, town, notice)
+    svc.hire(session, town, a.id, HIRE_DAY)
+    session.commit()
+    c = contract_svc.sign_contract(
+        session, town, a.id, "劳务协议", date(2026, 12, 4), date(2027, 12, 3), HIRE_DAY
+    )
+    session.commit()
+    assert contract_svc.awaiting_signing_count(session, town) == 0
+    # a writer that goes around the ORM: the flag still says signed, the banner misses the hire
+    session.execute(Contract.__table__.update().where(Contract.id == c.id).values(status="void"))
+    session.commit()
+    assert contract_svc.awaiting_signing_count(session, town) == 0 and not _flag_is_the_rule(session)
+    report = run_sweep(session, HIRE_DAY)
+    session.commit()
+    assert report.signed_fixed == 1 and any("标记校正：1 条" in line for line in report.lines())
+    assert contract_svc.awaiting_signing_count(session, town) == 1 and _flag_is_the_rule(session)
+    assert run_sweep(session, HIRE_DAY).signed_fixed == 0

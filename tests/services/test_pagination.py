@@ -101,3 +101,37 @@ def test_a_small_total_comes_with_the_ids_exactly(app, county):
 def _copy(person):
     cols = ("name", "sex", "birth_date", "village_id", "household_id")
     return {c: getattr(person, c) for c in cols}
+
+
+def test_what_decides_a_list_plan_is_in_its_sql_and_a_page_of_ids_is_one_array_on_postgresql(app, county):
+    """PostgreSQL keeps one generic plan for a prepared statement: the scope's region prefix and a page's
+    LIMIT/OFFSET are written into the SQL as literals (not $1, costed as 2 regions and a tenth of the rows),
+    and a page's ids are one array parameter there (one statement for every page size, cached by psycopg)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from pwposts.api.list_rows import CURRENT_CATEGORIES, PERSON_ROWS
+    from pwposts.services.permissions import scope_persons, scope_prefix
+
+    admin = county.users["admin"]
+    sql: list[tuple[str, object]] = []
+
+    def log(_conn, _cursor, statement, params, *_args):
+        sql.append((" ".join(statement.split()), params))
+
+    stmt = scope_persons(admin, select(Person)).order_by(Person.name, Person.id)
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", log)
+        try:
+            page = db.paginate(stmt, page=2, per_page=2, error_out=False)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", log)
+    assert len(page.items) == 2
+    ids_sql = next(s for s, _p in sql if s.startswith("SELECT person.id") and "LIMIT" in s)
+    assert f"LIKE '{scope_prefix(admin)}%" in ids_sql and "LIMIT 2 OFFSET 2" in ids_sql
+
+    on_pg = str(PERSON_ROWS.compile(dialect=postgresql.psycopg.dialect()))
+    assert "person.id = ANY (%(ids)s::INTEGER[])" in on_pg and "ids_1" not in on_pg
+    # a plain IN beside the other conditions, not "IN (…) = 1" (SQLite's way of testing a boolean value: a
+    # scan of the whole table)
+    on_sqlite = str(CURRENT_CATEGORIES.compile(dialect=sqlite.dialect()))
+    assert "person_category.person_id IN (__[POSTCOMPILE_ids]) AND" in on_sqlite

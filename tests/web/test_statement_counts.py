@@ -149,3 +149,22 @@ def select_count(model):
     from sqlalchemy import func, select
 
     return select(func.count()).select_from(model)
+
+
+def test_the_demo_marks_the_applications_with_a_signed_contract(session, demo_county):
+    """The demo writes its contracts in bulk: application.contract_signed (the 待签 count's narrowing flag)
+    is written with its rows and agrees with the rule — a non-void contract exists for the application."""
+    from sqlalchemy import select
+
+    from pwposts.models.contracts import Contract
+    from pwposts.models.hiring import Application
+
+    signed = set(
+        session.scalars(
+            select(Contract.application_id).where(
+                Contract.status != "void", Contract.application_id.is_not(None)
+            )
+        )
+    )
+    flags = dict(session.execute(select(Application.id, Application.contract_signed)).all())
+    assert signed and {i for i, s in flags.items() if s} == signed

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, bindparam, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from ...domain import posts as rules
@@ -13,6 +13,7 @@ from ...models.audit import AuditEntry
 from ...models.people import Region
 from ...models.policy import Fund, PostCategory
 from ...models.posts import Post
+from ...pagination import in_ids
 from ..permissions import scope_regions
 
 # ---- lists, history, worklists, the parity report ----
@@ -88,7 +89,7 @@ _LIST_ROWS = (
         .outerjoin(_category, _category.c.id == _post.c.category_id)
         .outerjoin(_fund, _fund.c.id == _post.c.fund_id)
     )
-    .where(_post.c.id.in_(bindparam("ids", expanding=True)))
+    .where(in_ids(_post.c.id))
 )
 
 
