@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import os
 import pstats
 import sys
 import time
@@ -27,37 +26,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.list_load import _backends, _cpu_of  # noqa: E402
 from bench.list_pages_bench import API_LISTS, WEB_LISTS  # noqa: E402
 
 
 def _backend_cpu(engine) -> float | None:
     """Seconds of CPU the client backends of `engine`'s PostgreSQL database have used so far (this
-    machine's /proc), or None on SQLite or when /proc is not readable."""
+    machine's /proc), or None on SQLite. Found through a connection of its own, not the app's pool."""
     if engine.dialect.name != "postgresql":
         return None
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.pool import NullPool
-
-    # not the app's pool: its connection is the one measured
-    own = create_engine(engine.url, poolclass=NullPool)
-    with own.connect() as conn:
-        pids = conn.execute(
-            text(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
-            )
-        ).scalars()
-        pids = list(pids)
-    own.dispose()
-    ticks = 0
-    try:
-        for pid in pids:
-            with open(f"/proc/{pid}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-    except OSError:
-        return None
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return _cpu_of(_backends(engine.url.render_as_string(hide_password=False)))
 
 
 def main() -> None:
