@@ -159,3 +159,35 @@ def test_the_daily_sweep_runs_every_rule_and_a_second_sweep_changes_nothing(sess
     assert (
         len(flags(session)) == 1 and session.query(AuditEntry).count() == entries and "新增0项" in again.scan
     )
+
+
+def test_new_flags_are_inserted_together_with_ids_after_the_highest(session, county, today):
+    """Five dead payees: five new flags, in one INSERT statement (executemany on SQLite, where the scan gives
+    the ids; one INSERT … RETURNING on PostgreSQL) and with ids above every flag already there."""
+    from sqlalchemy import event
+
+    fund = make_fund(session, county)
+    post = make_post(session, county, county.villages[0], fund)
+    for i in range(5):
+        p = add_person(
+            session, county.villages[0], f"故{i}", date(1970, 1, 1), "M", death_date=date(2026, 9, 1)
+        )
+        pay(session, make_contract(session, p, post), "2026-09", 42000)
+    session.commit()
+    before = session.scalar(select(Flag.id).order_by(Flag.id.desc()).limit(1)) or 0
+    inserts = []
+
+    def count(conn, cursor, statement, params, context, executemany):
+        if statement.lstrip().upper().startswith("INSERT INTO OVERSIGHT_FLAG"):
+            inserts.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert run_scan(session, today, rules=["PAID_AFTER_DEATH"]).new == 5
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    session.commit()
+    ids = [f.id for f in flags(session)]
+    assert len(inserts) == 1 and len(ids) == 5 and min(ids) > before
+    assert run_scan(session, today, rules=["PAID_AFTER_DEATH"]).new == 0  # and a second scan keeps them

@@ -9,12 +9,14 @@ The scan runs from the CLI (`pwposts scan`), after each payroll approval and fro
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Iterator
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...domain.errors import DomainError
@@ -153,6 +155,7 @@ def run_scan(
     prefix = _prefix(region_code)
     now = now_of(session)
     latest = _latest_flags(session, chosen, found if subjects is not None else None)
+    new_ids = _new_flag_ids(session)
     result = ScanResult()
     entries: list[tuple] = []  # (action, flag, before, after, summary) in finding order; ids known later
     for rule_id, findings in found.items():
@@ -188,6 +191,7 @@ def run_scan(
                 result.suppressed += 1  # disposed on this very evidence: it does not come back
                 continue
             flag = Flag(
+                **({"id": next(new_ids)} if new_ids is not None else {}),
                 rule_id=rule_id,
                 rule_version=fd.rule.version,
                 severity=fd.severity or fd.rule.severity,
@@ -259,6 +263,21 @@ def _raise_entry(rule_id: str, flag: Flag, old: Flag | None, title: str) -> tupl
             else ""
         ),
     )
+
+
+def _new_flag_ids(session: Session) -> Iterator[int] | None:
+    """SQLite: the ids the new flags will have — the table's highest id + 1, + 2, … — given to them before
+    the flush, so that the ORM inserts them with one executemany. Without ids it must insert them one by
+    one to learn each id (SQLAlchemy cannot batch INSERT … RETURNING on SQLite): 662 statements for one
+    county's payroll approvals, a fifth of the scan's time. These are the ids SQLite itself would give
+    (a rowid table without AUTOINCREMENT takes the highest + 1), and no other writer can take them first: a
+    transaction writes only while it holds the database's single write lock, and (WAL) only if nothing was
+    committed since its snapshot — otherwise its first write fails ("database is locked", a 503) instead of
+    using a stale highest id. PostgreSQL takes ids from the sequence and batches the RETURNING itself."""
+    if session.get_bind().dialect.name != "sqlite":
+        return None
+    top = session.scalar(select(func.max(Flag.id)))  # autoflush first: every flag pending so far has its id
+    return itertools.count((top or 0) + 1)
 
 
 def _latest_flags(session: Session, rules: list[str], found: dict | None) -> dict[tuple[str, str], Flag]:
