@@ -9,6 +9,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
+from .cli_busy import busy_message, retry_when_busy
 from .domain.roles import ROLES
 from .extensions import db
 from .schema import require_current_schema
@@ -57,6 +58,7 @@ def audit_verify(last_id, count, hash_prefix):
 
 @audit_group.command("checkpoint")
 @with_appcontext
+@busy_message
 def audit_checkpoint():
     """Note the chain's head (count, last id, hash) in audit_checkpoint, for inspectors to write down."""
     from . import clock
@@ -86,6 +88,7 @@ def audit_checkpoint():
 @click.option("--region", "region_code", help="管辖区划代码（12位）")
 @click.option("--id-number", help="岗位人员的身份证号")
 @with_appcontext
+@busy_message
 def create_user(username, password, display_name, role, region_code, id_number):
     """Create a login for a role and region."""
     from sqlalchemy import select
@@ -131,10 +134,15 @@ def sweep(today_text):
 
     require_current_schema(db.session)
     bind_now(db.session, clock.now())
-    try:
-        today = parse_date(today_text, "巡检日期") if today_text else clock.today()
+
+    def once():
         report = run_sweep(db.session, today)
         db.session.commit()
+        return report
+
+    try:
+        today = parse_date(today_text, "巡检日期") if today_text else clock.today()
+        report = retry_when_busy(once, "每日巡检")
     except DomainError as err:
         db.session.rollback()
         raise click.ClickException(err.message) from None

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from .cli_busy import busy_message
 from .extensions import db
 
 
@@ -25,6 +26,7 @@ def _bind():
 @click.option("--admin-name", required=True, help="管理员姓名")
 @click.option("--admin-password", required=True, prompt=True, hide_input=True, confirmation_prompt=True)
 @with_appcontext
+@busy_message
 def init_command(county_code, county_name, admin_username, admin_name, admin_password):
     """Create the county and its first administrator (refused once a county exists)."""
     from .domain.errors import DomainError
@@ -56,6 +58,7 @@ def init_command(county_code, county_name, admin_username, admin_name, admin_pas
 @click.option("--user", "username", required=True, help="执行导入的县级管理员登录名")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @with_appcontext
+@busy_message
 def import_regions_command(username, path):
     """Import townships and villages from a 统计用区划代码 file (.xlsx or .csv)."""
     from sqlalchemy import select

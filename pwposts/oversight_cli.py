@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from .cli_busy import retry_when_busy
 from .extensions import db
 
 
@@ -25,7 +26,8 @@ def scan_command(rules, region_code, month_from, month_to):
     from .services.oversight import run_scan
 
     bind_now(db.session, clock.now())
-    try:
+
+    def once():
         result = run_scan(
             db.session,
             clock.today(),
@@ -36,6 +38,10 @@ def scan_command(rules, region_code, month_from, month_to):
             month_to=parse_month(month_to, "截止月份") if month_to else None,
         )
         db.session.commit()
+        return result
+
+    try:
+        result = retry_when_busy(once, "线索扫描")
     except DomainError as err:
         db.session.rollback()
         raise click.ClickException(err.message) from None
