@@ -93,3 +93,21 @@ def test_demo_command_gets_an_app_without_the_web_ui(app, monkeypatch):
     assert headless.blueprints == {} and "demo" in headless.cli.commands
     assert {r.endpoint for r in headless.url_map.iter_rules()} == {"static"}
     assert app.blueprints  # the full app: every blueprint
+
+
+def test_the_demo_app_starts_without_openpyxl_or_the_views(tmp_path):
+    """`pwposts demo` loads neither openpyxl (the document writers import it when they write) nor a view."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from pwposts import create_app\n"
+        "import pwposts.demo\n"
+        f"create_app({{'SQLALCHEMY_DATABASE_URI': 'sqlite:///{tmp_path / 'x.sqlite3'}'}}, web=False)\n"
+        "views = {'pwposts.web.auth', 'pwposts.web.people', 'pwposts.web.pay', 'pwposts.web.roster'}\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'openpyxl' or m in views))\n"
+    )
+    env = {"PWPOSTS_INSTANCE": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
