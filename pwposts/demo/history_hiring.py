@@ -111,7 +111,8 @@ def _applicants(h: _History, post: _Post, d0: date, places: int) -> list:
     rng, v = h.rng, post.village
     fund = h.post_fund(post)
     restricted = fund["categories"] if fund["restricts_categories"] and h.rng.random() < 0.9 else ()
-    pool = [p for p in h.own_accounts(v) if h.likely(p, d0, restricted, post=post)]
+    likely = h.likely
+    pool = [p for p in h.own_accounts(v) if likely(p, d0, restricted, False, post)]
     k = min(len(pool), places + rng.randint(1, 3) + (1 if rng.random() < 0.3 else 0))
     chosen = rng.sample(pool, k)
     if post.forced_hire is not None and post.forced_hire not in chosen:

@@ -41,11 +41,16 @@ class _Planter:
             for r in session.scalars(select(PayrollRun).where(PayrollRun.status == "approved"))
         }
         self.months = sorted({m for _, m in self.runs})
-        holders = set(session.scalars(select(Contract.person_id)))
-        cadres = set(session.scalars(select(Cadre.person_id)))
-        serving = set(session.scalars(select(Cadre.person_id).where(Cadre.term_end >= date(2021, 1, 1))))
+        # the session is flushed (the query above) and nothing changes until the planting: the column reads
+        # below are plain Core rows, tens of thousands of them, with no ORM row handling
+        rows = session.connection().execute
+        holders = set(rows(select(Contract.person_id)).scalars())
+        cadres = set(rows(select(Cadre.person_id)).scalars())
+        serving = set(rows(select(Cadre.person_id).where(Cadre.term_end >= date(2021, 1, 1))).scalars())
         kin, self.kin_serving = set(), set()
-        for a, b in session.execute(select(Relation.person_id, Relation.relative_id)):
+        # every relation, read once (the planting adds none): the CADRE_KIN case reuses them
+        self.relations = rows(select(Relation.person_id, Relation.relative_id)).all()
+        for a, b in self.relations:
             for x, y in ((a, b), (b, a)):
                 if x in cadres:
                     kin.add(y)
@@ -56,16 +61,16 @@ class _Planter:
             .where(or_(Person.id.in_(select(Contract.person_id)), Person.id.in_(select(Cadre.person_id))))
             .subquery()
         )
-        self.busy_households = {hh for (hh,) in session.execute(select(busy.c.household_id))}
-        jobs = set(session.scalars(select(EmploymentRecord.id_number)))
+        self.busy_households = {hh for (hh,) in rows(select(busy.c.household_id))}
+        jobs = set(rows(select(EmploymentRecord.id_number)).scalars())
         in_cat = set(
-            session.scalars(
+            rows(
                 select(PersonCategory.person_id).where(
                     PersonCategory.start_on <= date(2021, 1, 1),
                     PersonCategory.end_on.is_(None),
                     PersonCategory.category != "大龄",
                 )
-            )
+            ).scalars()
         )
         live = session.scalars(
             select(Post)
@@ -87,7 +92,7 @@ class _Planter:
         # plain rows (a person is loaded as an object only when a case takes it: see take())
         self.base = [
             p
-            for p in session.execute(
+            for p in rows(
                 select(
                     Person.id,
                     Person.household_id,
@@ -391,11 +396,13 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
     couple = session.execute(
         select(Relation.person_id, Relation.relative_id).where(Relation.kind == "配偶").order_by(Relation.id)
     ).all()
+    free_ids = {f.id for f in pl.free}
     for x, y in couple:
+        if x not in free_ids:
+            continue
         hx, hy = session.get(Person, x), session.get(Person, y)
         if (
-            x in {f.id for f in pl.free}
-            and pl.fresh(hx)
+            pl.fresh(hx)
             and hx.household_id == hy.household_id
             and hy.death_date is None
             and hx.household_id not in pl.busy_households
@@ -599,7 +606,7 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
     serving = set(session.scalars(select(Cadre.person_id).where(Cadre.term_end >= start)))
     holders = set(session.scalars(select(Contract.person_id)))
     kin_now = set()
-    for a_, b_ in session.execute(select(Relation.person_id, Relation.relative_id)):
+    for a_, b_ in pl.relations:
         if a_ in serving:
             kin_now.add(b_)
         if b_ in serving:
