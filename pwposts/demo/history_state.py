@@ -173,7 +173,8 @@ class _History:
         self.today = b.today
         self.users = users
         self.village_counts: dict[int, tuple[int, int, int]] = {}  # _texts: (old, kids, disabled)
-        self.account_holders: dict[int, list] = {}  # own_accounts
+        self.account_holders: dict[int, list] = {}  # likely_pool
+        self.recruiting_from = HISTORY_FROM  # the first day a recruitment may start (simulate sets it)
         self.rows = {name: [] for name in HISTORY_MODELS}
         # policy
         self.cat_id = {r["code"]: r["id"] for r in tables["post_category"]}
@@ -334,12 +335,22 @@ class _History:
     def own_account(p) -> bool:
         return bool(p.account_no) and p.account_name == p.name
 
-    def own_accounts(self, v) -> list:
-        """The village's persons with an own account, in order (likely()'s first test; the accounts are
-        settled before the history begins), listed once per village."""
+    def likely_pool(self, v) -> list:
+        """The village's persons likely() may accept on some day a recruitment starts (recruiting_from to
+        today), in order: an own account (likely()'s first test; the accounts are settled before the history
+        begins), 18 by today, not yet 69 and alive on recruiting_from — likely() refuses the others on every
+        one of those days; listed once per village."""
         found = self.account_holders.get(v.id)
         if found is None:
-            found = self.account_holders[v.id] = [p for p in v.persons if self.own_account(p)]
+            first, today = self.recruiting_from, self.today
+            found = self.account_holders[v.id] = [
+                p
+                for p in v.persons
+                if self.own_account(p)
+                and age_on(p.birth, today) >= 18
+                and age_on(p.birth, first) <= 68
+                and (p.death_date is None or p.death_date > first)
+            ]
         return found
 
     def alive(self, p, d: date) -> bool:
