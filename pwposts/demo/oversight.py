@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import random
 from calendar import monthrange
+from collections import defaultdict
 from datetime import date, timedelta
 
 from sqlalchemy import or_, select
@@ -448,22 +449,29 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
     # date; look-alike: 大龄 by birth date, no recorded category
     def uncategorised(oldest: int, youngest: int, *where):
         """Living persons with no category record and an own-named account, aged (by year) between
-        `youngest` and `oldest`, in id order (one query: the category test is set-based)."""
-        return session.scalars(
-            select(Person)
-            .where(
-                Person.death_date.is_(None),
-                ~select(PersonCategory.id).where(PersonCategory.person_id == Person.id).exists(),
-                Person.account_name == Person.name,
-                Person.birth_date.between(
-                    date(today.year - oldest, 1, 1), date(today.year - youngest, 12, 31)
-                ),
-                *where,
+        `youngest` and `oldest`, in id order (one query: the category test is set-based), as plain rows
+        (id, village_id, household_id): pl.take() loads the one chosen. The session flushed first, as the
+        ORM query this was flushed it."""
+        session.flush()
+        return (
+            session.connection()
+            .execute(
+                select(Person.id, Person.village_id, Person.household_id)
+                .where(
+                    Person.death_date.is_(None),
+                    ~select(PersonCategory.id).where(PersonCategory.person_id == Person.id).exists(),
+                    Person.account_name == Person.name,
+                    Person.birth_date.between(
+                        date(today.year - oldest, 1, 1), date(today.year - youngest, 12, 31)
+                    ),
+                    *where,
+                )
+                .order_by(Person.id)
             )
-            .order_by(Person.id)
+            .all()
         )
 
-    def plantable(p: Person) -> bool:
+    def plantable(p) -> bool:
         return (
             p.village_id in pl.posts
             and p.household_id not in pl.busy_households
@@ -584,13 +592,20 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
     if solar is not None:
         allowed = set(solar.allowed_categories)
 
-        def cands():  # the fresh candidates as persons, loaded one by one until one fits
-            return (session.get(Person, f.id) for f in pl.free if pl.fresh(f))
-
-        wrong = next((f for f in cands() if not {c.category for c in f.categories} & allowed), None)
-        right = next(
-            (f for f in cands() if {c.category for c in f.categories if c.end_on is None} & allowed), None
-        )
+        # every person's categories (all; open), read once as plain rows (the session is flushed: the query
+        # for the fund above), instead of loading the fresh candidates and their categories one by one
+        held, open_ = defaultdict(set), defaultdict(set)
+        for pid, category, end_on in session.connection().execute(
+            select(PersonCategory.person_id, PersonCategory.category, PersonCategory.end_on)
+        ):
+            held[pid].add(category)
+            if end_on is None:
+                open_[pid].add(category)
+        fresh_ids = [f.id for f in pl.free if pl.fresh(f)]
+        wrong = next((pid for pid in fresh_ids if not held[pid] & allowed), None)
+        right = next((pid for pid in fresh_ids if open_[pid] & allowed), None)
+        wrong = session.get(Person, wrong) if wrong is not None else None
+        right = session.get(Person, right) if right is not None else None
         for person, flagged, what in (
             (wrong, True, "光伏收益资金支付给不属于其限定类别的人员"),
             (right, False, "光伏收益资金支付给脱贫人口，符合限定类别"),
