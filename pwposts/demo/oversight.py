@@ -30,6 +30,20 @@ from ..services import audit
 ACTION = "demo_plant_cases"
 
 
+def _relatives_of(session: Session, persons) -> set[int]:
+    """Everyone related to one of `persons` (a SELECT of person ids), the relation read either way: the
+    ids from the relation rows that touch them, not every row of the county's relations."""
+    return set(
+        session.connection()
+        .execute(
+            select(Relation.relative_id)
+            .where(Relation.person_id.in_(persons))
+            .union(select(Relation.person_id).where(Relation.relative_id.in_(persons)))
+        )
+        .scalars()
+    )
+
+
 class _Planter:
     def __init__(self, session: Session, today: date, seed: int, actor: str):
         self.s, self.today, self.rng, self.actor = session, today, random.Random(seed * 31 + 9), actor
@@ -47,16 +61,10 @@ class _Planter:
         rows = session.connection().execute
         holders = set(rows(select(Contract.person_id)).scalars())
         cadres = set(rows(select(Cadre.person_id)).scalars())
-        serving = set(rows(select(Cadre.person_id).where(Cadre.term_end >= date(2021, 1, 1))).scalars())
-        kin, self.kin_serving = set(), set()
-        # every relation, read once (the planting adds none): the CADRE_KIN case reuses them
-        self.relations = rows(select(Relation.person_id, Relation.relative_id)).all()
-        for a, b in self.relations:
-            for x, y in ((a, b), (b, a)):
-                if x in cadres:
-                    kin.add(y)
-                if x in serving:
-                    self.kin_serving.add(y)
+        kin = _relatives_of(session, select(Cadre.person_id))
+        self.kin_serving = _relatives_of(
+            session, select(Cadre.person_id).where(Cadre.term_end >= date(2021, 1, 1))
+        )
         busy = (
             select(Person.household_id)
             .where(or_(Person.id.in_(select(Contract.person_id)), Person.id.in_(select(Cadre.person_id))))
@@ -620,12 +628,7 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
     # CADRE_KIN — look-alike: a member of the household of a cadre whose term ended before the hire
     serving = set(session.scalars(select(Cadre.person_id).where(Cadre.term_end >= start)))
     holders = set(session.scalars(select(Contract.person_id)))
-    kin_now = set()
-    for a_, b_ in pl.relations:
-        if a_ in serving:
-            kin_now.add(b_)
-        if b_ in serving:
-            kin_now.add(a_)
+    kin_now = _relatives_of(session, select(Cadre.person_id).where(Cadre.term_end >= start))
     for cadre_pid, term_end in session.execute(
         select(Cadre.person_id, Cadre.term_end).where(Cadre.term_end < start).order_by(Cadre.id)
     ).all():
