@@ -53,12 +53,15 @@ def _day(rng, start: date, end: date) -> date:
     return start + timedelta(days=rng.randrange((end - start).days + 1))
 
 
+_BEIJING_OFFSET = timedelta(hours=8)
+
+
 def _at(rng, d: date, hour_from: int = 8, hour_to: int = 17) -> datetime:
     """A Beijing office-hours moment on `d`, stored as naive UTC."""
     local = datetime(
         d.year, d.month, d.day, rng.randint(hour_from, hour_to), rng.randrange(60), rng.randrange(60)
     )
-    return local - timedelta(hours=8)
+    return local - _BEIJING_OFFSET
 
 
 def _month(d: date) -> str:
