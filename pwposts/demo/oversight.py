@@ -41,6 +41,7 @@ def _relatives_of(session: Session, persons) -> set[int]:
             .union(select(Relation.person_id).where(Relation.relative_id.in_(persons)))
         )
         .scalars()
+        .all()
     )
 
 
@@ -57,10 +58,11 @@ class _Planter:
         }
         self.months = sorted({m for _, m in self.runs})
         # the session is flushed (the query above) and nothing changes until the planting: the column reads
-        # below are plain Core rows, tens of thousands of them, with no ORM row handling
+        # below are plain Core rows, tens of thousands of them, with no ORM row handling, each result read
+        # with all() (one fetchall, not a fetchone a row)
         rows = session.connection().execute
-        holders = set(rows(select(Contract.person_id)).scalars())
-        cadres = set(rows(select(Cadre.person_id)).scalars())
+        holders = set(rows(select(Contract.person_id)).scalars().all())
+        cadres = set(rows(select(Cadre.person_id)).scalars().all())
         kin = _relatives_of(session, select(Cadre.person_id))
         self.kin_serving = _relatives_of(
             session, select(Cadre.person_id).where(Cadre.term_end >= date(2021, 1, 1))
@@ -70,8 +72,8 @@ class _Planter:
             .where(or_(Person.id.in_(select(Contract.person_id)), Person.id.in_(select(Cadre.person_id))))
             .subquery()
         )
-        self.busy_households = {hh for (hh,) in rows(select(busy.c.household_id))}
-        jobs = set(rows(select(EmploymentRecord.id_number)).scalars())
+        self.busy_households = set(rows(select(busy.c.household_id)).scalars().all())
+        jobs = set(rows(select(EmploymentRecord.id_number)).scalars().all())
         in_cat = set(
             rows(
                 select(PersonCategory.person_id).where(
@@ -79,7 +81,9 @@ class _Planter:
                     PersonCategory.end_on.is_(None),
                     PersonCategory.category != "大龄",
                 )
-            ).scalars()
+            )
+            .scalars()
+            .all()
         )
         live = session.scalars(
             select(Post)
@@ -133,7 +137,7 @@ class _Planter:
                     ),
                 )
                 .order_by(Person.id)
-            )
+            ).all()
             if p.id not in holders
             and p.id not in cadres
             and p.death_date is None
@@ -603,8 +607,10 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
         # every person's categories (all; open), read once as plain rows (the session is flushed: the query
         # for the fund above), instead of loading the fresh candidates and their categories one by one
         held, open_ = defaultdict(set), defaultdict(set)
-        for pid, category, end_on in session.connection().execute(
-            select(PersonCategory.person_id, PersonCategory.category, PersonCategory.end_on)
+        for pid, category, end_on in (
+            session.connection()
+            .execute(select(PersonCategory.person_id, PersonCategory.category, PersonCategory.end_on))
+            .all()
         ):
             held[pid].add(category)
             if end_on is None:
