@@ -148,7 +148,8 @@ def _id_number(b: _Build, birth: date, sex: str) -> str:
 
 
 def _birth(b: _Build, age: int) -> date:
-    return b.today - timedelta(days=int(age * 365.2425) + b.rng.randrange(365))
+    # b.today - timedelta(days=…), by day number (no timedelta made for each of the county's persons)
+    return date.fromordinal(b.today.toordinal() - int(age * 365.2425) - b.rng.randrange(365))
 
 
 def _person(b: _Build, h: _Household, sex: str, age: int, surname: str) -> _Person:

@@ -192,6 +192,9 @@ class _History:
         self.funds = {
             (f["name"], f["year"]): dict(f, categories=tuple(fund_cats[f["id"]])) for f in tables["fund"]
         }
+        self.funds_by_id = {}  # post_fund's: the first fund of self.funds with each id
+        for f in self.funds.values():
+            self.funds_by_id.setdefault(f["id"], f)
         # the calendar the service counts with: the national one (chinesecalendar) under the county's own days
         from ..domain.national_calendar import national_exceptions
 
@@ -251,7 +254,7 @@ class _History:
         return self.funds.get((name, year))
 
     def post_fund(self, post: _Post) -> dict:
-        return next(f for f in self.funds.values() if f["id"] == post.fund_id)
+        return self.funds_by_id[post.fund_id]
 
     # ---- eligibility, exactly as the hiring service gathers it --------------------------------
 
