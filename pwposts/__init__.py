@@ -10,8 +10,11 @@ from flask import Flask
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(config: dict | None = None) -> Flask:
-    """App factory: extensions, blueprints, CLI and error handlers. Never migrates."""
+def create_app(config: dict | None = None, *, web: bool = True) -> Flask:
+    """App factory: extensions, blueprints, CLI and error handlers. Never migrates.
+
+    web=False: no blueprints and no API (no view module imported, no URL rule compiled), for a command that
+    serves no page (pwposts.cli.HEADLESS_COMMANDS); everything else is as in the full app."""
     from .web.commit_point import App
 
     app = App(  # every request runs at the one commit point (web/commit_point.py)
@@ -72,13 +75,14 @@ def create_app(config: dict | None = None) -> Flask:
     concurrency.install(app)
     commit_point.install(app)
 
-    from .web import register_web
+    if web:
+        from .web import register_web
 
-    register_web(app)
+        register_web(app)
 
-    from .api import register_api
+        from .api import register_api
 
-    register_api(app)
+        register_api(app)
 
     from .cli import register_cli
 

@@ -56,6 +56,9 @@ def _sqlite_datetime(value: datetime) -> str:
     return value.isoformat(" ", "microseconds")
 
 
+_DATE_TEXTS = (date.isoformat, _sqlite_datetime)  # _processor's own, of hashable values
+
+
 def insert_rows(session: Session, table: Table, rows: list[dict], columns: list[str] | None = None) -> int:
     """INSERT `rows` (dicts keyed by column name; every row with the keys of the first, or `columns`)
     into `table` in the session's transaction, through services.bulk.insert_tuples (the app's one writer
@@ -82,7 +85,14 @@ def insert_rows(session: Session, table: Table, rows: list[dict], columns: list[
             # column by column: the few converted columns (dates, booleans, JSON) in one comprehension each
             by_column = list(zip(*values, strict=True))
             for j, proc in todo:
-                by_column[j] = [None if v is None else proc(v) for v in by_column[j]]
+                column = by_column[j]
+                if proc in _DATE_TEXTS and len(distinct := set(column)) * 2 <= len(column):
+                    # dates and moments that repeat (the build's one `now`, days shared by many rows):
+                    # each distinct value converted once
+                    text_of = {v: None if v is None else proc(v) for v in distinct}
+                    by_column[j] = list(map(text_of.__getitem__, column))
+                else:
+                    by_column[j] = [None if v is None else proc(v) for v in column]
             by_column.extend(repeat(v, len(values)) for v in fixed)
             values = list(zip(*by_column, strict=True))
         bulk.insert_tuples(session, table, [c.name for c in cols], values)

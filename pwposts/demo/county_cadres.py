@@ -35,10 +35,16 @@ def _kin_in_category(p: _Person, on: date) -> bool:
     )
 
 
-def _pick(b: _Build, v: _Village, on: date, low: int, high: int, used: set, prefer=None) -> _Person | None:
-    pool = [p for p in v.persons if p.id not in used and low <= age_on(p.birth, on) <= high]
+def _pick(
+    b: _Build, v: _Village, on: date, low: int, high: int, used: set, prefer=None, ages: list | None = None
+) -> _Person | None:
+    """A person of the village aged low..high on `on` (else 18..70), not `used` (preferred ones first);
+    `ages`: the village's ages on `on`, in v.persons' order (worked out once per term by the caller)."""
+    if ages is None:
+        ages = [age_on(p.birth, on) for p in v.persons]
+    pool = [p for p, age in zip(v.persons, ages, strict=True) if p.id not in used and low <= age <= high]
     if not pool:
-        pool = [p for p in v.persons if p.id not in used and 18 <= age_on(p.birth, on) <= 70]
+        pool = [p for p, age in zip(v.persons, ages, strict=True) if p.id not in used and 18 <= age <= 70]
     if not pool:
         return None
     if prefer:
@@ -79,12 +85,13 @@ def _fill_offices(b: _Build, v: _Village, start: date, previous: dict) -> dict:
     rng = b.rng
     used: set[int] = set()
     offices: dict[str, _Person] = {}
+    ages = [age_on(p.birth, start) for p in v.persons]  # every _pick of this term tests the same ages
 
     def keep_or_pick(office, low, high, prefer=None):
         old = previous.get(office)
         if old is not None and old.id not in used and rng.random() < 0.6 and age_on(old.birth, start) <= high:
             return old
-        return _pick(b, v, start, low, high, used, prefer)
+        return _pick(b, v, start, low, high, used, prefer, ages)
 
     prefer_kin = (lambda p: _kin_in_category(p, b.today)) if rng.random() < 0.35 else (lambda p: p.sex == "M")
     secretary = keep_or_pick("党组织书记", 32, 60, prefer_kin)
@@ -101,7 +108,7 @@ def _fill_offices(b: _Build, v: _Village, start: date, previous: dict) -> dict:
         used.add(clerk.id)
     for office, odds, low, high in OPTIONAL_OFFICES:
         if rng.random() < odds:
-            person = _pick(b, v, start, low, high, used)
+            person = _pick(b, v, start, low, high, used, ages=ages)
             if person is not None:
                 offices[office] = person
                 used.add(person.id)

@@ -8,7 +8,7 @@ from bisect import bisect
 from datetime import date, timedelta
 from itertools import accumulate
 
-from ..domain.people import age_on, check_digit
+from ..domain.people import age_on
 from .county_state import COUNTY_CODE6, MIN_PER_VILLAGE, _Build, _Household, _Person, _Township, _Village
 from .names import (
     CARD_BINS,
@@ -112,19 +112,44 @@ def _given_name(rng: random.Random, sex: str, birth: date) -> str:
     return "".join(chars)
 
 
+# GB 11643's weighted sum of the first 17 characters, in three parts: the county prefix (one for all), the
+# birth date (worked out per date) and the 3-digit sequence (a table of 1,000): the same check digit as
+# domain.people.check_digit, without summing 17 digits for each of the county's persons
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECKS = "10X98765432"
+_PREFIX_SUM = sum(int(c) * w for c, w in zip(COUNTY_CODE6, _ID_WEIGHTS[:6], strict=True))
+_SEQ_SUMS = tuple(8 * (n // 100) + 4 * (n // 10 % 10) + 2 * (n % 10) for n in range(1000))  # weights 8, 4, 2
+
+
+_ID_HEADS: dict[date, tuple[str, int]] = {}
+
+
+def _id_head(birth: date) -> tuple[str, int]:
+    """(county prefix and birth date as %Y%m%d, its part of the weighted sum), once per date."""
+    found = _ID_HEADS.get(birth)
+    if found is None:
+        y, m, d = birth.year, birth.month, birth.day
+        # the digits of %Y%m%d weighted 2 1 6 3 | 7 9 | 10 5
+        total = _PREFIX_SUM + 2 * (y // 1000) + (y // 100 % 10) + 6 * (y // 10 % 10) + 3 * (y % 10)
+        total += 7 * (m // 10) + 9 * (m % 10) + 10 * (d // 10) + 5 * (d % 10)
+        found = _ID_HEADS[birth] = (f"{COUNTY_CODE6}{y:04d}{m:02d}{d:02d}", total)  # without strftime
+    return found
+
+
 def _id_number(b: _Build, birth: date, sex: str) -> str:
     """County prefix, birth date, a sequence whose last digit is odd for men, GB 11643 check digit."""
-    head = f"{COUNTY_CODE6}{birth.year:04d}{birth.month:02d}{birth.day:02d}"  # as %Y%m%d, without strftime
+    head, head_sum = _id_head(birth)
     while True:
         seq = b.rng.randrange(500) * 2 + (1 if sex == "M" else 0)
         first17 = f"{head}{seq:03d}"
         if first17 not in b.id_numbers:
             b.id_numbers.add(first17)
-            return first17 + check_digit(first17)
+            return first17 + _ID_CHECKS[(head_sum + _SEQ_SUMS[seq]) % 11]
 
 
 def _birth(b: _Build, age: int) -> date:
-    return b.today - timedelta(days=int(age * 365.2425) + b.rng.randrange(365))
+    # b.today - timedelta(days=…), by day number (no timedelta made for each of the county's persons)
+    return date.fromordinal(b.today.toordinal() - int(age * 365.2425) - b.rng.randrange(365))
 
 
 def _person(b: _Build, h: _Household, sex: str, age: int, surname: str) -> _Person:
@@ -404,16 +429,40 @@ def _new_phone(b: _Build) -> str:
 _LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # d * 2, less 9 when above 9
 
 
-def _luhn(digits: str) -> str:
+def _luhn_sum(digits: str) -> int:
+    """The Luhn sum of `digits` as the leading part of a number: its last digit is doubled."""
     backwards = digits[::-1]
-    total = sum(_LUHN_DOUBLED[int(c)] for c in backwards[0::2]) + sum(int(c) for c in backwards[1::2])
+    return sum(_LUHN_DOUBLED[int(c)] for c in backwards[0::2]) + sum(int(c) for c in backwards[1::2])
+
+
+def _luhn(digits: str) -> str:
+    return str((10 - _luhn_sum(digits) % 10) % 10)
+
+
+# an account's 12 random digits in four groups of three, as tables: a group ending at an even place from the
+# end (the last digit's is 0) has its last digit doubled (_EVEN_GROUP), the others their middle one
+_EVEN_GROUP = tuple(_LUHN_DOUBLED[n // 100] + n // 10 % 10 + _LUHN_DOUBLED[n % 10] for n in range(1000))
+_ODD_GROUP = tuple(n // 100 + _LUHN_DOUBLED[n // 10 % 10] + n % 10 for n in range(1000))
+_BIN_SUMS = {bin_: _luhn_sum(bin_) for bins in CARD_BINS.values() for bin_ in bins}  # at places 12-17
+
+
+def _luhn_of_account(bin_: str, serial: int) -> str:
+    """_luhn(bin_ + f"{serial:012d}"), from the tables (a card number for each adult of the county)."""
+    total = _BIN_SUMS.get(bin_)
+    if total is None:
+        return _luhn(f"{bin_}{serial:012d}")
+    g0, rest = serial % 1000, serial // 1000
+    g1, rest = rest % 1000, rest // 1000
+    g2, g3 = rest % 1000, rest // 1000
+    total += _EVEN_GROUP[g0] + _ODD_GROUP[g1] + _EVEN_GROUP[g2] + _ODD_GROUP[g3]
     return str((10 - total % 10) % 10)
 
 
 def _new_account(b: _Build, kind: str) -> str:
     while True:
-        body = b.rng.choice(CARD_BINS[kind]) + f"{b.rng.randrange(10**12):012d}"
-        number = body + _luhn(body)
+        bin_, serial = b.rng.choice(CARD_BINS[kind]), b.rng.randrange(10**12)
+        body = f"{bin_}{serial:012d}"
+        number = body + _luhn_of_account(bin_, serial)
         if number not in b.accounts:
             b.accounts.add(number)
             return number

@@ -79,6 +79,10 @@ def simulate(h: _History) -> None:
     by_village = defaultdict(list)
     for p in h.posts:
         by_village[p.village.id].append(p)
+    # every recruitment starts after its post's decision (the first try 3 days or more after it)
+    h.recruiting_from = min(
+        (p.decided_on for p in h.posts if p.plan in ("live", "closed")), default=h.recruiting_from
+    )
     seq = 0
     for v in h.b.villages:
         heap = []
@@ -111,7 +115,8 @@ def _applicants(h: _History, post: _Post, d0: date, places: int) -> list:
     rng, v = h.rng, post.village
     fund = h.post_fund(post)
     restricted = fund["categories"] if fund["restricts_categories"] and h.rng.random() < 0.9 else ()
-    pool = [p for p in h.own_accounts(v) if h.likely(p, d0, restricted, post=post)]
+    likely = h.likely
+    pool = [p for p in h.likely_pool(v) if likely(p, d0, restricted, False, post)]
     k = min(len(pool), places + rng.randint(1, 3) + (1 if rng.random() < 0.3 else 0))
     chosen = rng.sample(pool, k)
     if post.forced_hire is not None and post.forced_hire not in chosen:

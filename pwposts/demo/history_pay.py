@@ -107,16 +107,19 @@ def generate_pay(h: _History) -> None:
 
     # per (township, month): contract-months, in the order the payroll service lists them
     work = defaultdict(list)
+    lengths = {}  # the months' days, worked out once (not once per contract)
+    for m in months:
+        first, last = month_bounds(m)
+        lengths[m] = (last - first).days + 1
     for c in h.contracts:
         if c.status not in ("active", "ended", "terminated"):
             continue
         for m in months:
-            first, last = month_bounds(m)
             died = None if c is seed else c.person.death_date
             covered = covered_days(m, c.start, c.last_day, death_date=died)
             if not covered:
                 continue
-            work[(c.post.township.id, m)].append((c, covered, (last - first).days + 1))
+            work[(c.post.township.id, m)].append((c, covered, lengths[m]))
     towns = {t.id: t for t in b.townships}
     second = h.users.get("second", {})
     admin = h.users["admin"]

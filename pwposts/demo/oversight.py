@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import random
 from calendar import monthrange
+from collections import defaultdict
 from datetime import date, timedelta
 
 from sqlalchemy import or_, select
@@ -29,6 +30,21 @@ from ..services import audit
 ACTION = "demo_plant_cases"
 
 
+def _relatives_of(session: Session, persons) -> set[int]:
+    """Everyone related to one of `persons` (a SELECT of person ids), the relation read either way: the
+    ids from the relation rows that touch them, not every row of the county's relations."""
+    return set(
+        session.connection()
+        .execute(
+            select(Relation.relative_id)
+            .where(Relation.person_id.in_(persons))
+            .union(select(Relation.person_id).where(Relation.relative_id.in_(persons)))
+        )
+        .scalars()
+        .all()
+    )
+
+
 class _Planter:
     def __init__(self, session: Session, today: date, seed: int, actor: str):
         self.s, self.today, self.rng, self.actor = session, today, random.Random(seed * 31 + 9), actor
@@ -41,31 +57,33 @@ class _Planter:
             for r in session.scalars(select(PayrollRun).where(PayrollRun.status == "approved"))
         }
         self.months = sorted({m for _, m in self.runs})
-        holders = set(session.scalars(select(Contract.person_id)))
-        cadres = set(session.scalars(select(Cadre.person_id)))
-        serving = set(session.scalars(select(Cadre.person_id).where(Cadre.term_end >= date(2021, 1, 1))))
-        kin, self.kin_serving = set(), set()
-        for a, b in session.execute(select(Relation.person_id, Relation.relative_id)):
-            for x, y in ((a, b), (b, a)):
-                if x in cadres:
-                    kin.add(y)
-                if x in serving:
-                    self.kin_serving.add(y)
+        # the session is flushed (the query above) and nothing changes until the planting: the column reads
+        # below are plain Core rows, tens of thousands of them, with no ORM row handling, each result read
+        # with all() (one fetchall, not a fetchone a row)
+        rows = session.connection().execute
+        holders = set(rows(select(Contract.person_id)).scalars().all())
+        cadres = set(rows(select(Cadre.person_id)).scalars().all())
+        kin = _relatives_of(session, select(Cadre.person_id))
+        self.kin_serving = _relatives_of(
+            session, select(Cadre.person_id).where(Cadre.term_end >= date(2021, 1, 1))
+        )
         busy = (
             select(Person.household_id)
             .where(or_(Person.id.in_(select(Contract.person_id)), Person.id.in_(select(Cadre.person_id))))
             .subquery()
         )
-        self.busy_households = {hh for (hh,) in session.execute(select(busy.c.household_id))}
-        jobs = set(session.scalars(select(EmploymentRecord.id_number)))
+        self.busy_households = set(rows(select(busy.c.household_id)).scalars().all())
+        jobs = set(rows(select(EmploymentRecord.id_number)).scalars().all())
         in_cat = set(
-            session.scalars(
+            rows(
                 select(PersonCategory.person_id).where(
                     PersonCategory.start_on <= date(2021, 1, 1),
                     PersonCategory.end_on.is_(None),
                     PersonCategory.category != "大龄",
                 )
             )
+            .scalars()
+            .all()
         )
         live = session.scalars(
             select(Post)
@@ -87,7 +105,7 @@ class _Planter:
         # plain rows (a person is loaded as an object only when a case takes it: see take())
         self.base = [
             p
-            for p in session.execute(
+            for p in rows(
                 select(
                     Person.id,
                     Person.household_id,
@@ -119,7 +137,7 @@ class _Planter:
                     ),
                 )
                 .order_by(Person.id)
-            )
+            ).all()
             if p.id not in holders
             and p.id not in cadres
             and p.death_date is None
@@ -391,11 +409,13 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
     couple = session.execute(
         select(Relation.person_id, Relation.relative_id).where(Relation.kind == "配偶").order_by(Relation.id)
     ).all()
+    free_ids = {f.id for f in pl.free}
     for x, y in couple:
+        if x not in free_ids:
+            continue
         hx, hy = session.get(Person, x), session.get(Person, y)
         if (
-            x in {f.id for f in pl.free}
-            and pl.fresh(hx)
+            pl.fresh(hx)
             and hx.household_id == hy.household_id
             and hy.death_date is None
             and hx.household_id not in pl.busy_households
@@ -441,22 +461,29 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
     # date; look-alike: 大龄 by birth date, no recorded category
     def uncategorised(oldest: int, youngest: int, *where):
         """Living persons with no category record and an own-named account, aged (by year) between
-        `youngest` and `oldest`, in id order (one query: the category test is set-based)."""
-        return session.scalars(
-            select(Person)
-            .where(
-                Person.death_date.is_(None),
-                ~select(PersonCategory.id).where(PersonCategory.person_id == Person.id).exists(),
-                Person.account_name == Person.name,
-                Person.birth_date.between(
-                    date(today.year - oldest, 1, 1), date(today.year - youngest, 12, 31)
-                ),
-                *where,
+        `youngest` and `oldest`, in id order (one query: the category test is set-based), as plain rows
+        (id, village_id, household_id): pl.take() loads the one chosen. The session flushed first, as the
+        ORM query this was flushed it."""
+        session.flush()
+        return (
+            session.connection()
+            .execute(
+                select(Person.id, Person.village_id, Person.household_id)
+                .where(
+                    Person.death_date.is_(None),
+                    ~select(PersonCategory.id).where(PersonCategory.person_id == Person.id).exists(),
+                    Person.account_name == Person.name,
+                    Person.birth_date.between(
+                        date(today.year - oldest, 1, 1), date(today.year - youngest, 12, 31)
+                    ),
+                    *where,
+                )
+                .order_by(Person.id)
             )
-            .order_by(Person.id)
+            .all()
         )
 
-    def plantable(p: Person) -> bool:
+    def plantable(p) -> bool:
         return (
             p.village_id in pl.posts
             and p.household_id not in pl.busy_households
@@ -577,13 +604,22 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
     if solar is not None:
         allowed = set(solar.allowed_categories)
 
-        def cands():  # the fresh candidates as persons, loaded one by one until one fits
-            return (session.get(Person, f.id) for f in pl.free if pl.fresh(f))
-
-        wrong = next((f for f in cands() if not {c.category for c in f.categories} & allowed), None)
-        right = next(
-            (f for f in cands() if {c.category for c in f.categories if c.end_on is None} & allowed), None
-        )
+        # every person's categories (all; open), read once as plain rows (the session is flushed: the query
+        # for the fund above), instead of loading the fresh candidates and their categories one by one
+        held, open_ = defaultdict(set), defaultdict(set)
+        for pid, category, end_on in (
+            session.connection()
+            .execute(select(PersonCategory.person_id, PersonCategory.category, PersonCategory.end_on))
+            .all()
+        ):
+            held[pid].add(category)
+            if end_on is None:
+                open_[pid].add(category)
+        fresh_ids = [f.id for f in pl.free if pl.fresh(f)]
+        wrong = next((pid for pid in fresh_ids if not held[pid] & allowed), None)
+        right = next((pid for pid in fresh_ids if open_[pid] & allowed), None)
+        wrong = session.get(Person, wrong) if wrong is not None else None
+        right = session.get(Person, right) if right is not None else None
         for person, flagged, what in (
             (wrong, True, "光伏收益资金支付给不属于其限定类别的人员"),
             (right, False, "光伏收益资金支付给脱贫人口，符合限定类别"),
@@ -598,12 +634,7 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
     # CADRE_KIN — look-alike: a member of the household of a cadre whose term ended before the hire
     serving = set(session.scalars(select(Cadre.person_id).where(Cadre.term_end >= start)))
     holders = set(session.scalars(select(Contract.person_id)))
-    kin_now = set()
-    for a_, b_ in session.execute(select(Relation.person_id, Relation.relative_id)):
-        if a_ in serving:
-            kin_now.add(b_)
-        if b_ in serving:
-            kin_now.add(a_)
+    kin_now = _relatives_of(session, select(Cadre.person_id).where(Cadre.term_end >= start))
     for cadre_pid, term_end in session.execute(
         select(Cadre.person_id, Cadre.term_end).where(Cadre.term_end < start).order_by(Cadre.id)
     ).all():

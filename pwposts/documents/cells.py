@@ -11,11 +11,13 @@ file is opened as CSV or a cell is edited. Every writer in documents/ passes its
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
-
-from openpyxl.cell.cell import Cell
+import sys
+from typing import TYPE_CHECKING, Any, Iterable
 
 from ..domain.people import FORMULA_STARTS
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
 
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 
@@ -38,4 +40,9 @@ def safe_cell(cell: Cell) -> Cell:
 
 def safe_row(values: Iterable[Any]) -> list[Any]:
     """A row for ws.append() or csv.writer.writerow(): every text value (or prepared cell) made inert."""
-    return [safe_cell(v) if isinstance(v, Cell) else safe_text(v) for v in values]
+    # openpyxl's Cell looked up, not imported: the services import the writers, and loading openpyxl costs
+    # ~0.1 s at every start of a command; with openpyxl not loaded, no value can be one of its cells
+    cells = sys.modules.get("openpyxl.cell.cell")
+    if cells is None:
+        return [safe_text(v) for v in values]
+    return [safe_cell(v) if isinstance(v, cells.Cell) else safe_text(v) for v in values]

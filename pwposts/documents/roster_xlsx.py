@@ -12,13 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import IO, Any, Iterable, Sequence
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..domain.errors import DomainError
 from ..domain.people import ACCOUNT_KINDS, CATEGORIES, WORK_CAPACITIES
@@ -196,6 +191,8 @@ def _is_blank(value: Any) -> bool:
 
 
 def _column_name(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
     return f"第{get_column_letter(index + 1)}列"
 
 
@@ -296,9 +293,18 @@ def _read_sheet(ws) -> RosterSheet | None:
 
 # ---------------------------------------------------------------- writing
 
-_HEAD_FONT = Font(bold=True)
-_HEAD_FILL = PatternFill("solid", fgColor="DCE6F1")
-_EXAMPLE_FONT = Font(color="808080", italic=True)
+# openpyxl is imported by the functions that write (the services import this module for its reader and
+# headers, and openpyxl takes ~0.1 s to load); the styles are made once, on first use
+
+
+@lru_cache(maxsize=1)
+def _styles():
+    """(head font, head fill, example font)."""
+    from openpyxl.styles import Font, PatternFill
+
+    return Font(bold=True), PatternFill("solid", fgColor="DCE6F1"), Font(color="808080", italic=True)
+
+
 _WIDTHS = {
     "seq": 6,
     "name": 10,
@@ -323,6 +329,8 @@ _WIDTHS = {
 
 
 def _set_widths(ws) -> None:
+    from openpyxl.utils import get_column_letter
+
     for i, key in enumerate(KEYS, start=1):
         ws.column_dimensions[get_column_letter(i)].width = _WIDTHS.get(key, 12)
 
@@ -333,6 +341,9 @@ def write_roster(out: IO[bytes], rows: Iterable[Sequence[Any]]) -> int:
     Write-only mode, so memory stays flat for 100,000 rows; 身份证号, 户编号, 电话 and 账号 are
     text cells so Excel never turns them into 5.22701E+17.
     """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(SHEET_NAME)
     _set_widths(ws)
@@ -352,10 +363,11 @@ def write_roster(out: IO[bytes], rows: Iterable[Sequence[Any]]) -> int:
     return n
 
 
-def _head_cell(ws, text: str) -> WriteOnlyCell:
+def _head_cell(ws, text: str):
+    from openpyxl.cell import WriteOnlyCell
+
     c = WriteOnlyCell(ws, value=text)
-    c.font = _HEAD_FONT
-    c.fill = _HEAD_FILL
+    c.font, c.fill, _example = _styles()
     return c
 
 
@@ -428,17 +440,23 @@ GENERAL_NOTES = (
 
 def write_template(out: IO[bytes], example: Sequence[Any]) -> None:
     """The empty template: header, one greyed example row (序号 “示例”, skipped on import), and 填写说明."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    head_font, head_fill, example_font = _styles()
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET_NAME
     _set_widths(ws)
     ws.append(safe_row([h for _, h in COLUMNS]))
     for cell in ws[1]:
-        cell.font = _HEAD_FONT
-        cell.fill = _HEAD_FILL
+        cell.font = head_font
+        cell.fill = head_fill
     ws.append(safe_row(list(example)))
     for cell in ws[2]:
-        cell.font = _EXAMPLE_FONT
+        cell.font = example_font
     for i, key in enumerate(KEYS, start=1):
         if key in TEXT_KEYS:
             letter = get_column_letter(i)
@@ -470,8 +488,8 @@ def write_template(out: IO[bytes], example: Sequence[Any]) -> None:
     hs.append(safe_row([]))
     hs.append(safe_row(["列名", "是否必填", "填写要求和可选值"]))
     for cell in hs[hs.max_row]:
-        cell.font = _HEAD_FONT
-        cell.fill = _HEAD_FILL
+        cell.font = head_font
+        cell.fill = head_fill
     wrap = Alignment(wrap_text=True, vertical="top")
     for row in help_rows():
         hs.append(safe_row(list(row)))
@@ -484,6 +502,9 @@ def write_template(out: IO[bytes], example: Sequence[Any]) -> None:
 
 def write_error_report(out: IO[bytes], errors: Iterable[Sequence[Any]], *, filename: str = "") -> None:
     """The refusal as a workbook: one line per problem (行号, 列, 填写的值, 问题)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("错误清单")
     for letter, width in zip("ABCD", (8, 16, 28, 90), strict=True):

@@ -14,9 +14,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-
 from ..domain.errors import DomainError
 from .cells import safe_row
 from .workbooks import DEFAULT_MAX_ROWS, first_sheet
@@ -160,6 +157,9 @@ def read_table(data: bytes, filename: str, columns: Sequence[Column], *, what: s
 
 def write_template(columns: Sequence[Column], example: Sequence[Any], *, title: str = "数据") -> bytes:
     """An .xlsx template: the header row and one grey example row (skipped on import), plus a help sheet."""
+    from openpyxl import Workbook  # here: the services import this module; openpyxl takes ~0.1 s to load
+    from openpyxl.styles import Font, PatternFill
+
     wb = Workbook()
     ws = wb.active
     ws.title = "数据"
