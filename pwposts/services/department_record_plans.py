@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from ..models.people import Cadre, EmploymentRecord, Person, PersonCategory
 from ..models.registry import ExternalPostRecord, ImportBatch
 from . import bulk
-from .clock_binding import now_of
+from .clock_binding import now_of, stamped_update_values
 from .pay import changes as pay_changes
 
 
@@ -203,6 +203,9 @@ def _insert(session: Session, table: Table, rows: list[dict]) -> None:
 def _update(session: Session, table: Table, rows: list[dict]) -> None:
     if not rows:
         return
+    stamped = {k: v for k, v in stamped_update_values(session, table).items() if k not in rows[0]}
+    if stamped:  # person.updated_at: the bound now, not the column's onupdate (the real clock)
+        rows = [{**row, **stamped} for row in rows]
     columns = [c for c in rows[0] if c != "id"]
     stmt = (
         update(table)

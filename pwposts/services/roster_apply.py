@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ..domain.errors import DomainError
 from ..models.people import Household, Person, PersonCategory
 from . import audit, bulk
-from .clock_binding import now_of
+from .clock_binding import now_of, stamped_update_values
 from .permissions import require
 from .roster_cells import FIELD_LABELS, ImportResult
 
@@ -112,6 +112,7 @@ def _write(session: Session, actor, result: ImportResult, today: date) -> None:
         person_ids = _new_ids(session, Person.id, Person.id_number, last, [ch.id_number for ch in created])
 
     groups: dict[tuple, list[dict]] = {}  # executemany needs one column set per statement
+    stamped = stamped_update_values(session, Person.__table__)  # updated_at: the bound now, not the clock
     for ch in result.changes:
         if ch.created:
             continue
@@ -121,6 +122,7 @@ def _write(session: Session, actor, result: ImportResult, today: date) -> None:
         if "household" in ch.after:
             values["household_id"] = households[ch.data.household]
         if values:
+            values.update(stamped)
             groups.setdefault(tuple(sorted(values)), []).append({"id": ch.person.id, **values})
         person_ids[ch.id_number] = ch.person.id
     for params in groups.values():
