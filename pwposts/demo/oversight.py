@@ -559,29 +559,38 @@ def plant_cases(session: Session, today: date, seed: int, actor: str) -> dict[st
     pl.case("IMPOSSIBLE_ATTENDANCE", f"contract:{cq.id}", False, "逐日考勤均在合同期和当月之内", q)
 
     # ARREARS — true: a line of an old approved run left unpaid; look-alike: the newest run, inside the limit
-    old_run = pl.runs[(pl.s.get(Post, c.post_id).township_id, months[0])]
-    line = session.scalar(
-        select(Payment)
-        .where(
-            Payment.run_id == old_run.id,
-            Payment.status == "paid",
-            Payment.amount_fen > 0,
-            Payment.kind == "regular",
-            Payment.person_id.not_in(pl.persons),
+    # the run of that contract's township and month, or (a short history: that township had no run
+    # then) the oldest approved run of the paid months with a paid line to hold back
+    town = pl.s.get(Post, c.post_id).township_id
+    candidates = sorted(
+        (r for (t, m), r in pl.runs.items() if m in months),
+        key=lambda r: (r.township_id != town or r.month != months[0], r.month, r.id),
+    )
+    for old_run in candidates:
+        line = session.scalar(
+            select(Payment)
+            .where(
+                Payment.run_id == old_run.id,
+                Payment.status == "paid",
+                Payment.amount_fen > 0,
+                Payment.kind == "regular",
+                Payment.person_id.not_in(pl.persons),
+            )
+            .order_by(Payment.id)
         )
-        .order_by(Payment.id)
-    )
-    line.status, line.paid_on, line.bank_ref = "pending", None, None
-    pl.persons.add(line.person_id)
-    pl.cases.append(
-        {
-            "rule": "ARREARS",
-            "subject": f"payroll_run:{old_run.id}",
-            "flagged": True,
-            "what": "审批数月后仍有明细未发放",
-            "persons": [line.person_id],
-        }
-    )
+        if line is not None:
+            line.status, line.paid_on, line.bank_ref = "pending", None, None
+            pl.persons.add(line.person_id)
+            pl.cases.append(
+                {
+                    "rule": "ARREARS",
+                    "subject": f"payroll_run:{old_run.id}",
+                    "flagged": True,
+                    "what": "审批数月后仍有明细未发放",
+                    "persons": [line.person_id],
+                }
+            )
+            break
     newest = max(
         (r for r in pl.runs.values() if r.approved_on and (today - r.approved_on).days < 30),
         key=lambda r: r.approved_on,
