@@ -20,6 +20,13 @@ def scope_prefix(actor) -> str | None:
     return actor.region.code[: PREFIX_LEN[actor.region.level]]
 
 
+def county_wide(actor) -> bool:
+    """Whether the actor's scope is a whole county (county staff and inspectors): a list's statement may
+    then walk its rows in order and check each one's region, instead of collecting the scope's rows first
+    (the scope is still applied: a database may hold more than one county)."""
+    return len(scope_prefix(actor) or "") == PREFIX_LEN["county"]
+
+
 def scope_key(actor) -> tuple:
     """Everything of the actor that `can(actor, action)` without an object and the scope helpers below
     read: two actors with the same key are shown the same lists (a key for statements built once)."""

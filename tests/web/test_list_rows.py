@@ -4,7 +4,7 @@ ORM queries behind the export and the API list, in the same order, page after pa
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from pwposts import demo
 from pwposts.extensions import db
@@ -128,3 +128,54 @@ def test_rows_from_a_statement_built_once_are_the_same_pages(app, demo_county, t
                 ran = _pages(ids, lambda p, f=f: contract_service.contract_list_rows(db.session, p, f), 5)
                 assert [tuple(r) for r in built[0]] == [tuple(r) for r in ran[0]] and built[1] == ran[1]
                 assert (built[0] or f.expiring) and all(len(r) == 13 for r in built[0])
+
+
+def test_a_county_wide_list_still_keeps_to_its_county(app, demo_county, today):
+    """The county-wide contract list walks contracts and checks each one's post (services/contracts/
+    listing.py; a township's finds its contracts by post): a contract on a post of another county's
+    village is not listed, and every contract of the county is."""
+    from pwposts.models.contracts import Contract
+    from pwposts.models.people import Region
+    from pwposts.models.posts import Post
+
+    with app.test_request_context():
+        s = db.session
+        other_county = Region(code="522798000000", name="绿水县", level="county")
+        other_township = Region(code="522798100000", name="绿水镇", level="township", parent=other_county)
+        other_village = Region(code="522798100001", name="绿水村", level="village", parent=other_township)
+        s.add_all([other_county, other_township, other_village])
+        s.flush()
+        actor = s.scalar(select(User).where(User.username == "admin"))
+        township = s.scalar(select(User).where(User.username == "township1"))
+        f = contract_service.ContractFilter()
+        assert "EXISTS" in str(contract_service.contract_ids(actor, f, today))
+        assert "EXISTS" not in str(contract_service.contract_ids(township, f, today))
+        prefix = actor.region.code[:6]
+        with_contracts = s.scalars(
+            select(Post)
+            .join(Contract, Contract.post_id == Post.id)
+            .join(Region, Region.id == Post.village_id)
+            .where(Region.code.startswith(prefix))
+            .group_by(Post.id)
+            .order_by(func.count(Contract.id), Post.id)
+        ).all()
+        assert len(with_contracts) >= 2, "the demo county's scope needs two posts with contracts"
+        moved = with_contracts[0]
+        moved.village_id, moved.township_id = other_village.id, other_township.id
+        s.commit()
+
+        expected = s.scalars(
+            select(Contract.id)
+            .join(Post, Post.id == Contract.post_id)
+            .join(Region, Region.id == Post.village_id)
+            .where(Region.code.startswith(prefix))
+            .order_by(Contract.id.desc())
+        ).all()
+        assert expected and moved.id not in {s.get(Contract, cid).post_id for cid in expected}
+        rows, total = _pages(
+            contract_service.contract_ids(actor, f, today),
+            lambda page: contract_service.contract_list_rows(db.session, page, f),
+            per_page=7,
+        )
+        assert [r.id for r in rows] == expected
+        assert total == len(expected)

@@ -16,7 +16,7 @@ from ...models.hiring import Application, Notice
 from ...models.people import Person, Region
 from ...models.posts import Post
 from ...pagination import total_columns
-from ..permissions import can, id_number_search, require, scope_regions
+from ..permissions import can, county_wide, id_number_search, require, scope_regions
 from .activation import covering_policy
 from .common import _load
 
@@ -70,7 +70,15 @@ def _filtered(actor, f: ContractFilter, today: date, q: Select) -> Select:
             posts = posts.where(Post.village_id == f.village_id)
         elif f.township_id:
             posts = posts.where(Post.township_id == f.township_id)
-        q = q.where(Contract.post_id.in_(posts))
+        if not (f.village_id or f.township_id) and county_wide(actor):
+            # A county-wide scope holds nearly every contract: walking contracts in the list's order and
+            # checking each one's post (a primary-key probe) stops after a page, where collecting the
+            # scope's contracts by post and sorting them all cost SQLite 1.4 ms a page at 3,356 contracts
+            # (0.27 ms this way). A township's or village's scope holds a few per cent of them: there the
+            # IN-list finds its contracts directly, and walking all contracts would cost 30× more.
+            q = q.where(posts.where(Post.id == Contract.post_id).exists())
+        else:
+            q = q.where(Contract.post_id.in_(posts))
     elif can(actor, "view_own_records"):
         q = q.where(Contract.person_id == (actor.person_id or -1))
         if f.village_id or f.township_id:
