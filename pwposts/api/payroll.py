@@ -12,9 +12,9 @@ from ..domain.formats import parse_month
 from ..domain.pay import PAYMENT_KINDS, PAYMENT_STATES, RUN_KINDS, RUN_STATES
 from ..domain.people import mask_id_number
 from ..extensions import db
-from ..models.pay import Payment, PayrollRun
+from ..models.pay import Payment
 from ..services import pay as service
-from ..services.permissions import can, require
+from ..services.permissions import can, require, scope_key
 from . import list_rows
 from .openapi import array, document, nullable, obj, schema
 from .people import mask_account
@@ -486,20 +486,23 @@ def prepare_run():
 )
 @token_required
 def list_runs():
-    require(g.actor, "view_payroll")
+    actor = g.actor
+    require(actor, "view_payroll")
     month = request.args.get("month", "").strip()
     if month:
         try:
             month = parse_month(month)
         except DomainError:
             raise BadInput(f"参数 month 须为 YYYY-MM，收到“{month}”") from None
-    q = service.run_query(
-        g.actor,
-        township_id=int_arg("township_id", minimum=1),
-        month=month or None,
-        status=choice_arg("status", RUN_STATES) or None,
+    township_id = int_arg("township_id", minimum=1)
+    status = choice_arg("status", RUN_STATES) or None
+    month = month or None
+    return paginated_rows(
+        ("api/payroll-runs", scope_key(actor), township_id, month, status),
+        lambda: service.run_query(actor, township_id=township_id, month=month, status=status),
+        list_rows.RUN_ROWS,
+        list_rows.run_items,
     )
-    return paginated_rows(q, PayrollRun.id, list_rows.RUN_ROWS, list_rows.run_items)
 
 
 @bp.get("/payroll-runs/<int:run_id>")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import astuple
 from datetime import date
 
 from flask import g, jsonify, request
@@ -14,7 +15,7 @@ from ..domain.people import CATEGORIES, WORK_CAPACITIES, mask_id_number
 from ..extensions import db
 from ..models.people import REGION_LEVELS, Person, Region
 from ..services import people as people_service
-from ..services.permissions import can, require, scope_regions
+from ..services.permissions import can, require, scope_key, scope_regions
 from . import list_rows
 from .openapi import array, document, nullable, obj, ref, schema
 from .v1 import BadInput, bp, choice_arg, flag_arg, int_arg, paginated, paginated_rows, token_required
@@ -401,8 +402,8 @@ def list_persons():
         cadres_only=flag_arg("cadre"),
     )
     return paginated_rows(
-        people_service.person_query(actor, f, today),
-        Person.id,
+        ("api/persons", scope_key(actor), astuple(f), today),
+        lambda: people_service.person_query(actor, f, today),
         list_rows.PERSON_ROWS,
         lambda rows: list_rows.person_items(rows, actor, today),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import astuple
 from datetime import date
 
 from flask import g, jsonify, request
@@ -13,7 +14,7 @@ from ..domain.inputs import MAX_ID
 from ..extensions import db
 from ..models.posts import Post
 from ..services import posts as service
-from ..services.permissions import require
+from ..services.permissions import require, scope_key
 from . import list_rows
 from .openapi import array, document, nullable, obj, ref, schema
 from .v1 import BadInput, bp, choice_arg, int_arg, iso_utc, paginated_rows, token_required
@@ -434,7 +435,8 @@ def _post(post_id: int, action: str) -> Post:
 )
 @token_required
 def list_posts():
-    require(g.actor, "view_post")
+    actor = g.actor
+    require(actor, "view_post")
     q = request.args.get("q", "").strip()
     if len(q) > 100:
         raise BadInput("参数 q 过长（最多100个字符）")
@@ -446,7 +448,12 @@ def list_posts():
         status=choice_arg("status", rules.POST_STATES),
         deviation=choice_arg("deviation", ("any",) + rules.DEVIATION_STATES),
     )
-    return paginated_rows(service.post_query(g.actor, f), Post.id, list_rows.POST_ROWS, list_rows.post_items)
+    return paginated_rows(
+        ("api/posts", scope_key(actor), astuple(f)),
+        lambda: service.post_query(actor, f),
+        list_rows.POST_ROWS,
+        list_rows.post_items,
+    )
 
 
 @bp.post("/posts")

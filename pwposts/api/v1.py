@@ -19,7 +19,8 @@
   (pwposts/web/commit_point.py) commits a 2xx answer and rolls back any error.
 * Lists: `return paginated(query, serializer)` — query params page (default 1) and per_page
   (default 50, at most 200) → {"items", "page", "per_page", "total", "pages"}. The busiest lists answer
-  the same from plain rows: `paginated_rows(query, pk, rows, serialize)` (api/list_rows.py).
+  the same from plain rows: `paginated_rows(key, build, rows, serialize)` (api/list_rows.py), their select
+  built once per key — the list, permissions.scope_key(actor) and the filter's values.
 * Dates are "YYYY-MM-DD", timestamps ISO-8601 UTC with "Z", money integer 分 in *_fen fields.
   身份证号 and account numbers are masked unless can(actor, "view_full_id_number", person).
 """
@@ -41,12 +42,11 @@ from ..extensions import db
 from ..logs import log_refusal
 from ..pagination import (
     _count_key,
+    _page_statements,
     cached_count,
-    id_count_statement,
+    cached_select,
     known_count,
-    one_page,
     remember_count,
-    with_total,
 )
 from ..services import accounts
 from ..web.commit_point import commit_anyway
@@ -201,34 +201,39 @@ def paginated(query, serializer: Callable, prefetch: Callable | None = None):
     )
 
 
-def paginated_rows(query: Select, pk, rows: Select, serialize: Callable):
+def paginated_rows(key: tuple, build: Callable[[], Select], rows: Select, serialize: Callable):
     """The list response of paginated() for lists that answer from the columns they show (api/list_rows.py).
 
-    `query` is the scoped, filtered and ordered select() of one entity, as for paginated(), and `pk` its
-    primary-key column; `rows` selects the columns the items need for the ids bound as "ids". The page's
-    ids come from `query` alone, its rows by primary key (not the list's own select with the joins: SQLite
-    then joins and sorts every row the filter matches to show 50 — as db.paginate(), pwposts/pagination.py).
+    `build()` returns the scoped, filtered and ordered select() of one entity, as for paginated(). It is
+    built once per `key` (pagination.cached_select), and the page's statements are derived from it once
+    (pagination._page_statements: the page's bounds bound at execution): building and keying them cost
+    ~1 ms a request. So `key` must name the list and hold everything build() reads — the actor's
+    permissions.scope_key, the filter's values, today — and build() nothing else of the request.
+    `rows` selects the columns the items need for the ids bound as "ids". The page's ids come from the
+    select alone, its rows by primary key (not the list's own select with the joins: SQLite then joins and
+    sorts every row the filter matches to show 50 — as db.paginate(), pwposts/pagination.py).
     `serialize(rows)` turns the rows, in page order, into the items. The total is counted over the ids as
     db.paginate() counts it (the same cached count), and not at all on the last page.
     """
     page, per_page = page_args()
     offset = (page - 1) * per_page
-    count = id_count_statement(query)
-    key = _count_key(db.session, count)
+    pk, page_ids, count, counted = _page_statements(cached_select(key, build))
+    if pk is None:
+        raise TypeError("paginated_rows: the list's select must select one entity with one primary key")
+    bounds = {"_page_limit": per_page, "_page_offset": offset}
+    count_key = _count_key(db.session, count)
     total_read = None
-    if known_count(key) is None:  # not cached: the total comes with the ids (pagination.with_total)
-        page_ids = db.session.execute(
-            one_page(with_total(query.with_only_columns(pk), count), per_page, offset)
-        ).all()
-        ids = [r[0] for r in page_ids]
-        if page_ids:
-            total_read = page_ids[0][1]
-            remember_count(key, total_read)
+    if known_count(count_key) is None:  # not cached: the total comes with the ids (pagination.with_total)
+        with_totals = db.session.execute(counted, bounds).all()
+        ids = [r[0] for r in with_totals]
+        if with_totals:
+            total_read = with_totals[0][1]
+            remember_count(count_key, total_read)
     else:
-        ids = db.session.execute(one_page(query.with_only_columns(pk), per_page, offset)).scalars().all()
+        ids = db.session.execute(page_ids, bounds).scalars().all()
     found = []
     if ids:
-        by_id = {r[0]: r for r in db.session.execute(rows, {"ids": ids})}
+        by_id = {r[0]: r for r in db.session.execute(rows, {"ids": ids}).all()}
         found = [by_id[i] for i in ids if i in by_id]
     if total_read is not None:
         total = total_read

@@ -9,7 +9,7 @@ import logging
 import pytest
 from sqlalchemy import event, select
 
-from pwposts import demo
+from pwposts import demo, pagination
 from pwposts.api import v1  # noqa: F401 — imports the resource modules in their order
 from pwposts.api.payroll import run_json
 from pwposts.api.people import person_json
@@ -85,3 +85,55 @@ def test_an_api_read_costs_its_token_one_statement(app, client, demo_county):
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) == 1, statements
     assert [rec.user for rec in seen if getattr(rec, "path", "") == "/api/v1/me"] == ["admin"]
+
+
+def _filters(session) -> dict[str, list[str]]:
+    """Per list: no filter, and one that changes both clerks' answers (the seeded demo county)."""
+    capacity = session.scalar(
+        select(Person.work_capacity).where(Person.work_capacity.is_not(None)).order_by(Person.id)
+    )
+    month = session.scalar(select(PayrollRun.month).order_by(PayrollRun.month.desc()))
+    return {
+        "/api/v1/posts": ["", "deviation=approved"],
+        "/api/v1/persons": ["", f"work_capacity={capacity}"],
+        "/api/v1/payroll-runs": ["", f"month={month}"],
+    }
+
+
+def test_list_statements_built_once_keep_each_scope_and_filter(client, session, demo_county):
+    """The lists' statements are built once per scope and filter (v1.paginated_rows, cached_select): two
+    clerks of different townships asking for two filters each, alternately, must each get exactly what
+    they get when nothing was built before — their own township's rows for their own filter."""
+    first = session.scalar(select(User).where(User.username == "township1"))
+    other_town = select(PayrollRun.township_id).where(PayrollRun.township_id != first.region_id)
+    other = session.scalar(
+        select(User).where(User.role == first.role, User.region_id.in_(other_town)).order_by(User.id)
+    )
+    users = (first.username, other.username)
+    tokens = {u: api_token(client, u, demo.DEMO_PASSWORD) for u in users}
+    townships = {first.username: first.region_id, other.username: other.region_id}
+
+    def answer(username, url):
+        r = client.get(url, headers=tokens[username])
+        assert r.status_code == 200, (username, url, r.get_json())
+        return r.get_json()
+
+    for path, filters in _filters(session).items():
+        urls = [f"{path}?{f}&per_page=200" for f in filters]
+        expected = {}
+        for url in urls:
+            for username in users:
+                pagination._selects.clear()  # noqa: SLF001 — as if nothing had been built yet
+                expected[username, url] = body = answer(username, url)
+                assert {i["township"]["id"] for i in body["items"]} <= {townships[username]}
+        # each answer differs from the others: one clerk's scope or filter shown to another would be seen
+        distinct = {repr(body) for body in expected.values()}
+        assert len(distinct) == 4 and any(b["items"] for b in expected.values()), path
+        for _ in range(2):  # alternately: actor, filter, then both change from one request to the next
+            for username, url in [(u, url) for url in urls for u in users] + [
+                (users[0], urls[0]),
+                (users[1], urls[1]),
+                (users[0], urls[1]),
+                (users[1], urls[0]),
+            ]:
+                assert answer(username, url) == expected[username, url], (username, url)
