@@ -45,7 +45,7 @@ def forget_counts() -> None:
         _counts.clear()
 
 
-def _count_key(session, stmt: sa.Select):
+def count_cache_key(session, stmt: sa.Select):
     try:
         ck = stmt._generate_cache_key()  # noqa: SLF001 — the key SQLAlchemy's own statement cache uses
         values = tuple(
@@ -61,7 +61,7 @@ def _count_key(session, stmt: sa.Select):
 
 def cached_count(session, stmt: sa.Select) -> int:
     """session.execute(stmt).scalar() for a COUNT statement, cached as said above when it is large."""
-    key = _count_key(session, stmt)
+    key = count_cache_key(session, stmt)
     n = known_count(key)
     if n is not None:
         return n
@@ -71,7 +71,7 @@ def cached_count(session, stmt: sa.Select) -> int:
 
 
 def known_count(key) -> int | None:
-    """The cached total under `key` (from _count_key), or None."""
+    """The cached total under `key` (from count_cache_key), or None."""
     if key is None:
         return None
     hit = _counts.get(key)
@@ -170,7 +170,7 @@ def cached_rows(session, stmt: sa.Select) -> list:
     SQLAlchemy in this process and after COUNT_CACHE_SECONDS) whatever its size: for choice lists that
     change only with the data, e.g. the audit page's actions and object types (two SELECT DISTINCTs
     over the whole trail on every page otherwise). The list and its rows are shared: do not mutate."""
-    key = _count_key(session, stmt)
+    key = count_cache_key(session, stmt)
     now = time.monotonic()
     if key is not None:
         key = ("rows", key)
@@ -218,7 +218,7 @@ _PAGE_LIMIT, _PAGE_OFFSET = PAGE_LIMIT, PAGE_OFFSET
 _derived: dict[int, tuple] = {}
 
 
-def _page_statements(select: sa.Select) -> tuple:
+def page_statements(select: sa.Select) -> tuple:
     """(pk, a page of ids with :_page_limit/:_page_offset, the id count or None, the page of ids with the
     total beside each (with_total)) for `select`; pk None when the select is not one entity's."""
     hit = _derived.get(id(select))
@@ -247,7 +247,7 @@ _selects: dict = {}
 def cached_select(key: tuple, build) -> sa.Select:
     """build(), or the select built before under `key` — which must hold everything build() reads (the
     actor's permissions.scope_key, the filter's values, today). Building a list's select with its scope
-    subquery and filters cost ~0.5 ms a request; the same select object also lets `_page_statements`
+    subquery and filters cost ~0.5 ms a request; the same select object also lets `page_statements`
     and SQLAlchemy's memoized cache keys work once per filter instead of once per request."""
     hit = _selects.get(key)
     if hit is None:
@@ -276,12 +276,12 @@ class IdCountPagination(SelectPagination):
 
     def _query_items(self) -> list:
         select = self._query_args["select"]
-        pk, page_ids, count, counted = _page_statements(select)
+        pk, page_ids, count, counted = page_statements(select)
         if pk is None:
             return super()._query_items()
         session = self._query_args["session"]
         bounds = {"_page_limit": self.per_page, "_page_offset": self._query_offset}
-        key = _count_key(session, count)
+        key = count_cache_key(session, count)
         if known_count(key) is None:
             # the total is not cached: read it with the ids (one statement instead of two)
             found = session.execute(counted, bounds).all()
@@ -315,7 +315,7 @@ class IdCountPagination(SelectPagination):
             return self._total_read
         if self.items and len(self.items) < self.per_page:  # the last page: the total is known
             return self._query_offset + len(self.items)
-        stmt = _page_statements(self._query_args["select"])[2]
+        stmt = page_statements(self._query_args["select"])[2]
         if stmt is None:
             return super()._query_count()
         return cached_count(self._query_args["session"], stmt)

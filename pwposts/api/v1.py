@@ -41,11 +41,11 @@ from ..domain.inputs import MAX_ID, parse_id
 from ..extensions import db
 from ..logs import log_refusal
 from ..pagination import (
-    _count_key,
-    _page_statements,
     cached_count,
     cached_select,
+    count_cache_key,
     known_count,
+    page_statements,
     remember_count,
 )
 from ..services import accounts
@@ -206,7 +206,7 @@ def paginated_rows(key: tuple, build: Callable[[], Select], rows: Select, serial
 
     `build()` returns the scoped, filtered and ordered select() of one entity, as for paginated(). It is
     built once per `key` (pagination.cached_select), and the page's statements are derived from it once
-    (pagination._page_statements: the page's bounds bound at execution): building and keying them cost
+    (pagination.page_statements: the page's bounds bound at execution): building and keying them cost
     ~1 ms a request. So `key` must name the list and hold everything build() reads — the actor's
     permissions.scope_key, the filter's values, today — and build() nothing else of the request.
     `rows` selects the columns the items need for the ids bound as "ids". The page's ids come from the
@@ -217,11 +217,11 @@ def paginated_rows(key: tuple, build: Callable[[], Select], rows: Select, serial
     """
     page, per_page = page_args()
     offset = (page - 1) * per_page
-    pk, page_ids, count, counted = _page_statements(cached_select(key, build))
+    pk, page_ids, count, counted = page_statements(cached_select(key, build))
     if pk is None:
         raise TypeError("paginated_rows: the list's select must select one entity with one primary key")
     bounds = {"_page_limit": per_page, "_page_offset": offset}
-    count_key = _count_key(db.session, count)
+    count_key = count_cache_key(db.session, count)
     total_read = None
     if known_count(count_key) is None:  # not cached: the total comes with the ids (pagination.with_total)
         with_totals = db.session.execute(counted, bounds).all()

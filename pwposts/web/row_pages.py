@@ -25,8 +25,8 @@ from ..pagination import (
     PAGE_LIMIT,
     PAGE_OFFSET,
     TOTAL_LABEL,
-    _count_key,
     cached_count,
+    count_cache_key,
     known_count,
     one_page,
     remember_count,
@@ -77,7 +77,7 @@ class RowPagination(Pagination):
             count, plain, counted = _row_statements(ids, statement)
         else:
             count = self._count_statement()
-        key = _count_key(db.session, count)
+        key = count_cache_key(db.session, count)
         known = known_count(key) is not None
         if statement is not None:
             bounds = {"_page_limit": self.per_page, "_page_offset": self._query_offset}
