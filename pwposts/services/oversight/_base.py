@@ -97,17 +97,19 @@ class Subjects:
         # the contract's post and the person's account by one index probe per line (scalar subqueries;
         # both rows exist: foreign keys): joined, PostgreSQL estimated the run's fresh lines at a few dozen
         # and merge-joined them with every contract in id order (10 of 15 ms at 50,000 persons)
-        rows = session.execute(
-            select(
-                Payment.person_id,
-                Payment.contract_id,
-                select(Contract.post_id).where(Contract.id == Payment.contract_id).scalar_subquery(),
-                Payment.fund_id,
-                Payment.account_no,
-                select(Person.account_no).where(Person.id == Payment.person_id).scalar_subquery(),
-                Payment.month,
-            ).where(Payment.run_id == run_id)
-        ).all()
+        stmt = select(
+            Payment.person_id,
+            Payment.contract_id,
+            select(Contract.post_id).where(Contract.id == Payment.contract_id).scalar_subquery(),
+            Payment.fund_id,
+            Payment.account_no,
+            select(Person.account_no).where(Person.id == Payment.person_id).scalar_subquery(),
+            Payment.month,
+        ).where(Payment.run_id == run_id)
+        # on the connection (Core rows: the ORM's processing of the run's lines cost more than reading them),
+        # after what the session has pending, as its autoflush did
+        session.flush()
+        rows = session.connection().execute(stmt).all()
         cols = list(zip(*rows, strict=True)) or [()] * 7
         return cls(
             run_id,
@@ -178,15 +180,21 @@ class Context:
     def open(cls, session: Session, today: date, subjects: Subjects | None = None) -> "Context":
         ctx = cls(session, today, Sql(session.get_bind().dialect.name), subjects=subjects)
         for r in session.execute(select(Region.id, Region.code, Region.name, Region.level, Region.parent_id)):
-            ctx.regions[r.id] = r
+            ctx.regions[r.id] = r  # (through the session: autoflush, the rules read its changes too)
         return ctx
+
+    def execute(self, statement, params=None):
+        """The rules' and loaders' statements, on the session's connection: their rows are plain rows, and
+        through the ORM each statement and row cost its machinery more than the row itself (the rules only
+        read; the session was flushed when the context opened)."""
+        return self.session.connection().execute(statement, params)
 
     def q(self, sql: str, **params) -> list:
         if self.subjects is not None:
             for kind in _RUN_KINDS:
                 if f":scope_{kind}" in sql:
                     params[f"scope_{kind}"] = self._set(kind)
-        return self.session.execute(text(sql), params).all()
+        return self.execute(text(sql), params).all()
 
     def _set(self, kind: str) -> Any:
         """The run's set of `kind` as a statement parameter, made once per scan. On PostgreSQL an array
@@ -281,7 +289,7 @@ class Context:
         """Person facts for evidence, loaded once for the whole rule."""
         missing = sorted({i for i in ids if i is not None} - set(self._persons))
         for chunk in bulk.chunks(missing, _CHUNK):
-            for p in self.session.execute(
+            for p in self.execute(
                 select(
                     Person.id,
                     Person.name,
@@ -315,7 +323,7 @@ class Context:
     def contracts(self, ids: Iterable[int]) -> dict[int, dict]:
         out = {}
         for chunk in bulk.chunks(sorted(set(ids)), _CHUNK):
-            for c in self.session.execute(
+            for c in self.execute(
                 select(
                     Contract.id,
                     Contract.code,
@@ -358,7 +366,7 @@ class Context:
         cids, pids = sorted(set(contract_ids)), sorted(set(person_ids))
         for col, ids in ((Payment.contract_id, cids), (Payment.person_id, pids)):
             for chunk in bulk.chunks(ids, _CHUNK):
-                for p in self.session.execute(
+                for p in self.execute(
                     select(
                         Payment.id,
                         Payment.person_id,
