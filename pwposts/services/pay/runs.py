@@ -138,15 +138,16 @@ def prepare_run(
             f"{where}没有可补充计发的人员：已审批清册之外没有考勤已审核的人员"
             + (f"（仍未计发{len(unpaid)}人：{unpaid_summary(unpaid)}；请先审核其考勤）" if unpaid else ""),
         )
+    common = {  # the same for every line (run.id and actor.id read once, not through the ORM per line)
+        "run_id": run.id,
+        "kind": "regular",
+        "status": "pending",
+        "bank_batch": 1,
+        "created_by_id": actor.id,
+        "created_at": now,
+    }
     for ln in lines:
-        ln.update(
-            run_id=run.id,
-            kind="regular",
-            status="pending",
-            bank_batch=1,
-            created_by_id=actor.id,
-            created_at=now,
-        )
+        ln.update(common)
     if lines:
         try:
             _insert_payments(session, lines)
