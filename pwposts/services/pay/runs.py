@@ -7,10 +7,10 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
+    and_,
     delete,
     func,
     select,
-    tuple_,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -332,17 +332,21 @@ def approve_run(session: Session, actor, run_id: Any, today: date) -> PayrollRun
     )
 
     def lock_attendance(runs):
-        """Lock (approved → locked) the attendance of the regular lines of `runs`."""
+        """Lock (approved → locked) the attendance of the regular lines of `runs`: the records found by
+        their (contract, month) — one probe of its unique index per line — and updated by id. As
+        `(contract_id, month) IN (the lines)` SQLite probed by contract alone and read every month of
+        each contract's attendance (0.8–1.3 against 0.35–0.5 ms for a 727-line township); PostgreSQL
+        probes the unique index either way."""
+        att = ATTENDANCE.alias("att")
+        same = and_(att.c.contract_id == PAYMENT.c.contract_id, att.c.month == PAYMENT.c.month)
+        records = (
+            select(att.c.id)
+            .select_from(PAYMENT.join(att, same))
+            .where(PAYMENT.c.run_id.in_(runs), PAYMENT.c.kind == "regular")
+        )
         return (
             ATTENDANCE.update()
-            .where(
-                ATTENDANCE.c.status == "approved",
-                tuple_(ATTENDANCE.c.contract_id, ATTENDANCE.c.month).in_(
-                    select(PAYMENT.c.contract_id, PAYMENT.c.month).where(
-                        PAYMENT.c.run_id.in_(runs), PAYMENT.c.kind == "regular"
-                    )
-                ),
-            )
+            .where(ATTENDANCE.c.status == "approved", ATTENDANCE.c.id.in_(records))
             .values(status="locked")
         )
 
