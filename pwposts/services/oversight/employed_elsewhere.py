@@ -24,10 +24,23 @@ CROSS JOIN LATERAL (SELECT * FROM person pe WHERE pe.id_number = e.id_number OFF
 CROSS JOIN LATERAL (SELECT * FROM payment pl WHERE pl.person_id = per.id OFFSET 0) p"""
 
 
+# An approval scan on SQLite starts from the run's payees (the order forced by CROSS JOIN) and probes the
+# full-time records of each person once, then the lines of the few who have one: from the payees' lines it
+# probed the records once per line (1.3 -> 0.4 ms for a 727-line township at 50,000 persons). The persons
+# come in the same order, and for each its records and lines in their index orders (record within line
+# before, line within record now), so detect() builds the same evidence: jobs in record order, lines
+# sorted, the first row's line the person's first line either way.
+FROM_PERSONS = """FROM person per
+CROSS JOIN employment_record e ON e.id_number = per.id_number AND e.full_time = :t
+CROSS JOIN payment p ON p.person_id = per.id"""
+
+
 def query(ctx: Context) -> str:
     s = ctx.sql
-    scoped_pg = ctx.subjects is not None and s.pg
-    source = FROM_RECORDS if scoped_pg else FROM_PAYMENTS
+    if ctx.subjects is None:
+        source = FROM_PAYMENTS
+    else:
+        source = FROM_RECORDS if s.pg else FROM_PERSONS
     return f"""
 SELECT p.id, p.person_id, p.contract_id, p.run_id, p.month, p.kind, p.amount_fen, p.status, po.village_id,
        e.id AS eid, e.employer, e.start_on, e.end_on, e.source

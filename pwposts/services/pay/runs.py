@@ -7,10 +7,10 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
+    and_,
     delete,
     func,
     select,
-    tuple_,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -138,15 +138,16 @@ def prepare_run(
             f"{where}没有可补充计发的人员：已审批清册之外没有考勤已审核的人员"
             + (f"（仍未计发{len(unpaid)}人：{unpaid_summary(unpaid)}；请先审核其考勤）" if unpaid else ""),
         )
+    common = {  # the same for every line (run.id and actor.id read once, not through the ORM per line)
+        "run_id": run.id,
+        "kind": "regular",
+        "status": "pending",
+        "bank_batch": 1,
+        "created_by_id": actor.id,
+        "created_at": now,
+    }
     for ln in lines:
-        ln.update(
-            run_id=run.id,
-            kind="regular",
-            status="pending",
-            bank_batch=1,
-            created_by_id=actor.id,
-            created_at=now,
-        )
+        ln.update(common)
     if lines:
         try:
             _insert_payments(session, lines)
@@ -331,17 +332,21 @@ def approve_run(session: Session, actor, run_id: Any, today: date) -> PayrollRun
     )
 
     def lock_attendance(runs):
-        """Lock (approved → locked) the attendance of the regular lines of `runs`."""
+        """Lock (approved → locked) the attendance of the regular lines of `runs`: the records found by
+        their (contract, month) — one probe of its unique index per line — and updated by id. As
+        `(contract_id, month) IN (the lines)` SQLite probed by contract alone and read every month of
+        each contract's attendance (0.8–1.3 against 0.35–0.5 ms for a 727-line township); PostgreSQL
+        probes the unique index either way."""
+        att = ATTENDANCE.alias("att")
+        same = and_(att.c.contract_id == PAYMENT.c.contract_id, att.c.month == PAYMENT.c.month)
+        records = (
+            select(att.c.id)
+            .select_from(PAYMENT.join(att, same))
+            .where(PAYMENT.c.run_id.in_(runs), PAYMENT.c.kind == "regular")
+        )
         return (
             ATTENDANCE.update()
-            .where(
-                ATTENDANCE.c.status == "approved",
-                tuple_(ATTENDANCE.c.contract_id, ATTENDANCE.c.month).in_(
-                    select(PAYMENT.c.contract_id, PAYMENT.c.month).where(
-                        PAYMENT.c.run_id.in_(runs), PAYMENT.c.kind == "regular"
-                    )
-                ),
-            )
+            .where(ATTENDANCE.c.status == "approved", ATTENDANCE.c.id.in_(records))
             .values(status="locked")
         )
 
