@@ -76,3 +76,25 @@ def pay(
     session.add(p)
     session.flush()
     return p
+
+
+def scanned_demo_county(session, *, persons: int, today: date):
+    """Empty the tables, build the demo county dated `today` (seed 2026) at the suite's bound now, scan it
+    with every rule and commit: (the scan's result, {(rule, subject): flag}, the planted cases' info)."""
+    from sqlalchemy import select
+
+    from pwposts import demo
+    from pwposts.demo.oversight import planted
+    from pwposts.models.oversight import Flag
+    from pwposts.services.clock_binding import bind_now
+    from pwposts.services.oversight import run_scan
+    from tests.conftest import NOW, _empty_tables
+
+    _empty_tables()
+    bind_now(session, NOW)
+    demo.generate_county(session, seed=2026, persons=persons, today=today)
+    session.commit()
+    result = run_scan(session, today)
+    session.commit()
+    flags = {(f.rule_id, f.subject_key): f for f in session.scalars(select(Flag))}
+    return result, flags, planted(session)

@@ -8,13 +8,10 @@ import json
 import pytest
 from sqlalchemy import select
 
-from pwposts import demo
-from pwposts.demo.oversight import planted
 from pwposts.domain.rules.catalog import RULE_IDS
-from pwposts.models.oversight import Flag
 from pwposts.models.pay import Payment
 from pwposts.models.people import Person
-from pwposts.services.oversight import run_scan
+from tests.oversight_support import scanned_demo_county
 
 
 @pytest.fixture(scope="module")
@@ -25,18 +22,7 @@ def scanned(_app):
     from tests.conftest import _empty_tables
 
     with _app.app_context():
-        _empty_tables()
-        from pwposts.services.clock_binding import bind_now
-        from tests.conftest import NOW
-
-        bind_now(db.session, NOW)
-        today = date(2026, 11, 25)
-        demo.generate_county(db.session, seed=2026, persons=2000, today=today)
-        db.session.commit()
-        result = run_scan(db.session, today)
-        db.session.commit()
-        flags = {(f.rule_id, f.subject_key): f for f in db.session.scalars(select(Flag))}
-        info = planted(db.session)
+        result, flags, info = scanned_demo_county(db.session, persons=2000, today=date(2026, 11, 25))
         dead = {
             p.id: p.death_date
             for p in db.session.scalars(select(Person).where(Person.death_date.is_not(None)))

@@ -3,12 +3,7 @@ still go in and are found. (A module of its own: the demo-cases module keeps a s
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from pwposts import demo
-from pwposts.demo.oversight import planted
-from pwposts.models.oversight import Flag
-from pwposts.services.oversight import run_scan
+from tests.oversight_support import scanned_demo_county
 
 
 def test_a_demo_dated_early_has_a_short_history_and_still_plants_its_cases(_app):
@@ -17,20 +12,11 @@ def test_a_demo_dated_early_has_a_short_history_and_still_plants_its_cases(_app)
     from datetime import date
 
     from pwposts.extensions import db
-    from pwposts.services.clock_binding import bind_now
-    from tests.conftest import NOW, _empty_tables
+    from tests.conftest import _empty_tables
 
     with _app.app_context():
-        _empty_tables()
-        bind_now(db.session, NOW)
-        today = date(2024, 5, 20)
-        demo.generate_county(db.session, seed=2026, persons=3000, today=today)
-        db.session.commit()
-        run_scan(db.session, today)
-        db.session.commit()
-        flags = {(f.rule_id, f.subject_key) for f in db.session.scalars(select(Flag))}
-        cases = planted(db.session)["cases"]
-        arrears = [c for c in cases if c["rule"] == "ARREARS" and c["flagged"]]
+        _result, flags, info = scanned_demo_county(db.session, persons=3000, today=date(2024, 5, 20))
+        arrears = [c for c in info["cases"] if c["rule"] == "ARREARS" and c["flagged"]]
         assert arrears and all(("ARREARS", c["subject"]) in flags for c in arrears)
         _empty_tables()
         db.session.commit()
